@@ -1,0 +1,174 @@
+"""The one table of canonical series names and the column aliases that map onto them.
+
+Every ring (readers, diagnosis, trainer, UI, store, export) refers to series through the
+constants below; nobody keeps a second copy of column names.
+
+Folding: a column name is lower-cased and the characters space, ``/``, ``-``, ``_`` and ``.`` are
+removed before lookup, so ``Train Loss``, ``train/loss`` and ``train_loss`` are the same key.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- canonical series names -------------------------------------------------------------------
+TRAIN_LOSS = "train_loss"  # reported: train mode, epoch-averaged, penalty included
+TRUE_TRAIN_LOSS = "true_train_loss"  # eval mode, clean inputs, no penalty (trueloss' base_loss)
+VAL_LOSS = "val_loss"
+LR = "lr"
+TRAIN_ACC = "train_acc"
+TRUE_TRAIN_ACC = "true_train_acc"
+VAL_ACC = "val_acc"
+GRAD_NORM = "grad_norm"
+
+# Terms the live trainer (and TrueLossTracker) measure; readers recognise them on the way back.
+TRAIN_LOSS_NO_PENALTY = "train_loss_no_penalty"
+PENALTY = "penalty"
+GAP_PENALTY = "gap_penalty"
+GAP_AVERAGING_LAG = "gap_averaging_lag"
+GAP_TRAIN_MODE = "gap_train_mode"
+GAP_AUGMENTATION = "gap_augmentation"
+GAP_GENERALIZATION = "gap_generalization"
+
+LOSS_SERIES = (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS)
+CORE_SERIES = (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS, LR, TRAIN_ACC, TRUE_TRAIN_ACC, VAL_ACC, GRAD_NORM)
+GAP_TERMS = (GAP_PENALTY, GAP_AVERAGING_LAG, GAP_TRAIN_MODE, GAP_AUGMENTATION, GAP_GENERALIZATION)
+TRAINER_SERIES = (TRAIN_LOSS_NO_PENALTY, PENALTY) + GAP_TERMS
+CANONICAL_SERIES = CORE_SERIES + TRAINER_SERIES
+
+# Suffix for the 95% confidence bounds of a subsampled measurement, e.g. ``true_train_loss_ci_low``.
+CI_LOW_SUFFIX = "_ci_low"
+CI_HIGH_SUFFIX = "_ci_high"
+
+# --- x axes ----------------------------------------------------------------------------------
+STEP = "step"
+EPOCH = "epoch"
+WALL_TIME = "wall_time"
+X_AXES = (STEP, EPOCH, WALL_TIME)
+
+HUMAN_LABELS = {
+    TRAIN_LOSS: "reported training loss",
+    TRUE_TRAIN_LOSS: "true training loss",
+    VAL_LOSS: "validation loss",
+    LR: "learning rate",
+    TRAIN_ACC: "training accuracy",
+    TRUE_TRAIN_ACC: "true training accuracy",
+    VAL_ACC: "validation accuracy",
+    GRAD_NORM: "gradient norm",
+    TRAIN_LOSS_NO_PENALTY: "reported training loss without penalty",
+    PENALTY: "penalty term",
+    GAP_PENALTY: "penalty",
+    GAP_AVERAGING_LAG: "averaging lag",
+    GAP_TRAIN_MODE: "train-mode effect (dropout/BN)",
+    GAP_AUGMENTATION: "augmentation effect",
+    GAP_GENERALIZATION: "generalization gap",
+    STEP: "step",
+    EPOCH: "epoch",
+    WALL_TIME: "wall time (s)",
+}
+
+_FOLD = re.compile(r"[\s/\-_.]+")
+
+
+def fold(column: str) -> str:
+    """Normalise a column name for alias lookup (case, spaces, ``/ - _ .`` folded)."""
+    return _FOLD.sub("", str(column).strip().lower())
+
+
+# Canonical name -> aliases (written naturally; folded at import). Order does not matter.
+ALIASES: dict[str, tuple[str, ...]] = {
+    TRAIN_LOSS: (
+        "loss", "train_loss", "training_loss", "train/loss", "Train Loss", "train_loss_epoch",
+        "trn_loss", "tr_loss", "trl", "train_epoch_loss", "epoch_loss", "total_loss", "train/total_loss",
+        "reported_loss", "train_reported_loss",
+    ),
+    VAL_LOSS: (
+        "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
+        "validation/loss", "dev_loss", "valid/loss", "eval/loss", "tel", "val_epoch_loss", "vl",
+    ),
+    TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss"),
+    LR: ("lr", "learning_rate", "learningrate", "lr-SGD", "lr-Adam", "lr-AdamW", "lr/pg0", "x/lr0", "lr0", "train/lr"),
+    TRAIN_ACC: (
+        "acc", "accuracy", "train_acc", "train_accuracy", "training_accuracy", "train/acc",
+        "train/accuracy", "train_acc_epoch", "categorical_accuracy", "sparse_categorical_accuracy",
+    ),
+    TRUE_TRAIN_ACC: ("base_accuracy", "base_acc", "true_acc", "true_train_acc", "true_accuracy"),
+    VAL_ACC: (
+        "val_acc", "val_accuracy", "valid_acc", "valid_accuracy", "validation_accuracy", "eval_accuracy",
+        "eval_acc", "val/acc", "val/accuracy", "val_acc_epoch", "val_categorical_accuracy",
+        "val_sparse_categorical_accuracy", "metrics/accuracy_top1",
+    ),
+    GRAD_NORM: ("grad_norm", "gradient_norm", "grad-norm", "gradnorm", "train/grad_norm"),
+    TRAIN_LOSS_NO_PENALTY: ("train_loss_no_penalty", "reported_loss_no_penalty", "loss_no_penalty"),
+    PENALTY: ("penalty", "penalty_loss", "reg_loss", "regularization_loss"),
+    GAP_PENALTY: ("gap_penalty",),
+    GAP_AVERAGING_LAG: ("gap_averaging_lag",),
+    GAP_TRAIN_MODE: ("gap_train_mode",),
+    GAP_AUGMENTATION: ("gap_augmentation",),
+    GAP_GENERALIZATION: ("gap_generalization",),
+}
+
+# Aliases that map onto a canonical series but deserve a note (the meaning is not exact).
+FLAGGED_ALIASES: dict[str, str] = {
+    fold("test_loss"): VAL_LOSS,
+    fold("test/loss"): VAL_LOSS,
+}
+
+X_ALIASES: dict[str, tuple[str, ...]] = {
+    STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "it", "_step", "s", "batch", "trainer/global_step"),
+    EPOCH: ("epoch", "epochs", "ep", "trainer/epoch"),
+    WALL_TIME: ("wall_time", "walltime", "time", "timestamp", "_timestamp", "created_at", "elapsed", "_runtime", "runtime", "relative_time"),
+}
+
+
+def _build_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for canonical, aliases in table.items():
+        for alias in aliases + (canonical,):
+            key = fold(alias)
+            if key in lookup and lookup[key] != canonical:
+                raise RuntimeError(f"alias {alias!r} maps to both {lookup[key]} and {canonical}")
+            lookup[key] = canonical
+    return lookup
+
+
+_SERIES_LOOKUP = _build_lookup(ALIASES)
+_X_LOOKUP = _build_lookup(X_ALIASES)
+_LR_OPTIMIZER = re.compile(r"^lr[a-z]+\d*$")  # Lightning's LearningRateMonitor: lr-SGD, lr-Adam/pg1 ...
+
+
+def canonical_series(column: str) -> str | None:
+    """Canonical series name for a column, or None when it is an extra series."""
+    key = fold(column)
+    if key in _SERIES_LOOKUP:
+        return _SERIES_LOOKUP[key]
+    if key in FLAGGED_ALIASES:
+        return FLAGGED_ALIASES[key]
+    return None
+
+
+def is_flagged_alias(column: str) -> bool:
+    """True when the mapping is approximate (e.g. ``test_loss`` read as validation)."""
+    return fold(column) in FLAGGED_ALIASES
+
+
+def canonical_x(column: str) -> str | None:
+    """Canonical x-axis name (step/epoch/wall_time) for a column, or None."""
+    return _X_LOOKUP.get(fold(column))
+
+
+def is_lr_column(column: str) -> bool:
+    """True for learning-rate columns beyond the plain aliases (``lr-SGD``, ``x/lr1``, ``lr/pg2``)."""
+    key = fold(column)
+    return canonical_series(column) == LR or bool(_LR_OPTIMIZER.match(key)) or bool(re.match(r"^(x)?lr(pg)?\d+$", key))
+
+
+def accepted_names(canonical: str) -> list[str]:
+    """Human-readable accepted column names for an error message."""
+    return list(ALIASES.get(canonical, ()))
+
+
+def looks_like_loss(column: str) -> bool:
+    """Columns that hold a loss of some kind (used to refuse files that hold none)."""
+    key = fold(column)
+    return "loss" in key or canonical_series(column) in LOSS_SERIES
