@@ -1,0 +1,195 @@
+"""The run store: where uploaded and live runs are kept (SQLite under the data directory).
+
+``open_store()`` never raises for a damaged or locked file - the dashboard must start anyway:
+
+- damaged file (not a database, malformed pages): the file (and its ``-wal``/``-shm``) is moved
+  aside to ``<file>.damaged-<timestamp>`` - never overwritten or deleted - and a fresh store is
+  created in its place;
+- locked for writing by another process: opened read-only;
+- locked even for reading, unreadable directory, schema from a newer version: a temporary store
+  (runs saved in it are not kept) or read-only, as the message says.
+
+``store.status_message`` is None when all is well, else one sentence for the UI/CLI to show.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from . import schema
+from .runstore import (
+    FINAL_STATUSES,
+    STATUS_INTERRUPTED,
+    STATUS_RUNNING,
+    STATUS_SAVED,
+    LiveRunWriter,
+    RunInfo,
+    RunStore,
+    StoreError,
+)
+
+__all__ = [
+    "open_store", "default_home", "RunStore", "RunInfo", "LiveRunWriter", "StoreError",
+    "FINAL_STATUSES", "STATUS_INTERRUPTED", "STATUS_RUNNING", "STATUS_SAVED", "STORE_FILENAME",
+]
+
+STORE_FILENAME = "runs.sqlite"
+LOCK_PROBE_TIMEOUT_S = 2.0  # how long open_store waits for a lock before falling back
+
+
+def default_home() -> Path:
+    """``$TRUELOSS_DASH_HOME`` or the platform's user data directory (e.g. ~/.local/share/trueloss-dash)."""
+    env = os.environ.get("TRUELOSS_DASH_HOME", "").strip()
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("trueloss-dash", appauthor=False))
+
+
+def open_store(home: str | os.PathLike | None = None) -> RunStore:
+    """Open (creating if needed) the run store under ``home``; never raises for a bad file."""
+    home_path = Path(home).expanduser() if home is not None else default_home()
+    path = home_path / STORE_FILENAME
+    try:
+        home_path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return _temporary_store(f"cannot create the data directory {home_path} ({err.strerror or err})")
+
+    problem = _probe(path)
+    if problem is None:
+        store = RunStore(path)
+        store.mark_interrupted()
+        return store
+    kind, detail = problem
+    if kind == "damaged":
+        try:
+            aside = _move_aside(path)
+        except OSError as err:
+            return _temporary_store(
+                f"run store at {path} is damaged ({detail}) and could not be moved aside ({err}); the file "
+                "was left untouched")
+        if _probe(path) is None:
+            store = RunStore(path, status_message=(
+                f"run store at {path} was damaged ({detail}): kept it as {aside.name}; started a fresh store"))
+            return store
+        return _temporary_store(f"run store at {path} was damaged ({detail}): kept it as {aside.name}")
+    if kind == "write-locked":
+        return RunStore(path, read_only=True, status_message=(
+            f"run store at {path} is locked by another process ({detail}): opened it read-only - "
+            "runs can be viewed but not saved until that process lets go (restart to retry)"))
+    if kind == "newer":
+        return RunStore(path, read_only=True, status_message=(
+            f"run store at {path} was written by a newer trueloss-dash ({detail}): opened it read-only"))
+    # 'read-locked' or 'unwritable': leave the file alone.
+    if kind == "unwritable":
+        try:
+            _check_readable(path)
+            return RunStore(path, read_only=True, status_message=(
+                f"run store at {path} cannot be written ({detail}): opened it read-only"))
+        except sqlite3.Error:
+            pass
+    return _temporary_store(f"run store at {path} cannot be opened ({detail}); the file was left untouched")
+
+
+def _check_readable(path: Path) -> None:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=LOCK_PROBE_TIMEOUT_S)
+    try:
+        conn.execute("SELECT count(*) FROM runs").fetchone()
+    finally:
+        conn.close()
+
+
+def _is_damage(err: sqlite3.Error) -> bool:
+    text = str(err).lower()
+    return any(k in text for k in ("not a database", "malformed", "corrupt", "disk image", "file is encrypted"))
+
+
+def _is_lock(err: sqlite3.Error) -> bool:
+    text = str(err).lower()
+    return "locked" in text or "busy" in text
+
+
+def _probe(path: Path) -> tuple[str, str] | None:
+    """Open, check and migrate the file; None when it is ready for read/write, else (kind, detail)."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=LOCK_PROBE_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as err:
+        return ("unwritable", str(err))
+    try:
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as err:
+            if _is_damage(err):
+                return ("damaged", str(err))
+            if _is_lock(err):
+                return ("read-locked", str(err))
+            return ("unwritable", str(err))
+        if version > schema.SCHEMA_VERSION:
+            return ("newer", f"schema v{version}, this version reads up to v{schema.SCHEMA_VERSION}")
+        try:
+            check = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.Error as err:
+            if _is_damage(err):
+                return ("damaged", str(err))
+            if _is_lock(err):
+                return ("read-locked", str(err))
+            return ("unwritable", str(err))
+        if check != ["ok"]:
+            return ("damaged", "integrity check: " + "; ".join(check[:3]))
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("BEGIN IMMEDIATE")  # can we take the write lock at all?
+            conn.execute("ROLLBACK")
+        except sqlite3.Error as err:
+            if _is_damage(err):
+                return ("damaged", str(err))
+            if _is_lock(err):
+                return ("write-locked", str(err))
+            return ("unwritable", str(err))
+        try:
+            schema.migrate(conn)
+        except sqlite3.Error as err:
+            if _is_damage(err):
+                return ("damaged", f"while upgrading its schema: {err}")
+            if _is_lock(err):
+                return ("write-locked", str(err))
+            return ("unwritable", f"while upgrading its schema: {err}")
+        return None
+    finally:
+        conn.close()
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename the damaged file (and its WAL/SHM companions) to a name that does not exist yet."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    k = 1
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{k}")
+        k += 1
+    os.rename(path, aside)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            target = aside.with_name(aside.name + suffix)
+            if not target.exists():
+                os.rename(companion, target)
+    return aside
+
+
+def _temporary_store(reason: str) -> RunStore:
+    tmp = Path(tempfile.mkdtemp(prefix="trueloss-dash-store-")) / STORE_FILENAME
+    conn = sqlite3.connect(str(tmp), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        schema.migrate(conn)
+    finally:
+        conn.close()
+    return RunStore(tmp, temporary=True, status_message=(
+        f"{reason}; using a temporary store at {tmp} - runs saved in this session will not be kept"))
