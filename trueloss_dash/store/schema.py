@@ -80,7 +80,7 @@ CREATE TABLE chunks (
     epoch BLOB,
     wall_time BLOB
 );
-CREATE INDEX chunks_by_series ON chunks (run_id, series, id);
+CREATE INDEX chunks_by_run ON chunks (run_id, id);
 CREATE INDEX runs_by_status ON runs (status);
 """
 
