@@ -29,9 +29,9 @@ def synthetic(home: str, epochs: int) -> None:
 def trainer(home: str, epochs: int) -> None:
     from trueloss_dash import trainer as tr
 
-    config = tr.preset_config(tr.PRESETS[0] if hasattr(tr, "PRESETS") else "baseline", epochs=epochs)
+    config = tr.preset_config("clean", epochs=epochs)
     store = open_store(home)
-    writer = store.begin_live("trainer victim", getattr(config, "context", None), {"mode": "trainer"})
+    writer = store.begin_live("trainer victim", config.run_context(), {"mode": "trainer", "config": config.to_dict()})
     job = tr.start(config)
     written = 0
     while True:

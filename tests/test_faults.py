@@ -81,6 +81,12 @@ def test_sigkill_live_trainer_keeps_finished_epochs(tmp_path):
         pytest.skip("trueloss_dash.trainer has no start()/preset_config() yet")
     reported = _kill_after(tmp_path, "trainer", min_epochs=2, total=40, timeout=120)
     _assert_recovered(tmp_path, reported, 40)
+    store = open_store(tmp_path)
+    run = store.load(store.list()[0].id)
+    n = len(run.series[TRAIN_LOSS])
+    for name in ("true_train_loss", "val_loss"):  # the three curves, epoch for epoch
+        assert len(run.series[name]) == n, name
+    assert run.context.batch_size is not None and run.meta["config"]["epochs"] == 40
 
 
 def _write_run(home: Path) -> str:
