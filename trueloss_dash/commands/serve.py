@@ -1,0 +1,59 @@
+"""`trueloss-dash serve [--port N] [--address A]`: start the dashboard (``streamlit run app.py``).
+
+Runs Streamlit headless, without telemetry, with XSRF protection and the upload cap of
+``.streamlit/config.toml`` passed explicitly, so it behaves the same from any working directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import TruelossError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MAX_UPLOAD_MB = 200
+
+
+def app_path() -> Path:
+    """The Streamlit script: the repository's app.py (the package's own copy when installed elsewhere)."""
+    for candidate in (REPO_ROOT / "app.py", Path(__file__).resolve().parents[1] / "ui" / "streamlit_app.py"):
+        if candidate.is_file():
+            return candidate
+    raise TruelossError("cannot find app.py to serve")
+
+
+def streamlit_command(port: int, address: str | None = None) -> list[str]:
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app_path()),
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.enableXsrfProtection", "true",
+        "--server.maxUploadSize", str(MAX_UPLOAD_MB),
+    ]
+    if address:
+        cmd += ["--server.address", address]
+    return cmd
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not 1 <= args.port <= 65535:
+        raise TruelossError(f"--port: found {args.port}, expected a port number in [1, 65535]")
+    cmd = streamlit_command(args.port, args.address)
+    print(f"trueloss-dash: serving on http://{args.address or 'localhost'}:{args.port}", file=sys.stderr)
+    try:
+        return subprocess.call(cmd, cwd=str(app_path().parent), env=dict(os.environ))
+    except KeyboardInterrupt:
+        return 130
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("serve", help="start the dashboard in the browser (streamlit run app.py)",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    p.add_argument("--address", default=None, help="address to bind (default: Streamlit's, all interfaces)")
+    p.set_defaults(func=_run)

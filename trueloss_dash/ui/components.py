@@ -1,0 +1,207 @@
+"""Reusable blocks: the overlay chart with its controls, the diagnosis panel, the context form,
+the export buttons and the gap decomposition. Pages compose them; none of them loads data."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import streamlit as st
+
+from .. import export
+from ..columns import HUMAN_LABELS
+from ..errors import ContextError
+from ..run import Run, RunContext
+from . import plots
+from .common import finding_label, fmt_where, severity_badge
+
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+AXIS_LABEL = {"epoch": "Epoch", "step": "Step", "wall_time": "Wall time"}
+
+
+def chart_controls(run: Run, report: Any, prefix: str) -> dict[str, Any]:
+    """The row of chart settings; returns keyword arguments for :func:`plots.overlay_figure`."""
+    axes = plots.available_axes(run) or ["step"]
+    preferred = run.preferred_axis() if run.preferred_axis() in axes else axes[0]
+    findings = list(getattr(report, "findings", []) or []) if report is not None else []
+    c1, c2, c3, c4 = st.columns([1.5, 1.1, 1.6, 2.4], vertical_alignment="bottom")
+    with c1:
+        axis = st.radio("x axis", axes, index=axes.index(preferred), horizontal=True,
+                        format_func=lambda a: AXIS_LABEL.get(a, a), key=f"{prefix}_axis_{'_'.join(axes)}")
+    with c2:
+        log_y = st.toggle("log y", value=False, key=f"{prefix}_logy")
+        show_lr = st.toggle("LR axis", value=True, key=f"{prefix}_lr", disabled="lr" not in run.series)
+    with c3:
+        smoothing = st.slider("smoothing (EMA)", 0.0, 0.99, 0.0, 0.01, key=f"{prefix}_smooth",
+                              help="Debiased exponential moving average, like TensorBoard; the raw curve stays faint underneath. "
+                                   "Detection always runs on the raw data.")
+    with c4:
+        options = [None] + list(range(len(findings)))
+        highlight = st.selectbox(
+            "highlight a finding", options, key=f"{prefix}_highlight_{len(findings)}",
+            format_func=lambda i: "— none —" if i is None else finding_label(i, findings[i]),
+            disabled=not findings,
+        )
+    return dict(x_axis=axis, log_y=log_y, smoothing=smoothing, highlight=highlight, show_lr=show_lr)
+
+
+def overlay_chart(run: Run, report: Any, prefix: str, *, title: str | None = None) -> Any:
+    opts = chart_controls(run, report, prefix)
+    fig = plots.overlay_figure(run, report, title=title, **opts)
+    st.plotly_chart(fig, key=f"{prefix}_chart", config=PLOT_CONFIG, theme=None)
+    return fig
+
+
+def diagnosis_panel(run: Run, report: Any, prefix: str) -> None:
+    """Findings (severity, where, summary) beside the causes (confidence, evidence, actions)."""
+    findings = list(getattr(report, "findings", []) or [])
+    causes = list(getattr(report, "causes", []) or [])
+    left, right = st.columns([1, 1.15], gap="large")
+    with left:
+        st.markdown(f"#### Findings ({len(findings)})")
+        if not findings:
+            st.markdown("<span class='tl-muted'>Nothing abnormal detected in the curves.</span>", unsafe_allow_html=True)
+        for i, f in enumerate(findings):
+            kind = str(getattr(f, "kind", "")).replace("_", " ")
+            series = HUMAN_LABELS.get(getattr(f, "series", ""), getattr(f, "series", ""))
+            st.markdown(
+                f"{severity_badge(getattr(f, 'severity', 'info'))}<b>{i + 1}. {html.escape(kind)}</b> "
+                f"<span class='tl-muted'>· {html.escape(series)} · {html.escape(fmt_where(f))}</span><br>"
+                f"<span style='font-size:0.92rem'>{html.escape(getattr(f, 'summary', ''))}</span>",
+                unsafe_allow_html=True,
+            )
+        checks = list(getattr(report, "checks", []) or [])
+        if checks:
+            passed = sum(1 for c in checks if _get(c, "passed"))
+            with st.expander(f"Checks: {passed} of {len(checks)} passed"):
+                for c in checks:
+                    mark = "✅" if _get(c, "passed") else "❌"
+                    st.markdown(f"{mark} **{html.escape(str(_get(c, 'title', _get(c, 'id', ''))))}** — "
+                                f"{html.escape(str(_get(c, 'detail', '')))}", unsafe_allow_html=True)
+    with right:
+        st.markdown(f"#### Likely causes ({len(causes)})")
+        if not causes:
+            st.markdown("<span class='tl-muted'>No cause to report.</span>", unsafe_allow_html=True)
+        for j, c in enumerate(causes):
+            conf = max(0.0, min(float(getattr(c, "confidence", 0.0) or 0.0), 1.0))
+            with st.expander(f"{getattr(c, 'title', c.id)}  ·  {conf:.0%}", expanded=j == 0):
+                st.progress(conf, text=f"confidence {conf:.0%}  ·  `{getattr(c, 'id', '')}`")
+                why = getattr(c, "why", "")
+                if why:
+                    st.markdown(f"<span class='tl-muted'>{html.escape(why)}</span>", unsafe_allow_html=True)
+                evidence = getattr(c, "evidence", []) or []
+                if evidence:
+                    st.markdown("**Evidence**")
+                    st.markdown("\n".join(f"- {_md_escape(e)}" for e in evidence))
+                actions = getattr(c, "actions", []) or []
+                if actions:
+                    st.markdown("**What to do**")
+                    st.markdown("\n".join(f"- {_md_escape(a)}" for a in actions))
+                refs = getattr(c, "findings", []) or []
+                if refs:
+                    st.caption("Explains finding " + ", ".join(f"#{i + 1}" for i in refs))
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
+
+
+def _md_escape(text: Any) -> str:
+    """Markdown-safe text (user strings must not become links, HTML or formatting)."""
+    out = html.escape(str(text))
+    for ch in "\\`*_[]<>#|":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+_TRI = {"unknown": None, "yes": True, "no": False}
+
+
+def _tri_index(value: bool | None) -> int:
+    return 0 if value is None else (1 if value else 2)
+
+
+def context_form(entry: Any) -> bool:
+    """Edit what is known about how the run was trained; returns True when the context changed."""
+    ctx: RunContext = entry.context
+    with st.form(key=f"ctx_form_{entry.key}", border=False):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            dropout = st.number_input("dropout", min_value=0.0, max_value=1.0, value=ctx.dropout, step=0.05,
+                                      format="%g", placeholder="unknown", key=f"ctx_dropout_{entry.key}")
+            batchnorm = st.selectbox("batch norm", list(_TRI), index=_tri_index(ctx.batchnorm), key=f"ctx_bn_{entry.key}")
+            batch_size = st.number_input("batch size", min_value=1, value=ctx.batch_size, step=1,
+                                         placeholder="unknown", key=f"ctx_bs_{entry.key}")
+        with c2:
+            weight_decay = st.number_input("weight decay / L2", min_value=0.0, value=ctx.weight_decay, format="%g",
+                                           step=1e-4, placeholder="unknown", key=f"ctx_wd_{entry.key}")
+            penalty = st.selectbox("penalty inside the loss", list(_TRI), index=_tri_index(ctx.penalty_in_loss),
+                                   key=f"ctx_pen_{entry.key}",
+                                   help="Yes for Keras kernel_regularizer / an L2 term you add to the loss; "
+                                        "no for PyTorch weight_decay and AdamW (they never appear in the loss).")
+        with c3:
+            augmentation = st.selectbox("augmentation", list(_TRI), index=_tri_index(ctx.augmentation), key=f"ctx_aug_{entry.key}")
+            optimizer = st.text_input("optimizer", value=ctx.optimizer or "", placeholder="unknown", key=f"ctx_opt_{entry.key}")
+        submitted = st.form_submit_button("Re-diagnose with this context", type="primary")
+    if not submitted:
+        return False
+    values = {
+        "dropout": dropout, "weight_decay": weight_decay, "penalty_in_loss": _TRI[penalty],
+        "augmentation": _TRI[augmentation], "batchnorm": _TRI[batchnorm], "batch_size": batch_size,
+        "optimizer": optimizer.strip() or None,
+    }
+    try:
+        edited = RunContext.from_mapping({k: v for k, v in values.items() if v is not None})
+    except ContextError as err:
+        st.error(str(err))
+        return False
+    new = RunContext(**{k: getattr(ctx, k) for k in RunContext.field_names()}, extra=dict(ctx.extra))
+    for k in values:
+        setattr(new, k, getattr(edited, k))
+    if new.to_dict() == ctx.to_dict():
+        return False
+    entry.context = new
+    return True
+
+
+def export_buttons(run: Run, report: Any, prefix: str, figure: Any | None = None) -> None:
+    """HTML (self-contained, interactive), JSON, Markdown and the normalized run as CSV."""
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        st.download_button("⬇ HTML report", data=lambda: export.report_html(run, report),
+                           file_name=export.safe_filename(run.name, "html"), mime="text/html",
+                           key=f"{prefix}_dl_html", width="stretch",
+                           help="Self-contained: interactive chart (plotly.js inline, works offline) and findings.")
+    with c2:
+        st.download_button("⬇ JSON", data=lambda: export.report_json(report),
+                           file_name=export.safe_filename(run.name, "json"), mime="application/json",
+                           key=f"{prefix}_dl_json", width="stretch")
+    with c3:
+        st.download_button("⬇ Markdown", data=lambda: export.report_markdown(report),
+                           file_name=export.safe_filename(run.name, "md"), mime="text/markdown",
+                           key=f"{prefix}_dl_md", width="stretch")
+    with c4:
+        st.download_button("⬇ Run as CSV", data=lambda: export.run_csv(run),
+                           file_name=export.safe_filename(run.name, "csv"), mime="text/csv",
+                           key=f"{prefix}_dl_csv", width="stretch")
+
+
+def gap_decomposition(run: Run, prefix: str, *, epoch: float | None = None) -> None:
+    """Waterfall for a chosen epoch and the stacked terms over time (trainer runs only)."""
+    if not plots.has_gap_terms(run):
+        st.info("The gap decomposition needs the terms the live trainer measures "
+                "(penalty, averaging lag, train-mode effect, augmentation, generalization).")
+        return
+    epochs = plots.gap_epochs(run)
+    if not epochs:
+        return
+    c1, c2 = st.columns(2)
+    with c1:
+        if epoch is None:
+            epoch = st.select_slider("epoch", options=epochs, value=epochs[-1], key=f"{prefix}_gap_epoch",
+                                     format_func=lambda e: f"{e:g}") if len(epochs) > 1 else epochs[0]
+        st.plotly_chart(plots.gap_waterfall(run, epoch), key=f"{prefix}_waterfall", config=PLOT_CONFIG, theme=None)
+    with c2:
+        st.plotly_chart(plots.gap_stacked(run), key=f"{prefix}_stacked", config=PLOT_CONFIG, theme=None)
+    st.caption("reported − validation = penalty + averaging lag + train-mode effect + augmentation effect + "
+               "generalization gap (exact: the trainer measures each term on a fixed training subsample).")

@@ -1,0 +1,201 @@
+"""The main page: load runs (upload, samples, saved) and analyse the selected one."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import streamlit as st
+
+from ..columns import HUMAN_LABELS
+from ..errors import TruelossError
+from . import components, services, state
+from .common import verdict_banner
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def _save_to_store(run: Any) -> tuple[str | None, str | None]:
+    """Keep an uploaded run for later sessions; returns (store id, problem sentence)."""
+    try:
+        store = services.store()
+        if getattr(store, "read_only", False):
+            return None, "the run store is read-only, so this upload is not kept after the session"
+        return store.save(run), None
+    except TruelossError as err:
+        return None, f"not saved for later sessions: {err}"
+    except Exception as err:  # noqa: BLE001 - the upload itself succeeded; saving is a bonus
+        return None, f"not saved for later sessions ({type(err).__name__}: {err})"
+
+
+def handle_uploads(files: list[Any]) -> None:
+    """Read each new file on its own: one bad file never stops the others."""
+    done: set[str] = st.session_state.setdefault("uploaded_ids", set())
+    new = [f for f in files or [] if f.file_id not in done]
+    if not new:
+        return
+    msgs: list[tuple[str, str]] = []
+    for f in new:
+        done.add(f.file_id)
+        try:
+            loaded = services.load_bytes(f.name, f.getvalue())
+        except TruelossError as err:
+            msgs.append(("error", str(err)))
+            continue
+        except Exception as err:  # noqa: BLE001 - a reader bug must not take the page down
+            msgs.append(("error", f"{f.name}: could not be read ({type(err).__name__}: {err})"))
+            continue
+        if not loaded:
+            msgs.append(("error", f"{f.name}: no training run found in this file"))
+        for run in loaded:
+            store_id, problem = _save_to_store(run)
+            state.add_run(run, "upload", store_id=store_id)
+            points = max((len(s) for s in run.series.values()), default=0)
+            msgs.append(("success", f"Loaded **{run.name}** ({run.format or 'unknown format'}, {points:,} points)"))
+            if problem:
+                msgs.append(("info", f"{run.name}: {problem}"))
+    state.set_messages(msgs)
+
+
+def load_panel() -> None:
+    tab_up, tab_sample, tab_saved = st.tabs(["⬆ Upload logs", "📁 Sample runs", "🗄 Saved runs"])
+    with tab_up:
+        files = st.file_uploader(
+            "Drop training logs here: Keras CSVLogger, Lightning metrics.csv, HF trainer_state.json, Ultralytics "
+            "results.csv, TensorBoard events, MLflow, generic CSV/JSONL - or a zipped run folder",
+            accept_multiple_files=True, key="uploader",
+        )
+        handle_uploads(files)
+        for level, text in state.messages():
+            getattr(st, level)(text)
+    with tab_sample:
+        samples = services.sample_files()
+        if not samples:
+            st.info("No sample runs found in sample_runs/.")
+        else:
+            c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+            with c1:
+                chosen = st.selectbox("sample run (made by the live trainer, one per phenomenon)", samples,
+                                      format_func=lambda p: p.name, key="sample_pick")
+            with c2:
+                if st.button("Open sample", key="sample_open", type="primary", width="stretch"):
+                    try:
+                        for run in services.load_path(chosen):
+                            state.add_run(run, "sample")
+                    except TruelossError as err:
+                        st.error(str(err))
+    with tab_saved:
+        saved_runs_panel()
+
+
+def saved_runs_panel() -> None:
+    try:
+        store = services.store()
+    except Exception as err:  # noqa: BLE001
+        st.warning(f"The run store is not available: {err}")
+        return
+    if getattr(store, "status_message", None):
+        st.warning(store.status_message)
+    infos = store.list()
+    if not infos:
+        st.caption("Runs you upload or train live are kept here for later sessions.")
+        return
+    import datetime as dt
+
+    labels = {i.id: f"{i.name}  ·  {i.format or 'live'}  ·  {i.status}  ·  {i.n_points:,} pts  ·  "
+                     f"{dt.datetime.fromtimestamp(i.created):%Y-%m-%d %H:%M}" for i in infos}
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    with c1:
+        picked = st.multiselect("saved runs", list(labels), format_func=labels.get, key="saved_pick")
+    with c2:
+        if st.button("Open", key="saved_open", type="primary", disabled=not picked, width="stretch"):
+            for run_id in picked:
+                try:
+                    state.add_run(store.load(run_id), "saved", store_id=run_id)
+                except TruelossError as err:
+                    st.error(str(err))
+    if picked and len(picked) == 1:
+        with st.expander("Rename or delete"):
+            new_name = st.text_input("new name", key="saved_new_name")
+            c3, c4 = st.columns(2)
+            if c3.button("Rename", key="saved_rename", disabled=not new_name.strip()):
+                store.rename(picked[0], new_name.strip())
+                st.rerun()
+            confirm = c4.checkbox("yes, delete it", key="saved_confirm")
+            if c4.button("Delete", key="saved_delete", disabled=not confirm):
+                store.delete(picked[0])
+                st.session_state.pop("saved_pick", None)
+                st.rerun()
+
+
+# --- analysis ------------------------------------------------------------------------------------
+
+
+def run_header(entry: state.LoadedRun) -> None:
+    run = entry.run
+    points = {HUMAN_LABELS.get(n, n): len(s) for n, s in run.series.items()}
+    pills = "".join(f"<span class='tl-pill'>{html.escape(k)}: {v:,}</span>" for k, v in list(points.items())[:8])
+    st.markdown(
+        f"<span class='tl-muted'>format <b>{html.escape(run.format or 'unknown')}</b> · "
+        f"{html.escape(state.ORIGIN_LABEL.get(entry.origin, entry.origin))}"
+        f"{' · ' + html.escape(run.source) if run.source else ''}</span><br>{pills}",
+        unsafe_allow_html=True,
+    )
+    if run.warnings:
+        st.warning("**Reader warnings**\n" + "\n".join(f"- {components._md_escape(w)}" for w in run.warnings))
+    if run.notes:
+        with st.expander(f"Reader notes ({len(run.notes)})"):
+            st.markdown("\n".join(f"- {components._md_escape(n)}" for n in run.notes))
+
+
+def analysis(entry: state.LoadedRun) -> None:
+    run = entry.run
+    report = entry.report()
+    run_header(entry)
+    verdict_banner(report)
+    fig = components.overlay_chart(run, report, prefix=f"an_{entry.key}")
+    components.diagnosis_panel(run, report, prefix=f"an_{entry.key}")
+    from . import plots
+
+    tabs = ["🧭 Context", "⬇ Export"] + (["🧮 Gap decomposition"] if plots.has_gap_terms(run) else [])
+    parts = st.tabs(tabs)
+    with parts[0]:
+        st.caption("What you know about how this run was trained. The diagnosis uses it to tell the causes of an "
+                   "inverted gap apart (dropout, a penalty inside the loss, augmentation, batch norm).")
+        if components.context_form(entry):
+            st.rerun()
+    with parts[1]:
+        components.export_buttons(run, report, prefix=f"an_{entry.key}", figure=fig)
+    if len(parts) > 2:
+        with parts[2]:
+            components.gap_decomposition(run, prefix=f"an_{entry.key}")
+
+
+def run_picker() -> state.LoadedRun | None:
+    current = state.runs()
+    if not current:
+        return None
+    keys = list(current)
+    active = state.active()
+    c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+    with c1:
+        key = st.selectbox("run", keys, index=keys.index(active.key) if active else 0,
+                           format_func=lambda k: current[k].label, key=f"run_select_{len(keys)}_{active.key if active else ''}")
+    with c2:
+        if st.button("Close run", key="close_run", width="stretch"):
+            state.remove_run(key)
+            st.rerun()
+    st.session_state["active"] = key
+    return current[key]
+
+
+def page() -> None:
+    has_runs = bool(state.runs())
+    with st.expander("Load runs", expanded=not has_runs or bool(state.messages())):
+        load_panel()
+    entry = run_picker()
+    if entry is None:
+        st.info("Upload a training log, open a sample run, or start a live demo from the sidebar.")
+        return
+    analysis(entry)
