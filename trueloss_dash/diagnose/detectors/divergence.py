@@ -1,0 +1,89 @@
+"""Divergence: non-finite losses (NaN/inf - the run blew up), or a training loss that explodes and
+stays up: its last points all sit above both its starting level and DIVERGENCE_FACTOR x its best.
+
+Validation alone rising is overfitting, not divergence, so the explosion test looks at the training
+losses (validation only when the log has no training loss).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import binned, odd_window, rolling_median, xfmt
+from . import Check, Detected
+
+CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss that explodes and stays up")
+
+
+def detect(view) -> Detected:
+    findings: list[Finding] = []
+    parts = []
+    names = [n for n in (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS) if view.run.get(n) is not None]
+    for name in names:
+        s = view.run.get(name)
+        c = view.curve(name)
+        bad = s.n_nonfinite
+        if bad:
+            label = HUMAN_LABELS.get(name, name)
+            first = c.first_nonfinite_x if c is not None else None
+            last_x = float(np.nanmax(s.x(c.axis))) if c is not None and s.x(c.axis) is not None else first
+            findings.append(
+                Finding(
+                    kind="divergence",
+                    severity="critical",
+                    series=name,
+                    start=first,
+                    end=last_x,
+                    x_axis=c.axis if c is not None else view.axis,
+                    metrics={"nonfinite": bad, "first_nonfinite_x": first, "finite_points": len(c) if c else 0,
+                             "last_finite": float(c.y[-1]) if c is not None and len(c) else None},
+                    summary=f"{label} became non-finite (NaN/inf) at {c.axis if c else view.axis} "
+                    f"{xfmt(first) if first is not None else '?'}: {bad} non-finite value{'s' if bad > 1 else ''}",
+                )
+            )
+    explode_names = [n for n in (TRAIN_LOSS, TRUE_TRAIN_LOSS) if n in names] or ([VAL_LOSS] if VAL_LOSS in names else [])
+    for name in explode_names:
+        c = view.curve(name)
+        if c is None or len(c) < 4 or not c.positive:
+            continue
+        w = binned(c)
+        v = w.scaled
+        n = len(v)
+        trend = rolling_median(v, odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+        k0 = max(1, int(round(0.05 * n)))
+        start_level = float(np.median(v[:k0]))
+        best_i = int(np.argmin(trend))
+        best = float(trend[best_i])
+        thr = max(start_level, best + math.log(T.DIVERGENCE_FACTOR))
+        tail = max(2, int(math.ceil(T.DIVERGENCE_TAIL_FRACTION * n)))
+        ratio_end = float(np.exp(np.median(v[-tail:]) - best))
+        parts.append(f"{name}: ends at {ratio_end:.2f}x its best (limit {T.DIVERGENCE_FACTOR:g}x and above its start)")
+        if best_i < n - tail and np.all(v[-tail:] > thr):
+            above = v > thr
+            # first point after the best from which the loss stays above the threshold
+            below_after = np.flatnonzero(~above[best_i:]) + best_i
+            onset = int(below_after[-1]) + 1 if len(below_after) else best_i
+            label = HUMAN_LABELS.get(name, name)
+            findings.append(
+                Finding(
+                    kind="divergence",
+                    severity="critical",
+                    series=name,
+                    start=float(w.x[onset]),
+                    end=float(w.x[-1]),
+                    x_axis=w.axis,
+                    metrics={"end_over_best": round(ratio_end, 3), "best": float(np.exp(best)),
+                             "best_x": float(w.x[best_i]), "final": float(w.y[-1])},
+                    summary=f"{label} exploded from its best {np.exp(best):.3g} ({w.axis} {xfmt(w.x[best_i])}) "
+                    f"to {w.y[-1]:.3g} and stayed up from {w.axis} {xfmt(w.x[onset])} ({ratio_end:.1f}x best)",
+                )
+            )
+    if not names:
+        return Detected([], "no loss series", applicable=False)
+    nf = ", ".join(f"{n}: {view.run.get(n).n_nonfinite}" for n in names)
+    return Detected(findings, f"non-finite values ({nf}); " + ("; ".join(parts) if parts else "explosion test not applicable"))

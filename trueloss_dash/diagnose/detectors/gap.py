@@ -1,0 +1,140 @@
+"""Inverted gap: validation loss below the reported training loss.
+
+The finding carries every measurement the rules need to tell its causes apart:
+- where and how much (share of points inverted, largest relative gap, early-only or to the end);
+- the half-interval shift test (reported(e) ~ true(e - 1/2): compare the reported loss with
+  validation half an interval earlier; what stays inverted is not averaging lag);
+- the gap at the first point when validation was measured before learning (step 0);
+- with ``true_train_loss``: how often true > val (data mismatch) and the reported - true offset;
+- with the trainer's ``gap_*`` series: the mean of each term of the exact decomposition.
+Step-level training is compared with epoch-level validation through interval means (what a
+framework would have reported for that interval).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import GAP_TERMS, HUMAN_LABELS
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import align, overlap, pct, xfmt
+from . import Check, Detected
+
+CHECK = Check("inverted_gap", "Validation vs training", "validation loss below the reported training loss")
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a - b) / |a|: how much lower b is than a, as a share of a."""
+    return (a - b) / np.maximum(np.abs(a), 1e-300)
+
+
+def detect(view) -> Detected:
+    tr, va = view.train, view.val
+    if tr is None or va is None or len(tr) == 0 or len(va) == 0:
+        return Detected([], "needs both training and validation loss", applicable=False)
+    idx = overlap(tr, va)
+    if len(idx) < T.INVERTED_MIN_POINTS:
+        return Detected([], f"only {len(idx)} validation point(s) inside the training range", applicable=False)
+    xs = va.x[idx]
+    v = va.y[idx]
+    t = align(tr, xs)
+    rel = _rel(t, v)
+    inverted = rel > T.INVERTED_MARGIN
+    n = len(xs)
+    k = int(inverted.sum())
+    frac = k / n
+    detail = f"validation below reported training loss at {k}/{n} points (margin {pct(T.INVERTED_MARGIN)})"
+    if k == 0 or (frac < T.INVERTED_MIN_FRACTION and not inverted[-1]):
+        return Detected([], detail)
+
+    late_n = max(1, int(np.ceil(T.INVERTED_LATE_FRACTION * n)))
+    late_frac = float(inverted[-late_n:].mean())
+    early_only = late_frac == 0.0
+    first_inv, last_inv = int(np.argmax(inverted)), int(n - 1 - np.argmax(inverted[::-1]))
+
+    metrics: dict = {
+        "points": n,
+        "inverted_points": k,
+        "fraction": round(frac, 3),
+        "late_fraction": round(late_frac, 3),
+        "early_only": early_only,
+        "persists_to_end": bool(inverted[-1]),
+        "max_rel_gap": round(float(rel.max()), 4),
+        "mean_rel_gap": round(float(rel[inverted].mean()), 4),
+        "end_rel_gap": round(float(rel[-1]), 4),
+        "first_rel_gap": round(float(rel[0]), 4),
+    }
+
+    # half-interval shift test (averaging lag)
+    if len(va) >= 2:
+        dx = float(np.median(np.diff(va.x)))
+        shifted_x = xs - dx / 2
+        v_half = va.at(shifted_x)  # np.interp clamps before the first point: extrapolate instead
+        before = shifted_x < va.x[0]
+        if before.any() and va.positive:
+            slope = (np.log(va.y[1]) - np.log(va.y[0])) / max(va.x[1] - va.x[0], 1e-300)
+            v_half[before] = np.exp(np.log(va.y[0]) + slope * (shifted_x[before] - va.x[0]))
+        still = _rel(t, v_half) > T.INVERTED_MARGIN
+        remaining = float(still[inverted].mean())
+        metrics["lag_remaining_fraction"] = round(remaining, 3)
+        metrics["lag_explains"] = bool(remaining <= T.LAG_EXPLAINED_MAX_REMAINING)
+
+    # first measurement before learning (step-0 validation) - a gap there is data, not training
+    span = tr.x[-1] - tr.x[0]
+    before_learning = bool(span > 0 and xs[0] - tr.x[0] <= T.EARLY_X_FRACTION * span and len(tr) >= 3 * n)
+    metrics["first_point_before_learning"] = before_learning
+    if before_learning:
+        k0 = max(1, min(len(tr) // 100, 50))
+        t0 = float(np.median(tr.y[:k0]))
+        metrics["start_rel_gap"] = round(float((t0 - v[0]) / abs(t0)), 4)
+
+    # with the true training loss: is the model really worse on its training data than on val?
+    tt = view.true_train
+    if tt is not None and len(tt) >= 1:
+        j = overlap(tt, va)
+        if len(j):
+            true_at = tt.at(va.x[j])
+            vj = va.y[j]
+            above = _rel(vj, true_at) < -T.INVERTED_MARGIN  # true > val by the margin
+            late_j = max(1, int(np.ceil(T.INVERTED_LATE_FRACTION * len(j))))
+            t_on = align(tr, va.x[j])
+            offset = _rel(t_on, true_at)  # (reported - true) / reported
+            metrics.update(
+                {
+                    "true_points": int(len(j)),
+                    "true_above_val_fraction": round(float(above.mean()), 3),
+                    "true_above_val_late_fraction": round(float(above[-late_j:].mean()), 3),
+                    "true_val_rel_end": round(float((true_at[-1] - vj[-1]) / abs(vj[-1])), 4),
+                    "reported_true_offset_early": round(float(offset[: max(1, len(j) // 3)].mean()), 4),
+                    "reported_true_offset_late": round(float(offset[-late_j:].mean()), 4),
+                }
+            )
+
+    # the trainer's exact decomposition, when logged
+    terms = {}
+    for name in GAP_TERMS:
+        c = view.curve(name)
+        if c is not None and len(c):
+            vals = c.at(xs[inverted]) if len(c) > 1 else np.full(k, c.y[0])
+            terms[name] = round(float(np.mean(vals)), 6)
+    if terms:
+        metrics["decomposition"] = terms
+
+    where = f"{xfmt(xs[first_inv])}-{xfmt(xs[last_inv])}" if first_inv != last_inv else xfmt(xs[first_inv])
+    shape = "early only, gone later" if early_only else ("to the end" if inverted[-1] else "")
+    summary = (
+        f"{HUMAN_LABELS['val_loss']} below {HUMAN_LABELS['train_loss']} at {k}/{n} points "
+        f"({va.axis} {where}{', ' + shape if shape else ''}), up to {pct(float(rel.max()))} lower"
+    )
+    finding = Finding(
+        kind="inverted_gap",
+        severity="info",
+        series="val_loss",
+        start=float(xs[first_inv]),
+        end=float(xs[last_inv]),
+        x_axis=va.axis,
+        metrics=metrics,
+        summary=summary,
+    )
+    return Detected([finding], detail)

@@ -1,0 +1,81 @@
+"""Metric disagreement: validation loss rising while a validation metric (accuracy, F1, WER ...)
+keeps improving - the model grows over-confident on the examples it gets wrong, which raises the
+loss without hurting the task. Early stopping on the loss would stop too soon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import LOSS_SERIES, VAL_ACC, VAL_LOSS, fold
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import binned, curve, pct, robust_sigma, xfmt
+from . import Check, Detected
+
+CHECK = Check("metric_disagreement", "Loss vs metric", "validation loss rising while a validation metric keeps improving")
+
+_LOWER_BETTER = ("loss", "err", "wer", "cer", "mae", "mse", "rmse", "perplexity", "ppl", "nll")
+_VAL_PREFIXES = ("val", "valid", "eval", "test", "metrics")
+
+
+def _val_metrics(run) -> list[str]:
+    out = [VAL_ACC] if VAL_ACC in run.series else []
+    for name in run.series:
+        key = fold(name)
+        if name in LOSS_SERIES or name == VAL_ACC or "loss" in key or name.endswith(("_ci_low", "_ci_high")):
+            continue
+        if key.startswith(_VAL_PREFIXES):
+            out.append(name)
+    return out
+
+
+def higher_is_better(name: str) -> bool:
+    key = fold(name)
+    return not any(tok in key for tok in _LOWER_BETTER)
+
+
+def detect(view) -> Detected:
+    va = view.val
+    names = _val_metrics(view.run)
+    if va is None or len(va) < 4 or not names:
+        return Detected([], "needs validation loss and a validation metric", applicable=False)
+    w = binned(va)
+    v = w.scaled
+    b = int(np.argmin(v))
+    k = max(2, min(5, (len(v) - b - 1)))
+    rise = float(np.median(v[-k:]) - v[b]) if len(v) - b - 1 >= 2 else 0.0
+    detail = f"validation loss {pct(np.expm1(rise))} above its best"
+    if rise < T.METRIC_LOSS_MIN_LOG_RISE:
+        return Detected([], detail + "; metrics not compared")
+    findings = []
+    for name in names:
+        m = curve(view.run, name, w.axis)
+        if m is None or len(m) < 4 or m.axis != w.axis:
+            continue
+        sign = 1.0 if higher_is_better(name) else -1.0
+        near = np.abs(m.x - w.x[b]) <= 1.5 * float(np.median(np.diff(m.x))) if len(m) > 1 else np.ones(len(m), bool)
+        at_best = float(np.median(m.y[near])) if near.any() else float(m.at(np.array([w.x[b]]))[0])
+        recent = float(np.median(m.y[-k:]))
+        gain = sign * (recent - at_best) / max(abs(at_best), 1e-12)
+        # the gain must stand out of the metric's own epoch-to-epoch noise (medians of k points)
+        noise = robust_sigma(np.diff(m.y) / np.sqrt(2)) / max(abs(at_best), 1e-12) if len(m) > 3 else 0.0
+        need = max(T.METRIC_MIN_IMPROVEMENT, T.METRIC_NOISE_Z * noise / np.sqrt(k))
+        detail += f"; {name} {'+' if gain >= 0 else ''}{pct(gain)} since (needs {pct(need)})"
+        if gain >= need:
+            findings.append(
+                Finding(
+                    kind="metric_disagreement",
+                    severity="warning",
+                    series=name,
+                    start=float(w.x[b]),
+                    end=float(w.x[-1]),
+                    x_axis=w.axis,
+                    metrics={"metric": name, "metric_at_loss_best": at_best, "metric_recent": recent,
+                             "metric_gain": round(gain, 4), "loss_rise": round(float(np.expm1(rise)), 4),
+                             "higher_is_better": sign > 0},
+                    summary=f"validation loss rose {pct(np.expm1(rise))} after {w.axis} {xfmt(w.x[b])} while {name} "
+                    f"kept improving ({at_best:.4g} -> {recent:.4g})",
+                )
+            )
+    return Detected(findings, detail)

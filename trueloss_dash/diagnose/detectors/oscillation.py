@@ -1,0 +1,82 @@
+"""Oscillation: the training loss swings up and down by LR-sized amounts with no trend.
+
+On epoch means (or bins of a step-level loss): consecutive differences alternate in sign, the typical
+swing is large (relative, on log-loss) and exceeds both the net trend per point and, for binned
+step-level logs, the noise expected from averaging minibatches (within-bin spread / sqrt(count)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import pct
+from . import Check, Detected
+
+CHECK = Check("oscillation", "Oscillation", "sign-alternating swings of the training loss with no trend")
+
+_MAX_POINTS = 100
+
+
+def _bin_stats(x, v, bins):
+    n = len(v)
+    edges = np.linspace(0, n, bins + 1).astype(np.int64)[:-1]
+    cnt = np.diff(np.append(edges, n))
+    m = np.add.reduceat(v, edges) / cnt
+    m2 = np.add.reduceat(v * v, edges) / cnt
+    sd = np.sqrt(np.maximum(m2 - m * m, 0))
+    return np.add.reduceat(x, edges) / cnt, m, sd / np.sqrt(cnt)
+
+
+def detect(view) -> Detected:
+    name = TRAIN_LOSS if view.train is not None else TRUE_TRAIN_LOSS
+    c = view.curve(name)
+    if c is None or len(c) < T.OSCILLATION_MIN_POINTS:
+        return Detected([], f"needs at least {T.OSCILLATION_MIN_POINTS} training-loss points", applicable=False)
+    v = c.scaled
+    if len(v) > _MAX_POINTS:
+        x, m, se = _bin_stats(c.x, v, _MAX_POINTS)
+        noise = float(np.median(se))
+    else:
+        x, m, noise = c.x, v, 0.0
+    # look at the second half too: oscillation often starts once the easy descent is over
+    best = None
+    for lo in (0, len(m) // 2):
+        seg = m[lo:]
+        if len(seg) < T.OSCILLATION_MIN_POINTS:
+            continue
+        d = np.diff(seg)
+        nz = d[d != 0]
+        if len(nz) < 3:
+            continue
+        alternation = float(np.mean(np.sign(nz[1:]) != np.sign(nz[:-1])))
+        swing = float(np.median(np.abs(nz)))
+        trend = abs(float(np.median(seg[: max(2, len(seg) // 4)]) - np.median(seg[-max(2, len(seg) // 4):]))) / len(seg)
+        cand = dict(lo=lo, alternation=alternation, swing=swing, trend=trend)
+        if best is None or swing / max(trend, 1e-12) > best["swing"] / max(best["trend"], 1e-12):
+            best = cand
+    if best is None:
+        return Detected([], "too few distinct points", applicable=False)
+    a, s, tr = best["alternation"], best["swing"], best["trend"]
+    detail = (f"{name}: sign alternation {pct(a)}, typical swing {pct(np.expm1(s))}, "
+              f"trend {pct(np.expm1(tr))} per point")
+    ok = (a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_MIN_LOG_SWING
+          and s >= T.OSCILLATION_SWING_OVER_TREND * tr and s >= 3 * noise)
+    if not ok:
+        return Detected([], detail)
+    lo = best["lo"]
+    finding = Finding(
+        kind="oscillation",
+        severity="warning",
+        series=name,
+        start=float(x[lo]),
+        end=float(x[-1]),
+        x_axis=c.axis,
+        metrics={"alternation": round(a, 3), "swing_ratio": round(float(np.expm1(s)), 4),
+                 "trend_per_point": round(float(np.expm1(tr)), 5), "noise": round(noise, 5)},
+        summary=f"{HUMAN_LABELS.get(name, name)} swings up and down by ~{pct(np.expm1(s))} per point "
+        f"({pct(a)} of moves reverse direction) with little net progress ({pct(np.expm1(tr))} per point)",
+    )
+    return Detected([finding], detail)

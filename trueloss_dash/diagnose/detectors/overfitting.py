@@ -1,0 +1,75 @@
+"""Overfitting: validation loss reaches its best, then rises while the training loss keeps falling.
+
+Prechelt's generalization loss GL = val_recent / val_best - 1, with ``val_recent`` the median of the
+last few points so one noisy epoch neither triggers nor hides it; the training loss (true one when
+logged) must have kept falling since the best validation point. The best point is where early
+stopping would have kept the weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import TRAIN_LOSS, TRUE_TRAIN_LOSS
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import binned, pct, xfmt
+from . import Check, Detected
+
+CHECK = Check("overfitting", "Overfitting", "validation loss rising after its best while training keeps falling")
+
+
+def detect(view) -> Detected:
+    va = view.val
+    if va is None or len(va) < T.OVERFIT_MIN_POINTS:
+        return Detected([], f"needs at least {T.OVERFIT_MIN_POINTS} validation points", applicable=False)
+    w = binned(va)
+    v = w.scaled
+    n = len(v)
+    b = int(np.argmin(v))
+    after = n - 1 - b
+    recent_n = max(2, min(max(T.OVERFIT_RECENT_POINTS, n // 20), after)) if after > 0 else 1
+    recent = float(np.median(v[-recent_n:]))
+    gl = float(np.exp(recent - v[b]) - 1) if w.positive else float(recent - v[b])
+    best_x = float(w.x[b])
+    detail = f"best validation {w.y[b]:.4g} at {w.axis} {xfmt(best_x)}, {after} point(s) after it, GL {pct(gl)}"
+    if after < T.OVERFIT_MIN_POINTS_AFTER_BEST or gl < T.OVERFIT_GL_MIN:
+        return Detected([], detail)
+
+    train_name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= 3 else TRAIN_LOSS
+    tr = view.curve(train_name)
+    train_drop = None
+    if tr is not None and len(tr) >= 3 and tr.positive:
+        tb = binned(tr)
+        at_best = float(np.log(tb.at(np.array([best_x]))[0]))
+        tail = tb.x >= w.x[-recent_n]
+        t_recent = float(np.median(np.log(tb.y[tail]))) if tail.any() else float(np.log(tb.y[-1]))
+        train_drop = at_best - t_recent
+        detail += f"; {train_name} fell {pct(1 - np.exp(-train_drop))} since"
+        if train_drop < T.OVERFIT_TRAIN_MIN_LOG_DROP:
+            return Detected([], detail + " (not enough to call overfitting)")
+    elif gl < T.OVERFIT_GL_WARNING:
+        return Detected([], detail)
+
+    severity = "warning" if gl >= T.OVERFIT_GL_WARNING else "info"
+    drop_txt = f" while the {train_name.replace('_', ' ')} fell {pct(1 - np.exp(-train_drop))}" if train_drop is not None else ""
+    finding = Finding(
+        kind="overfitting",
+        severity=severity,
+        series="val_loss",
+        start=best_x,
+        end=float(w.x[-1]),
+        x_axis=w.axis,
+        metrics={
+            "best_x": best_x,
+            "best_val": float(w.y[b]),
+            "recent_val": float(np.exp(recent)) if w.positive else recent,
+            "generalization_loss": round(gl, 4),
+            "points_after_best": after,
+            "train_log_drop_since_best": None if train_drop is None else round(train_drop, 4),
+            "train_series": train_name,
+        },
+        summary=f"validation loss bottomed at {w.y[b]:.4g} at {w.axis} {xfmt(best_x)} and is now {pct(gl)} higher "
+        f"(generalization loss){drop_txt}",
+    )
+    return Detected([finding], detail)

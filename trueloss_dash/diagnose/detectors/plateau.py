@@ -1,0 +1,83 @@
+"""Plateau: a stretch of the training loss with no relative progress.
+
+Progress is measured on the smoothed log-loss over a window of PLATEAU_WINDOW_FRACTION of the run;
+the longest stretch below PLATEAU_MAX_LOG_PROGRESS is reported. A plateau at the end is convergence
+(info); one that starts near the beginning means training never got going (warning). The finding
+also carries the early and late rates of progress that the ``lr_too_low`` rule reads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import binned, odd_window, pct, rolling_median, xfmt
+from . import Check, Detected
+
+CHECK = Check("plateau", "Plateaus", "stretches of the training loss with no relative progress")
+
+
+def progress_profile(c) -> dict:
+    """Total log progress and early/late rates (per point) of a loss curve's smoothed trend."""
+    w = binned(c, 200)
+    s = rolling_median(w.scaled, odd_window(len(w), 0.1, 3, 21))
+    n = len(s)
+    third = max(1, n // 3)
+    early = (s[0] - s[third]) / third
+    late = (s[n - 1 - third] - s[n - 1]) / third
+    return {
+        "total_log_drop": float(s[0] - s[-1]),
+        "remaining_fraction": float(np.exp(s[-1] - s[0])) if w.positive else float("nan"),
+        "early_rate": float(early),
+        "late_rate": float(late),
+        "slope_ratio": float(late / early) if early > 1e-12 else float("inf") if late > 0 else 0.0,
+    }
+
+
+def detect(view) -> Detected:
+    name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= T.PLATEAU_MIN_POINTS + 1 else TRAIN_LOSS
+    c = view.curve(name)
+    if c is None or len(c) < T.PLATEAU_MIN_POINTS + 1:
+        return Detected([], "needs a training loss with enough points", applicable=False)
+    w = binned(c, 400)
+    n = len(w)
+    s = rolling_median(w.scaled, odd_window(n, 0.05, 1, 21))
+    W = max(T.PLATEAU_MIN_POINTS, int(np.ceil(T.PLATEAU_WINDOW_FRACTION * n)))
+    if n <= W:
+        return Detected([], f"{n} points: too few for a {W}-point window", applicable=False)
+    prog = s[:-W] - s[W:]  # log drop over the window starting at i
+    flat = prog < T.PLATEAU_MAX_LOG_PROGRESS
+    prof = progress_profile(c)
+    detail = f"{name}: least progress over {W} points {pct(float(np.expm1(prog.min())))}; total drop {pct(1 - np.exp(-prof['total_log_drop']))}"
+    if not flat.any():
+        return Detected([], detail)
+    d = np.diff(np.concatenate([[0], flat.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
+    k = int(np.argmax(ends - starts))
+    i0, i1 = int(starts[k]), int(ends[k]) + W
+    early = i0 <= T.PLATEAU_EARLY_FRACTION * n
+    at_end = i1 >= n - 1
+    severity = "warning" if early else "info"
+    kind_txt = "from the start: training made no progress" if early else ("at the end: converged" if at_end else "then resumed")
+    label = HUMAN_LABELS.get(name, name)
+    finding = Finding(
+        kind="plateau",
+        severity=severity,
+        series=name,
+        start=float(w.x[i0]),
+        end=float(w.x[min(i1, n - 1)]),
+        x_axis=w.axis,
+        metrics={
+            "window_points": W,
+            "progress_in_window": round(float(np.expm1(prog[starts[k] : ends[k] + 1].max())), 4),
+            "from_start": bool(early),
+            "at_end": bool(at_end),
+            "level": float(np.exp(s[i0])) if w.positive else float(s[i0]),
+            **{k2: round(v2, 5) for k2, v2 in prof.items()},
+        },
+        summary=f"{label} flat from {w.axis} {xfmt(w.x[i0])} to {xfmt(w.x[min(i1, n - 1)])} "
+        f"(< {pct(np.expm1(T.PLATEAU_MAX_LOG_PROGRESS))} progress per {W} points) - {kind_txt}",
+    )
+    return Detected([finding], detail)

@@ -1,0 +1,105 @@
+"""Shuffling: a step-level training loss whose shape repeats with the epoch (sawtooth or periodic
+structure at epoch boundaries) - the mark of unshuffled or class-sorted data.
+
+Detrend the log-loss with a one-epoch moving average, fold the residuals by position within the
+epoch (SHUFFLE_PHASE_BINS bins) and measure eta^2, the share of residual variance the position
+explains (about bins/points for shuffled data). The profile must also repeat: the profiles of the
+first and second half of the epochs must correlate. Epoch boundaries come from the series' epoch
+column, else from the validation interval in steps, else from ``meta['steps_per_epoch']``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import STEP, TRAIN_LOSS, VAL_LOSS
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import pct
+from . import Check, Detected
+
+CHECK = Check("shuffling", "Data order", "step-level training loss repeating with the epoch (unshuffled data)")
+
+
+def _phase(view, s, step):
+    """Position within the epoch in [0, 1) and the epoch index, per point (or None)."""
+    ep = s.epoch
+    if ep is not None and np.isfinite(ep).all():
+        frac = ep - np.floor(ep)
+        if np.any(frac > 0) and len(np.unique(np.floor(ep))) >= 2 and len(np.unique(frac)) > 2:
+            return frac, np.floor(ep)
+        idx = np.floor(ep)
+        starts = np.flatnonzero(np.diff(np.concatenate([[np.nan], idx])) != 0)
+        starts = np.concatenate([[0], starts[1:]]) if len(starts) else np.array([0])
+        lens = np.diff(np.append(starts, len(idx)))
+        pos = np.arange(len(idx)) - np.repeat(starts, lens)
+        return pos / np.repeat(lens, lens), idx
+    period = None
+    v = view.run.get(VAL_LOSS)
+    if v is not None and v.step is not None and np.isfinite(v.step).sum() >= 2:
+        d = np.diff(np.unique(v.step[np.isfinite(v.step)]))
+        if len(d) and np.all(np.abs(d - np.median(d)) <= 0.01 * np.median(d)):
+            period = float(np.median(d))
+    spe = view.run.meta.get("steps_per_epoch") or view.context.extra.get("steps_per_epoch")
+    if spe:
+        try:
+            period = float(spe)
+        except (TypeError, ValueError):
+            pass
+    if not period:
+        return None
+    rel = (step - step[0]) / period
+    return rel - np.floor(rel), np.floor(rel)
+
+
+def detect(view) -> Detected:
+    s = view.run.get(TRAIN_LOSS)
+    if s is None or s.step is None:
+        return Detected([], "needs a step-level training loss", applicable=False)
+    ok = np.isfinite(s.y) & np.isfinite(s.step)
+    if ok.sum() < T.SHUFFLE_MIN_EPOCHS * T.SHUFFLE_MIN_STEPS_PER_EPOCH:
+        return Detected([], "too few steps", applicable=False)
+    s = s.take(ok)
+    step, y = s.step, s.y
+    got = _phase(view, s, step)
+    if got is None:
+        return Detected([], "epoch boundaries unknown (no epoch column or regular validation interval)", applicable=False)
+    phase, epoch = got
+    n_ep = len(np.unique(epoch))
+    per_epoch = len(y) / max(n_ep, 1)
+    if n_ep < T.SHUFFLE_MIN_EPOCHS or per_epoch < T.SHUFFLE_MIN_STEPS_PER_EPOCH:
+        return Detected([], f"{n_ep} epochs of ~{per_epoch:.0f} steps: too few to test", applicable=False)
+    v = np.log(y) if np.all(y > 0) else y / max(np.median(np.abs(y)), 1e-300)
+    win = max(3, int(round(per_epoch)))
+    csum = np.concatenate([[0.0], np.cumsum(v)])
+    i = np.arange(len(v))
+    lo = np.clip(i - win // 2, 0, len(v))
+    hi = np.clip(i + win // 2 + 1, 0, len(v))
+    r = v - (csum[hi] - csum[lo]) / (hi - lo)
+    B = T.SHUFFLE_PHASE_BINS
+    b = np.minimum((phase * B).astype(np.int64), B - 1)
+    total = float(np.sum((r - r.mean()) ** 2))
+    cnt = np.bincount(b, minlength=B)
+    means = np.bincount(b, weights=r, minlength=B) / np.maximum(cnt, 1)
+    eta2 = float(np.sum(cnt * (means - r.mean()) ** 2) / total) if total > 0 else 0.0
+    first = epoch < np.median(np.unique(epoch))
+    p1 = np.bincount(b[first], weights=r[first], minlength=B) / np.maximum(np.bincount(b[first], minlength=B), 1)
+    p2 = np.bincount(b[~first], weights=r[~first], minlength=B) / np.maximum(np.bincount(b[~first], minlength=B), 1)
+    corr = float(np.corrcoef(p1, p2)[0, 1]) if np.std(p1) > 0 and np.std(p2) > 0 else 0.0
+    detail = f"position within the epoch explains {pct(eta2)} of step-loss variation (threshold {pct(T.SHUFFLE_MIN_ETA2)}), repeat correlation {corr:.2f}"
+    if eta2 < T.SHUFFLE_MIN_ETA2 or corr < T.SHUFFLE_MIN_REPEAT_CORR:
+        return Detected([], detail)
+    amp = float(np.expm1(means.max() - means.min()))
+    finding = Finding(
+        kind="shuffling",
+        severity="warning",
+        series=TRAIN_LOSS,
+        start=float(step[0]),
+        end=float(step[-1]),
+        x_axis=STEP,
+        metrics={"eta2": round(eta2, 4), "repeat_corr": round(corr, 3), "epochs": n_ep,
+                 "steps_per_epoch": round(per_epoch, 1), "within_epoch_swing": round(amp, 4)},
+        summary=f"the step-level training loss repeats the same pattern every epoch ({n_ep} epochs of ~{per_epoch:.0f} steps): "
+        f"position within the epoch explains {pct(eta2)} of its variation, swing {pct(amp)}",
+    )
+    return Detected([finding], detail)

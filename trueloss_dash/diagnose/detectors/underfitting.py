@@ -1,0 +1,71 @@
+"""Underfitting: the training loss (true one when logged) stays high and validation stays close to it.
+
+"High" is relative (the run is scale-free): the loss ends above UNDERFIT_MIN_REMAINING of where it
+started, or the training accuracy ends below UNDERFIT_MAX_TRAIN_ACC. The finding carries whether
+the loss is still improving at the end at a steady rate (the ``lr_too_low`` signature) or has
+converged (capacity).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import pct
+from . import Check, Detected
+from .plateau import progress_profile
+
+CHECK = Check("underfitting", "Underfitting", "training loss staying high and close to validation")
+
+
+def detect(view) -> Detected:
+    name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= 3 else TRAIN_LOSS
+    tr = view.curve(name)
+    if tr is None or len(tr) < 3 or not tr.positive:
+        return Detected([], "needs a positive training loss with at least 3 points", applicable=False)
+    prof = progress_profile(tr)
+    remaining = prof["remaining_fraction"]
+    k = max(1, len(tr) // 10)
+    t_end = float(np.median(tr.y[-k:]))
+    rel_gap = None
+    va = view.val
+    if va is not None and len(va):
+        kv = max(1, len(va) // 10)
+        v_end = float(np.median(va.y[-kv:]))
+        rel_gap = abs(v_end - t_end) / t_end
+    acc = None
+    for acc_name in (TRUE_TRAIN_ACC, TRAIN_ACC):
+        a = view.curve(acc_name)
+        if a is not None and len(a) and 0 <= np.nanmin(a.y) and np.nanmax(a.y) <= 1:
+            acc = float(np.median(a.y[-max(1, len(a) // 10):]))
+            break
+    detail = f"{name} ends at {pct(remaining)} of its start" + (f", validation within {pct(rel_gap)}" if rel_gap is not None else "")
+    if acc is not None:
+        detail += f", training accuracy {acc:.3f}"
+    high = remaining >= T.UNDERFIT_MIN_REMAINING or (acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC)
+    close = rel_gap is None or rel_gap <= T.UNDERFIT_MAX_REL_GAP
+    if not (high and close):
+        return Detected([], detail)
+    still = prof["late_rate"] > 0 and prof["slope_ratio"] >= T.LR_LOW_MIN_SLOPE_RATIO
+    finding = Finding(
+        kind="underfitting",
+        severity="warning",
+        series=name,
+        start=float(tr.x[0]),
+        end=float(tr.x[-1]),
+        x_axis=tr.axis,
+        metrics={
+            "remaining_fraction": round(remaining, 4),
+            "val_rel_gap": None if rel_gap is None else round(rel_gap, 4),
+            "train_acc_end": acc,
+            "still_improving": bool(still),
+            "slope_ratio": round(prof["slope_ratio"], 4) if np.isfinite(prof["slope_ratio"]) else None,
+            "final": t_end,
+        },
+        summary=f"{name.replace('_', ' ')} only fell to {pct(remaining)} of its start ({t_end:.4g})"
+        + (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else "")
+        + ("; still improving at a steady rate" if still else "; it has stopped improving"),
+    )
+    return Detected([finding], detail)

@@ -1,0 +1,112 @@
+"""diagnose(run) -> Report: run every detector, apply the rules catalog, rank causes, write the verdict."""
+
+from __future__ import annotations
+
+from ..columns import HUMAN_LABELS, TRAIN_LOSS
+from ..run import Run, RunContext
+from . import thresholds as T
+from .detectors import CHECKS, DETECTORS
+from .model import Cause, Finding, Report
+from .rules import CAUSES, INVERTED_GAP_CAUSES, RULES, RuleInput
+from .signals import pct
+from .view import RunView
+
+
+def _order_key(f: Finding):
+    return (float("inf") if f.start is None else float(f.start), f.kind)
+
+
+def _rank_causes(inp: RuleInput) -> list[Cause]:
+    by_cause: dict[str, Cause] = {}
+    supports: dict[str, list[float]] = {}
+    for rule in RULES:
+        got = rule.assess(inp)
+        if got is None or got.confidence <= 0:
+            continue
+        info = CAUSES[rule.cause]
+        c = by_cause.get(rule.cause)
+        if c is None:
+            c = by_cause[rule.cause] = Cause(rule.cause, info.title, 0.0, [], list(rule.actions or info.actions), [], rule.why or info.why)
+        supports.setdefault(rule.cause, []).append(got.confidence)
+        c.evidence += [e for e in got.evidence if e not in c.evidence]
+        c.findings = sorted(set(c.findings) | set(got.findings))
+        c.rules.append(rule.id)
+    for cid, confs in supports.items():
+        confs.sort(reverse=True)
+        # strongest rule, plus a little for each independent supporter
+        by_cause[cid].confidence = min(0.97, confs[0] + 0.1 * sum(confs[1:]))
+    causes = [c for c in by_cause.values() if c.confidence >= T.MIN_CAUSE_CONFIDENCE]
+    causes.sort(key=lambda c: (-c.confidence, c.id))
+    return causes
+
+
+def _gap_severity(findings: list[Finding], causes: list[Cause]) -> None:
+    """An inverted gap explained by regularization is 'info' (not a bug); data mismatch makes it a warning."""
+    for i, f in enumerate(findings):
+        if f.kind != "inverted_gap":
+            continue
+        top = next((c for c in causes if i in c.findings and c.id in INVERTED_GAP_CAUSES), None)
+        f.severity = "warning" if top is not None and top.id == "data_mismatch" else "info"
+
+
+def _verdict(findings: list[Finding], causes: list[Cause], checks: list[dict], view: RunView) -> tuple[str, bool]:
+    bad = [i for i, f in enumerate(findings) if f.severity in ("warning", "critical")]
+    if bad:
+        crit = [i for i in bad if findings[i].severity == "critical"]
+        focus = crit or bad
+        top = next((c for c in causes if set(c.findings) & set(focus)), None)
+        f = findings[focus[0]] if top is None else findings[min(set(top.findings) & set(focus))]
+        if top is None:
+            return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}", False
+        return f"{top.title} ({top.confidence:.0%}): {f.summary}", False
+    gap = next((i for i, f in enumerate(findings) if f.kind == "inverted_gap"), None)
+    if gap is not None:
+        top = next((c for c in causes if gap in c.findings), None)
+        if top is not None and top.confidence >= 0.5:
+            return f"Validation below training is explained by {top.title.lower()} - not a problem", True
+        names = " / ".join([c.title.lower() for c in causes if gap in c.findings][:3]) or "regularization"
+        return (f"Validation below training is most likely regularization ({names}) - not a bug; "
+                "log the true training loss to confirm"), True
+    passed = sum(1 for c in checks if c["passed"] and c.get("applicable", True))
+    extra = ""
+    tr = view.curve(TRAIN_LOSS)
+    if tr is not None and len(tr) >= 2 and tr.positive:
+        extra = f"; {HUMAN_LABELS[TRAIN_LOSS]} fell {pct(1 - tr.y[-1] / tr.y[0])}"
+    notes = [f.kind for f in findings]
+    tail = f" (notes: {', '.join(notes)})" if notes else ""
+    return f"No problems found: {passed} checks passed{extra}{tail}", True
+
+
+def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
+    """Diagnose one run. ``context`` (when given) overrides fields of ``run.context``."""
+    view = RunView.of(run, context)
+    findings: list[Finding] = []
+    details: dict[str, tuple[str, bool]] = {}
+    for det in DETECTORS:
+        try:
+            got = det.detect(view)
+        except (ValueError, FloatingPointError, IndexError, ZeroDivisionError) as err:  # never let one detector sink the report
+            details[det.CHECK.id] = (f"could not be evaluated: {err}", False)
+            continue
+        findings += got.findings
+        details[det.CHECK.id] = (got.detail, got.applicable)
+    findings.sort(key=_order_key)
+    inp = RuleInput(findings, view.context, view)
+    causes = _rank_causes(inp)
+    _gap_severity(findings, causes)
+    checks = []
+    for chk in CHECKS:
+        detail, applicable = details.get(chk.id, ("not run", False))
+        failed = any(f.kind == chk.id and f.severity in ("warning", "critical") for f in findings)
+        checks.append({"id": chk.id, "title": chk.title, "passed": not failed, "applicable": applicable,
+                       "detail": detail if applicable else f"not applicable: {detail}"})
+    verdict, healthy = _verdict(findings, causes, checks, view)
+    run_info = {
+        "name": run.name,
+        "format": run.format,
+        "x_axis": view.axis,
+        "series": list(run.series),
+        "source": run.source,
+        "context": view.context.to_dict(),
+    }
+    return Report(run=run_info, findings=findings, causes=causes, checks=checks, verdict=verdict, healthy=healthy)

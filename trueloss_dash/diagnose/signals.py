@@ -1,0 +1,180 @@
+"""Vectorised helpers the detectors share: pick a series on an axis, put it on a scale-free
+footing (log-loss), smooth it with a rolling median, bin long series, and align two series that were
+logged at different granularities (step-level train loss, epoch-level validation).
+
+No per-point Python loops: a 1,000,000-point series goes through these in milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..columns import EPOCH, STEP, WALL_TIME
+from ..run import Run, Series
+from . import thresholds as T
+
+
+@dataclass
+class Curve:
+    """A series' finite points on one x axis, sorted by x. ``n_nonfinite`` counts what was dropped."""
+
+    name: str
+    axis: str
+    x: np.ndarray
+    y: np.ndarray
+    n_nonfinite: int = 0
+    first_nonfinite_x: float | None = None
+    binned_from: int | None = None  # original length when this curve is a bin average
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @cached_property
+    def positive(self) -> bool:
+        return bool(len(self.y)) and bool(np.all(self.y > 0))
+
+    @cached_property
+    def scaled(self) -> np.ndarray:
+        """Log-loss when the loss is positive; else y over its median magnitude. Either way,
+        multiplying the loss by a constant shifts or keeps this, never reshapes it."""
+        if self.positive:
+            return np.log(self.y)
+        scale = np.median(np.abs(self.y)) if len(self.y) else 1.0
+        return self.y / (scale if scale > 0 else 1.0)
+
+    def at(self, xs: np.ndarray) -> np.ndarray:
+        """Values interpolated (in the scaled space, so geometrically for losses) at ``xs``."""
+        v = np.interp(xs, self.x, self.scaled)
+        return self.unscale(v)
+
+    def unscale(self, v: np.ndarray) -> np.ndarray:
+        if self.positive:
+            return np.exp(v)
+        scale = np.median(np.abs(self.y)) if len(self.y) else 1.0
+        return v * (scale if scale > 0 else 1.0)
+
+
+def axis_for(series: Series, preferred: str) -> str | None:
+    if series.x(preferred) is not None and np.isfinite(series.x(preferred)).any():
+        return preferred
+    for a in (STEP, EPOCH, WALL_TIME):
+        arr = series.x(a)
+        if arr is not None and np.isfinite(arr).any():
+            return a
+    return None
+
+
+def curve(run: Run, name: str, axis: str | None = None) -> Curve | None:
+    """The finite points of ``run.series[name]`` on ``axis`` (or the series' own best axis).
+
+    A series without any x axis gets its index as x on the requested axis (epoch-like logs).
+    """
+    s = run.get(name)
+    if s is None or len(s) == 0:
+        return None
+    use = axis_for(s, axis or run.preferred_axis())
+    if use is None:
+        use = axis or EPOCH
+        x = np.arange(len(s), dtype=np.float64)
+    else:
+        x = s.x(use)
+    y = s.y
+    finite_y = np.isfinite(y)
+    ok = finite_y & np.isfinite(x)
+    nonfinite = (~finite_y) & np.isfinite(x)
+    first_bad = float(x[np.argmax(nonfinite)]) if nonfinite.any() else None
+    xs, ys = x[ok], y[ok]
+    if len(xs) > 1 and np.any(np.diff(xs) < 0):
+        order = np.argsort(xs, kind="stable")
+        xs, ys = xs[order], ys[order]
+    return Curve(name, use, xs, ys, int(nonfinite.sum()), first_bad)
+
+
+def binned(c: Curve, max_points: int = T.MAX_WORKING_POINTS) -> Curve:
+    """Average a long curve into ``max_points`` equal-count bins (means of y and of x)."""
+    n = len(c)
+    if n <= max_points:
+        return c
+    edges = np.linspace(0, n, max_points + 1).astype(np.int64)[:-1]
+    counts = np.diff(np.append(edges, n))
+    ym = np.add.reduceat(c.y, edges) / counts
+    xm = np.add.reduceat(c.x, edges) / counts
+    return Curve(c.name, c.axis, xm, ym, c.n_nonfinite, c.first_nonfinite_x, binned_from=n)
+
+
+def odd_window(n: int, fraction: float, lo: int, hi: int) -> int:
+    w = int(round(n * fraction))
+    w = max(lo, min(hi, w))
+    if w % 2 == 0:
+        w += 1
+    return max(1, min(w, n if n % 2 else n - 1))
+
+
+def rolling_median(v: np.ndarray, window: int) -> np.ndarray:
+    """Centered rolling median, edges padded with the edge value (a monotone curve is its own trend)."""
+    if window <= 1 or len(v) < 3:
+        return v.copy()
+    h = window // 2
+    padded = np.concatenate([np.full(h, v[0]), v, np.full(h, v[-1])])
+    return np.median(sliding_window_view(padded, window), axis=1)
+
+
+def robust_sigma(r: np.ndarray, floor: float = 0.0) -> float:
+    """1.4826 * MAD (the standard deviation for Gaussian noise), floored."""
+    if len(r) == 0:
+        return floor
+    mad = float(np.median(np.abs(r - np.median(r))))
+    return max(1.4826 * mad, floor)
+
+
+def interval_means(src: Curve, edges_x: np.ndarray) -> np.ndarray:
+    """Mean of ``src.y`` over (edges_x[i-1], edges_x[i]] - what a framework reports as the
+    epoch's training loss when ``src`` is the per-step loss and ``edges_x`` the validation points.
+    The first interval starts at the beginning of ``src``. Empty intervals get interpolated values.
+    """
+    csum = np.concatenate([[0.0], np.cumsum(src.y)])
+    hi = np.searchsorted(src.x, edges_x, side="right")
+    lo = np.concatenate([[0], hi[:-1]])
+    cnt = hi - lo
+    out = np.where(cnt > 0, (csum[hi] - csum[lo]) / np.maximum(cnt, 1), np.nan)
+    empty = cnt == 0
+    if empty.any():
+        out[empty] = src.at(edges_x[empty])
+    return out
+
+
+def align(train: Curve, target_x: np.ndarray) -> np.ndarray:
+    """Training values at the validation points: interval means when the training series is much
+    denser (step-level vs epoch-level), plain interpolation otherwise."""
+    if len(train) >= 3 * max(1, len(target_x)) and len(target_x) >= 1:
+        return interval_means(train, target_x)
+    return train.at(target_x)
+
+
+def overlap(a: Curve, b: Curve) -> np.ndarray:
+    """Indices of ``b.x`` that lie within ``a``'s x range (no extrapolation)."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = a.x[0], a.x[-1]
+    # step-level training that ends before the last validation point is common; allow a little slack
+    span = hi - lo
+    return np.flatnonzero((b.x >= lo - 1e-9 * abs(span)) & (b.x <= hi + 0.5 * (span / max(len(a) - 1, 1)) + 1e-9))
+
+
+def fmt(v: float, digits: int = 3) -> str:
+    """Numbers in sentences: 3 significant digits."""
+    if v is None or not np.isfinite(v):
+        return str(v)
+    return f"{v:.{digits}g}"
+
+
+def pct(v: float) -> str:
+    return f"{100 * v:.0f}%" if abs(v) >= 0.1 else f"{100 * v:.1f}%"
+
+
+def xfmt(x: float) -> str:
+    return str(int(x)) if float(x) == int(x) else f"{x:.3g}"

@@ -1,0 +1,142 @@
+"""Every number the diagnosis decides with, in one place.
+
+Detectors and rules import these names; nothing else in ``trueloss_dash.diagnose`` hard-codes a
+threshold. All loss thresholds are *relative* (ratios, or differences of log-loss) so that
+multiplying a loss by a constant, or shifting the x axis, changes no finding.
+"""
+
+from __future__ import annotations
+
+import math
+
+# --- working resolution ----------------------------------------------------------------------
+#: Series longer than this are averaged into this many bins before shape detectors run
+#: (spike/plateau/oscillation). A 1,000,000-step loss becomes 2,000 means of 500 steps each:
+#: minibatch noise averages out, a spike lasting a few hundred steps still stands out.
+MAX_WORKING_POINTS = 2000
+
+# --- spike -------------------------------------------------------------------------------------
+#: Fewest finite points on which a spike can be called (3-5 epoch runs are mostly noise).
+SPIKE_MIN_POINTS = 6
+#: Robust z-score (0.6745 * (r - median) / MAD of log-loss residuals from a rolling-median trend).
+SPIKE_Z = 6.0
+#: ... and the point must also rise at least this much above the trend (log ratio; 0.12 = +13%).
+SPIKE_MIN_LOG_RISE = math.log(1.13)
+#: Floor for the residual scale (log units) so a perfectly smooth curve has no "infinite" z.
+SPIKE_SIGMA_FLOOR = 0.015
+#: Rolling-median window as a fraction of the series length, clamped to [min, max] (odd).
+SPIKE_TREND_FRACTION = 0.05
+SPIKE_TREND_MIN_WINDOW = 5
+SPIKE_TREND_MAX_WINDOW = 41
+#: A spike "recovers" when the loss falls back to within this fraction of the rise above the
+#: pre-spike level ...
+SPIKE_RECOVERY_FRACTION = 0.35
+#: ... within this many points (working resolution) after the peak; otherwise it is persistent.
+SPIKE_RECOVERY_POINTS = 5
+#: Level shift (persistent spike): median of the next m points over median of the previous m.
+LEVEL_SHIFT_MIN_LOG_RISE = math.log(1.5)
+LEVEL_SHIFT_Z = 8.0
+#: z at or above this makes a spike "critical" rather than "warning".
+SPIKE_CRITICAL_Z = 25.0
+
+# --- divergence ----------------------------------------------------------------------------------
+#: A training loss diverges when its last points stay above max(start, best * this factor).
+DIVERGENCE_FACTOR = 3.0
+#: "Stays up": the last this fraction of points (at least 2) are all above the threshold.
+DIVERGENCE_TAIL_FRACTION = 0.15
+
+# --- overfitting ---------------------------------------------------------------------------------
+OVERFIT_MIN_POINTS = 5
+#: Points after the best validation point needed before overfitting can be called.
+OVERFIT_MIN_POINTS_AFTER_BEST = 2
+#: Prechelt generalization loss GL = val_recent / val_best - 1 ("recent" = median of the last
+#: few points so one noisy epoch neither triggers nor hides it).
+OVERFIT_GL_MIN = 0.03  # mild: validation stalled, reported as info
+OVERFIT_GL_WARNING = 0.05  # Prechelt's GL5 stopping criterion
+OVERFIT_RECENT_POINTS = 5
+#: The training loss must keep falling after the best validation point (log drop, 0.04 = 4%).
+OVERFIT_TRAIN_MIN_LOG_DROP = math.log(1.04)
+
+# --- inverted gap --------------------------------------------------------------------------------
+#: Validation counts as below training when val < train * (1 - margin).
+INVERTED_MARGIN = 0.02
+#: Fewest aligned points, and the share of them that must be inverted, for a finding.
+INVERTED_MIN_POINTS = 2
+INVERTED_MIN_FRACTION = 0.3
+#: "Early only": no inversion in the last this fraction of the run.
+INVERTED_LATE_FRACTION = 0.34
+#: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
+#: reported loss with validation half an interval earlier, at most this share stays inverted.
+LAG_EXPLAINED_MAX_REMAINING = 0.25
+#: true_train_loss above val in at least this share of points (and at the end) = data mismatch.
+MISMATCH_TRUE_ABOVE_FRACTION = 0.5
+#: The run's first measurement counts as "before learning" when it is within this fraction of
+#: the x range (step-level logs that validate at step 0).
+EARLY_X_FRACTION = 0.02
+
+# --- plateau / underfitting / lr too low -----------------------------------------------------------
+#: A window (this fraction of the run, at least PLATEAU_MIN_POINTS) with less than
+#: PLATEAU_MAX_LOG_PROGRESS relative improvement of the smoothed loss is a plateau.
+PLATEAU_WINDOW_FRACTION = 0.25
+PLATEAU_MIN_POINTS = 4
+PLATEAU_MAX_LOG_PROGRESS = math.log(1.01)
+#: A plateau that starts in the first this fraction of the run means training never got going.
+PLATEAU_EARLY_FRACTION = 0.15
+#: Underfitting: the training loss ends above this share of its start ...
+UNDERFIT_MIN_REMAINING = 0.55
+#: ... and validation within this relative distance of it (no generalization gap to speak of).
+UNDERFIT_MAX_REL_GAP = 0.15
+#: ... or the training accuracy (if logged, in [0, 1]) ends below this.
+UNDERFIT_MAX_TRAIN_ACC = 0.6
+#: lr_too_low: still improving at the end at this fraction (or more) of its early rate of progress
+#: (a loss that never bends) while having covered little ground.
+LR_LOW_MIN_SLOPE_RATIO = 0.35
+#: Learning rates below this are "small" for SGD-style optimizers; Adam-style below a tenth of it.
+LR_SMALL_SGD = 1e-3
+LR_SMALL_ADAM = 1e-4
+
+# --- oscillation ---------------------------------------------------------------------------------
+OSCILLATION_MIN_POINTS = 8
+#: Share of consecutive differences that alternate in sign (iid noise gives about 2/3).
+OSCILLATION_MIN_ALTERNATION = 0.6
+#: Typical swing (median |diff| of log-loss) at least this big ...
+OSCILLATION_MIN_LOG_SWING = math.log(1.08)
+#: ... and at least this multiple of the net trend progress per point (no trend to speak of).
+OSCILLATION_SWING_OVER_TREND = 3.0
+
+# --- shuffling -----------------------------------------------------------------------------------
+#: Need at least this many full epochs and steps per epoch at step level.
+SHUFFLE_MIN_EPOCHS = 3
+SHUFFLE_MIN_STEPS_PER_EPOCH = 8
+#: Phase bins within an epoch.
+SHUFFLE_PHASE_BINS = 16
+#: Share of the detrended step-loss variance explained by the position within the epoch (eta^2).
+SHUFFLE_MIN_ETA2 = 0.25
+#: ... and the same phase profile must repeat: correlation between profiles of the two halves.
+SHUFFLE_MIN_REPEAT_CORR = 0.6
+
+# --- metric disagreement -------------------------------------------------------------------------
+#: Validation loss up at least this much (log) from its best while the metric improved by at least
+#: METRIC_MIN_IMPROVEMENT (relative) since the loss's best point.
+METRIC_LOSS_MIN_LOG_RISE = math.log(1.05)
+METRIC_MIN_IMPROVEMENT = 0.005
+#: ... and by this many standard errors of the metric's point-to-point noise.
+METRIC_NOISE_Z = 2.0
+
+# --- causes --------------------------------------------------------------------------------------
+#: An LR increase by at least this ratio within LR_LOOKBACK_FRACTION of the run (at least one
+#: point) before a spike makes it an overshoot.
+LR_INCREASE_RATIO = 1.2
+LR_LOOKBACK_FRACTION = 0.05
+#: Batch sizes below this are "small" for batch-norm statistics.
+SMALL_BATCH = 32
+#: Validation spikes with a training loss at most this rough (robust sd of log residuals) are
+#: "val-only" (training smooth).
+SMOOTH_TRAIN_MAX_SIGMA = 0.05
+#: Causes below this confidence are not listed.
+MIN_CAUSE_CONFIDENCE = 0.1
+
+# --- spike working resolution ---------------------------------------------------------------------
+#: Spike detection runs on at most this many bin means: single noisy minibatches in a step-level
+#: loss are not spikes; a rise that lasts at least ~1/500 of the run is.
+SPIKE_MAX_POINTS = 500
