@@ -341,7 +341,22 @@ class RunStore:
             from ..mlflow_sink import MlflowLiveSink
 
             writer.mirror = MlflowLiveSink.start_safely(uri, name=name, context=context, meta=meta)
+            if writer.mirror.error:
+                self.add_warning(run_id, writer.mirror.error)
+            else:
+                self.update_meta(run_id, {"mlflow_run_id": writer.mirror.run_id, "mlflow_uri": uri})
         return writer
+
+    def update_meta(self, run_id: str, values: Mapping[str, Any]) -> None:
+        """Merge ``values`` into a stored run's meta."""
+        self._writable("update the run")
+        with self._transaction() as conn:
+            row = conn.execute("SELECT meta_json FROM runs WHERE id=?", (run_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
+            meta = json.loads(row[0])
+            meta.update(values)
+            conn.execute("UPDATE runs SET meta_json=? WHERE id=?", (_dumps(meta), run_id))
 
     def set_status(self, run_id: str, status: str) -> None:
         self._writable("change the run status")
@@ -469,8 +484,10 @@ class LiveRunWriter:
     def append(self, record: Mapping[str, Any]) -> None:
         """Persist one epoch (all its series) atomically."""
         self._write([record])
-        if self.mirror is not None:
+        if self.mirror is not None and self.mirror.active:
             self.mirror.log_epoch(record)
+            if self.mirror.error:  # mirroring stopped: say so on the run, keep training
+                self.store.add_warning(self.run_id, self.mirror.error)
 
     def append_steps(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Persist a batch of step-level records (e.g. per-batch training loss) in one transaction."""
