@@ -1,0 +1,286 @@
+"""Delimited text (CSV/TSV/semicolon) -> :class:`Table`, fast and forgiving.
+
+Speed: the body is parsed by pyarrow's multi-threaded CSV reader (the engine behind
+``pandas.read_csv(engine="pyarrow")``) and columns go straight to numpy; no per-row Python.
+Arrow keeps a null mask apart from the values, so an empty cell (a sparse Lightning row) stays
+"missing" while a ``nan``/``inf`` written in the log stays a real, flagged value.
+
+Forgiveness: BOM and latin-1 (see :mod:`.source`), CRLF and CR-CR-LF, padded headers and cells
+(YOLO), leading ``#`` comment lines (incl. the ``# trueloss-dash:`` provenance header), comment
+lines mid-file, an unnamed pandas index column, text columns (dates, ``mm:ss`` durations) and a
+few stray non-numeric cells (read as missing, with a warning naming rows and column).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..columns import canonical_series, canonical_x, looks_like_loss
+from ..errors import LogFormatError
+from ..provenance import parse_header
+from ..run import RunContext
+from .source import Source
+from .table import MAX_LISTED, Table
+
+DELIMITERS = (",", "\t", ";", "|")
+NULL_TOKENS = ["", "null", "None", "NA", "N/A", "n/a", "-"]
+_DURATION = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\s*$")
+
+
+@dataclass
+class Header:
+    """What the first lines say: delimiter, column names, provenance, comment lines skipped."""
+
+    delimiter: str
+    columns: list[str]
+    header_line: int  # 0-based line index of the column names
+    body_offset: int  # byte offset of the first data line
+    context: RunContext | None = None
+    meta: dict = field(default_factory=dict)
+
+
+def _lines_with_offsets(data: bytes, limit: int = 64):
+    """First ``limit`` lines (without EOL) with the byte offset just after each."""
+    out, pos = [], 0
+    while pos < len(data) and len(out) < limit:
+        nl = data.find(b"\n", pos)
+        end = len(data) if nl < 0 else nl + 1
+        out.append((data[pos:end].rstrip(b"\r\n").rstrip(b"\r"), end))
+        pos = end
+    return out
+
+
+def sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter that splits the header and the following lines into the same field count."""
+    if not lines:
+        return None
+    best, best_score = None, 0.0
+    for d in DELIMITERS:
+        counts = [_field_count(line, d) for line in lines[:30]]
+        if counts[0] < 2:
+            continue
+        agree = sum(1 for c in counts[1:] if c == counts[0]) / max(1, len(counts) - 1)
+        score = agree * 10 + min(counts[0], 50) / 50
+        if len(counts) == 1:
+            score = 1 + counts[0] / 100
+        if score > best_score:
+            best, best_score = d, score
+    if best is None:
+        # A single column ("loss\n0.5\n0.4") is still a table.
+        first = lines[0].strip()
+        if first and re.fullmatch(r"[A-Za-z_][\w/ .()-]*", first):
+            return ","
+    return best
+
+
+def _field_count(line: str, delimiter: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter)))
+    except (csv.Error, StopIteration):
+        return line.count(delimiter) + 1
+
+
+def read_header(source: Source) -> Header | None:
+    """Locate the header line (after comment lines) and sniff the delimiter; None if not a table."""
+    data = source.utf8()
+    lines = _lines_with_offsets(data, 64)
+    context, meta = None, {}
+    idx = 0
+    while idx < len(lines):
+        raw = lines[idx][0].decode("utf-8", errors="replace").strip()
+        if raw.startswith("#"):
+            parsed = parse_header(raw)
+            if parsed and context is None:
+                context, meta = parsed
+            idx += 1
+            continue
+        if raw == "":
+            idx += 1
+            continue
+        break
+    if idx >= len(lines):
+        return None
+    text_lines = [ln.decode("utf-8", errors="replace") for ln, _ in lines[idx:]]
+    text_lines = [t for t in text_lines if t.strip() and not t.lstrip().startswith("#")]
+    delimiter = sniff_delimiter(text_lines)
+    if delimiter is None:
+        return None
+    try:
+        names = next(csv.reader([text_lines[0]], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return None
+    return Header(
+        delimiter=delimiter,
+        columns=_unique([n.strip().strip('"').strip() for n in names]),
+        header_line=idx,
+        body_offset=lines[idx][1],
+        context=context,
+        meta=meta,
+    )
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n}.{seen[n]}")
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
+
+
+def read_table(source: Source, header: Header | None = None) -> tuple[Table, Header, list[str], list[str]]:
+    """Parse the whole file. Returns the table, its header, notes and warnings."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = header or read_header(source)
+    if header is None:
+        raise source.error("no header line with column names found; expected a CSV/TSV table")
+    notes: list[str] = list(source.notes)
+    warnings: list[str] = []
+    data = source.utf8()
+    body = memoryview(data)[header.body_offset:]
+    first_row = header.header_line + 2
+    if bytes(body[:65536]).strip() == b"" and not bytes(body).strip():
+        raise source.error(
+            f"header only ({', '.join(header.columns)}), no data rows; expected one row per epoch or step"
+        )
+    if b"\n#" in body or bytes(body[:1]) == b"#":
+        kept = [ln for ln in bytes(body).split(b"\n") if not ln.lstrip().startswith(b"#")]
+        notes.append(f"{bytes(body).count(b'#')} comment lines starting with '#' skipped")
+        body = memoryview(b"\n".join(kept))
+    ncols = len(header.columns)
+    names = [f"__col{i}" for i in range(ncols)]
+    try:
+        arrow = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(body)),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=4 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=header.delimiter),
+            convert_options=pacsv.ConvertOptions(
+                null_values=NULL_TOKENS, strings_can_be_null=True, quoted_strings_can_be_null=True
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+        raise _shape_error(source, header, bytes(body), first_row, err) from None
+    table = Table(first_row=first_row)
+    for i, col in enumerate(header.columns):
+        _add_column(table, col, arrow.column(i), source, notes, warnings)
+    _index_column(table, notes)
+    return table, header, notes, warnings
+
+
+def _shape_error(source: Source, header: Header, body: bytes, first_row: int, err: Exception) -> LogFormatError:
+    """Find the first row whose field count differs from the header (for a precise message)."""
+    ncols = len(header.columns)
+    text = body.decode("utf-8", errors="replace")
+    for i, fields in enumerate(csv.reader(io.StringIO(text), delimiter=header.delimiter)):
+        if fields and len(fields) != ncols:
+            return source.error(
+                f"found {len(fields)} fields, expected {ncols} like the header ({header.delimiter!r}-separated)",
+                row=first_row + i,
+            )
+    return source.error(f"cannot parse the table ({str(err).splitlines()[0][:200]})")
+
+
+def _add_column(table: Table, name: str, column, source: Source, notes: list[str], warnings: list[str]) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    typ = column.type
+    if column.null_count == len(column):
+        table.add(name, np.full(len(column), np.nan), np.zeros(len(column), dtype=bool))
+        return
+    present = None if column.null_count == 0 else column.is_valid().to_numpy(zero_copy_only=False)
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ) or pa.types.is_decimal(typ):
+        if not pa.types.is_floating(typ):
+            column = column.cast(pa.float64())
+        table.add(name, column.to_numpy(zero_copy_only=False), present)
+        return
+    if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
+        seconds = pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64()).to_numpy(zero_copy_only=False) / 1e6
+        table.add(name, seconds.astype(np.float64), present)
+        notes.append(f"'{name}' read as date/time (seconds since 1970)")
+        return
+    if pa.types.is_time(typ):
+        micros = pc.cast(pc.cast(column, pa.time64("us")), pa.int64()).to_numpy(zero_copy_only=False)
+        table.add(name, micros.astype(np.float64) / 1e6, present)
+        return
+    _add_text_column(table, name, column.to_pylist(), source, notes, warnings)
+
+
+def _add_text_column(table: Table, name: str, cells: list, source: Source, notes: list[str], warnings: list[str]) -> None:
+    """A column arrow could not type: durations, dates, or numbers with a few stray cells."""
+    import pandas as pd
+
+    n = len(cells)
+    text = pd.Series([None if c is None else str(c).strip() for c in cells], dtype=object)
+    filled = text.notna() & (text != "")
+    values = pd.to_numeric(text.where(filled), errors="coerce").to_numpy(dtype=np.float64)
+    bad = filled.to_numpy() & np.isnan(values)
+    # Literal nan tokens are values, not stray text.
+    nan_token = text.str.lower().isin(["nan", "+nan", "-nan"]).to_numpy()
+    bad &= ~nan_token
+    n_filled = int(filled.sum())
+    if n_filled and bad.sum() == 0:
+        table.add(name, values, filled.to_numpy())
+        return
+    durations = text[filled].str.match(_DURATION.pattern)
+    if n_filled and durations.all():
+        parts = text.where(filled).str.extract(_DURATION.pattern)
+        secs = parts[0].astype(float).fillna(0) * 3600 + parts[1].astype(float) * 60 + parts[2].astype(float)
+        table.add(name, secs.to_numpy(dtype=np.float64), filled.to_numpy())
+        notes.append(f"'{name}' holds durations (mm:ss); read as seconds")
+        return
+    if n_filled and bad.sum() > n_filled / 2 and canonical_x(name) is not None:
+        stamps = pd.to_datetime(text.where(filled), errors="coerce", utc=True)
+        if stamps.notna().sum() >= n_filled * 0.9:
+            secs = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+            table.add(name, secs, stamps.notna().to_numpy())
+            notes.append(f"'{name}' read as date/time (seconds since 1970)")
+            return
+    rows = np.flatnonzero(bad)
+    quoted = ", ".join(f"{table.row_label} {table.first_row + i}: {text[i]!r}" for i in rows[:MAX_LISTED])
+    if bad.sum() <= n_filled / 2:
+        warnings.append(
+            f"column '{name}': {int(bad.sum())} non-numeric cells read as missing ({quoted}); expected numbers"
+        )
+        table.add(name, values, filled.to_numpy() & ~bad)
+        return
+    if looks_like_loss(name) or canonical_series(name) is not None:
+        first = int(rows[0])
+        raise source.error(
+            f"found {text[first]!r}, expected a number ({int(bad.sum())} of {n_filled} cells in this column are not numbers)",
+            row=table.first_row + first,
+            column=name,
+        )
+    notes.append(f"text column '{name}' ignored (values like {text[int(rows[0])]!r})")
+
+
+def _index_column(table: Table, notes: list[str]) -> None:
+    """``pd.DataFrame(history).to_csv()`` writes an unnamed 0..n-1 index first: use it as epoch."""
+    for name in list(table.columns):
+        if name != "" and not name.startswith("Unnamed:"):
+            continue
+        values = table.columns[name]
+        n = len(values)
+        is_index = table.present.get(name) is None and n > 0 and (
+            np.array_equal(values, np.arange(n)) or np.array_equal(values, np.arange(1, n + 1))
+        )
+        has_epoch = any(canonical_x(c) == "epoch" for c in table.columns if c != name)
+        table.drop(name)
+        if is_index and not has_epoch:
+            cols = {"epoch": values, **table.columns}
+            present = {"epoch": None, **table.present}
+            table.columns, table.present = cols, present
+            notes.append("unnamed leading index column (pandas to_csv) read as epoch")
+        else:
+            notes.append("unnamed column dropped (looks like a pandas index)")

@@ -1,0 +1,302 @@
+"""Entry points: a path (file or run folder), uploaded bytes (file or .zip), or an MLflow URI.
+
+Every refusal is a :class:`LogFormatError` naming the file; any other exception a reader might
+raise on hostile input is wrapped into one (with the file name), so callers only ever catch one
+type. Format detection is by content (see :mod:`.sniff`); ``format=`` overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from ..errors import LogFormatError
+from ..provenance import SIDECAR_SUFFIX, read_sidecar
+from ..run import Run
+from .registry import FORMATS, readers
+from .sniff import Sample
+from .source import Source, check_size, read_file
+
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_RATIO = 200  # uncompressed/compressed per member; text logs compress ~5-20x
+MAX_DIR_FILES = 2000
+
+_HPARAM_FILES = {"hparams.yaml", "hparams.yml", "meta_tags.csv"}
+_COMPANIONS = _HPARAM_FILES | {
+    "params.yaml", "config.yaml", "wandb-summary.json", "wandb-metadata.json", "requirements.txt",
+    "args.yaml", "opt.yaml", "hyp.yaml", "meta.yaml", "config.json", "metrics.json.lock",
+}
+_LOG_SUFFIXES = {".csv", ".tsv", ".txt", ".log", ".json", ".jsonl", ".out"}
+_GENERIC_STEMS = {"metrics", "results", "history", "trainer_state", "training", "log", "train", "events",
+                  "wandb-history", "output", "loss", "logs", "stdout"}
+
+
+def _check_format(format: str | None) -> None:
+    if format is not None and format not in FORMATS:
+        raise LogFormatError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+
+
+def detect(source: Source) -> str:
+    """The format id whose sniffer is most confident; LogFormatError when none recognises the file."""
+    sample = Sample(source)
+    scores = {fmt: reader.sniff(sample) for fmt, reader in readers().items()}
+    best = max(scores, key=lambda f: scores[f])
+    if scores[best] <= 0:
+        if sample.binary:
+            raise source.error(
+                f"binary data (starts with {source.data[:8]!r}), not a training log; expected CSV/TSV, "
+                "JSON/JSON lines, a text log, a TensorBoard event file or a .zip of a run folder"
+            )
+        first = sample.lines[0][:80] if sample.lines else ""
+        raise source.error(
+            f"unknown log format (first line {first!r}); expected a CSV/TSV table with a header, "
+            "JSON/JSON lines, a trainer_state.json, a TensorBoard event file, an MLflow metric file "
+            "or console lines like 'epoch 3, loss: 0.41, val_loss: 0.52'"
+        )
+    return best
+
+
+def _refuse_hparams(source: Source) -> None:
+    base = source.name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    head = source.head_text(256).lstrip().lower()
+    if (
+        base.endswith(tuple(_HPARAM_FILES))
+        or base.endswith((".yaml", ".yml"))
+        or (base.endswith(".csv") and head.startswith("key,value"))
+    ):
+        raise source.error(
+            "this is a hyper-parameter file, not a metrics log; upload it together with its metrics.csv "
+            "(in the same folder or .zip)"
+        )
+
+
+def load_source(source: Source, format: str | None = None) -> list[Run]:
+    """Sniff (unless ``format`` is given) and read one file."""
+    _check_format(format)
+    if not source.data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise source.error("empty file; expected a training log with a header and rows of numbers")
+    _refuse_hparams(source)
+    if format is None and source.data[:4] == b"PK\x03\x04":
+        raise source.error("a .zip archive inside a folder is not opened; upload it on its own")
+    fmt = format or detect(source)
+    try:
+        runs = readers()[fmt].read(source)
+    except LogFormatError:
+        raise
+    except (MemoryError, RecursionError) as err:
+        raise source.error(f"file too complex to read ({type(err).__name__})") from None
+    except Exception as err:  # last resort: hostile input must never escape as a traceback
+        raise source.error(
+            f"could not be read as {fmt} ({type(err).__name__}: {str(err)[:200]})"
+            + ("" if format is None else "; try without --format to auto-detect")
+        ) from None
+    if source.path is not None:
+        side = read_sidecar(source.path)
+        if side is not None:
+            ctx, meta = side
+            for run in runs:
+                run.context = run.context.merged(ctx)
+                run.meta.update(meta)
+                run.note(f"context read from {source.path.name}{SIDECAR_SUFFIX}")
+        if source.stem.lower() in _GENERIC_STEMS and source.path.parent.name:
+            for run in runs:
+                run.name = run.name.replace(source.stem, source.path.parent.name, 1)
+    for run in runs:
+        run.format = run.format or fmt
+    return runs
+
+
+def load_path(path: str | Path, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Run]:
+    """Load a log file or a run folder (Lightning version_N/, TensorBoard dir, mlruns/, dvclive/)."""
+    _check_format(format)
+    p = Path(path)
+    try:
+        if p.is_dir():
+            return _guard(lambda: load_directory(p, format=format, max_bytes=max_bytes), str(p))
+        if not p.exists():
+            raise LogFormatError("no such file or folder", path=str(p))
+        if zipfile.is_zipfile(p) and format is None:
+            check_size(str(p), p.stat().st_size, max_bytes)
+            return load_bytes(str(p), p.read_bytes(), max_bytes=max_bytes)
+        source = read_file(p, max_bytes)
+        return load_source(source, format)
+    except LogFormatError:
+        raise
+    except Exception as err:
+        raise LogFormatError(f"could not be read ({type(err).__name__}: {str(err)[:200]})", path=str(p)) from None
+
+
+def _guard(fn, display: str):
+    try:
+        return fn()
+    except LogFormatError:
+        raise
+    except Exception as err:
+        raise LogFormatError(f"could not be read ({type(err).__name__}: {str(err)[:200]})", path=display) from None
+
+
+def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Run]:
+    """Every run in a folder. Files that hold no run are listed in the error if nothing loads."""
+    from .readers import dvclive, mlflow, tensorboard
+
+    runs: list[Run] = []
+    skipped: list[str] = []
+    handled: set[Path] = set()
+
+    if format in (None, "mlflow"):
+        for run_dir in mlflow.find_run_dirs(root):
+            try:
+                runs.append(mlflow.read_run_dir(run_dir, max_bytes))
+            except LogFormatError as err:
+                skipped.append(str(err))
+            handled.add(run_dir)
+    if format in (None, "dvclive"):
+        for cand in [root, root / "dvclive", *sorted(root.glob("*/dvclive"))]:
+            if (cand / "plots" / "metrics").is_dir() and cand not in handled:
+                try:
+                    runs.extend(dvclive.read_directory(cand, max_bytes, read_file))
+                except LogFormatError as err:
+                    skipped.append(str(err))
+                handled.add(cand)
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        d = Path(dirpath)
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and d / n not in handled)
+        for name in sorted(filenames):
+            files.append(d / name)
+        if len(files) > MAX_DIR_FILES:
+            raise LogFormatError(f"more than {MAX_DIR_FILES} files; point at one run folder", path=str(root))
+    if format in (None, "tensorboard") and any(tensorboard.is_event_file_name(f.name) for f in files):
+        total = sum(f.stat().st_size for f in files if tensorboard.is_event_file_name(f.name))
+        check_size(str(root), total, max_bytes)
+        try:
+            runs.extend(tensorboard.read_directory(root))
+        except LogFormatError as err:
+            skipped.append(str(err))
+    for f in files:
+        lower = f.name.lower()
+        if tensorboard.is_event_file_name(lower) or lower in _COMPANIONS or lower.endswith(SIDECAR_SUFFIX):
+            continue
+        if f.suffix.lower() not in _LOG_SUFFIXES or f.is_symlink():
+            continue
+        try:
+            runs.extend(load_source(read_file(f, max_bytes), format))
+        except LogFormatError as err:
+            skipped.append(str(err))
+    if not runs:
+        if not skipped:
+            raise LogFormatError(
+                "no training logs found in this folder; expected metrics.csv, results.csv, trainer_state.json, "
+                "event files, an mlruns/ or dvclive/ folder, or CSV/JSON/text logs",
+                path=str(root),
+            )
+        listed = "; ".join(skipped[:5]) + (f"; and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        raise LogFormatError(f"no file in this folder could be loaded: {listed}", path=str(root))
+    if skipped:
+        for run in runs:
+            run.meta.setdefault("skipped_files", skipped[:20])
+        runs[0].note(f"{len(skipped)} other file(s) in the folder were not loaded (see meta.skipped_files)")
+    return runs
+
+
+# -- uploads ----------------------------------------------------------------------------------
+def load_bytes(name: str, data: bytes, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Run]:
+    """Load an upload. ``name`` is a display name and extension hint only, never opened."""
+    _check_format(format)
+    display = str(name or "upload")
+    base = re.split(r"[\\/]", display)[-1] or "upload"
+    try:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise LogFormatError(f"expected bytes, got {type(data).__name__}", path=display)
+        data = bytes(data)
+        check_size(display, len(data), max_bytes)
+        if data[:4] == b"PK\x03\x04" and format is None:
+            return _load_zip(display, data, max_bytes)
+        return load_source(Source(name=base, data=data), format)
+    except LogFormatError:
+        raise
+    except Exception as err:
+        raise LogFormatError(f"could not be read ({type(err).__name__}: {str(err)[:200]})", path=display) from None
+
+
+def _safe_member(info: zipfile.ZipInfo, display: str) -> PurePosixPath | None:
+    name = info.filename.replace("\\", "/")
+    if info.is_dir() or name.startswith("__MACOSX/") or PurePosixPath(name).name.startswith("._"):
+        return None
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or not parts:
+        raise LogFormatError(f"unsafe path in archive: {info.filename!r} (absolute or '..'); refused", path=display)
+    if (info.external_attr >> 16) & 0o170000 == 0o120000:
+        raise LogFormatError(f"archive member {info.filename!r} is a symbolic link; refused", path=display)
+    return PurePosixPath(*parts)
+
+
+def _load_zip(display: str, data: bytes, max_bytes: int) -> list[Run]:
+    import io
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
+        raise LogFormatError(f"not a readable .zip archive ({err})", path=display) from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise LogFormatError(f"archive has {len(infos)} members, more than {MAX_ZIP_MEMBERS}; refused", path=display)
+    members = []
+    total = 0
+    for info in infos:
+        rel = _safe_member(info, display)
+        if rel is None:
+            continue
+        if info.file_size > 1_000_000 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+            raise LogFormatError(
+                f"archive member {info.filename!r} expands {info.file_size / max(info.compress_size, 1):.0f}x "
+                f"(limit {MAX_ZIP_RATIO}x); refused as a possible zip bomb",
+                path=display,
+            )
+        total += info.file_size
+        if total > max_bytes:
+            raise LogFormatError(f"archive expands to more than the size limit ({max_bytes} bytes); refused", path=display)
+        members.append((info, rel))
+    if not members:
+        raise LogFormatError("empty archive; expected a run folder or log files inside", path=display)
+    with tempfile.TemporaryDirectory(prefix="trueloss-upload-") as tmp:
+        root = Path(tmp) / "upload"
+        root.mkdir()
+        written = 0
+        for info, rel in members:
+            target = root.joinpath(*rel.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(target, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)  # do not trust the header sizes
+                    if written > max_bytes:
+                        raise LogFormatError("archive expands beyond the size limit; refused", path=display)
+                    dst.write(chunk)
+        try:
+            runs = load_directory(root, max_bytes=max_bytes)
+        except LogFormatError as err:
+            raise LogFormatError(str(err).replace(str(root), display)) from None
+        except Exception as err:
+            raise LogFormatError(f"could not be read ({type(err).__name__}: {str(err)[:200]})", path=display) from None
+        prefix = str(root)
+        for run in runs:
+            if run.source and run.source.startswith(prefix):
+                run.source = display + run.source[len(prefix):]
+            if run.name == "upload":
+                run.name = re.sub(r"\.zip$", "", re.split(r"[\\/]", display)[-1], flags=re.I) or run.name
+            run.notes = [n.replace(prefix, display) for n in run.notes]
+            run.warnings = [w.replace(prefix, display) for w in run.warnings]
+            if "skipped_files" in run.meta:
+                run.meta["skipped_files"] = [s.replace(prefix, display) for s in run.meta["skipped_files"]]
+        return runs
+
+
+def load_mlflow_uri(tracking_uri: str, *, run_id: str | None = None, experiment: str | None = None) -> list[Run]:
+    """Runs from an MLflow tracking server/URI through the optional ``mlflow`` client."""
+    from .readers.mlflow import load_uri
+
+    return load_uri(tracking_uri, run_id=run_id, experiment=experiment)

@@ -1,0 +1,33 @@
+"""Shared path for the CSV flavours: parse the table, let the flavour adjust it, normalise."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ...run import Run, RunContext
+from ..delimited import read_table
+from ..source import Source
+from ..table import Table, table_to_runs
+
+# (table, source, notes, warnings) -> RunContext | None
+Prepare = Callable[[Table, Source, list, list], "RunContext | None"]
+
+
+def read_csv_runs(source: Source, format: str, prepare: Prepare | None = None) -> list[Run]:
+    table, header, notes, warnings = read_table(source)
+    context = header.context or RunContext()
+    if prepare is not None:
+        found = prepare(table, source, notes, warnings)
+        if found is not None:
+            # The log's own provenance header wins over what the flavour inferred.
+            context = found.merged(context)
+    return table_to_runs(
+        table,
+        name=source.stem,
+        source=source.display,
+        format=format,
+        context=context,
+        notes=notes,
+        warnings=warnings,
+        meta=dict(header.meta),
+    )

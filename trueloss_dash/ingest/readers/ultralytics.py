@@ -1,0 +1,68 @@
+"""Ultralytics ``results.csv`` (YOLOv5, YOLOv8 8.0.x with padded headers, 8.1+/YOLO11/12).
+
+Detection/segmentation/pose runs log component losses (``train/box_loss``, ``train/cls_loss``,
+``train/dfl_loss`` or ``train/obj_loss`` ...). The components are kept as extra series and the
+total ``train_loss``/``val_loss`` is their sum - the quantity the optimiser minimised (up to the
+per-component gains). Classification runs log ``train/loss``/``val/loss`` directly.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ...columns import TRAIN_LOSS, VAL_LOSS, canonical_series
+from ..registry import Reader
+from ._csv import read_csv_runs
+
+_COMPONENT = re.compile(r"^(train|val)/(\w+)_loss$")
+
+
+def sniff(sample) -> int:
+    cols = sample.columns
+    has_train = any(c.startswith("train/") and c.endswith("loss") for c in cols)
+    has_val = any(c.startswith("val/") and c.endswith("loss") for c in cols)
+    if not (has_train or has_val):
+        return 0
+    score = 60 + 10 * has_train + 10 * has_val
+    if any(c.startswith(("metrics/", "lr/pg", "x/lr")) for c in cols):
+        score += 10
+    return score
+
+
+def _prepare(table, source, notes, warnings):
+    for split, canon in (("train", TRAIN_LOSS), ("val", VAL_LOSS)):
+        if any(canonical_series(c) == canon for c in table.columns):
+            continue
+        parts = [c for c in table.columns if (m := _COMPONENT.match(c)) and m.group(1) == split]
+        if not parts:
+            continue
+        total = np.sum([table.columns[c] for c in parts], axis=0)
+        present = np.all([table.mask(c) for c in parts], axis=0)
+        table.add(canon, total, present)
+        notes.append(f"{canon} = sum of {', '.join(parts)}")
+    return None
+
+
+def sum_components(run) -> None:
+    """The same totals for a Run whose component series share their x (Ultralytics TensorBoard)."""
+    from ...run import Series
+
+    for split, canon in (("train", TRAIN_LOSS), ("val", VAL_LOSS)):
+        if canon in run.series:
+            continue
+        parts = [s for n, s in run.series.items() if (m := _COMPONENT.match(n)) and m.group(1) == split]
+        if len(parts) < 2 or any(p.step is None or not np.array_equal(p.step, parts[0].step) for p in parts):
+            continue
+        first = parts[0]
+        run.add(Series(name=canon, y=np.sum([p.y for p in parts], axis=0), step=first.step, epoch=first.epoch,
+                       wall_time=first.wall_time, source_column="+".join(p.name for p in parts)))
+        run.note(f"{canon} = sum of {', '.join(p.name for p in parts)}")
+
+
+def read(source):
+    return read_csv_runs(source, "ultralytics_csv", _prepare)
+
+
+READERS = [Reader("ultralytics_csv", sniff, read, "Ultralytics YOLO results.csv")]

@@ -1,0 +1,94 @@
+"""Content sniffing: what the first 64 KB of a file look like, computed once and shared.
+
+Each reader's ``sniff(sample) -> int`` scores how sure it is (0 = not mine, 100 = certain);
+the registry picks the highest score. File names are only a tie-breaker hint.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+from ..columns import fold
+from .delimited import Header, read_header
+from .source import Source
+
+
+class Sample:
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    @cached_property
+    def name(self) -> str:
+        return self.source.name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+
+    @cached_property
+    def binary(self) -> bool:
+        return self.source.is_binary()
+
+    @cached_property
+    def text(self) -> str:
+        return "" if self.binary else self.source.head_text()
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Up to 200 non-empty lines from the head (the last, possibly cut, line dropped)."""
+        text = self.text
+        if len(self.source.data) > len(text.encode("utf-8", errors="replace")):
+            text = text[: text.rfind("\n")] if "\n" in text else text
+        return [ln.strip() for ln in text.splitlines() if ln.strip()][:200]
+
+    @cached_property
+    def header(self) -> Header | None:
+        if self.binary or self.json_kind:
+            return None
+        try:
+            return read_header(self.source)
+        except Exception:  # sniffing never fails; the chosen reader reports problems
+            return None
+
+    @cached_property
+    def columns(self) -> list[str]:
+        return self.header.columns if self.header else []
+
+    @cached_property
+    def folded(self) -> set[str]:
+        return {fold(c) for c in self.columns}
+
+    @cached_property
+    def json_kind(self) -> str | None:
+        """'object' (one JSON document), 'lines' (JSON per line), 'array', or None."""
+        head = self.text.lstrip()
+        while head.startswith("#"):  # provenance header / comments before JSON lines
+            head = head.split("\n", 1)[1].lstrip() if "\n" in head else ""
+        if not head or head[0] not in "{[":
+            return None
+        if head[0] == "[":
+            return "array"
+        first = head.split("\n", 1)[0].strip()
+        try:
+            if isinstance(json.loads(first), dict) and (len(self.lines) > 1 or len(first) == len(head.strip())):
+                return "lines" if len(self.lines) > 1 else "object"
+        except ValueError:
+            pass
+        return "object"
+
+    @cached_property
+    def json_records(self) -> list[dict]:
+        """The first records of a JSON-lines file (for key-based sniffing)."""
+        out = []
+        for line in self.lines[:50]:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict):
+                out.append(rec)
+        return out
+
+    @cached_property
+    def json_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for rec in self.json_records:
+            keys.update(rec)
+        return keys

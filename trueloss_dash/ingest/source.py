@@ -1,0 +1,125 @@
+"""One input file as the readers see it: a display name, the raw bytes, and decoded text on demand.
+
+Readers never open user paths themselves (uploads have no path); they get a :class:`Source`.
+Decoding is done once, here: a UTF-8 BOM is stripped, UTF-8 is tried first, latin-1 is the
+fallback (it cannot fail) and is reported as a note, because a mis-decoded header would silently
+break alias matching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import LogFormatError
+
+BOM = b"\xef\xbb\xbf"
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class Source:
+    """A file to read. ``path`` is set only for files on disk (never for uploads)."""
+
+    name: str
+    data: bytes
+    path: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    _text: str | None = field(default=None, repr=False)
+    _utf8: bytes | None = field(default=None, repr=False)
+
+    @property
+    def display(self) -> str:
+        return str(self.path) if self.path is not None else self.name
+
+    @property
+    def stem(self) -> str:
+        """Run name derived from the file name (``history.csv`` -> ``history``)."""
+        base = Path(self.name.replace("\\", "/")).name
+        for suffix in (".csv", ".tsv", ".txt", ".log", ".json", ".jsonl", ".yaml", ".yml"):
+            if base.lower().endswith(suffix):
+                return base[: -len(suffix)] or base
+        return base
+
+    def error(self, message: str, *, row: int | None = None, column: str | None = None) -> LogFormatError:
+        return LogFormatError(message, path=self.display, row=row, column=column)
+
+    @property
+    def head(self) -> bytes:
+        return self.data[:SNIFF_BYTES]
+
+    def is_binary(self) -> bool:
+        """NUL bytes or many control characters in the first block: not a text log."""
+        head = self.head[:8192]
+        if not head:
+            return False
+        if b"\x00" in head:
+            return True
+        control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+        return control > len(head) * 0.05
+
+    def utf8(self) -> bytes:
+        """The content as UTF-8 bytes without BOM (latin-1 input is transcoded)."""
+        if self._utf8 is None:
+            data = self.data[len(BOM):] if self.data.startswith(BOM) else self.data
+            if self.data.startswith(BOM):
+                self.notes.append("UTF-8 byte-order mark removed")
+            if not data.isascii():
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError:
+                    data = data.decode("latin-1").encode("utf-8")
+                    self.notes.append("file is not valid UTF-8; decoded as latin-1")
+            self._utf8 = data
+        return self._utf8
+
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.utf8().decode("utf-8")
+        return self._text
+
+    def head_text(self, limit: int = SNIFF_BYTES) -> str:
+        """Decoded beginning of the file (for sniffing; a cut multi-byte char is dropped)."""
+        data = self.data[:limit]
+        if data.startswith(BOM):
+            data = data[len(BOM):]
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            if err.start >= len(data) - 4:
+                return data[: err.start].decode("utf-8", errors="replace")
+            return data.decode("latin-1")
+
+    def sibling(self, name: str) -> Path | None:
+        """A file beside this one on disk (hparams.yaml, sidecars); None for uploads."""
+        if self.path is None:
+            return None
+        p = self.path.with_name(name)
+        return p if p.is_file() else None
+
+
+def read_file(path: Path, max_bytes: int) -> Source:
+    """Read a file from disk into a Source, refusing files over the size limit before reading."""
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise LogFormatError(f"cannot read the file ({err.strerror or err})", path=str(path)) from None
+    check_size(str(path), size, max_bytes)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise LogFormatError(f"cannot read the file ({err.strerror or err})", path=str(path)) from None
+    return Source(name=path.name, data=data, path=path)
+
+
+def check_size(display: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise LogFormatError(
+            f"file is {_mb(size)}, over the size limit of {_mb(max_bytes)} "
+            "(raise it with max_bytes / --max-bytes if this is really a training log)",
+            path=display,
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n} bytes"

@@ -1,0 +1,326 @@
+"""The shared tabular normaliser: a column table -> canonical Run(s).
+
+Every reader that sees rows and columns (CSV flavours, JSON lines, HF trainer_state, DVCLive,
+text logs, MLflow, TensorBoard after pivoting) ends here, so alias handling, x-axis choice,
+restart splitting, sorting, de-duplication, NaN accounting and the "no loss" refusal are written
+once. All work is vectorised numpy: a million-row table costs a few array passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from ..columns import (
+    CANONICAL_SERIES,
+    EPOCH,
+    LOSS_SERIES,
+    STEP,
+    TRAIN_LOSS,
+    VAL_LOSS,
+    WALL_TIME,
+    X_AXES,
+    accepted_names,
+    canonical_series,
+    canonical_x,
+    fold,
+    is_flagged_alias,
+    looks_like_loss,
+)
+from ..errors import LogFormatError
+from ..run import Run, RunContext, Series
+
+MAX_LISTED = 5  # rows/values quoted in one message
+
+
+@dataclass
+class Table:
+    """Columns of float64 values; ``present`` marks cells that held a value (None = all did).
+
+    Missing cells (sparse Lightning rows, JSON keys absent from a record) are NaN *and* not
+    present; a NaN written in the log is NaN *and* present - it is kept and flagged.
+    ``first_row`` is the file row number of data row 0, for messages.
+    """
+
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    present: dict[str, np.ndarray | None] = field(default_factory=dict)
+    first_row: int = 2
+    row_label: str = "row"
+
+    @property
+    def nrows(self) -> int:
+        for values in self.columns.values():
+            return len(values)
+        return 0
+
+    def add(self, name: str, values: np.ndarray, present: np.ndarray | None = None) -> None:
+        self.columns[name] = np.asarray(values, dtype=np.float64)
+        if present is not None and present.all():
+            present = None
+        self.present[name] = present
+
+    def drop(self, name: str) -> None:
+        self.columns.pop(name, None)
+        self.present.pop(name, None)
+
+    def mask(self, name: str) -> np.ndarray:
+        p = self.present.get(name)
+        return np.ones(self.nrows, dtype=bool) if p is None else p
+
+
+def no_loss_error(display: str, columns: Iterable[str]) -> LogFormatError:
+    cols = [c for c in columns]
+    listed = ", ".join(cols[:40]) + (" ..." if len(cols) > 40 else "")
+    return LogFormatError(
+        f"no loss series found; columns are [{listed}]; accepted names for training loss: "
+        f"{', '.join(accepted_names(TRAIN_LOSS))}; for validation loss: {', '.join(accepted_names(VAL_LOSS))} "
+        "(any other column whose name contains 'loss' is kept too)",
+        path=display,
+    )
+
+
+def _choose_x_columns(table: Table, notes: list[str]) -> dict[str, str]:
+    """Axis -> column. A wall-time column that goes backwards is a duration, not a clock."""
+    chosen: dict[str, str] = {}
+    for col in table.columns:
+        axis = canonical_x(col)
+        if axis is None or axis in chosen:
+            continue
+        values = table.columns[col][table.mask(col)]
+        values = values[np.isfinite(values)]
+        if len(values) == 0:
+            continue
+        if axis == WALL_TIME and len(values) > 1 and np.any(np.diff(values) < 0):
+            notes.append(f"column '{col}' goes up and down, so it is kept as a series, not used as wall time")
+            continue
+        chosen[axis] = col
+    return chosen
+
+
+def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str]) -> dict[str, str]:
+    """Column -> series name: canonical where an alias matches (one column per canonical name)."""
+    by_canonical: dict[str, list[str]] = {}
+    for col in value_cols:
+        canon = canonical_series(col)
+        if canon:
+            by_canonical.setdefault(canon, []).append(col)
+    names = {col: col for col in value_cols}
+    for canon, cols in by_canonical.items():
+        exact = [c for c in cols if fold(c) == fold(canon)]
+        solid = [c for c in cols if not is_flagged_alias(c)]
+        winner = (exact or solid or cols)[0]
+        if is_flagged_alias(winner):
+            warnings.append(f"no validation column; '{winner}' is used as {canon} (it may be a test set)")
+        names[winner] = canon
+        others = [c for c in cols if c != winner]
+        if others:
+            notes.append(
+                f"{canon} taken from '{winner}'; {', '.join(repr(c) for c in others)} kept as extra series"
+            )
+    # Lightning-style twins: only `train_loss_step` logged -> use it as the training loss.
+    for canon in LOSS_SERIES:
+        if canon in names.values():
+            continue
+        for col in value_cols:
+            key = fold(col)
+            for suffix in ("step", "epoch"):
+                if key.endswith(suffix) and names[col] == col and canonical_series(col[: -len(suffix)].rstrip("_/-. ")) == canon:
+                    names[col] = canon
+                    notes.append(f"{canon} taken from '{col}' (no epoch-level column)")
+                    break
+            if canon in names.values():
+                break
+    return names
+
+
+def _restart_points(x: np.ndarray) -> list[int]:
+    """Indices where the axis falls back to (or below) where the current segment started."""
+    finite = np.flatnonzero(np.isfinite(x))
+    if len(finite) < 2:
+        return []
+    xv = x[finite]
+    drops = np.flatnonzero(np.diff(xv) < 0) + 1
+    cuts: list[int] = []
+    seg_start = xv[0]
+    last = 0
+    for d in drops[:100_000]:
+        if xv[d] <= seg_start and d - last >= 2:
+            cuts.append(int(finite[d]))
+            seg_start = xv[d]
+            last = d
+    return cuts
+
+
+def _dedupe(series: Series, axis: str, label: str, notes: list[str], warnings: list[str]) -> Series:
+    x = series.x(axis)
+    if len(x) < 2:
+        return series
+    same = np.diff(x) == 0
+    if not same.any():
+        return series
+    n_dup = int(same.sum())
+    y = series.y
+    identical = np.all((y[1:][same] == y[:-1][same]) | (np.isnan(y[1:][same]) & np.isnan(y[:-1][same])))
+    first = np.concatenate(([True], ~same))  # first row of each x group
+    if identical:
+        warnings.append(f"{label}: {n_dup} duplicated rows (same {axis} and value) removed")
+        return series.take(first)
+    groups = np.flatnonzero(first)
+    counts = np.diff(np.append(groups, len(x)))
+    if counts.mean() >= 3:
+        # Many values per x: per-batch values logged at step=epoch (Ultralytics TensorBoard). Average.
+        # NaN/inf inside a group propagate: a diverged batch makes the step's mean non-finite too.
+        mean = np.add.reduceat(y, groups) / counts
+        out = series.take(groups)
+        out.y = mean
+        notes.append(
+            f"{label}: {len(x)} values at {len(groups)} distinct {axis} values (several per {axis}); "
+            f"averaged per {axis}"
+        )
+        return out
+    last = np.concatenate((~same, [True]))
+    # Repeats in a loss/canonical series matter to the diagnosis; in an extra series they are a note.
+    (warnings if series.name in CANONICAL_SERIES else notes).append(f"{label}: {n_dup} repeated {axis} values with different values; kept the last of each")
+    return series.take(last)
+
+
+def _finish(series: Series, fine: str | None, col: str, run: Run) -> Series:
+    """Sort by the finest axis, resolve duplicates, count non-finite values (warnings on ``run``)."""
+    label = col if series.name == col else f"{series.name} ('{col}')"
+    if fine is not None and series.x(fine) is not None:
+        x = series.x(fine)
+        if len(x) > 1 and np.any(np.diff(x) < 0):
+            order = np.argsort(x, kind="stable")
+            n_back = int(np.count_nonzero(np.diff(x) < 0))
+            series = series.take(order)
+            run.warn(f"{label}: {n_back} rows out of {fine} order; sorted by {fine}")
+        series = _dedupe(series, fine, label, run.notes, run.warnings)
+    bad = series.n_nonfinite
+    if bad:
+        idx = np.flatnonzero(~np.isfinite(series.y))[:MAX_LISTED]
+        xs = series.x(fine) if fine else None
+        at = ", ".join(f"{fine} {xs[i]:g}" if xs is not None else f"point {i}" for i in idx)
+        run.warn(f"{label}: {bad} non-finite values (NaN/inf) kept and flagged, first at {at}")
+    return series
+
+
+def points_to_run(
+    points: dict[str, dict[str, np.ndarray]],
+    *,
+    name: str,
+    source: str,
+    format: str,
+    display: str | None = None,
+    context: RunContext | None = None,
+    notes: Iterable[str] = (),
+    warnings: Iterable[str] = (),
+    meta: dict | None = None,
+    require_loss: bool = True,
+) -> Run:
+    """Long-form input (one array set per metric, each with its own x) -> one Run.
+
+    ``points[column] = {"y": ..., "step": ..., "wall_time": ...}``. Used where metrics are stored
+    apart (TensorBoard tags, MLflow metric files) so no wide, mostly-empty table is built.
+    """
+    display = display or source
+    run = Run(name=name, source=source, format=format, context=context or RunContext(),
+              notes=list(notes), warnings=list(warnings), meta=dict(meta or {}))
+    cols = [c for c, p in points.items() if len(p["y"])]
+    if not cols:
+        raise LogFormatError("no scalar values found", path=display)
+    if require_loss and not any(looks_like_loss(c) for c in cols):
+        raise no_loss_error(display, cols)
+    names = _assign_names(cols, run.notes, run.warnings)
+    for col in cols:
+        p = points[col]
+        kw = {axis: p.get(axis) for axis in X_AXES}
+        fine = next((a for a in (STEP, EPOCH, WALL_TIME) if kw.get(a) is not None), None)
+        series = Series(name=names[col], y=p["y"], source_column=col, **kw)
+        run.add(_finish(series, fine, col, run))
+    return run
+
+
+def table_to_runs(
+    table: Table,
+    *,
+    name: str,
+    source: str,
+    format: str,
+    display: str | None = None,
+    context: RunContext | None = None,
+    notes: Iterable[str] = (),
+    warnings: Iterable[str] = (),
+    meta: dict | None = None,
+    split_restarts: bool = True,
+    index_as_epoch: bool = True,
+    require_loss: bool = True,
+) -> list[Run]:
+    """Normalise a table into one Run, or several when the x axis restarts (appended runs)."""
+    display = display or source
+    notes, warnings = list(notes), list(warnings)
+    n = table.nrows
+    if n == 0:
+        raise LogFormatError("no data rows (header only?); expected at least one row of numbers", path=display)
+    x_cols = _choose_x_columns(table, notes)
+    value_cols = [c for c in table.columns if c not in x_cols.values()]
+    if not value_cols:
+        raise LogFormatError(
+            f"only x-axis columns ({', '.join(table.columns)}); expected a loss column such as "
+            f"{', '.join(accepted_names(TRAIN_LOSS)[:5])}",
+            path=display,
+        )
+    if require_loss and not any(looks_like_loss(c) for c in value_cols):
+        raise no_loss_error(display, table.columns)
+    axes = {axis: table.columns[col] for axis, col in x_cols.items()}
+    if EPOCH not in axes and STEP not in axes and index_as_epoch:
+        axes[EPOCH] = np.arange(n, dtype=np.float64)
+        notes.append("no epoch or step column: row index used as epoch (0-based)")
+    names = _assign_names(value_cols, notes, warnings)
+    fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
+
+    cuts = _restart_points(axes[fine]) if (split_restarts and fine in (STEP, EPOCH)) else []
+    bounds = [0, *cuts, n]
+    if cuts:
+        where = ", ".join(f"{table.row_label} {table.first_row + c}" for c in cuts[:MAX_LISTED])
+        warnings.append(
+            f"{fine} restarts at {where}: the file holds {len(cuts) + 1} appended runs, split into separate runs"
+        )
+    runs = []
+    for part, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:]), start=1):
+        run = Run(
+            name=name if part == 1 else f"{name} (part {part})",
+            source=source,
+            format=format,
+            context=context or RunContext(),
+            notes=list(notes),
+            warnings=list(warnings),
+            meta=dict(meta or {}),
+        )
+        if cuts:
+            run.meta["part"] = part
+            run.meta["rows"] = [table.first_row + lo, table.first_row + hi - 1]
+        for col in value_cols:
+            mask = table.mask(col)[lo:hi]
+            y_all = table.columns[col][lo:hi]
+            if fine is not None:
+                mask = mask & np.isfinite(axes[fine][lo:hi])
+            if not mask.any():
+                continue
+            full = mask.all()
+            y = y_all if full else y_all[mask]
+            kw = {}
+            for axis in X_AXES:
+                if axis in axes:
+                    xa = axes[axis][lo:hi]
+                    xa = xa if full else xa[mask]
+                    kw[axis] = xa if np.isfinite(xa).any() else None
+            series = Series(name=names[col], y=y, source_column=col, **kw)
+            run.add(_finish(series, fine, col, run))
+        if not run.series:
+            continue
+        runs.append(run)
+    if not runs:
+        raise LogFormatError("no values found in any column; expected numbers under the header", path=display)
+    return runs
