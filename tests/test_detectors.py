@@ -1,0 +1,293 @@
+"""Each detector on constructed curves: a positive case (the pattern is there and found, with the
+right place and numbers) and a negative case (a similar clean curve yields nothing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from test_diagnose_support import decay, epoch_run
+from trueloss_dash.diagnose import diagnose
+from trueloss_dash.diagnose.detectors import detector_for
+from trueloss_dash.diagnose.view import RunView
+from trueloss_dash.run import Run, RunContext, Series
+
+RNG = np.random.default_rng(0)
+
+
+def kinds(run):
+    return [f.kind for f in diagnose(run).findings]
+
+
+def detect(kind, run):
+    return detector_for(kind)(RunView.of(run)).findings
+
+
+# --- spike -------------------------------------------------------------------------------------
+
+
+def test_transient_spike_found_where_it_is_and_recovers():
+    tr = decay(40)
+    tr[20] *= 3.0
+    found = detect("spike", epoch_run(train_loss=tr, val_loss=decay(40, 2.1, 0.35)))
+    assert len(found) == 1
+    f = found[0]
+    assert f.series == "train_loss" and f.start == 20
+    assert f.metrics["transient"] is True and f.metrics["recovered_after"] == 1
+    assert f.metrics["rise_ratio"] > 2.5
+
+
+def test_persistent_spike_is_a_level_shift_that_stays():
+    tr = decay(60, tau=5)
+    tr[30:] *= 2.5
+    found = detect("spike", epoch_run(train_loss=tr))
+    assert [f.metrics["transient"] for f in found] == [False]
+    assert 29 <= found[0].start <= 31
+
+
+def test_noisy_but_clean_run_has_no_spike():
+    noise = np.exp(RNG.normal(0, 0.03, 80))
+    assert detect("spike", epoch_run(train_loss=decay(80) * noise, val_loss=decay(80, 2.1, 0.4) * noise[::-1])) == []
+
+
+def test_step_level_spike_among_minibatch_noise():
+    n = 20_000
+    step = np.arange(n, dtype=float)
+    y = decay(n, tau=3000) * np.exp(RNG.normal(0, 0.2, n))  # minibatch noise
+    y[12_000:12_150] *= 6
+    run = Run("steps", {"train_loss": Series("train_loss", y, step=step)})
+    found = detect("spike", run)
+    assert len(found) == 1 and 11_900 <= found[0].start <= 12_200
+    # single noisy minibatches are not spikes
+    y2 = decay(n, tau=3000) * np.exp(RNG.normal(0, 0.2, n))
+    assert detect("spike", Run("s", {"train_loss": Series("train_loss", y2, step=step)})) == []
+
+
+# --- divergence -----------------------------------------------------------------------------------
+
+
+def test_nan_in_the_middle_is_divergence_not_a_crash():
+    tr = decay(30)
+    tr[15:] = np.nan
+    rep = diagnose(epoch_run(train_loss=tr, val_loss=decay(30, 2.1, 0.35)))
+    div = [f for f in rep.findings if f.kind == "divergence"]
+    assert div and div[0].severity == "critical" and div[0].start == 15
+    assert not rep.healthy and rep.causes[0].id == "lr_too_high"
+    rep.to_json()  # NaN never leaks into JSON
+
+
+def test_explosion_that_stays_up_is_divergence():
+    tr = np.concatenate([decay(20), decay(20)[-1] * np.geomspace(1, 200, 20)])
+    assert "divergence" in kinds(epoch_run(train_loss=tr))
+
+
+def test_val_rising_alone_is_not_divergence():
+    val = np.concatenate([decay(15, 1.0, 0.3), np.linspace(0.31, 1.5, 15)])
+    assert "divergence" not in kinds(epoch_run(train_loss=decay(30, 1.0, 0.05), val_loss=val))
+
+
+# --- overfitting ----------------------------------------------------------------------------------
+
+
+def test_overfitting_onset_and_best_epoch():
+    tr = decay(40, 2.0, 0.05, tau=6)
+    val = np.concatenate([decay(20, 2.1, 0.5, tau=5), 0.5 + 0.02 * np.arange(1, 21)])
+    found = detect("overfitting", epoch_run(train_loss=tr, val_loss=val))
+    assert len(found) == 1
+    f = found[0]
+    assert f.metrics["best_x"] == int(np.argmin(val)) and f.severity == "warning"
+    assert f.metrics["generalization_loss"] > 0.5
+
+
+def test_no_overfitting_when_val_keeps_improving_or_train_stalls():
+    assert detect("overfitting", epoch_run(train_loss=decay(40), val_loss=decay(40, 2.1, 0.4))) == []
+    val = np.concatenate([decay(20, 2.1, 0.5, tau=5), 0.5 + 0.02 * np.arange(1, 21)])
+    flat_train = np.concatenate([decay(20), np.full(20, decay(20)[-1])])
+    assert detect("overfitting", epoch_run(train_loss=flat_train, val_loss=val)) == []
+
+
+# --- inverted gap ------------------------------------------------------------------------------
+
+
+def test_inverted_gap_measures_where_and_how_much():
+    val = decay(30, 1.5, 0.3)
+    f = detect("inverted_gap", epoch_run(train_loss=val * 1.4, val_loss=val))[0]
+    assert f.metrics["fraction"] == 1.0 and f.metrics["persists_to_end"] is True
+    assert f.metrics["max_rel_gap"] == pytest.approx(1 - 1 / 1.4, abs=1e-3)
+
+
+def test_no_inverted_gap_when_val_above_train():
+    assert detect("inverted_gap", epoch_run(train_loss=decay(30), val_loss=decay(30) * 1.2)) == []
+
+
+def test_step_level_train_is_compared_as_interval_means():
+    steps = np.arange(10_000, dtype=float)
+    tr = decay(10_000, 2, 0.3, tau=1500) * 1.3
+    val_steps = np.arange(999, 10_000, 1000, dtype=float)
+    val = decay(10_000, 2, 0.3, tau=1500)[val_steps.astype(int)]
+    run = Run("s", {"train_loss": Series("train_loss", tr, step=steps),
+                    "val_loss": Series("val_loss", val, step=val_steps)})
+    f = detect("inverted_gap", run)[0]
+    assert f.x_axis == "step" and f.metrics["points"] == 10
+
+
+# --- plateau, underfitting, oscillation ----------------------------------------------------------
+
+
+def test_plateau_from_the_start_is_a_warning_converged_end_is_info():
+    flat = 2.3 * np.exp(RNG.normal(0, 0.001, 30))
+    f = detect("plateau", epoch_run(train_loss=flat))[0]
+    assert f.metrics["from_start"] and f.severity == "warning"
+    g = detect("plateau", epoch_run(train_loss=decay(60, tau=4)))[0]
+    assert g.metrics["at_end"] and g.severity == "info"
+    assert detect("plateau", epoch_run(train_loss=np.geomspace(2, 0.02, 30))) == []
+
+
+def test_underfitting_high_and_close():
+    tr = decay(30, 2.3, 1.8, tau=3)
+    f = detect("underfitting", epoch_run(train_loss=tr, val_loss=tr * 1.03))[0]
+    assert f.metrics["remaining_fraction"] > 0.7 and not f.metrics["still_improving"]
+    assert detect("underfitting", epoch_run(train_loss=decay(30), val_loss=decay(30) * 1.05)) == []
+
+
+def test_oscillation_bounces_without_trend():
+    tr = 1.0 * np.exp(0.25 * (-1.0) ** np.arange(30)) * np.exp(RNG.normal(0, 0.02, 30))
+    assert [f.kind for f in detect("oscillation", epoch_run(train_loss=tr))] == ["oscillation"]
+    assert detect("oscillation", epoch_run(train_loss=decay(30) * np.exp(RNG.normal(0, 0.01, 30)))) == []
+
+
+def test_oscillation_ignores_minibatch_noise_at_step_level():
+    n = 1500
+    y = 1.0 * np.exp(RNG.normal(0, 0.3, n))
+    run = Run("s", {"train_loss": Series("train_loss", y, step=np.arange(n, dtype=float))})
+    assert detect("oscillation", run) == []
+
+
+# --- shuffling ------------------------------------------------------------------------------------
+
+
+def _step_run(per_epoch_pattern: bool, epochs=8, spe=50):
+    n = epochs * spe
+    step = np.arange(n, dtype=float)
+    base = decay(n, 2.0, 0.4, tau=150)
+    phase = (np.arange(n) % spe) / spe
+    pattern = np.exp(0.4 * np.sin(2 * np.pi * phase)) if per_epoch_pattern else 1.0
+    y = base * pattern * np.exp(RNG.normal(0, 0.1, n))
+    return Run("s", {"train_loss": Series("train_loss", y, step=step, epoch=np.floor(step / spe))})
+
+
+def test_shuffling_detects_epoch_periodic_step_loss():
+    f = detect("shuffling", _step_run(True))
+    assert f and f[0].metrics["steps_per_epoch"] == 50
+    assert detect("shuffling", _step_run(False)) == []
+
+
+def test_shuffling_period_from_validation_interval():
+    run = _step_run(True)
+    s = run.series["train_loss"]
+    run.series["train_loss"] = Series("train_loss", s.y, step=s.step)  # no epoch column
+    run.add(Series("val_loss", np.linspace(1, 0.5, 8), step=np.arange(49, 400, 50, dtype=float)))
+    assert detect("shuffling", run)
+
+
+# --- metric disagreement ---------------------------------------------------------------------------
+
+
+def test_metric_disagreement_loss_up_accuracy_up():
+    val = np.concatenate([decay(15, 1.0, 0.4, tau=4), 0.4 * np.geomspace(1.02, 1.6, 15)])
+    acc = np.linspace(0.6, 0.9, 30)
+    f = detect("metric_disagreement", epoch_run(train_loss=decay(30, 1, 0.05), val_loss=val, val_acc=acc))
+    assert f and f[0].series == "val_acc"
+    acc_down = np.concatenate([np.linspace(0.6, 0.85, 15), np.linspace(0.85, 0.75, 15)])
+    assert detect("metric_disagreement", epoch_run(train_loss=decay(30, 1, 0.05), val_loss=val, val_acc=acc_down)) == []
+
+
+# --- tiny, empty and odd inputs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_tiny_runs_do_not_crash_or_invent_spikes(n):
+    rep = diagnose(epoch_run(train_loss=decay(n) * [1.0, 1.3, 0.9, 1.2, 1.0][:n], val_loss=decay(n, 2.2, 0.4)))
+    assert "spike" not in rep.kinds() and "divergence" not in rep.kinds()
+    assert rep.checks and rep.verdict
+
+
+def test_run_without_losses_reports_not_applicable():
+    rep = diagnose(epoch_run(val_acc=[0.5, 0.6, 0.7]))
+    assert rep.findings == [] and all(c["passed"] for c in rep.checks)
+    assert any(not c["applicable"] for c in rep.checks)
+
+
+def test_negative_losses_are_handled():
+    y = -np.linspace(1, 5, 30)  # e.g. an ELBO-style objective
+    rep = diagnose(epoch_run(train_loss=y, val_loss=y + 0.1))
+    assert "divergence" not in rep.kinds()
+
+
+# --- properties ---------------------------------------------------------------------------------------
+
+PATTERNS = ("clean", "spike", "overfit", "inverted", "nan", "plateau", "oscillate")
+
+
+def _pattern_run(pattern: str, seed: int, n: int) -> Run:
+    rng = np.random.default_rng(seed)
+    tr = decay(n, 2.0, 0.3, tau=n / 5) * np.exp(rng.normal(0, 0.01, n))
+    val = decay(n, 2.1, 0.35, tau=n / 5) * np.exp(rng.normal(0, 0.01, n))
+    if pattern == "spike":
+        tr[n // 2] *= 4
+    elif pattern == "overfit":
+        val[n // 2 :] = val[n // 2] * np.geomspace(1.0, 2.0, n - n // 2)
+    elif pattern == "inverted":
+        tr = val * 1.5
+    elif pattern == "nan":
+        tr[n // 2] = np.nan
+    elif pattern == "plateau":
+        tr = 2.0 * np.exp(rng.normal(0, 0.002, n))
+        val = tr * 1.02
+    elif pattern == "oscillate":
+        tr = np.exp(0.3 * (-1.0) ** np.arange(n))
+    return epoch_run(train_loss=tr, val_loss=val, context=RunContext())
+
+
+def _kinds_of(run):
+    return sorted({(f.kind, f.series) for f in diagnose(run).findings})
+
+
+def _transform(run, scale=1.0, shift=0.0):
+    out = Run(run.name, context=run.context)
+    for s in run.series.values():
+        y = s.y * scale if s.name.endswith("loss") else s.y
+        out.add(Series(s.name, y, epoch=s.epoch + shift))
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pattern=st.sampled_from(PATTERNS), seed=st.integers(0, 10_000), n=st.integers(8, 120),
+       log_scale=st.floats(-3, 3), shift=st.integers(-1000, 1000))
+def test_scaling_losses_or_shifting_x_changes_no_finding(pattern, seed, n, log_scale, shift):
+    run = _pattern_run(pattern, seed, n)
+    base = _kinds_of(run)
+    assert _kinds_of(_transform(run, scale=10.0 ** log_scale)) == base
+    assert _kinds_of(_transform(run, shift=float(shift))) == base
+
+
+@settings(max_examples=40, deadline=None)
+@given(start=st.floats(0.05, 100), ratio=st.floats(0.01, 0.9), tau=st.floats(1, 50), n=st.integers(3, 300),
+       offset=st.floats(1.0, 1.5))
+def test_smooth_decreasing_curve_has_no_spike_or_divergence(start, ratio, tau, n, offset):
+    tr = decay(n, start, start * ratio, tau)
+    rep = diagnose(epoch_run(train_loss=tr, val_loss=tr * offset))
+    assert "spike" not in rep.kinds() and "divergence" not in rep.kinds()
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(3, 200), where=st.floats(0, 1), value=st.sampled_from([np.nan, np.inf, -np.inf]),
+       series=st.sampled_from(["train_loss", "val_loss"]))
+def test_non_finite_value_is_divergence_never_a_crash(n, where, value, series):
+    data = {"train_loss": decay(n), "val_loss": decay(n, 2.1, 0.35)}
+    data[series][min(n - 1, int(where * n))] = value
+    rep = diagnose(epoch_run(**data))
+    assert any(f.kind == "divergence" and f.series == series for f in rep.findings)
+    rep.to_json()
