@@ -30,6 +30,10 @@ GAP_TRAIN_MODE = "gap_train_mode"
 GAP_AUGMENTATION = "gap_augmentation"
 GAP_GENERALIZATION = "gap_generalization"
 
+# Per-batch reported loss written by the trainer/tracker beside the epoch-level ``train_loss``
+# (Lightning's name for the same thing; readers keep it as an extra step-level series).
+TRAIN_LOSS_STEP = "train_loss_step"
+
 LOSS_SERIES = (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS)
 CORE_SERIES = (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS, LR, TRAIN_ACC, TRUE_TRAIN_ACC, VAL_ACC, GRAD_NORM)
 GAP_TERMS = (GAP_PENALTY, GAP_AVERAGING_LAG, GAP_TRAIN_MODE, GAP_AUGMENTATION, GAP_GENERALIZATION)
