@@ -31,10 +31,15 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
         c.evidence += [e for e in got.evidence if e not in c.evidence]
         c.findings = sorted(set(c.findings) | set(got.findings))
         c.rules.append(rule.id)
+    severe = {i for i, f in enumerate(inp.findings) if f.severity in ("warning", "critical")}
     for cid, confs in supports.items():
         confs.sort(reverse=True)
         # strongest rule, plus a little for each independent supporter
-        by_cause[cid].confidence = min(0.97, confs[0] + 0.1 * sum(confs[1:]))
+        conf = min(0.97, confs[0] + 0.1 * sum(confs[1:]))
+        c = by_cause[cid]
+        if severe and c.findings and not set(c.findings) & severe and CAUSES[cid].benign:
+            conf *= T.INFO_ONLY_CAUSE_WEIGHT  # explains a harmless finding while something else is wrong
+        c.confidence = conf
     causes = [c for c in by_cause.values() if c.confidence >= T.MIN_CAUSE_CONFIDENCE]
     causes.sort(key=lambda c: (-c.confidence, c.id))
     return causes
@@ -45,8 +50,10 @@ def _gap_severity(findings: list[Finding], causes: list[Cause]) -> None:
     for i, f in enumerate(findings):
         if f.kind != "inverted_gap":
             continue
+        mismatch = next((c for c in causes if i in c.findings and c.id == "data_mismatch"), None)
         top = next((c for c in causes if i in c.findings and c.id in INVERTED_GAP_CAUSES), None)
-        f.severity = "warning" if top is not None and top.id == "data_mismatch" else "info"
+        real = mismatch is not None and (mismatch is top or mismatch.confidence >= T.MISMATCH_WARNING_CONFIDENCE)
+        f.severity = "warning" if real else "info"
 
 
 def _verdict(findings: list[Finding], causes: list[Cause], checks: list[dict], view: RunView) -> tuple[str, bool]:

@@ -501,6 +501,23 @@ def _training_time_effect(cause: str):
     return assess
 
 
+def _leakage(inp: RuleInput) -> Assessment | None:
+    """Validation glued to the true training loss all the way down to memorisation level."""
+    tt, va = inp.view.true_train, inp.view.val
+    if tt is None or va is None or len(tt) < 5 or len(va) < 5 or not (tt.positive and va.positive):
+        return None
+    true_at = tt.at(va.x)
+    dist = float(np.median(np.abs(np.log(true_at / va.y))))
+    fell_to = float(np.median(tt.y[-max(1, len(tt) // 10):]) / tt.y[0])
+    if dist > T.LEAKAGE_MAX_LOG_DISTANCE or fell_to > T.LEAKAGE_MEMORISED_FRACTION:
+        return None
+    i, f = inp.first("inverted_gap")
+    return Assessment(0.7, [
+        f"validation stays within {pct(float(np.expm1(dist)))} of the true training loss (median over the run) while that loss "
+        f"falls to {pct(fell_to)} of its start: a model fitted this closely almost always does worse on unseen data, "
+        "so validation examples are probably copies of training examples (leakage)"], [] if i is None else [i])
+
+
 def _lag_shift_test(inp: RuleInput) -> Assessment | None:
     i, f = inp.first("inverted_gap")
     m = f.metrics if f is not None else {}
@@ -618,6 +635,9 @@ RULES: tuple[Rule, ...] = (
            "no context: priors 0.5 dropout / 0.4 augmentation / 0.35 penalty / 0.2 batch norm",
            _training_time_effect(c)) for c in ("epoch_averaging_lag", "dropout", "augmentation", "weight_penalty", "batchnorm_instability")),
     # 3) without it: shape tests, then context, at lower confidence
+    Rule("val_tracks_true_to_memorisation", "data_mismatch", "Validation tracks the true training loss down to memorisation",
+         ("true_train_loss", "val_loss"), "0.7 when val stays within LEAKAGE_MAX_LOG_DISTANCE of true while true falls below "
+         "LEAKAGE_MEMORISED_FRACTION of its start", _leakage),
     Rule("half_interval_shift", "epoch_averaging_lag", "Half-interval shift removes the inversion", _GAP + ("validation curve",),
          "0.75 when the inversion is early-only and the shift explains it, 0.55 when only the shift explains it", _lag_shift_test),
     Rule("gap_before_learning", "data_mismatch", "Validation already below training at step 0", _GAP + ("first points",),

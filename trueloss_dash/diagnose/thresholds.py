@@ -82,12 +82,14 @@ PLATEAU_MIN_POINTS = 4
 PLATEAU_MAX_LOG_PROGRESS = math.log(1.01)
 #: A plateau that starts in the first this fraction of the run means training never got going.
 PLATEAU_EARLY_FRACTION = 0.15
+#: ... and only if the loss had not yet fallen by more than this (log) when the plateau began.
+PLATEAU_EARLY_MAX_LOG_DROP = math.log(1.15)
 #: Underfitting: the training loss ends above this share of its start ...
 UNDERFIT_MIN_REMAINING = 0.55
 #: ... and validation within this relative distance of it (no generalization gap to speak of).
 UNDERFIT_MAX_REL_GAP = 0.15
 #: ... or the training accuracy (if logged, in [0, 1]) ends below this.
-UNDERFIT_MAX_TRAIN_ACC = 0.6
+UNDERFIT_MAX_TRAIN_ACC = 0.75
 #: lr_too_low: still improving at the end at this fraction (or more) of its early rate of progress
 #: (a loss that never bends) while having covered little ground.
 LR_LOW_MIN_SLOPE_RATIO = 0.35
@@ -99,7 +101,9 @@ LR_SMALL_ADAM = 1e-4
 OSCILLATION_MIN_POINTS = 8
 #: Share of consecutive differences that alternate in sign (iid noise gives about 2/3).
 OSCILLATION_MIN_ALTERNATION = 0.6
-#: Typical swing (median |diff| of log-loss) at least this big ...
+#: ... or: a falling loss that goes *up* at this share of its moves (smooth descents rarely do).
+OSCILLATION_MIN_UP_FRACTION = 0.3
+#: Typical upward swing (median rise of log-loss) at least this big ...
 OSCILLATION_MIN_LOG_SWING = math.log(1.08)
 #: ... and at least this multiple of the net trend progress per point (no trend to speak of).
 OSCILLATION_SWING_OVER_TREND = 3.0
@@ -133,6 +137,16 @@ SMALL_BATCH = 32
 #: Validation spikes with a training loss at most this rough (robust sd of log residuals) are
 #: "val-only" (training smooth).
 SMOOTH_TRAIN_MAX_SIGMA = 0.05
+#: Leakage: validation within this log distance of the true training loss (median over the run) ...
+LEAKAGE_MAX_LOG_DISTANCE = 0.1
+#: ... all the way down to memorisation level: true training loss below this share of its start.
+LEAKAGE_MEMORISED_FRACTION = 0.05
+#: Causes that only explain 'info' findings count this much when the run has warning/critical ones
+#: (an inverted gap explained by dropout is not what is wrong with a diverging run).
+INFO_ONLY_CAUSE_WEIGHT = 0.5
+#: An inverted gap is a warning (not "info") when data mismatch/leakage explains it at least this
+#: confidently, even if a harmless cause ranks above it.
+MISMATCH_WARNING_CONFIDENCE = 0.6
 #: Causes below this confidence are not listed.
 MIN_CAUSE_CONFIDENCE = 0.1
 

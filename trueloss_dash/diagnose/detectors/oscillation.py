@@ -51,19 +51,25 @@ def detect(view) -> Detected:
         nz = d[d != 0]
         if len(nz) < 3:
             continue
-        alternation = float(np.mean(np.sign(nz[1:]) != np.sign(nz[:-1])))
-        swing = float(np.median(np.abs(nz)))
-        trend = abs(float(np.median(seg[: max(2, len(seg) // 4)]) - np.median(seg[-max(2, len(seg) // 4):]))) / len(seg)
-        cand = dict(lo=lo, alternation=alternation, swing=swing, trend=trend)
-        if best is None or swing / max(trend, 1e-12) > best["swing"] / max(best["trend"], 1e-12):
+        ups = nz[nz > 0]
+        cand = dict(
+            lo=lo,
+            alternation=float(np.mean(np.sign(nz[1:]) != np.sign(nz[:-1]))),
+            up_fraction=len(ups) / len(nz),
+            swing=float(np.median(ups)) if len(ups) else 0.0,
+            trend=abs(float(np.median(seg[: max(2, len(seg) // 4)]) - np.median(seg[-max(2, len(seg) // 4):]))) / len(seg),
+        )
+        if best is None or cand["swing"] * cand["up_fraction"] > best["swing"] * best["up_fraction"]:
             best = cand
     if best is None:
         return Detected([], "too few distinct points", applicable=False)
-    a, s, tr = best["alternation"], best["swing"], best["trend"]
-    detail = (f"{name}: sign alternation {pct(a)}, typical swing {pct(np.expm1(s))}, "
+    a, s, tr, up = best["alternation"], best["swing"], best["trend"], best["up_fraction"]
+    detail = (f"{name}: {pct(up)} of moves go up (typical rise {pct(np.expm1(s))}), sign alternation {pct(a)}, "
               f"trend {pct(np.expm1(tr))} per point")
-    ok = (a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_MIN_LOG_SWING
-          and s >= T.OSCILLATION_SWING_OVER_TREND * tr and s >= 3 * noise)
+    # a falling loss that keeps bouncing up by LR-sized amounts, or swings with no trend at all
+    bouncing = up >= T.OSCILLATION_MIN_UP_FRACTION and a >= T.OSCILLATION_MIN_ALTERNATION - 0.15
+    flat_swings = a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_SWING_OVER_TREND * tr
+    ok = s >= T.OSCILLATION_MIN_LOG_SWING and s >= 3 * noise and (bouncing or flat_swings)
     if not ok:
         return Detected([], detail)
     lo = best["lo"]
@@ -74,9 +80,9 @@ def detect(view) -> Detected:
         start=float(x[lo]),
         end=float(x[-1]),
         x_axis=c.axis,
-        metrics={"alternation": round(a, 3), "swing_ratio": round(float(np.expm1(s)), 4),
+        metrics={"alternation": round(a, 3), "up_fraction": round(up, 3), "swing_ratio": round(float(np.expm1(s)), 4),
                  "trend_per_point": round(float(np.expm1(tr)), 5), "noise": round(noise, 5)},
-        summary=f"{HUMAN_LABELS.get(name, name)} swings up and down by ~{pct(np.expm1(s))} per point "
-        f"({pct(a)} of moves reverse direction) with little net progress ({pct(np.expm1(tr))} per point)",
+        summary=f"{HUMAN_LABELS.get(name, name)} swings up and down: {pct(up)} of moves go up, by ~{pct(np.expm1(s))} "
+        f"({pct(a)} of moves reverse direction; net trend {pct(np.expm1(tr))} per point)",
     )
     return Detected([finding], detail)

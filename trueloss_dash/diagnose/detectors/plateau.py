@@ -57,7 +57,7 @@ def detect(view) -> Detected:
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
     k = int(np.argmax(ends - starts))
     i0, i1 = int(starts[k]), int(ends[k]) + W
-    early = i0 <= T.PLATEAU_EARLY_FRACTION * n
+    early = i0 <= T.PLATEAU_EARLY_FRACTION * n and (s[0] - s[i0]) <= T.PLATEAU_EARLY_MAX_LOG_DROP
     at_end = i1 >= n - 1
     severity = "warning" if early else "info"
     kind_txt = "from the start: training made no progress" if early else ("at the end: converged" if at_end else "then resumed")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...columns import STEP, TRAIN_LOSS, VAL_LOSS
+from ...columns import CANONICAL_SERIES, STEP, TRAIN_LOSS, VAL_LOSS, fold
 from .. import thresholds as T
 from ..model import Finding
 from ..signals import pct
@@ -27,7 +27,9 @@ def _phase(view, s, step):
     if ep is not None and np.isfinite(ep).all():
         frac = ep - np.floor(ep)
         if np.any(frac > 0) and len(np.unique(np.floor(ep))) >= 2 and len(np.unique(frac)) > 2:
-            return frac, np.floor(ep)
+            # fractional "epochs completed": 0.05 .. 1.0 is the first epoch
+            idx = np.ceil(ep - 1e-9) - 1
+            return (ep - idx) % 1.0, idx
         idx = np.floor(ep)
         starts = np.flatnonzero(np.diff(np.concatenate([[np.nan], idx])) != 0)
         starts = np.concatenate([[0], starts[1:]]) if len(starts) else np.array([0])
@@ -52,8 +54,17 @@ def _phase(view, s, step):
     return rel - np.floor(rel), np.floor(rel)
 
 
+def step_level_train(run):
+    """The densest step-indexed training-loss series: ``train_loss`` itself, or a per-step companion
+    such as the trainer's ``train_loss_step`` kept beside the epoch-level reported loss."""
+    cands = [run.get(TRAIN_LOSS)] + [s for n, s in run.series.items()
+                                     if n != TRAIN_LOSS and fold(n).startswith(("trainloss", "loss")) and n not in CANONICAL_SERIES]
+    cands = [s for s in cands if s is not None and s.step is not None]
+    return max(cands, key=lambda s: int(np.isfinite(s.y).sum()), default=None)
+
+
 def detect(view) -> Detected:
-    s = view.run.get(TRAIN_LOSS)
+    s = step_level_train(view.run)
     if s is None or s.step is None:
         return Detected([], "needs a step-level training loss", applicable=False)
     ok = np.isfinite(s.y) & np.isfinite(s.step)
@@ -93,7 +104,7 @@ def detect(view) -> Detected:
     finding = Finding(
         kind="shuffling",
         severity="warning",
-        series=TRAIN_LOSS,
+        series=s.name,
         start=float(step[0]),
         end=float(step[-1]),
         x_axis=STEP,
