@@ -61,7 +61,9 @@ def _verdict(findings: list[Finding], causes: list[Cause], checks: list[dict], v
     if bad:
         crit = [i for i in bad if findings[i].severity == "critical"]
         focus = crit or bad
-        top = next((c for c in causes if set(c.findings) & set(focus)), None)
+        linked = [c for c in causes if set(c.findings) & set(focus)]
+        # a harmful cause names what is wrong better than a harmless one explaining the same finding
+        top = next((c for c in linked if not CAUSES[c.id].benign), linked[0] if linked else None)
         f = findings[focus[0]] if top is None else findings[min(set(top.findings) & set(focus))]
         if top is None:
             return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}", False
