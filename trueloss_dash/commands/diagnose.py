@@ -56,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     except ContextError as err:
         raise ContextError(f"bad --meta: {err}") from None
     runs = load_path(args.path, format=args.format)
+    if not runs:
+        from ..errors import LogFormatError
+
+        raise LogFormatError("no training run found in it (expected a log with a loss column)", path=args.path)
     reports = [diagnose(r, context=override) for r in runs]
     if args.json:
         payload = reports[0].to_dict() if len(reports) == 1 else {"reports": [r.to_dict() for r in reports]}

@@ -244,6 +244,16 @@ def _ctx_says(ctx: RunContext) -> dict[str, bool | None]:
     }
 
 
+def _ctx_phrase(cause: str, ctx: RunContext) -> str:
+    if cause == "dropout":
+        return f"dropout {ctx.dropout:g}"
+    if cause == "weight_penalty":
+        return "a penalty included in the reported loss"
+    if cause == "augmentation":
+        return "augmentation on training inputs"
+    return "batch norm" + (f" with batch size {ctx.batch_size}" if ctx.batch_size is not None else "")
+
+
 # --------------------------------------------------------------------------------------------------
 # Spikes, divergence, oscillation
 # --------------------------------------------------------------------------------------------------
@@ -485,8 +495,7 @@ def _training_time_effect(cause: str):
         persistent = late > T.INVERTED_MARGIN
         if said:
             conf = 0.8 if persistent else 0.45
-            detail = {"dropout": f"dropout {inp.context.dropout:g}", "weight_penalty": "penalty included in the loss",
-                      "augmentation": "augmentation on", "batchnorm_instability": f"batch norm with batch size {inp.context.batch_size}"}[cause]
+            detail = _ctx_phrase(cause, inp.context)
             if cause == "batchnorm_instability":
                 conf -= 0.25
             return Assessment(conf, [head, f"the run's context says: {detail}"], [i])
@@ -557,9 +566,7 @@ def _context_regularizer(cause: str):
         settle = "to settle it, " + TRACKER + ": true <= val means regularization, true > val means data mismatch"
         persists = not m["early_only"]
         if said:
-            what = {"dropout": f"dropout {inp.context.dropout:g}", "weight_penalty": "a penalty included in the reported loss",
-                    "augmentation": "augmentation on training inputs",
-                    "batchnorm_instability": f"batch norm with batch size {inp.context.batch_size}"}[cause]
+            what = _ctx_phrase(cause, inp.context)
             conf = (0.65 if persists else 0.4) - (0.2 if cause == "batchnorm_instability" else 0.0)
             return Assessment(conf, [f"{f.summary}; the run's context says {what}, which inflates the reported training loss", settle], [i])
         if said is False or not persists:
