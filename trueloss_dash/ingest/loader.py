@@ -25,6 +25,7 @@ MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_RATIO = 200  # uncompressed/compressed per member; text logs compress ~5-20x
 MAX_DIR_FILES = 2000
 
+_CONTENT = re.compile(rb"[^\s\x00\xef\xbb\xbf]")
 _HPARAM_FILES = {"hparams.yaml", "hparams.yml", "meta_tags.csv"}
 _COMPANIONS = _HPARAM_FILES | {
     "params.yaml", "config.yaml", "wandb-summary.json", "wandb-metadata.json", "requirements.txt",
@@ -77,7 +78,7 @@ def _refuse_hparams(source: Source) -> None:
 def load_source(source: Source, format: str | None = None) -> list[Run]:
     """Sniff (unless ``format`` is given) and read one file."""
     _check_format(format)
-    if not source.data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+    if not _CONTENT.search(source.data):
         raise source.error("empty file; expected a training log with a header and rows of numbers")
     _refuse_hparams(source)
     if format is None and source.data[:4] == b"PK\x03\x04":

@@ -1,0 +1,121 @@
+"""Ingest benchmark: our readers vs the plain baseline on the same big files, as ratios.
+
+1. A 1,000,000-row step-level CSV (step, train_loss, lr, val_loss every 1,000 steps):
+   ``load_path`` vs ``pandas.read_csv(engine="pyarrow")``.          target: ratio <= 1.5
+2. A TensorBoard event file of 1,000,000 scalars (train_loss and lr at 500,000 steps, plus
+   val_loss every 1,000 steps): ``load_path`` vs ``tbparse.SummaryReader(...).scalars``.
+                                                                    target: ratio <= 1.0
+Files are generated into a temp dir. CSV timings are the best of 3 runs; the TensorBoard ones
+a single run each (they take tens of seconds). Both contenders run in the same process with the
+same TensorBoard record reader (incl. the C CRC32C our reader enables), so the ratio measures
+what each does on top of reading records.
+
+Run: ``.venv/bin/python benchmarks/bench_ingest.py`` (about 2 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+N_ROWS = 1_000_000
+N_TB_STEPS = 500_000
+VAL_EVERY = 1_000
+
+
+def make_csv(path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(0)
+    step = np.arange(N_ROWS)
+    train = 2.0 * np.exp(-step / 2e5) + 0.05 * rng.standard_normal(N_ROWS) + 0.3
+    lr = 1e-3 * np.minimum(1.0, step / 1e4) * np.cos(np.pi * step / (2 * N_ROWS))
+    val = pa.array(np.where(step % VAL_EVERY == VAL_EVERY - 1, train + 0.1, np.nan), from_pandas=True)
+    table = pa.table({"step": step, "train_loss": train, "lr": lr, "val_loss": val})
+    pacsv.write_csv(table, path)
+
+
+def make_events(path: Path) -> None:
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    from trueloss_dash.ingest.readers.tensorboard import use_fast_crc
+
+    use_fast_crc()  # writing uses the same CRC function
+    rng = np.random.default_rng(0)
+    losses = (2.0 * np.exp(-np.arange(N_TB_STEPS) / 1e5) + 0.05 * rng.standard_normal(N_TB_STEPS)).tolist()
+    Event, Summary, Value = event_pb2.Event, summary_pb2.Summary, summary_pb2.Summary.Value
+    with open(path, "wb") as fh:
+        writer = RecordWriter(fh)
+        writer.write(Event(wall_time=1.7e9, file_version="brain.Event:2").SerializeToString())
+        for step in range(N_TB_STEPS):
+            wall = 1.7e9 + step * 0.01
+            writer.write(Event(wall_time=wall, step=step, summary=Summary(
+                value=[Value(tag="train_loss", simple_value=losses[step])])).SerializeToString())
+            writer.write(Event(wall_time=wall, step=step, summary=Summary(
+                value=[Value(tag="lr", simple_value=1e-3)])).SerializeToString())
+            if step % VAL_EVERY == VAL_EVERY - 1:
+                writer.write(Event(wall_time=wall, step=step, summary=Summary(
+                    value=[Value(tag="val_loss", simple_value=losses[step] + 0.1)])).SerializeToString())
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main() -> int:
+    import pandas as pd
+
+    from trueloss_dash.ingest import load_path
+
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        csv_path = Path(tmp) / "steps.csv"
+        t0 = time.perf_counter()
+        make_csv(csv_path)
+        print(f"generated {csv_path.name}: {N_ROWS:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB "
+              f"in {time.perf_counter() - t0:.1f} s")
+        base, frame = timed(lambda: pd.read_csv(csv_path, engine="pyarrow"), repeat=3)
+        ours, runs = timed(lambda: load_path(csv_path), repeat=3)
+        run = runs[0]
+        assert len(frame) == N_ROWS and len(run.series["train_loss"]) == N_ROWS
+        assert len(run.series["val_loss"]) == N_ROWS // VAL_EVERY
+        ratio = ours / base
+        ok &= ratio <= 1.5
+        print(f"CSV  1M rows : trueloss {ours:.3f} s   pandas.read_csv(pyarrow) {base:.3f} s   "
+              f"ratio {ratio:.2f}x  (target <= 1.5x) {'OK' if ratio <= 1.5 else 'MISSED'}")
+
+        ev_path = Path(tmp) / "events.out.tfevents.1700000000.bench"
+        t0 = time.perf_counter()
+        make_events(ev_path)
+        n_scalars = 2 * N_TB_STEPS + N_TB_STEPS // VAL_EVERY
+        print(f"generated {ev_path.name}: {n_scalars:,} scalars, {ev_path.stat().st_size / 1e6:.1f} MB "
+              f"in {time.perf_counter() - t0:.1f} s")
+        ours, runs = timed(lambda: load_path(ev_path))
+        from tbparse import SummaryReader
+
+        base, frame = timed(lambda: SummaryReader(str(ev_path)).scalars)
+        run = runs[0]
+        assert len(frame) == n_scalars, len(frame)
+        assert sum(len(s) for s in run.series.values()) == n_scalars
+        ratio = ours / base
+        ok &= ratio <= 1.0
+        print(f"TB   1M scalars: trueloss {ours:.2f} s   tbparse {base:.2f} s   "
+              f"ratio {ratio:.2f}x  (target <= 1.0x) {'OK' if ratio <= 1.0 else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
