@@ -247,7 +247,7 @@ def train(
             C.PENALTY: reported - reported_np,
             C.VAL_LOSS: m.val.mean,
             C.LR: lr,
-            C.GRAD_NORM: sum_grad / seen if status != "diverged" else math.nan,
+            C.GRAD_NORM: sum_grad / seen if status != "diverged" else None,  # no gradient step was taken
         }
         if not data.is_regression:
             rec[C.TRAIN_ACC] = sum_correct / seen

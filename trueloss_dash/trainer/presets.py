@@ -122,7 +122,7 @@ _PRESETS = [
         "oscillation", "Oscillation",
         "Full-batch SGD with heavy momentum on a regression: the loss swings up and down from epoch to epoch.",
         ("oscillation",), ("lr_too_high",),
-        dict(task="regression", n_samples=800, width=32, depth=2, optimizer="sgd", lr=0.1, momentum=0.95,
+        dict(task="regression", n_samples=800, width=32, depth=2, optimizer="sgd", lr=0.15, momentum=0.95,
              batch_size=1000, epochs=40),
     ),
     Preset(
