@@ -198,7 +198,7 @@ class Rule:
 
 def _lr_increase_before(view, f: Finding) -> tuple[float, float, float] | None:
     """(lr before, lr after, x) of an LR increase shortly before (or at) a finding's start."""
-    lr = view.curve(LR, f.x_axis)
+    lr = view.working(LR, f.x_axis)  # bin means: an LR change lasting 1/2000 of the run still shows
     if lr is None or len(lr) < 2 or not lr.positive:
         return None
     span = lr.x[-1] - lr.x[0]
