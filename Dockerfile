@@ -1,0 +1,43 @@
+# trueloss-dash: the dashboard in a container.
+#   docker build -t trueloss-dash .
+#   docker run -p 8501:8501 -v trueloss-data:/data trueloss-dash
+# The install and run steps are the project's own (Makefile `run`: pip install -r requirements.txt,
+# pip install --no-deps -e ., `trueloss-dash serve`); tests/test_docker.py checks they stay identical
+# and executes them outside Docker in a throwaway venv.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    TRUELOSS_DASH_HOME=/data
+
+WORKDIR /app
+
+# Dependencies first (a layer that survives code edits). torch==2.13.0 is pinned in
+# requirements.txt; on PyPI that version is the CUDA build (~3 GB of nvidia-* wheels), so the
+# PyTorch CPU index is added here - and only here - to get the ~190 MB CPU build (2.13.0+cpu
+# satisfies ==2.13.0 and is preferred over the plain version).
+COPY requirements.txt ./
+RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+
+# The package itself (no dependency resolution: they are all installed above).
+COPY pyproject.toml README.md app.py ./
+COPY .streamlit ./.streamlit
+COPY trueloss_dash ./trueloss_dash
+COPY sample_runs ./sample_runs
+RUN pip install --no-cache-dir --no-deps -e . \
+    && useradd --create-home --uid 10001 --user-group trueloss \
+    && mkdir -p /data \
+    && chown trueloss:trueloss /data
+
+# Stored runs (SQLite) live here: mount a volume to keep them across containers.
+VOLUME ["/data"]
+USER 10001:10001
+EXPOSE 8501
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ.get('TRUELOSS_DASH_HEALTH_URL', 'http://127.0.0.1:8501/_stcore/health'), timeout=4)"]
+
+# `trueloss-dash serve` runs Streamlit headless, without telemetry, with XSRF protection on and
+# the upload size cap (see trueloss_dash/commands/serve.py and .streamlit/config.toml).
+CMD ["trueloss-dash", "serve", "--address", "0.0.0.0", "--port", "8501"]
