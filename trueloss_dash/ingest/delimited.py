@@ -216,7 +216,12 @@ def _add_column(table: Table, name: str, column, source: Source, notes: list[str
         return
     if pa.types.is_time(typ):
         micros = pc.cast(pc.cast(column, pa.time64("us")), pa.int64()).to_numpy(zero_copy_only=False)
-        table.add(name, micros.astype(np.float64) / 1e6, present)
+        secs = micros.astype(np.float64) / 1e6
+        if np.all(np.nan_to_num(secs) % 60 == 0):
+            # Arrow reads "04:39" as 04h39; in training logs two fields are a duration mm:ss (fastai).
+            secs = secs / 60
+        table.add(name, secs, present)
+        notes.append(f"'{name}' holds durations (mm:ss); read as seconds")
         return
     _add_text_column(table, name, column.to_pylist(), source, notes, warnings)
 

@@ -52,6 +52,28 @@ class Sample:
         return self.header.columns if self.header else []
 
     @cached_property
+    def numeric_row_share(self) -> float:
+        """Share of data lines (after the header) with a field that parses as a number; 1.0 if none."""
+        import csv
+
+        header = self.header
+        if header is None:
+            return 0.0
+        body = [ln for ln in self.lines if not ln.startswith("#")][1:60]
+        if not body:
+            return 1.0
+        hits = 0
+        for row in csv.reader(body, delimiter=header.delimiter):
+            for cell in row:
+                try:
+                    float(cell)
+                except ValueError:
+                    continue
+                hits += 1
+                break
+        return hits / len(body)
+
+    @cached_property
     def folded(self) -> set[str]:
         return {fold(c) for c in self.columns}
 

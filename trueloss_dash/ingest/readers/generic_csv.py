@@ -7,7 +7,9 @@ from ._csv import read_csv_runs
 
 
 def sniff(sample) -> int:
-    return 10 if sample.header is not None else 0
+    if sample.header is None or sample.numeric_row_share < 0.5:
+        return 0  # prose with a comma is not a table
+    return 10
 
 
 def read(source):
