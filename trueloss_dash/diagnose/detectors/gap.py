@@ -82,10 +82,11 @@ def detect(view) -> Detected:
 
     # first measurement before learning (step-0 validation) - a gap there is data, not training
     span = tr.x[-1] - tr.x[0]
-    before_learning = bool(span > 0 and xs[0] - tr.x[0] <= T.EARLY_X_FRACTION * span and len(tr) >= 3 * n)
+    k0 = 3  # validation no later than the third logged training point: nothing learned yet
+    before_learning = bool(span > 0 and xs[0] - tr.x[0] <= T.EARLY_X_FRACTION * span and len(tr) >= 3 * n
+                           and xs[0] <= tr.x[min(k0 - 1, len(tr) - 1)])
     metrics["first_point_before_learning"] = before_learning
     if before_learning:
-        k0 = max(1, min(len(tr) // 100, 50))
         t0 = float(np.median(tr.y[:k0]))
         metrics["start_rel_gap"] = round(float((t0 - v[0]) / abs(t0)), 4)
 

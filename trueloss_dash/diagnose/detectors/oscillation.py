@@ -12,7 +12,7 @@ import numpy as np
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import pct
+from ..signals import overlap, pct
 from . import Check, Detected
 
 CHECK = Check("oscillation", "Oscillation", "sign-alternating swings of the training loss with no trend")
@@ -35,6 +35,19 @@ def detect(view) -> Detected:
     c = view.curve(name)
     if c is None or len(c) < T.OSCILLATION_MIN_POINTS:
         return Detected([], f"needs at least {T.OSCILLATION_MIN_POINTS} training-loss points", applicable=False)
+    va = view.val
+    if va is not None and len(va) >= T.OSCILLATION_MIN_POINTS and len(c) >= 3 * len(va):
+        # step-level minibatch losses are noisy by nature: judge the per-interval means a framework
+        # would report (one per validation point), not single batches
+        from ..signals import Curve, interval_means
+
+        idx = overlap(c, va)
+        ym = interval_means(c, va.x[idx])
+        c = Curve(c.name, va.axis, va.x[idx], ym)
+        if len(c) < T.OSCILLATION_MIN_POINTS or not np.all(ym > 0) and c.positive:
+            return Detected([], "too few validation intervals", applicable=False)
+    elif va is not None and len(c) >= 3 * max(len(va), 1) or (c.axis == "step" and len(c) < 10 * _MAX_POINTS and len(c) > _MAX_POINTS):
+        return Detected([], f"{name} is step-level without enough validation intervals to average it", applicable=False)
     v = c.scaled
     if len(v) > _MAX_POINTS:
         x, m, se = _bin_stats(c.x, v, _MAX_POINTS)

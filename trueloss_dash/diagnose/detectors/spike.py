@@ -65,6 +65,8 @@ def spikes_in(c: Curve) -> tuple[list[Finding], float]:
         m = max(2, win // 2)
         pre = float(np.median(v[max(0, s - m) : s])) if s > 0 else float(trend[s])
         rise = float(v[p] - pre)
+        if rise < T.SPIKE_MIN_LOG_RISE:
+            continue  # above a falling trend but not above where the loss just was: not a jump
         after = v[p + 1 : p + 1 + T.SPIKE_RECOVERY_POINTS]
         back = np.flatnonzero(after <= pre + T.SPIKE_RECOVERY_FRACTION * max(rise, 0.0))
         recovered = int(back[0]) + 1 if len(back) else None
