@@ -12,18 +12,18 @@ import streamlit as st
 from . import common, page_catalog, page_compare, page_live, page_runs, state
 
 PAGES = {
-    "Runs": ("📈", "Upload logs or open samples and saved runs; see the three curves and the diagnosis.", page_runs.page),
-    "Live demo": ("🧪", "Train a small PyTorch model and watch reported, true and validation loss - and the "
+    "Runs": (":material/show_chart:", "Upload logs or open samples and saved runs; see the three curves and the diagnosis.", page_runs.page),
+    "Live demo": (":material/science:", "Train a small PyTorch model and watch reported, true and validation loss - and the "
                   "diagnosis - update every epoch.", page_live.page),
-    "Compare": ("🔀", "The same series from several runs, and their diagnoses side by side.", page_compare.page),
-    "Rule catalog": ("📚", "Every rule the diagnosis applies: what it looks at, the cause, the mechanism, the actions.",
+    "Compare": (":material/compare_arrows:", "The same series from several runs, and their diagnoses side by side.", page_compare.page),
+    "Rule catalog": (":material/menu_book:", "Every rule the diagnosis applies: what it looks at, the cause, the mechanism, the actions.",
                      page_catalog.page),
 }
 
 
 def sidebar() -> str:
     with st.sidebar:
-        st.markdown("## 📉 trueloss-dash")
+        st.markdown("## :material/monitoring: trueloss-dash")
         st.caption("Reported vs **true** training loss vs validation - and why they differ.")
         choice = st.radio("Navigate", list(PAGES), key="nav", format_func=lambda p: f"{PAGES[p][0]}  {p}",
                           label_visibility="collapsed")
@@ -36,7 +36,7 @@ def sidebar() -> str:
         live = st.session_state.get("live")
         if live and not live.get("finalized"):
             done, total, _ = live["job"].progress
-            st.caption(f"🧪 live run: epoch {done}/{total}")
+            st.caption(f":material/science: live run: epoch {done}/{total}")
         st.divider()
         st.markdown(
             "<span class='tl-muted'><span style='color:#3367d6'>━</span> reported training loss<br>"
@@ -53,5 +53,5 @@ def main() -> None:
     common.guard(page_live.sync_live, where="the live run")
     choice = sidebar()
     icon, subtitle, body = PAGES[choice]
-    common.header(f"{icon} {choice}", subtitle)
+    common.header(choice, subtitle)
     common.guard(body, where=f"the {choice} page")

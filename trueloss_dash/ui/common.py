@@ -78,7 +78,7 @@ def verdict_banner(report: Any, *, note: str | None = None) -> None:
     level = "ok" if getattr(report, "healthy", False) else worst_severity(report)
     if level == "ok" and not getattr(report, "healthy", True):
         level = "warning"
-    icon = {"ok": "✅", "warning": "⚠️", "critical": "⛔"}[level]
+    icon = {"ok": "✔", "warning": "⚠", "critical": "✖"}[level]
     extra = f"<small>{html.escape(note)}</small>" if note else ""
     st.markdown(
         f"<div class='tl-verdict {level}' data-testid='tl-verdict'><b>{icon} Verdict:</b> "

@@ -24,10 +24,10 @@ def chart_controls(run: Run, report: Any, prefix: str) -> dict[str, Any]:
     axes = plots.available_axes(run) or ["step"]
     preferred = run.preferred_axis() if run.preferred_axis() in axes else axes[0]
     findings = list(getattr(report, "findings", []) or []) if report is not None else []
-    c1, c2, c3, c4 = st.columns([1.5, 1.1, 1.6, 2.4], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1.2, 1.0, 1.6, 2.6], vertical_alignment="bottom")
     with c1:
-        axis = st.radio("x axis", axes, index=axes.index(preferred), horizontal=True,
-                        format_func=lambda a: AXIS_LABEL.get(a, a), key=f"{prefix}_axis_{'_'.join(axes)}")
+        axis = st.selectbox("x axis", axes, index=axes.index(preferred),
+                            format_func=lambda a: AXIS_LABEL.get(a, a), key=f"{prefix}_axis_{'_'.join(axes)}")
     with c2:
         log_y = st.toggle("log y", value=False, key=f"{prefix}_logy")
         show_lr = st.toggle("LR axis", value=True, key=f"{prefix}_lr", disabled="lr" not in run.series)
@@ -75,7 +75,7 @@ def diagnosis_panel(run: Run, report: Any, prefix: str) -> None:
             passed = sum(1 for c in checks if _get(c, "passed"))
             with st.expander(f"Checks: {passed} of {len(checks)} passed"):
                 for c in checks:
-                    mark = "✅" if _get(c, "passed") else "❌"
+                    mark = ":green[:material/check_circle:]" if _get(c, "passed") else ":red[:material/cancel:]"
                     st.markdown(f"{mark} **{html.escape(str(_get(c, 'title', _get(c, 'id', ''))))}** — "
                                 f"{html.escape(str(_get(c, 'detail', '')))}", unsafe_allow_html=True)
     with right:
@@ -108,8 +108,8 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 
 def _md_escape(text: Any) -> str:
     """Markdown-safe text (user strings must not become links, HTML or formatting)."""
-    out = html.escape(str(text))
-    for ch in "\\`*_[]<>#|":
+    out = str(text)
+    for ch in "\\`*_[]<>#|$~":
         out = out.replace(ch, "\\" + ch)
     return out
 
@@ -168,22 +168,22 @@ def export_buttons(run: Run, report: Any, prefix: str, figure: Any | None = None
     """HTML (self-contained, interactive), JSON, Markdown and the normalized run as CSV."""
     c1, c2, c3, c4 = st.columns(4)
     with c1:
-        st.download_button("⬇ HTML report", data=lambda: export.report_html(run, report),
+        st.download_button("HTML report", data=lambda: export.report_html(run, report),
                            file_name=export.safe_filename(run.name, "html"), mime="text/html",
-                           key=f"{prefix}_dl_html", width="stretch",
+                           key=f"{prefix}_dl_html", width="stretch", icon=":material/download:",
                            help="Self-contained: interactive chart (plotly.js inline, works offline) and findings.")
     with c2:
-        st.download_button("⬇ JSON", data=lambda: export.report_json(report),
+        st.download_button("JSON", data=lambda: export.report_json(report),
                            file_name=export.safe_filename(run.name, "json"), mime="application/json",
-                           key=f"{prefix}_dl_json", width="stretch")
+                           key=f"{prefix}_dl_json", width="stretch", icon=":material/download:")
     with c3:
-        st.download_button("⬇ Markdown", data=lambda: export.report_markdown(report),
+        st.download_button("Markdown", data=lambda: export.report_markdown(report),
                            file_name=export.safe_filename(run.name, "md"), mime="text/markdown",
-                           key=f"{prefix}_dl_md", width="stretch")
+                           key=f"{prefix}_dl_md", width="stretch", icon=":material/download:")
     with c4:
-        st.download_button("⬇ Run as CSV", data=lambda: export.run_csv(run),
+        st.download_button("Run as CSV", data=lambda: export.run_csv(run),
                            file_name=export.safe_filename(run.name, "csv"), mime="text/csv",
-                           key=f"{prefix}_dl_csv", width="stretch")
+                           key=f"{prefix}_dl_csv", width="stretch", icon=":material/download:")
 
 
 def gap_decomposition(run: Run, prefix: str, *, epoch: float | None = None) -> None:
@@ -195,13 +195,16 @@ def gap_decomposition(run: Run, prefix: str, *, epoch: float | None = None) -> N
     epochs = plots.gap_epochs(run)
     if not epochs:
         return
-    c1, c2 = st.columns(2)
+    c1, c2 = st.columns([1, 1.25], gap="medium")
     with c1:
-        if epoch is None:
+        if epoch is None and len(epochs) > 1:
             epoch = st.select_slider("epoch", options=epochs, value=epochs[-1], key=f"{prefix}_gap_epoch",
-                                     format_func=lambda e: f"{e:g}") if len(epochs) > 1 else epochs[0]
+                                     format_func=lambda e: f"{e:g}")
+        epoch = epochs[-1] if epoch is None else epoch
+        st.markdown(f"**From reported training loss to validation, epoch {epoch:g}**")
         st.plotly_chart(plots.gap_waterfall(run, epoch), key=f"{prefix}_waterfall", config=PLOT_CONFIG, theme=None)
     with c2:
+        st.markdown("**Each term over time** (bars stack to the black line)")
         st.plotly_chart(plots.gap_stacked(run), key=f"{prefix}_stacked", config=PLOT_CONFIG, theme=None)
     st.caption("reported − validation = penalty + averaging lag + train-mode effect + augmentation effect + "
                "generalization gap (exact: the trainer measures each term on a fixed training subsample).")

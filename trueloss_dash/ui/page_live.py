@@ -56,6 +56,7 @@ def sync_live() -> bool:
     if not finished:
         return False
     run = job.to_run()
+    run.name = live["name"]
     writer = live.get("writer")
     if writer is not None:
         try:
@@ -206,13 +207,14 @@ def page() -> None:
     with st.container(border=True):
         setup = setup_panel()
         b1, b2, _ = st.columns([1, 1, 4])
-        start = b1.button("▶ Start", type="primary", disabled=running or setup is None, key="live_start", width="stretch")
-        stop = b2.button("■ Stop", disabled=not running, key="live_stop", width="stretch")
+        start = b1.button("Start", type="primary", disabled=running or setup is None, key="live_start", width="stretch",
+                         icon=":material/play_arrow:")
+        stop = b2.button("Stop", disabled=not running, key="live_stop", width="stretch", icon=":material/stop:")
     if stop and running:
         live["job"].cancel()
     if start and setup is not None and not running:
         _start(*setup)
-        live, running = _live(), True
+        st.rerun()  # redraw the buttons (Start disabled, Stop enabled) and begin polling
     if live is None:
         st.info("Pick a preset (each one reproduces a phenomenon) and press Start. Training runs in the background: "
                 "you can keep using the dashboard while it trains.")

@@ -59,7 +59,7 @@ def handle_uploads(files: list[Any]) -> None:
 
 
 def load_panel() -> None:
-    tab_up, tab_sample, tab_saved = st.tabs(["⬆ Upload logs", "📁 Sample runs", "🗄 Saved runs"])
+    tab_up, tab_sample, tab_saved = st.tabs([":material/upload_file: Upload logs", ":material/folder_open: Sample runs", ":material/inventory_2: Saved runs"])
     with tab_up:
         files = st.file_uploader(
             "Drop training logs here: Keras CSVLogger, Lightning metrics.csv, HF trainer_state.json, Ultralytics "
@@ -67,8 +67,6 @@ def load_panel() -> None:
             accept_multiple_files=True, key="uploader",
         )
         handle_uploads(files)
-        for level, text in state.messages():
-            getattr(st, level)(text)
     with tab_sample:
         samples = services.sample_files()
         if not samples:
@@ -158,7 +156,7 @@ def analysis(entry: state.LoadedRun) -> None:
     components.diagnosis_panel(run, report, prefix=f"an_{entry.key}")
     from . import plots
 
-    tabs = ["🧭 Context", "⬇ Export"] + (["🧮 Gap decomposition"] if plots.has_gap_terms(run) else [])
+    tabs = [":material/tune: Context", ":material/download: Export"] + ([":material/waterfall_chart: Gap decomposition"] if plots.has_gap_terms(run) else [])
     parts = st.tabs(tabs)
     with parts[0]:
         st.caption("What you know about how this run was trained. The diagnosis uses it to tell the causes of an "
@@ -192,8 +190,11 @@ def run_picker() -> state.LoadedRun | None:
 
 def page() -> None:
     has_runs = bool(state.runs())
-    with st.expander("Load runs", expanded=not has_runs or bool(state.messages())):
+    with st.expander("Load runs: upload logs, open a sample or a saved run", expanded=not has_runs,
+                     icon=":material/add_chart:"):
         load_panel()
+    for level, text in state.messages():
+        getattr(st, level)(text)
     entry = run_picker()
     if entry is None:
         st.info("Upload a training log, open a sample run, or start a live demo from the sidebar.")

@@ -367,9 +367,12 @@ def overlay_figure(
             _add_line(fig, LR, x[idx], y[idx], None, style_for(LR), yaxis="y2")
             pos = y[np.isfinite(y) & (y > 0)]
             lr_log = len(pos) > 1 and pos.max() / pos.min() > 100
-            fig.update_layout(yaxis2=dict(title=dict(text="learning rate"), overlaying="y", side="right",
-                                          showgrid=False, type="log" if lr_log else "linear",
-                                          exponentformat="e", showline=True, linecolor="#dadce0"))
+            axis2 = dict(title=dict(text="learning rate"), overlaying="y", side="right", showgrid=False,
+                         type="log" if lr_log else "linear", exponentformat="e", tickformat=".2~g",
+                         showline=True, linecolor="#dadce0", zeroline=False)
+            if not lr_log and len(pos):
+                axis2.update(range=[0, float(pos.max()) * 1.15])  # a constant LR gets a readable axis
+            fig.update_layout(yaxis2=axis2)
 
     if spike_x:
         fig.add_trace(go.Scatter(x=spike_x, y=spike_y, mode="markers", name="spike", text=spike_text,
@@ -540,27 +543,34 @@ def gap_waterfall(run: Run, epoch: float, *, height: int = 380) -> go.Figure:
     reported = _value_at(run, TRAIN_LOSS, epoch)
     terms = [(t, _value_at(run, t, epoch)) for t in (GAP_PENALTY, GAP_AVERAGING_LAG, GAP_TRAIN_MODE, GAP_AUGMENTATION)]
     gen = _value_at(run, GAP_GENERALIZATION, epoch)
-    labels = ["reported<br>training loss"] + [f"− {HUMAN_LABELS[t]}".replace(" (dropout/BN)", "<br>(dropout/BN)") for t, _ in terms]
-    labels += ["true<br>training loss", "− generalization<br>gap", "validation<br>loss"]
+    short = {GAP_PENALTY: "penalty", GAP_AVERAGING_LAG: "averaging<br>lag", GAP_TRAIN_MODE: "train<br>mode",
+             GAP_AUGMENTATION: "augmen-<br>tation"}
+    labels = ["reported"] + [f"− {short[t]}" for t, _ in terms] + ["true<br>train", "− generali-<br>zation", "validation"]
     measure = ["absolute"] + ["relative"] * len(terms) + ["total", "relative", "total"]
     values = [reported] + [-v for _, v in terms] + [0.0, -gen, 0.0]
-    texts = [f"{reported:.4g}"] + [f"{-v:+.3g}" for _, v in terms] + ["", f"{-gen:+.3g}", ""]
+    texts = [f"{reported:.3g}"] + [_signed(-v) for _, v in terms] + ["", _signed(-gen), f"{reported - sum(v for _, v in terms) - gen:.3g}"]
     fig = go.Figure(go.Waterfall(
         x=labels, y=values, measure=measure, text=texts, textposition="outside",
         connector=dict(line=dict(color="#bdc1c6", width=1, dash="dot")),
         increasing=dict(marker=dict(color="#e8710a")), decreasing=dict(marker=dict(color="#0b8a6f")),
         totals=dict(marker=dict(color="#3367d6")), hovertemplate="%{x}: %{y:.4g}<extra></extra>",
     ))
-    _base_layout(fig, height=height, title=f"Where the gap comes from at epoch {epoch:g}", x_title="", y_title="loss", log_y=False)
-    fig.update_layout(showlegend=False, hovermode="closest")
+    _base_layout(fig, height=height, title=None, x_title="", y_title="loss", log_y=False)
+    fig.update_layout(showlegend=False, hovermode="closest", margin=dict(l=55, r=20, t=30, b=60))
+    fig.update_xaxes(tickangle=0, tickfont=dict(size=11))
     return fig
+
+
+def _signed(v: float) -> str:
+    return "" if abs(v) < 5e-4 else f"{v:+.3g}"
 
 
 def gap_stacked(run: Run, *, height: int = 380) -> go.Figure:
     """Each gap term per epoch as stacked bars (negative terms below zero) and the total gap as a line."""
     fig = go.Figure()
-    _base_layout(fig, height=height, title="Gap decomposition over time", x_title="epoch",
-                 y_title="reported − validation", log_y=False)
+    _base_layout(fig, height=height, title=None, x_title="epoch", y_title="reported − validation", log_y=False)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+                      margin=dict(l=55, r=20, t=20, b=40), hovermode="x unified")
     for t in GAP_TERMS:
         s = run.series[t]
         x = s.epoch if s.epoch is not None else s.step

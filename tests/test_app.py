@@ -1,0 +1,185 @@
+"""The real app under Streamlit's AppTest: samples, uploads, bad files, context edits, a live demo.
+
+Figures are inspected as Plotly JSON (``json.loads(el.proto.spec)``). ``st.fragment(run_every=...)``
+never fires inside AppTest, so the live test polls by calling ``at.run()`` itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from trueloss_dash.columns import TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _overlay(at: AppTest) -> dict:
+    """The overlay chart: the figure whose traces carry loss-series roles."""
+    for fig in _figures(at):
+        if any((tr.get("meta") or {}).get("role") == "line" for tr in fig["data"]):
+            return fig
+    raise AssertionError("no overlay chart on the page")
+
+
+def _line_series(fig: dict) -> dict[str, dict]:
+    return {tr["meta"]["series"]: tr for tr in fig["data"] if (tr.get("meta") or {}).get("role") == "line"}
+
+
+def _values(arr) -> np.ndarray:
+    """Plotly JSON arrays: plain lists or base64 typed arrays ({"dtype", "bdata"})."""
+    if isinstance(arr, dict) and "bdata" in arr:
+        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=np.dtype(arr["dtype"]))
+    return np.asarray(arr, dtype=float)
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _nav(at: AppTest, page: str) -> None:
+    at.radio(key="nav").set_value(page).run()
+    assert not at.exception, at.exception
+
+
+def test_sample_run_shows_three_curves_verdict_and_findings():
+    at = _app()
+    at.selectbox(key="sample_pick").set_value(REPO / "sample_runs" / "dropout.csv")
+    at.button(key="sample_open").click().run()
+    assert not at.exception, at.exception
+    series = _line_series(_overlay(at))
+    assert {TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS} <= set(series)
+    assert series[TRUE_TRAIN_LOSS]["line"]["dash"] == "dash" and series[TRAIN_LOSS]["line"]["dash"] == "solid"
+    md = _markdown(at)
+    assert "Verdict:" in md and "dropout" in md.lower()
+    assert "Findings (" in md and "Findings (0)" not in md
+    assert "inverted gap" in md
+    # trainer runs carry the gap decomposition: waterfall + stacked view
+    kinds = [tr["type"] for fig in _figures(at) for tr in fig["data"]]
+    assert "waterfall" in kinds and "bar" in kinds
+
+
+def test_upload_real_log_shows_chart_and_overfitting(real_logs):
+    at = _app()
+    path = real_logs / "keras_csv" / "Car-Prediction-CNN-Model__training.log"
+    at.file_uploader(key="uploader").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    series = _line_series(_overlay(at))
+    assert {TRAIN_LOSS, VAL_LOSS} <= set(series)
+    assert len(_values(series[VAL_LOSS]["x"])) == 100
+    md = _markdown(at)
+    assert "Verdict:" in md and "overfitting" in md.lower()
+    # the upload is kept for later sessions
+    from trueloss_dash.store import open_store
+
+    assert any(info.name.startswith("Car-Prediction") for info in open_store().list())
+
+
+def test_garbage_among_good_files_reports_error_and_loads_the_rest(real_logs):
+    at = _app()
+    good = real_logs / "keras_csv" / "dogbreedai__history.csv"
+    at.file_uploader(key="uploader").set_value([
+        ("garbage.csv", b"\x00\x01\x02 this is not a training log \xff\xfe", "text/csv"),
+        (good.name, good.read_bytes(), "text/csv"),
+    ]).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "garbage.csv" in errors[0]
+    assert "Traceback" not in errors[0]
+    assert [s.value for s in at.success if "dogbreedai" in s.value]
+    assert VAL_LOSS in _line_series(_overlay(at))
+
+
+def test_only_garbage_gives_a_sentence_not_an_exception():
+    at = _app()
+    at.file_uploader(key="uploader").set_value(("weights.bin", bytes(range(256)) * 4, "application/octet-stream")).run()
+    assert not at.exception
+    assert at.error and "weights.bin" in at.error[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_context_form_reruns_the_diagnosis(real_logs):
+    at = _app()
+    path = real_logs / "keras_csv" / "Flowers_Classification_Project__transfer_learing_history.csv"
+    at.file_uploader(key="uploader").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    assert not at.exception, at.exception
+    before = _markdown(at)
+    key = next(k for k in at.session_state["runs"])
+    at.number_input(key=f"ctx_dropout_{key}").set_value(0.5)
+    at.selectbox(key=f"ctx_aug_{key}").set_value("yes")
+    at.form_submit_button[0].click().run()
+    assert not at.exception, at.exception
+    entry = at.session_state["runs"][key]
+    assert entry.context.dropout == 0.5 and entry.context.augmentation is True
+    after = _markdown(at)
+    assert after != before
+    assert "Dropout" in after or "dropout" in after
+
+
+def test_rule_catalog_and_compare_pages():
+    at = _app()
+    _nav(at, "Rule catalog")
+    assert len(at.expander) >= 10  # one per rule
+    _nav(at, "Runs")
+    for name in ("overfit.csv", "clean.csv"):
+        at.selectbox(key="sample_pick").set_value(REPO / "sample_runs" / name)
+        at.button(key="sample_open").click().run()
+    _nav(at, "Compare")
+    fig = _figures(at)[0]
+    runs = {tr["meta"]["run"] for tr in fig["data"] if (tr.get("meta") or {}).get("role") == "line"}
+    assert len(runs) == 2
+    colors = {tr["line"]["color"] for tr in fig["data"] if (tr.get("meta") or {}).get("role") == "line"}
+    assert len(colors) == 2
+    assert at.dataframe and at.dataframe[0].value.shape[1] == 2
+
+
+@pytest.mark.timeout(180)
+def test_live_demo_three_epochs_finishes_and_is_kept():
+    at = _app()
+    _nav(at, "Live demo")
+    at.selectbox(key="live_preset").set_value("dropout").run()
+    at.number_input(key="live_epochs_dropout").set_value(3).run()
+    at.button(key="live_start").click().run()
+    assert not at.exception, at.exception
+    deadline = time.time() + 150
+    while time.time() < deadline:
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception, at.exception
+        if any("is kept with your runs" in s.value for s in at.success):
+            break
+    else:
+        pytest.fail("live demo did not finish")
+    series = _line_series(_overlay(at))
+    assert {TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS} <= set(series)
+    assert len(_values(series[VAL_LOSS]["x"])) == 3
+    assert at.progress[0].value == 100
+    assert "Verdict:" in _markdown(at)
+    # kept like an upload: in the session and in the store, finished, with its three epochs
+    entries = list(at.session_state["runs"].values())
+    assert entries[-1].origin == "live" and len(entries[-1].run.series[VAL_LOSS]) == 3
+    from trueloss_dash.store import open_store
+
+    store = open_store()
+    info = store.info(entries[-1].store_id)
+    assert info.status == "finished" and info.n_points == 3
+    assert len(store.load(entries[-1].store_id).series[VAL_LOSS]) == 3
