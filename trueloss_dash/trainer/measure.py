@@ -86,6 +86,8 @@ def per_example(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, bat
         losses.append(loss_fn(out, yb).double())
         if out.dim() == 2 and out.shape[1] > 1:
             correct.append((out.argmax(1) == yb).double())
+    if not losses:  # nothing to measure (measurement switched off)
+        return torch.zeros(0, dtype=torch.float64), None
     return torch.cat(losses), (torch.cat(correct) if correct else None)
 
 
