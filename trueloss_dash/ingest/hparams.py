@@ -58,7 +58,6 @@ def context_from_params(params: Mapping[str, Any]) -> RunContext:
     ctx = RunContext.from_mapping(mapped, strict=False)
     for key, value in flat.items():
         ctx.extra.setdefault(f"hparam.{key}", _plain(value))
-    # from_mapping puts rejected values under the field name; keep them namespaced as well.
     return ctx
 
 
@@ -70,7 +69,8 @@ def parse_yaml(text: str) -> dict[str, Any]:
 
     def _unknown(loader, suffix, node):  # !!python/object ... -> its text, never constructed
         if isinstance(node, yaml.MappingNode):
-            return {str(loader.construct_object(k)): str(loader.construct_object(v)) for k, v in node.value}
+            items = {str(loader.construct_object(k)): str(loader.construct_object(v)) for k, v in node.value}
+            return items or node.tag
         if isinstance(node, yaml.SequenceNode):
             return [str(loader.construct_object(v)) for v in node.value]
         return str(node.value)

@@ -85,6 +85,9 @@ class _Collector:
             for v in event.summary.value:
                 kind = v.WhichOneof("value")
                 tag = prefix + v.tag
+                if kind is None and v.metadata.plugin_data.plugin_name == "hparams":
+                    self._hparams(v.metadata.plugin_data.content)  # PyTorch writes them without a value
+                    continue
                 if kind == "simple_value":
                     x = v.simple_value
                 elif kind == "tensor":

@@ -37,7 +37,7 @@ _PREFIX = re.compile(
     re.X,
 )
 # Keras progress line: "1875/1875 [=====] - 5s 2ms/step - " or "1875/1875 - 5s - ".
-_KERAS = re.compile(r"^(\d+)/(\d+)\s*(?:\[[=>.\s]*\])?\s*(?:-\s*(?:ETA:\s*[\d:]+s?|[\d.]+m?s(?:/\w+)?)\s*)*-\s+")
+_KERAS = re.compile(r"^(\d+)/(\d+)\s*(?:\[[=>.\s]*\])?\s*(?:-\s*(?:ETA:\s*[\d:]+s?\s*|[\d.]+[mu]?s(?:/\w+)?\s*)+)*-\s+")
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf(?:inity)?)"
 _PAIR = re.compile(
     r"(?P<key>[A-Za-z_][\w./-]*(?:\ [A-Za-z_][\w./-]*){0,3}?)"
