@@ -46,7 +46,7 @@ EXPECTED = {
         "tensorboard", {"train_loss": 25, "val_loss": 25, "train/box_loss": 25}, ["1375 values at 25 distinct step values", "sum of"],
     ),
     "tfevents/cv-image-classification__mnist_cnn_v0_events.out.tfevents.1785441771.squirrels-iMac.local.1798.3": (
-        "tensorboard", {"train_loss": 5, "val_loss": 5, "val_acc": 5, "hp_metric": 1}, ["_hparams_"],
+        "tensorboard", {"train_loss": 5, "val_loss": 5, "val_acc": 5, "hp_metric": 1}, ["hparams plugin records"],
     ),
     "tfevents/detectron_mine__events.out.tfevents.1729241278.Chang.23300.9": ("tensorboard", {"train_loss": 50, "lr": 50, "loss_mask": 50}, []),
     "mlflow/AIOPS_learning_mnist": ("mlflow", {"train_loss": 10, "train_loss_step": 10, "acc_epoch": 10}, []),

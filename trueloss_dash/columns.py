@@ -119,8 +119,8 @@ FLAGGED_ALIASES: dict[str, str] = {
 }
 
 X_ALIASES: dict[str, tuple[str, ...]] = {
-    STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "it", "_step", "s", "batch", "trainer/global_step"),
-    EPOCH: ("epoch", "epochs", "ep", "trainer/epoch"),
+    STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "it", "_step", "s", "batch", "trainer/global_step", "train/global_step"),
+    EPOCH: ("epoch", "epochs", "ep", "trainer/epoch", "train/epoch"),
     WALL_TIME: ("wall_time", "walltime", "time", "timestamp", "_timestamp", "created_at", "elapsed", "_runtime", "runtime", "relative_time"),
 }
 

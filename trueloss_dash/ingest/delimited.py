@@ -87,27 +87,36 @@ def _field_count(line: str, delimiter: str) -> int:
         return line.count(delimiter) + 1
 
 
-def read_header(source: Source) -> Header | None:
-    """Locate the header line (after comment lines) and sniff the delimiter; None if not a table."""
-    data = source.utf8()
-    lines = _lines_with_offsets(data, 64)
+def read_header(source: Source, *, raw: bool = False) -> Header | None:
+    """Locate the header line (after comment lines) and sniff the delimiter; None if not a table.
+
+    ``raw=True`` looks only at the file's first 64 KB as stored (offsets count a BOM), which is
+    what the zero-copy path needs; otherwise the decoded UTF-8 content is used.
+    """
+    if raw:
+        data = source.head
+        start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    else:
+        data, start = source.utf8(), 0
+    lines = [(ln, end) for ln, end in _lines_with_offsets(data[start:], 64)]
+    lines = [(_decode(ln), end + start) for ln, end in lines]
     context, meta = None, {}
     idx = 0
     while idx < len(lines):
-        raw = lines[idx][0].decode("utf-8", errors="replace").strip()
-        if raw.startswith("#"):
-            parsed = parse_header(raw)
+        raw_line = lines[idx][0].strip()
+        if raw_line.startswith("#"):
+            parsed = parse_header(raw_line)
             if parsed and context is None:
                 context, meta = parsed
             idx += 1
             continue
-        if raw == "":
+        if raw_line == "":
             idx += 1
             continue
         break
     if idx >= len(lines):
         return None
-    text_lines = [ln.decode("utf-8", errors="replace") for ln, _ in lines[idx:]]
+    text_lines = [ln for ln, _ in lines[idx:]]
     text_lines = [t for t in text_lines if t.strip() and not t.lstrip().startswith("#")]
     delimiter = sniff_delimiter(text_lines)
     if delimiter is None:
@@ -124,6 +133,13 @@ def read_header(source: Source) -> Header | None:
         context=context,
         meta=meta,
     )
+
+
+def _decode(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -144,6 +160,10 @@ def read_table(source: Source, header: Header | None = None) -> tuple[Table, Hea
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    if header is None and source.path is not None and not source.loaded:
+        fast = _read_mapped(source)
+        if fast is not None:
+            return fast
     header = header or read_header(source)
     if header is None:
         raise source.error("no header line with column names found; expected a CSV/TSV table")
@@ -176,6 +196,46 @@ def read_table(source: Source, header: Header | None = None) -> tuple[Table, Hea
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
         raise _shape_error(source, header, bytes(body), first_row, err) from None
     table = Table(first_row=first_row)
+    for i, col in enumerate(header.columns):
+        _add_column(table, col, arrow.column(i), source, notes, warnings)
+    _index_column(table, notes)
+    return table, header, notes, warnings
+
+
+def _read_mapped(source: Source):
+    """Zero-copy fast path for files on disk: pyarrow parses a memory map of the file.
+
+    Returns None whenever anything is unusual (text columns, comment lines mid-file, ragged rows,
+    encodings) so the careful path re-reads the file and gives the precise message.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = read_header(source, raw=True)
+    if header is None:
+        return None
+    try:
+        with pa.memory_map(str(source.path)) as mm:
+            buf = mm.read_buffer()
+            if buf.size <= header.body_offset:
+                return None
+            arrow = pacsv.read_csv(
+                pa.BufferReader(buf.slice(header.body_offset)),
+                read_options=pacsv.ReadOptions(
+                    column_names=[f"__col{i}" for i in range(len(header.columns))], block_size=4 << 20
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=header.delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    null_values=NULL_TOKENS, strings_can_be_null=True, quoted_strings_can_be_null=True
+                ),
+            )
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if arrow.num_rows == 0 or any(pa.types.is_string(t) or pa.types.is_large_string(t) for t in arrow.schema.types):
+        return None
+    notes: list[str] = ["UTF-8 byte-order mark removed"] if source.head.startswith(b"\xef\xbb\xbf") else []
+    warnings: list[str] = []
+    table = Table(first_row=header.header_line + 2)
     for i, col in enumerate(header.columns):
         _add_column(table, col, arrow.column(i), source, notes, warnings)
     _index_column(table, notes)

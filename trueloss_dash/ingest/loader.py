@@ -49,7 +49,7 @@ def detect(source: Source) -> str:
     if scores[best] <= 0:
         if sample.binary:
             raise source.error(
-                f"binary data (starts with {source.data[:8]!r}), not a training log; expected CSV/TSV, "
+                f"binary data (starts with {source.head[:8]!r}), not a training log; expected CSV/TSV, "
                 "JSON/JSON lines, a text log, a TensorBoard event file or a .zip of a run folder"
             )
         first = sample.lines[0][:80] if sample.lines else ""
@@ -78,10 +78,10 @@ def _refuse_hparams(source: Source) -> None:
 def load_source(source: Source, format: str | None = None) -> list[Run]:
     """Sniff (unless ``format`` is given) and read one file."""
     _check_format(format)
-    if not _CONTENT.search(source.data):
+    if not _CONTENT.search(source.head) and (source.complete_in_head or not _CONTENT.search(source.data)):
         raise source.error("empty file; expected a training log with a header and rows of numbers")
     _refuse_hparams(source)
-    if format is None and source.data[:4] == b"PK\x03\x04":
+    if format is None and source.head[:4] == b"PK\x03\x04":
         raise source.error("a .zip archive inside a folder is not opened; upload it on its own")
     fmt = format or detect(source)
     try:
@@ -217,7 +217,7 @@ def load_bytes(name: str, data: bytes, *, format: str | None = None, max_bytes: 
         check_size(display, len(data), max_bytes)
         if data[:4] == b"PK\x03\x04" and format is None:
             return _load_zip(display, data, max_bytes)
-        return load_source(Source(name=base, data=data), format)
+        return load_source(Source(name=base, _data=data), format)
     except LogFormatError:
         raise
     except Exception as err:

@@ -34,7 +34,7 @@ class Sample:
     def lines(self) -> list[str]:
         """Up to 200 non-empty lines from the head (the last, possibly cut, line dropped)."""
         text = self.text
-        if len(self.source.data) > len(text.encode("utf-8", errors="replace")):
+        if not self.source.complete_in_head:
             text = text[: text.rfind("\n")] if "\n" in text else text
         return [ln.strip() for ln in text.splitlines() if ln.strip()][:200]
 
@@ -43,7 +43,7 @@ class Sample:
         if self.binary or self.json_kind:
             return None
         try:
-            return read_header(self.source)
+            return read_header(self.source, raw=True)
         except Exception:  # sniffing never fails; the chosen reader reports problems
             return None
 

@@ -22,11 +22,27 @@ class Source:
     """A file to read. ``path`` is set only for files on disk (never for uploads)."""
 
     name: str
-    data: bytes
+    _data: bytes | None = field(default=None, repr=False)
     path: Path | None = None
     notes: list[str] = field(default_factory=list)
     _text: str | None = field(default=None, repr=False)
     _utf8: bytes | None = field(default=None, repr=False)
+    _head: bytes | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        """The whole file. Files on disk are read on first use: a big CSV is handed to pyarrow
+        straight from a memory map and never copied into Python."""
+        if self._data is None:
+            try:
+                self._data = self.path.read_bytes() if self.path is not None else b""
+            except OSError as err:
+                raise self.error(f"cannot read the file ({err.strerror or err})") from None
+        return self._data
+
+    @property
+    def loaded(self) -> bool:
+        return self._data is not None
 
     @property
     def display(self) -> str:
@@ -46,7 +62,20 @@ class Source:
 
     @property
     def head(self) -> bytes:
-        return self.data[:SNIFF_BYTES]
+        if self._head is None:
+            if self._data is None and self.path is not None:
+                try:
+                    with open(self.path, "rb") as fh:
+                        self._head = fh.read(SNIFF_BYTES)
+                except OSError as err:
+                    raise self.error(f"cannot read the file ({err.strerror or err})") from None
+            else:
+                self._head = self.data[:SNIFF_BYTES]
+        return self._head
+
+    @property
+    def complete_in_head(self) -> bool:
+        return self._data is not None or len(self.head) < SNIFF_BYTES
 
     def is_binary(self) -> bool:
         """NUL bytes or many control characters in the first block: not a text log."""
@@ -80,7 +109,7 @@ class Source:
 
     def head_text(self, limit: int = SNIFF_BYTES) -> str:
         """Decoded beginning of the file (for sniffing; a cut multi-byte char is dropped)."""
-        data = self.data[:limit]
+        data = self.head[:limit] if limit <= SNIFF_BYTES else self.data[:limit]
         if data.startswith(BOM):
             data = data[len(BOM):]
         try:
@@ -105,11 +134,7 @@ def read_file(path: Path, max_bytes: int) -> Source:
     except OSError as err:
         raise LogFormatError(f"cannot read the file ({err.strerror or err})", path=str(path)) from None
     check_size(str(path), size, max_bytes)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise LogFormatError(f"cannot read the file ({err.strerror or err})", path=str(path)) from None
-    return Source(name=path.name, data=data, path=path)
+    return Source(name=path.name, path=path)
 
 
 def check_size(display: str, size: int, max_bytes: int) -> None:
