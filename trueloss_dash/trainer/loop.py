@@ -167,7 +167,7 @@ def train(
     step_records: list[dict[str, Any]] = []
     status, message = "finished", None
     step = 0
-    t_train = t_true = t_val = 0.0
+    t_train = t_true = t_decomp = t_val = 0.0
     batches = batch_slices(data.n_train, config.batch_size)
     steps_per_epoch = len(batches)
     if on_start is not None:
@@ -236,6 +236,7 @@ def train(
                         train_batch_size=config.batch_size, slot=slot, generator=meas_gen, with_ci=False,
                         decompose=False)
         t_true += m.seconds_true
+        t_decomp += m.seconds_decomposition
         t_val += m.seconds_val
         reported, reported_np = sum_loss / seen, sum_data / seen
         rec: dict[str, Any] = {
@@ -276,6 +277,6 @@ def train(
         config=config, records=records, step_records=step_records, status=status,
         n_train=data.n_train, n_val=data.n_val,
         state_dict={k: v.detach().clone() for k, v in model.state_dict().items()},
-        timing={"train_s": t_train, "true_loss_s": t_true, "val_s": t_val, "total_s": time.perf_counter() - started},
+        timing={"train_s": t_train, "true_loss_s": t_true, "decomposition_s": t_decomp, "val_s": t_val, "total_s": time.perf_counter() - started},
         message=message,
     )
