@@ -235,6 +235,10 @@ def _read_mapped(source: Source):
         return None
     notes: list[str] = ["UTF-8 byte-order mark removed"] if source.head.startswith(b"\xef\xbb\xbf") else []
     warnings: list[str] = []
+    try:
+        source.head[: header.body_offset].decode("utf-8")
+    except UnicodeDecodeError:
+        notes.append("file is not valid UTF-8; decoded as latin-1")
     table = Table(first_row=header.header_line + 2)
     for i, col in enumerate(header.columns):
         _add_column(table, col, arrow.column(i), source, notes, warnings)
