@@ -94,7 +94,7 @@ _PRESETS = [
         "bn_small_batch", "BatchNorm with tiny batches",
         "Batch size 4 and a BatchNorm momentum of 0.9: running statistics follow the last few batches, "
         "so the eval-mode validation loss is erratic while the training loss is smooth.",
-        ("oscillation", "spike"), ("batchnorm_instability",),
+        ("spike",), ("batchnorm_instability",),
         dict(task="digits_mlp", width=64, depth=2, batchnorm=True, bn_momentum=0.9, batch_size=4,
              train_fraction=0.5, optimizer="adam", lr=1e-3, epochs=10),
     ),
