@@ -314,7 +314,11 @@ def _add_text_column(table: Table, name: str, cells: list, source: Source, notes
         notes.append(f"'{name}' holds durations (mm:ss); read as seconds")
         return
     if n_filled and bad.sum() > n_filled / 2 and canonical_x(name) is not None:
-        stamps = pd.to_datetime(text.where(filled), errors="coerce", utc=True)
+        import warnings as _warnings
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")  # "could not infer format": dateutil per cell is fine here
+            stamps = pd.to_datetime(text.where(filled), errors="coerce", utc=True)
         if stamps.notna().sum() >= n_filled * 0.9:
             secs = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
             table.add(name, secs, stamps.notna().to_numpy())
