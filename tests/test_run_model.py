@@ -109,3 +109,13 @@ def test_core_imports_no_heavy_ui_or_torch_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_cli_survives_a_closed_pipe(tmp_path):
+    log = tmp_path / "h.csv"
+    log.write_text("epoch,loss,val_loss\n" + "".join(f"{i},{1/(i+1)},{1.1/(i+1)}\n" for i in range(200)))
+    proc = subprocess.run(
+        f"{sys.executable} -m trueloss_dash inspect {log} | head -1",
+        shell=True, capture_output=True, text=True, check=True,
+    )
+    assert "Traceback" not in proc.stderr and proc.stdout.strip()
