@@ -329,3 +329,12 @@ def test_format_override(tmp_path):
     path.write_text("epoch,loss,val_loss\n0,1,1.1\n1,0.5,0.6\n")
     assert load_path(path, format="keras_csv")[0].format == "keras_csv"
     assert load_path(path, format="generic_csv")[0].format == "generic_csv"
+
+
+def test_logs_written_by_trueloss_dash_are_named_as_such_and_keep_their_context():
+    from pathlib import Path
+
+    (run,) = load_path(Path(__file__).resolve().parents[1] / "sample_runs" / "dropout.csv")
+    assert run.format == "trueloss_csv"
+    assert run.context.dropout == 0.5 and run.context.batch_size == 32
+    assert {"train_loss", "true_train_loss", "val_loss", "gap_train_mode"} <= set(run.series)
