@@ -157,7 +157,7 @@ def test_live_demo_three_epochs_finishes_and_is_kept():
     at = _app()
     _nav(at, "Live demo")
     at.selectbox(key="live_preset").set_value("dropout").run()
-    at.number_input(key="live_epochs_dropout").set_value(3).run()
+    at.number_input(key="live_epochs").set_value(3).run()
     at.button(key="live_start").click().run()
     assert not at.exception, at.exception
     deadline = time.time() + 150

@@ -27,6 +27,11 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def esc_code(value: Any) -> str:
+    """Escape, then show `backtick spans` (API names in rule actions) as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", esc(value))
+
+
 def safe_json_for_script(obj: Any) -> str:
     """JSON that is safe inside a ``<script>`` element (no ``</script>``, no ``<!--``)."""
     text = obj if isinstance(obj, str) else json.dumps(obj)
@@ -114,8 +119,8 @@ def report_html(run: Run, report: Any, *, figure: Any | None = None, include_fig
     cause_blocks = []
     for c in causes:
         conf = float(getattr(c, "confidence", 0.0) or 0.0)
-        evidence = "".join(f"<li>{esc(e)}</li>" for e in (getattr(c, "evidence", None) or []))
-        actions = "".join(f"<li>{esc(a)}</li>" for a in (getattr(c, "actions", None) or []))
+        evidence = "".join(f"<li>{esc_code(e)}</li>" for e in (getattr(c, "evidence", None) or []))
+        actions = "".join(f"<li>{esc_code(a)}</li>" for a in (getattr(c, "actions", None) or []))
         why = getattr(c, "why", "") or ""
         cause_blocks.append(
             "<section class=\"cause\">"

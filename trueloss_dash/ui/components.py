@@ -107,11 +107,23 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 
 
 def _md_escape(text: Any) -> str:
-    """Markdown-safe text (user strings must not become links, HTML or formatting)."""
-    out = str(text)
-    for ch in "\\`*_[]<>#|$~":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    """Markdown-safe text: user strings must not become links, HTML or formatting.
+
+    Backtick code spans (rules write API names that way) are kept as code; everything outside them
+    is escaped.
+    """
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # unbalanced backticks: escape everything
+        parts = [str(text).replace("`", "'")]
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(f"`{part}`")
+        else:
+            for ch in "\\*_[]<>#|$~":
+                part = part.replace(ch, "\\" + ch)
+            out.append(part)
+    return "".join(out)
 
 
 _TRI = {"unknown": None, "yes": True, "no": False}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import threading
 import typing
 from dataclasses import fields
 from typing import Any
@@ -21,7 +22,7 @@ from ..errors import TruelossError
 from . import components, services, state
 from .common import verdict_banner
 
-POLL_SECONDS = 0.6
+POLL_SECONDS = 1.0
 GROUPS = {
     "Model": ("task", "width", "depth", "dropout", "batchnorm", "bn_momentum"),
     "Optimisation": ("optimizer", "lr", "momentum", "schedule", "step_every", "step_gamma", "warmup_epochs",
@@ -99,6 +100,15 @@ def _knob_widget(name: str, value: Any, hint: Any, choices: dict[str, tuple[str,
                          help=help_text, key=key)
 
 
+def _on_preset_change() -> None:
+    """A new preset brings its own epochs and seed (the knobs are keyed per preset already)."""
+    from ..trainer.presets import preset_config
+
+    base = preset_config(st.session_state["live_preset"])
+    st.session_state["live_epochs"] = int(base.epochs)
+    st.session_state["live_seed"] = int(base.seed)
+
+
 def setup_panel() -> tuple[Any, str] | None:
     """Preset + knobs; returns (TrainConfig, preset) or None when a knob is invalid."""
     cfg_mod = services.trainer_config_module()
@@ -108,13 +118,16 @@ def setup_panel() -> tuple[Any, str] | None:
     names = list(presets)
     c1, c2 = st.columns([2, 3])
     with c1:
-        preset = st.selectbox("preset", names, index=names.index("dropout") if "dropout" in names else 0,
-                              format_func=lambda n: f"{presets[n].title}  ({n})", key="live_preset")
+        if "live_preset" not in st.session_state:
+            st.session_state["live_preset"] = "dropout" if "dropout" in names else names[0]
+            _on_preset_change()
+        preset = st.selectbox("preset", names, format_func=lambda n: f"{presets[n].title}  ({n})", key="live_preset",
+                              on_change=_on_preset_change)
         p = presets[preset]
         base = preset_config(preset)
         e1, e2 = st.columns(2)
-        epochs = e1.number_input("epochs", min_value=1, max_value=500, value=int(base.epochs), key=f"live_epochs_{preset}")
-        seed = e2.number_input("seed", min_value=0, value=int(base.seed), key=f"live_seed_{preset}")
+        epochs = e1.number_input("epochs", min_value=1, max_value=500, key="live_epochs")
+        seed = e2.number_input("seed", min_value=0, key="live_seed")
     with c2:
         expect = "".join(f"<span class='tl-pill'>{html.escape(k)}</span>" for k in (*p.expected_findings, *p.expected_causes))
         st.markdown(f"**{html.escape(p.title)}**<br><span style='font-size:0.93rem'>{html.escape(p.description)}</span>"
@@ -174,7 +187,10 @@ def live_view(live: dict[str, Any]) -> None:
     if done == 0:
         st.caption("Waiting for the first epoch…")
         return
-    run = job.to_run()
+    if live.get("run_n") != (done, job.done):  # rebuild only when an epoch arrived (or the job ended)
+        live["run"] = job.to_run()
+        live["run_n"] = (done, job.done)
+    run = live["run"]
     report = _report_for(live, run)
     verdict_banner(report, note=None if job.done else f"updated live after epoch {done}")
     components.overlay_chart(run, report, prefix="live")
@@ -201,7 +217,32 @@ def _poller() -> None:
         st.rerun()  # a full rerun: the page redraws without the polling fragment
 
 
+_warm_lock = threading.Lock()
+_warm_started = False
+
+
+def _warm_trainer() -> None:
+    """Import torch and the training loop in the background once the live page is opened, so
+    pressing Start does not wait for it (the other pages never pay for torch)."""
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return
+        _warm_started = True
+
+    def work() -> None:
+        try:
+            import importlib
+
+            importlib.import_module("trueloss_dash.trainer.loop")
+        except Exception:  # noqa: BLE001 - Start will report the real error
+            pass
+
+    threading.Thread(target=work, name="trueloss-warm-trainer", daemon=True).start()
+
+
 def page() -> None:
+    _warm_trainer()
     live = _live()
     running = bool(live) and not live.get("finalized")
     with st.container(border=True):

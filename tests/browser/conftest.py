@@ -1,0 +1,141 @@
+"""Real-browser fixtures: `streamlit run app.py` on 127.0.0.1 and Debian Chromium driven by Playwright.
+
+The test command installs chromium (scripts/ensure_chromium.sh); when /usr/bin/chromium is missing
+these tests skip with that reason. Every page collects console errors and page errors and the test
+fails on any. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("TRUELOSS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 1800}
+CHART = "[data-testid=stPlotlyChart] .js-plotly-plot"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run app.py` in a subprocess with its own data directory."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, TRUELOSS_DASH_HOME=str(home), PYTHONUNBUFFERED="1")
+        self.log = open(home.parent / "streamlit.log", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("streamlit did not become healthy within 60 s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian chromium (bash scripts/ensure_chromium.sh) to run browser tests")
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    _need_chromium()
+    server = AppServer(tmp_path_factory.mktemp("browser") / "home")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(app_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()  # before the server stops, or the console fills with connection errors
+
+
+class Session:
+    """One browser context + page on the app, recording console errors and page errors."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.goto(url)
+        self.page.wait_for_selector("[data-testid=stSidebar]", timeout=30_000)
+        self.page.wait_for_selector("text=Runs", timeout=30_000)
+
+    def nav(self, name: str) -> None:
+        self.page.locator("[data-testid=stSidebar] label").filter(has_text=name).first.click()
+        self.page.locator("h1").filter(has_text=name).wait_for(timeout=30_000)
+
+    def settle(self) -> None:
+        """Wait until the app has finished the script run the last action triggered."""
+        self.page.wait_for_timeout(400)
+        self.page.locator("[data-testid=stStatusWidget]").filter(has_text="Running").wait_for(state="hidden", timeout=30_000)
+
+    def select(self, label: str, option_text: str) -> None:
+        box = self.page.locator("[data-testid=stSelectbox]").filter(has_text=label).first
+        box.click()
+        self.page.get_by_role("option").filter(has_text=option_text).first.click()
+        self.settle()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def open_session(browser, app_server):
+    sessions: list[Session] = []
+
+    def make() -> Session:
+        s = Session(browser, app_server.url)
+        sessions.append(s)
+        return s
+
+    yield make
+    errors = [e for s in sessions for e in s.errors]
+    for s in sessions:
+        s.close()
+    assert not errors, "browser console errors:\n" + "\n".join(errors)

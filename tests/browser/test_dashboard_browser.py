@@ -1,0 +1,106 @@
+"""The real app in Debian Chromium: upload a real log, export the HTML report, run live demos
+(one, then two sessions at once). Screenshots land in test-artifacts/ - look at them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import CHART
+
+pytestmark = pytest.mark.browser
+
+
+def test_upload_real_log_then_download_html_report(open_session, real_logs, artifacts_dir, tmp_path):
+    s = open_session()
+    page = s.page
+    log = real_logs / "keras_csv" / "Car-Prediction-CNN-Model__training.log"
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(log))
+    page.wait_for_selector(CHART, timeout=60_000)
+    verdict = page.locator("[data-testid=tl-verdict]").first
+    verdict.wait_for(timeout=30_000)
+    assert "overfitting" in verdict.inner_text().lower()
+    page.get_by_text("Findings (").first.wait_for()
+    # the three-curve legend and the best-epoch marker are drawn
+    legend = page.locator(CHART).first.inner_text()
+    assert "validation loss" in legend and "reported training loss" in legend
+    page.screenshot(path=str(artifacts_dir / "browser_upload_real_log.png"))
+
+    page.get_by_role("tab").filter(has_text="Export").click()
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button").filter(has_text="HTML report").click()
+    target = tmp_path / "report.html"
+    info.value.save_as(target)
+    html = target.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "Car-Prediction-CNN-Model" in html
+    assert "Plotly.newPlot" in html and len(html) > 1_000_000  # plotly.js inline: works offline
+    assert "overfitting" in html.lower()
+    # the downloaded report renders its chart offline in the browser too
+    report_page = s.context.new_page()
+    report_page.goto(target.as_uri())
+    report_page.wait_for_selector("#chart .main-svg", timeout=30_000)
+    report_page.screenshot(path=str(artifacts_dir / "browser_html_report.png"))
+    report_page.close()
+
+
+def _start_demo(s, preset: str, epochs: int) -> None:
+    from playwright.sync_api import expect
+
+    from trueloss_dash.trainer.presets import PRESETS, preset_config
+
+    s.nav("Live demo")
+    s.select("preset", f"({preset})")
+    epochs_box = s.page.get_by_role("spinbutton", name="epochs", exact=True)
+    # the preset's own epoch count arrives with the rerun the selection triggered
+    expect(epochs_box).to_have_value(str(preset_config(preset).epochs), timeout=30_000)
+    s.page.locator("[data-testid=stMarkdownContainer] strong").filter(has_text=PRESETS[preset].title).first.wait_for(timeout=30_000)
+    epochs_box.fill(str(epochs))
+    epochs_box.press("Enter")
+    s.settle()
+    expect(epochs_box).to_have_value(str(epochs), timeout=10_000)
+    s.page.get_by_role("button", name=re.compile("Start")).click()
+    try:
+        s.page.get_by_text(f"of {epochs}").first.wait_for(timeout=60_000)
+    except Exception:
+        s.page.screenshot(path="test-artifacts/browser_start_failed.png")
+        raise
+
+
+def _wait_done(s, timeout_ms: int = 120_000) -> str:
+    done = s.page.get_by_text("is kept with your runs")
+    done.wait_for(timeout=timeout_ms)
+    s.page.wait_for_selector(CHART, timeout=60_000)
+    return s.page.locator("[data-testid=stProgress]").first.inner_text()
+
+
+def test_live_demo_preset_runs_to_completion(open_session, artifacts_dir):
+    s = open_session()
+    _start_demo(s, "l2_penalty", 3)
+    progress = _wait_done(s)
+    assert "Finished" in progress and "epoch 3 of 3" in progress
+    assert s.page.locator("[data-testid=tl-verdict]").count() >= 1
+    s.page.screenshot(path=str(artifacts_dir / "browser_live_demo.png"))
+
+
+def test_two_sessions_run_live_demos_at_once(open_session, app_server, artifacts_dir):
+    a, b = open_session(), open_session()
+    _start_demo(a, "dropout", 4)
+    _start_demo(b, "lr_too_low", 3)
+    prog_a, prog_b = _wait_done(a), _wait_done(b)
+    assert "epoch 4 of 4" in prog_a and "epoch 3 of 3" in prog_b
+    text_a, text_b = a.page.inner_text("body"), b.page.inner_text("body")
+    assert re.search(r"Run dropout · live [\d:]+ is kept", text_a) and "lr_too_low · live" not in text_a
+    assert re.search(r"Run lr_too_low · live [\d:]+ is kept", text_b) and "dropout · live" not in text_b
+    a.page.screenshot(path=str(artifacts_dir / "browser_two_sessions_a.png"))
+    b.page.screenshot(path=str(artifacts_dir / "browser_two_sessions_b.png"))
+    # the store holds both, finished, each with its own epochs
+    from trueloss_dash.columns import VAL_LOSS
+    from trueloss_dash.store import open_store
+
+    store = open_store(app_server.home)
+    infos = {i.name.split(" · ")[0]: i for i in store.list() if " · live " in i.name}
+    assert infos["dropout"].status == "finished" and infos["lr_too_low"].status == "finished"
+    run_a, run_b = store.load(infos["dropout"].id), store.load(infos["lr_too_low"].id)
+    assert len(run_a.series[VAL_LOSS]) == 4 and len(run_b.series[VAL_LOSS]) == 3
+    assert run_a.context.dropout == 0.5 and run_b.context.dropout in (0.0, None)
