@@ -70,12 +70,18 @@ def _verdict(findings: list[Finding], causes: list[Cause], checks: list[dict], v
         return f"{top.title} ({top.confidence:.0%}): {f.summary}", False
     gap = next((i for i, f in enumerate(findings) if f.kind == "inverted_gap"), None)
     if gap is not None:
-        top = next((c for c in causes if gap in c.findings), None)
+        linked = [c for c in causes if gap in c.findings]
+        top = linked[0] if linked else None
         if top is not None and top.confidence >= 0.5:
             return f"Validation below training is explained by {top.title.lower()} - not a problem", True
-        names = " / ".join([c.title.lower() for c in causes if gap in c.findings][:3]) or "regularization"
-        return (f"Validation below training is most likely regularization ({names}) - not a bug; "
-                "log the true training loss to confirm"), True
+        # only the harmless training-time effects are "regularization"; a data mismatch is named apart
+        benign = [c.title.lower() for c in linked if CAUSES[c.id].benign][:3]
+        mismatch = next((c for c in linked if c.id == "data_mismatch"), None)
+        names = " / ".join(benign) or "dropout, augmentation or a penalty in the loss"
+        tail = ("; if the true training loss turns out above validation, it is a train/validation data mismatch instead"
+                if mismatch is not None else "")
+        return (f"Validation below training is most likely a training-time effect ({names}) - not a bug; "
+                f"log the true training loss to confirm{tail}"), True
     passed = sum(1 for c in checks if c["passed"] and c.get("applicable", True))
     extra = ""
     tr = view.curve(TRAIN_LOSS)

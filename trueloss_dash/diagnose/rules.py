@@ -260,8 +260,10 @@ def _ctx_phrase(cause: str, ctx: RunContext) -> str:
 
 
 def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
+    """A spike right after the LR rose: the new LR overshot. (A *divergence* after an LR increase is
+    the LR being too high - the loss never came back - and is the divergence rule's evidence.)"""
     hits, ev = [], []
-    for i, f in inp.of("spike") + inp.of("divergence"):
+    for i, f in inp.of("spike"):
         up = _lr_increase_before(inp.view, f)
         if up:
             hits.append(i)
@@ -270,7 +272,7 @@ def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
     if not hits:
         return None
     transient = any(inp.findings[i].metrics.get("transient") for i in hits)
-    return Assessment(0.9 if transient else 0.8, ev, hits)
+    return Assessment(0.9 if transient else 0.75, ev, hits)
 
 
 def _spike_recovered(inp: RuleInput) -> Assessment | None:
@@ -300,9 +302,17 @@ def _divergence(inp: RuleInput) -> Assessment | None:
     if not hits:
         return None
     ev = [f.summary for _, f in hits[:2]]
+    conf = 0.8
+    for _, f in hits:
+        up = _lr_increase_before(inp.view, f)
+        if up:  # warmup/schedule raised the LR and the loss never came back: the peak LR is too high
+            conf = 0.9
+            ev.append(f"the learning rate had just risen {up[1] / up[0]:.1f}x to {up[1]:.3g} ({f.x_axis} {xfmt(up[2])}) and the loss "
+                      "never recovered: that LR is beyond what the curvature allows")
+            break
     if inp.context.lr is not None:
         ev.append(f"configured learning rate {inp.context.lr:g}")
-    return Assessment(0.8, ev, [i for i, _ in hits])
+    return Assessment(conf, ev, [i for i, _ in hits])
 
 
 def _oscillation(inp: RuleInput) -> Assessment | None:
@@ -511,18 +521,30 @@ def _training_time_effect(cause: str):
 
 
 def _leakage(inp: RuleInput) -> Assessment | None:
-    """Validation glued to the true training loss all the way down to memorisation level."""
+    """Validation glued to the training loss all the way down to memorisation level.
+
+    Uses the true training loss when logged; otherwise the reported one over the second half of the
+    run, where the averaging lag has faded (dropout/augmentation/penalty would push the reported
+    loss *above* validation, never glue them together near zero)."""
     tt, va = inp.view.true_train, inp.view.val
+    which = "true training loss"
+    if tt is None or len(tt) < 5:
+        tt, which = inp.view.train, "reported training loss"
     if tt is None or va is None or len(tt) < 5 or len(va) < 5 or not (tt.positive and va.positive):
         return None
-    true_at = tt.at(va.x)
-    dist = float(np.median(np.abs(np.log(true_at / va.y))))
+    xs = va.x[(va.x >= tt.x[0]) & (va.x <= tt.x[-1])]
+    if which.startswith("reported"):
+        xs = xs[len(xs) // 2:]
+    if len(xs) < 3:
+        return None
+    true_at = tt.at(xs)
+    dist = float(np.median(np.abs(np.log(true_at / va.at(xs)))))
     fell_to = float(np.median(tt.y[-max(1, len(tt) // 10):]) / tt.y[0])
     if dist > T.LEAKAGE_MAX_LOG_DISTANCE or fell_to > T.LEAKAGE_MEMORISED_FRACTION:
         return None
     i, f = inp.first("inverted_gap")
-    return Assessment(0.7, [
-        f"validation stays within {pct(float(np.expm1(dist)))} of the true training loss (median over the run) while that loss "
+    return Assessment(0.85 if which.startswith("true") else 0.7, [
+        f"validation stays within {pct(float(np.expm1(dist)))} of the {which} (median over the run) while that loss "
         f"falls to {pct(fell_to)} of its start: a model fitted this closely almost always does worse on unseen data, "
         "so validation examples are probably copies of training examples (leakage)"], [] if i is None else [i])
 
@@ -607,13 +629,14 @@ def _persistent_without_regularizer(inp: RuleInput) -> Assessment | None:
 _GAP = ("inverted_gap",)
 RULES: tuple[Rule, ...] = (
     # spikes and instability
-    Rule("spike_after_lr_increase", "lr_overshoot", "Spike right after a learning-rate increase", ("spike", "divergence", "lr series"),
-         "0.9 when the spike recovers, 0.8 otherwise", _spike_after_lr_increase),
+    Rule("spike_after_lr_increase", "lr_overshoot", "Spike right after a learning-rate increase", ("spike", "lr series"),
+         "0.9 when the spike recovers, 0.75 otherwise", _spike_after_lr_increase),
     Rule("spike_recovers", "lr_overshoot", "Training spike that recovers", ("spike (training, transient)", "lr series"),
          "0.5 without an lr series (cannot check), 0.35 when the lr is logged and did not rise", _spike_recovered),
     Rule("spike_persistent", "lr_too_high", "Training loss jumps and stays up", ("spike (training, persistent)",),
          "0.55", _spike_persistent),
-    Rule("divergence", "lr_too_high", "Loss diverged", ("divergence", "context.lr"), "0.8", _divergence),
+    Rule("divergence", "lr_too_high", "Loss diverged", ("divergence", "lr series", "context.lr"),
+         "0.8; 0.9 when the LR had just risen (warmup/schedule) and the loss never came back", _divergence),
     Rule("oscillation", "lr_too_high", "Loss oscillates without trend", ("oscillation", "context.lr"),
          "0.7, +0.1 when a non-small lr is known", _oscillation),
     Rule("val_spikes_smooth_train", "batchnorm_instability", "Validation spikes while training is smooth",
@@ -643,8 +666,8 @@ RULES: tuple[Rule, ...] = (
            _training_time_effect(c)) for c in ("epoch_averaging_lag", "dropout", "augmentation", "weight_penalty", "batchnorm_instability")),
     # 3) without it: shape tests, then context, at lower confidence
     Rule("val_tracks_true_to_memorisation", "data_mismatch", "Validation tracks the true training loss down to memorisation",
-         ("true_train_loss", "val_loss"), "0.7 when val stays within LEAKAGE_MAX_LOG_DISTANCE of true while true falls below "
-         "LEAKAGE_MEMORISED_FRACTION of its start", _leakage),
+         ("true_train_loss (or train_loss)", "val_loss"), "0.85 (above the benign averaging lag that may explain the inversion's shape) when val stays within LEAKAGE_MAX_LOG_DISTANCE of true while true falls below "
+         "LEAKAGE_MEMORISED_FRACTION of its start; 0.7 on the reported loss (second half) when the true loss is not logged", _leakage),
     Rule("half_interval_shift", "epoch_averaging_lag", "Half-interval shift removes the inversion", _GAP + ("validation curve",),
          "0.75 when the inversion is early-only and the shift explains it, 0.55 when only the shift explains it", _lag_shift_test),
     Rule("gap_before_learning", "data_mismatch", "Validation already below training at step 0", _GAP + ("first points",),

@@ -123,6 +123,21 @@ def rolling_median(v: np.ndarray, window: int) -> np.ndarray:
     return np.median(sliding_window_view(padded, window), axis=1)
 
 
+def loo_rolling_median(v: np.ndarray, window: int) -> np.ndarray:
+    """Centered rolling median of each point's neighbours, the point itself left out (edges padded
+    by reflection about the edge value, so a monotone curve continues its slope). Residuals from it
+    measure how far a point sits from its surroundings without the point pulling its own trend."""
+    n = len(v)
+    if window <= 1 or n < 3:
+        return v.copy()
+    h = min(window // 2, n - 1)
+    # odd reflection: 2*v[0] - v[h..1] continues a straight line through the edge
+    padded = np.concatenate([2 * v[0] - v[h:0:-1], v, 2 * v[-1] - v[-2 : -h - 2 : -1]])
+    win = sliding_window_view(padded, 2 * h + 1)
+    neighbours = np.delete(win, h, axis=1)
+    return np.median(neighbours, axis=1)
+
+
 def robust_sigma(r: np.ndarray, floor: float = 0.0) -> float:
     """1.4826 * MAD (the standard deviation for Gaussian noise), floored."""
     if len(r) == 0:

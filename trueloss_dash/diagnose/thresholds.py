@@ -36,6 +36,12 @@ SPIKE_RECOVERY_POINTS = 5
 #: Level shift (persistent spike): median of the next m points over median of the previous m.
 LEVEL_SHIFT_MIN_LOG_RISE = math.log(1.5)
 LEVEL_SHIFT_Z = 8.0
+#: Validation judged against the training loss's roughness (erratic validation beside a smooth
+#: training loss, the batch-norm signature) must jump at least this much above its trend (+30%).
+SPIKE_REFERENCE_MIN_LOG_RISE = math.log(1.3)
+#: Spikes are not called in the first this fraction of the points (at least the first point): the
+#: trend is not established yet (fast initial descent, warm-up, early validation swings).
+SPIKE_WARMUP_FRACTION = 0.05
 #: z at or above this makes a spike "critical" rather than "warning".
 SPIKE_CRITICAL_Z = 25.0
 
@@ -147,8 +153,9 @@ INFO_ONLY_CAUSE_WEIGHT = 0.5
 #: An inverted gap is a warning (not "info") when data mismatch/leakage explains it at least this
 #: confidently, even if a harmless cause ranks above it.
 MISMATCH_WARNING_CONFIDENCE = 0.6
-#: Causes below this confidence are not listed.
-MIN_CAUSE_CONFIDENCE = 0.1
+#: Causes below this confidence are not listed: near-noise guesses (e.g. a no-context prior for
+#: batch-norm noise at 0.15 when nothing says the model has batch norm) would only dilute the list.
+MIN_CAUSE_CONFIDENCE = 0.2
 
 # --- spike working resolution ---------------------------------------------------------------------
 #: Spike detection runs on at most this many bin means: single noisy minibatches in a step-level

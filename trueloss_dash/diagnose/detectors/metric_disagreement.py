@@ -17,6 +17,10 @@ CHECK = Check("metric_disagreement", "Loss vs metric", "validation loss rising w
 
 _LOWER_BETTER = ("loss", "err", "wer", "cer", "mae", "mse", "rmse", "perplexity", "ppl", "nll")
 _VAL_PREFIXES = ("val", "valid", "eval", "test", "metrics")
+#: Threshold-dependent one-sided metrics: precision can rise while recall falls (the decision
+#: threshold moved), so neither alone says the predictions the loss scores got better. Not compared.
+_ONE_SIDED = ("precision", "recall")
+_SUMMARY_OK = ("average", "map", "f1", "fbeta")
 
 
 def _val_metrics(run) -> list[str]:
@@ -24,6 +28,8 @@ def _val_metrics(run) -> list[str]:
     for name in run.series:
         key = fold(name)
         if name in LOSS_SERIES or name == VAL_ACC or "loss" in key or name.endswith(("_ci_low", "_ci_high")):
+            continue
+        if any(t in key for t in _ONE_SIDED) and not any(t in key for t in _SUMMARY_OK):
             continue
         if key.startswith(_VAL_PREFIXES):
             out.append(name)

@@ -1,8 +1,12 @@
 """Spikes: a loss that jumps well above its own trend.
 
-Test: residuals of the (log-)loss from a centered rolling-median trend, robust z = (r - median) /
-(1.4826 MAD). A rolling median of a monotone curve is the curve itself, so smooth runs have zero
-residuals and no spikes. A jump that recovers within a few points is *transient* (typical LR
+Test: residuals of the (log-)loss from a centered *leave-one-out* rolling-median trend (the median
+of each point's neighbours, not counting the point itself), robust z = (r - median) / (1.4826 MAD).
+Leaving the point out matters: with the point in its own window a noisy curve has many residuals of
+exactly zero, which deflates the MAD and turns ordinary minibatch noise into "spikes". A smooth
+monotone curve still has residuals near zero (only its curvature), so it has no spikes. Points in
+the first SPIKE_WARMUP_FRACTION of the run are not judged: the trend is not established yet (fast
+initial descent, warm-up, YOLO-style early validation swings). A jump that recovers within a few points is *transient* (typical LR
 overshoot); a level shift that stays (median of the next m points over the previous m) is
 *persistent*.
 """
@@ -15,7 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import Curve, binned, odd_window, robust_sigma, rolling_median, xfmt
+from ..signals import Curve, binned, loo_rolling_median, odd_window, pct, robust_sigma, xfmt
 from . import Check, Detected
 
 CHECK = Check("spike", "Spikes", "losses jumping far above their own trend (robust z on log-loss residuals)")
@@ -38,34 +42,59 @@ def residual_sigma(c: Curve) -> float:
         return 0.0
     v = w.scaled
     win = odd_window(len(v), T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
-    return robust_sigma(v - rolling_median(v, win))
+    return robust_sigma(v - loo_rolling_median(v, win))
 
 
-def spikes_in(c: Curve) -> tuple[list[Finding], float]:
-    """Spike findings in one curve, and the largest z seen (for the check's detail)."""
+def warmup_points(n: int) -> int:
+    """Leading points a spike cannot be called in (the trend is not established yet)."""
+    return max(1, int(np.ceil(T.SPIKE_WARMUP_FRACTION * n)))
+
+
+def spikes_in(c: Curve, reference_sigma: float | None = None) -> tuple[list[Finding], float, str]:
+    """Spike findings in one curve, the largest z seen, and - when that point is above the z
+    threshold but was not called a spike - why not (for the check's detail).
+
+    ``reference_sigma``: the roughness of a companion curve measured on the same points (the
+    training loss, for validation). An erratic validation loss has a large MAD of its own, which
+    would hide its jumps; judged against how smooth training is, they stand out - the batch-norm
+    signature. Jumps judged that way must also exceed SPIKE_REFERENCE_MIN_LOG_RISE."""
     w = binned(c, T.SPIKE_MAX_POINTS)
     n = len(w)
     if n < T.SPIKE_MIN_POINTS:
-        return [], 0.0
+        return [], 0.0, ""
     v = w.scaled
     win = odd_window(n, T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
-    trend = rolling_median(v, win)
+    trend = loo_rolling_median(v, win)
     r = v - trend
     sigma = robust_sigma(r, T.SPIKE_SIGMA_FLOOR)
+    min_rise = T.SPIKE_MIN_LOG_RISE
+    if reference_sigma is not None and max(reference_sigma, T.SPIKE_SIGMA_FLOOR) < sigma:
+        sigma = max(reference_sigma, T.SPIKE_SIGMA_FLOOR)
+        min_rise = T.SPIKE_REFERENCE_MIN_LOG_RISE
     z = (r - np.median(r)) / sigma
+    k0 = warmup_points(n)
     max_z = float(z.max())
+    at_max = int(np.argmax(z))
     label = HUMAN_LABELS.get(c.name, c.name)
     unit = c.axis
     found: list[Finding] = []
     taken = np.zeros(n, dtype=bool)
+    why_not: dict[int, str] = {}
 
     # transient spikes: points far above the trend
-    for s, e in _groups((z > T.SPIKE_Z) & (r > T.SPIKE_MIN_LOG_RISE)):
+    for s, e in _groups(z > T.SPIKE_Z):
         p = s + int(np.argmax(r[s : e + 1]))
+        if p < k0:
+            why_not[p] = f"within the first {k0} point(s), before the trend is established (warm-up)"
+            continue
+        if r[p] <= min_rise:
+            why_not[p] = f"only {pct(float(np.expm1(r[p])))} above its trend (a spike needs > {pct(float(np.expm1(min_rise)))})"
+            continue
         m = max(2, win // 2)
         pre = float(np.median(v[max(0, s - m) : s])) if s > 0 else float(trend[s])
         rise = float(v[p] - pre)
-        if rise < T.SPIKE_MIN_LOG_RISE:
+        if rise < min_rise:
+            why_not[p] = "not above the level just before it (a fall that paused, not a jump)"
             continue  # above a falling trend but not above where the loss just was: not a jump
         after = v[p + 1 : p + 1 + T.SPIKE_RECOVERY_POINTS]
         back = np.flatnonzero(after <= pre + T.SPIKE_RECOVERY_FRACTION * max(rise, 0.0))
@@ -84,12 +113,17 @@ def spikes_in(c: Curve) -> tuple[list[Finding], float]:
         for s, e in _groups((shift > T.LEVEL_SHIFT_MIN_LOG_RISE) & (zs > T.LEVEL_SHIFT_Z)):
             k = s + int(np.argmax(shift[s : e + 1]))
             at = int(i[k])
-            if taken[max(0, at - m) : at + m].any():
+            if at < k0 or taken[max(0, at - m) : at + m].any():
                 continue
             taken[at : at + m] = True
             found.append(_finding(c, w, at, at + m - 1, at, float(zs[k]), float(shift[k]), None, label, unit))
             max_z = max(max_z, float(zs[k]))
-    return found, max_z
+    note = ""
+    if max_z > T.SPIKE_Z and not found:
+        note = why_not.get(at_max) or next(iter(why_not.values()), "")
+        if note:
+            note = f"at {unit} {xfmt(float(w.x[at_max]))}: {note}"
+    return found, max_z, note
 
 
 def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
@@ -132,9 +166,18 @@ def detect(view) -> Detected:
         if len(c) < T.SPIKE_MIN_POINTS:
             parts.append(f"{name}: {len(c)} points, too few to judge")
             continue
-        f, max_z = spikes_in(c)
+        ref = None
+        tr = view.curve(TRAIN_LOSS)
+        if name == VAL_LOSS and tr is not None and len(tr) >= T.SPIKE_MIN_POINTS and tr.axis == c.axis and len(tr) <= 3 * len(c):
+            ref = residual_sigma(tr)  # epoch-level training beside epoch-level validation
+        f, max_z, note = spikes_in(c, ref)
         findings += f
-        parts.append(f"{name}: max robust z {max_z:.1f} (threshold {T.SPIKE_Z:g})")
+        part = f"{name}: max robust z {max_z:.1f} (threshold {T.SPIKE_Z:g})"
+        if f:
+            part += f", {len(f)} spike(s)"
+        elif max_z > T.SPIKE_Z:
+            part += f", not a spike - {note}" if note else ", not a spike"
+        parts.append(part)
     if not parts:
         return Detected([], "no loss series", applicable=False)
     return Detected(findings, "; ".join(parts))

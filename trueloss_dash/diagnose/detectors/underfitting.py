@@ -1,4 +1,5 @@
 """Underfitting: the training loss (true one when logged) stays high and validation stays close to it.
+Needs a validation loss or a training accuracy: without either, a flat training loss is a plateau.
 
 "High" is relative (the run is scale-free): the loss ends above UNDERFIT_MIN_REMAINING of where it
 started, or the training accuracy ends below UNDERFIT_MAX_TRAIN_ACC. The finding carries whether
@@ -44,6 +45,10 @@ def detect(view) -> Detected:
     detail = f"{name} ends at {pct(remaining)} of its start" + (f", validation within {pct(rel_gap)}" if rel_gap is not None else "")
     if acc is not None:
         detail += f", training accuracy {acc:.3f}"
+    if rel_gap is None and acc is None:
+        # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
+        # training loss is a plateau (its own finding), not evidence that the model cannot fit
+        return Detected([], detail + "; no validation loss or accuracy to compare with: a flat loss is reported as a plateau")
     high = remaining >= T.UNDERFIT_MIN_REMAINING or (acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC)
     close = rel_gap is None or rel_gap <= T.UNDERFIT_MAX_REL_GAP
     if not (high and close):
