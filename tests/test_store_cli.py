@@ -111,3 +111,26 @@ def test_damaged_store_message_reaches_the_terminal(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "was damaged" in captured.err and "started a fresh store" in captured.err
     assert captured.out.strip() == "no stored runs"
+
+
+def test_rediagnose_a_stored_run_matches_the_diagnose_command(tmp_path, capsys):
+    """`runs diagnose ID` on a stored upload gives the report `diagnose FILE` gives for the file."""
+    from trueloss_dash.ingest import load_path
+
+    log = tmp_path / "history.csv"
+    epochs = np.arange(40)
+    train = 2.0 * np.exp(-epochs / 6) + 0.05
+    val = np.where(epochs < 15, train + 0.1, train[15] + 0.1 + 0.04 * (epochs - 15))
+    log.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{t:.6f},{v:.6f}\n" for e, t, v in zip(epochs, train, val)))
+    store = open_store()
+    run_id = store.save(load_path(log)[0])
+    assert main(["diagnose", str(log), "--json"]) == 0
+    direct = json.loads(capsys.readouterr().out)
+    assert main(["runs", "diagnose", run_id[:7], "--json"]) == 0
+    stored = json.loads(capsys.readouterr().out)
+    assert stored["findings"] == direct["findings"] and stored["causes"] == direct["causes"]
+    assert any(f["kind"] == "overfitting" for f in stored["findings"])
+    assert main(["runs", "diagnose", run_id, "--meta", "dropout=0.5"]) == 0
+    assert capsys.readouterr().out.strip()
+    assert main(["runs", "diagnose", run_id, "--meta", "dropout"]) == 2
+    assert "bad --meta" in capsys.readouterr().err

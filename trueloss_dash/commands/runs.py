@@ -1,4 +1,4 @@
-"""`trueloss-dash runs list|show|rm|rename`: the run store from a terminal or CI.
+"""`trueloss-dash runs list|show|diagnose|rm|rename`: the run store from a terminal or CI.
 
 Ids may be abbreviated to any unique prefix. ``rm`` asks before deleting; without a terminal
 (CI, pipes) it refuses unless ``--yes`` is given - deleting is the one thing we never guess at.
@@ -26,6 +26,15 @@ def register(subparsers) -> None:
     p.add_argument("run_id", metavar="ID")
     p.add_argument("--json", action="store_true", help="print the whole run as JSON (with series values)")
     p.set_defaults(func=_show)
+
+    p = sub.add_parser("diagnose", help="re-diagnose a stored run (same output as `trueloss-dash diagnose`)")
+    p.add_argument("run_id", metavar="ID")
+    p.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE",
+                   help="override what is known about training, e.g. --meta dropout=0.5 (repeatable)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print exactly the report JSON")
+    out.add_argument("--markdown", action="store_true", help="print the report as Markdown")
+    p.set_defaults(func=_diagnose)
 
     p = sub.add_parser("rm", help="delete a run (asks for confirmation)")
     p.add_argument("run_id", metavar="ID")
@@ -98,6 +107,27 @@ def _show(args) -> int:
     for label, items in (("notes", run.notes), ("warnings", run.warnings)):
         for item in items:
             print(f"{label[:-1]}: {item}")
+    return 0
+
+
+def _diagnose(args) -> int:
+    from ..diagnose import diagnose
+    from ..errors import ContextError
+    from .diagnose import parse_meta
+
+    try:
+        override = parse_meta(args.meta)
+    except ContextError as err:
+        raise ContextError(f"bad --meta: {err}") from None
+    with _open(args) as store:
+        run = store.load(store.resolve(args.run_id))
+    report = diagnose(run, context=override)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n")
+    elif args.markdown:
+        sys.stdout.write(report.to_markdown())
+    else:
+        sys.stdout.write(report.to_text())
     return 0
 
 
