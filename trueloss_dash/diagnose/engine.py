@@ -40,6 +40,15 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
         if severe and c.findings and not set(c.findings) & severe and CAUSES[cid].benign:
             conf *= T.INFO_ONLY_CAUSE_WEIGHT  # explains a harmless finding while something else is wrong
         c.confidence = conf
+    # a cause that says something is wrong outranks a harmless one explaining the same findings
+    # (leakage vs the averaging lag that shapes the same inverted gap): the harmless one is capped
+    for c in by_cause.values():
+        if not CAUSES[c.id].benign or not c.findings:
+            continue
+        harmful = [h.confidence for h in by_cause.values() if not CAUSES[h.id].benign and set(c.findings) <= set(h.findings)
+                   and h.confidence >= T.MISMATCH_WARNING_CONFIDENCE]
+        if harmful:
+            c.confidence = min(c.confidence, max(harmful) - T.HARMLESS_BELOW_HARMFUL)
     causes = [c for c in by_cause.values() if c.confidence >= T.MIN_CAUSE_CONFIDENCE]
     causes.sort(key=lambda c: (-c.confidence, c.id))
     return causes

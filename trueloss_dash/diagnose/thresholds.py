@@ -111,6 +111,9 @@ OSCILLATION_MIN_ALTERNATION = 0.6
 OSCILLATION_MIN_UP_FRACTION = 0.3
 #: Typical upward swing (median rise of log-loss) at least this big ...
 OSCILLATION_MIN_LOG_SWING = math.log(1.08)
+#: A falling loss that goes up at OSCILLATION_MIN_UP_FRACTION of its moves, whatever the period
+#: (momentum ringing spans several points), by at least this much (median rise) is bouncing.
+OSCILLATION_BOUNCE_MIN_LOG_SWING = math.log(1.05)
 #: ... and at least this multiple of the net trend progress per point (no trend to speak of).
 OSCILLATION_SWING_OVER_TREND = 3.0
 
@@ -153,6 +156,9 @@ INFO_ONLY_CAUSE_WEIGHT = 0.5
 #: An inverted gap is a warning (not "info") when data mismatch/leakage explains it at least this
 #: confidently, even if a harmless cause ranks above it.
 MISMATCH_WARNING_CONFIDENCE = 0.6
+#: A harmless cause explaining only findings that a harmful cause (>= MISMATCH_WARNING_CONFIDENCE)
+#: also explains is ranked at least this much below it.
+HARMLESS_BELOW_HARMFUL = 0.05
 #: Causes below this confidence are not listed: near-noise guesses (e.g. a no-context prior for
 #: batch-norm noise at 0.15 when nothing says the model has batch norm) would only dilute the list.
 MIN_CAUSE_CONFIDENCE = 0.2

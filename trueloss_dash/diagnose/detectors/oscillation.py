@@ -80,9 +80,12 @@ def detect(view) -> Detected:
     detail = (f"{name}: {pct(up)} of moves go up (typical rise {pct(np.expm1(s))}), sign alternation {pct(a)}, "
               f"trend {pct(np.expm1(tr))} per point")
     # a falling loss that keeps bouncing up by LR-sized amounts, or swings with no trend at all
-    bouncing = up >= T.OSCILLATION_MIN_UP_FRACTION and a >= T.OSCILLATION_MIN_ALTERNATION - 0.15
-    flat_swings = a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_SWING_OVER_TREND * tr
-    ok = s >= T.OSCILLATION_MIN_LOG_SWING and s >= 3 * noise and (bouncing or flat_swings)
+    # (momentum ringing has a period of several points, so a bouncing descent need not alternate
+    # every point: rising at >= 30% of its moves by a visible amount is already abnormal for a
+    # descent whose epoch means average out minibatch noise)
+    bouncing = up >= T.OSCILLATION_MIN_UP_FRACTION and s >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING
+    flat_swings = a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_SWING_OVER_TREND * tr and s >= T.OSCILLATION_MIN_LOG_SWING
+    ok = s >= 3 * noise and (bouncing or flat_swings)
     if not ok:
         return Detected([], detail)
     lo = best["lo"]
