@@ -253,3 +253,44 @@ def test_import_does_not_pull_torch_streamlit_plotly():
             "bad = [m for m in ('torch', 'streamlit', 'plotly') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+# --- honesty fixes (eval_diagnosis.py findings) -----------------------------------------------------
+
+
+def test_flowers_verdict_does_not_call_data_mismatch_regularization(real_logs):
+    rep = _one(real_logs / "keras_csv/Flowers_Classification_Project__transfer_learing_history.csv")
+    head = rep.verdict.split(" - not a bug")[0]
+    assert "mismatch" not in head and "not a bug" in rep.verdict
+    assert all(c.confidence >= 0.2 for c in rep.causes) and "batchnorm_instability" not in rep.cause_ids()
+
+
+def test_flat_run_without_validation_is_a_plateau_not_underfitting(real_logs):
+    rep = _one(real_logs / "lightning_csv/Contact-Point-Detection__hall_of_fame_metrics.csv")
+    assert "plateau" in rep.kinds() and "underfitting" not in rep.kinds()
+
+
+def test_precision_alone_is_not_compared_with_the_loss(real_logs):
+    rep = _one(real_logs / "yolo_results/helmet-detection-yolov5__exp2_results.csv")
+    series = [f.series for f in rep.findings if f.kind == "metric_disagreement"]
+    assert not any("precision" in s or "recall" in s for s in series)
+    assert "overfitting" in rep.cause_ids()[:2]
+
+
+def test_minibatch_noise_in_a_short_hf_log_is_not_a_spike(real_logs):
+    rep = _one(real_logs / "hf_trainer_state/lora-imdb-distilbert__trainer_state.json")
+    assert "spike" not in rep.kinds() and "lr_overshoot" not in rep.cause_ids()
+
+
+def test_spike_check_says_why_a_high_z_point_is_not_a_spike(real_logs):
+    rep = _one(real_logs / "yolo_results/HandRaisingDetector-YOLO12n__train3_results.csv")
+    spike = next(c for c in rep.checks if c["id"] == "spike")
+    assert "spike" not in rep.kinds()
+    for part in spike["detail"].split("; "):
+        if "max robust z" in part and float(part.split("max robust z ")[1].split()[0]) > 6:
+            assert "not a spike - " in part, part
+
+
+def test_divergence_after_warmup_is_lr_too_high_first():
+    rep = _one(SAMPLES / "diverge.csv")
+    assert rep.cause_ids()[0] == "lr_too_high"
