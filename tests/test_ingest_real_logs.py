@@ -130,3 +130,9 @@ def test_lightning_folder_reads_hparams(real_logs, tmp_path):
     assert run.context.batch_size == 40
     assert run.context.extra["hparam.train_dataset"].startswith("<cp_detection")
     assert run.context.extra["hparam.hidden_nodes"] == "[10, 10]"
+
+
+def test_ultralytics_runs_assume_default_augmentation(real_logs):
+    (run,) = load_path(real_logs / "yolo_results" / "yolov5-seat-belt__exp_results.csv")
+    assert run.context.augmentation is True
+    assert any("augmentation assumed on" in n for n in run.notes)

@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from ...columns import TRAIN_LOSS, VAL_LOSS, canonical_series
+from ...run import RunContext
 from ..registry import Reader
 from ._csv import read_csv_runs
 
@@ -42,7 +43,13 @@ def _prepare(table, source, notes, warnings):
         present = np.all([table.mask(c) for c in parts], axis=0)
         table.add(canon, total, present)
         notes.append(f"{canon} = sum of {', '.join(parts)}")
-    return None
+    # Ultralytics trains with mosaic, HSV and flip augmentation unless told otherwise, so the
+    # reported training loss is measured on harder inputs than validation: say so in the context
+    # (a provenance header or the user's form still overrides it).
+    notes.append(
+        "augmentation assumed on (Ultralytics' default mosaic/HSV/flip); set augmentation=false if it was disabled"
+    )
+    return RunContext(augmentation=True)
 
 
 def sum_components(run) -> None:
