@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trueloss_dash.columns import EPOCH, TRAIN_LOSS
+from trueloss_dash.columns import TRAIN_LOSS
 from trueloss_dash.run import Run, Series
 from trueloss_dash.store import STORE_FILENAME, StoreError, open_store
 

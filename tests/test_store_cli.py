@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 from trueloss_dash.cli import main
 from trueloss_dash.columns import EPOCH, TRAIN_LOSS, VAL_LOSS

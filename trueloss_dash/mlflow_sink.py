@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .columns import EPOCH, STEP, WALL_TIME, X_AXES
+from .columns import EPOCH, STEP, X_AXES
 from .errors import TruelossError
 from .run import Run, RunContext
 
@@ -106,10 +106,6 @@ def _series_steps(series) -> tuple[np.ndarray, str]:
     return np.arange(len(series), dtype=np.int64), "index"
 
 
-def _finite_or_none(value: float) -> float:
-    return float(value)  # MLflow stores NaN as NaN and clamps +-inf; we send values as they are
-
-
 def _batched(items: list, size: int) -> Iterable[list]:
     for lo in range(0, len(items), size):
         yield items[lo: lo + size]
@@ -166,7 +162,7 @@ def log_run(run: Run, uri: str | None = None, *, experiment: str = DEFAULT_EXPER
                     ts = int(w * 1000) if w > 1e9 else start_ms + int(w * 1000)
                 else:
                     ts = start_ms
-                metrics.append(Metric(metric_key(series.name), _finite_or_none(value), ts, int(steps[i])))
+                metrics.append(Metric(metric_key(series.name), float(value), ts, int(steps[i])))  # NaN/inf as they are
         params = [Param(k, v) for k, v in run_params(run.context, run.meta).items()]
         for batch in _batched(params, _MAX_PARAMS):
             client.log_batch(run_id, params=batch)

@@ -6,7 +6,6 @@ Ids may be abbreviated to any unique prefix. ``rm`` asks before deleting; withou
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time

@@ -29,7 +29,6 @@ import numpy as np
 from ..columns import X_AXES
 from ..errors import TruelossError
 from ..run import Run, RunContext, Series
-from . import schema
 
 BUSY_TIMEOUT_S = 10.0
 CHUNK_POINTS = 1 << 20  # points per blob for saved runs (8 MiB of float64; SQLite's cap is 1 GB)
