@@ -44,10 +44,14 @@ def _run(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise TruelossError(f"--port: found {args.port}, expected a port number in [1, 65535]")
     cmd = streamlit_command(args.port, args.address)
-    print(f"trueloss-dash: serving on http://{args.address or 'localhost'}:{args.port}", file=sys.stderr)
-    try:
-        return subprocess.call(cmd, cwd=str(app_path().parent), env=dict(os.environ))
-    except KeyboardInterrupt:
+    print(f"trueloss-dash: serving on http://{args.address or 'localhost'}:{args.port}", file=sys.stderr, flush=True)
+    os.chdir(app_path().parent)
+    if hasattr(os, "execv") and os.name == "posix":
+        # Become the server: signals (Ctrl-C, a supervisor's SIGTERM) reach Streamlit directly.
+        os.execv(cmd[0], cmd)
+    try:  # pragma: no cover - platforms without exec
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:  # pragma: no cover
         return 130
 
 

@@ -31,8 +31,8 @@ def sidebar() -> str:
         runs = state.runs()
         if runs:
             st.caption(f"{len(runs)} run{'s' if len(runs) != 1 else ''} open")
-            for entry in list(runs.values())[-6:]:
-                st.markdown(f"<span class='tl-muted'>• {common.html.escape(entry.label)}</span>", unsafe_allow_html=True)
+            st.markdown("<div class='tl-muted' style='line-height:1.5'>" + "<br>".join(
+                f"• {common.html.escape(e.label)}" for e in list(runs.values())[-8:]) + "</div>", unsafe_allow_html=True)
         live = st.session_state.get("live")
         if live and not live.get("finalized"):
             done, total, _ = live["job"].progress

@@ -1,4 +1,5 @@
-"""The rule catalog: every rule the diagnosis applies, what it looks at, why, and what to do."""
+"""The rule catalog: every rule the diagnosis applies, grouped by the cause it supports - what each
+rule looks at and how it scores confidence, and per cause the mechanism and the actions."""
 
 from __future__ import annotations
 
@@ -7,34 +8,46 @@ import html
 import streamlit as st
 
 from . import services
-
-
-def _text(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
+from .components import _md_escape
 
 
 def page() -> None:
-    rules = services.rules()
-    st.caption(f"{len(rules)} rules. Each supports one cause when its findings and the run's context match; "
-               "the diagnosis ranks causes by the confidence its rules compute.")
-    query = st.text_input("filter", placeholder="e.g. dropout, spike, batch norm", key="cat_filter").strip().lower()
-    causes = sorted({_text(getattr(r, "cause", "")) for r in rules})
-    for cause in causes:
-        group = [r for r in rules if _text(getattr(r, "cause", "")) == cause]
-        if query:
-            group = [r for r in group if query in " ".join(_text(getattr(r, a, "")) for a in
-                                                          ("id", "cause", "title", "looks_at", "why", "actions")).lower()]
-        if not group:
+    catalog = services.rule_catalog()
+    causes = services.cause_catalog()
+    st.caption(f"{len(catalog)} rules supporting {len({r['cause'] for r in catalog})} causes. A rule fires when "
+               "its findings and the run's context match; the diagnosis ranks causes by the confidence their "
+               "rules compute and lists the evidence with the run's own numbers.")
+    query = st.text_input("filter", placeholder="e.g. dropout, spike, batch norm, leakage", key="cat_filter").strip().lower()
+    order = list(dict.fromkeys(r["cause"] for r in catalog))
+    shown = 0
+    for cause_id in order:
+        info = causes.get(cause_id)
+        rules = [r for r in catalog if r["cause"] == cause_id]
+        text = " ".join(str(v) for r in rules for v in r.values()).lower() + " " + cause_id
+        if info is not None:
+            text += " " + " ".join([info.title, info.why, *info.actions]).lower()
+        if query and query not in text:
             continue
-        st.markdown(f"##### cause `{html.escape(cause)}`")
-        for r in group:
-            with st.expander(f"{getattr(r, 'title', r.id)}  ·  {r.id}"):
-                st.markdown(f"**Looks at:** {html.escape(_text(getattr(r, 'looks_at', '')))}")
-                why = _text(getattr(r, "why", ""))
-                if why:
-                    st.markdown(f"**Mechanism:** {html.escape(why)}")
-                actions = getattr(r, "actions", None) or []
-                if actions:
-                    st.markdown("**Actions:**\n" + "\n".join(f"- {html.escape(str(a))}" for a in actions))
+        shown += 1
+        title = info.title if info is not None else cause_id
+        with st.expander(f"**{title}**  ·  `{cause_id}`  ·  {len(rules)} rule{'s' if len(rules) != 1 else ''}",
+                         expanded=bool(query)):
+            if info is not None:
+                st.markdown(f"**Mechanism.** {_md_escape(info.why)}")
+                if info.actions:
+                    st.markdown("**Actions**\n" + "\n".join(f"- {_md_escape(a)}" for a in info.actions))
+            st.markdown("**Rules**")
+            for r in rules:
+                looks = ", ".join(r.get("looks_at") or [])
+                st.markdown(
+                    f"<div style='border-left:3px solid #dadce0; padding:2px 10px; margin:6px 0'>"
+                    f"<b>{html.escape(r['title'])}</b> <code>{html.escape(r['id'])}</code><br>"
+                    f"<span class='tl-muted'>looks at:</span> {html.escape(looks)}<br>"
+                    f"<span class='tl-muted'>confidence:</span> {html.escape(str(r.get('confidence', '')))}"
+                    + (f"<br><span class='tl-muted'>why:</span> {html.escape(r['why'])}"
+                       if r.get("why") and info is not None and r["why"] != info.why else "")
+                    + "</div>",
+                    unsafe_allow_html=True,
+                )
+    if not shown:
+        st.info("No rule matches this filter.")

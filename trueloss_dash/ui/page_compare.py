@@ -64,13 +64,12 @@ def page() -> None:
     entries = [current[k] for k in chosen]
     present = [n for n in SERIES_CHOICES if any(n in e.run.series for e in entries)]
     axes = [a for a in ("epoch", "step", "wall_time") if any(a in plots.available_axes(e.run) for e in entries)]
-    c1, c2, c3, c4 = st.columns([2.4, 1.6, 0.8, 1.4], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([2.6, 1.2, 0.8, 1.6], vertical_alignment="bottom")
     with c1:
         series = st.multiselect("series", present, default=[n for n in (VAL_LOSS,) if n in present] or present[:1],
                                 format_func=lambda n: HUMAN_LABELS.get(n, n), key="cmp_series")
     with c2:
-        axis = st.radio("x axis", axes or ["epoch"], horizontal=True, format_func=lambda a: AXIS_LABEL.get(a, a),
-                        key="cmp_axis")
+        axis = st.selectbox("x axis", axes or ["epoch"], format_func=lambda a: AXIS_LABEL.get(a, a), key="cmp_axis")
     with c3:
         log_y = st.toggle("log y", key="cmp_logy")
     with c4:
@@ -80,4 +79,4 @@ def page() -> None:
                                    x_axis=axis, log_y=log_y, smoothing=smoothing)
         st.plotly_chart(fig, key="cmp_chart", config=PLOT_CONFIG, theme=None)
     st.markdown("#### Diagnoses side by side")
-    st.dataframe(summary_table(entries), width="stretch")
+    st.table(summary_table(entries))

@@ -59,6 +59,8 @@ def handle_uploads(files: list[Any]) -> None:
 
 
 def load_panel() -> None:
+    if st.session_state.get("uploader") or not state.runs():
+        st.session_state["load_panel_used"] = True
     tab_up, tab_sample, tab_saved = st.tabs([":material/upload_file: Upload logs", ":material/folder_open: Sample runs", ":material/inventory_2: Saved runs"])
     with tab_up:
         files = st.file_uploader(
@@ -78,6 +80,7 @@ def load_panel() -> None:
                                       format_func=lambda p: p.name, key="sample_pick")
             with c2:
                 if st.button("Open sample", key="sample_open", type="primary", width="stretch"):
+                    st.session_state["load_panel_used"] = True
                     try:
                         for run in services.load_path(chosen):
                             state.add_run(run, "sample")
@@ -108,6 +111,7 @@ def saved_runs_panel() -> None:
         picked = st.multiselect("saved runs", list(labels), format_func=labels.get, key="saved_pick")
     with c2:
         if st.button("Open", key="saved_open", type="primary", disabled=not picked, width="stretch"):
+            st.session_state["load_panel_used"] = True
             for run_id in picked:
                 try:
                     state.add_run(store.load(run_id), "saved", store_id=run_id)
@@ -190,7 +194,9 @@ def run_picker() -> state.LoadedRun | None:
 
 def page() -> None:
     has_runs = bool(state.runs())
-    with st.expander("Load runs: upload logs, open a sample or a saved run", expanded=not has_runs,
+    # Open until runs exist; once the user loads from here it stays open (they may collapse it).
+    with st.expander("Load runs: upload logs, open a sample or a saved run",
+                     expanded=not has_runs or bool(st.session_state.get("load_panel_used")),
                      icon=":material/add_chart:"):
         load_panel()
     for level, text in state.messages():

@@ -56,10 +56,18 @@ def diagnose(run: Run, context: RunContext | None = None) -> Any:
     return _diagnose(run, context=context)
 
 
-def rules() -> list[Any]:
-    from ..diagnose import RULES
+def rule_catalog() -> list[dict[str, Any]]:
+    """Every rule as a dict: id, cause, title, looks_at, confidence, why, actions."""
+    from ..diagnose import rule_catalog as _catalog
 
-    return list(RULES.values()) if isinstance(RULES, dict) else list(RULES)
+    return _catalog()
+
+
+def cause_catalog() -> dict[str, Any]:
+    """Cause id -> CauseInfo (title, why, actions)."""
+    from ..diagnose import CAUSES
+
+    return dict(CAUSES)
 
 
 _STORE: dict[str, Any] = {}
