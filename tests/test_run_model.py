@@ -125,3 +125,9 @@ def test_cli_survives_a_closed_pipe(tmp_path, monkeypatch):
     log.write_text("epoch,loss,val_loss\n" + "".join(f"{i},{1/(i+1)},{1.1/(i+1)}\n" for i in range(20)))
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["inspect", str(log)]) == 0
+
+
+def test_context_extra_survives_a_dict_round_trip():
+    ctx = RunContext.from_mapping({"dropout": 0.1, "schedule": "cosine", "seed": 3})
+    back = RunContext.from_mapping(ctx.to_dict())
+    assert back.extra == {"schedule": "cosine", "seed": 3} and back.dropout == 0.1

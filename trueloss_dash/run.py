@@ -214,6 +214,9 @@ class RunContext:
         ctx = cls()
         for raw_key, value in (data or {}).items():
             key = str(raw_key).strip().lower().replace("-", "_")
+            if key == "extra" and isinstance(value, Mapping):  # to_dict() output round-trips
+                ctx.extra.update(value)
+                continue
             try:
                 ctx._set(key, value)
             except ContextError:

@@ -256,7 +256,7 @@ class RunStore:
             name=name,
             source=source,
             format=fmt,
-            context=_context_from_json(ctx_json),
+            context=RunContext.from_mapping(json.loads(ctx_json), strict=False),
             notes=list(json.loads(notes_json)),
             warnings=list(json.loads(warnings_json)),
             meta=dict(json.loads(meta_json)),
@@ -444,16 +444,6 @@ def _join_chunks(name: str, parts: list[tuple], source_column: str | None) -> Se
         arrays.append(np.concatenate([p if p is not None else np.full(n, np.nan) for p, n in zip(pieces, ns)]))
     y, step, epoch, wall = arrays
     return Series(name, y=y, step=step, epoch=epoch, wall_time=wall, source_column=source_column)
-
-
-def _context_from_json(text: str) -> RunContext:
-    """RunContext.to_dict() nests unknown keys under "extra"; put them back where they came from."""
-    data = dict(json.loads(text))
-    extra = data.pop("extra", None)
-    ctx = RunContext.from_mapping(data, strict=False)
-    if isinstance(extra, dict):
-        ctx.extra.update(extra)
-    return ctx
 
 
 def _as_number(value: Any) -> float | None:
