@@ -187,3 +187,73 @@ def test_live_demo_three_epochs_finishes_and_is_kept():
     info = store.info(entries[-1].store_id)
     assert info.status == "finished" and info.n_points == 3
     assert len(store.load(entries[-1].store_id).series[VAL_LOSS]) == 3
+
+
+def test_zipped_run_folder_and_saved_runs_across_sessions(real_logs, tmp_path):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.write(real_logs / "lightning_csv" / "cv-image-classification__metrics.csv", "lightning_logs/version_0/metrics.csv")
+    at = _app()
+    at.file_uploader(key="uploader").set_value(("version_0.zip", buf.getvalue(), "application/zip")).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert VAL_LOSS in _line_series(_overlay(at))
+    # a new session (same data directory) finds the upload among the saved runs
+    later = _app()
+    saved = later.multiselect(key="saved_pick")
+    assert saved.options, "the zipped upload should be in the run store"
+    saved.set_value([_first_saved_id()]).run()
+    later.button(key="saved_open").click().run()
+    assert not later.exception, later.exception
+    entry = next(iter(later.session_state["runs"].values()))
+    assert entry.origin == "saved" and VAL_LOSS in _line_series(_overlay(later))
+
+
+def _first_saved_id() -> str:
+    from trueloss_dash.store import open_store
+
+    return open_store().list()[0].id
+
+
+def test_highlighting_a_finding_marks_it_on_the_chart():
+    at = _app()
+    at.button(key="sample_open").click().run()  # the first sample
+    key = at.session_state["active"]
+    box = next(s for s in at.selectbox if s.key and s.key.startswith(f"an_{key}_highlight_"))
+    before = len(_overlay(at)["layout"].get("shapes", []))
+    box.set_value(0).run()
+    assert not at.exception, at.exception
+    shapes = _overlay(at)["layout"]["shapes"]
+    assert len(shapes) == before + 1
+    assert any(s.get("fillcolor") == "rgba(255, 196, 0, 0.28)" for s in shapes)
+
+
+@pytest.mark.timeout(180)
+def test_stopping_a_live_demo_keeps_its_finished_epochs():
+    at = _app()
+    _nav(at, "Live demo")
+    at.selectbox(key="live_preset").set_value("clean").run()
+    at.number_input(key="live_epochs").set_value(400).run()
+    at.button(key="live_start").click().run()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        time.sleep(0.5)
+        at.run()
+        live = at.session_state["live"]
+        if live["epochs"] >= 1:
+            break
+    at.button(key="live_stop").click().run()
+    while time.time() < deadline and not at.session_state["live"]["finalized"]:
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    live = at.session_state["live"]
+    assert live["finalized"] and live["job"].status == "cancelled"
+    assert any("Stopped" in p.text for p in at.progress if p.text)
+    from trueloss_dash.store import open_store
+
+    info = open_store().info(live["store_id"])
+    assert info.status == "cancelled" and 1 <= info.n_points < 400

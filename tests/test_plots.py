@@ -122,10 +122,12 @@ def test_gap_waterfall_lands_on_validation_loss():
     assert plots.has_gap_terms(run)
     epoch = plots.gap_epochs(run)[-1]
     fig = plots.gap_waterfall(run, epoch)
-    wf = fig.data[0]
-    total = wf.y[0] + sum(v for v, m in zip(wf.y[1:], wf.measure[1:]) if m == "relative")
-    k = -1
-    assert total == pytest.approx(run.series[VAL_LOSS].y[k], abs=1e-6)
+    bars = fig.data[0]
+    tops = [b + h for b, h in zip(bars.base, bars.y)]
+    assert bars.y[-1] == pytest.approx(run.series[VAL_LOSS].y[-1], abs=1e-6)  # lands on validation
+    assert tops[0] == pytest.approx(run.series[TRAIN_LOSS].y[-1])
+    assert bars.y[5] == pytest.approx(run.series[TRUE_TRAIN_LOSS].y[-1], abs=1e-6)  # passes the true loss
+    assert list(bars.marker.color[1:5]) == [plots.GAP_STYLE[t].color for t in GAP_TERMS[:4]]
     stacked = plots.gap_stacked(run)
     assert {t.name for t in stacked.data if t.type == "bar"} == {plots.GAP_STYLE[t].label for t in GAP_TERMS}
 

@@ -207,16 +207,13 @@ def gap_decomposition(run: Run, prefix: str, *, epoch: float | None = None) -> N
     epochs = plots.gap_epochs(run)
     if not epochs:
         return
-    c1, c2 = st.columns([1, 1.25], gap="medium")
-    with c1:
-        if epoch is None and len(epochs) > 1:
-            epoch = st.select_slider("epoch", options=epochs, value=epochs[-1], key=f"{prefix}_gap_epoch",
-                                     format_func=lambda e: f"{e:g}")
-        epoch = epochs[-1] if epoch is None else epoch
-        st.markdown(f"**From reported training loss to validation, epoch {epoch:g}**")
-        st.plotly_chart(plots.gap_waterfall(run, epoch), key=f"{prefix}_waterfall", config=PLOT_CONFIG, theme=None)
-    with c2:
-        st.markdown("**Each term over time** (bars stack to the black line)")
-        st.plotly_chart(plots.gap_stacked(run), key=f"{prefix}_stacked", config=PLOT_CONFIG, theme=None)
+    if epoch is None and len(epochs) > 1:
+        epoch = st.select_slider("epoch for the waterfall", options=epochs, value=epochs[-1],
+                                 key=f"{prefix}_gap_epoch", format_func=lambda e: f"{e:g}")
+    epoch = epochs[-1] if epoch is None else epoch
+    st.markdown(f"**From the reported training loss down to validation, epoch {epoch:g}**")
+    st.plotly_chart(plots.gap_waterfall(run, epoch), key=f"{prefix}_waterfall", config=PLOT_CONFIG, theme=None)
+    st.markdown("**Each term over time** (the bars stack up to the black line: reported − validation)")
+    st.plotly_chart(plots.gap_stacked(run), key=f"{prefix}_stacked", config=PLOT_CONFIG, theme=None)
     st.caption("reported − validation = penalty + averaging lag + train-mode effect + augmentation effect + "
                "generalization gap (exact: the trainer measures each term on a fixed training subsample).")

@@ -136,8 +136,12 @@ def saved_runs_panel() -> None:
 
 def run_header(entry: state.LoadedRun) -> None:
     run = entry.run
-    points = {HUMAN_LABELS.get(n, n): len(s) for n, s in run.series.items()}
+    main = [n for n in run.series if not n.endswith(("_ci_low", "_ci_high")) and not n.startswith("gap_")]
+    points = {HUMAN_LABELS.get(n, n): len(run.series[n]) for n in main}
     pills = "".join(f"<span class='tl-pill'>{html.escape(k)}: {v:,}</span>" for k, v in list(points.items())[:8])
+    hidden = len(run.series) - min(len(main), 8)
+    if hidden:
+        pills += f"<span class='tl-pill'>+{hidden} more series</span>"
     st.markdown(
         f"<span class='tl-muted'>format <b>{html.escape(run.format or 'unknown')}</b> · "
         f"{html.escape(state.ORIGIN_LABEL.get(entry.origin, entry.origin))}"

@@ -90,7 +90,7 @@ GAP_STYLE: dict[str, Style] = {
     GAP_AVERAGING_LAG: Style("#3367d6", "solid", HUMAN_LABELS[GAP_AVERAGING_LAG]),
     GAP_TRAIN_MODE: Style("#0b8a6f", "solid", HUMAN_LABELS[GAP_TRAIN_MODE]),
     GAP_AUGMENTATION: Style("#c79100", "solid", HUMAN_LABELS[GAP_AUGMENTATION]),
-    GAP_GENERALIZATION: Style("#e8710a", "solid", HUMAN_LABELS[GAP_GENERALIZATION]),
+    GAP_GENERALIZATION: Style("#c2185b", "solid", HUMAN_LABELS[GAP_GENERALIZATION]),
 }
 
 # One colour per run on the compare page (colour-blind-friendly order).
@@ -536,30 +536,41 @@ def _value_at(run: Run, name: str, epoch: float) -> float:
     return float(s.y[i])
 
 
-def gap_waterfall(run: Run, epoch: float, *, height: int = 380) -> go.Figure:
+def gap_waterfall(run: Run, epoch: float, *, height: int = 340) -> go.Figure:
     """From the reported training loss down to validation, one measured term at a time.
 
     reported − penalty − averaging lag − train-mode effect − augmentation = true training loss;
     true training loss − generalization gap = validation loss. The identity is exact (the trainer
-    measures every term), so the last bar lands on the validation loss.
+    measures every term), so the last bar lands on the validation loss. Floating bars (not
+    ``go.Waterfall``) so each term keeps its colour from the stacked view.
     """
     reported = _value_at(run, TRAIN_LOSS, epoch)
-    terms = [(t, _value_at(run, t, epoch)) for t in (GAP_PENALTY, GAP_AVERAGING_LAG, GAP_TRAIN_MODE, GAP_AUGMENTATION)]
-    gen = _value_at(run, GAP_GENERALIZATION, epoch)
-    short = {GAP_PENALTY: "penalty", GAP_AVERAGING_LAG: "averaging<br>lag", GAP_TRAIN_MODE: "train<br>mode",
-             GAP_AUGMENTATION: "augmen-<br>tation"}
-    labels = ["reported"] + [f"− {short[t]}" for t, _ in terms] + ["true<br>train", "− generali-<br>zation", "validation"]
-    measure = ["absolute"] + ["relative"] * len(terms) + ["total", "relative", "total"]
-    values = [reported] + [-v for _, v in terms] + [0.0, -gen, 0.0]
-    texts = [f"{reported:.3g}"] + [_signed(-v) for _, v in terms] + ["", _signed(-gen), f"{reported - sum(v for _, v in terms) - gen:.3g}"]
-    fig = go.Figure(go.Waterfall(
-        x=labels, y=values, measure=measure, text=texts, textposition="outside",
-        connector=dict(line=dict(color="#bdc1c6", width=1, dash="dot")),
-        increasing=dict(marker=dict(color="#e8710a")), decreasing=dict(marker=dict(color="#0b8a6f")),
-        totals=dict(marker=dict(color="#3367d6")), hovertemplate="%{x}: %{y:.4g}<extra></extra>",
-    ))
+    short = {GAP_PENALTY: "− penalty", GAP_AVERAGING_LAG: "− averaging<br>lag", GAP_TRAIN_MODE: "− train-mode<br>(dropout/BN)",
+             GAP_AUGMENTATION: "− augmen-<br>tation", GAP_GENERALIZATION: "− generali-<br>zation gap"}
+    labels, bases, heights, colors, texts = [], [], [], [], []
+
+    def total(label: str, value: float, color: str) -> None:
+        labels.append(label), bases.append(0.0), heights.append(value), colors.append(color), texts.append(f"{value:.3g}")
+
+    def step(term: str, level: float) -> float:
+        v = _value_at(run, term, epoch)
+        new = level - v
+        labels.append(short[term]), bases.append(min(level, new)), heights.append(abs(v))
+        colors.append(GAP_STYLE[term].color), texts.append(_signed(-v))
+        return new
+
+    total("reported<br>training loss", reported, SERIES_STYLE[TRAIN_LOSS].color)
+    level = reported
+    for term in (GAP_PENALTY, GAP_AVERAGING_LAG, GAP_TRAIN_MODE, GAP_AUGMENTATION):
+        level = step(term, level)
+    total("= true<br>training loss", level, SERIES_STYLE[TRUE_TRAIN_LOSS].color)
+    level = step(GAP_GENERALIZATION, level)
+    total("= validation<br>loss", level, SERIES_STYLE[VAL_LOSS].color)
+    fig = go.Figure(go.Bar(x=labels, y=heights, base=bases, marker=dict(color=colors), text=texts,
+                           textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{text}<extra></extra>"))
     _base_layout(fig, height=height, title=None, x_title="", y_title="loss", log_y=False)
-    fig.update_layout(showlegend=False, hovermode="closest", margin=dict(l=55, r=20, t=30, b=60))
+    fig.update_layout(showlegend=False, hovermode="closest", margin=dict(l=55, r=20, t=30, b=60), bargap=0.35,
+                      meta={"epoch": epoch, "end_level": level})
     fig.update_xaxes(tickangle=0, tickfont=dict(size=11))
     return fig
 
@@ -568,12 +579,12 @@ def _signed(v: float) -> str:
     return "" if abs(v) < 5e-4 else f"{v:+.3g}"
 
 
-def gap_stacked(run: Run, *, height: int = 380) -> go.Figure:
+def gap_stacked(run: Run, *, height: int = 360) -> go.Figure:
     """Each gap term per epoch as stacked bars (negative terms below zero) and the total gap as a line."""
     fig = go.Figure()
     _base_layout(fig, height=height, title=None, x_title="epoch", y_title="reported − validation", log_y=False)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
-                      margin=dict(l=55, r=20, t=20, b=40), hovermode="x unified")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+                      margin=dict(l=60, r=20, t=40, b=45), hovermode="x unified")
     for t in GAP_TERMS:
         s = run.series[t]
         x = s.epoch if s.epoch is not None else s.step
