@@ -34,6 +34,7 @@ def streamlit_command(port: int, address: str | None = None) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--server.enableXsrfProtection", "true",
         "--server.maxUploadSize", str(MAX_UPLOAD_MB),
+        "--server.fileWatcherType", "none",
     ]
     if address:
         cmd += ["--server.address", address]
