@@ -76,17 +76,13 @@ def figure_facts(run, report) -> dict:
     fig = plots.overlay_figure(run, report)  # what the dashboard sends (DISPLAY_POINTS per trace)
     full = plots.overlay_figure(run, report, max_points=10**9)
     counts = plots.trace_point_counts(fig)
-    axis = fig.layout.meta["x_axis"]
-    kept, total = 0, 0
-    for f in report.findings:
-        if f.kind != "spike":
-            continue
-        total += 1
-        line = next(t for t in fig.data if t.meta and t.meta.get("series") == f.series and t.meta.get("role") == "line")
-        s = run.series[f.series]
-        x = s.x(axis)
-        w = (s.x(f.x_axis) >= f.start) & (s.x(f.x_axis) <= f.end)
-        kept += int(x[w][np.argmax(s.y[w])] in set(np.asarray(line.x).tolist()))
+    total = sum(1 for f in report.findings if f.kind == "spike")
+    shown = set()
+    for t in fig.data:
+        if t.meta and t.meta.get("role") == "line":
+            shown |= set(np.asarray(t.x).tolist())
+    markers = [t for t in fig.data if t.meta and t.meta.get("role") == "spike_markers"]
+    kept = sum(1 for mx in (markers[0].x if markers else ()) if mx in shown)
     return {"max_points": max(counts.values()), "json_bytes": len(fig.to_json()), "full_json_bytes": len(full.to_json()),
             "spikes_kept": kept, "spikes": total}
 

@@ -231,7 +231,12 @@ def spike_peaks(run: Run, report: Any, name: str) -> list[int]:
         if x is None:
             continue
         start, end = f.start, f.end if f.end is not None else f.start
-        idx = np.flatnonzero((x >= start) & (x <= end) & np.isfinite(s.y))
+        # Long step logs are diagnosed on bin means, so a reported range can sit a bin away from the
+        # raw peak: search a little around it (1/1000 of the run, or the range's own width).
+        finite_x = x[np.isfinite(x)]
+        span = float(finite_x.max() - finite_x.min()) if len(finite_x) else 0.0
+        pad = max(end - start, span / 1000.0) if len(s) > 1000 else 0.0
+        idx = np.flatnonzero((x >= start - pad) & (x <= end + pad) & np.isfinite(s.y))
         if len(idx) == 0:  # a spike between samples: take the nearest point
             near = np.nanargmin(np.abs(x - start)) if np.isfinite(x).any() else None
             if near is not None:
