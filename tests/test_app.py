@@ -258,3 +258,30 @@ def test_stopping_a_live_demo_keeps_its_finished_epochs():
 
     info = open_store().info(live["store_id"])
     assert info.status == "cancelled" and 1 <= info.n_points < 400
+
+
+def test_every_sample_run_renders_without_error():
+    at = _app()
+    samples = sorted((REPO / "sample_runs").glob("*.csv"))
+    assert len(samples) >= 10
+    for path in samples:
+        at.selectbox(key="sample_pick").set_value(path)
+        at.button(key="sample_open").click().run()
+        assert not at.exception, (path.name, at.exception)
+        assert not at.error, (path.name, [e.value for e in at.error])
+        assert "Verdict:" in _markdown(at), path.name
+        assert {TRAIN_LOSS, VAL_LOSS} <= set(_line_series(_overlay(at))), path.name
+
+
+def test_every_real_log_loads_or_explains_itself(real_logs):
+    """All shared real logs in one multi-file upload: each is a run or one sentence; never a crash."""
+    files = [p for p in sorted(real_logs.rglob("*")) if p.is_file() and p.name not in ("README.md", "MANIFEST.tsv")]
+    at = _app()
+    at.file_uploader(key="uploader").set_value([(p.name, p.read_bytes(), "application/octet-stream") for p in files]).run()
+    assert not at.exception, at.exception
+    loaded = [s.value for s in at.success]
+    errors = [e.value for e in at.error]
+    assert len(loaded) >= len(files) // 2
+    assert all("Traceback" not in e and "Something went wrong" not in e for e in errors), errors
+    # the page then analyses the last one without trouble
+    assert "Verdict:" in _markdown(at)
