@@ -285,3 +285,14 @@ def test_every_real_log_loads_or_explains_itself(real_logs):
     assert all("Traceback" not in e and "Something went wrong" not in e for e in errors), errors
     # the page then analyses the last one without trouble
     assert "Verdict:" in _markdown(at)
+
+
+def test_live_settings_survive_a_visit_to_another_page():
+    at = _app()
+    _nav(at, "Live demo")
+    at.selectbox(key="live_preset").set_value("lr_spike").run()
+    at.number_input(key="live_epochs").set_value(7).run()
+    _nav(at, "Rule catalog")
+    _nav(at, "Live demo")
+    assert at.selectbox(key="live_preset").value == "lr_spike"
+    assert at.number_input(key="live_epochs").value == 7

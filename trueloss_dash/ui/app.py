@@ -50,6 +50,7 @@ def sidebar() -> str:
 def main() -> None:
     st.set_page_config(page_title="trueloss-dash", page_icon="📉", layout="wide", initial_sidebar_state="expanded")
     common.page_style()
+    common.keep_widget_state()
     common.guard(page_live.sync_live, where="the live run")
     choice = sidebar()
     icon, subtitle, body = PAGES[choice]

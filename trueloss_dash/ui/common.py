@@ -61,6 +61,24 @@ def guard(body: Callable[[], Any], *, where: str) -> None:
             st.code("".join(traceback.format_exception(err)), language=None)
 
 
+_KEEP_PREFIXES = ("live_", "knob_", "cmp_", "an_", "ctx_", "cat_", "sample_pick", "saved_pick")
+_NOT_SETTABLE = ("live_start", "live_stop", "_dl_", "sample_open", "saved_open", "saved_rename", "saved_delete")
+
+
+def keep_widget_state() -> None:
+    """Keep page settings when the user visits another page and comes back.
+
+    Streamlit forgets a widget's value when a run does not draw it; writing the value back under
+    its own key at the start of every run makes it survive the pages that do not show it.
+    """
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(_KEEP_PREFIXES) and not any(n in key for n in _NOT_SETTABLE):
+            try:
+                st.session_state[key] = st.session_state[key]
+            except Exception:  # noqa: BLE001 - a widget type whose value cannot be set: it just resets
+                pass
+
+
 def severity_badge(severity: str) -> str:
     color = SEVERITY_COLOR.get(severity, "#5f6368")
     return f"<span class='tl-sev' style='background:{color}'>{html.escape(severity)}</span>"
