@@ -338,3 +338,10 @@ def test_logs_written_by_trueloss_dash_are_named_as_such_and_keep_their_context(
     assert run.format == "trueloss_csv"
     assert run.context.dropout == 0.5 and run.context.batch_size == 32
     assert {"train_loss", "true_train_loss", "val_loss", "gap_train_mode"} <= set(run.series)
+
+
+def test_step_indexed_table_is_generic_not_keras(tmp_path):
+    path = tmp_path / "run.csv"
+    path.write_text("step,loss,val_loss,lr\n" + "".join(f"{i * 10},{1 / (i + 1)},,0.1\n" for i in range(30)))
+    (run,) = load_path(path)
+    assert run.format == "generic_csv" and run.series["train_loss"].step[-1] == 290

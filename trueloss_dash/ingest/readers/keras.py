@@ -16,6 +16,8 @@ def sniff(sample) -> int:
     folded = sample.folded
     if "loss" not in folded:
         return 0
+    if folded & {"step", "globalstep", "iteration", "iter"} and "epoch" not in folded:
+        return 0  # Keras logs epochs; a step-indexed table is somebody else's (generic CSV)
     score = 40
     if "valloss" in folded or any(c.startswith("val_") for c in sample.columns):
         score += 20
