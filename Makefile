@@ -22,7 +22,7 @@ $(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.run-deps
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/trueloss-dash serve --port $(PORT)
 
 browser-deps:
 	bash scripts/ensure_chromium.sh
