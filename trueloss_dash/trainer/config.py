@@ -29,7 +29,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # field -> (lower bound, upper bound) for numeric knobs (None = open).
 _BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "width": (1, 4096),
-    "depth": (1, 16),
+    "depth": (0, 16),
     "dropout": (0.0, 0.95),
     "bn_momentum": (0.0, 1.0),
     "lr": (0.0, 100.0),
@@ -123,6 +123,8 @@ class TrainConfig:
             raise ContextError(
                 f"lr_spike_epoch: found {self.lr_spike_epoch}, expected an epoch in [1, {self.epochs}] or none"
             )
+        if self.depth < 1 and self.task == "digits_cnn":
+            raise ContextError(f"depth: found {self.depth}, expected at least 1 conv block for digits_cnn")
         if (self.shift or self.flip) and self.task != "digits_cnn" and self.task != "digits_mlp":
             raise ContextError(f"shift/flip: only image tasks (digits_mlp, digits_cnn) can be shifted or flipped, not {self.task}")
 
@@ -214,7 +216,7 @@ FIELD_HELP: dict[str, str] = {
     "name": "Run name (shown in the dashboard and used for the log file).",
     "task": "Data and model: digits as vectors (MLP), digits as 8×8 images (CNN), make_classification, or synthetic regression.",
     "width": "Hidden units per layer (MLP) or channels (CNN).",
-    "depth": "Number of hidden layers (MLP) or conv blocks (CNN).",
+    "depth": "Number of hidden layers (MLP; 0 = a linear model) or conv blocks (CNN, at least 1).",
     "dropout": "Dropout probability after each hidden layer; active only in train mode, so it inflates the reported loss.",
     "batchnorm": "Batch normalisation after each hidden layer (batch statistics in train mode, running ones in eval).",
     "bn_momentum": "Weight of the newest batch in BatchNorm running statistics (PyTorch convention; high = noisy eval).",

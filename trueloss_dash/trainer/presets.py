@@ -29,29 +29,30 @@ _PRESETS = [
         "clean", "Clean baseline",
         "A well-tuned MLP on digits: reported, true and validation losses fall together; no gap worth explaining.",
         (), (),
-        dict(task="digits_mlp", width=64, depth=2, optimizer="adam", lr=1e-3, epochs=15),
+        dict(task="digits_mlp", width=128, depth=2, optimizer="adam", lr=3e-3, batch_size=16, epochs=15),
     ),
     Preset(
         "dropout", "Dropout inverts the gap",
         "Heavy dropout makes the reported (train-mode) loss higher than validation; the true training loss "
         "sits below validation, so the model is not underfitting - the train-mode effect is the gap.",
         ("inverted_gap",), ("dropout",),
-        dict(task="digits_mlp", width=128, depth=2, dropout=0.5, optimizer="adam", lr=1e-3, epochs=15),
+        dict(task="digits_mlp", width=128, depth=2, dropout=0.5, optimizer="adam", lr=3e-3, train_fraction=0.4,
+             epochs=15),
     ),
     Preset(
         "l2_penalty", "L2 penalty in the loss",
         "An L2 penalty added to the loss is part of the reported loss but not of validation: a smooth, "
         "data-independent offset above validation.",
         ("inverted_gap",), ("weight_penalty",),
-        dict(task="digits_mlp", width=64, depth=2, l2=3e-3, optimizer="adam", lr=2e-3, epochs=15),
+        dict(task="digits_mlp", width=64, depth=2, l2=3e-3, optimizer="adam", lr=3e-3, train_fraction=0.4, epochs=15),
     ),
     Preset(
         "augmentation", "Augmentation inflates the training loss",
         "Random one-pixel shifts and input noise make training batches harder than the clean validation images; "
         "measured on clean inputs the training loss is below validation again.",
         ("inverted_gap",), ("augmentation",),
-        dict(task="digits_mlp", width=128, depth=2, shift=True, noise_std=0.4, optimizer="adam",
-             lr=2e-3, epochs=15),
+        dict(task="digits_mlp", width=256, depth=2, shift=True, noise_std=0.4, optimizer="adam",
+             lr=3e-3, train_fraction=0.3, epochs=15),
     ),
     Preset(
         "label_noise", "Noisy training labels (data mismatch)",
@@ -72,7 +73,7 @@ _PRESETS = [
         "Most validation examples are copies of training examples: validation tracks the true training loss "
         "and never shows the overfitting the same model shows on clean validation data.",
         ("inverted_gap",), ("data_mismatch",),
-        dict(task="classification", n_samples=600, train_fraction=0.5, width=256, depth=2, leakage=1.0,
+        dict(task="classification", n_samples=500, train_fraction=0.5, width=256, depth=2, leakage=1.0,
              optimizer="adam", lr=3e-3, epochs=30),
     ),
     Preset(
@@ -92,18 +93,19 @@ _PRESETS = [
     ),
     Preset(
         "bn_small_batch", "BatchNorm with tiny batches",
-        "Batch size 4 and a BatchNorm momentum of 0.9: running statistics follow the last few batches, "
-        "so the eval-mode validation loss is erratic while the training loss is smooth.",
+        "Batch size 2 and a BatchNorm momentum of 1.0: the running statistics are those of the last batch "
+        "(two examples), so the eval-mode validation loss jumps from epoch to epoch while the training "
+        "loss, a mean over hundreds of batches at a small LR, falls smoothly.",
         ("spike",), ("batchnorm_instability",),
-        dict(task="digits_mlp", width=64, depth=2, batchnorm=True, bn_momentum=0.9, batch_size=4,
-             train_fraction=0.5, optimizer="adam", lr=1e-3, epochs=10),
+        dict(task="digits_mlp", width=64, depth=2, batchnorm=True, bn_momentum=1.0, batch_size=2,
+             train_fraction=0.3, optimizer="adam", lr=3e-4, epochs=10),
     ),
     Preset(
         "overfit", "Overfitting",
         "A wide network on a small noisy data set: validation reaches a minimum, then rises while the "
         "training loss keeps falling.",
         ("overfitting",), ("overfitting",),
-        dict(task="classification", n_samples=600, train_fraction=0.5, width=256, depth=2, optimizer="adam",
+        dict(task="classification", n_samples=500, train_fraction=0.5, width=256, depth=2, optimizer="adam",
              lr=3e-3, epochs=30),
     ),
     Preset(
@@ -114,15 +116,17 @@ _PRESETS = [
     ),
     Preset(
         "underfit", "Underfitting",
-        "A three-unit bottleneck cannot separate ten digit classes: losses flatten high, train and validation together.",
+        "A two-unit bottleneck cannot separate ten digit classes: losses flatten high, train and validation together.",
         ("underfitting", "plateau"), ("underfitting",),
-        dict(task="digits_mlp", width=3, depth=1, optimizer="adam", lr=2e-2, epochs=25),
+        dict(task="digits_mlp", width=2, depth=1, optimizer="adam", lr=2e-2, epochs=25),
     ),
     Preset(
         "oscillation", "Oscillation",
-        "Full-batch SGD with heavy momentum on a regression: the loss swings up and down from epoch to epoch.",
+        "Full-batch SGD with heavy momentum on a linear regression, the LR set so each step turns the error "
+        "a quarter circle (LR x curvature ~ 1 + momentum): the squared error - the loss - is high and low on "
+        "alternate epochs, for any seed, because standardised inputs fix the curvature.",
         ("oscillation",), ("lr_too_high",),
-        dict(task="regression", n_samples=800, width=32, depth=2, optimizer="sgd", lr=0.15, momentum=0.95,
+        dict(task="regression", n_samples=800, width=32, depth=0, optimizer="sgd", lr=0.95, momentum=0.95,
              batch_size=1000, epochs=40),
     ),
     Preset(
