@@ -62,6 +62,7 @@ def _nav(at: AppTest, page: str) -> None:
 
 def test_sample_run_shows_three_curves_verdict_and_findings():
     at = _app()
+    assert "Why three curves?" in _markdown(at)  # the empty page explains the product before any run
     at.selectbox(key="sample_pick").set_value(REPO / "sample_runs" / "dropout.csv")
     at.button(key="sample_open").click().run()
     assert not at.exception, at.exception

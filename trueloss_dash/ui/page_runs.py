@@ -208,5 +208,27 @@ def page() -> None:
     entry = run_picker()
     if entry is None:
         st.info("Upload a training log, open a sample run, or start a live demo from the sidebar.")
+        _three_curves_primer()
         return
     analysis(entry)
+
+
+def _three_curves_primer() -> None:
+    """First visit: why three curves, in the words a practitioner would use."""
+    st.markdown("#### Why three curves?")
+    cols = st.columns(3)
+    primer = (
+        ("Reported training loss",
+         "What your framework prints: train mode, averaged over the epoch while the weights move, "
+         "with dropout, augmentation, batch-norm batch statistics and any L1/L2 penalty inside."),
+        ("True training loss",
+         "The training data re-measured in eval mode at the epoch's end, on clean inputs, without "
+         "the penalty - the honest counterpart of validation (Keras `trueloss` calls it `base_loss`)."),
+        ("Validation loss",
+         "Eval mode, end of epoch. Below the *reported* curve it is usually an artefact; below the "
+         "*true* curve it points to a train/validation mismatch or leakage."),
+    )
+    for col, (title, text) in zip(cols, primer):
+        with col.container(border=True):
+            st.markdown(f"**{title}**")
+            st.caption(text)
