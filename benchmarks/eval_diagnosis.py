@@ -140,7 +140,7 @@ def real_cases() -> list[Case]:
         except Exception as err:  # a reader problem is not a diagnosis score
             print(f"  (skipped {rel}: {err})", file=sys.stderr)
             continue
-        out.append(Case("real", rel.split("/")[-1][:60], finds, causes, clean, (), not_top, why, runs[0], path))
+        out.append(Case("real", rel.split("/")[-1][:60], finds, causes, clean, (), not_top, why, run=runs[0], path=path))
     return out
 
 
@@ -328,7 +328,7 @@ def preset_cases(runs, groups, verified) -> list[Case]:
             out.append(Case("no_true", label, p.expected_findings, p.expected_causes, clean, run=strip_true(run, True)))
         if "no_true_no_ctx" in groups:
             causes, listed = p.expected_causes, ()
-            if set(p.expected_causes) <= set(BENIGN_GAP):
+            if p.expected_causes and set(p.expected_causes) <= set(BENIGN_GAP):
                 causes, listed = BENIGN_GAP, p.expected_causes
             out.append(Case("no_true_no_ctx", label, p.expected_findings, causes, clean, listed,
                             undecidable=name in UNDECIDABLE_NO_CTX, run=strip_true(run, False)))

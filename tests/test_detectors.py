@@ -184,6 +184,38 @@ def test_shuffling_detects_epoch_periodic_step_loss():
     assert detect("shuffling", _step_run(False)) == []
 
 
+def test_shuffling_found_while_the_pattern_fades_as_the_model_learns():
+    """Class-sorted batches: the first epochs' pattern is sharp, later ones fade and drift in shape
+    (first-half vs second-half profiles correlate poorly); each epoch still repeats the others."""
+    epochs, spe = 8, 20
+    n = epochs * spe
+    step = np.arange(n, dtype=float)
+    phase = (np.arange(n) % spe) / spe
+    fade = np.repeat(np.linspace(1.0, 0.25, epochs), spe)
+    drift = np.repeat(np.linspace(0, 0.9, epochs), spe)  # the hard classes shift a little
+    y = decay(n, 2.0, 0.3, tau=40) * np.exp(fade * 0.5 * np.sin(2 * np.pi * phase + drift)) * np.exp(RNG.normal(0, 0.03, n))
+    run = Run("s", {"train_loss": Series("train_loss", y, step=step, epoch=np.floor(step / spe))})
+    assert [f.kind for f in detect("shuffling", run)] == ["shuffling"]
+    shuffled = decay(n, 2.0, 0.3, tau=40) * np.exp(RNG.normal(0, 0.3, n))
+    run = Run("s", {"train_loss": Series("train_loss", shuffled, step=step, epoch=np.floor(step / spe))})
+    assert detect("shuffling", run) == []
+
+
+def test_underfitting_still_improving_judged_on_validation_when_steps_are_noisy():
+    """lr_too_low on a step-level log: a 2% descent drowns in minibatch noise; the epoch-level
+    validation loss beside it falls steadily, so the finding says 'still improving'."""
+    epochs, spe = 15, 50
+    n = epochs * spe
+    step = np.arange(1, n + 1, dtype=float)
+    y = np.linspace(2.31, 2.26, n) * np.exp(RNG.normal(0, 0.12, n))
+    val = np.linspace(2.305, 2.26, epochs)
+    run = Run("s", {"train_loss": Series("train_loss", y, step=step, epoch=step / spe),
+                    "val_loss": Series("val_loss", val, step=np.arange(1, epochs + 1) * spe, epoch=np.arange(1, epochs + 1.0))})
+    f = detect("underfitting", run)[0]
+    assert f.metrics["still_improving"] is True
+    assert "lr_too_low" in diagnose(run).cause_ids()[:1]
+
+
 def test_shuffling_period_from_validation_interval():
     run = _step_run(True)
     s = run.series["train_loss"]

@@ -221,9 +221,13 @@ def _lr_increase_before(view, f: Finding) -> tuple[float, float, float] | None:
 
 
 def _train_roughness(view) -> float | None:
-    from .detectors.spike import residual_sigma
+    """Roughness of the training loss at the validation cadence (step-level: per-interval means)."""
+    from .detectors.spike import residual_sigma, train_roughness_beside
 
     c = view.curve(TRAIN_LOSS)
+    beside = train_roughness_beside(c, view.curve(VAL_LOSS))
+    if beside is not None:
+        return beside
     return residual_sigma(c) if c is not None and len(c) >= 5 else None
 
 

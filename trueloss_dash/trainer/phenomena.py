@@ -117,7 +117,10 @@ def _clean(run: Run, c: _Check, twin: Run | None) -> None:
     c.need(run.meta.get("status") == "finished", "run did not finish")
     c.need(V[-1] < 0.5 * V[0], "val did not halve after the first epoch")
     c.need(curve(run, C.VAL_ACC)[-1] > 0.9, "val acc <= 0.9")
-    c.need(frac(V < R) < 0.5, "persistent inverted gap")
+    c.need(frac(V < R) <= 0.5, "persistent inverted gap (val < reported in > half the epochs)")
+    c.note(train_rise=largest_rise(R), val_rise=largest_rise(V))
+    # validation at a low level moves by a few confidently wrong examples: a bump is > 30%
+    c.need(largest_rise(R) < 0.1 and largest_rise(V) < 0.3, "a bump: reported rises > 10% or val > 30% in an epoch")
     c.need(T[-1] <= V[-1] and V[-1] - T[-1] < 0.2, "true train loss not just below val")
     for k in (C.GAP_PENALTY, C.GAP_TRAIN_MODE, C.GAP_AUGMENTATION):
         c.need(np.all(curve(run, k) == 0), f"{k} non-zero")

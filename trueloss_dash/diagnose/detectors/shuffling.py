@@ -64,6 +64,26 @@ def step_level_train(run):
     return max(cands, key=lambda s: int(np.isfinite(s.y).sum()), default=None)
 
 
+def _leave_one_out_repeat(epoch: np.ndarray, b: np.ndarray, r: np.ndarray, B: int) -> float:
+    """Median over epochs of the correlation between the epoch's phase profile and the mean profile
+    of all the other epochs (O(n); 0 when fewer than 3 complete profiles)."""
+    _, e = np.unique(epoch, return_inverse=True)
+    n_ep = int(e.max()) + 1
+    cell = e * B + b
+    cnt = np.bincount(cell, minlength=n_ep * B).reshape(n_ep, B)
+    tot = np.bincount(cell, weights=r, minlength=n_ep * B).reshape(n_ep, B)
+    full = np.all(cnt > 0, axis=1)
+    if full.sum() < 3:
+        return 0.0
+    prof = tot[full] / cnt[full]
+    prof = prof - prof.mean(axis=1, keepdims=True)
+    others = (prof.sum(axis=0)[None, :] - prof) / (len(prof) - 1)
+    num = (prof * others).sum(axis=1)
+    den = np.sqrt((prof * prof).sum(axis=1) * (others * others).sum(axis=1))
+    ok = den > 0
+    return float(np.median(num[ok] / den[ok])) if ok.any() else 0.0
+
+
 def detect(view) -> Detected:
     s = step_level_train(view.run)
     if s is None or s.step is None:
@@ -98,6 +118,10 @@ def detect(view) -> Detected:
     p1 = np.bincount(b[first], weights=r[first], minlength=B) / np.maximum(np.bincount(b[first], minlength=B), 1)
     p2 = np.bincount(b[~first], weights=r[~first], minlength=B) / np.maximum(np.bincount(b[~first], minlength=B), 1)
     corr = float(np.corrcoef(p1, p2)[0, 1]) if np.std(p1) > 0 and np.std(p2) > 0 else 0.0
+    # the halves compare early epochs (the model still learning: the pattern's amplitude changes)
+    # with late ones; each epoch's profile against the mean profile of the others is the steadier
+    # measure of "the same pattern every epoch" - take the better of the two
+    corr = max(corr, _leave_one_out_repeat(epoch, b, r, B))
     detail = f"position within the epoch explains {pct(eta2)} of step-loss variation (threshold {pct(T.SHUFFLE_MIN_ETA2)}), repeat correlation {corr:.2f}"
     if eta2 < T.SHUFFLE_MIN_ETA2 or corr < T.SHUFFLE_MIN_REPEAT_CORR:
         return Detected([], detail)

@@ -19,7 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import Curve, binned, loo_rolling_median, odd_window, pct, robust_sigma, xfmt
+from ..signals import Curve, binned, interval_means, loo_rolling_median, odd_window, overlap, pct, robust_sigma, xfmt
 from . import Check, Detected
 
 CHECK = Check("spike", "Spikes", "losses jumping far above their own trend (robust z on log-loss residuals)")
@@ -156,6 +156,24 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
     )
 
 
+def train_roughness_beside(tr, val) -> float | None:
+    """Residual sigma of the training loss at the validation's cadence: the epoch-level training loss
+    itself, or - for a step-level one - its per-validation-interval means (what a framework reports
+    per epoch). Erratic validation is judged against it (smooth training + erratic val = the batch
+    norm signature). None when there is no comparable training loss."""
+    if tr is None or val is None or tr.axis != val.axis or len(val) < T.SPIKE_MIN_POINTS:
+        return None
+    if T.SPIKE_MIN_POINTS <= len(tr) <= 3 * len(val):
+        return residual_sigma(tr)
+    if len(tr) > 3 * len(val):
+        idx = overlap(tr, val)
+        if len(idx) >= T.SPIKE_MIN_POINTS:
+            ym = interval_means(tr, val.x[idx])
+            if np.all(np.isfinite(ym)) and (not tr.positive or np.all(ym > 0)):
+                return residual_sigma(Curve(tr.name, val.axis, val.x[idx], ym))
+    return None
+
+
 def detect(view) -> Detected:
     findings: list[Finding] = []
     parts = []
@@ -166,10 +184,7 @@ def detect(view) -> Detected:
         if len(c) < T.SPIKE_MIN_POINTS:
             parts.append(f"{name}: {len(c)} points, too few to judge")
             continue
-        ref = None
-        tr = view.curve(TRAIN_LOSS)
-        if name == VAL_LOSS and tr is not None and len(tr) >= T.SPIKE_MIN_POINTS and tr.axis == c.axis and len(tr) <= 3 * len(c):
-            ref = residual_sigma(tr)  # epoch-level training beside epoch-level validation
+        ref = train_roughness_beside(view.curve(TRAIN_LOSS), c) if name == VAL_LOSS else None
         f, max_z, note = spikes_in(c, ref)
         findings += f
         part = f"{name}: max robust z {max_z:.1f} (threshold {T.SPIKE_Z:g})"

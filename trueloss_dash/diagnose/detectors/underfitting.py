@@ -14,7 +14,7 @@ import numpy as np
 from ...columns import TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import pct
+from ..signals import Curve, interval_means, overlap, pct
 from . import Check, Detected
 from .plateau import progress_profile
 
@@ -26,12 +26,20 @@ def detect(view) -> Detected:
     tr = view.curve(name)
     if tr is None or len(tr) < 3 or not tr.positive:
         return Detected([], "needs a positive training loss with at least 3 points", applicable=False)
+    va = view.val
+    if va is not None and len(va) >= 3 and len(tr) >= 3 * len(va):
+        # a step-level loss carries minibatch noise that can hide a slow, steady descent: judge the
+        # per-validation-interval means (what a framework reports per epoch) instead
+        idx = overlap(tr, va)
+        if len(idx) >= 3:
+            ym = interval_means(tr, va.x[idx])
+            if np.all(np.isfinite(ym)) and np.all(ym > 0):
+                tr = Curve(tr.name, va.axis, va.x[idx], ym)
     prof = progress_profile(tr)
     remaining = prof["remaining_fraction"]
     k = max(1, len(tr) // 10)
     t_end = float(np.median(tr.y[-k:]))
     rel_gap = None
-    va = view.val
     if va is not None and len(va):
         kv = max(1, len(va) // 10)
         v_end = float(np.median(va.y[-kv:]))
@@ -54,6 +62,11 @@ def detect(view) -> Detected:
     if not (high and close):
         return Detected([], detail)
     still = prof["late_rate"] > 0 and prof["slope_ratio"] >= T.LR_LOW_MIN_SLOPE_RATIO
+    if not still and va is not None and len(va) >= 3 and va.positive:
+        # validation is measured on a fixed set without minibatch noise: when it sits next to the
+        # training loss (underfitting), its steady descent is the clearer sign the LR is too low
+        vprof = progress_profile(va)
+        still = vprof["late_rate"] > 0 and vprof["slope_ratio"] >= T.LR_LOW_MIN_SLOPE_RATIO
     finding = Finding(
         kind="underfitting",
         severity="warning",
