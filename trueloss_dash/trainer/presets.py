@@ -30,7 +30,7 @@ _PRESETS = [
         "A well-tuned MLP on digits (Adam, cosine LR decay): reported, true and validation losses fall together; "
         "no spike, no gap worth explaining.",
         (), (),
-        dict(task="digits_mlp", width=128, depth=2, optimizer="adam", lr=2e-3, schedule="cosine", epochs=15),
+        dict(task="digits_mlp", width=128, depth=2, optimizer="adam", lr=2e-3, schedule="cosine", batch_size=16, epochs=15),
     ),
     Preset(
         "dropout", "Dropout inverts the gap",

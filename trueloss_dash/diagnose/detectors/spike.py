@@ -50,7 +50,7 @@ def warmup_points(n: int) -> int:
     return max(1, int(np.ceil(T.SPIKE_WARMUP_FRACTION * n)))
 
 
-def spikes_in(c: Curve, reference_sigma: float | None = None) -> tuple[list[Finding], float, str]:
+def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: float | None = None) -> tuple[list[Finding], float, str]:
     """Spike findings in one curve, the largest z seen, and - when that point is above the z
     threshold but was not called a spike - why not (for the check's detail).
 
@@ -67,7 +67,7 @@ def spikes_in(c: Curve, reference_sigma: float | None = None) -> tuple[list[Find
     trend = loo_rolling_median(v, win)
     r = v - trend
     sigma = robust_sigma(r, T.SPIKE_SIGMA_FLOOR)
-    min_rise = T.SPIKE_MIN_LOG_RISE
+    min_rise = T.SPIKE_MIN_LOG_RISE if min_log_rise is None else min_log_rise
     if reference_sigma is not None and max(reference_sigma, T.SPIKE_SIGMA_FLOOR) < sigma:
         sigma = max(reference_sigma, T.SPIKE_SIGMA_FLOOR)
         min_rise = T.SPIKE_REFERENCE_MIN_LOG_RISE
@@ -184,8 +184,13 @@ def detect(view) -> Detected:
         if len(c) < T.SPIKE_MIN_POINTS:
             parts.append(f"{name}: {len(c)} points, too few to judge")
             continue
-        ref = train_roughness_beside(view.curve(TRAIN_LOSS), c) if name == VAL_LOSS else None
-        f, max_z, note = spikes_in(c, ref)
+        tr = view.curve(TRAIN_LOSS)
+        ref = train_roughness_beside(tr, c) if name == VAL_LOSS else None
+        # a loss measured on a fixed set (validation, true training loss) at a low level moves by a
+        # few confidently wrong examples; beside the optimised training loss, a jump it does not
+        # share must be a large one (the erratic-validation size) to be called a spike
+        measured = name != TRAIN_LOSS and tr is not None and len(tr) >= T.SPIKE_MIN_POINTS
+        f, max_z, note = spikes_in(c, ref, T.SPIKE_REFERENCE_MIN_LOG_RISE if measured else None)
         findings += f
         part = f"{name}: max robust z {max_z:.1f} (threshold {T.SPIKE_Z:g})"
         if f:
