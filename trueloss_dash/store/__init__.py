@@ -114,6 +114,16 @@ def _is_lock(err: sqlite3.Error) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _classify(err: sqlite3.Error, *, lock_kind: str, context: str = "") -> tuple[str, str]:
+    """(kind, detail) for an SQLite error met while probing: damage, a lock, or anything else."""
+    detail = f"{context}{err}"
+    if _is_damage(err):
+        return ("damaged", detail)
+    if _is_lock(err):
+        return (lock_kind, str(err))
+    return ("unwritable", detail)
+
+
 def _probe(path: Path) -> tuple[str, str] | None:
     """Open, check and migrate the file; None when it is ready for read/write, else (kind, detail)."""
     try:
@@ -124,22 +134,11 @@ def _probe(path: Path) -> tuple[str, str] | None:
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.Error as err:
-            if _is_damage(err):
-                return ("damaged", str(err))
-            if _is_lock(err):
-                return ("read-locked", str(err))
-            return ("unwritable", str(err))
-        if version > schema.SCHEMA_VERSION:
-            return ("newer", f"schema v{version}, this version reads up to v{schema.SCHEMA_VERSION}")
-        try:
+            if version > schema.SCHEMA_VERSION:
+                return ("newer", f"schema v{version}, this version reads up to v{schema.SCHEMA_VERSION}")
             check = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
         except sqlite3.Error as err:
-            if _is_damage(err):
-                return ("damaged", str(err))
-            if _is_lock(err):
-                return ("read-locked", str(err))
-            return ("unwritable", str(err))
+            return _classify(err, lock_kind="read-locked")
         if check != ["ok"]:
             return ("damaged", "integrity check: " + "; ".join(check[:3]))
         try:
@@ -147,19 +146,11 @@ def _probe(path: Path) -> tuple[str, str] | None:
             conn.execute("BEGIN IMMEDIATE")  # can we take the write lock at all?
             conn.execute("ROLLBACK")
         except sqlite3.Error as err:
-            if _is_damage(err):
-                return ("damaged", str(err))
-            if _is_lock(err):
-                return ("write-locked", str(err))
-            return ("unwritable", str(err))
+            return _classify(err, lock_kind="write-locked")
         try:
             schema.migrate(conn)
         except sqlite3.Error as err:
-            if _is_damage(err):
-                return ("damaged", f"while upgrading its schema: {err}")
-            if _is_lock(err):
-                return ("write-locked", str(err))
-            return ("unwritable", f"while upgrading its schema: {err}")
+            return _classify(err, lock_kind="write-locked", context="while upgrading its schema: ")
         return None
     finally:
         conn.close()
