@@ -467,12 +467,18 @@ def _decomposition(cause: str):
     return assess
 
 
+def _true_persistently_above_val(m: dict) -> bool:
+    """The data-mismatch signature: true training loss above validation overall and late in the run."""
+    return (m["true_above_val_fraction"] >= T.MISMATCH_TRUE_ABOVE_FRACTION
+            and m["true_above_val_late_fraction"] >= T.MISMATCH_TRUE_ABOVE_FRACTION)
+
+
 def _true_above_val(inp: RuleInput) -> Assessment | None:
     i, f = inp.first("inverted_gap")
     m = f.metrics if f is not None else {}
     if f is None or "true_above_val_fraction" not in m or m.get("decomposition"):
         return None
-    if m["true_above_val_fraction"] >= T.MISMATCH_TRUE_ABOVE_FRACTION and m["true_above_val_late_fraction"] >= T.MISMATCH_TRUE_ABOVE_FRACTION:
+    if _true_persistently_above_val(m):
         return Assessment(
             0.9,
             [f"the true training loss (eval mode, clean inputs) is above validation at {pct(m['true_above_val_fraction'])} of points "
@@ -491,7 +497,7 @@ def _training_time_effect(cause: str):
         m = f.metrics if f is not None else {}
         if f is None or "true_above_val_fraction" not in m or m.get("decomposition"):
             return None
-        if m["true_above_val_fraction"] >= T.MISMATCH_TRUE_ABOVE_FRACTION and m["true_above_val_late_fraction"] >= T.MISMATCH_TRUE_ABOVE_FRACTION:
+        if _true_persistently_above_val(m):
             return None
         late, early = m["reported_true_offset_late"], m["reported_true_offset_early"]
         head = (f"the true training loss is at or below validation (above it at only {pct(m['true_above_val_fraction'])} of points): "
