@@ -47,6 +47,10 @@ def test_context_parses_loose_strings_and_rejects_bad_values():
     assert ctx.extra == {"note": "x"}
     with pytest.raises(ContextError, match="dropout: found 1.5, expected a value in"):
         RunContext.from_mapping({"dropout": 1.5})
+    with pytest.raises(ContextError, match="weight_decay: found -1, expected a value >= 0"):
+        RunContext.from_mapping({"weight_decay": "-1"})
+    with pytest.raises(ContextError, match="batch_size: found -4, expected a value >= 0"):
+        RunContext.from_mapping({"batch_size": -4})
     with pytest.raises(ContextError, match="batch_size: found 'four', expected a number"):
         RunContext.from_mapping({"batch_size": "four"})
     lenient = RunContext.from_mapping({"batchnorm": "maybe"}, strict=False)

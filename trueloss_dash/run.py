@@ -162,7 +162,13 @@ def _parse_float(key: str, value: Any, *, lo: float | None = None, hi: float | N
     if not math.isfinite(out):
         raise ContextError(f"{key}: found {value!r}, expected a finite number")
     if lo is not None and out < lo or hi is not None and out > hi:
-        raise ContextError(f"{key}: found {out:g}, expected a value in [{lo:g}, {hi:g}]")
+        if hi is None:
+            expected = f"a value >= {lo:g}"
+        elif lo is None:
+            expected = f"a value <= {hi:g}"
+        else:
+            expected = f"a value in [{lo:g}, {hi:g}]"
+        raise ContextError(f"{key}: found {out:g}, expected {expected}")
     return out
 
 
