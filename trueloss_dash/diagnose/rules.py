@@ -467,6 +467,15 @@ def _decomposition(cause: str):
     return assess
 
 
+def _gap_with_true_loss(inp: RuleInput) -> tuple[int, dict] | None:
+    """(index, metrics) of the inverted gap when it was measured against a logged true training loss
+    and no gap decomposition is available (the decomposition rules judge those runs)."""
+    i, f = inp.first("inverted_gap")
+    if f is None or "true_above_val_fraction" not in f.metrics or f.metrics.get("decomposition"):
+        return None
+    return i, f.metrics
+
+
 def _true_persistently_above_val(m: dict) -> bool:
     """The data-mismatch signature: true training loss above validation overall and late in the run."""
     return (m["true_above_val_fraction"] >= T.MISMATCH_TRUE_ABOVE_FRACTION
@@ -474,10 +483,10 @@ def _true_persistently_above_val(m: dict) -> bool:
 
 
 def _true_above_val(inp: RuleInput) -> Assessment | None:
-    i, f = inp.first("inverted_gap")
-    m = f.metrics if f is not None else {}
-    if f is None or "true_above_val_fraction" not in m or m.get("decomposition"):
+    found = _gap_with_true_loss(inp)
+    if found is None:
         return None
+    i, m = found
     if _true_persistently_above_val(m):
         return Assessment(
             0.9,
@@ -493,10 +502,10 @@ def _training_time_effect(cause: str):
     """With the true training loss below validation: rank training-time effects by context and shape."""
 
     def assess(inp: RuleInput) -> Assessment | None:
-        i, f = inp.first("inverted_gap")
-        m = f.metrics if f is not None else {}
-        if f is None or "true_above_val_fraction" not in m or m.get("decomposition"):
+        found = _gap_with_true_loss(inp)
+        if found is None:
             return None
+        i, m = found
         if _true_persistently_above_val(m):
             return None
         late, early = m["reported_true_offset_late"], m["reported_true_offset_early"]
