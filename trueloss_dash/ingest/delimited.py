@@ -294,7 +294,6 @@ def _add_text_column(table: Table, name: str, cells: list, source: Source, notes
     """A column arrow could not type: durations, dates, or numbers with a few stray cells."""
     import pandas as pd
 
-    n = len(cells)
     text = pd.Series([None if c is None else str(c).strip() for c in cells], dtype=object)
     filled = text.notna() & (text != "")
     values = pd.to_numeric(text.where(filled), errors="coerce").to_numpy(dtype=np.float64)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...columns import LOSS_SERIES, VAL_ACC, VAL_LOSS, fold
+from ...columns import LOSS_SERIES, VAL_ACC, fold
 from .. import thresholds as T
 from ..model import Finding
 from ..signals import binned, curve, pct, robust_sigma, xfmt

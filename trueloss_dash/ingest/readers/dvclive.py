@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import LogFormatError
-from ...run import Run, RunContext
+from ...run import Run
 from ..delimited import read_table
 from ..hparams import context_from_params, parse_yaml
 from ..registry import Reader

@@ -20,7 +20,7 @@ import numpy as np
 
 from ...columns import EPOCH, canonical_x
 from ...errors import LogFormatError
-from ...run import Run, RunContext
+from ...run import Run
 from ..hparams import context_from_params
 from ..registry import Reader
 from ..source import Source
