@@ -34,7 +34,9 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
-PENDING_READERS: dict[str, str] = {}
+PENDING_READERS: dict[str, str] = {
+    "ChenZihua-cn__nanoGPT/train.log": "nanoGPT console lines 'iter N: loss X' / 'step N: train loss X, val loss Y' (first line is not a log line)",
+}
 
 
 def split_for(repo: str) -> str:
@@ -70,8 +72,9 @@ def test_labels_table_is_not_trivial():
 @pytest.mark.parametrize("row", ROWS, ids=_ids)
 def test_row_is_well_formed(row):
     path = CORPUS / row["file"]
-    assert path.is_file(), f"{row['file']}: file missing"
-    assert path.stat().st_size < 300_000, f"{row['file']}: keep corpus files small"
+    assert path.exists(), f"{row['file']}: file missing"
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    assert files and sum(p.stat().st_size for p in files) < 300_000, f"{row['file']}: keep corpus files small"
     assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+", row["repo"]), row["repo"]
     assert row["file"].split("/")[0] == row["repo"].replace("/", "__"), "file must live under <owner>__<repo>/"
     assert re.fullmatch(r"[0-9a-f]{40}", row["commit"]), f"{row['file']}: commit must be 40 hex digits"
