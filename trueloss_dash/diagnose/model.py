@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..fmt import confidence as fmt_confidence, span
+
 SEVERITIES = ("info", "warning", "critical")
 FINDING_KINDS = (
     "spike",
@@ -58,14 +60,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _fmt_x(x: float | int | None) -> str:
-    if x is None:
-        return "?"
-    if float(x) == int(x):
-        return str(int(x))
-    return f"{x:g}"
-
-
 @dataclass
 class Finding:
     """Something the curves show: where (series, start..end on ``x_axis``), how strong (metrics)."""
@@ -108,11 +102,7 @@ class Finding:
 
     @property
     def where(self) -> str:
-        if self.start is None:
-            return ""
-        if self.end is None or self.end == self.start:
-            return f"{self.x_axis} {_fmt_x(self.start)}"
-        return f"{self.x_axis} {_fmt_x(self.start)}-{_fmt_x(self.end)}"
+        return span(self.x_axis, self.start, self.end)
 
 
 @dataclass

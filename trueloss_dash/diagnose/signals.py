@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import fmt as _fmt
 from ..columns import EPOCH, STEP, WALL_TIME
 from ..run import Run, Series
 from . import thresholds as T
@@ -181,15 +182,14 @@ def overlap(a: Curve, b: Curve) -> np.ndarray:
 
 
 def fmt(v: float, digits: int = 3) -> str:
-    """Numbers in sentences: 3 significant digits."""
-    if v is None or not np.isfinite(v):
-        return str(v)
-    return f"{v:.{digits}g}"
+    """Numbers in sentences (the shared formatter, :mod:`trueloss_dash.fmt`)."""
+    return _fmt.num(v, digits)
 
 
 def pct(v: float) -> str:
-    return f"{100 * v:.0f}%" if abs(v) >= 0.1 else f"{100 * v:.1f}%"
+    """A fraction as a percentage; past x10 a multiplier ("x4.11e6"), never "411414603%"."""
+    return _fmt.pct(v)
 
 
-def xfmt(x: float) -> str:
-    return str(int(x)) if float(x) == int(x) else f"{x:.3g}"
+def xfmt(x: float, axis: str = "") -> str:
+    return _fmt.x_value(x, axis)

@@ -1,0 +1,129 @@
+"""Rules for instability: spikes, level shifts, divergence, oscillation, erratic validation.
+Causes: LR overshoot, LR too high, batch-norm instability."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, GAP_PENALTY, GAP_TRAIN_MODE, HUMAN_LABELS, LR, TRAIN_LOSS, VAL_LOSS
+from ...run import RunContext
+from .. import thresholds as T
+from ..signals import pct, xfmt
+from .base import Assessment, Rule, RuleInput, _lr_increase_before, _small_lr, _train_roughness
+
+# --------------------------------------------------------------------------------------------------
+# Spikes, divergence, oscillation
+# --------------------------------------------------------------------------------------------------
+
+
+def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
+    """A spike right after the LR rose: the new LR overshot. (A *divergence* after an LR increase is
+    the LR being too high - the loss never came back - and is the divergence rule's evidence.)"""
+    hits, ev = [], []
+    for i, f in inp.of("spike"):
+        up = _lr_increase_before(inp.view, f)
+        if up:
+            hits.append(i)
+            ev.append(f"learning rate rose {up[1] / up[0]:.1f}x ({up[0]:.3g} -> {up[1]:.3g}) at {f.x_axis} {xfmt(up[2])}, "
+                      f"just before the {f.kind} in {f.series} at {f.x_axis} {xfmt(f.start)}")
+    if not hits:
+        return None
+    transient = any(inp.findings[i].metrics.get("transient") for i in hits)
+    return Assessment(0.9 if transient else 0.75, ev, hits)
+
+
+def _spike_recovered(inp: RuleInput) -> Assessment | None:
+    tr = [(i, f) for i, f in inp.of("spike") if f.series != VAL_LOSS and f.metrics.get("transient")]
+    if not tr:
+        return None
+    if any(_lr_increase_before(inp.view, f) for _, f in tr):
+        return None  # the rule above covers it, with the LR numbers
+    has_lr = inp.view.curve(LR) is not None
+    i, f = max(tr, key=lambda p: p[1].metrics.get("z", 0))
+    ev = [f"{f.summary} - the overshoot-and-recover shape"]
+    ev.append("the logged learning rate shows no increase before it" if has_lr else
+              "log the learning rate (`lr` column) to confirm whether it rose just before")
+    return Assessment(0.35 if has_lr else 0.5, ev, [j for j, _ in tr])
+
+
+def _spike_persistent(inp: RuleInput) -> Assessment | None:
+    hits = [(i, f) for i, f in inp.of("spike") if f.series != VAL_LOSS and not f.metrics.get("transient")]
+    if not hits:
+        return None
+    i, f = hits[0]
+    return Assessment(0.55, [f"{f.summary}: the optimizer did not find its way back"], [j for j, _ in hits])
+
+
+def _divergence(inp: RuleInput) -> Assessment | None:
+    hits = inp.of("divergence")
+    if not hits:
+        return None
+    ev = [f.summary for _, f in hits[:2]]
+    conf = 0.8
+    for _, f in hits:
+        up = _lr_increase_before(inp.view, f)
+        if up:  # warmup/schedule raised the LR and the loss never came back: the peak LR is too high
+            conf = 0.9
+            ev.append(f"the learning rate had just risen {up[1] / up[0]:.1f}x to {up[1]:.3g} ({f.x_axis} {xfmt(up[2])}) and the loss "
+                      "never recovered: that LR is beyond what the curvature allows")
+            break
+    if inp.context.lr is not None:
+        ev.append(f"configured learning rate {inp.context.lr:g}")
+    return Assessment(conf, ev, [i for i, _ in hits])
+
+
+def _oscillation(inp: RuleInput) -> Assessment | None:
+    i, f = inp.first("oscillation")
+    if f is None:
+        return None
+    conf = 0.7 + (0.1 if inp.context.lr is not None and not _small_lr(inp.context) else 0.0)
+    return Assessment(conf, [f.summary], [i])
+
+
+def _val_spikes_smooth_train(inp: RuleInput) -> Assessment | None:
+    vs = inp.of("spike", VAL_LOSS)
+    train_spikes = [f for _, f in inp.of("spike") if f.series != VAL_LOSS]
+    if not vs:
+        return None
+    rough = _train_roughness(inp.view)
+    overlapping = [f for _, f in vs if any(abs((t.start or 0) - (f.start or 0)) <= max(1.0, abs((f.end or 0) - (f.start or 0))) for t in train_spikes)]
+    if len(overlapping) == len(vs) or (rough is not None and rough > T.SMOOTH_TRAIN_MAX_SIGMA):
+        return None
+    ctx = inp.context
+    ev = [f"validation spiked {len(vs)} time(s) (largest: {max(vs, key=lambda p: p[1].metrics.get('z', 0))[1].summary}) "
+          f"while the training loss stayed smooth (roughness {rough:.3f} log units)" if rough is not None else
+          f"validation spiked {len(vs)} time(s) with no matching spike in training"]
+    conf = 0.3
+    if ctx.batchnorm:
+        conf += 0.3
+        ev.append("the model uses batch norm")
+    elif ctx.batchnorm is False:
+        conf = 0.1
+    else:
+        ev.append("tell diagnose whether the model uses batch norm (`--meta batchnorm=true batch_size=N`) to settle it")
+    if ctx.batch_size is not None:
+        if ctx.batch_size < T.SMALL_BATCH:
+            conf += 0.25
+            ev.append(f"batch size {ctx.batch_size} < {T.SMALL_BATCH}: noisy batch statistics")
+        else:
+            conf -= 0.1
+    return Assessment(min(conf, 0.9), ev, [i for i, _ in vs])
+
+
+INSTABILITY_RULES: tuple[Rule, ...] = (
+    # spikes and instability
+    Rule("spike_after_lr_increase", "lr_overshoot", "Spike right after a learning-rate increase", ("spike", "lr series"),
+         "0.9 when the spike recovers, 0.75 otherwise", _spike_after_lr_increase),
+    Rule("spike_recovers", "lr_overshoot", "Training spike that recovers", ("spike (training, transient)", "lr series"),
+         "0.5 without an lr series (cannot check), 0.35 when the lr is logged and did not rise", _spike_recovered),
+    Rule("spike_persistent", "lr_too_high", "Training loss jumps and stays up", ("spike (training, persistent)",),
+         "0.55", _spike_persistent),
+    Rule("divergence", "lr_too_high", "Loss diverged", ("divergence", "lr series", "context.lr"),
+         "0.8; 0.9 when the LR had just risen (warmup/schedule) and the loss never came back", _divergence),
+    Rule("oscillation", "lr_too_high", "Loss oscillates without trend", ("oscillation", "context.lr"),
+         "0.7, +0.1 when a non-small lr is known", _oscillation),
+    Rule("val_spikes_smooth_train", "batchnorm_instability", "Validation spikes while training is smooth",
+         ("spike (validation)", "training roughness", "context.batchnorm", "context.batch_size"),
+         "0.3; +0.3 with batch norm, +0.25 with batch < SMALL_BATCH; 0.1 without batch norm; -0.1 with large batches",
+         _val_spikes_smooth_train),
+)

@@ -1,0 +1,96 @@
+"""Rules for progress: too slow (LR too low), stuck (underfitting), overfit, unshuffled, over-confident."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, GAP_PENALTY, GAP_TRAIN_MODE, HUMAN_LABELS, LR, TRAIN_LOSS, VAL_LOSS
+from ...run import RunContext
+from .. import thresholds as T
+from ..signals import pct, xfmt
+from .base import Assessment, Rule, RuleInput, _small_lr
+
+# --------------------------------------------------------------------------------------------------
+# Slow, stuck, overfit, unshuffled, over-confident
+# --------------------------------------------------------------------------------------------------
+
+
+def _lr_too_low(inp: RuleInput) -> Assessment | None:
+    iu, u = inp.first("underfitting")
+    ip, p = inp.first("plateau")
+    ev, hits, conf = [], [], 0.0
+    if u is not None and u.metrics.get("still_improving"):
+        conf = 0.6
+        hits.append(iu)
+        ev.append(f"{u.summary}: a loss that never bends is still learning at the end")
+    if p is not None and p.metrics.get("from_start"):
+        conf = max(conf, 0.5)
+        hits.append(ip)
+        ev.append(p.summary)
+    if not hits:
+        return None
+    if _small_lr(inp.context):
+        conf += 0.25
+        ev.append(f"configured learning rate {inp.context.lr:g} is small for {inp.context.optimizer or 'this optimizer'}")
+    elif inp.context.lr is None:
+        ev.append("log the learning rate or pass `--meta lr=...` to confirm")
+    return Assessment(min(conf, 0.95), ev, hits)
+
+
+def _underfitting(inp: RuleInput) -> Assessment | None:
+    i, f = inp.first("underfitting")
+    if f is None:
+        return None
+    conf = 0.45 if f.metrics.get("still_improving") else 0.7
+    ev = [f.summary]
+    acc = f.metrics.get("train_acc_end")
+    if acc is not None:
+        ev.append(f"training accuracy ends at {acc:.3f}")
+    return Assessment(conf, ev, [i])
+
+
+def _overfitting(inp: RuleInput) -> Assessment | None:
+    i, f = inp.first("overfitting")
+    if f is None:
+        return None
+    gl = f.metrics["generalization_loss"]
+    conf = 0.5 + min(0.35, 3.0 * gl)
+    drop = f.metrics.get("train_log_drop_since_best")
+    if drop is not None and drop > 0.1:
+        conf += 0.05
+    ev = [f.summary, f"early stopping would have kept {f.x_axis} {xfmt(f.metrics['best_x'])} "
+          f"(validation {f.metrics['best_val']:.4g} instead of {f.metrics['recent_val']:.4g})"]
+    md = inp.of("metric_disagreement")
+    if md:
+        conf -= 0.1
+        ev.append(f"but {md[0][1].metrics['metric']} keeps improving: the loss rise is partly over-confidence")
+    return Assessment(min(conf, 0.95), ev, [i])
+
+
+def _shuffling(inp: RuleInput) -> Assessment | None:
+    i, f = inp.first("shuffling")
+    if f is None:
+        return None
+    return Assessment(0.85, [f.summary], [i])
+
+
+def _metric_disagreement(inp: RuleInput) -> Assessment | None:
+    hits = inp.of("metric_disagreement")
+    if not hits:
+        return None
+    gain = max(f.metrics.get("metric_gain", 0.0) for _, f in hits)
+    return Assessment(0.5 + min(0.35, 5.0 * gain), [f.summary for _, f in hits], [i for i, _ in hits])
+
+
+PROGRESS_RULES: tuple[Rule, ...] = (
+    # progress
+    Rule("slow_steady_descent", "lr_too_low", "Loss falls slowly and never bends", ("underfitting", "plateau", "context.lr"),
+         "0.6 still improving at the end / 0.5 plateau from the start; +0.25 when the configured lr is small", _lr_too_low),
+    Rule("high_and_close", "underfitting", "Training loss high and validation close to it", ("underfitting", "train_acc"),
+         "0.7 when converged, 0.45 when still improving (then lr_too_low ranks first)", _underfitting),
+    Rule("val_rises_after_best", "overfitting", "Validation rises after its best while training falls", ("overfitting", "metric_disagreement"),
+         "0.5 + min(0.35, 3 x GL) (+0.05 if training fell >10%), -0.1 when a validation metric still improves", _overfitting),
+    Rule("loss_up_metric_up", "overconfidence", "Validation loss up, validation metric still improving", ("metric_disagreement",),
+         "0.5 + min(0.35, 5 x relative metric gain since the loss's best)", _metric_disagreement),
+    Rule("epoch_periodic_loss", "unshuffled_data", "Step loss repeats every epoch", ("shuffling",), "0.85", _shuffling),
+)
