@@ -248,8 +248,9 @@ def test_tiny_runs_do_not_crash_or_invent_spikes(n):
 
 def test_run_without_losses_reports_not_applicable():
     rep = diagnose(epoch_run(val_acc=[0.5, 0.6, 0.7]))
-    assert rep.findings == [] and all(c["passed"] for c in rep.checks)
-    assert any(not c["applicable"] for c in rep.checks)
+    # not applicable is not "passed": nothing was checked, so the verdict is not healthy either
+    assert rep.findings == [] and all(c["status"] == "not_applicable" and not c["passed"] for c in rep.checks)
+    assert rep.status == "nothing" and not rep.healthy and rep.verdict.startswith("Nothing to diagnose")
 
 
 def test_negative_losses_are_handled():

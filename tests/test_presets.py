@@ -107,3 +107,15 @@ def test_criteria_reject_the_wrong_run(runs):
         if name != "clean":
             twin = runs[TWINS[name]].run if name in TWINS else None
             assert not check_phenomenon(name, clean, twin).ok, name
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_verdict_names_the_top_cause_of_every_preset(runs, name):
+    """One verdict rule (docs/diagnosis.md): the verdict names the top-ranked cause (both, on a tie)."""
+    from trueloss_dash.diagnose import diagnose
+
+    rep = diagnose(runs[name].run)
+    if rep.causes:
+        assert rep.causes[0].title in rep.verdict, (rep.verdict, rep.cause_ids())
+        if len(rep.causes) > 1 and rep.causes[0].confidence - rep.causes[1].confidence <= 0.05:
+            assert rep.causes[1].title.lower() in rep.verdict.lower()

@@ -136,12 +136,17 @@ def report_html(run: Run, report: Any, *, figure: Any | None = None, include_fig
 
     checks_html = ""
     if checks:
+        from .diagnose.model import check_counts, check_status
+
         items = []
-        for ch in checks:
-            get = ch.get if isinstance(ch, dict) else (lambda k, d=None, _c=ch: getattr(_c, k, d))
-            mark = "✔" if get("passed") else "✘"
+        dicts = [ch if isinstance(ch, dict) else vars(ch) for ch in checks]
+        for get in (d.get for d in dicts):
+            status = check_status({"status": get("status"), "passed": get("passed"), "applicable": get("applicable", True)})
+            mark = {"passed": "✔", "failed": "✘", "not_applicable": "–"}[status]
             items.append(f"<li>{mark} {esc(get('title', get('id', '')))}: {esc(get('detail', ''))}</li>")
-        checks_html = "<h2>Checks</h2><ul class=\"checks\">" + "".join(items) + "</ul>"
+        cc = check_counts(dicts)
+        counts = f"{cc['passed']} passed, {cc['failed']} failed, {cc['not_applicable']} not applicable"
+        checks_html = f"<h2>Checks</h2><p class=\"muted\">{counts}</p><ul class=\"checks\">" + "".join(items) + "</ul>"
 
     notes = "".join(f"<li>{esc(n)}</li>" for n in run.notes)
     warns = "".join(f"<li>{esc(w)}</li>" for w in run.warnings)

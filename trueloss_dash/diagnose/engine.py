@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ..columns import HUMAN_LABELS, TRAIN_LOSS
+from .. import fmt
+from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS
 from ..run import Run, RunContext
 from . import thresholds as T
 from .detectors import CHECKS, DETECTORS
-from .model import Cause, Finding, Report
+from .model import Cause, Finding, Report, check_counts
 from .rules import CAUSES, INVERTED_GAP_CAUSES, RULES, RuleInput
-from .signals import pct
+from .rules.base import CAUSE_TELLS
 from .view import RunView
 
 
@@ -65,40 +66,96 @@ def _gap_severity(findings: list[Finding], causes: list[Cause]) -> None:
         f.severity = "warning" if real else "info"
 
 
-def _verdict(findings: list[Finding], causes: list[Cause], checks: list[dict], view: RunView) -> tuple[str, bool]:
+#: Two causes whose confidences are within this of each other are a tie: the verdict names both.
+TIE = T.CAUSE_TIE_MARGIN
+
+
+def _cause_phrase(causes: list[Cause]) -> tuple[str, str]:
+    """(name, separating fact) of the verdict's cause: the top one, or the top two when they tie."""
+    top = causes[0]
+    if len(causes) > 1 and top.confidence - causes[1].confidence <= TIE:
+        second = causes[1]
+        tell = (f" To tell them apart, look for {CAUSE_TELLS.get(top.id, top.title.lower())} ({top.title.lower()}) "
+                f"or {CAUSE_TELLS.get(second.id, second.title.lower())} ({second.title.lower()}).")
+        return f"{top.title} or {second.title.lower()} ({fmt.confidence(top.confidence)} / {fmt.confidence(second.confidence)})", tell
+    return f"{top.title} ({fmt.confidence(top.confidence)})", ""
+
+
+def _nothing_reason(view: RunView) -> tuple[str, str]:
+    """Why no check could run, and the one thing that would fix it."""
+    losses = {n: len(c) for n in LOSS_SERIES if (c := view.curve(n)) is not None}
+    others = [n for n in view.run.series if n not in LOSS_SERIES]
+    if not losses:
+        named = ", ".join(others[:6]) or "none"
+        return (f"no series was recognised as a training or validation loss (series found: {named})",
+                "map the loss columns to their roles (train_loss, val_loss) when loading the file")
+    longest = max(losses.values())
+    if longest < T.MIN_CURVE_POINTS:
+        parts = ", ".join(f"{HUMAN_LABELS.get(n, n)}: {fmt.count(k, 'point')}" for n, k in losses.items())
+        return (f"there is no curve to read ({parts}; a curve needs at least {T.MIN_CURVE_POINTS} points)",
+                "log the loss every epoch (or every N steps) during training, not only a final summary")
+    return ("the loss series are too short or too sparse for any check",
+            "log validation every epoch alongside the training loss")
+
+
+def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int], view: RunView) -> tuple[str, str]:
+    """The one verdict rule (docs/diagnosis.md, "The verdict"):
+
+    1. no check applicable -> "Nothing to diagnose: <reason>; <fix>" (status ``nothing``);
+    2. a warning/critical finding -> the top-ranked cause (the top two when within CAUSE_TIE_MARGIN,
+       with the fact that separates them), then the most severe finding's summary (status ``problems``);
+       with no cause, the most severe finding itself;
+    3. otherwise "No problems found" with the checks passed; a listed cause is named as a note,
+       the top one first (status ``healthy``).
+    """
+    if counts["passed"] + counts["failed"] == 0:
+        reason, fix = _nothing_reason(view)
+        return f"Nothing to diagnose: {reason}. To fix: {fix}.", "nothing"
     bad = [i for i, f in enumerate(findings) if f.severity in ("warning", "critical")]
     if bad:
-        crit = [i for i in bad if findings[i].severity == "critical"]
-        focus = crit or bad
-        linked = [c for c in causes if set(c.findings) & set(focus)]
-        # a harmful cause names what is wrong better than a harmless one explaining the same finding
-        top = next((c for c in linked if not CAUSES[c.id].benign), linked[0] if linked else None)
-        f = findings[focus[0]] if top is None else findings[min(set(top.findings) & set(focus))]
-        if top is None:
-            return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}", False
-        return f"{top.title} ({top.confidence:.0%}): {f.summary}", False
-    gap = next((i for i, f in enumerate(findings) if f.kind == "inverted_gap"), None)
-    if gap is not None:
-        linked = [c for c in causes if gap in c.findings]
-        top = linked[0] if linked else None
-        if top is not None and top.confidence >= 0.5:
-            return f"Validation below training is explained by {top.title.lower()} - not a problem", True
-        # only the harmless training-time effects are "regularization"; a data mismatch is named apart
-        benign = [c.title.lower() for c in linked if CAUSES[c.id].benign][:3]
-        mismatch = next((c for c in linked if c.id == "data_mismatch"), None)
-        names = " / ".join(benign) or "dropout, augmentation or a penalty in the loss"
-        tail = ("; if the true training loss turns out above validation, it is a train/validation data mismatch instead"
-                if mismatch is not None else "")
-        return (f"Validation below training is most likely a training-time effect ({names}) - not a bug; "
-                f"log the true training loss to confirm{tail}"), True
-    passed = sum(1 for c in checks if c["passed"] and c.get("applicable", True))
-    extra = ""
+        crit = [i for i in bad if findings[i].severity == "critical"] or bad
+        if not causes:
+            f = findings[crit[0]]
+            return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}", "problems"
+        name, tell = _cause_phrase(causes)
+        top = causes[0]
+        mine = [i for i in crit if i in top.findings] or [i for i in bad if i in top.findings] or top.findings or crit
+        f = findings[mine[0]]
+        also = ""
+        if mine[0] not in bad and crit:
+            other = findings[crit[0]]
+            also = f"; also {other.kind.replace('_', ' ')}: {other.summary}"
+        return f"{name}: {f.summary}{also}.{tell}", "problems"
+    head = f"No problems found: {fmt.count(counts['passed'], 'check')} passed"
+    if counts["not_applicable"]:
+        head += f", {counts['not_applicable']} not applicable"
     tr = view.curve(TRAIN_LOSS)
-    if tr is not None and len(tr) >= 2 and tr.positive:
-        extra = f"; {HUMAN_LABELS[TRAIN_LOSS]} fell {pct(1 - tr.y[-1] / tr.y[0])}"
-    notes = [f.kind for f in findings]
-    tail = f" (notes: {', '.join(notes)})" if notes else ""
-    return f"No problems found: {passed} checks passed{extra}{tail}", True
+    if tr is not None and len(tr) >= 2 and tr.positive and tr.y[-1] < tr.y[0]:
+        head += f"; {HUMAN_LABELS[TRAIN_LOSS]} fell to {fmt.of_start(tr.y[-1] / tr.y[0])}"
+    if causes:
+        name, tell = _cause_phrase(causes)
+        kinds = sorted({findings[i].kind.replace('_', ' ') for i in causes[0].findings})
+        what = f" explains the {', '.join(kinds)}" if kinds else ""
+        benign = CAUSES[causes[0].id].benign if causes[0].id in CAUSES else False
+        if benign and causes[0].confidence >= 0.5:
+            what += " - not a problem"
+        elif benign:
+            what += " - most likely a training-time effect, not a bug; log the true training loss to confirm"
+        return f"{head}. Note: {name}{what}.{tell}", "healthy"
+    return head + ".", "healthy"
+
+
+def _checks(details: dict[str, tuple[str, bool]], findings: list[Finding]) -> list[dict]:
+    """Each check passed, failed (a warning/critical finding of its kind) or not applicable."""
+    out = []
+    for chk in CHECKS:
+        detail, applicable = details.get(chk.id, ("not run", False))
+        failed = any(f.kind in chk.kinds and f.severity in ("warning", "critical") for f in findings)
+        status = "not_applicable" if not applicable and not failed else ("failed" if failed else "passed")
+        out.append({"id": chk.id, "title": chk.title, "status": status, "passed": status == "passed",
+                    "applicable": status != "not_applicable",
+                    "detail": detail if status != "not_applicable" else f"not applicable: {detail}"})
+    return out
 
 
 def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
@@ -118,13 +175,9 @@ def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
     inp = RuleInput(findings, view.context, view)
     causes = _rank_causes(inp)
     _gap_severity(findings, causes)
-    checks = []
-    for chk in CHECKS:
-        detail, applicable = details.get(chk.id, ("not run", False))
-        failed = any(f.kind == chk.id and f.severity in ("warning", "critical") for f in findings)
-        checks.append({"id": chk.id, "title": chk.title, "passed": not failed, "applicable": applicable,
-                       "detail": detail if applicable else f"not applicable: {detail}"})
-    verdict, healthy = _verdict(findings, causes, checks, view)
+    checks = _checks(details, findings)
+    counts = check_counts(checks)
+    verdict, status = _verdict(findings, causes, counts, view)
     run_info = {
         "name": run.name,
         "format": run.format,
@@ -133,4 +186,5 @@ def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
         "source": run.source,
         "context": view.context.to_dict(),
     }
-    return Report(run=run_info, findings=findings, causes=causes, checks=checks, verdict=verdict, healthy=healthy)
+    return Report(run=run_info, findings=findings, causes=causes, checks=checks, verdict=verdict, healthy=status == "healthy",
+                  status=status)

@@ -146,6 +146,28 @@ class Cause:
         )
 
 
+CHECK_STATUSES = ("passed", "failed", "not_applicable")
+REPORT_STATUSES = ("problems", "healthy", "nothing")
+
+
+def check_status(chk: Mapping[str, Any]) -> str:
+    """passed / failed / not_applicable (older reports carried only ``passed`` and ``applicable``)."""
+    st = chk.get("status")
+    if st in CHECK_STATUSES:
+        return st
+    if not chk.get("applicable", True):
+        return "not_applicable"
+    return "passed" if chk.get("passed") else "failed"
+
+
+def check_counts(checks: list[Mapping[str, Any]]) -> dict[str, int]:
+    """How many checks passed, failed and were not applicable - the one count every view shows."""
+    out = {s: 0 for s in CHECK_STATUSES}
+    for c in checks:
+        out[check_status(c)] += 1
+    return out
+
+
 @dataclass
 class Report:
     """The diagnosis of one run. ``healthy`` is True only when no finding is warning/critical."""
@@ -156,6 +178,17 @@ class Report:
     checks: list[dict[str, Any]] = field(default_factory=list)
     verdict: str = ""
     healthy: bool = True
+    #: "problems" (a warning/critical finding), "healthy" (checks ran, nothing wrong) or "nothing"
+    #: (no check had the series it needs: not healthy, not an alarm)
+    status: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in REPORT_STATUSES:
+            self.status = "healthy" if self.healthy else "problems"
+
+    @property
+    def check_counts(self) -> dict[str, int]:
+        return check_counts(self.checks)
 
     # -- serialisation --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -163,6 +196,8 @@ class Report:
             "run": _clean(self.run),
             "verdict": self.verdict,
             "healthy": bool(self.healthy),
+            "status": self.status,
+            "check_counts": self.check_counts,
             "findings": [f.to_dict() for f in self.findings],
             "causes": [c.to_dict() for c in self.causes],
             "checks": [_clean(c) for c in self.checks],
@@ -180,6 +215,7 @@ class Report:
             checks=[dict(c) for c in d.get("checks") or []],
             verdict=d.get("verdict", ""),
             healthy=bool(d.get("healthy", True)),
+            status=d.get("status", ""),
         )
 
     # -- reading --------------------------------------------------------------------------------
@@ -201,7 +237,7 @@ class Report:
         if self.findings:
             lines.append("Findings:")
             for i, f in enumerate(self.findings):
-                lines.append(f"  [{i}] {f.severity.upper():8} {f.kind:20} {f.series:16} {f.where}")
+                lines.append(f"  [{i + 1}] {f.severity.upper():8} {f.kind:20} {f.series:16} {f.where}")
                 lines.append(f"      {f.summary}")
         else:
             lines.append("Findings: none")
@@ -209,8 +245,8 @@ class Report:
             lines.append("")
             lines.append("Likely causes:")
             for c in self.causes:
-                refs = ", ".join(f"[{i}]" for i in c.findings)
-                lines.append(f"  {c.confidence:4.0%}  {c.title} ({c.id})" + (f"  explains {refs}" if refs else ""))
+                refs = ", ".join(f"[{i + 1}]" for i in c.findings)
+                lines.append(f"  {fmt_confidence(c.confidence):>4}  {c.title} ({c.id})" + (f"  explains {refs}" if refs else ""))
                 if c.why:
                     lines.append(f"        why: {c.why}")
                 for e in c.evidence:
@@ -218,9 +254,10 @@ class Report:
                 for a in c.actions:
                     lines.append(f"        > {a}")
         lines.append("")
-        lines.append("Checks:")
+        cc = self.check_counts
+        lines.append(f"Checks: {cc['passed']} passed, {cc['failed']} failed, {cc['not_applicable']} not applicable")
         for chk in self.checks:
-            mark = "ok  " if chk.get("passed") else "FAIL"
+            mark = {"passed": "ok  ", "failed": "FAIL", "not_applicable": "n/a "}[check_status(chk)]
             lines.append(f"  {mark} {chk.get('title', chk.get('id'))}: {chk.get('detail', '')}")
         return "\n".join(lines) + "\n"
 
@@ -230,13 +267,13 @@ class Report:
         if self.findings:
             out += ["### Findings", "", "| # | severity | kind | series | where | summary |", "|---|---|---|---|---|---|"]
             for i, f in enumerate(self.findings):
-                out.append(f"| {i} | {f.severity} | {f.kind} | {f.series} | {f.where} | {f.summary} |")
+                out.append(f"| {i + 1} | {f.severity} | {f.kind} | {f.series} | {f.where} | {f.summary} |")
             out.append("")
         if self.causes:
             out += ["### Likely causes", ""]
             for c in self.causes:
-                refs = ", ".join(str(i) for i in c.findings)
-                out.append(f"#### {c.title} — {c.confidence:.0%}" + (f" (findings {refs})" if refs else ""))
+                refs = ", ".join(str(i + 1) for i in c.findings)
+                out.append(f"#### {c.title} — {fmt_confidence(c.confidence)}" + (f" (findings {refs})" if refs else ""))
                 if c.why:
                     out.append(f"*Why:* {c.why}")
                 out.append("")
@@ -246,7 +283,9 @@ class Report:
                     out.append("What to do:")
                     out += [f"1. {a}" for a in c.actions]
                 out.append("")
-        out += ["### Checks", "", "| check | result | detail |", "|---|---|---|"]
+        cc = self.check_counts
+        out += ["### Checks", "", f"{cc['passed']} passed, {cc['failed']} failed, {cc['not_applicable']} not applicable", "",
+                "| check | result | detail |", "|---|---|---|"]
         for chk in self.checks:
-            out.append(f"| {chk.get('title', chk.get('id'))} | {'passed' if chk.get('passed') else 'failed'} | {chk.get('detail', '')} |")
+            out.append(f"| {chk.get('title', chk.get('id'))} | {check_status(chk).replace('_', ' ')} | {chk.get('detail', '')} |")
         return "\n".join(out) + "\n"

@@ -136,6 +136,12 @@ METRIC_MIN_IMPROVEMENT = 0.005
 #: ... and by this many standard errors of the metric's point-to-point noise.
 METRIC_NOISE_Z = 2.0
 
+# --- verdict -------------------------------------------------------------------------------------
+#: Two causes within this confidence of each other tie: the verdict names both (and what separates them).
+CAUSE_TIE_MARGIN = 0.05
+#: A loss series needs at least this many finite points to be a curve at all (fewer: nothing to diagnose).
+MIN_CURVE_POINTS = 3
+
 # --- causes --------------------------------------------------------------------------------------
 #: An LR increase by at least this ratio within LR_LOOKBACK_FRACTION of the run (at least one
 #: point) before a spike makes it an overshoot.

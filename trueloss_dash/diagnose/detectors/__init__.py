@@ -16,6 +16,12 @@ class Check(NamedTuple):
     id: str
     title: str
     looks_for: str
+    #: finding kinds that fail this check (default: the check's own id)
+    finding_kinds: tuple[str, ...] = ()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self.finding_kinds or (self.id,)
 
 
 class Detected(NamedTuple):

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
@@ -62,7 +63,7 @@ def detect(view) -> Detected:
         thr = max(start_level, best + math.log(T.DIVERGENCE_FACTOR))
         tail = max(2, int(math.ceil(T.DIVERGENCE_TAIL_FRACTION * n)))
         ratio_end = float(np.exp(np.median(v[-tail:]) - best))
-        parts.append(f"{name}: ends at {ratio_end:.2f}x its best (limit {T.DIVERGENCE_FACTOR:g}x and above its start)")
+        parts.append(f"{name}: ends at {fmt.ratio(ratio_end)} its best (limit {T.DIVERGENCE_FACTOR:g}x and above its start)")
         if best_i < n - tail and np.all(v[-tail:] > thr):
             above = v > thr
             # first point after the best from which the loss stays above the threshold
@@ -79,8 +80,8 @@ def detect(view) -> Detected:
                     x_axis=w.axis,
                     metrics={"end_over_best": round(ratio_end, 3), "best": float(np.exp(best)),
                              "best_x": float(w.x[best_i]), "final": float(w.y[-1])},
-                    summary=f"{label} exploded from its best {np.exp(best):.3g} ({w.axis} {xfmt(w.x[best_i])}) "
-                    f"to {w.y[-1]:.3g} and stayed up from {w.axis} {xfmt(w.x[onset])} ({ratio_end:.1f}x best)",
+                    summary=f"{label} exploded from its best {fmt.num(np.exp(best))} ({w.axis} {xfmt(w.x[best_i])}) "
+                    f"to {fmt.num(w.y[-1])} and stayed up from {w.axis} {xfmt(w.x[onset])} ({fmt.ratio(ratio_end)} its best)",
                 )
             )
     if not names:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import fmt
 from ...columns import GAP_TERMS, HUMAN_LABELS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import align, overlap, pct, xfmt
+from ..signals import align, overlap, pct
 from . import Check, Detected
 
 CHECK = Check("inverted_gap", "Validation vs training", "validation loss below the reported training loss")
@@ -122,11 +123,11 @@ def detect(view) -> Detected:
     if terms:
         metrics["decomposition"] = terms
 
-    where = f"{xfmt(xs[first_inv])}-{xfmt(xs[last_inv])}" if first_inv != last_inv else xfmt(xs[first_inv])
+    where = fmt.span(va.axis, xs[first_inv], xs[last_inv])
     shape = "early only, gone later" if early_only else ("to the end" if inverted[-1] else "")
     summary = (
         f"{HUMAN_LABELS['val_loss']} below {HUMAN_LABELS['train_loss']} at {k}/{n} points "
-        f"({va.axis} {where}{', ' + shape if shape else ''}), up to {pct(float(rel.max()))} lower"
+        f"({where}{', ' + shape if shape else ''}), up to {pct(float(rel.max()))} lower"
     )
     finding = Finding(
         kind="inverted_gap",

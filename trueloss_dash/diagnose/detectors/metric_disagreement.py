@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import fmt
 from ...columns import LOSS_SERIES, VAL_ACC, fold
 from .. import thresholds as T
 from ..model import Finding
@@ -81,7 +82,7 @@ def detect(view) -> Detected:
                              "metric_gain": round(gain, 4), "loss_rise": round(float(np.expm1(rise)), 4),
                              "higher_is_better": sign > 0},
                     summary=f"validation loss rose {pct(np.expm1(rise))} after {w.axis} {xfmt(w.x[b])} while {name} "
-                    f"kept improving ({at_best:.4g} -> {recent:.4g})",
+                    f"kept improving ({fmt.num(at_best)} -> {fmt.num(recent)})",
                 )
             )
     return Detected(findings, detail)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...columns import TRAIN_LOSS, TRUE_TRAIN_LOSS
+from ... import fmt
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..signals import binned, pct, xfmt
@@ -32,7 +33,7 @@ def detect(view) -> Detected:
     recent = float(np.median(v[-recent_n:]))
     gl = float(np.exp(recent - v[b]) - 1) if w.positive else float(recent - v[b])
     best_x = float(w.x[b])
-    detail = f"best validation {w.y[b]:.4g} at {w.axis} {xfmt(best_x)}, {after} point(s) after it, GL {pct(gl)}"
+    detail = f"best validation {fmt.num(w.y[b])} at {w.axis} {xfmt(best_x)}, {after} point(s) after it, GL {pct(gl)}"
     if after < T.OVERFIT_MIN_POINTS_AFTER_BEST or gl < T.OVERFIT_GL_MIN:
         return Detected([], detail)
 
@@ -52,7 +53,8 @@ def detect(view) -> Detected:
         return Detected([], detail)
 
     severity = "warning" if gl >= T.OVERFIT_GL_WARNING else "info"
-    drop_txt = f" while the {train_name.replace('_', ' ')} fell {pct(1 - np.exp(-train_drop))}" if train_drop is not None else ""
+    drop_txt = (f" while the {HUMAN_LABELS.get(train_name, train_name)} fell to {fmt.pct(float(np.exp(-train_drop)))} of its level then"
+                if train_drop is not None else "")
     finding = Finding(
         kind="overfitting",
         severity=severity,
@@ -69,7 +71,7 @@ def detect(view) -> Detected:
             "train_log_drop_since_best": None if train_drop is None else round(train_drop, 4),
             "train_series": train_name,
         },
-        summary=f"validation loss bottomed at {w.y[b]:.4g} at {w.axis} {xfmt(best_x)} and is now {pct(gl)} higher "
+        summary=f"validation loss bottomed at {fmt.num(w.y[b])} at {w.axis} {xfmt(best_x)} and is now {pct(gl)} higher "
         f"(generalization loss){drop_txt}",
     )
     return Detected([finding], detail)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import binned, odd_window, pct, rolling_median, xfmt
+from ..signals import binned, odd_window, pct, rolling_median
 from . import Check, Detected
 
 CHECK = Check("plateau", "Plateaus", "stretches of the training loss with no relative progress")
@@ -77,7 +78,7 @@ def detect(view) -> Detected:
             "level": float(np.exp(s[i0])) if w.positive else float(s[i0]),
             **{k2: round(v2, 5) for k2, v2 in prof.items()},
         },
-        summary=f"{label} flat from {w.axis} {xfmt(w.x[i0])} to {xfmt(w.x[min(i1, n - 1)])} "
+        summary=f"{label} flat over {fmt.span(w.axis, w.x[i0], w.x[min(i1, n - 1)])} "
         f"(< {pct(np.expm1(T.PLATEAU_MAX_LOG_PROGRESS))} progress per {W} points) - {kind_txt}",
     )
     return Detected([finding], detail)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
@@ -152,7 +153,7 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
             "recovered_after": recovered,
             "points": int(len(c)),
         },
-        summary=f"{label} jumped to {w.y[p]:.3g} at {unit} {xfmt(xp)} ({ratio:.2f}x its trend, robust z={z:.1f}), {tail}",
+        summary=f"{label} jumped to {fmt.num(w.y[p])} at {unit} {xfmt(xp)} ({fmt.ratio(ratio)} its trend, robust z={z:.1f}), {tail}",
     )
 
 

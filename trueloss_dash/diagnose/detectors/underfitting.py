@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...columns import TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS
+from ... import fmt
+from ...columns import HUMAN_LABELS, TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..signals import Curve, interval_means, overlap, pct
@@ -50,13 +51,16 @@ def detect(view) -> Detected:
         if a is not None and len(a) and 0 <= np.nanmin(a.y) and np.nanmax(a.y) <= 1:
             acc = float(np.median(a.y[-max(1, len(a) // 10):]))
             break
-    detail = f"{name} ends at {pct(remaining)} of its start" + (f", validation within {pct(rel_gap)}" if rel_gap is not None else "")
+    detail = f"{name} ends at {fmt.of_start(remaining)}" + (f", validation within {pct(rel_gap)}" if rel_gap is not None else "")
     if acc is not None:
-        detail += f", training accuracy {acc:.3f}"
+        detail += f", training accuracy {fmt.num(acc)}"
     if rel_gap is None and acc is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
         # training loss is a plateau (its own finding), not evidence that the model cannot fit
         return Detected([], detail + "; no validation loss or accuracy to compare with: a flat loss is reported as a plateau")
+    if remaining > 1.0 + T.UNDERFIT_MAX_REL_GAP:
+        # the loss ended above where it started: that is divergence or a level shift, not a model too small
+        return Detected([], detail + "; it rose overall, which the divergence and level-shift checks judge")
     high = remaining >= T.UNDERFIT_MIN_REMAINING or (acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC)
     close = rel_gap is None or rel_gap <= T.UNDERFIT_MAX_REL_GAP
     if not (high and close):
@@ -82,7 +86,7 @@ def detect(view) -> Detected:
             "slope_ratio": round(prof["slope_ratio"], 4) if np.isfinite(prof["slope_ratio"]) else None,
             "final": t_end,
         },
-        summary=f"{name.replace('_', ' ')} only fell to {pct(remaining)} of its start ({t_end:.4g})"
+        summary=f"{HUMAN_LABELS.get(name, name)} only fell to {fmt.of_start(remaining)} ({fmt.num(t_end)})"
         + (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else "")
         + ("; still improving at a steady rate" if still else "; it has stopped improving"),
     )

@@ -126,6 +126,26 @@ CAUSES: dict[str, CauseInfo] = {
     ),
 }
 
+#: The one fact that singles each cause out: when two causes tie, the verdict names both and what
+#: would separate them.
+CAUSE_TELLS: dict[str, str] = {
+    "lr_overshoot": "the logged learning rate rising just before the jump",
+    "lr_too_high": "the loss settling when the learning rate is divided by 3-10",
+    "lr_too_low": "the loss bending down faster with a 3-10x larger learning rate",
+    "batchnorm_instability": "validation calming down with batch size >= 32 or GroupNorm",
+    "dropout": "the gap vanishing when the training loss is measured in eval mode (dropout off)",
+    "weight_penalty": "the gap vanishing when the penalty term is left out of the training loss",
+    "augmentation": "the gap vanishing when the training loss is measured on clean inputs",
+    "epoch_averaging_lag": "the gap vanishing when training is compared with validation half an epoch earlier",
+    "data_mismatch": "the true training loss (eval mode) staying above validation",
+    "overfitting": "validation improving again with early stopping or more regularization",
+    "underfitting": "a larger model fitting the training data better",
+    "unshuffled_data": "the per-epoch pattern disappearing with shuffle=True",
+    "overconfidence": "the validation metric still improving while the loss rises",
+    "data_or_pipeline_change": "a change in the data or preprocessing at the point of the jump",
+    "eval_noise": "validation calming down on a larger validation set",
+}
+
 # The causes that explain a validation loss below the training loss.
 INVERTED_GAP_CAUSES = ("epoch_averaging_lag", "dropout", "weight_penalty", "augmentation", "batchnorm_instability", "data_mismatch")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import fmt
 from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, GAP_PENALTY, GAP_TRAIN_MODE, HUMAN_LABELS, LR, TRAIN_LOSS, VAL_LOSS
 from ...run import RunContext
 from .. import thresholds as T
@@ -24,7 +25,7 @@ def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
         up = _lr_increase_before(inp.view, f)
         if up:
             hits.append(i)
-            ev.append(f"learning rate rose {up[1] / up[0]:.1f}x ({up[0]:.3g} -> {up[1]:.3g}) at {f.x_axis} {xfmt(up[2])}, "
+            ev.append(f"learning rate rose {fmt.ratio(up[1] / up[0])} ({fmt.num(up[0])} -> {fmt.num(up[1])}) at {f.x_axis} {xfmt(up[2])}, "
                       f"just before the {f.kind} in {f.series} at {f.x_axis} {xfmt(f.start)}")
     if not hits:
         return None
@@ -64,7 +65,7 @@ def _divergence(inp: RuleInput) -> Assessment | None:
         up = _lr_increase_before(inp.view, f)
         if up:  # warmup/schedule raised the LR and the loss never came back: the peak LR is too high
             conf = 0.9
-            ev.append(f"the learning rate had just risen {up[1] / up[0]:.1f}x to {up[1]:.3g} ({f.x_axis} {xfmt(up[2])}) and the loss "
+            ev.append(f"the learning rate had just risen {fmt.ratio(up[1] / up[0])} to {fmt.num(up[1])} ({f.x_axis} {xfmt(up[2])}) and the loss "
                       "never recovered: that LR is beyond what the curvature allows")
             break
     if inp.context.lr is not None:
@@ -91,7 +92,7 @@ def _val_spikes_smooth_train(inp: RuleInput) -> Assessment | None:
         return None
     ctx = inp.context
     ev = [f"validation spiked {len(vs)} time(s) (largest: {max(vs, key=lambda p: p[1].metrics.get('z', 0))[1].summary}) "
-          f"while the training loss stayed smooth (roughness {rough:.3f} log units)" if rough is not None else
+          f"while the training loss stayed smooth (roughness {fmt.num(rough)} log units)" if rough is not None else
           f"validation spiked {len(vs)} time(s) with no matching spike in training"]
     conf = 0.3
     if ctx.batchnorm:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import fmt
 from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, GAP_PENALTY, GAP_TRAIN_MODE, HUMAN_LABELS, LR, TRAIN_LOSS, VAL_LOSS
 from ...run import RunContext
 from .. import thresholds as T
@@ -45,7 +46,7 @@ def _underfitting(inp: RuleInput) -> Assessment | None:
     ev = [f.summary]
     acc = f.metrics.get("train_acc_end")
     if acc is not None:
-        ev.append(f"training accuracy ends at {acc:.3f}")
+        ev.append(f"training accuracy ends at {fmt.num(acc)}")
     return Assessment(conf, ev, [i])
 
 
@@ -59,7 +60,7 @@ def _overfitting(inp: RuleInput) -> Assessment | None:
     if drop is not None and drop > 0.1:
         conf += 0.05
     ev = [f.summary, f"early stopping would have kept {f.x_axis} {xfmt(f.metrics['best_x'])} "
-          f"(validation {f.metrics['best_val']:.4g} instead of {f.metrics['recent_val']:.4g})"]
+          f"(validation {fmt.num(f.metrics['best_val'])} instead of {fmt.num(f.metrics['recent_val'])})"]
     md = inp.of("metric_disagreement")
     if md:
         conf -= 0.1

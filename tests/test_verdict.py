@@ -1,0 +1,42 @@
+"""The verdict rule (docs/diagnosis.md, "The verdict"), check statuses and "nothing to diagnose"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trueloss_dash.diagnose import diagnose
+from trueloss_dash.ingest import load_path
+
+SAMPLES = sorted((Path(__file__).resolve().parent.parent / "sample_runs").glob("*.csv"))
+
+
+def _load(p):
+    got = load_path(p)
+    return got[0] if isinstance(got, list) else got
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_verdict_and_top_cause_agree_on_every_sample_run(path):
+    rep = diagnose(_load(path))
+    counts = rep.check_counts
+    assert sum(counts.values()) == len(rep.checks)
+    if rep.causes:
+        top = rep.causes[0]
+        assert top.title in rep.verdict, (rep.verdict, rep.cause_ids())
+        if len(rep.causes) > 1 and top.confidence - rep.causes[1].confidence <= 0.05:
+            assert rep.causes[1].title.lower() in rep.verdict.lower() and "tell them apart" in rep.verdict
+    # numbers in sentences are for humans: no float noise, no 9-digit percentages
+    for text in [rep.verdict] + [f.summary for f in rep.findings]:
+        assert "e+0" not in text and not any(len(tok) > 8 and tok.endswith("%") for tok in text.split()), text
+
+
+def test_statuses_are_counted_the_same_in_every_rendering():
+    rep = diagnose(_load(SAMPLES[0]))
+    c = rep.check_counts
+    line = f"{c['passed']} passed, {c['failed']} failed, {c['not_applicable']} not applicable"
+    assert line in rep.to_text() and line in rep.to_markdown()
+    assert rep.to_dict()["check_counts"] == c and rep.to_dict()["status"] == rep.status
+    assert all(ch["status"] in ("passed", "failed", "not_applicable") for ch in rep.checks)
