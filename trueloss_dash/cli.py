@@ -14,7 +14,7 @@ import sys
 
 from .errors import TruelossError
 
-COMMANDS = ("inspect", "diagnose", "train", "serve", "runs")
+COMMANDS = ("inspect", "diagnose", "train", "serve", "watch", "runs")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,7 @@
-"""`trueloss-dash serve [--port N] [--address A]`: start the dashboard (``streamlit run app.py``).
+"""`trueloss-dash serve [--port N] [--address A] [--logdir DIR]`: start the dashboard (``streamlit run app.py``).
+
+``--logdir DIR`` fixes the folder the Runs page watches ("Watch a folder"): it is passed to the
+app in the ``TRUELOSS_DASH_LOGDIR`` environment variable, never taken from the browser.
 
 Runs Streamlit headless, without telemetry, with XSRF protection and the upload cap of
 ``.streamlit/config.toml`` passed explicitly, so it behaves the same from any working directory.
@@ -15,6 +18,7 @@ from pathlib import Path
 from ..errors import TruelossError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+LOGDIR_ENV = "TRUELOSS_DASH_LOGDIR"
 MAX_UPLOAD_MB = 200
 
 
@@ -45,6 +49,12 @@ def _run(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise TruelossError(f"--port: found {args.port}, expected a port number in [1, 65535]")
     cmd = streamlit_command(args.port, args.address)
+    if args.logdir is not None:
+        logdir = Path(args.logdir).expanduser()
+        if not logdir.is_dir():
+            raise TruelossError(f"--logdir {args.logdir}: not a folder; expected the folder your training writes logs to")
+        os.environ[LOGDIR_ENV] = str(logdir.resolve())
+        print(f"trueloss-dash: watching {logdir.resolve()}", file=sys.stderr, flush=True)
     print(f"trueloss-dash: serving on http://{args.address or 'localhost'}:{args.port}", file=sys.stderr, flush=True)
     os.chdir(app_path().parent)
     if hasattr(os, "execv") and os.name == "posix":
@@ -61,4 +71,6 @@ def register(subparsers) -> None:
                               description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     p.add_argument("--address", default=None, help="address to bind (default: Streamlit's, all interfaces)")
+    p.add_argument("--logdir", default=None, metavar="DIR",
+                   help="watch this folder: its runs are listed, followed and diagnosed live on the Runs page")
     p.set_defaults(func=_run)

@@ -32,8 +32,11 @@ _COMPANIONS = _HPARAM_FILES | {
     "args.yaml", "opt.yaml", "hyp.yaml", "meta.yaml", "config.json", "metrics.json.lock",
 }
 _LOG_SUFFIXES = {".csv", ".tsv", ".txt", ".log", ".json", ".jsonl", ".out"}
+LOG_SUFFIXES = frozenset(_LOG_SUFFIXES)  # file kinds a folder scan reads (also the folder watcher's)
+COMPANION_FILES = frozenset(_COMPANIONS)  # files beside a log that are not logs themselves
 _GENERIC_STEMS = {"metrics", "results", "history", "trainer_state", "training", "log", "train", "events",
                   "wandb-history", "output", "loss", "logs", "stdout"}
+GENERIC_STEMS = frozenset(_GENERIC_STEMS)  # file names that say nothing: the run is named after its folder
 
 
 def _check_format(format: str | None) -> None:
@@ -95,6 +98,12 @@ def load_source(source: Source, format: str | None = None) -> list[Run]:
             f"could not be read as {fmt} ({type(err).__name__}: {str(err)[:200]})"
             + ("" if format is None else "; try without --format to auto-detect")
         ) from None
+    return finish_runs(source, runs, fmt)
+
+
+def finish_runs(source: Source, runs: list[Run], fmt: str) -> list[Run]:
+    """What every file's runs get after the reader: the provenance sidecar, a run name better than
+    a generic file stem (``metrics`` -> its folder), the format id. Shared with the folder watcher."""
     if source.path is not None:
         side = read_sidecar(source.path)
         if side is not None:

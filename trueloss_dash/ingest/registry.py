@@ -54,6 +54,13 @@ class Reader:
     sniff: Callable[..., int]  # (Sample) -> 0..100
     read: Callable[[Source], list[Run]]
     description: str = ""
+    # CSV flavours only: the flavour's table adjustment (see readers/_csv.py). Lets a caller that
+    # parses a growing file in pieces (the folder watcher) finish the table exactly like ``read``.
+    prepare: Callable | None = None
+
+
+CSV_FORMATS = ("trueloss_csv", "lightning_csv", "ultralytics_csv", "fastai_csv", "keras_csv", "generic_csv")
+JSON_LINES_FORMATS = ("detectron2_json", "wandb_jsonl", "jsonl")
 
 
 _REGISTRY: dict[str, Reader] | None = None

@@ -70,6 +70,33 @@ class Table:
         return np.ones(self.nrows, dtype=bool) if p is None else p
 
 
+def concat_tables(parts: list[Table]) -> Table:
+    """Rows of ``parts`` one after another (a log read in pieces). A column absent from a piece is
+    missing there (NaN, not present); ``first_row``/``row_label`` come from the first piece."""
+    if not parts:
+        return Table()
+    if len(parts) == 1:
+        return parts[0]
+    names: list[str] = []
+    for part in parts:
+        names += [n for n in part.columns if n not in names]
+    out = Table(first_row=parts[0].first_row, row_label=parts[0].row_label)
+    for name in names:
+        values, present, all_present = [], [], True
+        for part in parts:
+            if name in part.columns:
+                values.append(part.columns[name])
+                p = part.present.get(name)
+                all_present &= p is None
+                present.append(np.ones(part.nrows, dtype=bool) if p is None else p)
+            else:
+                values.append(np.full(part.nrows, np.nan))
+                present.append(np.zeros(part.nrows, dtype=bool))
+                all_present = False
+        out.add(name, np.concatenate(values), None if all_present else np.concatenate(present))
+    return out
+
+
 def no_loss_error(display: str, columns: Iterable[str]) -> LogFormatError:
     cols = [c for c in columns]
     listed = ", ".join(cols[:40]) + (" ..." if len(cols) > 40 else "")

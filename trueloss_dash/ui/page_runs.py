@@ -9,7 +9,7 @@ import streamlit as st
 
 from ..columns import HUMAN_LABELS
 from ..errors import TruelossError
-from . import components, services, state
+from . import components, page_watch, services, state
 from .common import verdict_banner
 
 
@@ -61,7 +61,8 @@ def handle_uploads(files: list[Any]) -> None:
 def load_panel() -> None:
     if st.session_state.get("uploader") or not state.runs():
         st.session_state["load_panel_used"] = True
-    tab_up, tab_sample, tab_saved = st.tabs([":material/upload_file: Upload logs", ":material/folder_open: Sample runs", ":material/inventory_2: Saved runs"])
+    tab_up, tab_sample, tab_saved, tab_watch = st.tabs([":material/upload_file: Upload logs", ":material/folder_open: Sample runs",
+                                                        ":material/inventory_2: Saved runs", ":material/visibility: Watch a folder"])
     with tab_up:
         files = st.file_uploader(
             "Drop training logs here: Keras CSVLogger, Lightning metrics.csv, HF trainer_state.json, Ultralytics "
@@ -88,6 +89,8 @@ def load_panel() -> None:
                         st.error(str(err))
     with tab_saved:
         saved_runs_panel()
+    with tab_watch:
+        page_watch.entry_tab()
 
 
 def saved_runs_panel() -> None:
@@ -200,12 +203,16 @@ def page() -> None:
     has_runs = bool(state.runs())
     # Open until runs exist; once the user loads from here it stays open (they may collapse it).
     with st.expander("Load runs: upload logs, open a sample or a saved run",
-                     expanded=not has_runs or bool(st.session_state.get("load_panel_used")),
+                     expanded=(not has_runs and not page_watch.enabled()) or bool(st.session_state.get("load_panel_used")),
                      icon=":material/add_chart:"):
         load_panel()
     for level, text in state.messages():
         getattr(st, level)(text)
+    if page_watch.enabled():
+        page_watch.section()
     entry = run_picker()
+    if entry is None and page_watch.enabled():
+        return
     if entry is None:
         st.info("Upload a training log, open a sample run, or start a live demo from the sidebar.")
         _three_curves_primer()

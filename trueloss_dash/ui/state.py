@@ -17,7 +17,7 @@ import streamlit as st
 from ..run import Run, RunContext
 from . import services
 
-ORIGIN_LABEL = {"upload": "uploaded", "sample": "sample", "saved": "saved", "live": "live demo"}
+ORIGIN_LABEL = {"upload": "uploaded", "sample": "sample", "saved": "saved", "live": "live demo", "watch": "watched folder"}
 
 
 @dataclass

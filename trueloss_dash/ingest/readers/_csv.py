@@ -15,6 +15,13 @@ Prepare = Callable[[Table, Source, list, list], "RunContext | None"]
 
 def read_csv_runs(source: Source, format: str, prepare: Prepare | None = None) -> list[Run]:
     table, header, notes, warnings = read_table(source)
+    return runs_from_table(table, header, notes, warnings, source, format, prepare)
+
+
+def runs_from_table(table: Table, header, notes: list, warnings: list, source: Source, format: str,
+                    prepare: Prepare | None = None) -> list[Run]:
+    """The flavour's adjustment and normalisation of an already parsed table (also used by the
+    folder watcher, which parses a growing file in pieces and keeps the table between reads)."""
     context = header.context or RunContext()
     if prepare is not None:
         found = prepare(table, source, notes, warnings)

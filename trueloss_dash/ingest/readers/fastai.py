@@ -36,4 +36,4 @@ def read(source):
     return read_csv_runs(source, "fastai_csv", _prepare)
 
 
-READERS = [Reader("fastai_csv", sniff, read, "fastai CSVLogger (valid_loss, mm:ss time)")]
+READERS = [Reader("fastai_csv", sniff, read, "fastai CSVLogger (valid_loss, mm:ss time)", prepare=_prepare)]

@@ -97,15 +97,20 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
     return records, warnings, first_line
 
 
+def runs_from_table(table, notes: list, warnings: list, source: Source, format: str) -> list[Run]:
+    """Normalise the records' table (also used by the folder watcher, which builds it in pieces)."""
+    context, meta = header_context(source)
+    return table_to_runs(
+        table, name=source.stem, source=source.display, format=format, context=context,
+        meta=meta, notes=notes + source.notes, warnings=warnings,
+    )
+
+
 def _reader(format: str):
     def read(source: Source) -> list[Run]:
         records, warnings, first = parse_records(source)
         table, notes = records_to_table(records, first_row=first, row_label="record")
-        context, meta = header_context(source)
-        return table_to_runs(
-            table, name=source.stem, source=source.display, format=format, context=context,
-            meta=meta, notes=notes + source.notes, warnings=warnings,
-        )
+        return runs_from_table(table, notes, warnings, source, format)
 
     return read
 

@@ -102,4 +102,4 @@ def read(source):
     return read_csv_runs(source, "lightning_csv", _prepare)
 
 
-READERS = [Reader("lightning_csv", sniff, read, "PyTorch Lightning CSVLogger metrics.csv")]
+READERS = [Reader("lightning_csv", sniff, read, "PyTorch Lightning CSVLogger metrics.csv", prepare=_prepare)]

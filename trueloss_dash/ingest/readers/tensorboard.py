@@ -62,7 +62,7 @@ def use_fast_crc() -> bool:
     return True
 
 
-class _Collector:
+class Collector:
     """Scalars per tag, gathered from one or more event files."""
 
     def __init__(self) -> None:
@@ -76,42 +76,46 @@ class _Collector:
         from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
 
         use_fast_crc()
-        values, plugins = self.values, self.plugins
         for event in LegacyEventFileLoader(path).Load():
-            self.events += 1
-            if not event.HasField("summary"):
+            self.add_event(event, prefix)
+
+    def add_event(self, event, prefix: str = "") -> None:
+        """One parsed ``Event``: also the entry point of the folder watcher, which reads new records itself."""
+        values, plugins = self.values, self.plugins
+        self.events += 1
+        if not event.HasField("summary"):
+            return
+        step, wall = event.step, event.wall_time
+        for v in event.summary.value:
+            kind = v.WhichOneof("value")
+            tag = prefix + v.tag
+            if kind is None and v.metadata.plugin_data.plugin_name == "hparams":
+                self._hparams(v.metadata.plugin_data.content)  # PyTorch writes them without a value
                 continue
-            step, wall = event.step, event.wall_time
-            for v in event.summary.value:
-                kind = v.WhichOneof("value")
-                tag = prefix + v.tag
-                if kind is None and v.metadata.plugin_data.plugin_name == "hparams":
-                    self._hparams(v.metadata.plugin_data.content)  # PyTorch writes them without a value
-                    continue
-                if kind == "simple_value":
-                    x = v.simple_value
-                elif kind == "tensor":
-                    plugin = v.metadata.plugin_data.plugin_name
-                    if plugin:
-                        plugins[tag] = plugin
-                    else:
-                        plugin = plugins.get(tag, "")
-                    if plugin == "hparams":
-                        self._hparams(v.metadata.plugin_data.content)
-                        continue
-                    x = _tensor_scalar(v.tensor) if plugin in ("scalars", "") else None
-                    if x is None:
-                        self.skipped.add(tag)
-                        continue
+            if kind == "simple_value":
+                x = v.simple_value
+            elif kind == "tensor":
+                plugin = v.metadata.plugin_data.plugin_name
+                if plugin:
+                    plugins[tag] = plugin
                 else:
+                    plugin = plugins.get(tag, "")
+                if plugin == "hparams":
+                    self._hparams(v.metadata.plugin_data.content)
+                    continue
+                x = _tensor_scalar(v.tensor) if plugin in ("scalars", "") else None
+                if x is None:
                     self.skipped.add(tag)
                     continue
-                bucket = values.get(tag)
-                if bucket is None:
-                    bucket = values[tag] = ([], [], [])
-                bucket[0].append(step)
-                bucket[1].append(wall)
-                bucket[2].append(x)
+            else:
+                self.skipped.add(tag)
+                continue
+            bucket = values.get(tag)
+            if bucket is None:
+                bucket = values[tag] = ([], [], [])
+            bucket[0].append(step)
+            bucket[1].append(wall)
+            bucket[2].append(x)
 
     def _hparams(self, content: bytes) -> None:
         try:
@@ -157,7 +161,7 @@ def _keras_tag(tag: str) -> str:
 
 def collect_run(files: list[tuple[Path, str]], *, name: str, source: str) -> Run:
     """One Run from event files; each file comes with a tag prefix ('' or 'validation/' ...)."""
-    col = _Collector()
+    col = Collector()
     for path, prefix in files:
         try:
             col.add_file(str(path), prefix)
@@ -165,6 +169,11 @@ def collect_run(files: list[tuple[Path, str]], *, name: str, source: str) -> Run
             raise LogFormatError(
                 f"not a readable TensorBoard event file ({type(err).__name__}: {str(err)[:160]})", path=str(path)
             ) from None
+    return run_from_collector(col, prefixed=any(p for _, p in files), name=name, source=source)
+
+
+def run_from_collector(col: Collector, *, prefixed: bool, name: str, source: str) -> Run:
+    """The Run the collected scalars make (``prefixed``: tags carry Keras' train/validation roles)."""
     if not col.values:
         what = f" (only {', '.join(sorted(col.skipped)[:10])})" if col.skipped else ""
         raise LogFormatError(
@@ -173,7 +182,7 @@ def collect_run(files: list[tuple[Path, str]], *, name: str, source: str) -> Run
         )
     points: dict[str, dict[str, np.ndarray]] = {}
     for tag, (steps, walls, vals) in col.values.items():
-        name_ = _keras_tag(tag) if any(p for _, p in files) else tag
+        name_ = _keras_tag(tag) if prefixed else tag
         points[name_] = {
             "y": np.asarray(vals, dtype=np.float64),
             "step": np.asarray(steps, dtype=np.float64),

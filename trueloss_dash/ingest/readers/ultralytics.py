@@ -72,4 +72,4 @@ def read(source):
     return read_csv_runs(source, "ultralytics_csv", _prepare)
 
 
-READERS = [Reader("ultralytics_csv", sniff, read, "Ultralytics YOLO results.csv")]
+READERS = [Reader("ultralytics_csv", sniff, read, "Ultralytics YOLO results.csv", prepare=_prepare)]

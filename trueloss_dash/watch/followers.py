@@ -1,0 +1,501 @@
+"""Followers: one per watched source, each keeping its parser state between reads.
+
+- :class:`CsvFollower`   - CSV/TSV flavours, by line: the header is read once, each batch of new
+  complete lines is parsed by the ingest layer's own table parser and appended to the table;
+- :class:`JsonlFollower` - JSON lines, by line, through the ingest layer's record table;
+- :class:`TextFollower`  - console/text logs, by line;
+- :class:`EventsFollower`- TensorBoard event files, by TFRecord record (a half-written record waits);
+- :class:`RereadFollower`- small whole-file/whole-folder sources (``trainer_state.json``, an MLflow
+  run, DVCLive), re-read when their files change.
+
+Parsing is never done here: column names, format detection and normalisation are the ingest
+layer's (:mod:`trueloss_dash.ingest`). A follower only decides *which bytes are new*. After a
+poll that changed something, :meth:`Follower.runs` gives the canonical Runs of everything read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import LogFormatError
+from ..ingest.delimited import read_header, read_table
+from ..ingest.loader import finish_runs, load_path, load_source
+from ..ingest.records import records_to_table
+from ..ingest.registry import CSV_FORMATS, JSON_LINES_FORMATS, readers
+from ..ingest.source import SNIFF_BYTES, Source, check_size
+from ..ingest.table import Table, concat_tables
+from ..run import Run
+from .tail import Chunk, FileTail, inside
+
+PARTIAL_LINE_GRACE = 2.0  # seconds a last line without newline must stay unchanged before it counts
+
+
+class Follower:
+    """Common state: where the source is, whether it changed, what went wrong, when it was written."""
+
+    kind = "file"
+
+    def __init__(self, root: Path, path: Path, max_bytes: int) -> None:
+        self.root, self.path, self.max_bytes = root, path, max_bytes
+        self.error: str | None = None
+        self.gone = False
+        self.last_write = 0.0
+        self.format: str | None = None
+        self._runs: list[Run] | None = None
+
+    def poll(self) -> bool:
+        """Read what is new; True when the runs changed."""
+        raise NotImplementedError
+
+    def runs(self) -> list[Run]:
+        if self._runs is None:
+            try:
+                self._runs = self._build()
+                self.error = None
+            except LogFormatError as err:
+                self._runs, self.error = [], str(err)
+        return self._runs
+
+    def _build(self) -> list[Run]:
+        raise NotImplementedError
+
+    def _changed(self) -> bool:
+        self._runs = None
+        return True
+
+    def finished_hint(self) -> bool:
+        """The source says training ended (HF writes the top-level trainer_state.json last)."""
+        return False
+
+
+# -- line-based files ---------------------------------------------------------------------------
+class LineFollower(Follower):
+    """Cuts new bytes at the last newline; a last line without one waits (see PARTIAL_LINE_GRACE)."""
+
+    def __init__(self, root: Path, path: Path, max_bytes: int, format: str) -> None:
+        super().__init__(root, path, max_bytes)
+        self.tail = FileTail(root, path, max_bytes)
+        self.format = format
+        self.line_no = 0  # complete lines consumed in the current segment
+        self.pending = b""  # a last line without newline, counted provisionally once it is quiet
+
+    def poll(self) -> bool:
+        try:
+            chunk = self.tail.poll()
+        except LogFormatError as err:
+            self.error = str(err)
+            return False
+        except OSError as err:
+            self.error = f"{self.path}: cannot read ({err.strerror or err})"
+            return False
+        was_gone, self.gone = self.gone, self.tail.gone
+        self.last_write = max(self.last_write, self.tail.mtime)
+        if chunk is None:
+            changed = was_gone != self.gone
+            return self._settle_pending() or changed
+        if chunk.kind == "reset":
+            self.reset()
+        elif chunk.kind == "rotated":
+            self.rotate()
+        data = chunk.data
+        cut = data.rfind(b"\n") + 1
+        complete, rest = data[:cut], data[cut:]
+        changed = False
+        if complete:
+            self.tail.advance(complete)
+            changed |= self.feed(complete)
+        self.pending = rest if chunk.at_eof else b""
+        changed |= self._settle_pending(force_changed=bool(complete) or chunk.kind != "append")
+        return changed or chunk.kind != "append"
+
+    def _settle_pending(self, force_changed: bool = False) -> bool:
+        """Count a quiet unterminated last line provisionally (replaced when the line grows)."""
+        want = self.pending if (self.pending.strip() and self.tail.quiet_for() >= PARTIAL_LINE_GRACE) else b""
+        if want == self.current_provisional() and not force_changed:
+            return False
+        self.set_provisional(want)
+        return self._changed()
+
+    # subclasses: feed complete lines, keep / drop a provisional last line, restart, new segment
+    def feed(self, lines: bytes) -> bool:
+        raise NotImplementedError
+
+    def current_provisional(self) -> bytes:
+        return getattr(self, "_provisional_raw", b"")
+
+    def set_provisional(self, raw: bytes) -> None:
+        self._provisional_raw = raw
+
+    def reset(self) -> None:
+        self.line_no = 0
+        self._changed()
+
+    def rotate(self) -> None:
+        self.line_no = 0
+        self._changed()
+
+    def source(self) -> Source:
+        return Source(name=self.path.name, path=self.path)
+
+
+class TableLineFollower(LineFollower):
+    """Line formats that become a :class:`Table`: committed pieces + a provisional last piece."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.frozen: list[Table] = []  # earlier segments (before a rotation)
+        self.table: Table | None = None  # current segment, merged
+        self.provisional: Table | None = None
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
+
+    def _append(self, piece: Table | None) -> bool:
+        if piece is None or piece.nrows == 0:
+            return False
+        self.table = piece if self.table is None else concat_tables([self.table, piece])
+        return self._changed()
+
+    def merged(self) -> Table | None:
+        parts = [*self.frozen, *( [self.table] if self.table is not None else []),
+                 *([self.provisional] if self.provisional is not None else [])]
+        if not parts:
+            return None
+        table = concat_tables(parts)
+        # a fresh column dict so flavour adjustments never touch the kept table
+        return Table(columns=dict(table.columns), present=dict(table.present), first_row=table.first_row,
+                     row_label=table.row_label)
+
+    def set_provisional(self, raw: bytes) -> None:
+        super().set_provisional(raw)
+        try:
+            self.provisional = self.parse(raw, provisional=True) if raw else None
+        except LogFormatError:
+            self.provisional = None
+
+    def reset(self) -> None:
+        super().reset()
+        self.frozen, self.table, self.provisional = [], None, None
+        self.warnings = []
+
+    def rotate(self) -> None:
+        super().rotate()
+        if self.table is not None:
+            self.frozen.append(self.table)
+        self.table, self.provisional = None, None
+
+    def feed(self, lines: bytes) -> bool:
+        try:
+            piece = self.parse(lines)
+        except LogFormatError as err:
+            self.error = str(err)
+            return False
+        return self._append(piece)
+
+    def parse(self, lines: bytes, provisional: bool = False) -> Table | None:
+        raise NotImplementedError
+
+
+class CsvFollower(TableLineFollower):
+    """CSV flavours: header once, then pyarrow on each batch of new lines (the ingest parser)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.header = None
+        self.header_bytes = b""
+
+    def reset(self) -> None:
+        super().reset()
+        self.header, self.header_bytes = None, b""
+
+    def rotate(self) -> None:
+        super().rotate()
+        self.header, self.header_bytes = None, b""
+
+    def parse(self, lines: bytes, provisional: bool = False) -> Table | None:
+        data = lines
+        if self.header is None:
+            if provisional:
+                return None
+            self.header_bytes += lines
+            head = Source(name=self.path.name, _data=self.header_bytes[:SNIFF_BYTES])
+            header = read_header(head, raw=True)
+            if header is None or header.body_offset > len(self.header_bytes):
+                return None
+            self.header = header
+            self.notes = list(head.notes)
+            data = self.header_bytes[header.body_offset:]
+            self.line_no = header.header_line + 1
+            self.header_bytes = b""
+        if not data.strip():
+            return None
+        first_row = self.line_no + 1
+        n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        header = replace(self.header, header_line=first_row - 2, body_offset=0)
+        source = Source(name=self.path.name, _data=data, path=self.path)
+        table, _, notes, warnings = read_table(source, header)
+        if not provisional:
+            self.line_no += n_lines
+            self.notes += [n for n in notes if n not in self.notes]
+            self.warnings += warnings
+        return table
+
+    def _build(self) -> list[Run]:
+        table = self.merged()
+        if table is None or self.header is None and not self.frozen:
+            return []
+        reader = readers()[self.format]
+        from ..ingest.readers._csv import runs_from_table
+
+        header = self.header or _NoHeader
+        source = self.source()
+        runs = runs_from_table(table, header, list(self.notes), list(self.warnings), source, self.format, reader.prepare)
+        return finish_runs(source, runs, self.format)
+
+
+class _NoHeader:  # a rotated file whose new segment has no header yet: the frozen part still counts
+    context = None
+    meta: dict = {}
+
+
+class JsonlFollower(TableLineFollower):
+    def parse(self, lines: bytes, provisional: bool = False) -> Table | None:
+        records, bad = [], []
+        first = self.line_no + 1
+        for i, line in enumerate(lines.decode("utf-8", errors="replace").split("\n")):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                bad.append(first + i)
+                continue
+            if isinstance(rec, dict):
+                records.append(rec)
+        if not provisional:
+            self.line_no += lines.count(b"\n")
+            if bad:
+                self.warnings.append(f"{len(bad)} unreadable lines skipped (line {', '.join(map(str, bad[:5]))})")
+        if not records:
+            return None
+        table, notes = records_to_table(records, first_row=first, row_label="record")
+        self.notes += [n for n in notes if n not in self.notes]
+        return table
+
+    def _build(self) -> list[Run]:
+        from ..ingest.readers.jsonl import runs_from_table
+
+        table = self.merged()
+        if table is None:
+            return []
+        source = self.source()
+        runs = runs_from_table(table, list(self.notes), list(self.warnings), source, self.format)
+        return finish_runs(source, runs, self.format)
+
+
+class TextFollower(LineFollower):
+    """Console logs: the lines read so far, parsed by the text-log reader."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.segments: list[bytes] = []
+        self.lines = b""
+
+    def feed(self, lines: bytes) -> bool:
+        self.lines += lines
+        self.line_no += lines.count(b"\n")
+        return self._changed()
+
+    def reset(self) -> None:
+        super().reset()
+        self.segments, self.lines = [], b""
+
+    def rotate(self) -> None:
+        super().rotate()
+        self.segments.append(self.lines)
+        self.lines = b""
+
+    def _build(self) -> list[Run]:
+        data = b"".join(self.segments) + self.lines + self.current_provisional()
+        if not data.strip():
+            return []
+        return load_source(Source(name=self.path.name, _data=data, path=self.path), "text_log")
+
+
+# -- TensorBoard ---------------------------------------------------------------------------------
+_LEN = struct.Struct("<Q")
+
+
+class EventsFollower(Follower):
+    """A TensorBoard run folder: its event files (and Keras' train/validation sub-folders), read
+    record by record into the TensorBoard reader's collector."""
+
+    kind = "tensorboard"
+
+    def __init__(self, root: Path, run_dir: Path, max_bytes: int) -> None:
+        super().__init__(root, run_dir, max_bytes)
+        self.format = "tensorboard"
+        self.files: dict[Path, str] = {}  # event file -> tag prefix ('' or 'validation/')
+        self.tails: dict[Path, FileTail] = {}
+        self._restart()
+
+    def _restart(self) -> None:
+        from ..ingest.readers.tensorboard import Collector
+
+        self.collector = Collector()
+        self.tails = {f: FileTail(self.root, f, self.max_bytes) for f in self.files}
+        self._changed()
+
+    def set_files(self, files: dict[Path, str]) -> None:
+        for f, prefix in files.items():
+            if f not in self.files:
+                self.files[f] = prefix
+                self.tails[f] = FileTail(self.root, f, self.max_bytes)
+
+    def poll(self) -> bool:
+        from tensorboard.compat.proto import event_pb2
+
+        changed = False
+        for f, tail in list(self.tails.items()):
+            try:
+                chunk = tail.poll()
+            except LogFormatError as err:
+                self.error = str(err)
+                continue
+            except OSError as err:
+                self.error = f"{f}: cannot read ({err.strerror or err})"
+                continue
+            self.last_write = max(self.last_write, tail.mtime)
+            if chunk is None:
+                continue
+            if chunk.kind != "append":  # event files only grow; anything else: read everything again
+                self._restart()
+                return self.poll()
+            used = _records(chunk, lambda data, prefix=self.files[f]: self.collector.add_event(
+                event_pb2.Event.FromString(data), prefix))
+            tail.advance(chunk.data[:used])
+            changed |= used > 0
+        gone = bool(self.tails) and all(t.gone for t in self.tails.values())
+        changed |= gone != self.gone
+        self.gone = gone
+        return self._changed() if changed else False
+
+    def _build(self) -> list[Run]:
+        from ..ingest.readers.tensorboard import run_from_collector
+
+        if not self.collector.values:
+            return []
+        prefixed = any(p for p in self.files.values())
+        return [run_from_collector(self.collector, prefixed=prefixed, name=self.path.name, source=str(self.path))]
+
+
+def _records(chunk: Chunk, handle) -> int:
+    """Feed complete TFRecord records to ``handle``; returns the bytes used (a partial record waits)."""
+    data, pos = chunk.data, 0
+    while len(data) - pos >= 12:
+        (length,) = _LEN.unpack_from(data, pos)
+        end = pos + 12 + length + 4
+        if end > len(data):
+            break
+        try:
+            handle(data[pos + 12: pos + 12 + length])
+        except Exception:  # noqa: BLE001 - one corrupt record must not stop the run
+            pass
+        pos = end
+    return pos
+
+
+# -- small sources, re-read whole -----------------------------------------------------------------
+class RereadFollower(Follower):
+    """``trainer_state.json`` (the newest of the output folder and its checkpoints), an MLflow run
+    folder, a DVCLive folder: small, rewritten in place, so re-read when any of their files changes."""
+
+    def __init__(self, root: Path, path: Path, max_bytes: int, kind: str) -> None:
+        super().__init__(root, path, max_bytes)
+        self.kind = kind
+        self.format = {"hf": "hf_trainer_state", "mlflow": "mlflow", "dvclive": "dvclive", "file": None}[kind]
+        self.signature: tuple | None = None
+        self.target: Path | None = None
+
+    def _files(self) -> list[Path]:
+        if self.kind == "hf":
+            cands = [self.path / "trainer_state.json", *self.path.glob("checkpoint-*/trainer_state.json")]
+            return [c for c in cands if c.is_file() and not c.is_symlink()]
+        if self.kind == "file":
+            return [self.path] if self.path.is_file() and not self.path.is_symlink() else []
+        sub = self.path / ("metrics" if self.kind == "mlflow" else "plots/metrics")
+        out = []
+        for dirpath, dirnames, filenames in os.walk(sub):
+            out += [Path(dirpath) / n for n in filenames]
+            if len(out) > 500:
+                break
+        return out
+
+    def poll(self) -> bool:
+        try:
+            files = self._files()
+            stats = []
+            for f in files:
+                st = os.lstat(f)
+                stats.append((str(f), st.st_size, st.st_mtime_ns))
+        except OSError:
+            files, stats = [], []
+        gone = not files
+        signature = tuple(stats)
+        if gone != self.gone:
+            self.gone = gone
+            if gone:
+                return True
+        if gone or signature == self.signature:
+            return False
+        self.signature = signature
+        self.last_write = max(s[2] for s in stats) / 1e9
+        if self.kind == "hf":
+            self.target = max(files, key=lambda f: os.lstat(f).st_mtime_ns)
+        return self._changed()
+
+    def _build(self) -> list[Run]:
+        for f, size, _ in self.signature or ():
+            check_size(f, size, self.max_bytes)
+            if os.path.islink(f) or not inside(self.root, Path(f)):
+                raise LogFormatError("a symbolic link or a path outside the watched folder; not read", path=f)
+        if self.kind == "hf":
+            if self.target is None:
+                return []
+            runs = load_source(Source(name=self.target.name, path=self.target), "hf_trainer_state")
+            for run in runs:
+                run.name = self.path.name
+            return runs
+        if self.kind == "file":
+            return load_source(Source(name=self.path.name, path=self.path), self.format)
+        return load_path(self.path, format=self.format, max_bytes=self.max_bytes)
+
+    def finished_hint(self) -> bool:
+        if self.kind != "hf" or self.target is None:
+            return False
+        return self.target.parent == self.path  # Trainer writes the top-level state when training ends
+
+
+def follower_for(root: Path, path: Path, max_bytes: int, format: str, json_lines: bool = True) -> Follower:
+    """The follower for a file whose format was detected (JSON that is not one-object-per-line,
+    e.g. a Keras ``history.json``, is rewritten whole by its writer, so it is re-read whole)."""
+    if format in JSON_LINES_FORMATS and not json_lines:
+        follower = RereadFollower(root, path, max_bytes, "file")
+        follower.format = format
+        return follower
+    if format in CSV_FORMATS:
+        return CsvFollower(root, path, max_bytes, format)
+    if format in JSON_LINES_FORMATS:
+        return JsonlFollower(root, path, max_bytes, format)
+    if format == "text_log":
+        return TextFollower(root, path, max_bytes, format)
+    raise ValueError(format)
+
+
+def now() -> float:
+    return time.time()
