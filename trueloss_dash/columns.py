@@ -119,7 +119,7 @@ FLAGGED_ALIASES: dict[str, str] = {
 }
 
 X_ALIASES: dict[str, tuple[str, ...]] = {
-    STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "it", "_step", "s", "batch", "trainer/global_step", "train/global_step"),
+    STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "iters", "it", "num_updates", "_step", "s", "batch", "trainer/global_step", "train/global_step"),
     EPOCH: ("epoch", "epochs", "ep", "trainer/epoch", "train/epoch"),
     WALL_TIME: ("wall_time", "walltime", "time", "timestamp", "_timestamp", "created_at", "elapsed", "_runtime", "runtime", "relative_time"),
 }
@@ -172,7 +172,12 @@ def accepted_names(canonical: str) -> list[str]:
     return list(ALIASES.get(canonical, ()))
 
 
+# GAN loss names that do not say "loss" (CycleGAN / pix2pix ``loss_log.txt``: D_A, G_A, cycle_A, idt_B,
+# G_GAN, G_L1, D_real, D_fake).
+_GAN_LOSS = re.compile(r"^(?:[dg](?:_[a-z0-9]+)*|cycle_[a-z0-9]+|idt_[a-z0-9]+)$")
+
+
 def looks_like_loss(column: str) -> bool:
     """Columns that hold a loss of some kind (used to refuse files that hold none)."""
     key = fold(column)
-    return "loss" in key or canonical_series(column) in LOSS_SERIES
+    return "loss" in key or canonical_series(column) in LOSS_SERIES or bool(_GAN_LOSS.match(str(column).strip().lower()))

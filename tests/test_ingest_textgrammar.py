@@ -1,0 +1,136 @@
+"""The text-log grammar: each progress/pair style, non-finite values, appended runs, ignored
+lines, and the incremental API (feed / take_new / runs) that the folder watcher uses."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from trueloss_dash.errors import LogFormatError
+from trueloss_dash.ingest import load_bytes
+from trueloss_dash.ingest.textgrammar import TextLogParser
+
+TRAIN = [1.0, 0.8, 0.6, 0.5]
+VAL = [1.1, 0.9, 0.8, 0.75]
+
+
+def _load(text: str, name: str = "train.log"):
+    return load_bytes(name, text.encode())
+
+
+STYLES = {
+    "python logging, colon after the counter": (
+        [f"INFO:root:Epoch {e}: Train Loss={t}, Val Loss={v}" for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)], "epoch"),
+    "nanoGPT step lines": ([f"step {e * 100}: train loss {t}, val loss {v}" for e, (t, v) in enumerate(zip(TRAIN, VAL))], "step"),
+    "bracket progress and percents": (
+        [f"[{e}/20] loss: {t} val_loss: {v} acc: 95.{e}%" for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)], "epoch"),
+    "fairseq pipes": ([f"| epoch {e:03d} | loss {t} | ppl 1,234.5 | num_updates {e * 100}\n"
+                       f"| epoch {e:03d} | valid on 'valid' subset | loss {v} | num_updates {e * 100}"
+                       for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)], "step"),
+    "mmengine epoch-based": (
+        [f"2023/03/01 12:00:0{e} - mmengine - INFO - Epoch(train)  [{e}][ 50/50]  lr: 1.0000e-03  eta: 0:01:00  "
+         f"time: 0.5000  loss: {t}\n2023/03/01 12:00:0{e} - mmengine - INFO - Epoch(val) [{e}][10/10]  loss: {v}"
+         for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)], "step"),
+    "maskrcnn with running averages": (
+        [f"2019-01-01 12:00:00,000 maskrcnn_benchmark.trainer INFO: eta: 1 day, 2:03:04  iter: {e * 20}  "
+         f"loss: {t} (9.9)  val_loss: {v} (9.9)  lr: 0.001000  max mem: 1234" for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)],
+        "step"),
+    "tqdm bars (only each epoch's last update counts)": (
+        [f"Epoch {e}:  50%|#####     | 5/10 [00:01<00:01, 9.1it/s, loss=9.99]\r"
+         f"Epoch {e}: 100%|##########| 10/10 [00:02<00:00, 9.1it/s, loss={t}, val_loss={v}]" for e, (t, v) in enumerate(zip(TRAIN, VAL))],
+        "epoch"),
+    "keras with tensors and units": (
+        [f"Epoch {e}/4\n32/32 [==============================] - 1s 5ms/step - loss: tensor({t}, device='cuda:0') - val_loss: {v}"
+         for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)], "epoch"),
+}
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_each_style_reads_train_and_val(style):
+    lines, axis = STYLES[style]
+    run = _load("Loading data from /data with 4 workers\n" + "\n".join(lines) + "\nDone.\n")[0]
+    assert run.series["train_loss"].y.tolist() == TRAIN
+    assert run.series["val_loss"].y.tolist() == VAL
+    assert run.series["train_loss"].axes[0] == axis
+    assert any("lines without metrics ignored" in w and "line 1" in w for w in run.warnings), run.warnings
+
+
+def test_nan_and_inf_are_kept_as_points_and_units_stripped():
+    text = "".join(f"iter {i}: loss {v}, time 95.1ms\n" for i, v in enumerate(["10.9", "9.5", "nan", "inf", "-inf"]))
+    run = _load(text)[0]
+    y = run.series["train_loss"].y
+    assert y[:2].tolist() == [10.9, 9.5] and math.isnan(y[2]) and y[3] == math.inf and y[4] == -math.inf
+    assert run.series["time per iter"].y.tolist() == [95.1] * 5
+    assert any("3 non-finite" in w for w in run.warnings)
+
+
+def test_cyclegan_losses_load_without_roles_and_steps_continue_across_epochs():
+    text = "".join(f"(epoch: {e}, iters: {i}, time: 0.1, data: 0.2) D_A: 0.{e}{i // 100} G_A: 1.{e}{i // 100} cycle_A: 2.0\n"
+                   for e in (1, 2) for i in (100, 200))
+    run = _load(text, "loss_log.txt")[0]
+    assert run.series["D_A"].step.tolist() == [100, 200, 300, 400]
+    assert {"D_A", "G_A", "cycle_A"} <= set(run.series) and "train_loss" not in run.series
+
+
+def test_mmengine_in_epoch_iterations_become_global_steps():
+    text = "".join(f"Epoch(train) [{e}][{i:3d}/100]  lr: 1e-3  loss: {e + i / 1000}\n" for e in (1, 2) for i in (50, 100))
+    text += "Epoch(val) [2][10/10]  coco/bbox_mAP: 0.3\n"
+    run = _load(text)[0]
+    assert run.series["train_loss"].step.tolist() == [50, 100, 150, 200]
+    assert run.series["val/coco/bbox_mAP"].step.tolist() == [200]
+
+
+def test_appended_runs_are_split():
+    one = "".join(f"Epoch {e}/3, loss: {t}, val_loss: {v}\n" for e, (t, v) in enumerate(zip(TRAIN, VAL), 1) if e <= 3)
+    runs = _load(one + one.replace("loss: ", "loss: 1"))
+    assert [r.name for r in runs] == ["train", "train (part 2)"]
+    assert runs[1].series["train_loss"].y.tolist() == [11.0, 10.8, 10.6]
+    assert any("2 appended runs" in w for w in runs[0].warnings)
+
+
+def test_prose_is_not_a_metric():
+    text = ("Epoch 00001: val_loss improved from inf to 0.50123, saving model to model.h5\n"
+            "Epoch 1, loss: 0.5, val_loss: 0.6\nFile \"train.py\", line 3, in <module>\n")
+    run = _load(text)[0]
+    assert set(run.series) == {"train_loss", "val_loss"}
+
+
+def test_refusal_names_the_first_line_without_metrics():
+    with pytest.raises(LogFormatError) as err:
+        load_bytes("notes.log", b"hello\nthe weather is nice at 5\n", format="text_log")
+    msg = str(err.value)
+    assert "notes.log" in msg and "line 1: 'hello'" in msg and "expected lines such as" in msg
+
+
+def test_incremental_feed_keeps_state_and_matches_one_shot_reading():
+    lines = [f"Epoch {e}/4\n32/32 [====] - 1s - loss: {t} - val_loss: {v}" for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)]
+    text = "\n".join(lines) + "\n"
+    parser = TextLogParser()
+    got = []
+    for cut in range(0, len(text), 7):  # a growing file read in 7-character chunks
+        parser.feed_text(text[cut:cut + 7])
+        got.extend(parser.take_new())
+    assert [r["epoch"] for r in got] == [1, 2, 3, 4] and [r["loss"] for r in got] == TRAIN
+    assert parser.take_new() == []
+    run = parser.runs(name="live", source="train.log")[0]
+    assert run.series["val_loss"].y.tolist() == VAL and run.series["val_loss"].epoch.tolist() == [1, 2, 3, 4]
+    parser.feed(["Epoch 5/5", "32/32 [====] - 1s - loss: 0.4 - val_loss: 0.7"])
+    assert parser.take_new() == [{"run": 0, "line": 10, "epoch": 5.0, "loss": 0.4, "val_loss": 0.7}]
+
+
+def test_fast_path_blocks_match_the_line_by_line_reading():
+    text = "".join(f"2024-05-01 10:00:{i % 60:02d},123 - INFO - step {i}: train loss {1 / (i + 1):.5f}, lr 1e-3\n"
+                   for i in range(500))
+    text += "step 500: train loss nan, lr 1e-3\nstep 3: train loss 0.1, lr 1e-3\n"  # a restart after a NaN
+    parser = TextLogParser()
+    parser.feed_text(text)
+    assert parser._blocks, "the repeated shape should have been read as a block"
+    records = parser.take_new()
+    slow = TextLogParser()
+    for line in text.splitlines():
+        slow._line(line)  # line by line, no blocks
+    def canon(recs):  # NaN != NaN: compare the written form
+        return [sorted((k, repr(v)) for k, v in r.items()) for r in recs]
+
+    assert canon(records) == canon(slow.take_new())

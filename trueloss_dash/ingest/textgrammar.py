@@ -1,0 +1,767 @@
+"""A small grammar for training console logs, read incrementally.
+
+Why a grammar: every trainer prints ``key: value`` pairs after some progress marker, but each
+in its own punctuation. One tokenizer plus a handful of rules reads them all, where per-site
+regexes multiplied and still missed ``Epoch 1: loss 0.5`` beside ``Epoch 1, loss 0.5``.
+
+Grammar (informal)::
+
+    line     := prefix? item*
+    prefix   := timestamps and log levels ("2024-05-01 10:00:00,123 - INFO -", "[12:00:01]")
+    item     := pair | progress | phase | junk
+    pair     := key (":" | "=" | " ") value avg?          loss: 0.5 | loss=0.5 | loss 0.5 | loss: 0.5 (0.6)
+    key      := one to three words ([A-Za-z_][\\w./@-]*), no stop-words ("improved from 0.5 to ...")
+    value    := number | number "/" number | "[" number ("/" number)? "]" | tensor(number)
+    number   := -1.5e-3 | 1,234,567.8 | 95.1ms | 45% | nan | inf | -inf
+    avg      := "(" number ")"                              the running average: skipped
+    progress := Epoch 3/20 | [3/20] | Epoch(train) [1][50/500] | Iter(val) [50/100] | step 0: | iter 425:
+              | "| epoch 001 |" | tqdm "Epoch 1: 100%|####| 938/938 [..., loss=0.1]" | Keras "32/32 [===] - 1s"
+    phase    := train | val | valid | validation | eval | test  (bare, "| valid |", "Epoch(val)", "Test: [..]")
+
+Pairs whose key is an epoch or step alias (``columns.canonical_x``) are the x values; the others
+are metrics, prefixed with their phase (``val/loss``) when the line is a validation line. A bracket
+right after the epoch (``[1][50/500]``) is the iteration within the epoch; with its total it
+becomes a global step. Unfinished progress-bar updates are skipped; a line holding only x values
+(``Epoch 3/10``) sets the epoch for the lines that follow. When x falls back to where the current
+run started, a new run begins (several runs appended to one file). Lines that yield nothing are
+counted; the reader reports them in one warning.
+
+Speed: a line's *shape* (its text with the numbers taken out) repeats for thousands of lines in
+real logs. After a line is parsed the slow way, its shape becomes a compiled regex; a run of
+following lines with the same shape is then matched and converted as one block in C (regex
+``findall`` + numpy), which keeps a million-line log within a few times ``pandas.read_csv``.
+
+Incremental use (the folder watcher)::
+
+    parser = TextLogParser()
+    parser.feed(["Epoch 1/3", "32/32 [====] - 1s - loss: 0.9 - val_loss: 1.0"])   # complete lines
+    parser.take_new()        # -> records added since the last call, e.g.
+                             #    [{"run": 0, "line": 2, "epoch": 1.0, "loss": 0.9, "val_loss": 1.0}]
+    parser.feed_text(chunk)  # raw text as it grows; an unfinished last line waits for the next chunk
+    parser.runs(name="train", source="train.log")   # canonical Runs of everything so far (repeatable)
+    parser.flush()           # at the end of the file: parse a last line that has no newline
+
+Records are plain dicts: ``run`` (0-based; +1 at each appended run), ``line`` (1-based line number
+of the line that produced it), ``epoch``/``step`` when known, and one entry per metric key as
+written (``loss``, ``val/loss``, ``Train Loss``) - the alias table maps keys to canonical names when
+:meth:`TextLogParser.runs` builds the :class:`~trueloss_dash.run.Run`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from ..columns import EPOCH, STEP, WALL_TIME, canonical_x, looks_like_loss
+
+# -- tokens ---------------------------------------------------------------------------------------
+# A number starts where no word, dot or sign precedes it (so "lr0", "top-1", "2024-05-01" are not
+# numbers); its sign is taken only when no word precedes the sign. Units are glued on ("95.1ms").
+_NUM_START = r"(?:(?<![\w.])[-+]|(?<![\w.+-]))"
+_PLAIN = r"(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+_SPECIAL = r"(?i:nan|inf(?:inity)?)"
+_UNIT = r"(?:%|/[A-Za-z]{1,8}|[A-Za-z]{1,8}(?:/[A-Za-z]{1,8})?)"
+_END = r"(?![\w])(?!\.\d)"
+_TOKEN = re.compile(
+    rf"""
+    (?P<num>{_NUM_START}(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?![\d,])|{_PLAIN})(?P<unit>{_UNIT})?{_END})
+  | (?P<special>{_NUM_START}{_SPECIAL}(?P<sunit>ms|s|%)?{_END})
+  | (?P<word>[A-Za-z_][\w./@-]*)
+  | (?P<punct>[:=,;|()\[\]/])
+  | (?P<space>\s+)
+  | (?P<other>.)
+    """,
+    re.X,
+)
+
+# Timestamps and log levels before the message (stripped so the rest of the line keeps one shape).
+_PREFIX = re.compile(
+    r"(?:\[?\d{4}[-/]\d{2}[-/]\d{2}[ T_]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?[ \t]*"
+    r"|\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?[ \t]*"
+    r"|\[?(?:INFO|DEBUG|WARNING|WARN|ERROR|CRITICAL|NOTICE)\]?(?::[\w.]+)*:?[ \t]*"
+    r"|[-|:>]+[ \t]+)*"
+)
+_TENSOR = re.compile(r"tensor\(\s*([^,()]+?)\s*(?:,[^()]*)?\)")
+_BAR = re.compile(r"%\||\[[=>.\s]{3,}\]|[█▏▎▍▌▋▊▉]")
+
+PHASES = {
+    "train": "train", "training": "train", "train_inner": "train",
+    "val": "val", "valid": "val", "validation": "val", "validate": "val", "eval": "val", "evaluation": "val",
+    "evaluating": "val", "validating": "val", "dev": "val",
+    "test": "test", "testing": "test",
+}
+# Words that make a "key" prose: "val_loss improved from 0.52 to 0.50", "best loss at epoch 3".
+STOP_WORDS = {
+    "from", "to", "at", "of", "is", "was", "are", "by", "improved", "improve", "did", "not", "the", "a", "an",
+    "in", "on", "for", "with", "than", "best", "saving", "saved", "save", "reached", "after", "using", "be",
+}
+# Keys that are countdowns or bookkeeping, not measurements.
+DROPPED_KEYS = {"eta"}
+MAX_KEY_WORDS = 3
+
+
+@dataclass
+class _Line:
+    """What one line said."""
+
+    pairs: list[tuple[str, float]] = field(default_factory=list)  # metrics, key as written
+    epoch: float | None = None
+    step: float | None = None
+    step_total: float | None = None
+    in_epoch: float | None = None  # iteration within the epoch ("[1][50/500]" -> 50)
+    in_epoch_total: float | None = None
+    phase: str | None = None
+    bar: bool = False  # a progress-bar line (tqdm / Keras)
+    unfinished: bool = False  # a progress-bar update before the end of its epoch
+    slots: list[str | None] = field(default_factory=list)  # per number token: its role (fast path)
+    simple: bool = True  # the line can seed the fast path
+
+
+def _number(tok: re.Match) -> float:
+    text = tok.group()
+    kind = tok.lastgroup
+    if kind == "special" or kind == "sunit":
+        core = text[: len(text) - len(tok.group("sunit") or "")]
+        return float(core)
+    unit = tok.group("unit")
+    core = text[: len(text) - len(unit)] if unit else text
+    return float(core.replace(",", ""))
+
+
+def _is_num(tok: re.Match | None) -> bool:
+    return tok is not None and tok.lastgroup in ("num", "unit", "special", "sunit")
+
+
+def _phase_of(word: str) -> str | None:
+    return PHASES.get(word.lower())
+
+
+def tokenize(text: str) -> list[re.Match]:
+    """Tokens of a line, spaces dropped."""
+    return [m for m in _TOKEN.finditer(text) if m.lastgroup != "space"]
+
+
+def parse_message(text: str) -> _Line:
+    """Apply the grammar to one line (prefix already removed)."""
+    out = _Line()
+    if "tensor(" in text:
+        text = _TENSOR.sub(r"\1", text)
+        out.simple = False
+    out.bar = bool(_BAR.search(text))
+    toks = tokenize(text)
+    out.slots = [None] * sum(1 for t in toks if _is_num(t))
+    slot_of = {}
+    k = 0
+    for i, t in enumerate(toks):
+        if _is_num(t):
+            slot_of[i] = k
+            k += 1
+    words: list[str] = []
+    last_key: str | None = None  # key of the previous pair (a bracket right after it continues it)
+    after_value = False
+    n = len(toks)
+    i = 0
+
+    def take_pair(key: str, value: float, total: float | None, idx: int, bracket: bool = False) -> None:
+        nonlocal last_key
+        last_key = key
+        lowered = [w.lower() for w in key.split()]
+        if any(w in STOP_WORDS for w in lowered):
+            return
+        axis = canonical_x(key)
+        phase = _phase_of(key)
+        if phase and len(lowered) == 1:
+            out.phase = phase
+            if bracket:  # "Test: [ 10/390]": progress through the test set, not an epoch
+                return
+            axis = EPOCH  # "Train: 0 [ 100/1251]" (timm): a phase with its epoch
+        if axis == EPOCH:
+            out.epoch = value
+            out.slots[slot_of[idx]] = "epoch"
+        elif axis == STEP:
+            out.step, out.step_total = value, total
+            out.slots[slot_of[idx]] = "step"
+        elif lowered[0] in DROPPED_KEYS:
+            return
+        else:
+            if axis == WALL_TIME:  # "time: 0.12" in a console log is seconds per iteration, not a clock
+                key = f"{key} per iter"
+            out.pairs.append((key, value))
+            out.slots[slot_of[idx]] = "m:" + key
+
+    def drop_words() -> None:
+        for w in words:
+            p = _phase_of(w) or (_phase_of(w.split("_")[0]) if "_" in w else None)
+            if p and w.lower() in PHASES:
+                out.phase = out.phase or p
+        words.clear()
+
+    while i < n:
+        t = toks[i]
+        kind = t.lastgroup
+        if kind == "word":
+            w = t.group()
+            # Epoch(train) / Iter(val): the phase in parentheses belongs to the progress keyword.
+            if (i + 3 < n and toks[i + 1].group() == "(" and toks[i + 2].lastgroup == "word"
+                    and _phase_of(toks[i + 2].group()) and toks[i + 3].group() == ")"):
+                out.phase = _phase_of(toks[i + 2].group())
+                words.clear()
+                words.append(w)
+                i += 4
+                after_value = False
+                continue
+            if after_value and words:
+                words.clear()
+            words.append(w)
+            if len(words) > MAX_KEY_WORDS:
+                dropped = words[:-MAX_KEY_WORDS]
+                del words[:-MAX_KEY_WORDS]
+                for d in dropped:
+                    if d.lower() in PHASES:
+                        out.phase = out.phase or PHASES[d.lower()]
+            after_value = False
+            i += 1
+            continue
+        if _is_num(t):
+            value = _number(t)
+            total = None
+            j = i + 1
+            if j + 1 < n and toks[j].group() == "/" and _is_num(toks[j + 1]):
+                total = _number(toks[j + 1])
+                j += 2
+            if words:
+                take_pair(" ".join(words), value, total, i)
+                words.clear()
+            elif i == 0 and total is not None:
+                # "32/32 [====] - 1s - loss: ..." (Keras) or a bare "[3/20]"-like count at the start
+                if out.bar:
+                    out.unfinished = value < total
+                else:
+                    out.epoch = value
+                    out.slots[slot_of[i]] = "epoch"
+            elif total is not None and out.bar:
+                out.unfinished = out.unfinished or value < total  # tqdm "425/938"
+            elif t.group("unit") == "%" and out.bar and j < n and toks[j].group() == "|":
+                out.unfinished = out.unfinished or value < 100
+            # "loss: 1.2 (1.3)": the running average in parentheses is skipped
+            if (j + 2 < n and toks[j].group() == "(" and _is_num(toks[j + 1]) and toks[j + 2].group() == ")"):
+                j += 3
+            after_value = True
+            i = j
+            continue
+        if kind == "punct":
+            c = t.group()
+            if c == "[":
+                # "[3/20]", "Epoch [3/50]", "[1][50/500]": a bracketed count
+                if (i + 2 < n and _is_num(toks[i + 1]) and (toks[i + 2].group() == "]"
+                        or (i + 4 < n and toks[i + 2].group() == "/" and _is_num(toks[i + 3]) and toks[i + 4].group() == "]"))):
+                    value = _number(toks[i + 1])
+                    total = _number(toks[i + 3]) if toks[i + 2].group() == "/" else None
+                    end = i + (3 if total is None else 5)
+                    if words:
+                        take_pair(" ".join(words), value, total, i + 1, bracket=True)
+                        words.clear()
+                    elif after_value and last_key is not None and canonical_x(last_key) == EPOCH:
+                        out.in_epoch, out.in_epoch_total = value, total  # [1][50/500]
+                        out.slots[slot_of[i + 1]] = "in_epoch"
+                        out.simple = False
+                    elif not out.pairs and out.epoch is None and total is not None:
+                        out.epoch = value  # a bare "[3/20]" at the start
+                        out.slots[slot_of[i + 1]] = "epoch"
+                        last_key = "epoch"
+                    elif total is not None and out.epoch is not None and out.in_epoch is None:
+                        out.in_epoch, out.in_epoch_total = value, total  # "Train: 0 [ 100/1251 ( 8%)]"
+                        out.slots[slot_of[i + 1]] = "in_epoch"
+                        out.simple = False
+                    after_value = True
+                    i = end
+                    continue
+                drop_words()
+                after_value = False
+                i += 1
+                continue
+            if c in ":=":
+                nxt = toks[i + 1] if i + 1 < n else None
+                if words and not _is_num(nxt) and not (nxt is not None and nxt.group() == "["):
+                    drop_words()  # "INFO:", "eta: 1 day" - a word before ':' that has no value
+                i += 1
+                continue
+            drop_words()
+            after_value = False
+            i += 1
+            continue
+        # other characters: '-', quotes, bar glyphs
+        drop_words()
+        after_value = False
+        i += 1
+    drop_words()
+    if out.bar or out.phase == "val" or out.step_total is not None and out.epoch is not None:
+        out.simple = False
+    return out
+
+
+# -- the stateful parser ---------------------------------------------------------------------------
+@dataclass
+class _Shape:
+    """A compiled line shape for the block fast path."""
+
+    block: re.Pattern  # one or more consecutive lines of this shape
+    line: re.Pattern  # one line, numbers captured
+    roles: list[str | None]  # per captured number: "epoch", "step", "m:<key>" or None
+    phase: str | None
+
+
+_SLOT = rf"({_NUM_START}(?:{_PLAIN}|{_SPECIAL}))"
+
+
+def _shape_regex(message: str) -> str | None:
+    """The regex matching lines shaped like ``message`` (numbers captured), or None if unsuitable."""
+    parts: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(message):
+        kind = m.lastgroup
+        if kind in ("num", "unit", "special", "sunit"):
+            text = m.group()
+            unit = m.group("unit") if kind in ("num", "unit") else m.group("sunit")
+            if "," in text[: len(text) - len(unit or "")]:
+                return None
+            parts.append(_literal(message[pos:m.start()]))
+            parts.append(_SLOT + (re.escape(unit) if unit else "") + _END)
+            pos = m.end()
+    parts.append(_literal(message[pos:]))
+    return "".join(parts)
+
+
+def _literal(text: str) -> str:
+    out = []
+    for piece in re.split(r"(\s+)", text):
+        if not piece:
+            continue
+        out.append(r"[ \t]*" if piece.isspace() else re.escape(piece))
+    return "".join(out)
+
+
+class TextLogParser:
+    """Stateful, resumable reader of console logs (see the module docstring for the grammar).
+
+    ``feed(lines)`` / ``feed_text(text)`` may be called any number of times as a log grows; the
+    epoch carried from ``Epoch 3/10`` headers, the phase, the in-epoch step offset and the current
+    run survive between calls. ``take_new()`` returns the records added since its last call;
+    ``runs()`` builds canonical Runs from everything read so far and can be called repeatedly.
+    """
+
+    def __init__(self) -> None:
+        self.lines_read = 0
+        self.ignored = 0  # non-empty lines that carried no metrics
+        self.first_ignored: tuple[int, str] | None = None
+        self.progress_skipped = 0
+        self._records: list[dict] = []  # slow-path records
+        self._blocks: list[tuple[int, dict[str, np.ndarray]]] = []  # (position in records, columns)
+        self._segments: list[tuple[str, int]] = []  # ("r", index in _records) | ("b", index in _blocks)
+        self._emitted = 0  # segments handed out by take_new
+        self._tail = ""
+        self._shapes: dict[str, _Shape | None] = {}
+        self._hot: _Shape | None = None
+        # state
+        self.run = 0
+        self._epoch: float | None = None  # carried epoch
+        self._step: float | None = None  # last global step
+        self._run_start: tuple[float | None, float | None] = (None, None)
+        self._last_epoch: float | None = None
+        self._last_raw_step: float | None = None
+        self._within = False  # the step counter restarts every epoch (CycleGAN "iters")
+        self._offset = 0.0
+        self._epoch_max = 0.0
+        self._last_bar = False
+
+    # -- input -------------------------------------------------------------------------------------
+    def feed(self, lines: Iterable[str]) -> int:
+        """Parse complete lines (without or with their newline); returns the number of records added."""
+        text = "\n".join(ln.rstrip("\r\n") for ln in lines)
+        return self._feed(text + "\n") if text or self._tail == "" else 0
+
+    def feed_text(self, text: str) -> int:
+        """Parse a chunk of raw text; an unfinished last line is kept until the next chunk or flush()."""
+        text = self._tail + text
+        cut = text.rfind("\n")
+        if cut < 0:
+            self._tail = text
+            return 0
+        self._tail = text[cut + 1:]
+        return self._feed(text[: cut + 1])
+
+    def flush(self) -> int:
+        """Parse a last line that has no newline (end of file)."""
+        tail, self._tail = self._tail, ""
+        return self._feed(tail + "\n") if tail.strip() else 0
+
+    def _feed(self, text: str) -> int:
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        before = self._count()
+        pos, end = 0, len(text)
+        while pos < end:
+            hot = self._hot
+            if hot is not None:
+                m = hot.block.match(text, pos)
+                if m is not None and m.end() > pos:
+                    taken = self._take_block(hot, text, pos, m.end())
+                    if taken:
+                        pos = taken
+                        continue
+                    self._hot = None
+            nl = text.find("\n", pos)
+            nl = end if nl < 0 else nl
+            self._line(text[pos:nl])
+            pos = nl + 1
+        return self._count() - before
+
+    def _count(self) -> int:
+        return len(self._records) + sum(len(next(iter(c.values()))) for _, c in self._blocks)
+
+    # -- one line, the slow way ------------------------------------------------------------------------
+    def _line(self, raw: str) -> None:
+        self.lines_read += 1
+        line = raw.strip()
+        if not line:
+            return
+        pre = _PREFIX.match(line).end()
+        message = line[pre:]
+        parsed = parse_message(message)
+        if parsed.unfinished:
+            self.progress_skipped += 1
+            return
+        has_x = parsed.epoch is not None or parsed.step is not None
+        if not parsed.pairs:
+            if has_x:
+                self._advance(parsed)  # "Epoch 3/10" heading the lines that follow
+                self._hot = None
+            else:
+                self._ignore(line)
+            return
+        if not (has_x or any(looks_like_loss(k) for k, _ in parsed.pairs)):
+            self._ignore(line)
+            return
+        record = self._advance(parsed)
+        prefix = {"val": "val/", "test": "test/"}.get(parsed.phase or "", "")
+        for key, value in parsed.pairs:
+            name = key if not prefix or _phase_of(key.split("/")[0].split("_")[0].split()[0]) else prefix + key
+            record.setdefault(name, value)
+        if parsed.bar and self._last_bar and self._records and self._segments[-1][0] == "r":
+            last = self._records[-1]
+            if last.get("epoch") == record.get("epoch") and last.get("run") == record["run"]:
+                last.update({k: v for k, v in record.items() if k != "line"})  # tqdm: the epoch's last update wins
+                return
+        self._last_bar = parsed.bar
+        self._segments.append(("r", len(self._records)))
+        self._records.append(record)
+        self._learn_shape(message, parsed, pre > 0)
+
+    def _ignore(self, line: str) -> None:
+        self.ignored += 1
+        if self.first_ignored is None:
+            self.first_ignored = (self.lines_read, line[:80])
+
+    def _advance(self, p: _Line) -> dict:
+        """Update epoch/step/run state from one line's x values; returns the record's x part."""
+        epoch = p.epoch
+        if epoch is not None and self._last_epoch is not None and epoch < self._last_epoch:
+            start_epoch = self._run_start[0]
+            if start_epoch is not None and epoch <= start_epoch:
+                self._new_run()
+        raw = p.step
+        within = p.in_epoch is not None and p.phase not in ("val", "test")
+        if raw is None and within:
+            raw = p.in_epoch
+        elif raw is not None and p.step_total is not None and epoch is not None:
+            within = True  # "Epoch [3/50], Step [100/600]"
+        if raw is not None and not within and epoch is not None and self._last_epoch is not None:
+            if epoch > self._last_epoch and self._last_raw_step is not None and raw <= self._last_raw_step:
+                self._within = True  # CycleGAN "epoch: 2, iters: 100": the counter restarts each epoch
+        within = within or (self._within and raw is not None and epoch is not None)
+        if epoch is not None:
+            if self._last_epoch is not None and epoch > self._last_epoch:
+                if within:
+                    total = p.in_epoch_total if p.in_epoch is not None else p.step_total
+                    self._offset += (total * (epoch - self._last_epoch)) if total else self._epoch_max
+                self._epoch_max = 0.0
+            self._last_epoch = epoch
+            self._epoch = epoch
+        step = None
+        if raw is not None and p.phase not in ("val", "test") or (raw is not None and p.in_epoch is None):
+            step = self._offset + raw if within else raw
+            self._epoch_max = max(self._epoch_max, raw)
+            if (self._step is not None and step < self._step and self._run_start[1] is not None
+                    and step <= self._run_start[1] and epoch is None):
+                self._new_run()
+            self._last_raw_step = raw
+            self._step = step
+        if self._run_start == (None, None) or (self._run_start[0] is None and self._epoch is not None) or (
+                self._run_start[1] is None and step is not None):
+            self._run_start = (self._run_start[0] if self._run_start[0] is not None else self._epoch,
+                               self._run_start[1] if self._run_start[1] is not None else step)
+        record: dict = {"run": self.run, "line": self.lines_read}
+        if self._epoch is not None:
+            record["epoch"] = self._epoch
+        if step is not None:
+            record["step"] = step
+        elif self._step is not None and p.phase in ("val", "test"):
+            record["step"] = self._step  # a validation line sits at the last training step
+        return record
+
+    def _new_run(self) -> None:
+        self.run += 1
+        self._epoch = self._step = None
+        self._last_epoch = self._last_raw_step = None
+        self._run_start = (None, None)
+        self._within = False
+        self._offset = self._epoch_max = 0.0
+        self._hot = None
+
+    # -- the fast path -------------------------------------------------------------------------------
+    def _learn_shape(self, message: str, parsed: _Line, prefixed: bool) -> None:
+        if not parsed.simple or self._within:
+            self._hot = None
+            return
+        key = ("P" if prefixed else "") + message
+        regex = _shape_regex(message)
+        if regex is None:
+            self._hot = None
+            return
+        shape = self._shapes.get(regex)
+        if shape is None and regex not in self._shapes:
+            if len(self._shapes) > 256:
+                self._shapes.clear()
+            prefix = _PREFIX.pattern if prefixed else ""
+            one = f"[ \\t]*(?:{prefix}){regex}[ \\t]*" if prefix else f"[ \\t]*{regex}[ \\t]*"
+            try:
+                shape = _Shape(block=re.compile(f"(?:{_uncapture(one)}\\n)+"),
+                               line=re.compile(f"^{one}$", re.M),
+                               roles=list(parsed.slots), phase=parsed.phase)
+            except re.error:  # pragma: no cover - defensive: an odd line just stays on the slow path
+                shape = None
+            self._shapes[regex] = shape
+        del key
+        self._hot = shape
+
+    def _take_block(self, shape: _Shape, text: str, start: int, end: int) -> int:
+        """Add the leading lines of text[start:end] (all of ``shape``) that continue the run as one
+        block; returns the position after them, or 0 to read the next line the slow way."""
+        rows = shape.line.findall(text, start, end)
+        if not rows:
+            return 0
+        try:
+            values = np.array(rows, dtype=np.float64)
+        except ValueError:
+            return 0
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.shape[1] != len(shape.roles):
+            return 0
+        # x must keep rising from where the state is; a restart or a NaN step goes the slow way
+        x_idx = shape.roles.index("step") if "step" in shape.roles else (
+            shape.roles.index("epoch") if "epoch" in shape.roles else None)
+        if x_idx is not None:
+            x = values[:, x_idx]
+            last = self._step if shape.roles[x_idx] == "step" else self._last_epoch
+            ok = np.isfinite(x)
+            ok[1:] &= np.diff(x) > 0
+            if last is not None:
+                ok[0] &= x[0] > last
+            bad = np.flatnonzero(~ok)
+            if len(bad):
+                keep = int(bad[0])
+                if keep == 0:
+                    return 0
+                values = values[:keep]
+                end = _nth_newline(text, start, keep)
+        if "epoch" in shape.roles and "step" in shape.roles and self._within:
+            return 0
+        cols: dict[str, np.ndarray] = {}
+        n = len(values)
+        for idx, role in enumerate(shape.roles):
+            if role is None:
+                continue
+            name = "epoch" if role == "epoch" else "step" if role == "step" else role[2:]
+            cols.setdefault(name, values[:, idx])
+        if "epoch" not in cols and self._epoch is not None:
+            cols["epoch"] = np.full(n, self._epoch)
+        prefix = {"val": "val/", "test": "test/"}.get(shape.phase or "", "")
+        if prefix:
+            cols = {k if k in ("epoch", "step") else prefix + k: v for k, v in cols.items()}
+        first_line = self.lines_read + 1
+        self.lines_read += n
+        cols["line"] = np.arange(first_line, first_line + n, dtype=np.float64)
+        cols["run"] = np.full(n, float(self.run))
+        if "step" in cols:
+            self._step = float(cols["step"][-1])
+            self._last_raw_step = self._step
+            same_epoch = "epoch" not in cols or cols["epoch"][0] == cols["epoch"][-1]
+            self._epoch_max = max(self._epoch_max, self._step) if same_epoch else self._step
+        if "epoch" in cols:
+            self._last_epoch = self._epoch = float(cols["epoch"][-1])
+        if self._run_start == (None, None):
+            self._run_start = (float(cols["epoch"][0]) if "epoch" in cols else None,
+                               float(cols["step"][0]) if "step" in cols else None)
+        self._segments.append(("b", len(self._blocks)))
+        self._blocks.append((len(self._records), cols))
+        self._last_bar = False
+        return end
+
+    # -- output --------------------------------------------------------------------------------------
+    def take_new(self) -> list[dict]:
+        """Records added since the last call (see the module docstring for their keys)."""
+        out: list[dict] = []
+        for kind, idx in self._segments[self._emitted:]:
+            if kind == "r":
+                out.append(dict(self._records[idx]))
+            else:
+                out.extend(_block_records(self._blocks[idx][1]))
+        self._emitted = len(self._segments)
+        return out
+
+    @property
+    def n_records(self) -> int:
+        return self._count()
+
+    def columns(self) -> tuple[list[int], dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """Everything so far as columns: (run per row, {key: (values, present)})."""
+        n = self._count()
+        cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+        def col(name: str) -> tuple[np.ndarray, np.ndarray]:
+            c = cols.get(name)
+            if c is None:
+                c = cols[name] = (np.full(n, np.nan), np.zeros(n, dtype=bool))
+            return c
+
+        row = 0
+        runs = np.zeros(n, dtype=np.int64)
+        for kind, idx in self._segments:
+            if kind == "r":
+                rec = self._records[idx]
+                runs[row] = rec["run"]
+                for k, v in rec.items():
+                    if k in ("run", "line"):
+                        continue
+                    values, present = col(k)
+                    values[row] = v
+                    present[row] = True
+                row += 1
+            else:
+                block = self._blocks[idx][1]
+                m = len(block["run"])
+                runs[row:row + m] = block["run"].astype(np.int64)
+                for k, v in block.items():
+                    if k in ("run", "line"):
+                        continue
+                    values, present = col(k)
+                    values[row:row + m] = v
+                    present[row:row + m] = True
+                row += m
+        return runs.tolist(), cols
+
+
+    def runs(self, *, name: str, source: str, format: str = "text_log", context=None, meta: dict | None = None,
+             notes: Iterable[str] = ()) -> list:
+        """Canonical Runs from every record so far (one per appended run); LogFormatError if none."""
+        from ..errors import LogFormatError
+        from .table import Table, table_to_runs
+
+        run_ids, cols = self.columns()
+        if not run_ids:
+            where = ""
+            if self.first_ignored is not None:
+                where = f"; first line without metrics: line {self.first_ignored[0]}: {self.first_ignored[1]!r}"
+            raise LogFormatError(
+                "no metric lines found; expected lines such as 'Epoch 3/50, loss: 0.41, val_loss: 0.52' or "
+                f"'step 100: train loss 2.31'{where}", path=source)
+        ids = np.asarray(run_ids)
+        parts = sorted(set(run_ids))
+        notes = list(notes) + [f"{len(run_ids)} metric lines parsed"]
+        warnings = []
+        if self.ignored:
+            line, text = self.first_ignored
+            warnings.append(f"{self.ignored} lines without metrics ignored (warnings, prose, tracebacks); "
+                            f"first at line {line}: {text!r}")
+        if self.progress_skipped:
+            notes.append(f"{self.progress_skipped} unfinished progress-bar updates skipped")
+        if len(parts) > 1:
+            starts = [int(np.flatnonzero(ids == p)[0]) for p in parts[1:]]
+            lines = self.columns_line(starts)
+            warnings.append(f"the log starts again at line {', '.join(map(str, lines[:5]))}: the file holds "
+                            f"{len(parts)} appended runs, split into separate runs")
+        out = []
+        for number, part in enumerate(parts, start=1):
+            rows = ids == part
+            table = Table(first_row=1, row_label="metric line")
+            for key, (values, present) in cols.items():
+                pres = present[rows]
+                if pres.any():
+                    table.add(key, values[rows], pres)
+            try:
+                found = table_to_runs(table, name=name if number == 1 else f"{name} (part {number})", source=source,
+                                      format=format, context=context, notes=notes, warnings=warnings,
+                                      meta=dict(meta or {}), split_restarts=False)
+            except LogFormatError:
+                if len(parts) == 1:
+                    raise
+                continue  # one appended part without a loss (e.g. a crashed start) does not hide the others
+            for run in found:
+                if len(parts) > 1:
+                    run.meta["part"] = number
+            out.extend(found)
+        if not out:
+            raise LogFormatError("no part of the log holds a loss series", path=source)
+        return out
+
+    def columns_line(self, rows: list[int]) -> list[int]:
+        """Line numbers of the given record rows."""
+        want = set(rows)
+        out = []
+        row = 0
+        for kind, idx in self._segments:
+            if kind == "r":
+                if row in want:
+                    out.append(self._records[idx]["line"])
+                row += 1
+            else:
+                block = self._blocks[idx][1]
+                m = len(block["run"])
+                for r in sorted(want):
+                    if row <= r < row + m:
+                        out.append(int(block["line"][r - row]))
+                row += m
+        return out
+
+
+def _block_records(cols: dict[str, np.ndarray]) -> list[dict]:
+    keys = list(cols)
+    out = []
+    for values in zip(*(cols[k].tolist() for k in keys)):
+        rec = dict(zip(keys, values))
+        rec["run"] = int(rec["run"])
+        rec["line"] = int(rec["line"])
+        out.append(rec)
+    return out
+
+
+def _nth_newline(text: str, start: int, k: int) -> int:
+    """The position just after the k-th newline from ``start``."""
+    pos = start
+    for _ in range(k):
+        pos = text.index("\n", pos) + 1
+    return pos
+
+
+def _uncapture(regex: str) -> str:
+    """The same regex with its capturing groups made non-capturing (for the block matcher)."""
+    return re.sub(r"(?<!\\)\((?!\?)", "(?:", regex)
+
+
+def is_finite_number(x: float) -> bool:
+    return math.isfinite(x)
