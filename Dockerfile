@@ -40,4 +40,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # `trueloss-dash serve` runs Streamlit headless, without telemetry, with XSRF protection on and
 # the upload size cap (see trueloss_dash/commands/serve.py and .streamlit/config.toml).
+# ACCESS: inside the container it binds 0.0.0.0, so it serves EVERYONE who can reach the published
+# port, with no login (each browser sees only its own runs; add --shared for a team workspace).
+# Publish it on loopback only (-p 127.0.0.1:8501:8501) or behind a reverse proxy that
+# authenticates (docs/hardening.md); for a team, MLflow's own tracking server with its auth.
 CMD ["trueloss-dash", "serve", "--address", "0.0.0.0", "--port", "8501"]

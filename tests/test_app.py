@@ -21,8 +21,11 @@ REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
 
 
-def _app() -> AppTest:
+def _app(uid: str | None = None) -> AppTest:
+    """A new session of the app; ``uid`` makes it the same browser as a session with that identity."""
     at = AppTest.from_file(APP, default_timeout=60)
+    if uid:
+        at.session_state["_tl_uid"] = uid
     at.run()
     assert not at.exception, at.exception
     return at
@@ -55,9 +58,26 @@ def _markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def _state(at: AppTest, key: str):
+    try:
+        return at.session_state[key]
+    except KeyError:
+        return None
+
+
 def _nav(at: AppTest, page: str) -> None:
-    at.radio(key="nav").set_value(page).run()
+    """Go to a page of the app's ``st.navigation`` by its title (what a click in the sidebar does)."""
+    switch_page(at, page)
+    at.run()
     assert not at.exception, at.exception
+
+
+def switch_page(at: AppTest, title: str) -> None:
+    # AppTest.switch_page only takes page files; our pages are functions with URL paths, so pick the
+    # registered page by its title (the hash the frontend would send for that URL).
+    pages = {info["page_name"]: h for h, info in at._registered_pages.items()}
+    assert title in pages, f"no page {title!r}; pages: {sorted(pages)}"
+    at._page_hash = pages[title]
 
 
 def test_sample_run_shows_three_curves_verdict_and_findings():
@@ -203,15 +223,27 @@ def test_zipped_run_folder_and_saved_runs_across_sessions(real_logs, tmp_path):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert VAL_LOSS in _line_series(_overlay(at))
-    # a new session (same data directory) finds the upload among the saved runs
-    later = _app()
+    # another browser does not see it
+    stranger = _app()
+    assert not [m for m in stranger.multiselect if m.key == "saved_pick"]
+    assert not _state(stranger, "runs")
+    # a new session of the same browser (same identity, same data directory) finds the upload among
+    # its saved runs - and reopens the run that was open (a reload keeps the open runs)
+    later = _app(uid=at.session_state["_tl_uid"])
+    assert [e.store_id for e in later.session_state["runs"].values()] == [_first_saved_id()]
     saved = later.multiselect(key="saved_pick")
-    assert saved.options, "the zipped upload should be in the run store"
+    assert len(saved.options) == 1 and "version_0" in saved.options[0], saved.options
     saved.set_value([_first_saved_id()]).run()
     later.button(key="saved_open").click().run()
     assert not later.exception, later.exception
     entry = next(iter(later.session_state["runs"].values()))
     assert entry.origin == "saved" and VAL_LOSS in _line_series(_overlay(later))
+    # uploading the same file again opens the saved run instead of saving a second copy
+    later.file_uploader(key="uploader").set_value(("again.zip", buf.getvalue(), "application/zip")).run()
+    assert any("was uploaded before" in i.value for i in later.info), [i.value for i in later.info]
+    from trueloss_dash.store import open_store
+
+    assert len(open_store().list()) == 1
 
 
 def _first_saved_id() -> str:
@@ -240,24 +272,23 @@ def test_stopping_a_live_demo_keeps_its_finished_epochs():
     at.selectbox(key="live_preset").set_value("clean").run()
     at.number_input(key="live_epochs").set_value(400).run()
     at.button(key="live_start").click().run()
+    from trueloss_dash.trainer.jobs import manager
+
+    job = manager().get(at.session_state["live_job"])
     deadline = time.time() + 120
-    while time.time() < deadline:
+    while time.time() < deadline and not job.records:
         time.sleep(0.5)
         at.run()
-        live = at.session_state["live"]
-        if live["epochs"] >= 1:
-            break
     at.button(key="live_stop").click().run()
-    while time.time() < deadline and not at.session_state["live"]["finalized"]:
+    while time.time() < deadline and _state(at, "live_finalized") != job.id:
         time.sleep(0.5)
         at.run()
     assert not at.exception, at.exception
-    live = at.session_state["live"]
-    assert live["finalized"] and live["job"].status == "cancelled"
+    assert at.session_state["live_finalized"] == job.id and job.status == "cancelled"
     assert any("Stopped" in p.text for p in at.progress if p.text)
     from trueloss_dash.store import open_store
 
-    info = open_store().info(live["store_id"])
+    info = open_store().info(job.store_id)
     assert info.status == "cancelled" and 1 <= info.n_points < 400
 
 

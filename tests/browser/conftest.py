@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 1800}
 CHART = "[data-testid=stPlotlyChart] .js-plotly-plot"
+JOB_GRACE_S = 6  # a live job whose page is gone this long is stopped (short here, 30 s by default)
 
 
 def free_port() -> int:
@@ -40,7 +41,8 @@ class AppServer:
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, TRUELOSS_DASH_HOME=str(home), PYTHONUNBUFFERED="1")
+        env = dict(os.environ, TRUELOSS_DASH_HOME=str(home), PYTHONUNBUFFERED="1",
+                   TRUELOSS_DASH_JOB_GRACE_S=str(JOB_GRACE_S))
         self.log = open(home.parent / "streamlit.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(self.port),
@@ -107,7 +109,8 @@ class Session:
         self.page.wait_for_selector("text=Runs", timeout=30_000)
 
     def nav(self, name: str) -> None:
-        self.page.locator("[data-testid=stSidebar] label").filter(has_text=name).first.click()
+        """Click the page's link in the sidebar navigation (each page has its own URL)."""
+        self.page.locator("[data-testid=stSidebarNav] a").filter(has_text=name).first.click()
         self.page.locator("h1").filter(has_text=name).wait_for(timeout=30_000)
 
     def settle(self) -> None:

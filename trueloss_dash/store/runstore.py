@@ -271,15 +271,19 @@ class RunStore:
         return run
 
     # -- writes -------------------------------------------------------------------------------
-    def save(self, run: Run, *, status: str = STATUS_SAVED) -> str:
-        """Store a complete run (an upload, a finished trainer run); returns its new id."""
+    def save(self, run: Run, *, status: str = STATUS_SAVED, user: str | None = None,
+             content_hash: str | None = None) -> str:
+        """Store a complete run (an upload, a finished trainer run); returns its new id.
+
+        ``user`` is the browser identity that owns it (None: CLI/shared), ``content_hash`` the
+        uploaded file's hash (see :class:`~trueloss_dash.store.scoped.UserStore`)."""
         self._writable("save the run")
         run_id = _new_id()
         now = time.time()
         with self._transaction() as conn:
             meta = {k: v for k, v in run.meta.items() if k not in ("store_id", "store_status")}
             self._insert_run(conn, run_id, run.name, run.format, run.source, status, now, run.context,
-                             run.notes, run.warnings, meta, owner=None)
+                             run.notes, run.warnings, meta, owner=None, user=user, content_hash=content_hash)
             longest = 0
             for s in run.series.values():
                 conn.execute("INSERT INTO series (run_id, name, source_column) VALUES (?,?,?)",
@@ -293,14 +297,25 @@ class RunStore:
             conn.execute("UPDATE runs SET n_points=? WHERE id=?", (longest, run_id))
         return run_id
 
-    def _insert_run(self, conn, run_id, name, fmt, source, status, now, context, notes, warnings, meta, owner):
+    def _insert_run(self, conn, run_id, name, fmt, source, status, now, context, notes, warnings, meta, owner,
+                    user=None, content_hash=None):
         ctx = context.to_dict() if isinstance(context, RunContext) else dict(context or {})
         conn.execute(
             "INSERT INTO runs (id, name, format, source, status, created, updated, context_json, "
-            "notes_json, warnings_json, meta_json, owner, n_points) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            "notes_json, warnings_json, meta_json, owner, n_points, user, content_hash) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?,?)",
             (run_id, str(name), fmt, source, status, now, now, _dumps(ctx), _dumps(list(notes)),
-             _dumps(list(warnings)), _dumps(dict(meta or {})), owner),
+             _dumps(list(warnings)), _dumps(dict(meta or {})), owner, user, content_hash),
         )
+
+    def update_context(self, run_id: str, context: RunContext) -> None:
+        """Replace a stored run's context (the user edited what is known about its training)."""
+        self._writable("save the context")
+        with self._transaction() as conn:
+            cur = conn.execute("UPDATE runs SET context_json=?, updated=? WHERE id=?",
+                               (_dumps(context.to_dict()), time.time(), run_id))
+            if cur.rowcount == 0:
+                raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
 
     def rename(self, run_id: str, name: str) -> None:
         self._writable("rename the run")
@@ -323,7 +338,7 @@ class RunStore:
 
     def begin_live(self, name: str, context: RunContext | None = None, meta: Mapping[str, Any] | None = None,
                    *, format: str = "live", source: str | None = None,
-                   mlflow_uri: str | None = None) -> "LiveRunWriter":
+                   mlflow_uri: str | None = None, user: str | None = None) -> "LiveRunWriter":
         """Start a run written epoch by epoch; status 'running' until :meth:`LiveRunWriter.finish`.
 
         When ``mlflow_uri`` (default: ``$TRUELOSS_DASH_MLFLOW_URI``) is set, every epoch is also
@@ -333,7 +348,7 @@ class RunStore:
         run_id = _new_id()
         with self._transaction() as conn:
             self._insert_run(conn, run_id, name, format, source, STATUS_RUNNING, time.time(),
-                             context or RunContext(), [], [], meta or {}, owner=current_owner())
+                             context or RunContext(), [], [], meta or {}, owner=current_owner(), user=user)
         writer = LiveRunWriter(self, run_id)
         uri = mlflow_uri if mlflow_uri is not None else os.environ.get("TRUELOSS_DASH_MLFLOW_URI", "")
         if uri:
@@ -521,8 +536,9 @@ class LiveRunWriter:
 
     def finish(self, status: str = "finished", *, message: str | None = None) -> None:
         """End the run: set its final status and compact its chunks into one per series."""
-        if status not in FINAL_STATUSES:
-            raise StoreError(f"unknown final status {status!r}; expected one of {', '.join(FINAL_STATUSES)}")
+        if status not in FINAL_STATUSES and status != STATUS_INTERRUPTED:
+            raise StoreError(f"unknown final status {status!r}; expected one of {', '.join(FINAL_STATUSES)} "
+                             f"or {STATUS_INTERRUPTED}")
         if self.finished_status is not None:
             return
         with self.store._transaction() as conn:

@@ -9,9 +9,12 @@ History
 - v0: an empty file (fresh database).
 - v1: first sketch - one SQL row per point (``points``); simple, but loading a 1M-point run took
   seconds, and there was no owner column to tell a dead writer from a live one.
-- v2 (current): points packed as little-endian float64 blobs in ``chunks`` (one chunk per
+- v2: points packed as little-endian float64 blobs in ``chunks`` (one chunk per
   series per appended epoch, compacted into one chunk per series when a live run ends) and the
   writer's process identity (``owner``) on each run so dead live runs can be marked interrupted.
+- v3 (current): ``user`` (the browser identity that owns the run; NULL for CLI-saved and older
+  runs) so sessions cannot see each other's runs, and ``content_hash`` (the uploaded file's hash)
+  so re-uploading a file opens the run already saved instead of saving it again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The v1 layout, kept verbatim: tests build a v1 database from it to prove the migration works.
 V1_DDL = """
@@ -85,10 +88,31 @@ CREATE INDEX runs_by_status ON runs (status);
 """
 
 
-def _create_current(conn: sqlite3.Connection) -> None:
-    for statement in V2_DDL.split(";"):
+V3_DDL = """
+ALTER TABLE runs ADD COLUMN user TEXT;
+ALTER TABLE runs ADD COLUMN content_hash TEXT;
+CREATE INDEX runs_by_user ON runs (user, content_hash);
+"""
+
+
+def _execute_all(conn: sqlite3.Connection, ddl: str) -> None:
+    for statement in ddl.split(";"):
         if statement.strip():
             conn.execute(statement)
+
+
+def _create_v2(conn: sqlite3.Connection) -> None:
+    _execute_all(conn, V2_DDL)
+
+
+def _create_current(conn: sqlite3.Connection) -> None:
+    _create_v2(conn)
+    _v2_to_v3(conn)
+
+
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Owner identity and upload hash per run; existing runs keep NULL (shown in shared mode and the CLI)."""
+    _execute_all(conn, V3_DDL)
 
 
 def _v1_to_v2(conn: sqlite3.Connection) -> None:
@@ -96,7 +120,7 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     import numpy as np
 
     conn.execute("ALTER TABLE runs RENAME TO runs_v1")
-    _create_current(conn)
+    _create_v2(conn)
     conn.execute(
         """INSERT INTO runs (id, name, format, source, status, created, updated, context_json,
                              notes_json, warnings_json, meta_json, owner, n_points)
@@ -136,6 +160,7 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _create_current,  # a fresh file jumps straight to the current layout
     1: _v1_to_v2,
+    2: _v2_to_v3,
 }
 
 

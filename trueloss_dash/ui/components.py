@@ -23,11 +23,15 @@ def chart_controls(run: Run, report: Any, prefix: str) -> dict[str, Any]:
     """The row of chart settings; returns keyword arguments for :func:`plots.overlay_figure`."""
     axes = plots.available_axes(run) or ["step"]
     preferred = run.preferred_axis() if run.preferred_axis() in axes else axes[0]
+    wanted = st.session_state.pop(f"{prefix}_x_wanted", None)  # from the URL (?x=), see page_runs
+    if wanted in axes:  # applies when the widget is new, i.e. the run was just opened from the URL
+        preferred = wanted
     findings = list(getattr(report, "findings", []) or []) if report is not None else []
     c1, c2, c3, c4 = st.columns([1.2, 1.0, 1.6, 2.6], vertical_alignment="bottom")
     with c1:
         axis = st.selectbox("x axis", axes, index=axes.index(preferred),
                             format_func=lambda a: AXIS_LABEL.get(a, a), key=f"{prefix}_axis_{'_'.join(axes)}")
+        st.session_state[f"{prefix}_x_chosen"] = axis  # page_runs writes it into the URL
     with c2:
         log_y = st.toggle("log y", value=False, key=f"{prefix}_logy")
         show_lr = st.toggle("LR axis", value=True, key=f"{prefix}_lr", disabled="lr" not in run.series)

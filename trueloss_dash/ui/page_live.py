@@ -1,10 +1,12 @@
 """Live demo: train a small PyTorch model in a background job and watch the diagnosis form.
 
-The job runs in the trainer's worker thread; this page never blocks. A fragment with
-``run_every`` polls the job, writes each new epoch to the run store (so a killed process keeps its
-finished epochs) and redraws progress, chart and diagnosis. When the job ends, one full rerun
-stops the polling and the run joins the session's runs like an upload. torch is imported only when
-the user presses Start.
+The job belongs to the server, not to the page: it writes its own epochs to the run store, waits
+in the server-wide queue when every training slot is busy, and is stopped (run marked
+``interrupted``) when no page has watched it for the grace period (see
+:mod:`trueloss_dash.trainer.jobs`). Its unguessable id is in the page URL (``/live?job=…``), so a
+reload or another tab of the same browser reattaches with progress, chart and Stop. A fragment
+with ``run_every`` redraws progress, chart and diagnosis; when the job ends, one full rerun stops
+the polling and the run joins the session's runs like an upload. torch is imported only by the job.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import streamlit as st
 
 from ..errors import TruelossError
-from . import components, services, state
+from . import components, identity, services, state
 from .common import verdict_banner
 
 POLL_SECONDS = 1.0
@@ -32,62 +34,76 @@ GROUPS = {
                       "leakage", "shuffle", "class_sorted"),
     "Measurement": ("true_loss", "subsample", "per_step"),
 }
+STATUS_LABEL = {"queued": "Queued", "running": "Training", "finished": "Finished", "cancelled": "Stopped",
+                "diverged": "Diverged", "failed": "Failed", "interrupted": "Interrupted"}
 
 
-def _live() -> dict[str, Any] | None:
-    return st.session_state.get("live")
+def _mine(job: Any) -> bool:
+    return identity.shared_mode() or job.owner == identity.user_id()
+
+
+def current_job() -> Any | None:
+    """This browser's live job: the one in the URL (``?job=``), this session's, or - for a new tab
+    or a reload without the URL - the newest job this browser still has queued or running."""
+    mgr = services.job_manager()
+    candidates = [st.query_params.get("job"), st.session_state.get("live_job")]
+    job = next((j for j in (mgr.get(c) for c in candidates if c) if j is not None and _mine(j)), None)
+    if job is None and "live_job" not in st.session_state:
+        mine = mgr.active(owner=identity.user_id())
+        job = mine[-1] if mine else None
+    if job is None:
+        return None
+    st.session_state["live_job"] = job.id
+    job.watch(services.session_id())
+    return job
+
+
+def _view() -> dict[str, Any]:
+    """Per-session cache of the live run and its diagnosis (rebuilt only when an epoch arrives)."""
+    job_id = st.session_state.get("live_job")
+    view = st.session_state.get("live_view")
+    if not view or view.get("job") != job_id:
+        view = {"job": job_id, "run": None, "run_n": None, "report": None, "report_n": None}
+        st.session_state["live_view"] = view
+    return view
 
 
 def sync_live() -> bool:
-    """Move new epochs from the job into the store; finalise once. True when it just finalised."""
-    live = _live()
-    if not live or live.get("finalized"):
+    """When this session's job has ended, add its run to the session's runs once. True when it just did."""
+    job = current_job()
+    if job is None or not job.done or st.session_state.get("live_finalized") == job.id:
         return False
-    job = live["job"]
-    finished = job.done  # read before polling so no epoch can arrive after the last poll
-    for record in job.poll():
-        live["epochs"] += 1
-        writer = live.get("writer")
-        if writer is not None:
-            try:
-                writer.append(record)
-            except Exception as err:  # noqa: BLE001 - the demo goes on; the run stays in the session
-                live["store_problem"] = f"the run store stopped accepting epochs ({err})"
-                live["writer"] = None
-    if not finished:
-        return False
+    st.session_state["live_finalized"] = job.id
+    if not job.records:
+        return True
     run = job.to_run()
-    run.name = live["name"]
-    writer = live.get("writer")
-    if writer is not None:
-        try:
-            writer.finish(job.status if job.status != "running" else "finished",
-                          message=job.error if job.status == "failed" else None)
-        except Exception as err:  # noqa: BLE001
-            live["store_problem"] = f"could not close the run in the store ({err})"
-    entry = state.add_run(run, "live", store_id=live.get("store_id"), select=True)
-    live["entry_key"] = entry.key
-    live["finalized"] = True
+    run.name = job.name
+    state.add_run(run, "live", store_id=job.store_id, select=True)
     return True
 
 
 def _start(config: Any, preset: str) -> None:
-    trainer = services.trainer()  # imports torch: only here
+    from ..trainer.jobs import Job
+
     stamp = dt.datetime.now().strftime("%H:%M:%S")
     name = f"{preset} · live {stamp}"
-    writer, store_id, problem = None, None, None
+    sink, problem = None, None
     try:
-        store = services.store()
-        if getattr(store, "read_only", False):
+        store = state.user_store()
+        if store.read_only:
             problem = "the run store is read-only: this run is kept for the session only"
         else:
-            writer = store.begin_live(name, config.run_context(), {"trainer_config": config.to_dict(), "preset": preset})
-            store_id = writer.run_id
+            meta = {"trainer_config": config.to_dict(), "preset": preset}
+
+            def sink():
+                return store.begin_live(name, config.run_context(), meta)
     except Exception as err:  # noqa: BLE001
         problem = f"not saved for later sessions ({err})"
-    job = trainer.start(config)
-    st.session_state["live"] = dict(job=job, writer=writer, store_id=store_id, store_problem=problem, preset=preset,
-                                    name=name, epochs=0, finalized=False, entry_key=None, report=None, report_n=-1)
+    job = Job(config, name=name, owner=identity.user_id(), sink=sink)
+    job.store_problem = problem
+    services.job_manager().submit(job, session_id=services.session_id())
+    st.session_state["live_job"] = job.id
+    st.query_params["job"] = job.id
 
 
 def _knob_widget(name: str, value: Any, hint: Any, choices: dict[str, tuple[str, ...]], help_text: str, key: str) -> str:
@@ -115,6 +131,9 @@ def setup_panel() -> tuple[Any, str] | None:
     presets = services.trainer_presets()
     from ..trainer.presets import preset_config
 
+    from ..trainer.limits import JobLimits, check
+
+    limits = JobLimits.from_env()
     names = list(presets)
     c1, c2 = st.columns([2, 3])
     with c1:
@@ -126,7 +145,7 @@ def setup_panel() -> tuple[Any, str] | None:
         p = presets[preset]
         base = preset_config(preset)
         e1, e2 = st.columns(2)
-        epochs = e1.number_input("epochs", min_value=1, max_value=500, key="live_epochs")
+        epochs = e1.number_input("epochs", min_value=1, max_value=limits.max_epochs, key="live_epochs")
         seed = e2.number_input("seed", min_value=0, key="live_seed")
     with c2:
         expect = "".join(f"<span class='tl-pill'>{html.escape(k)}</span>" for k in (*p.expected_findings, *p.expected_causes))
@@ -142,6 +161,9 @@ def setup_panel() -> tuple[Any, str] | None:
     help_texts = cfg_mod.TrainConfig.field_help()
     hints = typing.get_type_hints(cfg_mod.TrainConfig)
     with st.expander("Set the knobs yourself (start from the preset)"):
+        st.caption(f"Limits on this server, checked before a run starts: at most {limits.max_epochs:,} epochs, "
+                   f"{limits.max_params:,} model parameters (width × depth), {limits.max_samples:,} samples; "
+                   f"{services.job_manager().max_jobs} runs train at once, the others wait in a queue.")
         known = {f.name for f in fields(cfg_mod.TrainConfig)}
         for group, names_in_group in GROUPS.items():
             st.markdown(f"**{group}**")
@@ -160,38 +182,55 @@ def setup_panel() -> tuple[Any, str] | None:
     except TruelossError as err:
         st.error(str(err))
         return None
+    refusal = check(config, limits)  # before start: a run this server cannot afford is refused in words
+    if refusal:
+        st.error(f"This run is too large for this server: {refusal}.")
+        return None
     return config, preset
 
 
-def _report_for(live: dict[str, Any], run: Any) -> Any:
-    n = live["epochs"]
-    if live.get("report") is None or live.get("report_n") != n or live.get("finalized") and not live.get("final_report"):
-        live["report"] = services.diagnose(run)
-        live["report_n"] = n
-        live["final_report"] = bool(live.get("finalized"))
-    return live["report"]
+def _report_for(view: dict[str, Any], run: Any, n: int) -> Any:
+    if view.get("report") is None or view.get("report_n") != n:
+        view["report"] = services.diagnose(run)
+        view["report_n"] = n
+    return view["report"]
 
 
-def live_view(live: dict[str, Any]) -> None:
-    job = live["job"]
+def _queue_note(job: Any) -> None:
+    mgr = services.job_manager()
+    position = mgr.position(job)
+    running, queued = mgr.counts()
+    if position is not None:
+        st.info(f"Every training slot is busy ({running} of {mgr.max_jobs} running on this server). "
+                f"Your run is number {position} of {queued} in the queue and starts by itself; "
+                "you can keep using the dashboard, or Stop to leave the queue.", icon=":material/hourglass_top:")
+
+
+def live_view(job: Any) -> None:
     done, total, eta = job.progress
-    status = job.status if job.done else "running"
+    status = job.status
     eta_text = "" if eta is None or job.done else f" · about {eta:,.0f} s left"
-    label = {"running": "Training", "finished": "Finished", "cancelled": "Stopped", "diverged": "Diverged",
-             "failed": "Failed"}.get(status, status)
-    st.progress(min(done / max(total, 1), 1.0), text=f"{label} · epoch {done} of {total}{eta_text}")
-    if job.status == "failed":
-        st.error(f"The training job failed: {job.error}")
-    if live.get("store_problem"):
-        st.info(live["store_problem"])
-    if done == 0:
-        st.caption("Waiting for the first epoch…")
+    st.progress(min(done / max(total, 1), 1.0),
+                text=f"{STATUS_LABEL.get(status, status)} · epoch {done} of {total}{eta_text}")
+    if status == "queued":
+        _queue_note(job)
         return
-    if live.get("run_n") != (done, job.done):  # rebuild only when an epoch arrived (or the job ended)
-        live["run"] = job.to_run()
-        live["run_n"] = (done, job.done)
-    run = live["run"]
-    report = _report_for(live, run)
+    if status == "failed":
+        st.error(f"The training job failed: {job.error}")
+    if status == "interrupted" and job.interrupted_reason:
+        st.warning(f"Training was {job.interrupted_reason}.")
+    if job.store_problem:
+        st.info(job.store_problem)
+    if done == 0:
+        st.caption("Waiting for the first epoch…" if not job.done else "No epoch finished.")
+        return
+    view = _view()
+    if view.get("run_n") != (done, job.done):  # rebuild only when an epoch arrived (or the job ended)
+        view["run"] = job.to_run()
+        view["run"].name = job.name
+        view["run_n"] = (done, job.done)
+    run = view["run"]
+    report = _report_for(view, run, (done, job.done))
     verdict_banner(report, note=None if job.done else f"updated live after epoch {done}")
     components.overlay_chart(run, report, prefix="live")
     components.diagnosis_panel(run, report, prefix="live")
@@ -200,20 +239,21 @@ def live_view(live: dict[str, Any]) -> None:
     if plots.has_gap_terms(run):
         st.markdown("#### Where the gap comes from")
         components.gap_decomposition(run, prefix="live", epoch=None if job.done else plots.gap_epochs(run)[-1])
-    if live.get("finalized"):
-        st.success(f"Run **{live['name']}** is kept with your runs"
-                   + (" and saved in the run store." if live.get("store_id") and not live.get("store_problem") else ".")
+    if job.done and st.session_state.get("live_finalized") == job.id:
+        saved = job.store_id and not job.store_problem
+        st.success(f"Run **{components._md_escape(job.name)}** is kept with your runs"
+                   + (" and saved in the run store." if saved else ".")
                    + " Open it on the *Runs* page to edit its context or export it.")
 
 
 @st.fragment(run_every=POLL_SECONDS)
 def _poller() -> None:
-    live = _live()
-    if live is None:
+    job = current_job()
+    if job is None:
         return
     just_finished = sync_live()
-    live_view(live)
-    if just_finished:
+    live_view(job)
+    if just_finished or (job.done and st.session_state.get("live_finalized") == job.id):
         st.rerun()  # a full rerun: the page redraws without the polling fragment
 
 
@@ -243,24 +283,26 @@ def _warm_trainer() -> None:
 
 def page() -> None:
     _warm_trainer()
-    live = _live()
-    running = bool(live) and not live.get("finalized")
+    job = current_job()
+    running = job is not None and not job.done
+    if job is not None:
+        st.query_params["job"] = job.id  # a reload or a copied link reattaches
     with st.container(border=True):
         setup = setup_panel()
         b1, b2, _ = st.columns([1, 1, 4])
         start = b1.button("Start", type="primary", disabled=running or setup is None, key="live_start", width="stretch",
-                         icon=":material/play_arrow:")
+                          icon=":material/play_arrow:")
         stop = b2.button("Stop", disabled=not running, key="live_stop", width="stretch", icon=":material/stop:")
     if stop and running:
-        live["job"].cancel()
+        services.job_manager().cancel(job)
     if start and setup is not None and not running:
         _start(*setup)
         st.rerun()  # redraw the buttons (Start disabled, Stop enabled) and begin polling
-    if live is None:
+    if job is None:
         st.info("Pick a preset (each one reproduces a phenomenon) and press Start. Training runs in the background: "
-                "you can keep using the dashboard while it trains.")
+                "you can keep using the dashboard while it trains, reload the page, or open it in another tab.")
         return
     if running:
         _poller()
     else:
-        live_view(live)
+        live_view(job)

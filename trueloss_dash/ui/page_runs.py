@@ -1,7 +1,14 @@
-"""The main page: load runs (upload, samples, saved) and analyse the selected one."""
+"""The main page: load runs (upload, samples, saved) and analyse the selected one.
+
+The URL names the open run and x axis (``?run=<store id>&x=step``; samples are
+``?run=sample:<file>``), so a reload or a shared link restores the view. Uploads are saved for
+this browser only and de-duplicated by content hash: uploading the same file again opens the run
+already saved.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import html
 from typing import Any
 
@@ -16,13 +23,13 @@ from .common import verdict_banner
 # --- loading -------------------------------------------------------------------------------------
 
 
-def _save_to_store(run: Any) -> tuple[str | None, str | None]:
-    """Keep an uploaded run for later sessions; returns (store id, problem sentence)."""
+def _save_to_store(run: Any, content_hash: str) -> tuple[str | None, str | None]:
+    """Keep an uploaded run for this browser's later sessions; returns (store id, problem sentence)."""
     try:
-        store = services.store()
-        if getattr(store, "read_only", False):
+        store = state.user_store()
+        if store.read_only:
             return None, "the run store is read-only, so this upload is not kept after the session"
-        return store.save(run), None
+        return store.save(run, content_hash=content_hash), None
     except TruelossError as err:
         return None, f"not saved for later sessions: {err}"
     except Exception as err:  # noqa: BLE001 - the upload itself succeeded; saving is a bonus
@@ -38,8 +45,12 @@ def handle_uploads(files: list[Any]) -> None:
     msgs: list[tuple[str, str]] = []
     for f in new:
         done.add(f.file_id)
+        data = f.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        if _open_existing_upload(f.name, digest, msgs):
+            continue
         try:
-            loaded = services.load_bytes(f.name, f.getvalue())
+            loaded = services.load_bytes(f.name, data)
         except TruelossError as err:
             msgs.append(("error", str(err)))
             continue
@@ -49,13 +60,33 @@ def handle_uploads(files: list[Any]) -> None:
         if not loaded:
             msgs.append(("error", f"{f.name}: no training run found in this file"))
         for run in loaded:
-            store_id, problem = _save_to_store(run)
+            store_id, problem = _save_to_store(run, digest)
             state.add_run(run, "upload", store_id=store_id)
             points = max((len(s) for s in run.series.values()), default=0)
             msgs.append(("success", f"Loaded **{run.name}** ({run.format or 'unknown format'}, {points:,} points)"))
             if problem:
                 msgs.append(("info", f"{run.name}: {problem}"))
     state.set_messages(msgs)
+
+
+def _open_existing_upload(name: str, digest: str, msgs: list[tuple[str, str]]) -> bool:
+    """The same file uploaded before by this browser: open the saved run(s) instead of saving again."""
+    try:
+        ids = state.user_store().find_upload(digest)
+    except Exception:  # noqa: BLE001 - no usable store: read the file as new
+        return False
+    opened = []
+    for run_id in ids:
+        try:
+            opened.append(state.open_ref(run_id))
+        except TruelossError:
+            continue
+    if not opened:
+        return False
+    names = ", ".join(f"**{components._md_escape(e.run.name)}**" for e in opened)
+    msgs.append(("info", f"{components._md_escape(name)} was uploaded before: opened the saved run {names} "
+                         "instead of saving it again."))
+    return True
 
 
 def load_panel() -> None:
@@ -95,16 +126,21 @@ def load_panel() -> None:
 
 def saved_runs_panel() -> None:
     try:
-        store = services.store()
+        store = state.user_store()
     except Exception as err:  # noqa: BLE001
         st.warning(f"The run store is not available: {err}")
         return
-    if getattr(store, "status_message", None):
+    if store.status_message:
         st.warning(store.status_message)
     infos = store.list()
+    from .identity import shared_mode
+
+    scope = ("Shared workspace: every run on this server is listed." if shared_mode() else
+             "Only this browser's runs are listed; other browsers cannot see, open, rename or delete them.")
     if not infos:
-        st.caption("Runs you upload or train live are kept here for later sessions.")
+        st.caption("Runs you upload or train live are kept here for later sessions. " + scope)
         return
+    st.caption(scope)
     import datetime as dt
 
     labels = {i.id: f"{i.name}  ·  {i.format or 'live'}  ·  {i.status}  ·  {i.n_points:,} pts  ·  "
@@ -121,17 +157,39 @@ def saved_runs_panel() -> None:
                 except TruelossError as err:
                     st.error(str(err))
     if picked and len(picked) == 1:
-        with st.expander("Rename or delete"):
-            new_name = st.text_input("new name", key="saved_new_name")
-            c3, c4 = st.columns(2)
-            if c3.button("Rename", key="saved_rename", disabled=not new_name.strip()):
-                store.rename(picked[0], new_name.strip())
-                st.rerun()
-            confirm = c4.checkbox("yes, delete it", key="saved_confirm")
-            if c4.button("Delete", key="saved_delete", disabled=not confirm):
-                store.delete(picked[0])
-                st.session_state.pop("saved_pick", None)
-                st.rerun()
+        rename_or_delete(store, picked[0], labels[picked[0]].split("  ·  ")[0])
+
+
+def rename_or_delete(store: Any, run_id: str, name: str) -> None:
+    """Rename (the open copy follows) or delete (after a tick; the open copy closes) one saved run."""
+    with st.expander("Rename or delete"):
+        new_name = st.text_input("new name", key="saved_new_name", placeholder=name)
+        c3, c4 = st.columns(2)
+        if c3.button("Rename", key="saved_rename", disabled=not new_name.strip()):
+            try:
+                store.rename(run_id, new_name.strip())
+            except TruelossError as err:
+                state.set_messages([("error", str(err))])
+            else:
+                for entry in state.runs().values():
+                    if entry.store_id == run_id:
+                        entry.run.name = new_name.strip()
+                state.set_messages([("success", f"Renamed **{components._md_escape(name)}** to "
+                                                f"**{components._md_escape(new_name.strip())}**.")])
+                st.session_state.pop("saved_new_name", None)
+            st.rerun()
+        confirm = c4.checkbox("yes, delete it", key="saved_confirm")
+        if c4.button("Delete", key="saved_delete", disabled=not confirm, help="Tick the box first: this cannot be undone."):
+            try:
+                store.delete(run_id)
+            except TruelossError as err:
+                state.set_messages([("error", str(err))])
+            else:
+                state.forget_store_id(run_id)
+                state.set_messages([("success", f"Deleted **{components._md_escape(name)}** from your saved runs.")])
+            st.session_state.pop("saved_pick", None)
+            st.session_state.pop("saved_confirm", None)
+            st.rerun()
 
 
 # --- analysis ------------------------------------------------------------------------------------
@@ -173,12 +231,55 @@ def analysis(entry: state.LoadedRun) -> None:
         st.caption("What you know about how this run was trained. The diagnosis uses it to tell the causes of an "
                    "inverted gap apart (dropout, a penalty inside the loss, augmentation, batch norm).")
         if components.context_form(entry):
+            _save_context(entry)
             st.rerun()
     with parts[1]:
         components.export_buttons(run, report, prefix=f"an_{entry.key}", figure=fig)
     if len(parts) > 2:
         with parts[2]:
             components.gap_decomposition(run, prefix=f"an_{entry.key}")
+
+
+def _save_context(entry: state.LoadedRun) -> None:
+    """Context edits are kept with the stored run, so a reload or a later session diagnoses the same."""
+    if not entry.store_id:
+        return
+    try:
+        state.user_store().update_context(entry.store_id, entry.context)
+        entry.run.context = entry.context
+    except TruelossError as err:
+        state.set_messages([("warning", f"The context is used now but not saved with the run: {err}")])
+
+
+def follow_url() -> None:
+    """Open the run the URL names (``?run=``) when the URL changed (a reload, a shared link)."""
+    ref = st.query_params.get("run")
+    if not ref or ref == st.session_state.get("_url_run"):
+        return
+    st.session_state["_url_run"] = ref
+    try:
+        state.open_ref(ref)
+    except TruelossError as err:
+        state.set_messages([("warning", f"The link's run could not be opened: {err}")])
+        return
+    axis = st.query_params.get("x")
+    if axis:
+        st.session_state["_url_x"] = axis
+
+
+def update_url(entry: state.LoadedRun | None) -> None:
+    """Write the open run (and x axis) into the URL so a reload or a copied link restores the view."""
+    ref = entry.ref if entry is not None else None
+    if ref:
+        st.query_params["run"] = ref
+        axis = st.session_state.get(f"an_{entry.key}_x_chosen")
+        if axis:
+            st.query_params["x"] = axis
+    else:
+        for key in ("run", "x"):
+            if key in st.query_params:
+                del st.query_params[key]
+    st.session_state["_url_run"] = ref
 
 
 def run_picker() -> state.LoadedRun | None:
@@ -200,6 +301,7 @@ def run_picker() -> state.LoadedRun | None:
 
 
 def page() -> None:
+    follow_url()
     has_runs = bool(state.runs())
     # Open until runs exist; once the user loads from here it stays open (they may collapse it).
     with st.expander("Load runs: upload logs, open a sample or a saved run",
@@ -214,10 +316,15 @@ def page() -> None:
     if entry is None and page_watch.enabled():
         return
     if entry is None:
+        update_url(None)
         st.info("Upload a training log, open a sample run, or start a live demo from the sidebar.")
         _three_curves_primer()
         return
+    wanted_axis = st.session_state.pop("_url_x", None)
+    if wanted_axis:
+        st.session_state[f"an_{entry.key}_x_wanted"] = wanted_axis
     analysis(entry)
+    update_url(entry)
 
 
 def _three_curves_primer() -> None:

@@ -102,3 +102,33 @@ def trainer():
     from .. import trainer as _trainer
 
     return _trainer
+
+
+def session_id() -> str:
+    """The Streamlit session running this script (a reload is a new session)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def session_alive(session_id: str) -> bool | None:
+    """Is that browser session still connected? None when this process cannot tell (tests)."""
+    try:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return None
+        alive = Runtime.instance().is_active_session(session_id)
+    except Exception:  # noqa: BLE001 - unknown is answered by the heartbeat instead
+        return None
+    return alive if isinstance(alive, bool) else None
+
+
+def job_manager():
+    """The server-wide job manager (cap, queue, orphan reaper); imports no torch."""
+    from ..trainer import jobs
+
+    mgr = jobs.manager()
+    mgr.session_alive = session_alive
+    return mgr
