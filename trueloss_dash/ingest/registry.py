@@ -20,15 +20,20 @@ FORMATS: tuple[str, ...] = (
     "hf_trainer_state",
     "detectron2_json",
     "wandb_jsonl",
+    "mmengine_json",
     "jsonl",
     "mlflow",
     "trueloss_csv",
+    "tensorboard_csv",
+    "wandb_csv",
+    "long_csv",
     "lightning_csv",
     "ultralytics_csv",
     "fastai_csv",
     "keras_csv",
     "dvclive",
     "generic_csv",
+    "yolov5_txt",
     "text_log",
 )
 
@@ -44,6 +49,8 @@ _MODULES = (
     "keras",
     "dvclive",
     "generic_csv",
+    "exported_csv",
+    "yolov5_txt",
     "text_log",
 )
 

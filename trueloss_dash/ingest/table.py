@@ -30,6 +30,7 @@ from ..columns import (
     looks_like_loss,
 )
 from ..errors import LogFormatError
+from ..roles import warn_if_roleless
 from ..run import Run, RunContext, Series
 
 MAX_LISTED = 5  # rows/values quoted in one message
@@ -266,6 +267,7 @@ def points_to_run(
         fine = next((a for a in (STEP, EPOCH, WALL_TIME) if kw.get(a) is not None), None)
         series = Series(name=names[col], y=p["y"], source_column=col, **kw)
         run.add(_finish(series, fine, col, run))
+    warn_if_roleless(run)
     return run
 
 
@@ -347,6 +349,7 @@ def table_to_runs(
             run.add(_finish(series, fine, col, run))
         if not run.series:
             continue
+        warn_if_roleless(run)
         runs.append(run)
     if not runs:
         raise LogFormatError("no values found in any column; expected numbers under the header", path=display)

@@ -36,6 +36,41 @@ def sniff_wandb(sample) -> int:
     return 85 if sample.json_kind in ("lines", "object") and _is_wandb(sample) else 0
 
 
+def _is_mmengine(sample) -> bool:
+    recs = sample.json_records
+    train = [r for r in recs if "iter" in r and "step" in r and ("lr" in r or "loss" in r)]
+    return bool(train) and len(train) >= 0.3 * len(recs)
+
+
+def sniff_mmengine(sample) -> int:
+    return 88 if sample.json_kind == "lines" and _is_mmengine(sample) else 0
+
+
+def mmengine_records(records: list[dict]) -> tuple[list[dict], list[str]]:
+    """mmengine ``vis_data/scalars.json``: training rows carry ``epoch``/``iter``/``step``; validation
+    rows carry only ``step`` = the epoch (epoch-based runs) or the iteration (iter-based runs). They
+    get the last training iteration as their step, their epoch, and a ``val/`` prefix."""
+    epoch_based = any("epoch" in r for r in records if "iter" in r)
+    out, last_iter, n_val = [], None, 0
+    for rec in records:
+        if "iter" in rec:
+            row = {k: v for k, v in rec.items() if k != "step"}
+            last_iter = rec["iter"]
+            out.append(row)
+            continue
+        row = {("val/" + k if k not in ("step", "epoch") and not k.startswith(("val/", "test/")) else k): v
+               for k, v in rec.items() if k != "step"}
+        if epoch_based:
+            row["epoch"] = rec.get("step")
+            row["iter"] = last_iter
+        else:
+            row["iter"] = rec.get("step")
+        n_val += 1
+        out.append(row)
+    notes = [f"{n_val} validation rows placed at their epoch and the last training iteration"] if n_val else []
+    return out, notes
+
+
 def sniff_generic(sample) -> int:
     if sample.json_kind in ("lines", "array"):
         return 30
@@ -109,7 +144,11 @@ def runs_from_table(table, notes: list, warnings: list, source: Source, format: 
 def _reader(format: str):
     def read(source: Source) -> list[Run]:
         records, warnings, first = parse_records(source)
+        extra: list[str] = []
+        if format == "mmengine_json":
+            records, extra = mmengine_records(records)
         table, notes = records_to_table(records, first_row=first, row_label="record")
+        notes = extra + notes
         return runs_from_table(table, notes, warnings, source, format)
 
     return read
@@ -118,5 +157,6 @@ def _reader(format: str):
 READERS = [
     Reader("detectron2_json", sniff_detectron2, _reader("detectron2_json"), "detectron2 metrics.json (JSON lines)"),
     Reader("wandb_jsonl", sniff_wandb, _reader("wandb_jsonl"), "Weights & Biases wandb-history.jsonl"),
+    Reader("mmengine_json", sniff_mmengine, _reader("mmengine_json"), "mmengine / OpenMMLab vis_data/scalars.json"),
     Reader("jsonl", sniff_generic, _reader("jsonl"), "JSON lines, a JSON array of records, or a dict of lists"),
 ]
