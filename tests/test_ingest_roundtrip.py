@@ -169,8 +169,9 @@ def test_torch_summary_writer_with_hparams(tmp_path):
     writer.add_hparams({"lr": 0.01, "batch_size": 64, "optimizer": "sgd"}, {"hp/val": 0.6}, run_name=".")
     writer.close()
     run = load_path(tmp_path / "runs" / "exp1")[0]
-    assert run.series["Loss/train"].y.tolist() == pytest.approx(TRAIN)
-    assert run.series["Loss/val"].y.tolist() == pytest.approx(VAL)
+    # 'Loss/train' / 'Loss/val' (the PyTorch SummaryWriter tutorial's tags) are aliases of the losses
+    assert run.series["train_loss"].y.tolist() == pytest.approx(TRAIN)
+    assert run.series["val_loss"].y.tolist() == pytest.approx(VAL) and run.series["val_loss"].source_column == "Loss/val"
     assert run.context.lr == 0.01 and run.context.batch_size == 64 and run.context.optimizer == "sgd"
 
 

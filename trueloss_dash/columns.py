@@ -84,11 +84,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     TRAIN_LOSS: (
         "loss", "train_loss", "training_loss", "train/loss", "Train Loss", "train_loss_epoch",
         "trn_loss", "tr_loss", "trl", "train_epoch_loss", "epoch_loss", "total_loss", "train/total_loss",
-        "reported_loss", "train_reported_loss",
+        "reported_loss", "train_reported_loss", "loss/train", "Loss/train", "loss_train",
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
         "validation/loss", "dev_loss", "valid/loss", "eval/loss", "tel", "val_epoch_loss", "vl",
+        "loss/val", "Loss/val", "loss/valid", "loss/validation", "Loss/validation",
     ),
     TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss"),
     LR: ("lr", "learning_rate", "learningrate", "lr-SGD", "lr-Adam", "lr-AdamW", "lr/pg0", "x/lr0", "lr0", "train/lr"),

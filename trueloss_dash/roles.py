@@ -124,3 +124,9 @@ def _free_name(run, wanted: str) -> str:
         name = f"{wanted} ({i})"
         i += 1
     return name
+
+
+def roles_key(run) -> str:
+    """The key a role mapping is remembered under: the log's file name and the run's name."""
+    source = str(run.source or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return f"{source}|{run.name}"

@@ -1,4 +1,4 @@
-"""`trueloss-dash diagnose PATH [--meta KEY=VALUE ...] [--format NAME] [--json]`.
+"""`trueloss-dash diagnose PATH [--meta KEY=VALUE ...] [--role SRC=ROLE ...] [--format NAME] [--json]`.
 
 Reads a log (any format the ingest layer knows), diagnoses every run in it and prints the report:
 human-readable text by default, or exactly the report JSON with ``--json`` (one run: the report
@@ -26,6 +26,9 @@ def register(subparsers) -> None:
                         help="what is known about training: dropout=0.5 weight_decay=1e-3 penalty_in_loss=true "
                              "augmentation=true batchnorm=true batch_size=4 optimizer=adam lr=0.1")
     parser.add_argument("--format", default=None, metavar="NAME", help="force a reader instead of sniffing the format")
+    from .inspect import add_role_argument
+
+    add_role_argument(parser)
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print exactly the report JSON")
     out.add_argument("--markdown", action="store_true", help="print the report as Markdown")
@@ -49,13 +52,13 @@ def parse_meta(items: list[str]):
 def run(args: argparse.Namespace) -> int:
     from ..diagnose import diagnose
     from ..errors import ContextError
-    from ..ingest import load_path
+    from .inspect import load_with_roles
 
     try:
         override = parse_meta(args.meta)
     except ContextError as err:
         raise ContextError(f"bad --meta: {err}") from None
-    runs = load_path(args.path, format=args.format)
+    runs = load_with_roles(args.path, format=args.format, roles=args.role)
     if not runs:
         from ..errors import LogFormatError
 

@@ -206,6 +206,9 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
             )
         listed = "; ".join(skipped[:5]) + (f"; and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         raise LogFormatError(f"no file in this folder could be loaded: {listed}", path=str(root))
+    from .readers.exported_csv import merge_tensorboard_csv
+
+    runs = merge_tensorboard_csv(runs)  # one-tag TensorBoard CSV downloads of one run -> one Run
     if skipped:
         for run in runs:
             run.meta.setdefault("skipped_files", skipped[:20])

@@ -372,6 +372,30 @@ class RunStore:
             meta.update(values)
             conn.execute("UPDATE runs SET meta_json=? WHERE id=?", (_dumps(meta), run_id))
 
+    # -- roles remembered per source -----------------------------------------------------------
+    # A small side table (created on first use, so no schema version bump): the role mapping a
+    # user chose for a log source, applied again the next time the same source is loaded.
+    _ROLES_DDL = "CREATE TABLE IF NOT EXISTS source_roles (source TEXT PRIMARY KEY, roles_json TEXT NOT NULL, updated REAL)"
+
+    def remember_roles(self, source: str, roles: Mapping[str, str]) -> None:
+        """Keep ``{series source name: role}`` for ``source`` (see :func:`roles_key`); {} forgets."""
+        self._writable("remember series roles")
+        with self._transaction() as conn:
+            conn.execute(self._ROLES_DDL)
+            if roles:
+                conn.execute("INSERT OR REPLACE INTO source_roles VALUES (?, ?, ?)",
+                             (source, _dumps(dict(roles)), time.time()))
+            else:
+                conn.execute("DELETE FROM source_roles WHERE source=?", (source,))
+
+    def roles_for(self, source: str) -> dict[str, str]:
+        """The role mapping remembered for ``source`` ({} when none)."""
+        try:
+            row = self.conn().execute("SELECT roles_json FROM source_roles WHERE source=?", (source,)).fetchone()
+        except sqlite3.OperationalError:  # table not created yet (or a read-only store without it)
+            return {}
+        return dict(json.loads(row[0])) if row else {}
+
     def set_status(self, run_id: str, status: str) -> None:
         self._writable("change the run status")
         with self._transaction() as conn:

@@ -17,6 +17,7 @@ import streamlit as st
 from ..columns import HUMAN_LABELS
 from ..errors import TruelossError
 from . import components, page_watch, services, state
+from . import roles as roles_ui
 from .common import verdict_banner
 
 
@@ -43,6 +44,7 @@ def handle_uploads(files: list[Any]) -> None:
     if not new:
         return
     msgs: list[tuple[str, str]] = []
+    batch: list[Any] = []
     for f in new:
         done.add(f.file_id)
         data = f.getvalue()
@@ -59,13 +61,16 @@ def handle_uploads(files: list[Any]) -> None:
             continue
         if not loaded:
             msgs.append(("error", f"{f.name}: no training run found in this file"))
-        for run in loaded:
-            store_id, problem = _save_to_store(run, digest)
-            state.add_run(run, "upload", store_id=store_id)
-            points = max((len(s) for s in run.series.values()), default=0)
-            msgs.append(("success", f"Loaded **{run.name}** ({run.format or 'unknown format'}, {points:,} points)"))
-            if problem:
-                msgs.append(("info", f"{run.name}: {problem}"))
+        batch.extend((run, digest) for run in loaded)
+    digests = {id(run): digest for run, digest in batch}
+    merged_digest = hashlib.sha256("".join(sorted(d for _, d in batch)).encode()).hexdigest()
+    for run in roles_ui.prepare_uploaded([run for run, _ in batch]):  # one-tag TensorBoard CSVs merged
+        store_id, problem = _save_to_store(run, digests.get(id(run), merged_digest))
+        state.add_run(run, "upload", store_id=store_id)
+        points = max((len(s) for s in run.series.values()), default=0)
+        msgs.append(("success", f"Loaded **{run.name}** ({run.format or 'unknown format'}, {points:,} points)"))
+        if problem:
+            msgs.append(("info", f"{run.name}: {problem}"))
     state.set_messages(msgs)
 
 
@@ -220,6 +225,8 @@ def analysis(entry: state.LoadedRun) -> None:
     run = entry.run
     report = entry.report()
     run_header(entry)
+    if roles_ui.role_picker(entry):
+        st.rerun()
     verdict_banner(report)
     fig = components.overlay_chart(run, report, prefix=f"an_{entry.key}")
     components.diagnosis_panel(run, report, prefix=f"an_{entry.key}")
