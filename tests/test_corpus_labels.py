@@ -34,9 +34,7 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
-PENDING_READERS: dict[str, str] = {
-    "ChenZihua-cn__nanoGPT/train.log": "nanoGPT console lines 'iter N: loss X' / 'step N: train loss X, val loss Y' (first line is not a log line)",
-}
+PENDING_READERS: dict[str, str] = {}
 
 
 def split_for(repo: str) -> str:
