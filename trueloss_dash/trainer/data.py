@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
+from .estimate import regression_strata, stratified_split
 
 
 @dataclass
@@ -36,24 +37,6 @@ class TaskData:
     @property
     def is_regression(self) -> bool:
         return self.n_classes == 0
-
-
-def _stratified_split(strata: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (picked, rest): ``fraction`` of every stratum, at least one per stratum when possible."""
-    picked, rest = [], []
-    for value in np.unique(strata):
-        idx = np.flatnonzero(strata == value)
-        idx = idx[rng.permutation(len(idx))]
-        k = int(round(fraction * len(idx)))
-        k = min(max(k, 1 if len(idx) > 1 else 0), len(idx))
-        picked.append(idx[:k])
-        rest.append(idx[k:])
-    return np.sort(np.concatenate(picked)), np.sort(np.concatenate(rest))
-
-
-def _regression_strata(y: np.ndarray, bins: int = 10) -> np.ndarray:
-    edges = np.quantile(y, np.linspace(0, 1, bins + 1)[1:-1])
-    return np.searchsorted(edges, y)
 
 
 def _raw(config: TrainConfig) -> tuple[np.ndarray, np.ndarray, int]:
@@ -82,10 +65,10 @@ def _raw(config: TrainConfig) -> tuple[np.ndarray, np.ndarray, int]:
 def build_data(config: TrainConfig) -> TaskData:
     rng = np.random.default_rng(config.seed)
     x, y, n_classes = _raw(config)
-    strata = y if n_classes else _regression_strata(y)
-    val_idx, train_idx = _stratified_split(strata, config.val_fraction, rng)
+    strata = y if n_classes else regression_strata(y)
+    val_idx, train_idx = stratified_split(strata, config.val_fraction, rng)
     if config.train_fraction < 1.0:
-        train_idx = train_idx[_stratified_split(strata[train_idx], config.train_fraction, rng)[0]]
+        train_idx = train_idx[stratified_split(strata[train_idx], config.train_fraction, rng)[0]]
     x_train, y_train = x[train_idx].copy(), y[train_idx].copy()
     x_val, y_val = x[val_idx].copy(), y[val_idx].copy()
 
@@ -110,11 +93,11 @@ def build_data(config: TrainConfig) -> TaskData:
         order = np.argsort(y_train if n_classes else strata[train_idx], kind="stable")
         x_train, y_train = x_train[order], y_train[order]
 
-    train_strata = y_train if n_classes else _regression_strata(y_train)
+    train_strata = y_train if n_classes else regression_strata(y_train)
     if config.true_loss == "full" or config.subsample >= len(x_train):
         sub = np.arange(len(x_train))
     else:
-        sub, _ = _stratified_split(train_strata, config.subsample / len(x_train), rng)
+        sub, _ = stratified_split(train_strata, config.subsample / len(x_train), rng)
 
     image_shape = None
     if config.task == "digits_cnn":

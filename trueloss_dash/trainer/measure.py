@@ -31,7 +31,7 @@ from torch import nn
 
 from .models import RngSlot, has_batchnorm, has_train_mode_effect
 
-Z95 = 1.959963984540054
+from .estimate import Z95
 
 
 @contextlib.contextmanager

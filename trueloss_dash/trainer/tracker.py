@@ -18,27 +18,20 @@ the values are those of the union of the shards, and rank 0 writes the log.
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+import numpy as np
 import torch
 from torch import nn
 
 from .. import columns as C
 from ..run import RunContext
+from .estimate import LossSums
 from .logfile import write_log
-from .measure import Z95, preserved_state
-
-# Positions in the all-reduced accumulator.
-_R_SUM, _R_N, _T_SUM, _T_SQ, _T_N, _T_OK, _T_ACCN, _V_SUM, _V_SQ, _V_N, _V_OK, _V_ACCN = range(12)
-
-
-def _dist():
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed
-    return None
+from .measure import preserved_state
+from .reduce import all_reduce, is_rank_zero
 
 
 class TrueLossTracker:
@@ -93,8 +86,8 @@ class TrueLossTracker:
         except StopIteration:
             return torch.device("cpu")
 
-    def _measure(self, loader: Iterable | None, acc: torch.Tensor, base: int) -> None:
-        """Add loss sums, squared sums, counts and accuracy counts of ``loader`` into ``acc[base:]``."""
+    def _measure(self, loader: Iterable | None, sums: LossSums, name: str) -> None:
+        """Add the per-example losses (and correctness) of ``loader`` to ``sums[name]``."""
         if loader is None:
             return
         dev = self._device()
@@ -106,52 +99,31 @@ class TrueLossTracker:
             out = self.model(x)
             losses = self.loss_fn(out, y).double().reshape(-1)
             n = len(y)
-            if losses.numel() == 1 and n > 1:  # a batch-mean loss: no per-example spread available
-                acc[base] += float(losses) * n
-                acc[base + 1] = math.nan
-            else:
-                acc[base] += float(losses.sum())
-                acc[base + 1] += float((losses * losses).sum())
-            acc[base + 2] += n
+            correct = None
             if out.dim() == 2 and out.shape[1] > 1 and not torch.is_floating_point(y):
-                acc[base + 3] += float((out.argmax(1) == y).sum())
-                acc[base + 4] += n
+                correct = (out.argmax(1) == y).cpu().numpy()
+            if losses.numel() == 1 and n > 1:  # a batch-mean loss: no per-example spread available
+                sums.add_mean(name, float(losses), n)
+                if correct is not None:
+                    sums.add(name, [], correct)
+            else:
+                sums.add(name, losses.cpu().numpy(), correct)
 
     def end_epoch(self, **extra: Any) -> dict[str, Any]:
         """Measure, all-reduce (under DDP), append the epoch record, write the log (rank 0); return the record."""
         self.epoch += 1
-        acc = torch.zeros(12, dtype=torch.float64)
-        acc[_R_SUM], acc[_R_N] = self._sum, self._n
+        sums = LossSums(("reported", "true", "val"))
+        sums.add_mean("reported", self._sum / self._n if self._n else 0.0, self._n)
         with torch.no_grad(), preserved_state(self.model):
             self.model.eval()
-            self._measure(self.train_loader, acc, _T_SUM)
-            self._measure(self.val_loader, acc, _V_SUM)
-        dist = _dist()
-        if dist is not None:
-            dist.all_reduce(acc, op=dist.ReduceOp.SUM)  # NaN (no spread) on any rank stays NaN
-        step_total = self.step
-        if dist is not None:
-            steps = torch.tensor([float(self.step)], dtype=torch.float64)
-            dist.all_reduce(steps, op=dist.ReduceOp.MAX)
-            step_total = int(steps.item())
-        a = acc.tolist()
+            self._measure(self.train_loader, sums, "true")
+            self._measure(self.val_loader, sums, "val")
+        sums.values = all_reduce(sums.values)
+        step_total = int(all_reduce(np.array([float(self.step)]), op="max")[0])
         rec: dict[str, Any] = {C.EPOCH: self.epoch, C.STEP: step_total, C.WALL_TIME: time.time() - self._started}
-        if a[_R_N] > 0:
-            rec[C.TRAIN_LOSS] = a[_R_SUM] / a[_R_N]
-        if a[_T_N] > 0:
-            mean = a[_T_SUM] / a[_T_N]
-            rec[C.TRUE_TRAIN_LOSS] = mean
-            if math.isfinite(a[_T_SQ]) and a[_T_N] > 1:
-                var = max(0.0, (a[_T_SQ] - a[_T_N] * mean * mean) / (a[_T_N] - 1))
-                half = Z95 * math.sqrt(var / a[_T_N])
-                rec[C.TRUE_TRAIN_LOSS + C.CI_LOW_SUFFIX] = mean - half
-                rec[C.TRUE_TRAIN_LOSS + C.CI_HIGH_SUFFIX] = mean + half
-            if a[_T_ACCN] > 0:
-                rec[C.TRUE_TRAIN_ACC] = a[_T_OK] / a[_T_ACCN]
-        if a[_V_N] > 0:
-            rec[C.VAL_LOSS] = a[_V_SUM] / a[_V_N]
-            if a[_V_ACCN] > 0:
-                rec[C.VAL_ACC] = a[_V_OK] / a[_V_ACCN]
+        rec.update(sums.record("reported", C.TRAIN_LOSS, with_interval=False))
+        rec.update(sums.record("true", C.TRUE_TRAIN_LOSS, C.TRUE_TRAIN_ACC))
+        rec.update(sums.record("val", C.VAL_LOSS, C.VAL_ACC, with_interval=False))
         if C.TRAIN_LOSS in rec and C.TRUE_TRAIN_LOSS in rec and C.VAL_LOSS in rec:
             # Without the trainer's extra passes only the generalization term is separable; the
             # rest (reported - true) is penalty, dropout/BN, augmentation and averaging lag together.
@@ -160,7 +132,7 @@ class TrueLossTracker:
             rec[key] = float(value) if isinstance(value, torch.Tensor) else value
         self.records.append(rec)
         self._sum, self._n = 0.0, 0.0
-        if self.path is not None and (dist is None or dist.get_rank() == 0):
+        if self.path is not None and is_rank_zero():
             self.write()
         return rec
 

@@ -326,6 +326,7 @@ def page() -> None:
         update_url(None)
         st.info("Upload a training log, open a sample run, or start a live demo from the sidebar.")
         _three_curves_primer()
+        _framework_snippets()
         return
     wanted_axis = st.session_state.pop("_url_x", None)
     if wanted_axis:
@@ -353,3 +354,16 @@ def _three_curves_primer() -> None:
         with col.container(border=True):
             st.markdown(f"**{title}**")
             st.caption(text)
+
+
+def _framework_snippets() -> None:
+    """First visit: how to log the true training loss from the user's own framework."""
+    from ..integrations.snippets import SNIPPETS  # plain strings: imports no framework
+
+    st.markdown("#### Log the true training loss from your framework")
+    st.caption("One callback per framework writes `true_train_loss` into the log you already keep; "
+               "upload that file here. Runnable examples: `docs/integrations.md`.")
+    for tab, (install, code) in zip(st.tabs(list(SNIPPETS)), SNIPPETS.values()):
+        with tab:
+            st.code(install, language="bash")
+            st.code(code, language="python")
