@@ -1,10 +1,13 @@
 # trueloss-dash: the dashboard in a container.
 #   docker build -t trueloss-dash .
 #   docker run -p 8501:8501 -v trueloss-data:/data trueloss-dash
-# The install and run steps are the project's own (Makefile `run`: pip install -r requirements.txt,
+# The install and run steps are the project's own (Makefile `run`: pip install --require-hashes -r requirements.lock,
 # pip install --no-deps -e ., `trueloss-dash serve`); tests/test_docker.py checks they stay identical
 # and executes them outside Docker in a throwaway venv.
-FROM python:3.11-slim
+# The base image is pinned to a full version tag. Pinning its digest too (python:3.11.13-slim-bookworm@sha256:...)
+# is the deployer's step: look it up with `docker buildx imagetools inspect` where a registry is reachable.
+ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -13,12 +16,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first (a layer that survives code edits). torch==2.13.0 is pinned in
-# requirements.txt; on PyPI that version is the CUDA build (~3 GB of nvidia-* wheels), so the
-# PyTorch CPU index is added here - and only here - to get the ~190 MB CPU build (2.13.0+cpu
-# satisfies ==2.13.0 and is preferred over the plain version).
-COPY requirements.txt ./
-RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+# Dependencies first (a layer that survives code edits), from requirements.lock: every package
+# pinned with its hashes (scripts/lock.sh generates it from requirements.txt), so two builds get
+# the same bytes. torch is pinned to the CPU build 2.13.0+cpu; it is not on PyPI (whose 2.13.0 is
+# the CUDA build, ~3 GB of nvidia-* wheels), so the PyTorch CPU index is added here - and only here.
+COPY requirements.txt requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.lock
 
 # The package itself (no dependency resolution: they are all installed above).
 COPY pyproject.toml README.md app.py ./

@@ -6,14 +6,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test bench lint browser-deps clean
+.PHONY: run test bench lint lock browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet pip
 
-$(VENV)/.run-deps: $(BIN)/python requirements.txt pyproject.toml
-	$(BIN)/pip install --quiet -r requirements.txt
+$(VENV)/.run-deps: $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
@@ -32,6 +32,10 @@ test: $(VENV)/.dev-deps browser-deps
 
 bench: $(VENV)/.dev-deps
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# requirements.lock (hashes) from requirements.txt: run after changing requirements.txt
+lock:
+	bash scripts/lock.sh
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/hadolint Dockerfile

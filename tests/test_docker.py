@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -122,7 +123,10 @@ def test_hadolint_is_clean():
 
 def test_dockerfile_shape():
     ins = parse_dockerfile()
-    assert ins[0][0] == "FROM" and ins[0][1].startswith("python:3.11-slim")
+    # The base image comes from a build arg pinned to a full version tag (never a floating '3.11-slim').
+    assert ins[0][0] == "ARG" and ins[1] == ("FROM", "${PYTHON_IMAGE}")
+    arg, _, default = ins[0][1].partition("=")
+    assert arg == "PYTHON_IMAGE" and re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", default), default
     user = _one(ins, "USER")
     uid = user.split(":")[0]
     assert uid.isdigit() and int(uid) != 0, "runs as a numeric non-root user"
@@ -144,7 +148,7 @@ def test_install_steps_are_the_projects():
     ins = parse_dockerfile()
     docker = pip_install_args(ins)
     assert [_normalise(a) for a in docker] == makefile_pip_installs() == [
-        ["-r", "requirements.txt"], ["--no-deps", "-e", "."]]
+        ["--require-hashes", "-r", "requirements.lock"], ["--no-deps", "-e", "."]]
     # The only addition is the PyTorch CPU index, on the requirements line only.
     extra = [a[a.index("--extra-index-url") + 1] for a in docker if "--extra-index-url" in a]
     assert extra == [CPU_INDEX] and "-r" in docker[0]
@@ -153,8 +157,47 @@ def test_install_steps_are_the_projects():
     assert not any("index-url" in line for line in requirements)  # the CPU index stays Docker-only
     # Everything the package build needs is copied before the package is installed.
     copied = " ".join(args for kw, args in ins if kw == "COPY")
-    for name in ("requirements.txt", "pyproject.toml", "README.md", "app.py", ".streamlit", "trueloss_dash"):
+    for name in ("requirements.txt", "requirements.lock", "pyproject.toml", "README.md", "app.py", ".streamlit",
+                 "trueloss_dash"):
         assert name in copied, name
+
+
+def _lock_pins() -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) from requirements.lock."""
+    pins: dict[str, tuple[str, list[str]]] = {}
+    current = None
+    for line in (REPO / "requirements.lock").read_text().splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)", line)
+        if m:
+            current = re.sub(r"[-_.]+", "-", m.group(1).split("[")[0]).lower()
+            pins[current] = (m.group(2), [])
+        for h in re.findall(r"--hash=sha256:([0-9a-f]{64})", line):
+            pins[current][1].append(h)
+    return pins
+
+
+def test_lock_is_fresh_and_hashed():
+    """requirements.lock was generated from this requirements.txt (`make lock`), pins every
+    requirement to a version it allows, with hashes, and takes torch's CPU build."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    lock_text = (REPO / "requirements.lock").read_text()
+    digest = hashlib.sha256((REPO / "requirements.txt").read_bytes()).hexdigest()
+    assert f"# requirements.txt sha256: {digest}" in lock_text, (
+        "requirements.txt changed after requirements.lock was generated: run `make lock`")
+    pins = _lock_pins()
+    assert pins and all(hashes for _, hashes in pins.values()), "every pin carries at least one hash"
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req = Requirement(line)
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        assert name in pins, f"{req.name} is in requirements.txt but not in requirements.lock"
+        assert req.specifier.contains(Version(pins[name][0]), prereleases=True), (req, pins[name][0])
+    assert pins["torch"][0] == "2.13.0+cpu"
+    assert not any(name.startswith("nvidia-") for name in pins), "no CUDA wheels in the image"
 
 
 def test_cmd_is_trueloss_dash_serve_with_safe_streamlit_flags():
@@ -215,7 +258,7 @@ def _venv_dir(python311: str, tmp_path: Path) -> Path:
     version = subprocess.run([python311, "-c", "import sys; print(sys.version)"], capture_output=True,
                              text=True, check=True).stdout
     key = hashlib.sha256(
-        (REPO / "requirements.txt").read_bytes() + repr(pip_install_args(parse_dockerfile())).encode() + version.encode()
+        (REPO / "requirements.lock").read_bytes() + repr(pip_install_args(parse_dockerfile())).encode() + version.encode()
     ).hexdigest()[:16]
     root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "trueloss-dash-tests"
     root.mkdir(parents=True, exist_ok=True)

@@ -53,11 +53,14 @@ def sidecar_path(log_path: str | Path) -> Path:
 
 def read_sidecar(log_path: str | Path) -> tuple[RunContext, dict[str, Any]] | None:
     """Context from ``<log>.context.json`` beside the log, if present and readable."""
+    from .errors import LogFormatError
+    from .ingest.safe_read import read_side_text
+
     path = sidecar_path(log_path)
     if not path.is_file():
         return None
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # capped, and never followed out of the log's folder
+        payload = json.loads(read_side_text(path, path.parent))
+    except (LogFormatError, ValueError, RecursionError):
         return None
     return parse_payload(payload)

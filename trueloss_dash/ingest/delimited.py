@@ -24,6 +24,7 @@ from ..columns import canonical_series, canonical_x, looks_like_loss
 from ..errors import LogFormatError
 from ..provenance import parse_header
 from ..run import RunContext
+from .limits import MAX_COLUMNS
 from .source import Source
 from .table import MAX_LISTED, Table
 
@@ -167,6 +168,12 @@ def read_table(source: Source, header: Header | None = None) -> tuple[Table, Hea
     header = header or read_header(source)
     if header is None:
         raise source.error("no header line with column names found; expected a CSV/TSV table")
+    if len(header.columns) > MAX_COLUMNS:
+        raise source.error(
+            f"{len(header.columns)} columns, more than the limit of {MAX_COLUMNS}; "
+            "expected a training log with one column per metric",
+            row=header.header_line + 1,
+        )
     notes: list[str] = list(source.notes)
     warnings: list[str] = []
     data = source.utf8()
@@ -212,12 +219,12 @@ def _read_mapped(source: Source):
     import pyarrow.csv as pacsv
 
     header = read_header(source, raw=True)
-    if header is None:
-        return None
+    if header is None or source.loaded or len(header.columns) > MAX_COLUMNS:
+        return None  # transcoded (UTF-16) or refused: the careful path says why
     try:
         with pa.memory_map(str(source.path)) as mm:
             buf = mm.read_buffer()
-            if buf.size <= header.body_offset:
+            if buf.size <= header.body_offset or buf.size > source.max_bytes:
                 return None
             arrow = pacsv.read_csv(
                 pa.BufferReader(buf.slice(header.body_offset)),

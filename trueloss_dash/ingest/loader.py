@@ -16,14 +16,13 @@ from pathlib import Path, PurePosixPath
 from ..errors import LogFormatError
 from ..provenance import SIDECAR_SUFFIX, read_sidecar
 from ..run import Run
+from .limits import MAX_BYTES, MAX_DIR_FILES, MAX_NESTING, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO
 from .registry import FORMATS, readers
+from .safe_read import check_size, inside, read_capped, regular_size
 from .sniff import Sample
-from .source import Source, check_size, read_file
+from .source import Source, read_file
 
-DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-MAX_ZIP_MEMBERS = 2000
-MAX_ZIP_RATIO = 200  # uncompressed/compressed per member; text logs compress ~5-20x
-MAX_DIR_FILES = 2000
+DEFAULT_MAX_BYTES = MAX_BYTES
 
 _CONTENT = re.compile(rb"[^\s\x00\xef\xbb\xbf]")
 _HPARAM_FILES = {"hparams.yaml", "hparams.yml", "meta_tags.csv"}
@@ -129,9 +128,9 @@ def load_path(path: str | Path, *, format: str | None = None, max_bytes: int = D
             return _guard(lambda: load_directory(p, format=format, max_bytes=max_bytes), str(p))
         if not p.exists():
             raise LogFormatError("no such file or folder", path=str(p))
+        regular_size(p)  # a FIFO or a device is refused before anything opens it
         if zipfile.is_zipfile(p) and format is None:
-            check_size(str(p), p.stat().st_size, max_bytes)
-            return load_bytes(str(p), p.read_bytes(), max_bytes=max_bytes)
+            return load_bytes(str(p), read_capped(p, max_bytes), max_bytes=max_bytes)
         source = read_file(p, max_bytes)
         return load_source(source, format)
     except LogFormatError:
@@ -181,7 +180,7 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
         if len(files) > MAX_DIR_FILES:
             raise LogFormatError(f"more than {MAX_DIR_FILES} files; point at one run folder", path=str(root))
     if format in (None, "tensorboard") and any(tensorboard.is_event_file_name(f.name) for f in files):
-        total = sum(f.stat().st_size for f in files if tensorboard.is_event_file_name(f.name))
+        total = sum(regular_size(f) for f in files if tensorboard.is_event_file_name(f.name) and inside(f, root))
         check_size(str(root), total, max_bytes)
         try:
             runs.extend(tensorboard.read_directory(root))
@@ -191,7 +190,7 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
         lower = f.name.lower()
         if tensorboard.is_event_file_name(lower) or lower in _COMPANIONS or lower.endswith(SIDECAR_SUFFIX):
             continue
-        if f.suffix.lower() not in _LOG_SUFFIXES or f.is_symlink():
+        if f.suffix.lower() not in _LOG_SUFFIXES or (f.is_symlink() and not inside(f, root)):
             continue
         try:
             runs.extend(load_source(read_file(f, max_bytes), format))
@@ -259,11 +258,26 @@ def _load_zip(display: str, data: bytes, max_bytes: int) -> list[Run]:
     if len(infos) > MAX_ZIP_MEMBERS:
         raise LogFormatError(f"archive has {len(infos)} members, more than {MAX_ZIP_MEMBERS}; refused", path=display)
     members = []
+    seen: dict[str, str] = {}
     total = 0
     for info in infos:
         rel = _safe_member(info, display)
         if rel is None:
             continue
+        if len(rel.parts) > MAX_NESTING:
+            raise LogFormatError(
+                f"archive member {info.filename[:120]!r} is {len(rel.parts)} folders deep, more than {MAX_NESTING}; refused",
+                path=display,
+            )
+        # Two members that land on the same file would silently overwrite each other (and on a
+        # case-insensitive disk, 'Metrics.csv' and 'metrics.csv' do).
+        key = rel.as_posix().lower()
+        if key in seen:
+            raise LogFormatError(
+                f"archive holds {seen[key]!r} twice (as {info.filename!r}); one would overwrite the other; refused",
+                path=display,
+            )
+        seen[key] = info.filename
         if info.file_size > 1_000_000 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
             raise LogFormatError(
                 f"archive member {info.filename!r} expands {info.file_size / max(info.compress_size, 1):.0f}x "

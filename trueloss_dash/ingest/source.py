@@ -1,8 +1,9 @@
 """One input file as the readers see it: a display name, the raw bytes, and decoded text on demand.
 
 Readers never open user paths themselves (uploads have no path); they get a :class:`Source`.
-Decoding is done once, here: a UTF-8 BOM is stripped, UTF-8 is tried first, latin-1 is the
-fallback (it cannot fail) and is reported as a note, because a mis-decoded header would silently
+Decoding is done once, here: the encoding is taken from a byte-order mark when there is one
+(UTF-8, UTF-16 LE/BE - Windows tools write UTF-16 CSVs), otherwise UTF-8 is tried first and latin-1
+is the fallback (it cannot fail), reported as a note because a mis-decoded header would silently
 break alias matching.
 """
 
@@ -12,9 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LogFormatError
+from .limits import MAX_BYTES
+from .safe_read import check_size, read_capped, regular_size
 
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 SNIFF_BYTES = 64 * 1024
+
+
+def _utf16_bom(data: bytes) -> str | None:
+    """The UTF-16 codec a byte-order mark names (a UTF-32 LE BOM also starts with FF FE: excluded)."""
+    if data[:4] == b"\xff\xfe\x00\x00":
+        return None
+    return UTF16_BOMS.get(data[:2])
+
+
+def _transcode_utf16(data: bytes, codec: str) -> bytes:
+    return data[2:].decode(codec, errors="replace").encode("utf-8")
 
 
 @dataclass
@@ -25,6 +40,11 @@ class Source:
     _data: bytes | None = field(default=None, repr=False)
     path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    max_bytes: int = MAX_BYTES
+
+    def __post_init__(self) -> None:
+        if self._data is not None:
+            self._transcode()
     _text: str | None = field(default=None, repr=False)
     _utf8: bytes | None = field(default=None, repr=False)
     _head: bytes | None = field(default=None, repr=False)
@@ -34,11 +54,16 @@ class Source:
         """The whole file. Files on disk are read on first use: a big CSV is handed to pyarrow
         straight from a memory map and never copied into Python."""
         if self._data is None:
-            try:
-                self._data = self.path.read_bytes() if self.path is not None else b""
-            except OSError as err:
-                raise self.error(f"cannot read the file ({err.strerror or err})") from None
+            self._data = read_capped(self.path, self.max_bytes, self.display) if self.path is not None else b""
+            self._transcode()
         return self._data
+
+    def _transcode(self) -> None:
+        codec = _utf16_bom(self._data)
+        if codec:  # every reader works on UTF-8; transcode once, here
+            self._data = _transcode_utf16(self._data, codec)
+            self._head = None
+            self.notes.append(f"file is {codec.upper()} (byte-order mark); transcoded to UTF-8")
 
     @property
     def loaded(self) -> bool:
@@ -64,11 +89,14 @@ class Source:
     def head(self) -> bytes:
         if self._head is None:
             if self._data is None and self.path is not None:
+                regular_size(self.path, self.display)  # never open a FIFO or a device
                 try:
                     with open(self.path, "rb") as fh:
-                        self._head = fh.read(SNIFF_BYTES)
+                        head = fh.read(SNIFF_BYTES)
                 except OSError as err:
                     raise self.error(f"cannot read the file ({err.strerror or err})") from None
+                # A UTF-16 file is sniffed as the UTF-8 it will be read as.
+                self._head = self.data[:SNIFF_BYTES] if _utf16_bom(head) else head
             else:
                 self._head = self.data[:SNIFF_BYTES]
         return self._head
@@ -128,23 +156,10 @@ class Source:
 
 
 def read_file(path: Path, max_bytes: int) -> Source:
-    """Read a file from disk into a Source, refusing files over the size limit before reading."""
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise LogFormatError(f"cannot read the file ({err.strerror or err})", path=str(path)) from None
-    check_size(str(path), size, max_bytes)
-    return Source(name=path.name, path=path)
+    """A Source for a file on disk: only regular files, refused over the size limit before reading
+    (and again while reading, for files whose size was not what ``stat`` said)."""
+    check_size(str(path), regular_size(path), max_bytes)
+    return Source(name=path.name, path=path, max_bytes=max_bytes)
 
 
-def check_size(display: str, size: int, max_bytes: int) -> None:
-    if size > max_bytes:
-        raise LogFormatError(
-            f"file is {_mb(size)}, over the size limit of {_mb(max_bytes)} "
-            "(raise it with max_bytes / --max-bytes if this is really a training log)",
-            path=display,
-        )
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n} bytes"
+__all__ = ["BOM", "SNIFF_BYTES", "Source", "check_size", "read_file"]

@@ -32,6 +32,7 @@ from ..columns import (
 from ..errors import LogFormatError
 from ..roles import warn_if_roleless
 from ..run import Run, RunContext, Series
+from .limits import MAX_RUNS_PER_FILE
 
 MAX_LISTED = 5  # rows/values quoted in one message
 
@@ -49,12 +50,36 @@ class Table:
     present: dict[str, np.ndarray | None] = field(default_factory=dict)
     first_row: int = 2
     row_label: str = "row"
+    n: int | None = None
+    sparse: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """Rare columns as (sorted row indices, values): a dense copy would cost a full row count each."""
 
     @property
     def nrows(self) -> int:
+        if self.n is not None:
+            return self.n
         for values in self.columns.values():
             return len(values)
         return 0
+
+    @property
+    def names(self) -> list[str]:
+        """Every column, dense then sparse."""
+        return [*self.columns, *self.sparse]
+
+    def add_sparse(self, name: str, rows: np.ndarray, values: np.ndarray) -> None:
+        self.sparse[name] = (rows, values)
+
+    def dense(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(values, present) of any column; a sparse one is expanded (x-axis candidates only)."""
+        if name in self.sparse:
+            rows, vals = self.sparse[name]
+            values = np.full(self.nrows, np.nan)
+            present = np.zeros(self.nrows, dtype=bool)
+            values[rows] = vals
+            present[rows] = True
+            return values, present
+        return self.columns[name], self.mask(name)
 
     def add(self, name: str, values: np.ndarray, present: np.ndarray | None = None) -> None:
         self.columns[name] = np.asarray(values, dtype=np.float64)
@@ -112,11 +137,12 @@ def no_loss_error(display: str, columns: Iterable[str]) -> LogFormatError:
 def _choose_x_columns(table: Table, notes: list[str]) -> dict[str, str]:
     """Axis -> column. A wall-time column that goes backwards is a duration, not a clock."""
     chosen: dict[str, str] = {}
-    for col in table.columns:
+    for col in table.names:
         axis = canonical_x(col)
         if axis is None or axis in chosen:
             continue
-        values = table.columns[col][table.mask(col)]
+        dense, present = table.dense(col)
+        values = dense[present]
         values = values[np.isfinite(values)]
         if len(values) == 0:
             continue
@@ -148,17 +174,19 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str]) 
                 f"{canon} taken from '{winner}'; {', '.join(repr(c) for c in others)} kept as extra series"
             )
     # Lightning-style twins: only `train_loss_step` logged -> use it as the training loss.
+    taken = set(names.values())  # a set: a membership test per column must not scan every column
     for canon in LOSS_SERIES:
-        if canon in names.values():
+        if canon in taken:
             continue
         for col in value_cols:
             key = fold(col)
-            for suffix in ("step", "epoch"):
-                if key.endswith(suffix) and names[col] == col and canonical_series(col[: -len(suffix)].rstrip("_/-. ")) == canon:
-                    names[col] = canon
-                    notes.append(f"{canon} taken from '{col}' (no epoch-level column)")
-                    break
-            if canon in names.values():
+            if names[col] != col or not key.endswith(("step", "epoch")):
+                continue
+            suffix = "step" if key.endswith("step") else "epoch"
+            if canonical_series(col[: -len(suffix)].rstrip("_/-. ")) == canon:
+                names[col] = canon
+                taken.add(canon)
+                notes.append(f"{canon} taken from '{col}' (no epoch-level column)")
                 break
     return names
 
@@ -271,6 +299,24 @@ def points_to_run(
     return run
 
 
+def _sparse_part(column, axes, fine, lo, hi):
+    """(y, x axes) of a sparse column's rows in [lo, hi): cost proportional to its own values."""
+    rows, vals = column
+    a, b = np.searchsorted(rows, [lo, hi])
+    r, y = rows[a:b], vals[a:b]
+    if fine is not None:
+        keep = np.isfinite(axes[fine][r])
+        r, y = r[keep], y[keep]
+    if not len(r):
+        return None, {}
+    kw = {}
+    for axis in X_AXES:
+        if axis in axes:
+            xa = axes[axis][r]
+            kw[axis] = xa if np.isfinite(xa).any() else None
+    return y, kw
+
+
 def table_to_runs(
     table: Table,
     *,
@@ -293,16 +339,16 @@ def table_to_runs(
     if n == 0:
         raise LogFormatError("no data rows (header only?); expected at least one row of numbers", path=display)
     x_cols = _choose_x_columns(table, notes)
-    value_cols = [c for c in table.columns if c not in x_cols.values()]
+    value_cols = [c for c in table.names if c not in x_cols.values()]
     if not value_cols:
         raise LogFormatError(
-            f"only x-axis columns ({', '.join(table.columns)}); expected a loss column such as "
+            f"only x-axis columns ({', '.join(table.names)}); expected a loss column such as "
             f"{', '.join(accepted_names(TRAIN_LOSS)[:5])}",
             path=display,
         )
     if require_loss and not any(looks_like_loss(c) for c in value_cols):
-        raise no_loss_error(display, table.columns)
-    axes = {axis: table.columns[col] for axis, col in x_cols.items()}
+        raise no_loss_error(display, table.names)
+    axes = {axis: table.dense(col)[0] for axis, col in x_cols.items()}
     if EPOCH not in axes and STEP not in axes and index_as_epoch:
         axes[EPOCH] = np.arange(n, dtype=np.float64)
         notes.append("no epoch or step column: row index used as epoch (0-based)")
@@ -310,6 +356,12 @@ def table_to_runs(
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
     cuts = _restart_points(axes[fine]) if (split_restarts and fine in (STEP, EPOCH)) else []
+    if len(cuts) >= MAX_RUNS_PER_FILE:
+        raise LogFormatError(
+            f"the {fine} axis restarts {len(cuts)} times (limit {MAX_RUNS_PER_FILE} appended runs); "
+            f"expected a {fine} that grows within each run",
+            path=display,
+        )
     bounds = [0, *cuts, n]
     if cuts:
         where = ", ".join(f"{table.row_label} {table.first_row + c}" for c in cuts[:MAX_LISTED])
@@ -331,20 +383,25 @@ def table_to_runs(
             run.meta["part"] = part
             run.meta["rows"] = [table.first_row + lo, table.first_row + hi - 1]
         for col in value_cols:
-            mask = table.mask(col)[lo:hi]
-            y_all = table.columns[col][lo:hi]
-            if fine is not None:
-                mask = mask & np.isfinite(axes[fine][lo:hi])
-            if not mask.any():
-                continue
-            full = mask.all()
-            y = y_all if full else y_all[mask]
-            kw = {}
-            for axis in X_AXES:
-                if axis in axes:
-                    xa = axes[axis][lo:hi]
-                    xa = xa if full else xa[mask]
-                    kw[axis] = xa if np.isfinite(xa).any() else None
+            if col in table.sparse:
+                y, kw = _sparse_part(table.sparse[col], axes, fine, lo, hi)
+                if y is None:
+                    continue
+            else:
+                mask = table.mask(col)[lo:hi]
+                y_all = table.columns[col][lo:hi]
+                if fine is not None:
+                    mask = mask & np.isfinite(axes[fine][lo:hi])
+                if not mask.any():
+                    continue
+                full = mask.all()
+                y = y_all if full else y_all[mask]
+                kw = {}
+                for axis in X_AXES:
+                    if axis in axes:
+                        xa = axes[axis][lo:hi]
+                        xa = xa if full else xa[mask]
+                        kw[axis] = xa if np.isfinite(xa).any() else None
             series = Series(name=names[col], y=y, source_column=col, **kw)
             run.add(_finish(series, fine, col, run))
         if not run.series:

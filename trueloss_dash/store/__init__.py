@@ -5,16 +5,21 @@
 - damaged file (not a database, malformed pages): the file (and its ``-wal``/``-shm``) is moved
   aside to ``<file>.damaged-<timestamp>`` - never overwritten or deleted - and a fresh store is
   created in its place;
-- locked for writing by another process: opened read-only;
+- locked for writing by another process: opened read-only, and writable again as soon as that
+  process lets go (checked before each write, not only at the next restart);
+- on a read-only filesystem or an unwritable file: a read-only view of the existing runs;
 - locked even for reading, unreadable directory, schema from a newer version: a temporary store
-  (runs saved in it are not kept) or read-only, as the message says.
+  (runs saved in it are not kept; its folder is removed when the process exits) or read-only, as
+  the message says.
 
 ``store.status_message`` is None when all is well, else one sentence for the UI/CLI to show.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -79,25 +84,33 @@ def open_store(home: str | os.PathLike | None = None) -> RunStore:
             return store
         return _temporary_store(f"run store at {path} was damaged ({detail}): kept it as {aside.name}")
     if kind == "write-locked":
-        return RunStore(path, read_only=True, status_message=(
-            f"run store at {path} is locked by another process ({detail}): opened it read-only - "
-            "runs can be viewed but not saved until that process lets go (restart to retry)"))
+        message = (f"run store at {path} is locked by another process ({detail}): opened it read-only - "
+                   "runs can be viewed; saving works again as soon as that process lets go")
+
+        def retry() -> str | None:
+            again = _probe(path)
+            return None if again is None else message
+
+        return RunStore(path, read_only=True, status_message=message, retry_writable=retry)
     if kind == "newer":
         return RunStore(path, read_only=True, status_message=(
             f"run store at {path} was written by a newer trueloss-dash ({detail}): opened it read-only"))
     # 'read-locked' or 'unwritable': leave the file alone.
     if kind == "unwritable":
-        try:
-            _check_readable(path)
-            return RunStore(path, read_only=True, status_message=(
-                f"run store at {path} cannot be written ({detail}): opened it read-only"))
-        except sqlite3.Error:
-            pass
+        for immutable in (False, True):  # a read-only filesystem cannot hold WAL's -shm file
+            try:
+                _check_readable(path, immutable=immutable)
+            except sqlite3.Error:
+                continue
+            return RunStore(path, read_only=True, immutable=immutable, status_message=(
+                f"run store at {path} cannot be written ({detail}): opened it read-only - "
+                "the saved runs can be viewed, new ones cannot be kept"))
     return _temporary_store(f"run store at {path} cannot be opened ({detail}); the file was left untouched")
 
 
-def _check_readable(path: Path) -> None:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=LOCK_PROBE_TIMEOUT_S)
+def _check_readable(path: Path, *, immutable: bool = False) -> None:
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=LOCK_PROBE_TIMEOUT_S)
     try:
         conn.execute("SELECT count(*) FROM runs").fetchone()
     finally:
@@ -174,8 +187,22 @@ def _move_aside(path: Path) -> Path:
     return aside
 
 
+_TEMPORARY_DIRS: list[Path] = []
+
+
+def _remove_temporary_dirs() -> None:
+    for folder in _TEMPORARY_DIRS:
+        shutil.rmtree(folder, ignore_errors=True)
+    _TEMPORARY_DIRS.clear()
+
+
 def _temporary_store(reason: str) -> RunStore:
-    tmp = Path(tempfile.mkdtemp(prefix="trueloss-dash-store-")) / STORE_FILENAME
+    """A throw-away store (its folder is removed at exit) so the dashboard still works."""
+    folder = Path(tempfile.mkdtemp(prefix="trueloss-dash-store-"))
+    if not _TEMPORARY_DIRS:
+        atexit.register(_remove_temporary_dirs)
+    _TEMPORARY_DIRS.append(folder)
+    tmp = folder / STORE_FILENAME
     conn = sqlite3.connect(str(tmp), isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")

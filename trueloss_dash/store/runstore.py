@@ -12,6 +12,7 @@ shared across threads), every connection waits up to :data:`BUSY_TIMEOUT_S` for 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -22,7 +23,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from ..errors import TruelossError
 from ..run import Run, RunContext, Series
 
 BUSY_TIMEOUT_S = 10.0
+RETRY_LOCK_S = 1.0  # a store opened read-only because of a lock re-checks at most this often
 CHUNK_POINTS = 1 << 20  # points per blob for saved runs (8 MiB of float64; SQLite's cap is 1 GB)
 # A live run owned by a process on another host is only declared interrupted after this long
 # without an update (its pid cannot be checked from here).
@@ -44,6 +46,41 @@ STATUS_INTERRUPTED = "interrupted"
 
 class StoreError(TruelossError):
     """A run store operation the user asked for cannot be done (unknown id, read-only store ...)."""
+
+
+def describe_sqlite_error(err: sqlite3.Error, path: Path | str, action: str) -> str:
+    """One sentence for an SQLite error: what failed, why in words, and what the user can do."""
+    text = str(err).lower()
+    if "full" in text:
+        why = (f"the disk holding {path} is full; free some space - deleting runs works even now "
+               "(`trueloss-dash runs rm ID --yes`)")
+    elif "readonly" in text or "read-only" in text or "permission" in text:
+        why = f"the run store at {path} cannot be written (read-only file, folder or filesystem)"
+    elif "locked" in text or "busy" in text:
+        why = f"the run store at {path} is locked by another process; try again in a moment"
+    elif any(k in text for k in ("malformed", "not a database", "corrupt", "disk image")):
+        why = f"the run store at {path} looks damaged ({err}); restart the dashboard to set it aside"
+    elif "unable to open" in text or "disk i/o" in text:
+        why = f"the run store at {path} cannot be reached ({err})"
+    else:
+        why = f"the run store at {path} reported: {err}"
+    return f"cannot {action}: {why}"
+
+
+def _in_words(action: str):
+    """Turn any sqlite3 error escaping a store operation into a StoreError sentence."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def run(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as err:
+                raise StoreError(describe_sqlite_error(err, self.path, action)) from None
+
+        return run
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -139,11 +176,18 @@ class RunStore:
     """Runs persisted in one SQLite file. Create it with :func:`trueloss_dash.store.open_store`."""
 
     def __init__(self, path: Path, *, read_only: bool = False, status_message: str | None = None,
-                 temporary: bool = False) -> None:
+                 temporary: bool = False, immutable: bool = False,
+                 retry_writable: "Callable[[], str | None] | None" = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.temporary = temporary  # True when the real store could not be used (see status_message)
         self.status_message = status_message
+        # A read-only filesystem cannot hold WAL's shared-memory file: read the file as immutable.
+        self.immutable = immutable
+        # Read-only only because another process held the write lock at open time: before a write,
+        # ask again (returns None once writable) instead of staying read-only until a restart.
+        self._retry_writable = retry_writable
+        self._last_retry = 0.0
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -151,7 +195,8 @@ class RunStore:
     # -- connections --------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:
-            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+            flags = "mode=ro&immutable=1" if self.immutable else "mode=ro"
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?{flags}", uri=True,
                                    timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         else:
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
@@ -173,6 +218,7 @@ class RunStore:
         return conn
 
     def close(self) -> None:
+        """Close every thread's connection (each thread reconnects on its next use)."""
         with self._lock:
             for conn in self._all:
                 try:
@@ -189,6 +235,14 @@ class RunStore:
         self.close()
 
     def _writable(self, action: str) -> None:
+        if self.read_only and self._retry_writable is not None and time.time() - self._last_retry > RETRY_LOCK_S:
+            self._last_retry = time.time()
+            still = self._retry_writable()
+            if still is None:  # the other process let go: become writable, reconnect every thread
+                self.close()
+                self.read_only, self.status_message, self._retry_writable = False, None, None
+            else:
+                self.status_message = still
         if self.read_only:
             raise StoreError(f"cannot {action}: {self.status_message or f'run store at {self.path} is read-only'}")
 
@@ -196,6 +250,7 @@ class RunStore:
         return _Transaction(self.conn())
 
     # -- queries ------------------------------------------------------------------------------
+    @_in_words("list the runs")
     def list(self) -> list[RunInfo]:
         """Every run, newest first."""
         rows = self.conn().execute(
@@ -204,6 +259,7 @@ class RunStore:
         ).fetchall()
         return [RunInfo(*row) for row in rows]
 
+    @_in_words("read the run")
     def info(self, run_id: str) -> RunInfo:
         row = self.conn().execute(
             "SELECT id, name, format, status, created, updated, n_points, source FROM runs WHERE id=?",
@@ -213,6 +269,7 @@ class RunStore:
             raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
         return RunInfo(*row)
 
+    @_in_words("look up the run")
     def resolve(self, prefix: str) -> str:
         """The full id of the run whose id starts with ``prefix`` (CLI convenience)."""
         prefix = str(prefix).strip()
@@ -229,6 +286,7 @@ class RunStore:
             raise StoreError(f"run id {prefix!r} is ambiguous: it matches {ids}")
         return rows[0][0]
 
+    @_in_words("load the run")
     def load(self, run_id: str) -> Run:
         """The stored run as a :class:`Run` (series in the order they were first written)."""
         conn = self.conn()
@@ -271,6 +329,7 @@ class RunStore:
         return run
 
     # -- writes -------------------------------------------------------------------------------
+    @_in_words("save the run")
     def save(self, run: Run, *, status: str = STATUS_SAVED, user: str | None = None,
              content_hash: str | None = None) -> str:
         """Store a complete run (an upload, a finished trainer run); returns its new id.
@@ -308,6 +367,7 @@ class RunStore:
              _dumps(list(warnings)), _dumps(dict(meta or {})), owner, user, content_hash),
         )
 
+    @_in_words("save the context")
     def update_context(self, run_id: str, context: RunContext) -> None:
         """Replace a stored run's context (the user edited what is known about its training)."""
         self._writable("save the context")
@@ -317,6 +377,7 @@ class RunStore:
             if cur.rowcount == 0:
                 raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
 
+    @_in_words("rename the run")
     def rename(self, run_id: str, name: str) -> None:
         self._writable("rename the run")
         name = str(name).strip()
@@ -327,15 +388,45 @@ class RunStore:
             if cur.rowcount == 0:
                 raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
 
+    @_in_words("delete the run")
     def delete(self, run_id: str) -> None:
+        """Delete a run. Works on a full disk too: deleting is how the user frees space."""
         self._writable("delete the run")
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM chunks WHERE run_id=?", (run_id,))
-            conn.execute("DELETE FROM series WHERE run_id=?", (run_id,))
-            cur = conn.execute("DELETE FROM runs WHERE id=?", (run_id,))
+        try:
+            self._delete(self.conn(), run_id)
+        except sqlite3.OperationalError as err:
+            if "full" not in str(err).lower():
+                raise
+            self._delete_on_full_disk(run_id)
+
+    def _delete(self, conn: sqlite3.Connection, run_id: str) -> None:
+        with _Transaction(conn) as c:
+            c.execute("DELETE FROM chunks WHERE run_id=?", (run_id,))
+            c.execute("DELETE FROM series WHERE run_id=?", (run_id,))
+            cur = c.execute("DELETE FROM runs WHERE id=?", (run_id,))
             if cur.rowcount == 0:
                 raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
 
+    def _delete_on_full_disk(self, run_id: str) -> None:
+        """A WAL write needs new disk pages; a full disk has none. Fold the WAL back first (which
+        frees its file), then delete with the journal in memory: the pages freed by the delete are
+        reused in place, so nothing grows. The next open returns the file to WAL mode."""
+        self.close()
+        conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try:
+                self._delete(conn, run_id)
+                return
+            except sqlite3.OperationalError as err:
+                if "full" not in str(err).lower():
+                    raise
+            conn.execute("PRAGMA journal_mode=MEMORY")
+            self._delete(conn, run_id)
+        finally:
+            conn.close()
+
+    @_in_words("start a live run")
     def begin_live(self, name: str, context: RunContext | None = None, meta: Mapping[str, Any] | None = None,
                    *, format: str = "live", source: str | None = None,
                    mlflow_uri: str | None = None, user: str | None = None) -> "LiveRunWriter":
@@ -361,6 +452,7 @@ class RunStore:
                 self.update_meta(run_id, {"mlflow_run_id": writer.mirror.run_id, "mlflow_uri": uri})
         return writer
 
+    @_in_words("update the run")
     def update_meta(self, run_id: str, values: Mapping[str, Any]) -> None:
         """Merge ``values`` into a stored run's meta."""
         self._writable("update the run")
@@ -377,6 +469,7 @@ class RunStore:
     # user chose for a log source, applied again the next time the same source is loaded.
     _ROLES_DDL = "CREATE TABLE IF NOT EXISTS source_roles (source TEXT PRIMARY KEY, roles_json TEXT NOT NULL, updated REAL)"
 
+    @_in_words("remember series roles")
     def remember_roles(self, source: str, roles: Mapping[str, str]) -> None:
         """Keep ``{series source name: role}`` for ``source`` (see :func:`roles_key`); {} forgets."""
         self._writable("remember series roles")
@@ -396,11 +489,13 @@ class RunStore:
             return {}
         return dict(json.loads(row[0])) if row else {}
 
+    @_in_words("change the run status")
     def set_status(self, run_id: str, status: str) -> None:
         self._writable("change the run status")
         with self._transaction() as conn:
             conn.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
 
+    @_in_words("add a warning to the run")
     def add_warning(self, run_id: str, message: str) -> None:
         """Append a warning to a stored run (e.g. why a live run stopped)."""
         self._writable("add a warning")
@@ -413,6 +508,7 @@ class RunStore:
                 warnings.append(message)
             conn.execute("UPDATE runs SET warnings_json=? WHERE id=?", (_dumps(warnings), run_id))
 
+    @_in_words("mark interrupted runs")
     def mark_interrupted(self) -> list[str]:
         """Runs left 'running' by a process that is gone become 'interrupted'; returns their ids."""
         if self.read_only:
@@ -432,6 +528,7 @@ class RunStore:
                                  (STATUS_INTERRUPTED, run_id, STATUS_RUNNING))
         return dead
 
+    @_in_words("check the run store")
     def integrity_check(self) -> str:
         return "; ".join(r[0] for r in self.conn().execute("PRAGMA integrity_check").fetchall())
 
@@ -451,7 +548,10 @@ class _Transaction:
         if exc_type is None:
             self.conn.execute("COMMIT")
         else:
-            self.conn.execute("ROLLBACK")
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:  # SQLite already rolled back (disk full, I/O error): keep the first error
+                pass
 
 
 def _new_id() -> str:
@@ -504,11 +604,13 @@ class LiveRunWriter:
 
     def __init__(self, store: RunStore, run_id: str) -> None:
         self.store = store
+        self.path = store.path
         self.run_id = run_id
         self.mirror = None  # optional MlflowLiveSink
         self.finished_status: str | None = None
         self._lengths: dict[str, int] = {}
 
+    @_in_words("write the epoch")
     def append(self, record: Mapping[str, Any]) -> None:
         """Persist one epoch (all its series) atomically."""
         self._write([record])
@@ -517,6 +619,7 @@ class LiveRunWriter:
             if self.mirror.error:  # mirroring stopped: say so on the run, keep training
                 self.store.add_warning(self.run_id, self.mirror.error)
 
+    @_in_words("write the steps")
     def append_steps(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Persist a batch of step-level records (e.g. per-batch training loss) in one transaction."""
         self._write(list(records))
@@ -558,6 +661,7 @@ class LiveRunWriter:
             conn.execute("UPDATE runs SET updated=?, n_points=? WHERE id=?", (now, n_points, self.run_id))
         self._lengths = lengths
 
+    @_in_words("finish the live run")
     def finish(self, status: str = "finished", *, message: str | None = None) -> None:
         """End the run: set its final status and compact its chunks into one per series."""
         if status not in FINAL_STATUSES and status != STATUS_INTERRUPTED:

@@ -16,6 +16,7 @@ from ...run import Run
 from ..delimited import read_table
 from ..hparams import context_from_params, parse_yaml
 from ..registry import Reader
+from ..safe_read import read_side_text
 from ..source import Source
 from ..table import Table, table_to_runs
 
@@ -78,8 +79,11 @@ def read_directory(root: Path, max_bytes: int, read_source) -> list[Run]:
                 run.warn(w)
     params = root / "params.yaml"
     if params.is_file():
-        run.context = context_from_params(parse_yaml(params.read_text(encoding="utf-8", errors="replace")))
-        run.note("hyper-parameters read from params.yaml")
+        try:
+            run.context = context_from_params(parse_yaml(read_side_text(params, root), str(params)))
+            run.note("hyper-parameters read from params.yaml")
+        except LogFormatError as err:
+            run.warn(f"params.yaml ignored: {err.message}")
     return [run]
 
 

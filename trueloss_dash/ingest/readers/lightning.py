@@ -13,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...columns import EPOCH, STEP, TRAIN_LOSS, VAL_LOSS, canonical_series, canonical_x, fold
+from ...errors import LogFormatError
 from ...run import RunContext
 from ..hparams import context_from_params, parse_meta_tags, parse_yaml
 from ..registry import Reader
+from ..safe_read import read_side_text
 from ._csv import read_csv_runs
 
 
@@ -37,14 +39,15 @@ def sniff(sample) -> int:
     return score
 
 
-def _hparams_context(source, notes) -> RunContext | None:
+def _hparams_context(source, notes, warnings) -> RunContext | None:
     for fname, parse in (("hparams.yaml", parse_yaml), ("meta_tags.csv", parse_meta_tags)):
         path = source.sibling(fname)
         if path is None:
             continue
         try:
-            params = parse(path.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
+            params = parse(read_side_text(path, source.path.parent))
+        except LogFormatError as err:  # a hostile or unreadable companion never costs the metrics
+            warnings.append(f"{fname} beside the log ignored: {err.message}")
             continue
         if params:
             notes.append(f"hyper-parameters read from {fname} beside the log")
@@ -95,7 +98,7 @@ def _split_after_fit(table, notes, warnings) -> None:
 
 def _prepare(table, source, notes, warnings):
     _split_after_fit(table, notes, warnings)
-    return _hparams_context(source, notes)
+    return _hparams_context(source, notes, warnings)
 
 
 def read(source):

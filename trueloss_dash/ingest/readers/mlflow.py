@@ -17,7 +17,8 @@ from ...errors import LogFormatError
 from ...run import Run
 from ..hparams import context_from_params, parse_yaml
 from ..registry import Reader
-from ..source import Source, check_size
+from ..safe_read import inside, read_capped, read_side_text
+from ..source import Source
 from ..table import points_to_run
 
 _LINE = re.compile(r"^\s*(\d{9,})\s+(\S+)\s+(-?\d+)\s*$")
@@ -72,32 +73,52 @@ def find_run_dirs(root: Path) -> list[Path]:
     return [r for r in runs if not r.name.startswith(".") and r.parent.name != ".trash"]
 
 
+def _files_in(folder: Path, run_dir: Path, skipped: list[str]) -> list[Path]:
+    """Regular files under ``folder`` that resolve inside ``run_dir``; others are named in ``skipped``."""
+    out = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_symlink() and not inside(p, run_dir):
+            skipped.append(f"{p.relative_to(run_dir).as_posix()} (a link out of the run folder)")
+        elif p.is_file():
+            out.append(p)
+    return out
+
+
 def read_run_dir(run_dir: Path, max_bytes: int) -> Run:
+    """One run of an MLflow file store. Metric files are capped like any log; params, tags and
+    meta.yaml are small companions (capped, never followed out of the run folder)."""
     metrics_dir = run_dir / "metrics"
     points = {}
-    for f in sorted(p for p in metrics_dir.rglob("*") if p.is_file()):
-        check_size(str(f), f.stat().st_size, max_bytes)
+    skipped: list[str] = []
+    for f in _files_in(metrics_dir, run_dir, skipped):
         key = f.relative_to(metrics_dir).as_posix()
-        points[key] = _parse_metric(f.read_text(encoding="utf-8", errors="replace"), str(f))
+        points[key] = _parse_metric(read_capped(f, max_bytes).decode("utf-8", errors="replace"), str(f))
     params = {}
     if (run_dir / "params").is_dir():
-        for f in sorted(p for p in (run_dir / "params").rglob("*") if p.is_file()):
-            params[f.relative_to(run_dir / "params").as_posix()] = f.read_text(encoding="utf-8", errors="replace").strip()
+        for f in _files_in(run_dir / "params", run_dir, skipped):
+            try:
+                params[f.relative_to(run_dir / "params").as_posix()] = read_side_text(f, run_dir).strip()
+            except LogFormatError as err:
+                skipped.append(f"{f.relative_to(run_dir).as_posix()} ({err.message})")
     name = run_dir.name
     tag = run_dir / "tags" / "mlflow.runName"
     meta_yaml = run_dir / "meta.yaml"
     meta = {"run_id": run_dir.name, "experiment": run_dir.parent.name}
-    if tag.is_file():
-        name = tag.read_text(encoding="utf-8", errors="replace").strip() or name
-    elif meta_yaml.is_file():
-        info = parse_yaml(meta_yaml.read_text(encoding="utf-8", errors="replace"))
-        name = str(info.get("run_name") or name)
+    try:
+        if tag.is_file():
+            name = read_side_text(tag, run_dir).strip()[:200] or name
+        elif meta_yaml.is_file():
+            info = parse_yaml(read_side_text(meta_yaml, run_dir), str(meta_yaml))
+            name = str(info.get("run_name") or name)[:200]
+    except LogFormatError as err:
+        skipped.append(f"run name not read ({err.message})")
     notes = ["MLflow file store run"]
     if params:
         notes.append(f"{len(params)} MLflow params read into the context")
+    warnings = [f"not read: {', '.join(skipped[:10])}"] if skipped else []
     return points_to_run(
         points, name=name, source=str(run_dir), format="mlflow", display=str(run_dir),
-        context=context_from_params(params) if params else None, notes=notes, meta=meta,
+        context=context_from_params(params) if params else None, notes=notes, warnings=warnings, meta=meta,
     )
 
 

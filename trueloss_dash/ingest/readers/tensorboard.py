@@ -23,7 +23,10 @@ from ...errors import LogFormatError
 from ...run import Run
 from ..hparams import context_from_params
 from ..registry import Reader
+from ..limits import MAX_BYTES
+from ..safe_read import inside, read_capped
 from ..source import Source
+from ..tfrecord import read_records
 from ..table import points_to_run
 from .ultralytics import sum_components
 
@@ -70,13 +73,28 @@ class Collector:
         self.plugins: dict[str, str] = {}
         self.hparams: dict = {}
         self.skipped: set[str] = set()
+        self.problems: list[str] = []  # damaged records, with their byte offsets
         self.events = 0
 
-    def add_file(self, path: str, prefix: str = "") -> None:
-        from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
+    def add_file(self, path: str, prefix: str = "", max_bytes: int = MAX_BYTES) -> None:
+        self.add_bytes(read_capped(Path(path), max_bytes), prefix, where=Path(path).name)
 
-        use_fast_crc()
-        for event in LegacyEventFileLoader(path).Load():
+    def add_bytes(self, data: bytes, prefix: str = "", where: str = "") -> None:
+        """Every intact record of an event file's bytes; damaged ones are skipped and named in
+        :attr:`problems` (see :mod:`..tfrecord`), so a CRC error mid-file costs one record, not the rest."""
+        from google.protobuf.message import DecodeError
+        from tensorboard.compat.proto import event_pb2
+
+        parse = event_pb2.Event.FromString
+        found = read_records(data)
+        label = f"{where}: " if where else ""
+        self.problems.extend(label + p for p in found.problems)
+        for offset, payload in found.payloads:
+            try:
+                event = parse(payload)
+            except DecodeError:
+                self.problems.append(f"{label}record at byte {offset} is not a TensorBoard event; skipped")
+                continue
             self.add_event(event, prefix)
 
     def add_event(self, event, prefix: str = "") -> None:
@@ -159,16 +177,14 @@ def _keras_tag(tag: str) -> str:
     return tag
 
 
-def collect_run(files: list[tuple[Path, str]], *, name: str, source: str) -> Run:
-    """One Run from event files; each file comes with a tag prefix ('' or 'validation/' ...)."""
+def collect_run(files: list[tuple[Path, str]], *, name: str, source: str, max_bytes: int = MAX_BYTES) -> Run:
+    """One Run from event files; each file comes with a tag prefix ('' or 'validation/' ...).
+
+    Damaged records are skipped and reported (with their byte offsets) as a warning on the run;
+    what could be read is kept."""
     col = Collector()
     for path, prefix in files:
-        try:
-            col.add_file(str(path), prefix)
-        except Exception as err:  # tensorboard raises its own error types on corrupt records
-            raise LogFormatError(
-                f"not a readable TensorBoard event file ({type(err).__name__}: {str(err)[:160]})", path=str(path)
-            ) from None
+        col.add_file(str(path), prefix, max_bytes)
     return run_from_collector(col, prefixed=any(p for _, p in files), name=name, source=source)
 
 
@@ -176,8 +192,10 @@ def run_from_collector(col: Collector, *, prefixed: bool, name: str, source: str
     """The Run the collected scalars make (``prefixed``: tags carry Keras' train/validation roles)."""
     if not col.values:
         what = f" (only {', '.join(sorted(col.skipped)[:10])})" if col.skipped else ""
+        damage = f"; {'; '.join(col.problems[:3])}" if col.problems else ""
         raise LogFormatError(
-            f"no scalar summaries in {col.events} events{what}; expected scalars such as train_loss/val_loss",
+            f"no scalar summaries in {col.events} readable events{what}{damage}; "
+            "expected scalars such as train_loss/val_loss",
             path=source,
         )
     points: dict[str, dict[str, np.ndarray]] = {}
@@ -206,20 +224,23 @@ def run_from_collector(col: Collector, *, prefixed: bool, name: str, source: str
     if col.hparams:
         context = context_from_params(col.hparams)
         notes.append("hyper-parameters read from the hparams plugin records")
-    run = points_to_run(points, name=name, source=source, format="tensorboard", context=context, notes=notes)
+    warnings = []
+    if col.problems:
+        more = f" (and {len(col.problems) - 5} more)" if len(col.problems) > 5 else ""
+        warnings.append(f"damaged event file, the rest was kept: {'; '.join(col.problems[:5])}{more}")
+    run = points_to_run(points, name=name, source=source, format="tensorboard", context=context, notes=notes,
+                        warnings=warnings)
     sum_components(run)
     return run
 
 
 def read(source: Source) -> list[Run]:
     if source.path is not None:
-        return [collect_run([(source.path, "")], name=_run_name(source.path), source=source.display)]
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="trueloss-tb-") as tmp:
-        path = Path(tmp) / "events.out.tfevents.upload"
-        path.write_bytes(source.data)
-        return [collect_run([(path, "")], name=source.name, source=source.display)]
+        return [collect_run([(source.path, "")], name=_run_name(source.path), source=source.display,
+                            max_bytes=source.max_bytes)]
+    col = Collector()
+    col.add_bytes(source.data, "", where=source.name)
+    return [run_from_collector(col, prefixed=False, name=source.name, source=source.display)]
 
 
 def _run_name(path: Path) -> str:
@@ -232,7 +253,9 @@ def _run_name(path: Path) -> str:
 
 def read_directory(root: Path) -> list[Run]:
     """Event files under ``root`` grouped by run: a directory's own files plus its train/validation subdirs."""
-    files = sorted(p for p in root.rglob("*") if p.is_file() and is_event_file_name(p.name))
+    files = sorted(
+        p for p in root.rglob("*") if p.is_file() and is_event_file_name(p.name) and inside(p, root)
+    )
     groups: dict[Path, list[tuple[Path, str]]] = {}
     for f in files:
         parent = f.parent
