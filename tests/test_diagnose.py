@@ -161,7 +161,7 @@ LABELS = {
     "leakage": ("inverted_gap", "data_mismatch"),
     "lr_spike": ("spike", "lr_overshoot"),
     "diverge": ("divergence", "lr_too_high"),
-    "bn_small_batch": ("spike", "batchnorm_instability"),
+    "bn_small_batch": ("erratic_validation", "batchnorm_instability"),
     "overfit": ("overfitting", "overfitting"),
     "lr_too_low": ("plateau", "lr_too_low"),
     "underfit": ("underfitting", "underfitting"),

@@ -13,6 +13,22 @@ from .rules.base import CAUSE_TELLS
 from .view import RunView
 
 
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """A jump that did not come back is one event: when the level-shift check found it, the spike
+    check's 'persistent spike' on the same series and place is dropped."""
+    shifts = [f for f in findings if f.kind == "level_shift"]
+    if not shifts:
+        return findings
+
+    def covered(f: Finding) -> bool:
+        return any(s.series == f.series and f.start is not None and s.start is not None
+                   and (f.start <= s.start <= (f.end if f.end is not None else f.start) or
+                        s.start <= f.start <= (s.end if s.end is not None else s.start))
+                   for s in shifts)
+
+    return [f for f in findings if not (f.kind == "spike" and not f.metrics.get("transient") and covered(f))]
+
+
 def _order_key(f: Finding):
     return (float("inf") if f.start is None else float(f.start), f.kind)
 
@@ -66,6 +82,8 @@ def _gap_severity(findings: list[Finding], causes: list[Cause]) -> None:
         f.severity = "warning" if real else "info"
 
 
+_RANK = {"info": 0, "warning": 1, "critical": 2}
+
 #: Two causes whose confidences are within this of each other are a tie: the verdict names both.
 TIE = T.CAUSE_TIE_MARGIN
 
@@ -118,11 +136,12 @@ def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int
             f = findings[crit[0]]
             return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}", "problems"
         name, tell = _cause_phrase(causes)
-        top = causes[0]
-        mine = [i for i in crit if i in top.findings] or [i for i in bad if i in top.findings] or top.findings or crit
-        f = findings[mine[0]]
+        named = [causes[0]] + ([causes[1]] if tell else [])
+        theirs = sorted({i for c in named for i in c.findings}, key=lambda i: (-_RANK[findings[i].severity], i))
+        pick = theirs[0] if theirs else crit[0]
+        f = findings[pick]
         also = ""
-        if mine[0] not in bad and crit:
+        if findings[pick].severity == "info":
             other = findings[crit[0]]
             also = f"; also {other.kind.replace('_', ' ')}: {other.summary}"
         return f"{name}: {f.summary}{also}.{tell}", "problems"
@@ -163,7 +182,14 @@ def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
     view = RunView.of(run, context)
     findings: list[Finding] = []
     details: dict[str, tuple[str, bool]] = {}
-    for det in DETECTORS:
+    longest = max((len(c) for n in LOSS_SERIES if (c := view.curve(n)) is not None), default=0)
+    nonfinite = any(view.run.get(n) is not None and view.run.get(n).n_nonfinite for n in LOSS_SERIES)
+    # no curve at all (a final summary, one or two points): no check can say anything honest
+    detectors = DETECTORS if longest >= T.MIN_CURVE_POINTS or nonfinite else ()
+    for chk in CHECKS:
+        details[chk.id] = ("no loss curve with at least "
+                           f"{fmt.count(T.MIN_CURVE_POINTS, 'point')}", False)
+    for det in detectors:
         try:
             got = det.detect(view)
         except (ValueError, FloatingPointError, IndexError, ZeroDivisionError) as err:  # never let one detector sink the report
@@ -171,6 +197,7 @@ def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
             continue
         findings += got.findings
         details[det.CHECK.id] = (got.detail, got.applicable)
+    findings = _dedupe(findings)
     findings.sort(key=_order_key)
     inp = RuleInput(findings, view.context, view)
     causes = _rank_causes(inp)

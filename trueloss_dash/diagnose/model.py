@@ -15,6 +15,8 @@ from ..fmt import confidence as fmt_confidence, span
 SEVERITIES = ("info", "warning", "critical")
 FINDING_KINDS = (
     "spike",
+    "level_shift",
+    "erratic_validation",
     "inverted_gap",
     "overfitting",
     "divergence",
@@ -38,6 +40,8 @@ CAUSE_IDS = (
     "underfitting",
     "unshuffled_data",
     "overconfidence",
+    "data_or_pipeline_change",
+    "eval_noise",
 )
 
 

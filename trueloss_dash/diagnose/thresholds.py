@@ -33,17 +33,38 @@ SPIKE_TREND_MAX_WINDOW = 41
 SPIKE_RECOVERY_FRACTION = 0.35
 #: ... within this many points (working resolution) after the peak; otherwise it is persistent.
 SPIKE_RECOVERY_POINTS = 5
-#: Level shift (persistent spike): median of the next m points over median of the previous m.
+#: Level shift (a jump that stays): median of the next m points over median of the previous m
+#: at least this ratio, and this many noise units (local scale, see noise.py).
 LEVEL_SHIFT_MIN_LOG_RISE = math.log(1.5)
 LEVEL_SHIFT_Z = 8.0
+#: The shift "stays to the end" (a warning: the final model is worse) when the last points sit at
+#: least this share of the shift above the level before it.
+LEVEL_SHIFT_STAYS_SHARE = 0.5
+#: Fewest points a level shift can be called on (a jump at the second of five validation points
+#: that holds for the rest is already clear), and the share of the run a climb must hold for.
+LEVEL_SHIFT_MIN_POINTS = 5
+LEVEL_SHIFT_MIN_STAY_FRACTION = 0.2
 #: Validation judged against the training loss's roughness (erratic validation beside a smooth
 #: training loss, the batch-norm signature) must jump at least this much above its trend (+30%).
 SPIKE_REFERENCE_MIN_LOG_RISE = math.log(1.3)
 #: Spikes are not called in the first this fraction of the points (at least the first point): the
 #: trend is not established yet (fast initial descent, warm-up, early validation swings).
 SPIKE_WARMUP_FRACTION = 0.05
-#: z at or above this makes a spike "critical" rather than "warning".
-SPIKE_CRITICAL_Z = 25.0
+#: A transient spike (it came back) is a warning only at or above this rise over its trend (x2):
+#: smaller bumps cost nothing once recovered (severity follows consequence) and are info.
+SPIKE_WARNING_RATIO = 2.0
+
+# --- erratic validation ------------------------------------------------------------------------
+#: Validation needs this many points; a jump is a point this far above its leave-one-out trend
+#: (+25%) and ERRATIC_Z times the training loss's roughness at the same cadence; this many jumps
+#: make a finding (one is a spike).
+ERRATIC_MIN_POINTS = 6
+ERRATIC_MIN_LOG_JUMP = math.log(1.25)
+ERRATIC_Z = 4.0
+ERRATIC_MIN_JUMPS = 2
+#: Training counts as smooth beside validation when its roughness is below SMOOTH_TRAIN_MAX_SIGMA,
+#: or validation is at least this many times as rough (short runs: a fast first drop roughens training).
+ERRATIC_ROUGHER = 3.0
 
 # --- divergence ----------------------------------------------------------------------------------
 #: A training loss diverges when its last points stay above max(start, best * this factor).
@@ -53,6 +74,12 @@ DIVERGENCE_TAIL_FRACTION = 0.15
 
 # --- overfitting ---------------------------------------------------------------------------------
 OVERFIT_MIN_POINTS = 5
+#: Short runs (3-4 validation points) still get overfitting when the effect is large: GL at least
+#: this, at least one point after the best, and the training loss still falling.
+OVERFIT_SHORT_MIN_POINTS = 3
+OVERFIT_SHORT_GL = 0.2
+#: The rise must also exceed this many units of validation's own noise (robust residual scale).
+OVERFIT_NOISE_Z = 2.0
 #: Points after the best validation point needed before overfitting can be called.
 OVERFIT_MIN_POINTS_AFTER_BEST = 2
 #: Prechelt generalization loss GL = val_recent / val_best - 1 ("recent" = median of the last
@@ -86,6 +113,10 @@ EARLY_X_FRACTION = 0.02
 PLATEAU_WINDOW_FRACTION = 0.25
 PLATEAU_MIN_POINTS = 4
 PLATEAU_MAX_LOG_PROGRESS = math.log(1.01)
+#: ... or, on a noisy curve, less than this many standard errors of its smoothed trend's difference
+#: (noise model), capped: a move this large is never "flat".
+PLATEAU_NOISE_Z = 2.0
+PLATEAU_MAX_NOISE_TOLERANCE = math.log(1.3)
 #: A plateau that starts in the first this fraction of the run means training never got going.
 PLATEAU_EARLY_FRACTION = 0.15
 #: ... and only if the loss had not yet fallen by more than this (log) when the plateau began.
@@ -114,8 +145,28 @@ OSCILLATION_MIN_LOG_SWING = math.log(1.08)
 #: A falling loss that goes up at OSCILLATION_MIN_UP_FRACTION of its moves, whatever the period
 #: (momentum ringing spans several points), by at least this much (median rise) is bouncing.
 OSCILLATION_BOUNCE_MIN_LOG_SWING = math.log(1.05)
-#: ... and at least this multiple of the net trend progress per point (no trend to speak of).
+#: ... and at least this multiple of the net progress per point (a loss falling 10% per point with
+#: 5% bumps is descending well, not bouncing).
+OSCILLATION_BOUNCE_OVER_TREND = 1.0
+#: Alternating swings at least this multiple of the net trend progress per point (no trend to speak of).
 OSCILLATION_SWING_OVER_TREND = 3.0
+
+#: Severity follows consequence. A bouncing loss is a warning (LR too high) only when it costs
+#: something: its trend still sits above this share of its start (a loss at 1-5% of its start that
+#: moves +-20% is converged noise) ...
+OSCILLATION_HARM_MIN_REMAINING = 0.2
+#: ... and, when validation is logged, validation swings at least this share as much as training
+#: (the instability reaches the model that is evaluated) or a validation metric gets worse.
+OSCILLATION_VAL_SHARE = 0.5
+
+# --- noise model -----------------------------------------------------------------------------------
+#: Local (trailing) window for the per-point noise scale: this fraction of the run, at least the minimum.
+NOISE_WINDOW_FRACTION = 0.2
+NOISE_WINDOW_MIN = 9
+#: The local scale never falls below this share of the run-wide scale.
+NOISE_GLOBAL_SHARE = 0.5
+#: A validation metric "corroborates" a move when it changes by at least this many noise units.
+METRIC_CORROBORATE_Z = 2.0
 
 # --- shuffling -----------------------------------------------------------------------------------
 #: Need at least this many full epochs and steps per epoch at step level.

@@ -6,9 +6,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..columns import LR, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+import numpy as np
+
+from ..columns import EPOCH, LR, STEP, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
 from ..run import Run, RunContext
+from . import thresholds as T
 from .signals import Curve, binned, curve
+
+
+def _diagnosis_axis(run: Run) -> str:
+    """The run's preferred axis, unless that is an epoch column that does not separate the points:
+    a step-logged file whose losses all sit in one or two epochs is read on its steps."""
+    axis = run.preferred_axis()
+    if axis != EPOCH:
+        return axis
+    for name in (TRAIN_LOSS, VAL_LOSS, TRUE_TRAIN_LOSS):
+        s = run.get(name)
+        if s is None or s.epoch is None or s.step is None or len(s) < T.MIN_CURVE_POINTS:
+            continue
+        ep = s.epoch[np.isfinite(s.epoch)]
+        st = s.step[np.isfinite(s.step)]
+        if len(np.unique(ep)) < T.MIN_CURVE_POINTS <= len(np.unique(st)):
+            return STEP
+    return axis
 
 
 @dataclass
@@ -21,7 +41,7 @@ class RunView:
     @classmethod
     def of(cls, run: Run, context: RunContext | None = None) -> "RunView":
         ctx = run.context if context is None else run.context.merged(context)
-        return cls(run=run, context=ctx, axis=run.preferred_axis())
+        return cls(run=run, context=ctx, axis=_diagnosis_axis(run))
 
     def curve(self, name: str, axis: str | None = None) -> Curve | None:
         key = (name, axis or self.axis, False)

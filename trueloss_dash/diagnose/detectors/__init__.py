@@ -32,6 +32,8 @@ class Detected(NamedTuple):
 
 from . import (  # noqa: E402  (the modules import Check/Detected from here)
     divergence,
+    erratic_validation,
+    level_shift,
     gap,
     metric_disagreement,
     oscillation,
@@ -42,7 +44,7 @@ from . import (  # noqa: E402  (the modules import Check/Detected from here)
     underfitting,
 )
 
-DETECTORS: tuple = (divergence, spike, gap, overfitting, plateau, oscillation, underfitting, shuffling, metric_disagreement)
+DETECTORS: tuple = (divergence, spike, level_shift, erratic_validation, gap, overfitting, plateau, oscillation, underfitting, shuffling, metric_disagreement)
 
 #: What the diagnosis checks, in order (the report lists each with passed/failed and its numbers).
 CHECKS: tuple[Check, ...] = tuple(m.CHECK for m in DETECTORS)

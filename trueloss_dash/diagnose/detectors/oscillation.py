@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import overlap, pct
+from ..noise import metric_change, typical_swing
+from ..signals import Curve, overlap, pct
 from . import Check, Detected
 
 CHECK = Check("oscillation", "Oscillation", "sign-alternating swings of the training loss with no trend")
@@ -30,6 +32,35 @@ def _bin_stats(x, v, bins):
     return np.add.reduceat(x, edges) / cnt, m, sd / np.sqrt(cnt)
 
 
+def _consequence(view, c, x, m, lo) -> tuple[str, str]:
+    """Warning only when the bouncing costs something (docs/diagnosis.md, "Severity"): the loss is
+    still far from where it could get, and - when validation is logged - the evaluated model swings
+    too (or a validation metric gets worse). Otherwise the swings are the noise of a loss near
+    convergence, and the finding is info."""
+    level = float(np.exp(np.median(m[-max(2, len(m) // 5):]) - np.median(m[: max(1, len(m) // 10)]))) if c.positive else 1.0
+    if c.positive and level < T.OSCILLATION_HARM_MIN_REMAINING:
+        return "info", (f"at {fmt.pct(level)} of its start these moves are the noise of a loss near convergence, "
+                        "not an unstable learning rate")
+    va = view.val
+    if va is not None and len(va) >= T.OSCILLATION_MIN_POINTS and va.positive:
+        sub = va.x >= x[lo]
+        vseg = Curve(va.name, va.axis, va.x[sub], va.y[sub]) if sub.sum() >= 5 else va
+        tseg = Curve(c.name, c.axis, x[lo:], np.exp(m[lo:]) if c.positive else m[lo:])
+        v_sw, t_sw = typical_swing(vseg), typical_swing(tseg)
+        mc = metric_change(view, float(x[lo]), float(x[-1]))
+        worse = mc is not None and mc.z <= -T.METRIC_CORROBORATE_Z
+        if v_sw < T.OSCILLATION_VAL_SHARE * t_sw and not worse:
+            tail = f" and {mc.name.replace('_', ' ')} did not get worse" if mc is not None else ""
+            return "info", (f"validation stays steady (moves ~{fmt.pct(float(np.expm1(v_sw)))} against training's "
+                            f"~{fmt.pct(float(np.expm1(t_sw)))}){tail}: the model that is evaluated is not unstable")
+        return "warning", (f"validation swings too (~{fmt.pct(float(np.expm1(v_sw)))})" +
+                           (f" and {mc.name.replace('_', ' ')} got worse" if worse else ""))
+    if c.axis == "step" and c.binned_from is None and len(c) <= _MAX_POINTS:
+        return "info", ("single-batch step losses without validation: these swings cannot be told from minibatch noise; "
+                        "log validation to judge stability")
+    return "warning", f"the loss is still at {fmt.pct(level)} of its start"
+
+
 def detect(view) -> Detected:
     name = TRAIN_LOSS if view.train is not None else TRUE_TRAIN_LOSS
     c = view.curve(name)
@@ -39,7 +70,7 @@ def detect(view) -> Detected:
     if va is not None and len(va) >= T.OSCILLATION_MIN_POINTS and len(c) >= 3 * len(va):
         # step-level minibatch losses are noisy by nature: judge the per-interval means a framework
         # would report (one per validation point), not single batches
-        from ..signals import Curve, interval_means
+        from ..signals import interval_means
 
         idx = overlap(c, va)
         ym = interval_means(c, va.x[idx])
@@ -83,15 +114,18 @@ def detect(view) -> Detected:
     # (momentum ringing has a period of several points, so a bouncing descent need not alternate
     # every point: rising at >= 30% of its moves by a visible amount is already abnormal for a
     # descent whose epoch means average out minibatch noise)
-    bouncing = up >= T.OSCILLATION_MIN_UP_FRACTION and s >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING
+    bouncing = (up >= T.OSCILLATION_MIN_UP_FRACTION and s >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING
+                and s >= T.OSCILLATION_BOUNCE_OVER_TREND * tr)
     flat_swings = a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_SWING_OVER_TREND * tr and s >= T.OSCILLATION_MIN_LOG_SWING
     ok = s >= 3 * noise and (bouncing or flat_swings)
     if not ok:
         return Detected([], detail)
     lo = best["lo"]
+    severity, why = _consequence(view, c, x, m, lo)
+    detail += f"; {why}"
     finding = Finding(
         kind="oscillation",
-        severity="warning",
+        severity=severity,
         series=name,
         start=float(x[lo]),
         end=float(x[-1]),
@@ -99,6 +133,6 @@ def detect(view) -> Detected:
         metrics={"alternation": round(a, 3), "up_fraction": round(up, 3), "swing_ratio": round(float(np.expm1(s)), 4),
                  "trend_per_point": round(float(np.expm1(tr)), 5), "noise": round(noise, 5)},
         summary=f"{HUMAN_LABELS.get(name, name)} swings up and down: {pct(up)} of moves go up, by ~{pct(np.expm1(s))} "
-        f"({pct(a)} of moves reverse direction; net trend {pct(np.expm1(tr))} per point)",
+        f"({pct(a)} of moves reverse direction; net trend {pct(np.expm1(tr))} per point); {why}",
     )
     return Detected([finding], detail)

@@ -14,7 +14,8 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import binned, pct, xfmt
+from ..noise import residuals
+from ..signals import binned, pct, robust_sigma
 from . import Check, Detected
 
 CHECK = Check("overfitting", "Overfitting", "validation loss rising after its best while training keeps falling")
@@ -22,20 +23,30 @@ CHECK = Check("overfitting", "Overfitting", "validation loss rising after its be
 
 def detect(view) -> Detected:
     va = view.val
-    if va is None or len(va) < T.OVERFIT_MIN_POINTS:
-        return Detected([], f"needs at least {T.OVERFIT_MIN_POINTS} validation points", applicable=False)
+    if va is None or len(va) < T.OVERFIT_SHORT_MIN_POINTS:
+        return Detected([], f"needs at least {T.OVERFIT_SHORT_MIN_POINTS} validation points", applicable=False)
     w = binned(va)
     v = w.scaled
     n = len(v)
+    short = n < T.OVERFIT_MIN_POINTS
     b = int(np.argmin(v))
     after = n - 1 - b
-    recent_n = max(2, min(max(T.OVERFIT_RECENT_POINTS, n // 20), after)) if after > 0 else 1
+    # a short run has no "recent median" to speak of: its last point is the model it ends with
+    recent_n = max(2, min(max(T.OVERFIT_RECENT_POINTS, n // 20), after)) if after > 1 and not short else 1
     recent = float(np.median(v[-recent_n:]))
     gl = float(np.exp(recent - v[b]) - 1) if w.positive else float(recent - v[b])
     best_x = float(w.x[b])
-    detail = f"best validation {fmt.num(w.y[b])} at {w.axis} {xfmt(best_x)}, {after} point(s) after it, GL {pct(gl)}"
-    if after < T.OVERFIT_MIN_POINTS_AFTER_BEST or gl < T.OVERFIT_GL_MIN:
-        return Detected([], detail)
+    # the noise model: validation's own point-to-point scale; a rise inside it is not overfitting
+    noise = robust_sigma(residuals(w)) if n >= T.OVERFIT_MIN_POINTS and w.positive else 0.0
+    detail = (f"best validation {fmt.num(w.y[b])} at {fmt.at(w.axis, best_x)}, {fmt.count(after, 'point')} after it, "
+              f"GL {pct(gl)}" + (f" ({fmt.count(n, 'validation point')} only)" if short else ""))
+    min_after = 1 if short else T.OVERFIT_MIN_POINTS_AFTER_BEST
+    min_gl = T.OVERFIT_SHORT_GL if short else T.OVERFIT_GL_MIN
+    if after < min_after or gl < min_gl:
+        return Detected([], detail + (f"; a run this short needs GL >= {pct(min_gl)}" if short else ""))
+    # GL compares a median of recent_n points with the best: its noise is the per-point scale / sqrt(recent_n)
+    if w.positive and np.log1p(gl) < T.OVERFIT_NOISE_Z * noise / np.sqrt(recent_n):
+        return Detected([], detail + f"; within validation's own noise (~{pct(float(np.expm1(noise)))} per point)")
 
     train_name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= 3 else TRAIN_LOSS
     tr = view.curve(train_name)
@@ -49,7 +60,7 @@ def detect(view) -> Detected:
         detail += f"; {train_name} fell {pct(1 - np.exp(-train_drop))} since"
         if train_drop < T.OVERFIT_TRAIN_MIN_LOG_DROP:
             return Detected([], detail + " (not enough to call overfitting)")
-    elif gl < T.OVERFIT_GL_WARNING:
+    elif gl < T.OVERFIT_GL_WARNING or short:
         return Detected([], detail)
 
     severity = "warning" if gl >= T.OVERFIT_GL_WARNING else "info"
@@ -70,8 +81,10 @@ def detect(view) -> Detected:
             "points_after_best": after,
             "train_log_drop_since_best": None if train_drop is None else round(train_drop, 4),
             "train_series": train_name,
+            "val_points": n,
+            "val_noise": round(float(noise), 4),
         },
-        summary=f"validation loss bottomed at {fmt.num(w.y[b])} at {w.axis} {xfmt(best_x)} and is now {pct(gl)} higher "
-        f"(generalization loss){drop_txt}",
+        summary=f"validation loss bottomed at {fmt.num(w.y[b])} at {fmt.at(w.axis, best_x)} and is now {pct(gl)} higher "
+        f"(generalization loss){drop_txt}" + (f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
     )
     return Detected([finding], detail)

@@ -14,7 +14,8 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import binned, odd_window, pct, rolling_median
+from ..noise import residuals
+from ..signals import binned, odd_window, pct, robust_sigma, rolling_median
 from . import Check, Detected
 
 CHECK = Check("plateau", "Plateaus", "stretches of the training loss with no relative progress")
@@ -44,12 +45,17 @@ def detect(view) -> Detected:
         return Detected([], "needs a training loss with enough points", applicable=False)
     w = binned(c, 400)
     n = len(w)
-    s = rolling_median(w.scaled, odd_window(n, 0.05, 1, 21))
+    ws = odd_window(n, 0.05, 1, 21)
+    s = rolling_median(w.scaled, ws)
     W = max(T.PLATEAU_MIN_POINTS, int(np.ceil(T.PLATEAU_WINDOW_FRACTION * n)))
     if n <= W:
         return Detected([], f"{n} points: too few for a {W}-point window", applicable=False)
     prog = s[:-W] - s[W:]  # log drop over the window starting at i
-    flat = prog < T.PLATEAU_MAX_LOG_PROGRESS
+    # flat means neither falling nor rising beyond what the curve's own noise moves the smoothed trend
+    # (noise model): a rising stretch is a level shift or divergence, never a plateau
+    sigma = robust_sigma(residuals(w)) if w.positive else 0.0
+    tol = min(max(T.PLATEAU_MAX_LOG_PROGRESS, T.PLATEAU_NOISE_Z * 1.25 * sigma * np.sqrt(2.0 / ws)), T.PLATEAU_MAX_NOISE_TOLERANCE)
+    flat = np.abs(prog) < tol
     prof = progress_profile(c)
     detail = f"{name}: least progress over {W} points {pct(float(np.expm1(prog.min())))}; total drop {pct(1 - np.exp(-prof['total_log_drop']))}"
     if not flat.any():
@@ -58,7 +64,10 @@ def detect(view) -> Detected:
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
     k = int(np.argmax(ends - starts))
     i0, i1 = int(starts[k]), int(ends[k]) + W
-    early = i0 <= T.PLATEAU_EARLY_FRACTION * n and (s[0] - s[i0]) <= T.PLATEAU_EARLY_MAX_LOG_DROP
+    # "never got going" is a warning only when the stretch is flat by the strict measure; a stretch
+    # that is only flat within a noisy curve's own scatter is reported, as info
+    strict = bool(np.all(np.abs(prog[starts[k] : ends[k] + 1]) < T.PLATEAU_MAX_LOG_PROGRESS))
+    early = strict and i0 <= T.PLATEAU_EARLY_FRACTION * n and (s[0] - s[i0]) <= T.PLATEAU_EARLY_MAX_LOG_DROP
     at_end = i1 >= n - 1
     severity = "warning" if early else "info"
     kind_txt = "from the start: training made no progress" if early else ("at the end: converged" if at_end else "then resumed")
@@ -79,6 +88,6 @@ def detect(view) -> Detected:
             **{k2: round(v2, 5) for k2, v2 in prof.items()},
         },
         summary=f"{label} flat over {fmt.span(w.axis, w.x[i0], w.x[min(i1, n - 1)])} "
-        f"(< {pct(np.expm1(T.PLATEAU_MAX_LOG_PROGRESS))} progress per {W} points) - {kind_txt}",
+        f"(< {pct(np.expm1(tol))} progress per {W} points) - {kind_txt}",
     )
     return Detected([finding], detail)

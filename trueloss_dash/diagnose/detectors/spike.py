@@ -79,7 +79,6 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
     label = HUMAN_LABELS.get(c.name, c.name)
     unit = c.axis
     found: list[Finding] = []
-    taken = np.zeros(n, dtype=bool)
     why_not: dict[int, str] = {}
 
     # transient spikes: points far above the trend
@@ -101,24 +100,8 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
         back = np.flatnonzero(after <= pre + T.SPIKE_RECOVERY_FRACTION * max(rise, 0.0))
         recovered = int(back[0]) + 1 if len(back) else None
         stop = p + recovered if recovered is not None else e
-        taken[max(0, s - 1) : stop + 2] = True
         found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit))
 
-    # persistent spikes: level shifts up that stay
-    m = max(3, win // 2)
-    if n >= 2 * m + 1:
-        med_m = np.median(sliding_window_view(v, m), axis=1)  # med_m[k] = median(v[k:k+m])
-        i = np.arange(m, n - m + 1)
-        shift = med_m[i] - med_m[i - m]
-        zs = shift / sigma
-        for s, e in _groups((shift > T.LEVEL_SHIFT_MIN_LOG_RISE) & (zs > T.LEVEL_SHIFT_Z)):
-            k = s + int(np.argmax(shift[s : e + 1]))
-            at = int(i[k])
-            if at < k0 or taken[max(0, at - m) : at + m].any():
-                continue
-            taken[at : at + m] = True
-            found.append(_finding(c, w, at, at + m - 1, at, float(zs[k]), float(shift[k]), None, label, unit))
-            max_z = max(max_z, float(zs[k]))
     note = ""
     if max_z > T.SPIKE_Z and not found:
         note = why_not.get(at_max) or next(iter(why_not.values()), "")
@@ -133,10 +116,12 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
     transient = recovered is not None
     if transient:
         dx = float(w.x[min(p + recovered, len(w) - 1)] - w.x[p])
-        tail = f"recovered within {xfmt(dx)} {unit}{'s' if dx != 1 else ''}"
+        tail = f"recovered within {fmt.x_value(dx, unit)} {fmt.axis_noun(unit, many=dx != 1)}"
     else:
         tail = "and stayed up (persistent)"
-    severity = "critical" if (not transient and ratio >= 3.0) or z >= T.SPIKE_CRITICAL_Z and not transient else "warning"
+    # severity follows consequence: a bump that came back within a few points costs nothing unless it
+    # is large enough (x SPIKE_WARNING_RATIO) to threaten the run
+    severity = "warning" if ratio >= T.SPIKE_WARNING_RATIO else "info"
     return Finding(
         kind="spike",
         severity=severity,
@@ -153,7 +138,7 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
             "recovered_after": recovered,
             "points": int(len(c)),
         },
-        summary=f"{label} jumped to {fmt.num(w.y[p])} at {unit} {xfmt(xp)} ({fmt.ratio(ratio)} its trend, robust z={z:.1f}), {tail}",
+        summary=f"{label} jumped to {fmt.num(w.y[p])} at {fmt.at(unit, xp)} ({fmt.ratio(ratio)} its trend, robust z={fmt.num(z, 2)}), {tail}",
     )
 
 
@@ -176,11 +161,16 @@ def train_roughness_beside(tr, val) -> float | None:
 
 
 def detect(view) -> Detected:
+    from .erratic_validation import erratic_jumps
+
     findings: list[Finding] = []
     parts = []
     for name in (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS):
         c = view.curve(name)
         if c is None:
+            continue
+        if name == VAL_LOSS and erratic_jumps(view)[0]:
+            parts.append(f"{name}: repeated jumps, reported by the erratic-validation check")
             continue
         if len(c) < T.SPIKE_MIN_POINTS:
             parts.append(f"{name}: {len(c)} points, too few to judge")

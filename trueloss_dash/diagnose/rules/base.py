@@ -124,6 +124,20 @@ CAUSES: dict[str, CauseInfo] = {
         ("early-stop / select checkpoints on the metric you care about, not on the loss",
          "use label smoothing (`torch.nn.CrossEntropyLoss(label_smoothing=0.1)`) or temperature scaling after training"),
     ),
+    "data_or_pipeline_change": CauseInfo(
+        "Data or pipeline change",
+        "A loss that jumps to a new level and stays there while the learning rate did not change points at the inputs: a new data "
+        "shard or curriculum stage, a preprocessing or tokenizer change, a run resumed with different settings.",
+        ("check what changed at that step: data shards or order, preprocessing, a resumed checkpoint with a different config",
+         "compare a batch from just before the jump with one just after it"),
+    ),
+    "eval_noise": CauseInfo(
+        "Noisy or buggy evaluation",
+        "A tiny validation set makes every evaluation a noisy estimate; an eval-mode bug (dropout or batch norm left in train mode, "
+        "different preprocessing at evaluation) makes the evaluated outputs jump while training is smooth.",
+        ("use a larger validation set (a few thousand examples) or average several evaluations",
+         "call `model.eval()` before evaluating and `model.train()` after, and use the training preprocessing for validation"),
+    ),
 }
 
 #: The one fact that singles each cause out: when two causes tie, the verdict names both and what
@@ -230,6 +244,24 @@ def _lr_increase_before(view, f: Finding) -> tuple[float, float, float] | None:
     hi_i = lo_i + int(np.argmax(seg[lo_i:]))
     if seg[hi_i] >= T.LR_INCREASE_RATIO * seg[lo_i] and hi_i > lo_i:
         return float(seg[lo_i]), float(seg[hi_i]), float(segx[hi_i])
+    return None
+
+
+def _lr_rise_between(view, axis: str, x0: float, x1: float) -> tuple[float, float, float] | None:
+    """(lr before, lr after, x) when the logged LR rose by LR_INCREASE_RATIO between ``x0`` (the level
+    before a shift) and ``x1`` (the shift): a warm-up ramp counts, however gradual."""
+    lr = view.working(LR, axis)
+    if lr is None or len(lr) < 2 or not lr.positive:
+        return None
+    seg = (lr.x >= x0) & (lr.x <= x1)
+    idx = np.flatnonzero(seg)
+    if len(idx) < 2:
+        return None
+    y, x = lr.y[idx], lr.x[idx]
+    lo = int(np.argmin(y))
+    hi = lo + int(np.argmax(y[lo:]))
+    if hi > lo and y[hi] >= T.LR_INCREASE_RATIO * y[lo]:
+        return float(y[lo]), float(y[hi]), float(x[hi])
     return None
 
 

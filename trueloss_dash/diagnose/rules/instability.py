@@ -10,7 +10,7 @@ from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, 
 from ...run import RunContext
 from .. import thresholds as T
 from ..signals import pct, xfmt
-from .base import Assessment, Rule, RuleInput, _lr_increase_before, _small_lr, _train_roughness
+from .base import Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
 
 # --------------------------------------------------------------------------------------------------
 # Spikes, divergence, oscillation
@@ -22,6 +22,8 @@ def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
     the LR being too high - the loss never came back - and is the divergence rule's evidence.)"""
     hits, ev = [], []
     for i, f in inp.of("spike"):
+        if _diverged(inp, f.series):
+            continue  # a jump on the way to divergence is the divergence's evidence
         up = _lr_increase_before(inp.view, f)
         if up:
             hits.append(i)
@@ -34,7 +36,7 @@ def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
 
 
 def _spike_recovered(inp: RuleInput) -> Assessment | None:
-    tr = [(i, f) for i, f in inp.of("spike") if f.series != VAL_LOSS and f.metrics.get("transient")]
+    tr = [(i, f) for i, f in inp.of("spike") if f.series != VAL_LOSS and f.metrics.get("transient") and not _diverged(inp, f.series)]
     if not tr:
         return None
     if any(_lr_increase_before(inp.view, f) for _, f in tr):
@@ -75,8 +77,8 @@ def _divergence(inp: RuleInput) -> Assessment | None:
 
 def _oscillation(inp: RuleInput) -> Assessment | None:
     i, f = inp.first("oscillation")
-    if f is None:
-        return None
+    if f is None or f.severity == "info":
+        return None  # swings of a loss near convergence (noise model): no LR cause to name
     conf = 0.7 + (0.1 if inp.context.lr is not None and not _small_lr(inp.context) else 0.0)
     return Assessment(conf, [f.summary], [i])
 
@@ -111,6 +113,86 @@ def _val_spikes_smooth_train(inp: RuleInput) -> Assessment | None:
     return Assessment(min(conf, 0.9), ev, [i for i, _ in vs])
 
 
+def _shift_lr(inp: RuleInput, f) -> tuple[float, float, float] | None:
+    """An LR increase just before a level shift, or anywhere between the level before it and the jump."""
+    return _lr_increase_before(inp.view, f) or _lr_rise_between(inp.view, f.x_axis, f.metrics.get("from_x", f.start), f.start)
+
+
+def _diverged(inp: RuleInput, series: str) -> bool:
+    """The run blew up (any loss): its earlier jumps are the divergence's evidence, not a separate overshoot."""
+    return bool(inp.of("divergence"))
+
+
+def _level_shift_after_lr_increase(inp: RuleInput) -> Assessment | None:
+    """A jump that stays, right after the LR rose (warm-up peak, schedule step): the new LR threw the
+    weights into a worse region they did not leave."""
+    hits, ev = [], []
+    for i, f in inp.of("level_shift"):
+        up = _shift_lr(inp, f)
+        if up:
+            hits.append(i)
+            ev.append(f"learning rate rose {fmt.ratio(up[1] / up[0])} ({fmt.num(up[0])} to {fmt.num(up[1])}) by "
+                      f"{fmt.at(f.x_axis, up[2])}, just before {f.summary}")
+    if not hits:
+        return None
+    return Assessment(0.85, ev, hits)
+
+
+def _level_shift_cause(cause: str):
+    """Without an LR increase before it: with the LR logged and flat, the data changed; without an
+    LR series, the LR overshoot stays the likelier reading but cannot be checked."""
+
+    def assess(inp: RuleInput) -> Assessment | None:
+        hits = [(i, f) for i, f in inp.of("level_shift") if not _shift_lr(inp, f)]
+        if not hits:
+            return None
+        has_lr = inp.view.curve(LR) is not None
+        i, f = hits[0]
+        if cause == "data_or_pipeline_change":
+            conf = 0.55 if has_lr else 0.35
+            ev = [f"{f.summary}" + ("; the logged learning rate did not rise before it" if has_lr else "")]
+        else:
+            conf = 0.3 if has_lr else 0.5
+            ev = [f"{f.summary}", "the logged learning rate did not rise before it" if has_lr else
+                  "log the learning rate (`lr` column) to see whether a warm-up peak or schedule step came just before"]
+        return Assessment(conf, ev, [j for j, _ in hits])
+
+    return assess
+
+
+def _erratic_cause(cause: str):
+    """Erratic validation beside smooth training: batch-norm statistics or the evaluation itself."""
+
+    def assess(inp: RuleInput) -> Assessment | None:
+        i, f = inp.first("erratic_validation")
+        if f is None:
+            return None
+        ctx = inp.context
+        small = ctx.batch_size is not None and ctx.batch_size < T.SMALL_BATCH
+        ev = [f.summary]
+        if cause == "batchnorm_instability":
+            if ctx.batchnorm is False:
+                return Assessment(0.1, ev + ["the context says the model has no batch norm"], [i])
+            conf = 0.45
+            if ctx.batchnorm:
+                conf += 0.3
+                ev.append("the model uses batch norm")
+            else:
+                ev.append("tell diagnose whether the model uses batch norm (`--meta batchnorm=true batch_size=N`) to settle it")
+            if small:
+                conf += 0.15
+                ev.append(f"batch size {ctx.batch_size} < {T.SMALL_BATCH}: noisy batch statistics")
+            elif ctx.batch_size is not None:
+                conf -= 0.15
+            return Assessment(min(conf, 0.9), ev, [i])
+        conf = 0.6 if ctx.batchnorm is False else (0.25 if ctx.batchnorm and small else 0.4)
+        ev.append(f"{fmt.count(f.metrics.get('val_points', 0), 'validation point')}: a small validation set or an eval-mode bug "
+                  "(dropout/batch norm left in train mode) makes evaluations jump like this")
+        return Assessment(conf, ev, [i])
+
+    return assess
+
+
 INSTABILITY_RULES: tuple[Rule, ...] = (
     # spikes and instability
     Rule("spike_after_lr_increase", "lr_overshoot", "Spike right after a learning-rate increase", ("spike", "lr series"),
@@ -123,6 +205,19 @@ INSTABILITY_RULES: tuple[Rule, ...] = (
          "0.8; 0.9 when the LR had just risen (warmup/schedule) and the loss never came back", _divergence),
     Rule("oscillation", "lr_too_high", "Loss oscillates without trend", ("oscillation", "context.lr"),
          "0.7, +0.1 when a non-small lr is known", _oscillation),
+    Rule("level_shift_after_lr_increase", "lr_overshoot", "Loss jumps and stays after a learning-rate increase",
+         ("level_shift", "lr series"), "0.85", _level_shift_after_lr_increase),
+    Rule("level_shift_lr_unknown", "lr_overshoot", "Loss jumps and stays (no LR increase seen)", ("level_shift", "lr series"),
+         "0.5 without an lr series (cannot check), 0.3 when the lr is logged and did not rise", _level_shift_cause("lr_overshoot")),
+    Rule("level_shift_flat_lr", "data_or_pipeline_change", "Loss jumps and stays while the LR is flat", ("level_shift", "lr series"),
+         "0.55 when the lr is logged and did not rise, 0.35 without an lr series", _level_shift_cause("data_or_pipeline_change")),
+    Rule("erratic_validation_bn", "batchnorm_instability", "Validation jumps repeatedly while training is smooth",
+         ("erratic_validation", "context.batchnorm", "context.batch_size"),
+         "0.45; +0.3 with batch norm, +0.15 with batch < SMALL_BATCH, -0.15 with large batches; 0.1 without batch norm",
+         _erratic_cause("batchnorm_instability")),
+    Rule("erratic_validation_eval", "eval_noise", "Validation jumps repeatedly: small or buggy evaluation",
+         ("erratic_validation", "context.batchnorm"), "0.4; 0.6 without batch norm; 0.25 with batch norm and small batches",
+         _erratic_cause("eval_noise")),
     Rule("val_spikes_smooth_train", "batchnorm_instability", "Validation spikes while training is smooth",
          ("spike (validation)", "training roughness", "context.batchnorm", "context.batch_size"),
          "0.3; +0.3 with batch norm, +0.25 with batch < SMALL_BATCH; 0.1 without batch norm; -0.1 with large batches",

@@ -1,0 +1,84 @@
+"""Erratic validation: validation jumps up and back down again and again while the training loss
+is smooth.
+
+Test, on the validation loss at working resolution: log residuals from the leave-one-out trend; a
+*jump* is a point at least ERRATIC_MIN_LOG_JUMP above its neighbours and ERRATIC_Z times the
+training loss's roughness at the same cadence (per-interval means for a step-level training loss).
+Two or more jumps are a finding. One jump is a spike (its own check).
+
+Why it matters: validation that swings this much cannot pick a checkpoint or drive early stopping,
+and the swings say the evaluated model itself is unstable. Causes: batch norm with small batches
+(running statistics that do not match any batch), a tiny validation set, an eval-mode bug
+(dropout/BN left in train mode, a different preprocessing at evaluation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import fmt
+from ...columns import TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+from .. import thresholds as T
+from ..model import Finding
+from ..signals import binned, loo_rolling_median, odd_window, robust_sigma
+from . import Check, Detected
+from .spike import residual_sigma, train_roughness_beside
+
+CHECK = Check("erratic_validation", "Erratic validation", "validation jumping up and down repeatedly while training is smooth")
+
+
+def erratic_jumps(view) -> tuple[list[int], dict, str]:
+    """(indices of jumps in the working validation curve, metrics, detail); indices empty when none."""
+    va = view.val
+    if va is None or len(va) < T.ERRATIC_MIN_POINTS:
+        return [], {}, f"needs at least {T.ERRATIC_MIN_POINTS} validation points"
+    tr = view.curve(TRAIN_LOSS)
+    if tr is None or len(tr) < 3:
+        tr = view.curve(TRUE_TRAIN_LOSS)
+    if tr is None or len(tr) < T.ERRATIC_MIN_POINTS:
+        return [], {}, "needs a training loss beside validation to tell erratic validation from a noisy task"
+    w = binned(va, T.SPIKE_MAX_POINTS)
+    v = w.scaled
+    win = odd_window(len(v), T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
+    r = v - loo_rolling_median(v, win)
+    rough = train_roughness_beside(tr, va)
+    if rough is None:
+        rough = residual_sigma(tr)
+    rough = max(rough, T.SPIKE_SIGMA_FLOOR)
+    val_sigma = robust_sigma(r)
+    jumps = np.flatnonzero((r >= T.ERRATIC_MIN_LOG_JUMP) & (r >= T.ERRATIC_Z * rough))
+    jumps = jumps[jumps >= 1]  # the first point has no "before" to jump from
+    metrics = {"jumps": int(len(jumps)), "val_points": int(len(va)), "train_roughness": round(float(rough), 4),
+               "val_roughness": round(float(val_sigma), 4),
+               "largest_jump": round(float(np.expm1(r[jumps].max())), 3) if len(jumps) else 0.0,
+               "jump_x": [float(w.x[j]) for j in jumps]}
+    detail = (f"validation jumps above its trend by >= {fmt.pct(float(np.expm1(T.ERRATIC_MIN_LOG_JUMP)))}: "
+              f"{fmt.count(len(jumps), 'time')} in {fmt.count(len(va), 'point')}; "
+              f"training roughness {fmt.pct(float(np.expm1(rough)))}")
+    if rough > T.SMOOTH_TRAIN_MAX_SIGMA and val_sigma < T.ERRATIC_ROUGHER * rough:
+        return [], metrics, detail + " (training is not smooth: the swings are shared)"
+    return (jumps.tolist() if len(jumps) >= T.ERRATIC_MIN_JUMPS else []), metrics, detail
+
+
+def detect(view) -> Detected:
+    jumps, metrics, detail = erratic_jumps(view)
+    if not metrics:
+        return Detected([], detail, applicable=False)
+    if not jumps:
+        return Detected([], detail)
+    w = binned(view.val, T.SPIKE_MAX_POINTS)
+    xs = metrics["jump_x"]
+    finding = Finding(
+        kind="erratic_validation",
+        severity="warning",
+        series=VAL_LOSS,
+        start=float(xs[0]),
+        end=float(xs[-1]),
+        x_axis=w.axis,
+        metrics=metrics,
+        summary=(f"validation loss jumped up and came back {fmt.count(len(jumps), 'time')} "
+                 f"({fmt.span(w.axis, xs[0], xs[-1])}; largest {fmt.change(metrics['largest_jump'])} above its trend, "
+                 f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss moved "
+                 f"only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} around its trend"),
+    )
+    return Detected([finding], detail)

@@ -1,0 +1,157 @@
+"""Level shift: a loss that jumps and stays up - distinct from a transient spike (it comes back) and
+from divergence (it keeps exploding, beside this check).
+
+Test: the median of the next m points over the median of the previous m (m = half the trend window,
+at least 3) rises by at least LEVEL_SHIFT_MIN_LOG_RISE and by LEVEL_SHIFT_Z units of the curve's
+local noise before the jump (noise.py). Typical causes: the LR reaching its warm-up peak or a
+schedule step overshooting into a worse basin, a data or pipeline change mid-run.
+
+Severity follows consequence: a shift still there at the end (the final model is worse than before
+it) is a warning; one the loss later recovered from is info. Shapes the divergence check already
+reports (the loss ending far above its best) are left to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import fmt
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+from .. import thresholds as T
+from ..model import Finding
+from ..noise import local_sigma
+from ..signals import Curve, binned, odd_window, rolling_median
+from . import Check, Detected
+from .spike import warmup_points
+
+CHECK = Check("level_shift", "Level shifts", "a loss that jumps and stays up (not a transient spike)")
+
+
+def _step_shift(v: np.ndarray, sig: np.ndarray, m: int, k0: int) -> tuple[int, float, float] | None:
+    """(index of the first point of the new level, log rise, z) of the largest sharp shift: the
+    median of the next m points over the median of up to m points before, against the noise known
+    before the jump. Up to SPIKE_MAX_POINTS points, so a plain loop is cheap."""
+    n = len(v)
+    best = None
+    for i in range(max(1, k0), n - m + 1):
+        pre = float(np.median(v[max(0, i - m) : i]))
+        rise = float(np.median(v[i : i + m])) - pre
+        z = rise / sig[i - 1]
+        if rise > T.LEVEL_SHIFT_MIN_LOG_RISE and z > T.LEVEL_SHIFT_Z and (best is None or rise > best[1]):
+            best = (i, rise, z, pre)
+    return None if best is None else best
+
+
+def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
+    """A training loss that climbs from its best to a level at least LEVEL_SHIFT_MIN_LOG_RISE above
+    it and never comes back (a ramp, e.g. through a warm-up peak): (onset, rise, z, best level)."""
+    n = len(v)
+    trend = rolling_median(v, odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+    b = int(np.argmin(trend))
+    if b >= n - 2:
+        return None
+    level = trend[b] + T.LEVEL_SHIFT_MIN_LOG_RISE
+    high = np.concatenate([[False], trend[b:] >= level, [False]])
+    d = np.diff(high.astype(np.int8))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    if len(starts) == 0:
+        return None
+    k = int(np.argmax(ends - starts))
+    onset, stop = b + int(starts[k]), b + int(ends[k])
+    if onset < k0 or stop - onset < max(3, T.LEVEL_SHIFT_MIN_STAY_FRACTION * n):
+        return None
+    rise = float(np.median(v[onset:stop]) - trend[b])
+    z = rise / float(sig[max(b, 1) - 1])
+    return (onset, rise, z, float(trend[b])) if z > T.LEVEL_SHIFT_Z else None
+
+
+def _largest_step(v: np.ndarray, m: int) -> float:
+    """The largest rise of a median of m points over the m before it (for the check's detail)."""
+    n = len(v)
+    if n < 2 * m:
+        return 0.0
+    meds = np.array([np.median(v[i : i + m]) for i in range(0, n - m + 1)])
+    return float(max(0.0, np.max(meds[m:] - meds[:-m]))) if len(meds) > m else 0.0
+
+
+def shifts_in(c: Curve, ramps: bool = False) -> tuple[list[Finding], float]:
+    """Level-shift findings in one curve and the largest shift seen (log units). ``ramps``: also
+    report a sustained climb from the best (training losses; a slowly rising validation loss is
+    overfitting, its own check)."""
+    w = binned(c, T.SPIKE_MAX_POINTS)
+    n = len(w)
+    if n < T.LEVEL_SHIFT_MIN_POINTS:
+        return [], 0.0
+    v = w.scaled
+    win = odd_window(n, T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
+    m = max(1, min(max(3, win // 2), (n - 1) // 2))
+    sig = local_sigma(w)
+    k0 = warmup_points(n)
+    got = _step_shift(v, sig, m, k0)
+    sharp = got is not None
+    if got is None and ramps:
+        got = _sustained_rise(v, sig, k0)
+    if got is None:
+        return [], _largest_step(v, m)
+    at, rise, z, pre = got
+    tail = max(1, min(m, n // 10))
+    end_level = float(np.median(v[-tail:]))
+    stays = end_level - pre >= T.LEVEL_SHIFT_STAYS_SHARE * rise
+    label = HUMAN_LABELS.get(c.name, c.name)
+    ratio = float(np.exp(rise)) if w.positive else 1.0 + rise
+    before, after = (float(np.exp(pre)), float(np.exp(pre + rise))) if w.positive else (pre, pre + rise)
+    x_at = float(w.x[at])
+    if stays:
+        tail_txt = "and stayed there to the end"
+    else:
+        back = np.flatnonzero(v[at:] <= pre + (1 - T.LEVEL_SHIFT_STAYS_SHARE) * rise)
+        x_back = float(w.x[at + int(back[0])]) if len(back) else float(w.x[-1])
+        tail_txt = f"and stayed there until {fmt.at(w.axis, x_back)}"
+    how = "jumped" if sharp else "climbed"
+    few = f" (only {fmt.count(len(c), 'point')})" if len(c) < T.SPIKE_MIN_POINTS else ""
+    finding = Finding(
+        kind="level_shift",
+        severity="warning" if stays else "info",
+        series=c.name,
+        start=x_at,
+        end=float(w.x[-1]) if stays else float(w.x[min(at + m - 1, n - 1)]),
+        x_axis=w.axis,
+        metrics={"rise_ratio": round(ratio, 3), "from_x": float(w.x[max(0, at - m)]), "z": round(float(z), 2), "level_before": before,
+                 "level_after": after, "stays_to_end": bool(stays), "sharp": sharp, "window_points": m,
+                 "points": int(len(c))},
+        summary=f"{label} {how} from about {fmt.num(before)} to {fmt.num(after)} ({fmt.ratio(ratio)}) by "
+        f"{fmt.at(w.axis, x_at)} {tail_txt}{few}",
+    )
+    return [finding], rise
+
+
+def detect(view) -> Detected:
+    findings: list[Finding] = []
+    parts = []
+    diverged = {f.series for f in _divergence_findings(view)}
+    for name in (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS):
+        c = view.curve(name)
+        if c is None:
+            continue
+        if len(c) < T.LEVEL_SHIFT_MIN_POINTS:
+            parts.append(f"{name}: {fmt.count(len(c), 'point')}, too few to judge")
+            continue
+        if diverged:
+            parts.append(f"{name}: the run diverged (the divergence check reports it)")
+            continue
+        got, rise = shifts_in(c, ramps=name != VAL_LOSS)
+        findings += got
+        parts.append(f"{name}: " + (f"a level shift ({fmt.ratio(float(np.exp(rise)))})" if got else
+                                    f"largest rise of the level {fmt.ratio(float(np.exp(rise)))}, none that stays"))
+    if not parts:
+        return Detected([], "no loss series", applicable=False)
+    return Detected(findings, "; ".join(parts))
+
+
+def _divergence_findings(view) -> list[Finding]:
+    from . import divergence
+
+    try:
+        return divergence.detect(view).findings
+    except (ValueError, IndexError, FloatingPointError):
+        return []

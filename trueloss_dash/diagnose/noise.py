@@ -1,0 +1,87 @@
+"""The noise model under the detectors: how much a curve moves on its own at each point, and what a
+corroborating metric says.
+
+Why: a loss near convergence moves by a larger *relative* amount than the same loss early on (the
+few examples still wrong dominate the mean), and a step-level loss carries minibatch noise. A move
+counts only against the curve's own noise at that point:
+
+- :func:`local_sigma` - a causal, heteroscedastic scale: the robust spread (1.4826 MAD) of the
+  log-loss residuals from a leave-one-out trend, over the trailing window up to each point (what
+  was known as the run went), floored by the run-wide scale so one quiet stretch cannot make the
+  next wiggle look huge;
+- :func:`metric_change` - where a validation metric (accuracy, WER, mAP ...) is logged, whether it
+  got better or worse over a stretch, in units of its own point-to-point noise.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from . import thresholds as T
+from .signals import Curve, binned, loo_rolling_median, odd_window, robust_sigma
+
+
+def residuals(c: Curve) -> np.ndarray:
+    """Log-loss residuals from the leave-one-out rolling-median trend."""
+    v = c.scaled
+    win = odd_window(len(v), T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
+    return v - loo_rolling_median(v, win)
+
+
+def local_sigma(c: Curve, window: int | None = None, floor: float = T.SPIKE_SIGMA_FLOOR) -> np.ndarray:
+    """Per-point noise scale (log units), estimated causally over the trailing ``window`` points.
+
+    The first points (before a window has filled) use the scale of what exists so far, at least
+    the run-wide scale's half. Vectorised: a sliding window over padded absolute deviations."""
+    r = residuals(c)
+    n = len(r)
+    if n == 0:
+        return np.zeros(0)
+    glob = robust_sigma(r, floor)
+    w = window or max(T.NOISE_WINDOW_MIN, int(round(T.NOISE_WINDOW_FRACTION * n)))
+    w = min(w, n)
+    dev = np.abs(r - np.median(r))
+    padded = np.concatenate([np.full(w - 1, np.nan), dev])
+    win = sliding_window_view(padded, w)
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(win, axis=1)
+    sig = 1.4826 * np.nan_to_num(med, nan=glob)
+    return np.maximum(sig, max(floor, T.NOISE_GLOBAL_SHARE * glob))
+
+
+def typical_swing(c: Curve) -> float:
+    """Median absolute log residual of a curve: how much it moves around its own trend (0 = smooth)."""
+    if len(c) < 3:
+        return 0.0
+    return float(np.median(np.abs(residuals(c))))
+
+
+class MetricChange(NamedTuple):
+    name: str
+    better: float  # change in the metric's "better" direction over the stretch (same units as the metric)
+    z: float  # ... in units of its point-to-point noise
+
+
+def metric_change(view, x0: float, x1: float) -> MetricChange | None:
+    """How the first logged validation metric moved between ``x0`` and ``x1`` (medians of the points
+    around each end), signed so that positive = better. None when no metric is logged there."""
+    from .detectors.metric_disagreement import _val_metrics, higher_is_better
+
+    for name in _val_metrics(view.run):
+        m = view.curve(name)
+        if m is None or len(m) < 3:
+            continue
+        m = binned(m)
+        before = m.y[m.x <= x0]
+        after = m.y[m.x >= x1]
+        if len(before) == 0 or len(after) == 0:
+            continue
+        k = max(1, min(3, len(m) // 10))
+        a, b = float(np.median(before[-k:])), float(np.median(after[:k] if x1 < m.x[-1] else after[-k:]))
+        sign = 1.0 if higher_is_better(name) else -1.0
+        noise = robust_sigma(np.diff(m.y), 1e-12) / np.sqrt(2)
+        return MetricChange(name, sign * (b - a), sign * (b - a) / max(noise, 1e-12))
+    return None
