@@ -8,7 +8,7 @@ from ..run import Run, RunContext
 from . import thresholds as T
 from .detectors import CHECKS, DETECTORS
 from .model import Cause, Finding, Report, check_counts
-from .rules import CAUSES, INVERTED_GAP_CAUSES, RULES, RuleInput
+from .rules import CAUSES, RULES, RuleInput
 from .rules.base import CAUSE_TELLS
 from .view import RunView
 
@@ -77,8 +77,8 @@ def _gap_severity(findings: list[Finding], causes: list[Cause]) -> None:
         if f.kind != "inverted_gap":
             continue
         mismatch = next((c for c in causes if i in c.findings and c.id == "data_mismatch"), None)
-        top = next((c for c in causes if i in c.findings and c.id in INVERTED_GAP_CAUSES), None)
-        real = mismatch is not None and (mismatch is top or mismatch.confidence >= T.MISMATCH_WARNING_CONFIDENCE)
+        # a weak mismatch guess (no true training loss, no context) is named but raises no alarm
+        real = mismatch is not None and mismatch.confidence >= T.MISMATCH_WARNING_CONFIDENCE
         f.severity = "warning" if real else "info"
 
 
@@ -153,8 +153,8 @@ def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int
         head += f"; {HUMAN_LABELS[TRAIN_LOSS]} fell to {fmt.of_start(tr.y[-1] / tr.y[0])}"
     if causes:
         name, tell = _cause_phrase(causes)
-        kinds = sorted({findings[i].kind.replace('_', ' ') for i in causes[0].findings})
-        what = f" explains the {', '.join(kinds)}" if kinds else ""
+        mine = [findings[i] for i in causes[0].findings]
+        what = f" - {mine[0].summary}" if mine else ""
         benign = CAUSES[causes[0].id].benign if causes[0].id in CAUSES else False
         if benign and causes[0].confidence >= 0.5:
             what += " - not a problem"
@@ -182,8 +182,8 @@ def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
     view = RunView.of(run, context)
     findings: list[Finding] = []
     details: dict[str, tuple[str, bool]] = {}
-    longest = max((len(c) for n in LOSS_SERIES if (c := view.curve(n)) is not None), default=0)
-    nonfinite = any(view.run.get(n) is not None and view.run.get(n).n_nonfinite for n in LOSS_SERIES)
+    longest = max((len(c) for n in view.checked_losses if (c := view.curve(n)) is not None), default=0)
+    nonfinite = any(view.run.get(n) is not None and view.run.get(n).n_nonfinite for n in view.checked_losses)
     # no curve at all (a final summary, one or two points): no check can say anything honest
     detectors = DETECTORS if longest >= T.MIN_CURVE_POINTS or nonfinite else ()
     for chk in CHECKS:

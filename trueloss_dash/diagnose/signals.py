@@ -163,6 +163,23 @@ def interval_means(src: Curve, edges_x: np.ndarray) -> np.ndarray:
     return out
 
 
+def last_window_means(src: Curve, edges_x: np.ndarray, fraction: float, min_points: int) -> np.ndarray:
+    """Mean of ``src.y`` over the last ``fraction`` of each interval (edges_x[i-1], edges_x[i]] (at
+    least the last ``min_points`` points before edges_x[i]): the training loss of the weights that
+    were evaluated, not the epoch mean that lags half an epoch behind them."""
+    csum = np.concatenate([[0.0], np.cumsum(src.y)])
+    prev = np.concatenate([[src.x[0] if len(src) else 0.0], edges_x[:-1]])
+    start_x = edges_x - fraction * (edges_x - prev)
+    hi = np.searchsorted(src.x, edges_x, side="right")
+    lo = np.minimum(np.searchsorted(src.x, start_x, side="right"), np.maximum(hi - min_points, 0))
+    cnt = hi - lo
+    out = np.where(cnt > 0, (csum[hi] - csum[lo]) / np.maximum(cnt, 1), np.nan)
+    empty = cnt == 0
+    if empty.any():
+        out[empty] = src.at(edges_x[empty])
+    return out
+
+
 def align(train: Curve, target_x: np.ndarray) -> np.ndarray:
     """Training values at the validation points: interval means when the training series is much
     denser (step-level vs epoch-level), plain interpolation otherwise."""

@@ -107,6 +107,12 @@ MISMATCH_TRUE_ABOVE_FRACTION = 0.5
 #: the x range (step-level logs that validate at step 0).
 EARLY_X_FRACTION = 0.02
 
+#: Like with like: with a step-level training loss, validation is compared with its mean over the
+#: last this fraction of each evaluation interval (at least LIKE_MIN_STEPS steps) - the weights
+#: that were evaluated - instead of the interval mean, which lags half an interval behind.
+LIKE_WINDOW_FRACTION = 0.2
+LIKE_MIN_STEPS = 3
+
 # --- plateau / underfitting / lr too low -----------------------------------------------------------
 #: A window (this fraction of the run, at least PLATEAU_MIN_POINTS) with less than
 #: PLATEAU_MAX_LOG_PROGRESS relative improvement of the smoothed loss is a plateau.
@@ -127,6 +133,10 @@ UNDERFIT_MIN_REMAINING = 0.55
 UNDERFIT_MAX_REL_GAP = 0.15
 #: ... or the training accuracy (if logged, in [0, 1]) ends below this.
 UNDERFIT_MAX_TRAIN_ACC = 0.75
+#: Underfitting is a warning only with a low training accuracy, or when the loss ends at or above
+#: this share of its start (it never really learned, whether or not it still creeps down); otherwise info (a loss may settle
+#: at its task's floor, and one still falling just needs more training).
+UNDERFIT_STUCK_REMAINING = 0.9
 #: lr_too_low: still improving at the end at this fraction (or more) of its early rate of progress
 #: (a loss that never bends) while having covered little ground.
 LR_LOW_MIN_SLOPE_RATIO = 0.35
@@ -186,6 +196,9 @@ METRIC_LOSS_MIN_LOG_RISE = math.log(1.05)
 METRIC_MIN_IMPROVEMENT = 0.005
 #: ... and by this many standard errors of the metric's point-to-point noise.
 METRIC_NOISE_Z = 2.0
+#: While the metric improves, a validation-loss rise below this (+25%) costs nothing: overfitting and
+#: metric disagreement are info; above it the outputs are badly calibrated and both are warnings.
+METRIC_RISE_WARNING = 0.25
 
 # --- verdict -------------------------------------------------------------------------------------
 #: Two causes within this confidence of each other tie: the verdict names both (and what separates them).

@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..columns import EPOCH, LR, STEP, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+from ..columns import EPOCH, GAP_TERMS, LR, STEP, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, looks_like_loss
 from ..run import Run, RunContext
 from . import thresholds as T
 from .signals import Curve, binned, curve
@@ -72,6 +72,30 @@ class RunView:
     @cached_property
     def lr(self) -> Curve | None:
         return self.curve(LR)
+
+    @cached_property
+    def step_train(self) -> Curve | None:
+        """The step-level training loss, when the file has one beside validation: ``train_loss``
+        itself when it is logged per step, else the ``train_loss_step`` twin (Lightning, the trainer).
+        None when training is only epoch-level."""
+        va = self.val
+        if va is None or len(va) < 2:
+            return None
+        for c in (self.train, self.curve(TRAIN_LOSS_STEP)):
+            if c is not None and c.axis == va.axis and len(c) >= 3 * len(va):
+                return c
+        return None
+
+    @cached_property
+    def checked_losses(self) -> list[str]:
+        """The losses the per-curve checks (divergence, NaN, spikes, level shifts) look at: the
+        canonical ones; in a run with none of them but several other losses (a GAN's D_A/G_A, losses
+        whose roles were not mapped), each of those."""
+        names = [n for n in (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS) if n in self.run.series]
+        if names:
+            return names
+        skip = (TRAIN_LOSS_STEP,) + GAP_TERMS
+        return [n for n in self.run.series if n not in skip and looks_like_loss(n) and not n.endswith(("_ci_low", "_ci_high"))]
 
     def loss_names(self) -> list[str]:
         return [n for n in (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS) if n in self.run.series]

@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from ... import fmt
-from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+from ...columns import GAP_TERMS, HUMAN_LABELS, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, looks_like_loss
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import binned, odd_window, rolling_median, xfmt
+from ..signals import binned, odd_window, rolling_median
 from . import Check, Detected
 
 CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss that explodes and stays up")
@@ -24,8 +24,12 @@ CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss th
 def detect(view) -> Detected:
     findings: list[Finding] = []
     parts = []
-    names = [n for n in (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS) if view.run.get(n) is not None]
-    for name in names:
+    names = [n for n in view.checked_losses if view.run.get(n) is not None]
+    # NaN/inf in any loss the file holds means the run blew up (nanoGPT logs its per-iteration loss
+    # beside the periodic train/val estimates)
+    extra = [n for n in view.run.series if n not in names and looks_like_loss(n) and n not in GAP_TERMS
+             and n != TRAIN_LOSS_STEP and not n.endswith(("_ci_low", "_ci_high")) and view.run.get(n).n_nonfinite]
+    for name in names + extra:
         s = view.run.get(name)
         c = view.curve(name)
         bad = s.n_nonfinite
@@ -43,11 +47,12 @@ def detect(view) -> Detected:
                     x_axis=c.axis if c is not None else view.axis,
                     metrics={"nonfinite": bad, "first_nonfinite_x": first, "finite_points": len(c) if c else 0,
                              "last_finite": float(c.y[-1]) if c is not None and len(c) else None},
-                    summary=f"{label} became non-finite (NaN/inf) at {c.axis if c else view.axis} "
-                    f"{xfmt(first) if first is not None else '?'}: {bad} non-finite value{'s' if bad > 1 else ''}",
+                    summary=f"{label} became non-finite (NaN/inf) at {fmt.at(c.axis if c else view.axis, first)}: "
+                    f"{fmt.count(bad, 'non-finite value')}",
                 )
             )
-    explode_names = [n for n in (TRAIN_LOSS, TRUE_TRAIN_LOSS) if n in names] or ([VAL_LOSS] if VAL_LOSS in names else [])
+    canonical = [n for n in (TRAIN_LOSS, TRUE_TRAIN_LOSS) if n in names] or ([VAL_LOSS] if VAL_LOSS in names else [])
+    explode_names = canonical or names  # a run with only other losses (GAN): each of them
     for name in explode_names:
         c = view.curve(name)
         if c is None or len(c) < 4 or not c.positive:
@@ -80,8 +85,8 @@ def detect(view) -> Detected:
                     x_axis=w.axis,
                     metrics={"end_over_best": round(ratio_end, 3), "best": float(np.exp(best)),
                              "best_x": float(w.x[best_i]), "final": float(w.y[-1])},
-                    summary=f"{label} exploded from its best {fmt.num(np.exp(best))} ({w.axis} {xfmt(w.x[best_i])}) "
-                    f"to {fmt.num(w.y[-1])} and stayed up from {w.axis} {xfmt(w.x[onset])} ({fmt.ratio(ratio_end)} its best)",
+                    summary=f"{label} exploded from its best {fmt.num(np.exp(best))} ({fmt.at(w.axis, w.x[best_i])}) "
+                    f"to {fmt.num(w.y[-1])} and stayed up from {fmt.at(w.axis, w.x[onset])} ({fmt.ratio(ratio_end)} its best)",
                 )
             )
     if not names:

@@ -19,7 +19,7 @@ from ... import fmt
 from ...columns import GAP_TERMS, HUMAN_LABELS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import align, overlap, pct
+from ..signals import align, last_window_means, overlap, pct
 from . import Check, Detected
 
 CHECK = Check("inverted_gap", "Validation vs training", "validation loss below the reported training loss")
@@ -39,13 +39,28 @@ def detect(view) -> Detected:
         return Detected([], f"only {len(idx)} validation point(s) inside the training range", applicable=False)
     xs = va.x[idx]
     v = va.y[idx]
-    t = align(tr, xs)
+    # compare like with like: the training loss of the weights that were evaluated
+    step_tr = view.step_train
+    if step_tr is not None and len(overlap(step_tr, va)) >= T.INVERTED_MIN_POINTS:
+        j = overlap(step_tr, va)
+        idx = idx[np.isin(idx, j)]
+        xs, v = va.x[idx], va.y[idx]
+        t = last_window_means(step_tr, xs, T.LIKE_WINDOW_FRACTION, T.LIKE_MIN_STEPS)
+        comparison = (f"validation compared with the step-level training loss over the last {fmt.pct(T.LIKE_WINDOW_FRACTION)} "
+                      "of each interval before it was measured (the weights that were evaluated, no averaging lag)")
+        like_for_like = True
+    else:
+        t = align(tr, xs)
+        comparison = ("validation compared with the epoch-averaged training loss, which lags half an interval behind; "
+                      "the half-interval shift test corrects for it")
+        like_for_like = False
     rel = _rel(t, v)
     inverted = rel > T.INVERTED_MARGIN
     n = len(xs)
     k = int(inverted.sum())
     frac = k / n
-    detail = f"validation below reported training loss at {k}/{n} points (margin {pct(T.INVERTED_MARGIN)})"
+    detail = (f"validation below reported training loss at {k}/{n} points (margin {pct(T.INVERTED_MARGIN)}); "
+              + ("step-level, last window before each evaluation" if like_for_like else "epoch-averaged training loss"))
     if k == 0 or (frac < T.INVERTED_MIN_FRACTION and not inverted[-1]):
         return Detected([], detail)
 
@@ -65,6 +80,8 @@ def detect(view) -> Detected:
         "mean_rel_gap": round(float(rel[inverted].mean()), 4),
         "end_rel_gap": round(float(rel[-1]), 4),
         "first_rel_gap": round(float(rel[0]), 4),
+        "comparison": comparison,
+        "like_for_like": like_for_like,
     }
 
     # half-interval shift test (averaging lag)
@@ -128,6 +145,8 @@ def detect(view) -> Detected:
     summary = (
         f"{HUMAN_LABELS['val_loss']} below {HUMAN_LABELS['train_loss']} at {k}/{n} points "
         f"({where}{', ' + shape if shape else ''}), up to {pct(float(rel.max()))} lower"
+        + (" against the step-level training loss just before each evaluation" if like_for_like else
+           " against the epoch-averaged training loss")
     )
     finding = Finding(
         kind="inverted_gap",

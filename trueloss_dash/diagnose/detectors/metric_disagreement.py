@@ -11,7 +11,7 @@ from ... import fmt
 from ...columns import LOSS_SERIES, VAL_ACC, fold
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import binned, curve, pct, robust_sigma, xfmt
+from ..signals import binned, curve, pct, robust_sigma
 from . import Check, Detected
 
 CHECK = Check("metric_disagreement", "Loss vs metric", "validation loss rising while a validation metric keeps improving")
@@ -73,7 +73,9 @@ def detect(view) -> Detected:
             findings.append(
                 Finding(
                     kind="metric_disagreement",
-                    severity="warning",
+                    # the metric the user cares about still improves: a mild loss rise costs nothing
+                    # (info); a large one still means badly calibrated outputs (warning)
+                    severity="warning" if np.expm1(rise) >= T.METRIC_RISE_WARNING else "info",
                     series=name,
                     start=float(w.x[b]),
                     end=float(w.x[-1]),
@@ -81,8 +83,8 @@ def detect(view) -> Detected:
                     metrics={"metric": name, "metric_at_loss_best": at_best, "metric_recent": recent,
                              "metric_gain": round(gain, 4), "loss_rise": round(float(np.expm1(rise)), 4),
                              "higher_is_better": sign > 0},
-                    summary=f"validation loss rose {pct(np.expm1(rise))} after {w.axis} {xfmt(w.x[b])} while {name} "
-                    f"kept improving ({fmt.num(at_best)} -> {fmt.num(recent)})",
+                    summary=f"validation loss rose {pct(np.expm1(rise))} after {fmt.at(w.axis, w.x[b])} while {name} "
+                    f"kept improving ({fmt.num(at_best)} to {fmt.num(recent)})",
                 )
             )
     return Detected(findings, detail)

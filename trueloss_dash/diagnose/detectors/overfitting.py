@@ -21,6 +21,17 @@ from . import Check, Detected
 CHECK = Check("overfitting", "Overfitting", "validation loss rising after its best while training keeps falling")
 
 
+def _metric_still_improves(view) -> bool:
+    """A validation metric improved beyond its own noise since the loss's best (the same test as the
+    metric-disagreement check)."""
+    from . import metric_disagreement
+
+    try:
+        return bool(metric_disagreement.detect(view).findings)
+    except (ValueError, IndexError, FloatingPointError):
+        return False
+
+
 def detect(view) -> Detected:
     va = view.val
     if va is None or len(va) < T.OVERFIT_SHORT_MIN_POINTS:
@@ -64,6 +75,10 @@ def detect(view) -> Detected:
         return Detected([], detail)
 
     severity = "warning" if gl >= T.OVERFIT_GL_WARNING else "info"
+    if severity == "warning" and gl < T.METRIC_RISE_WARNING and _metric_still_improves(view):
+        # corroborating metric: it kept improving since the loss's best, so the final model is not
+        # worse at the task - a mild loss rise is info (the metric-disagreement finding explains it)
+        severity = "info"
     drop_txt = (f" while the {HUMAN_LABELS.get(train_name, train_name)} fell to {fmt.pct(float(np.exp(-train_drop)))} of its level then"
                 if train_drop is not None else "")
     finding = Finding(

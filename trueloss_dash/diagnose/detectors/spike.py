@@ -165,7 +165,7 @@ def detect(view) -> Detected:
 
     findings: list[Finding] = []
     parts = []
-    for name in (TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS):
+    for name in view.checked_losses:
         c = view.curve(name)
         if c is None:
             continue

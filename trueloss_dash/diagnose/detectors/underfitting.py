@@ -71,9 +71,15 @@ def detect(view) -> Detected:
         # training loss (underfitting), its steady descent is the clearer sign the LR is too low
         vprof = progress_profile(va)
         still = vprof["late_rate"] > 0 and vprof["slope_ratio"] >= T.LR_LOW_MIN_SLOPE_RATIO
+    # severity follows consequence: a loss that barely moved and stopped, or a low training accuracy,
+    # is a model that cannot fit (warning); a loss still falling at the end, or settled at a level
+    # that may be the task's floor (language models, detection sums), is info - train longer / compare
+    low_acc = acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC
+    stuck = remaining >= T.UNDERFIT_STUCK_REMAINING  # barely moved over the whole run: it never really learned
+    severity = "warning" if (low_acc or stuck) else "info"
     finding = Finding(
         kind="underfitting",
-        severity="warning",
+        severity=severity,
         series=name,
         start=float(tr.x[0]),
         end=float(tr.x[-1]),

@@ -149,7 +149,9 @@ def _leakage(inp: RuleInput) -> Assessment | None:
     if dist > T.LEAKAGE_MAX_LOG_DISTANCE or fell_to > T.LEAKAGE_MEMORISED_FRACTION:
         return None
     i, f = inp.first("inverted_gap")
-    return Assessment(0.85 if which.startswith("true") else 0.7, [
+    # on the reported loss alone this is a hint, not a finding to act on: healthy runs on large data
+    # also end with validation close to a well-fitted training loss (below the warning confidence)
+    return Assessment(0.85 if which.startswith("true") else 0.45, [
         f"validation stays within {pct(float(np.expm1(dist)))} of the {which} (median over the run) while that loss "
         f"falls to {pct(fell_to)} of its start: a model fitted this closely almost always does worse on unseen data, "
         "so validation examples are probably copies of training examples (leakage)"], [] if i is None else [i])

@@ -21,7 +21,8 @@ def _lr_too_low(inp: RuleInput) -> Assessment | None:
     ip, p = inp.first("plateau")
     ev, hits, conf = [], [], 0.0
     if u is not None and u.metrics.get("still_improving"):
-        conf = 0.6
+        # a warning (low accuracy) makes the slow descent the problem; otherwise it is a hint to train longer
+        conf = 0.6 if u.severity != "info" else 0.35
         hits.append(iu)
         ev.append(f"{u.summary}: a loss that never bends is still learning at the end")
     if p is not None and p.metrics.get("from_start"):
@@ -43,6 +44,8 @@ def _underfitting(inp: RuleInput) -> Assessment | None:
     if f is None:
         return None
     conf = 0.45 if f.metrics.get("still_improving") else 0.7
+    if f.severity == "info":
+        conf = min(conf, 0.3)  # high relative to its start, but possibly the task's floor
     ev = [f.summary]
     acc = f.metrics.get("train_acc_end")
     if acc is not None:
@@ -62,6 +65,8 @@ def _overfitting(inp: RuleInput) -> Assessment | None:
     ev = [f.summary, f"early stopping would have kept {f.x_axis} {xfmt(f.metrics['best_x'])} "
           f"(validation {fmt.num(f.metrics['best_val'])} instead of {fmt.num(f.metrics['recent_val'])})"]
     md = inp.of("metric_disagreement")
+    if f.severity == "info" and f.metrics["generalization_loss"] < T.OVERFIT_GL_WARNING:
+        conf = min(conf, 0.45)  # a mild rise: validation stalled more than it overfit
     if md:
         conf -= 0.1
         ev.append(f"but {md[0][1].metrics['metric']} keeps improving: the loss rise is partly over-confidence")
