@@ -245,7 +245,7 @@ def test_cli_json_several_runs_is_a_reports_list(tmp_path, capsys, monkeypatch):
     import trueloss_dash.ingest as ingest
 
     runs = [epoch_run("a", train_loss=decay(10), val_loss=decay(10)), epoch_run("b", train_loss=decay(10), val_loss=decay(10))]
-    monkeypatch.setattr(ingest, "load_path", lambda path, format=None: runs)
+    monkeypatch.setattr(ingest, "load_path", lambda path, **kwargs: runs)
     assert cli_main(["diagnose", str(tmp_path), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert [r["run"]["name"] for r in d["reports"]] == ["a", "b"]
