@@ -165,6 +165,7 @@ def test_rule_catalog_and_compare_pages():
     md = _markdown(at)
     assert all(r.id in md for r in RULES)  # every rule listed
     assert "Mechanism." in md and "Actions" in md
+    assert "`level_shift`" in md and "`erratic_validation`" in md  # issue 9's new kinds, with what they check
     _nav(at, "Runs")
     for name in ("overfit.csv", "clean.csv"):
         at.selectbox(key="sample_pick").set_value(REPO / "sample_runs" / name)

@@ -51,3 +51,14 @@ def page() -> None:
                 )
     if not shown:
         st.info("No rule matches this filter.")
+    _checks_section(query)
+
+
+def _checks_section(query: str) -> None:
+    """The checks every diagnosis runs (each passed, failed or not applicable in a report) and the
+    finding kinds they produce - the kinds the rules above look at."""
+    checks = [c for c in services.check_catalog() if not query or query in " ".join(c.values()).lower()]
+    if not checks:
+        return
+    st.markdown("#### What every diagnosis checks")
+    st.markdown("\n".join(f"- **{_md_escape(c['title'])}** `{c['kind']}`: {_md_escape(c['looks_for'])}" for c in checks))

@@ -63,6 +63,13 @@ def rule_catalog() -> list[dict[str, Any]]:
     return _catalog()
 
 
+def check_catalog() -> list[dict[str, str]]:
+    """Every check the diagnosis runs: finding kind, title and what it looks for."""
+    from ..diagnose import CHECKS
+
+    return [{"kind": c.id, "title": c.title, "looks_for": c.looks_for} for c in CHECKS]
+
+
 def cause_catalog() -> dict[str, Any]:
     """Cause id -> CauseInfo (title, why, actions)."""
     from ..diagnose import CAUSES
