@@ -14,6 +14,7 @@ reports (the loss ending far above its best) are left to it.
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
@@ -27,19 +28,30 @@ from .spike import warmup_points
 CHECK = Check("level_shift", "Level shifts", "a loss that jumps and stays up (not a transient spike)")
 
 
-def _step_shift(v: np.ndarray, sig: np.ndarray, m: int, k0: int) -> tuple[int, float, float] | None:
-    """(index of the first point of the new level, log rise, z) of the largest sharp shift: the
-    median of the next m points over the median of up to m points before, against the noise known
-    before the jump. Up to SPIKE_MAX_POINTS points, so a plain loop is cheap."""
+def _window_medians(v: np.ndarray, m: int) -> np.ndarray:
+    """med[k] = median(v[k:k+m]) for every k (vectorised)."""
+    return np.median(sliding_window_view(v, m), axis=1)
+
+
+def _step_shift(v: np.ndarray, sig: np.ndarray, m: int, k0: int) -> tuple[int, float, float, float] | None:
+    """(index of the first point of the new level, log rise, z, level before) of the largest sharp
+    shift: the median of the next m points over the median of up to m points before, against the
+    noise known before the jump."""
     n = len(v)
-    best = None
-    for i in range(max(1, k0), n - m + 1):
-        pre = float(np.median(v[max(0, i - m) : i]))
-        rise = float(np.median(v[i : i + m])) - pre
-        z = rise / sig[i - 1]
-        if rise > T.LEVEL_SHIFT_MIN_LOG_RISE and z > T.LEVEL_SHIFT_Z and (best is None or rise > best[1]):
-            best = (i, rise, z, pre)
-    return None if best is None else best
+    med = _window_medians(v, m)
+    i = np.arange(max(1, k0), n - m + 1)
+    if len(i) == 0:
+        return None
+    pre = np.where(i >= m, med[np.maximum(i - m, 0)], 0.0)
+    for j in np.flatnonzero(i < m):  # the first few points: fewer than m points before them
+        pre[j] = float(np.median(v[: i[j]]))
+    rise = med[i] - pre
+    z = rise / sig[i - 1]
+    ok = (rise > T.LEVEL_SHIFT_MIN_LOG_RISE) & (z > T.LEVEL_SHIFT_Z)
+    if not ok.any():
+        return None
+    k = int(np.flatnonzero(ok)[np.argmax(rise[ok])])
+    return int(i[k]), float(rise[k]), float(z[k]), float(pre[k])
 
 
 def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
@@ -67,11 +79,10 @@ def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
 
 def _largest_step(v: np.ndarray, m: int) -> float:
     """The largest rise of a median of m points over the m before it (for the check's detail)."""
-    n = len(v)
-    if n < 2 * m:
+    if len(v) < 2 * m:
         return 0.0
-    meds = np.array([np.median(v[i : i + m]) for i in range(0, n - m + 1)])
-    return float(max(0.0, np.max(meds[m:] - meds[:-m]))) if len(meds) > m else 0.0
+    med = _window_medians(v, m)
+    return float(max(0.0, np.max(med[m:] - med[:-m]))) if len(med) > m else 0.0
 
 
 def shifts_in(c: Curve, ramps: bool = False) -> tuple[list[Finding], float]:
