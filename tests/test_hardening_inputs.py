@@ -307,3 +307,35 @@ def test_json_nesting_is_bounded():
     data = "".join(json.dumps(dict(doc, step=s, loss=1 / s)) + "\n" for s in range(1, 5)).encode()
     [run] = load_bytes("metrics.jsonl", data)
     assert len(run.series["train_loss"]) == 4
+
+
+def test_docs_list_every_limit():
+    """docs/hardening.md states every cap of ingest/limits.py with its number."""
+    from trueloss_dash.ingest import limits
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "hardening.md").read_text()
+    caps = {k: v for k, v in vars(limits).items() if k.startswith("MAX_") and isinstance(v, int)}
+    assert len(caps) >= 10
+    for name, value in caps.items():
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}` |")), None)
+        assert row is not None, f"{name} missing from docs/hardening.md"
+        assert f"{value:,}" in row or f"{value}x" in row, f"{name}: {value:,} not stated in {row!r}"
+
+
+def test_overlong_json_line_is_refused_with_its_line_number():
+    from trueloss_dash.ingest.limits import MAX_LINE_BYTES
+
+    pad = "x" * (MAX_LINE_BYTES + 10)
+    data = ('{"step": 1, "loss": 0.5}\n' + json.dumps({"step": 2, "loss": 0.4, "note": pad}) + "\n").encode()
+    with pytest.raises(LogFormatError, match="row 2.*over the limit"):
+        load_bytes("metrics.jsonl", data)
+
+
+def test_points_per_series_cap(monkeypatch):
+    import trueloss_dash.ingest.table as table
+
+    monkeypatch.setattr(table, "MAX_POINTS_PER_SERIES", 1_000)
+    rows = "".join(f"{s},{1 / (s + 1)}\n" for s in range(1_001))
+    with pytest.raises(LogFormatError, match="more than the limit of 1,000 per series"):
+        load_bytes("metrics.csv", ("step,loss\n" + rows).encode())
+    load_bytes("metrics.csv", ("step,loss\n" + "".join(f"{s},{1 / (s + 1)}\n" for s in range(1_000))).encode())

@@ -24,13 +24,13 @@ MAX_YAML_NODES = 100_000
 """Nodes a YAML document may expand to once its aliases are followed (the "billion laughs")."""
 
 MAX_LINE_BYTES = 4 * 1024 * 1024
-"""One line of a text or JSON-lines log."""
+"""One line of a JSON-lines log (one record of metrics is a few hundred bytes)."""
 
 MAX_RUNS_PER_FILE = 1_000
 """Appended runs split out of one file (an axis that restarts this often is not appended runs)."""
 
-MAX_POINTS_PER_SERIES = 50_000_000
-"""Points in one series."""
+MAX_POINTS_PER_SERIES = 20_000_000
+"""Rows of a table / points of one metric (a 256 MB file of 2-byte rows would otherwise be 134M)."""
 
 MAX_ZIP_MEMBERS = 2_000
 """Files in one uploaded archive."""

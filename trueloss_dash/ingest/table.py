@@ -32,7 +32,7 @@ from ..columns import (
 from ..errors import LogFormatError
 from ..roles import warn_if_roleless
 from ..run import Run, RunContext, Series
-from .limits import MAX_RUNS_PER_FILE
+from .limits import MAX_POINTS_PER_SERIES, MAX_RUNS_PER_FILE
 
 MAX_LISTED = 5  # rows/values quoted in one message
 
@@ -286,6 +286,8 @@ def points_to_run(
     cols = [c for c, p in points.items() if len(p["y"])]
     if not cols:
         raise LogFormatError("no scalar values found", path=display)
+    for c in cols:
+        _check_points(len(points[c]["y"]), display, c)
     if require_loss and not any(looks_like_loss(c) for c in cols):
         raise no_loss_error(display, cols)
     names = _assign_names(cols, run.notes, run.warnings)
@@ -297,6 +299,15 @@ def points_to_run(
         run.add(_finish(series, fine, col, run))
     warn_if_roleless(run)
     return run
+
+
+def _check_points(n: int, display: str, column: str | None = None) -> None:
+    if n > MAX_POINTS_PER_SERIES:
+        raise LogFormatError(
+            f"{n:,} points, more than the limit of {MAX_POINTS_PER_SERIES:,} per series; "
+            "expected a training log (downsample it, or split it into runs)",
+            path=display, column=column,
+        )
 
 
 def _sparse_part(column, axes, fine, lo, hi):
@@ -338,6 +349,7 @@ def table_to_runs(
     n = table.nrows
     if n == 0:
         raise LogFormatError("no data rows (header only?); expected at least one row of numbers", path=display)
+    _check_points(n, display)
     x_cols = _choose_x_columns(table, notes)
     value_cols = [c for c in table.names if c not in x_cols.values()]
     if not value_cols:

@@ -8,6 +8,8 @@
 - locked for writing by another process: opened read-only, and writable again as soon as that
   process lets go (checked before each write, not only at the next restart);
 - on a read-only filesystem or an unwritable file: a read-only view of the existing runs;
+- on a full disk: runs can be listed, loaded and deleted (exclusive lock, journal in memory: no
+  new disk pages needed), so the user can free space; saving says the disk is full;
 - locked even for reading, unreadable directory, schema from a newer version: a temporary store
   (runs saved in it are not kept; its folder is removed when the process exits) or read-only, as
   the message says.
@@ -66,6 +68,10 @@ def open_store(home: str | os.PathLike | None = None) -> RunStore:
         return _temporary_store(f"cannot create the data directory {home_path} ({err.strerror or err})")
 
     problem = _probe(path)
+    if problem is not None and path.exists() and _disk_is_full(home_path):
+        return RunStore(path, disk_full=True, status_message=(
+            f"the disk holding {path} is full: stored runs can be viewed and deleted (deleting frees "
+            "space); nothing new can be saved until there is room"))
     if problem is None:
         store = RunStore(path)
         store.mark_interrupted()
@@ -106,6 +112,17 @@ def open_store(home: str | os.PathLike | None = None) -> RunStore:
                 f"run store at {path} cannot be written ({detail}): opened it read-only - "
                 "the saved runs can be viewed, new ones cannot be kept"))
     return _temporary_store(f"run store at {path} cannot be opened ({detail}); the file was left untouched")
+
+
+FULL_DISK_BYTES = 64 * 1024  # less free space than this: SQLite cannot even open its WAL files
+
+
+def _disk_is_full(folder: Path) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < FULL_DISK_BYTES
 
 
 def _check_readable(path: Path, *, immutable: bool = False) -> None:

@@ -176,7 +176,7 @@ class RunStore:
     """Runs persisted in one SQLite file. Create it with :func:`trueloss_dash.store.open_store`."""
 
     def __init__(self, path: Path, *, read_only: bool = False, status_message: str | None = None,
-                 temporary: bool = False, immutable: bool = False,
+                 temporary: bool = False, immutable: bool = False, disk_full: bool = False,
                  retry_writable: "Callable[[], str | None] | None" = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -184,6 +184,9 @@ class RunStore:
         self.status_message = status_message
         # A read-only filesystem cannot hold WAL's shared-memory file: read the file as immutable.
         self.immutable = immutable
+        # The disk is full: WAL cannot create its files, so connections take an exclusive lock and
+        # keep the journal in memory - enough to list, load and delete (which frees space).
+        self.disk_full = disk_full
         # Read-only only because another process held the write lock at open time: before a write,
         # ask again (returns None once writable) instead of staying read-only until a restart.
         self._retry_writable = retry_writable
@@ -198,6 +201,8 @@ class RunStore:
             flags = "mode=ro&immutable=1" if self.immutable else "mode=ro"
             conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?{flags}", uri=True,
                                    timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        elif self.disk_full:
+            conn = _emergency_connection(self.path)
         else:
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                    check_same_thread=False)
@@ -408,20 +413,12 @@ class RunStore:
                 raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
 
     def _delete_on_full_disk(self, run_id: str) -> None:
-        """A WAL write needs new disk pages; a full disk has none. Fold the WAL back first (which
-        frees its file), then delete with the journal in memory: the pages freed by the delete are
-        reused in place, so nothing grows. The next open returns the file to WAL mode."""
+        """A WAL write needs new disk pages; a full disk has none. Delete through an exclusive
+        connection whose journal is in memory: the delete rewrites existing pages in place, so
+        nothing grows. The next normal open returns the file to WAL mode."""
         self.close()
-        conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = _emergency_connection(self.path)
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            try:
-                self._delete(conn, run_id)
-                return
-            except sqlite3.OperationalError as err:
-                if "full" not in str(err).lower():
-                    raise
-            conn.execute("PRAGMA journal_mode=MEMORY")
             self._delete(conn, run_id)
         finally:
             conn.close()
@@ -531,6 +528,15 @@ class RunStore:
     @_in_words("check the run store")
     def integrity_check(self) -> str:
         return "; ".join(r[0] for r in self.conn().execute("PRAGMA integrity_check").fetchall())
+
+
+def _emergency_connection(path: Path) -> sqlite3.Connection:
+    """A connection that needs no new disk space: exclusive lock (no WAL index file), journal in
+    memory (no journal file). Used only when the disk is full."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+    conn.execute("PRAGMA journal_mode=MEMORY")
+    return conn
 
 
 class _Transaction:

@@ -13,6 +13,7 @@ import json
 from ...run import Run
 from ..provenance_util import header_context
 from ..records import records_to_table, scalar
+from ..limits import MAX_LINE_BYTES, mb
 from ..registry import Reader
 from ..source import Source
 from ..table import table_to_runs
@@ -110,6 +111,12 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
+        if len(line) > MAX_LINE_BYTES:
+            raise source.error(
+                f"line is {mb(len(line))} long, over the limit of {mb(MAX_LINE_BYTES)}; "
+                "expected one small JSON object of metrics per line",
+                row=i,
+            )
         try:
             rec = json.loads(line)
         except ValueError:
