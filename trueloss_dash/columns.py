@@ -142,13 +142,18 @@ _X_LOOKUP = _build_lookup(X_ALIASES)
 _LR_OPTIMIZER = re.compile(r"^lr[a-z]+\d*$")  # Lightning's LearningRateMonitor: lr-SGD, lr-Adam/pg1 ...
 
 
+# Qualifiers that do not change which curve a column is ("Average Train Loss", "mean_val_loss").
+_QUALIFIER = re.compile(r"^(?:average|avg|mean)")
+
+
 def canonical_series(column: str) -> str | None:
     """Canonical series name for a column, or None when it is an extra series."""
     key = fold(column)
-    if key in _SERIES_LOOKUP:
-        return _SERIES_LOOKUP[key]
-    if key in FLAGGED_ALIASES:
-        return FLAGGED_ALIASES[key]
+    for candidate in (key, _QUALIFIER.sub("", key)):
+        if candidate in _SERIES_LOOKUP:
+            return _SERIES_LOOKUP[candidate]
+        if candidate in FLAGGED_ALIASES:
+            return FLAGGED_ALIASES[candidate]
     return None
 
 
@@ -175,7 +180,9 @@ def accepted_names(canonical: str) -> list[str]:
 
 # GAN loss names that do not say "loss" (CycleGAN / pix2pix ``loss_log.txt``: D_A, G_A, cycle_A, idt_B,
 # G_GAN, G_L1, D_real, D_fake).
-_GAN_LOSS = re.compile(r"^(?:[dg](?:_[a-z0-9]+)*|cycle_[a-z0-9]+|idt_[a-z0-9]+)$")
+_GAN_LOSS = re.compile(
+    r"^(?:[dg](?:_[a-z0-9]+)*|cycle_[a-z0-9]+|idt_[a-z0-9]+|(?:gen|generator|disc|discriminator)(?:_[a-z0-9]+)*)$"
+)
 
 
 def looks_like_loss(column: str) -> bool:

@@ -32,6 +32,7 @@ DELIMITERS = (",", "\t", ";", "|")
 NULL_TOKENS = ["", "null", "None", "NA", "N/A", "n/a", "-"]
 _NON_BLANK = re.compile(rb"[^\s]")
 _COMMENT_LINE = re.compile(rb"(?m)^[ \t]*#")
+_TENSOR_CELL = re.compile(r"^\s*tensor\(\s*([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+|nan|inf))\s*(?:,.*)?\)\s*$")
 _DURATION = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)\s*$")
 
 
@@ -303,6 +304,10 @@ def _add_text_column(table: Table, name: str, cells: list, source: Source, notes
 
     text = pd.Series([None if c is None else str(c).strip() for c in cells], dtype=object)
     filled = text.notna() & (text != "")
+    tensors = text.where(filled).str.match(_TENSOR_CELL.pattern).fillna(False)
+    if filled.any() and tensors[filled].all():  # "tensor(0.52, grad_fn=<...>)": a PyTorch scalar written as text
+        text = text.where(~filled, text.str.extract(_TENSOR_CELL.pattern)[0])
+        notes.append(f"'{name}' holds PyTorch tensor(...) text; the numbers inside were read")
     values = pd.to_numeric(text.where(filled), errors="coerce").to_numpy(dtype=np.float64)
     bad = filled.to_numpy() & np.isnan(values)
     # Literal nan tokens are values, not stray text.

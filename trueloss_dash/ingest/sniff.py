@@ -7,11 +7,15 @@ the registry picks the highest score. File names are only a tie-breaker hint.
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 
 from ..columns import fold
 from .delimited import Header, read_header
 from .source import Source
+
+
+_JSON_ARRAY_START = re.compile(r'\[\s*(?:[\[{"\]]|-?\d[\d.eE+-]*\s*[,\]]|null\b|true\b|false\b|NaN\b|-?Infinity\b)')
 
 
 class Sample:
@@ -66,7 +70,7 @@ class Sample:
         for row in csv.reader(body, delimiter=header.delimiter):
             for cell in row:
                 try:
-                    float(cell)
+                    float(cell.removeprefix("tensor(").split(",")[0].rstrip(")"))
                 except ValueError:
                     continue
                 hits += 1
@@ -86,7 +90,8 @@ class Sample:
         if not head or head[0] not in "{[":
             return None
         if head[0] == "[":
-            return "array"
+            # "[2022-09-23 19:29:09][INFO] ..." is a log line, not a JSON array
+            return "array" if _JSON_ARRAY_START.match(head) else None
         first = head.split("\n", 1)[0].strip()
         try:
             if isinstance(json.loads(first), dict) and (len(self.lines) > 1 or len(first) == len(head.strip())):

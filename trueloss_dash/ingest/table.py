@@ -153,8 +153,12 @@ def _choose_x_columns(table: Table, notes: list[str]) -> dict[str, str]:
     return chosen
 
 
-def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str]) -> dict[str, str]:
-    """Column -> series name: canonical where an alias matches (one column per canonical name)."""
+def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
+                  counts: dict[str, int] | None = None) -> dict[str, str]:
+    """Column -> series name: canonical where an alias matches (one column per canonical name).
+
+    The exact name wins over an alias, unless the alias holds far more points: a console log's
+    per-step ``loss`` is the curve, the one-line ``train_loss`` summary at its end is not."""
     by_canonical: dict[str, list[str]] = {}
     for col in value_cols:
         canon = canonical_series(col)
@@ -165,10 +169,17 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str]) 
         exact = [c for c in cols if fold(c) == fold(canon)]
         solid = [c for c in cols if not is_flagged_alias(c)]
         winner = (exact or solid or cols)[0]
+        if counts:
+            most = max(cols, key=lambda c: counts.get(c, 0))
+            if counts.get(most, 0) > 4 * counts.get(winner, 0):
+                winner = most
         if is_flagged_alias(winner):
             warnings.append(f"no validation column; '{winner}' is used as {canon} (it may be a test set)")
         names[winner] = canon
         others = [c for c in cols if c != winner]
+        for c in others:
+            if c == canon:  # the canonical name itself lost to a fuller alias: keep it apart
+                names[c] = f"{c} (sparse)"
         if others:
             notes.append(
                 f"{canon} taken from '{winner}'; {', '.join(repr(c) for c in others)} kept as extra series"
@@ -290,7 +301,7 @@ def points_to_run(
         _check_points(len(points[c]["y"]), display, c)
     if require_loss and not any(looks_like_loss(c) for c in cols):
         raise no_loss_error(display, cols)
-    names = _assign_names(cols, run.notes, run.warnings)
+    names = _assign_names(cols, run.notes, run.warnings, {c: len(points[c]["y"]) for c in cols})
     for col in cols:
         p = points[col]
         kw = {axis: p.get(axis) for axis in X_AXES}
@@ -364,7 +375,8 @@ def table_to_runs(
     if EPOCH not in axes and STEP not in axes and index_as_epoch:
         axes[EPOCH] = np.arange(n, dtype=np.float64)
         notes.append("no epoch or step column: row index used as epoch (0-based)")
-    names = _assign_names(value_cols, notes, warnings)
+    counts = {c: len(table.sparse[c][0]) if c in table.sparse else int(table.mask(c).sum()) for c in value_cols}
+    names = _assign_names(value_cols, notes, warnings, counts)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
     cuts = _restart_points(axes[fine]) if (split_restarts and fine in (STEP, EPOCH)) else []
@@ -395,6 +407,7 @@ def table_to_runs(
             run.meta["part"] = part
             run.meta["rows"] = [table.first_row + lo, table.first_row + hi - 1]
         for col in value_cols:
+            col_fine = fine
             if col in table.sparse:
                 y, kw = _sparse_part(table.sparse[col], axes, fine, lo, hi)
                 if y is None:
@@ -403,7 +416,11 @@ def table_to_runs(
                 mask = table.mask(col)[lo:hi]
                 y_all = table.columns[col][lo:hi]
                 if fine is not None:
-                    mask = mask & np.isfinite(axes[fine][lo:hi])
+                    # A series logged only against another axis (epoch-only lines in a log where a
+                    # few lines carry a step) keeps its points: it uses the axis covering most of them.
+                    covered = {a: int((mask & np.isfinite(axes[a][lo:hi])).sum()) for a in (fine, *axes) if a in axes}
+                    col_fine = max(covered, key=lambda a: (covered[a], a == fine))
+                    mask = mask & np.isfinite(axes[col_fine][lo:hi])
                 if not mask.any():
                     continue
                 full = mask.all()
@@ -415,7 +432,7 @@ def table_to_runs(
                         xa = xa if full else xa[mask]
                         kw[axis] = xa if np.isfinite(xa).any() else None
             series = Series(name=names[col], y=y, source_column=col, **kw)
-            run.add(_finish(series, fine, col, run))
+            run.add(_finish(series, col_fine, col, run))
         if not run.series:
             continue
         warn_if_roleless(run)

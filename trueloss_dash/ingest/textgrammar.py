@@ -83,9 +83,13 @@ _PREFIX = re.compile(
     r"(?:\[?\d{4}[-/]\d{2}[-/]\d{2}[ T_]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?[ \t]*"
     r"|\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?[ \t]*"
     r"|\[?(?:INFO|DEBUG|WARNING|WARN|ERROR|CRITICAL|NOTICE)\]?(?::[\w.]+)*:?[ \t]*"
+    r"|\[(?:[Rr]ank|GPU|gpu|[Ww]orker|[Pp]rocess)[ :]?\d+\][ \t]*"
+    r"|\d{2}/\d{2} \d{2}:\d{2}:\d{2}[ \t]*"
     r"|[-|:>]+[ \t]+)*"
 )
 _TENSOR = re.compile(r"tensor\(\s*([^,()]+?)\s*(?:,[^()]*)?\)")
+_QUOTED = re.compile(r"(['\"])([\w./@+-]+)\1")
+_BANNER = re.compile(r"^[=\-*#]{5,}.*[=\-*#]{5,}$")
 _BAR = re.compile(r"%\||\[[=>.\s]{3,}\]|[█▏▎▍▌▋▊▉]")
 
 PHASES = {
@@ -150,6 +154,9 @@ def parse_message(text: str) -> _Line:
     out = _Line()
     if "tensor(" in text:
         text = _TENSOR.sub(r"\1", text)
+        out.simple = False
+    if "'" in text or '"' in text:  # printed dicts: {'loss': 0.69, 'epoch': '0.04'}
+        text = _QUOTED.sub(r"\2", text)
         out.simple = False
     out.bar = bool(_BAR.search(text))
     toks = tokenize(text)
@@ -237,12 +244,9 @@ def parse_message(text: str) -> _Line:
                 take_pair(" ".join(words), value, total, i)
                 words.clear()
             elif i == 0 and total is not None:
-                # "32/32 [====] - 1s - loss: ..." (Keras) or a bare "[3/20]"-like count at the start
-                if out.bar:
-                    out.unfinished = value < total
-                else:
-                    out.epoch = value
-                    out.slots[slot_of[i]] = "epoch"
+                # "32/32 [====] - 1s - loss: ..." / "19/19 - 21s - loss: ..." (Keras): batches of the epoch
+                out.unfinished = value < total
+                out.simple = False
             elif total is not None and out.bar:
                 out.unfinished = out.unfinished or value < total  # tqdm "425/938"
             elif t.group("unit") == "%" and out.bar and j < n and toks[j].group() == "|":
@@ -257,7 +261,7 @@ def parse_message(text: str) -> _Line:
             c = t.group()
             if c == "[":
                 # "[3/20]", "Epoch [3/50]", "[1][50/500]": a bracketed count
-                if (i + 2 < n and _is_num(toks[i + 1]) and (toks[i + 2].group() == "]"
+                if (i + 2 < n and _is_num(toks[i + 1]) and not toks[i + 1].group("unit") and (toks[i + 2].group() == "]"
                         or (i + 4 < n and toks[i + 2].group() == "/" and _is_num(toks[i + 3]) and toks[i + 4].group() == "]"))):
                     value = _number(toks[i + 1])
                     total = _number(toks[i + 3]) if toks[i + 2].group() == "/" else None
@@ -374,6 +378,8 @@ class TextLogParser:
         self._last_epoch: float | None = None
         self._last_raw_step: float | None = None
         self._within = False  # the step counter restarts every epoch (CycleGAN "iters")
+        self._raw_epoch: float | None = None  # epoch of the last line with a step counter
+        self._banner = False  # a "===== ... =====" line was just seen
         self._offset = 0.0
         self._epoch_max = 0.0
         self._last_bar = False
@@ -462,6 +468,8 @@ class TextLogParser:
         self._learn_shape(message, parsed, pre > 0)
 
     def _ignore(self, line: str) -> None:
+        if _BANNER.match(line):  # "===== Training Loss (date) =====": a new session may start here
+            self._banner = True
         self.ignored += 1
         if self.first_ignored is None:
             self.first_ignored = (self.lines_read, line[:80])
@@ -469,7 +477,8 @@ class TextLogParser:
     def _advance(self, p: _Line) -> dict:
         """Update epoch/step/run state from one line's x values; returns the record's x part."""
         epoch = p.epoch
-        if epoch is not None and self._last_epoch is not None and epoch < self._last_epoch:
+        banner, self._banner = self._banner, False
+        if epoch is not None and self._last_epoch is not None and (epoch < self._last_epoch or banner and epoch == self._last_epoch):
             start_epoch = self._run_start[0]
             if start_epoch is not None and epoch <= start_epoch:
                 self._new_run()
@@ -479,15 +488,18 @@ class TextLogParser:
             raw = p.in_epoch
         elif raw is not None and p.step_total is not None and epoch is not None:
             within = True  # "Epoch [3/50], Step [100/600]"
-        if raw is not None and not within and epoch is not None and self._last_epoch is not None:
-            if epoch > self._last_epoch and self._last_raw_step is not None and raw <= self._last_raw_step:
+        # Compare with the epoch of the last line that had a step counter: progress-bar lines in
+        # between ("Epoch 2/200: 100%|...") move the epoch but not the counter.
+        counter_epoch = self._raw_epoch
+        if raw is not None and not within and epoch is not None and counter_epoch is not None:
+            if epoch > counter_epoch and self._last_raw_step is not None and raw <= self._last_raw_step:
                 self._within = True  # CycleGAN "epoch: 2, iters: 100": the counter restarts each epoch
         within = within or (self._within and raw is not None and epoch is not None)
         if epoch is not None:
-            if self._last_epoch is not None and epoch > self._last_epoch:
+            if raw is not None and counter_epoch is not None and epoch > counter_epoch:
                 if within:
                     total = p.in_epoch_total if p.in_epoch is not None else p.step_total
-                    self._offset += (total * (epoch - self._last_epoch)) if total else self._epoch_max
+                    self._offset += (total * (epoch - counter_epoch)) if total else self._epoch_max
                 self._epoch_max = 0.0
             self._last_epoch = epoch
             self._epoch = epoch
@@ -495,10 +507,14 @@ class TextLogParser:
         if raw is not None and p.phase not in ("val", "test") or (raw is not None and p.in_epoch is None):
             step = self._offset + raw if within else raw
             self._epoch_max = max(self._epoch_max, raw)
-            if (self._step is not None and step < self._step and self._run_start[1] is not None
-                    and step <= self._run_start[1] and epoch is None):
-                self._new_run()
+            if (self._step is not None and (step < self._step or banner and step == self._step)
+                    and self._run_start[1] is not None
+                    and step <= self._run_start[1]
+                    and (epoch is None or self._run_start[0] is None or epoch <= self._run_start[0])):
+                self._new_run()  # "(epoch: 1, iters: 100)" again after "(epoch: 1, iters: 1000)"
+                self._epoch = self._last_epoch = epoch
             self._last_raw_step = raw
+            self._raw_epoch = epoch if epoch is not None else self._epoch
             self._step = step
         if self._run_start == (None, None) or (self._run_start[0] is None and self._epoch is not None) or (
                 self._run_start[1] is None and step is not None):
@@ -509,14 +525,14 @@ class TextLogParser:
             record["epoch"] = self._epoch
         if step is not None:
             record["step"] = step
-        elif self._step is not None and p.phase in ("val", "test"):
-            record["step"] = self._step  # a validation line sits at the last training step
+        elif self._step is not None and (p.phase in ("val", "test") or p.epoch is None):
+            record["step"] = self._step  # a validation line, or one without x, sits at the last step
         return record
 
     def _new_run(self) -> None:
         self.run += 1
         self._epoch = self._step = None
-        self._last_epoch = self._last_raw_step = None
+        self._last_epoch = self._last_raw_step = self._raw_epoch = None
         self._run_start = (None, None)
         self._within = False
         self._offset = self._epoch_max = 0.0
@@ -600,6 +616,7 @@ class TextLogParser:
         if "step" in cols:
             self._step = float(cols["step"][-1])
             self._last_raw_step = self._step
+            self._raw_epoch = float(cols["epoch"][-1]) if "epoch" in cols else self._epoch
             same_epoch = "epoch" not in cols or cols["epoch"][0] == cols["epoch"][-1]
             self._epoch_max = max(self._epoch_max, self._step) if same_epoch else self._step
         if "epoch" in cols:

@@ -43,10 +43,10 @@ def sniff_wandb(sample) -> int:
 
 def read_wandb(source: Source) -> list[Run]:
     table, header, notes, warnings = read_table(source)
-    x_cols = [c for c in table.columns if canonical_x(c) and not _WANDB_COL.match(c)]
+    x_cols = [c for c in table.names if canonical_x(c) and not _WANDB_COL.match(c)]
     groups: dict[str, dict[str, str]] = {}
     bands = 0
-    for col in table.columns:
+    for col in table.names:
         m = _WANDB_COL.match(col)
         if m is None or col in x_cols:
             continue
@@ -55,7 +55,7 @@ def read_wandb(source: Source) -> list[Run]:
             continue
         groups.setdefault(m.group("run"), {})[m.group("metric")] = col
     if not groups:
-        raise source.error(f"no '<run> - <metric>' columns in [{', '.join(table.columns[:10])}]; expected a "
+        raise source.error(f"no '<run> - <metric>' columns in [{', '.join(table.names[:10])}]; expected a "
                            "W&B export such as 'Step, run-1 - train/loss, run-1 - train/loss__MIN'", row=1)
     if bands:
         notes.append(f"{bands} W&B __MIN/__MAX envelope columns dropped (the downsampling band)")
@@ -64,10 +64,10 @@ def read_wandb(source: Source) -> list[Run]:
     for run_name, metrics in groups.items():
         sub = Table(first_row=table.first_row, row_label=table.row_label)
         for x in x_cols:
-            sub.add(x, table.columns[x], table.present[x])
+            sub.add(x, *table.dense(x))
         for metric, col in metrics.items():
             metric_name = metric if metric not in sub.columns else f"{metric} (value)"
-            sub.add(metric_name, table.columns[col], table.present[col])
+            sub.add(metric_name, *table.dense(col))
         present_any = np.zeros(sub.nrows, dtype=bool)
         for metric in sub.columns:
             if metric not in x_cols:
@@ -102,8 +102,8 @@ def tag_and_run(stem: str) -> tuple[str, str]:
 
 def read_tensorboard(source: Source) -> list[Run]:
     table, header, notes, warnings = read_table(source)
-    names = {fold(c): c for c in table.columns}
-    step, value, wall = (table.columns[names[k]] for k in ("step", "value", "walltime"))
+    names = {fold(c): c for c in table.names}
+    step, value, wall = (table.dense(names[k])[0] for k in ("step", "value", "walltime"))
     tag, run = tag_and_run(source.stem)
     ok = np.isfinite(step)
     points = {tag: {"y": value[ok], "step": step[ok], "wall_time": wall[ok]}}

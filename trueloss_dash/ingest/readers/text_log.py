@@ -37,14 +37,15 @@ def parse_line(line: str) -> dict[str, float] | None:
 def sniff(sample) -> int:
     if sample.binary or sample.json_kind:
         return 0
-    lines = sample.lines[:200]
-    if not lines:
-        return 0
+    # The whole 64 KB head, not its first lines: real logs open with config dumps and warnings.
+    text = sample.text
+    if not sample.source.complete_in_head:
+        text = text[: text.rfind("\n") + 1]
     parser = TextLogParser()
-    parser.feed(lines)
+    parser.feed_text(text)
     records = parser.take_new()
     loss_hits = sum(1 for r in records if any(looks_like_loss(k) for k in r))
-    if loss_hits and (len(records) >= 0.2 * len(lines) or len(records) >= 3):
+    if loss_hits:  # text_log is the last resort: any line with a loss value
         return 60
     return 0
 
