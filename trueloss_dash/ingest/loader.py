@@ -48,6 +48,12 @@ def detect(source: Source) -> str:
     sample = Sample(source)
     scores = {fmt: reader.sniff(sample) for fmt, reader in readers().items()}
     best = max(scores, key=lambda f: scores[f])
+    if scores[best] <= 0 and not sample.binary and not sample.json_kind and not source.complete_in_head:
+        # Console logs can open with more than 64 KB of banners and progress bars: look further.
+        from .readers.text_log import has_metric_lines
+
+        if has_metric_lines(source.text()[:8_000_000]):
+            return "text_log"
     if scores[best] <= 0:
         if sample.binary:
             raise source.error(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..delimited import read_header
 from ..registry import Reader
+from ..source import Source
 from ._csv import read_csv_runs
 
 
@@ -13,7 +15,33 @@ def sniff(sample) -> int:
 
 
 def read(source):
+    header = read_header(source)
+    if header is not None and header.columns and all(_is_number(c) for c in header.columns):
+        # A headerless table ("0.58,0.55" on the first line): only a file named for its losses says
+        # what the columns are; they load without roles (the user picks them).
+        if "loss" not in source.stem.lower():
+            raise source.error(f"the first line holds numbers ({', '.join(header.columns[:4])}), not column names; "
+                               "expected a header line such as 'epoch,loss,val_loss'", row=header.header_line + 1)
+        names = ",".join(f"loss_{i + 1}" for i in range(len(header.columns)))
+        data = source.utf8()
+        start = sum(len(line) for line in data.splitlines(keepends=True)[: header.header_line])
+        sep = header.delimiter.encode()
+        synthetic = Source(name=source.name, _data=data[:start] + names.replace(",", header.delimiter).encode() + b"\n" + data[start:])
+        runs = read_csv_runs(synthetic, "generic_csv")
+        for run in runs:
+            run.source = source.display
+            run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says they are losses)")
+        del sep
+        return runs
     return read_csv_runs(source, "generic_csv")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 READERS = [Reader("generic_csv", sniff, read, "any CSV/TSV/semicolon table with a header")]

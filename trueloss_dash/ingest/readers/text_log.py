@@ -50,6 +50,14 @@ def sniff(sample) -> int:
     return 0
 
 
+def has_metric_lines(text: str) -> bool:
+    """True when some line of ``text`` carries a loss value (the sniff fallback beyond 64 KB)."""
+    parser = TextLogParser()
+    parser.feed_text(text)
+    parser.flush()
+    return any(any(looks_like_loss(k) for k in r) for r in parser.take_new())
+
+
 def read(source: Source) -> list[Run]:
     parser = TextLogParser()
     parser.feed_text(source.text())
