@@ -339,3 +339,8 @@ def test_points_per_series_cap(monkeypatch):
     with pytest.raises(LogFormatError, match="more than the limit of 1,000 per series"):
         load_bytes("metrics.csv", ("step,loss\n" + rows).encode())
     load_bytes("metrics.csv", ("step,loss\n" + "".join(f"{s},{1 / (s + 1)}\n" for s in range(1_000))).encode())
+
+
+def test_deep_json_brackets_are_a_sentence():
+    with pytest.raises(LogFormatError, match="nested too deeply"):
+        load_bytes("metrics.json", b"[" * 200_000)

@@ -96,8 +96,13 @@ def load_source(source: Source, format: str | None = None) -> list[Run]:
         runs = readers()[fmt].read(source)
     except LogFormatError:
         raise
-    except (MemoryError, RecursionError) as err:
-        raise source.error(f"file too complex to read ({type(err).__name__})") from None
+    except RecursionError:
+        raise source.error(
+            "nested too deeply to read (brackets or objects inside each other thousands of levels down); "
+            "expected flat records of metrics"
+        ) from None
+    except MemoryError:
+        raise source.error("too large to read in the memory available; expected a training log") from None
     except Exception as err:  # last resort: hostile input must never escape as a traceback
         raise source.error(
             f"could not be read as {fmt} ({type(err).__name__}: {str(err)[:200]})"
