@@ -37,12 +37,12 @@ def free_port() -> int:
 class AppServer:
     """`streamlit run app.py` in a subprocess with its own data directory."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, TRUELOSS_DASH_HOME=str(home), PYTHONUNBUFFERED="1",
-                   TRUELOSS_DASH_JOB_GRACE_S=str(JOB_GRACE_S))
+                   TRUELOSS_DASH_JOB_GRACE_S=str(JOB_GRACE_S), **(env or {}))
         self.log = open(home.parent / "streamlit.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(self.port),

@@ -20,6 +20,7 @@ import streamlit as st
 
 from ..commands.serve import LOGDIR_ENV
 from . import components, plots, state
+from .live_chart import live_chart
 from .common import verdict_banner
 
 REFRESH_SECONDS = 1.0
@@ -76,6 +77,15 @@ def _alert_badge(alert: Any) -> str:
             f"{html.escape(text)}</span>")
 
 
+def _standing(row: Any) -> list:
+    """The run's alerts whose finding the current diagnosis still shows (a warning that more data
+    dissolved is history: it was toasted, the badge goes)."""
+    if row.report is None:
+        return list(row.alerts)
+    now = {(f.kind, f.series) for f in row.report.findings if f.severity in ("warning", "critical")}
+    return [a for a in row.alerts if (a.kind, a.series) in now]
+
+
 def _age(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s ago"
@@ -88,7 +98,7 @@ def _run_list(snap: Any) -> None:
     now = time.time()
     rows = []
     for r in snap.runs:
-        alerts = "".join(_alert_badge(a) for a in r.alerts[-3:])
+        alerts = "".join(_alert_badge(a) for a in _standing(r)[-3:])
         written = _age(now - r.last_write) if r.last_write else "-"
         problem = f"<br><span class='tl-muted'>{html.escape(r.error)}</span>" if r.error else ""
         rows.append(
@@ -130,10 +140,12 @@ def _chart(row: Any) -> None:
         st.info(f"{row.label}: no data rows yet - waiting for the first epoch or step.")
         return
     verdict_banner(report) if report is not None else None
-    fig = plots.overlay_figure(run, report, height=420)
-    # uirevision: Plotly keeps the user's zoom/pan while the data under it grows
+    # a run being written is followed step by step; the epoch axis would draw each epoch as a staircase
+    axes = plots.available_axes(run)
+    fig = plots.overlay_figure(run, report, height=440, x_axis="step" if "step" in axes else None)
+    # uirevision: Plotly keeps the user's zoom/pan while the data under it grows (see live_chart)
     fig.update_layout(uirevision=row.key)
-    st.plotly_chart(fig, key="watch_chart", config=components.PLOT_CONFIG, theme=None)
+    live_chart(fig, key="watch_chart", height=440, config=components.PLOT_CONFIG, revision=f"{row.key}:{row.version}")
     st.markdown(f"<span class='tl-muted' data-testid='tl-watch-chart-points'>{row.points:,} points · "
                 f"{html.escape(row.format or row.kind)} · {html.escape(run.source or '')}</span>",
                 unsafe_allow_html=True)
