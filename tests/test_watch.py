@@ -46,7 +46,9 @@ def write(path: Path, text: str, mode: str = "a") -> None:
 
 
 def watcher(root: Path, **kw) -> Watcher:
-    return Watcher(root, use_watchdog=False, rescan_seconds=0.0, **kw)
+    w = Watcher(root, use_watchdog=False, rescan_seconds=0.0, **kw)
+    w.diagnose_budget = float("inf")  # one step() diagnoses everything that changed
+    return w
 
 
 def row(w: Watcher, key: str):
@@ -279,6 +281,24 @@ def test_a_divergence_raises_one_alert_with_its_step(tmp_path):
     write(log, "8,82,nan,\n")
     row(w, "lightning_logs/version_0/metrics.csv")
     assert len([a for a in w.snapshot().alerts if a.kind == "divergence"]) == 1  # not re-announced
+
+
+def test_diagnosis_budget_serves_the_shown_run_first(tmp_path):
+    for i in range(6):
+        write(tmp_path / f"exp{i}/metrics.csv", HEADER + lightning_rows(0, 30))
+    w = watcher(tmp_path)
+    w.step()
+    assert len(w.snapshot().runs) == 6
+    for i in range(6):
+        write(tmp_path / f"exp{i}/metrics.csv", lightning_rows(30, 40))
+    w.diagnose_budget = 0.0  # room for one re-diagnosis per pass
+    w.focus("exp4/metrics.csv")
+    w.step()
+    points = {r.key: r.points for r in w.snapshot().runs}
+    assert points["exp4/metrics.csv"] == 40 and sorted(points.values()) == [30] * 5 + [40]
+    for _ in range(5):
+        w.step()
+    assert all(r.points == 40 for r in w.snapshot().runs)  # the others follow, one per pass
 
 
 def test_shared_watcher_runs_one_thread_per_folder(tmp_path):

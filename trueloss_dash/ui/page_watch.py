@@ -179,6 +179,7 @@ def live_view() -> None:
     with c1:
         key = st.selectbox("watched run", keys, format_func=lambda k: labels.get(k, k), key="watch_pick")
     row = snap.run(key)
+    watcher.focus(key)
     with c2:
         if st.button("Open for analysis", key="watch_open", width="stretch", disabled=row is None or row.run is None,
                      help="Copy the run as it is now into this session's runs (context form, exports, compare)."):

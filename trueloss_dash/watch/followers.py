@@ -22,6 +22,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import LogFormatError
 from ..ingest.delimited import read_header, read_table
 from ..ingest.loader import finish_runs, load_path, load_source
@@ -143,13 +145,66 @@ class LineFollower(Follower):
         return Source(name=self.path.name, path=self.path)
 
 
+class GrowingTable:
+    """A table that grows at its end in amortised O(new rows): column buffers double in capacity,
+    so appending 100 rows to a 1,000,000-row log copies 100 rows, not a million. ``view()`` hands
+    out the filled part without copying (rows already handed out are never written again)."""
+
+    def __init__(self, first_row: int, row_label: str) -> None:
+        self.n, self.capacity = 0, 0
+        self.first_row, self.row_label = first_row, row_label
+        self.values: dict[str, np.ndarray] = {}
+        self.present: dict[str, np.ndarray] = {}
+        self.complete: dict[str, bool] = {}  # every row so far has a value in this column
+
+    def _grow(self, need: int) -> None:
+        if need <= self.capacity:
+            return
+        cap = max(need, 2 * self.capacity, 1024)
+        for name in self.values:
+            v = np.full(cap, np.nan)
+            v[: self.n] = self.values[name][: self.n]
+            p = np.zeros(cap, dtype=bool)
+            p[: self.n] = self.present[name][: self.n]
+            self.values[name], self.present[name] = v, p
+        self.capacity = cap
+
+    def append(self, piece: Table) -> None:
+        m = piece.nrows
+        if m == 0:
+            return
+        self._grow(self.n + m)
+        lo, hi = self.n, self.n + m
+        for name in piece.columns:
+            if name not in self.values:
+                self.values[name] = np.full(self.capacity, np.nan)
+                self.present[name] = np.zeros(self.capacity, dtype=bool)
+                self.complete[name] = self.n == 0
+        for name in self.values:
+            if name in piece.columns:
+                self.values[name][lo:hi] = piece.columns[name]
+                p = piece.present.get(name)
+                self.present[name][lo:hi] = True if p is None else p
+                self.complete[name] &= p is None
+            else:
+                self.complete[name] = False
+        self.n = hi
+
+    def view(self) -> Table:
+        t = Table(first_row=self.first_row, row_label=self.row_label)
+        for name, v in self.values.items():
+            t.columns[name] = v[: self.n]
+            t.present[name] = None if self.complete[name] else self.present[name][: self.n]
+        return t
+
+
 class TableLineFollower(LineFollower):
-    """Line formats that become a :class:`Table`: committed pieces + a provisional last piece."""
+    """Line formats that become a :class:`Table`: committed rows + a provisional last piece."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.frozen: list[Table] = []  # earlier segments (before a rotation)
-        self.table: Table | None = None  # current segment, merged
+        self.table: GrowingTable | None = None  # current segment
         self.provisional: Table | None = None
         self.notes: list[str] = []
         self.warnings: list[str] = []
@@ -157,11 +212,13 @@ class TableLineFollower(LineFollower):
     def _append(self, piece: Table | None) -> bool:
         if piece is None or piece.nrows == 0:
             return False
-        self.table = piece if self.table is None else concat_tables([self.table, piece])
+        if self.table is None:
+            self.table = GrowingTable(piece.first_row, piece.row_label)
+        self.table.append(piece)
         return self._changed()
 
     def merged(self) -> Table | None:
-        parts = [*self.frozen, *( [self.table] if self.table is not None else []),
+        parts = [*self.frozen, *([self.table.view()] if self.table is not None and self.table.n else []),
                  *([self.provisional] if self.provisional is not None else [])]
         if not parts:
             return None
@@ -184,8 +241,8 @@ class TableLineFollower(LineFollower):
 
     def rotate(self) -> None:
         super().rotate()
-        if self.table is not None:
-            self.frozen.append(self.table)
+        if self.table is not None and self.table.n:
+            self.frozen.append(concat_tables([self.table.view()]))
         self.table, self.provisional = None, None
 
     def feed(self, lines: bytes) -> bool:

@@ -28,6 +28,8 @@ from .followers import EventsFollower, Follower, RereadFollower, follower_for
 from .status import SEVERITY_RANK, alert_key, run_status
 
 ALERT_HISTORY = 1000
+DIAGNOSE_BUDGET_SECONDS = 0.25  # per pass; at least one run is always re-diagnosed
+FOCUS_SECONDS = 10.0  # a run a page showed this recently is diagnosed first
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ class _Source:
     seen: dict[int, dict[tuple, int]] = field(default_factory=dict)  # per run index: finding key -> severity rank
     alerts: dict[int, list[Alert]] = field(default_factory=dict)
     version: int = 0
+    dirty: bool = False  # read something the published diagnosis does not include yet
+    diagnosed_at: float = 0.0
 
 
 class Watcher:
@@ -147,6 +151,8 @@ class Watcher:
         self.rescan_seconds = rescan_seconds
         self.use_watchdog = use_watchdog
         self.diagnose_runs = diagnose
+        self.diagnose_budget = DIAGNOSE_BUDGET_SECONDS
+        self._focus: dict[str, float] = {}
         self.mode = "polling"
         self._sources: dict[str, _Source] = {}
         self._alerts: list[Alert] = []
@@ -219,7 +225,9 @@ class Watcher:
                 self.step()
             except Exception as err:  # noqa: BLE001 - the watch must outlive any one bad file
                 self.last_error = f"{type(err).__name__}: {err}"
-            self._wake.wait(self.poll_seconds)
+            # rest at least as long as the pass took: the watcher never takes more than half a core
+            # (and the GIL) from the server's page sessions, however busy the folder is
+            self._wake.wait(max(self.poll_seconds, self.step_seconds))
             if self._wake.is_set():
                 self._wake.clear()
                 time.sleep(0.05)  # let a burst of writes land before reading
@@ -227,24 +235,42 @@ class Watcher:
     # -- one pass ----------------------------------------------------------------------------------
     def step(self) -> bool:
         """Scan (when due), read what is new, re-diagnose what changed, publish a snapshot.
-        Returns True when anything visible changed."""
+        Returns True when anything visible changed.
+
+        Reading is cheap (new bytes only); diagnosing is not, so it gets a time budget per pass:
+        the runs a page is showing go first, then the longest-waiting ones; whatever does not fit
+        waits for the next pass. Fifty busy runs thus never starve the page's own run."""
         t0 = time.perf_counter()
         now = time.time()
         changed = False
         if self._rescan or now - self._last_scan >= self.rescan_seconds:
             self._rescan = False
             changed |= self._scan(now)
-        for key, src in list(self._sources.items()):
+        for src in list(self._sources.values()):
             if src.follower is None and not self._detect(src):
                 continue
             if src.follower.poll():
-                self._rediagnose(src)
-                changed = True
+                src.dirty = True
+        focus = {k for k, t in self._focus.items() if now - t < FOCUS_SECONDS}
+        queue = sorted((s for s in self._sources.values() if s.dirty),
+                       key=lambda s: (s.found.key not in focus, s.diagnosed_at))
+        for i, src in enumerate(queue):
+            if i and time.perf_counter() - t0 > self.diagnose_budget:
+                break  # the rest next pass
+            src.dirty = False
+            self._rediagnose(src)
+            src.diagnosed_at = time.time()
+            changed = True
         statuses_moved = self._refresh_status(now)
         if changed or statuses_moved or self._snapshot.version == 0:
             self._publish(now)
         self.step_seconds = time.perf_counter() - t0
         return changed
+
+    def focus(self, key: str) -> None:
+        """A page is showing this run: diagnose it first for a while."""
+        self._focus[key.split("#", 1)[0]] = time.time()
+        self._wake.set()
 
     def _scan(self, now: float) -> bool:
         result = scan(self.root)
