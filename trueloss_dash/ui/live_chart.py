@@ -69,5 +69,6 @@ def _component():
 
 
 def live_chart(fig: Any, *, key: str, height: int = 440, config: dict | None = None, revision: Any = None) -> None:
-    """Draw ``fig`` (a plotly Figure; set ``layout.uirevision`` to keep the zoom) in place."""
-    _component()(spec=fig.to_json(), height=height, config=config or {}, revision=revision, key=key, default=None)
+    """Draw ``fig`` (a plotly Figure or its JSON; set ``layout.uirevision`` to keep the zoom) in place."""
+    spec = fig if isinstance(fig, str) else fig.to_json()
+    _component()(spec=spec, height=height, config=config or {}, revision=revision, key=key, default=None)

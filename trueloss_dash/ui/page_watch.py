@@ -140,15 +140,32 @@ def _chart(row: Any) -> None:
         st.info(f"{row.label}: no data rows yet - waiting for the first epoch or step.")
         return
     verdict_banner(report) if report is not None else None
-    # a run being written is followed step by step; the epoch axis would draw each epoch as a staircase
-    axes = plots.available_axes(run)
-    fig = plots.overlay_figure(run, report, height=440, x_axis="step" if "step" in axes else None)
-    # uirevision: Plotly keeps the user's zoom/pan while the data under it grows (see live_chart)
-    fig.update_layout(uirevision=row.key)
-    live_chart(fig, key="watch_chart", height=440, config=components.PLOT_CONFIG, revision=f"{row.key}:{row.version}")
+    live_chart(_figure_json(row), key="watch_chart", height=440, config=components.PLOT_CONFIG,
+               revision=f"{row.key}:{row.version}")
     st.markdown(f"<span class='tl-muted' data-testid='tl-watch-chart-points'>{row.points:,} points · "
                 f"{html.escape(row.format or row.kind)} · {html.escape(run.source or '')}</span>",
                 unsafe_allow_html=True)
+
+
+_FIGURES: dict[tuple, str] = {}  # (run key, version) -> figure JSON, shared by every session
+
+
+def _figure_json(row: Any) -> str:
+    """The chart of a watched run, built once per new version of its data (building a figure costs
+    far more than the once-a-second refresh that asks for it)."""
+    key = (row.key, row.version)
+    spec = _FIGURES.get(key)
+    if spec is None:
+        # a run being written is followed step by step; the epoch axis would draw each epoch as a staircase
+        axes = plots.available_axes(row.run)
+        fig = plots.overlay_figure(row.run, row.report, height=440, x_axis="step" if "step" in axes else None)
+        # uirevision: Plotly keeps the user's zoom/pan while the data under it grows (see live_chart)
+        fig.update_layout(uirevision=row.key)
+        spec = fig.to_json()
+        if len(_FIGURES) > 64:
+            _FIGURES.clear()
+        _FIGURES[key] = spec
+    return spec
 
 
 @st.fragment(run_every=REFRESH_SECONDS)

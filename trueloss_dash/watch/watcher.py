@@ -30,6 +30,7 @@ from .status import SEVERITY_RANK, alert_key, run_status
 ALERT_HISTORY = 1000
 DIAGNOSE_BUDGET_SECONDS = 0.25  # per pass; at least one run is always re-diagnosed
 FOCUS_SECONDS = 10.0  # a run a page showed this recently is diagnosed first
+REST_FACTOR = 2.0  # the worker sleeps this many times as long as its last pass took
 
 
 @dataclass(frozen=True)
@@ -225,9 +226,9 @@ class Watcher:
                 self.step()
             except Exception as err:  # noqa: BLE001 - the watch must outlive any one bad file
                 self.last_error = f"{type(err).__name__}: {err}"
-            # rest at least as long as the pass took: the watcher never takes more than half a core
-            # (and the GIL) from the server's page sessions, however busy the folder is
-            self._wake.wait(max(self.poll_seconds, self.step_seconds))
+            # rest twice as long as the pass took: the watcher never takes more than a third of a core
+            # (and of the GIL) from the server's page sessions, however busy the folder is
+            self._wake.wait(max(self.poll_seconds, REST_FACTOR * self.step_seconds))
             if self._wake.is_set():
                 self._wake.clear()
                 time.sleep(0.05)  # let a burst of writes land before reading
@@ -270,7 +271,6 @@ class Watcher:
     def focus(self, key: str) -> None:
         """A page is showing this run: diagnose it first for a while."""
         self._focus[key.split("#", 1)[0]] = time.time()
-        self._wake.set()
 
     def _scan(self, now: float) -> bool:
         result = scan(self.root)
