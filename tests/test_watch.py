@@ -133,6 +133,24 @@ def test_a_last_line_without_newline_counts_once_the_file_is_quiet(tmp_path, qui
     assert list(r.run.series["val_loss"].y) == [1.1, 0.9, 0.85, 0.7]
 
 
+def test_text_log_parser_state_survives_between_reads(tmp_path, quick_partial):
+    log = tmp_path / "keras_console.txt"
+    lines = []
+    for e in range(1, 6):
+        lines += [f"Epoch {e}/5\n", f"100/100 [==============================] - 1s 5ms/step - loss: {1 / e:.4f} - val_loss: {1.1 / e:.4f}\n"]
+    write(log, "".join(lines[:3]))  # ends right after an "Epoch 2/5" header
+    w = watcher(tmp_path)
+    assert row(w, "keras_console.txt").points == 1
+    write(log, lines[3])  # the metric line of epoch 2 arrives in the next read
+    write(log, lines[4] + lines[5][:30])  # and half of epoch 3's line
+    r = row(w, "keras_console.txt")
+    assert list(r.run.series["train_loss"].x("epoch")) == [1, 2]
+    write(log, lines[5][30:] + "".join(lines[6:]))
+    r = row(w, "keras_console.txt")
+    same_points(r.run, load_path(log)[0])
+    assert list(r.run.series["val_loss"].x("epoch")) == [1, 2, 3, 4, 5]
+
+
 def test_truncation_starts_again_without_duplicates(tmp_path):
     log = tmp_path / "lightning_logs/version_1/metrics.csv"
     write(log, HEADER + lightning_rows(0, 30))

@@ -15,6 +15,7 @@ poll that changed something, :meth:`Follower.runs` gives the canonical Runs of e
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import struct
@@ -27,7 +28,9 @@ import numpy as np
 from ..errors import LogFormatError
 from ..ingest.delimited import read_header, read_table
 from ..ingest.loader import finish_runs, load_path, load_source
+from ..ingest.provenance_util import header_context
 from ..ingest.records import records_to_table
+from ..ingest.textgrammar import TextLogParser
 from ..ingest.registry import CSV_FORMATS, JSON_LINES_FORMATS, readers
 from ..ingest.source import SNIFF_BYTES, Source, check_size
 from ..ingest.table import Table, concat_tables
@@ -356,32 +359,36 @@ class JsonlFollower(TableLineFollower):
 
 
 class TextFollower(LineFollower):
-    """Console logs: the lines read so far, parsed by the text-log reader."""
+    """Console logs: the ingest layer's resumable :class:`TextLogParser` is fed each batch of new
+    lines (the epoch carried from ``Epoch 3/10`` headers and the phase survive between batches).
+    After a rotation the same parser goes on with the new file; after a reset a fresh one starts."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.segments: list[bytes] = []
-        self.lines = b""
+        self.parser = TextLogParser()
 
     def feed(self, lines: bytes) -> bool:
-        self.lines += lines
         self.line_no += lines.count(b"\n")
-        return self._changed()
+        added = self.parser.feed_text(lines.decode("utf-8", errors="replace"))
+        return self._changed() if added else False
 
     def reset(self) -> None:
         super().reset()
-        self.segments, self.lines = [], b""
-
-    def rotate(self) -> None:
-        super().rotate()
-        self.segments.append(self.lines)
-        self.lines = b""
+        self.parser = TextLogParser()
 
     def _build(self) -> list[Run]:
-        data = b"".join(self.segments) + self.lines + self.current_provisional()
-        if not data.strip():
+        parser = self.parser
+        raw = self.current_provisional()
+        if raw:  # a quiet unterminated last line counts on a copy, so the real parser never sees it twice
+            parser = copy.deepcopy(parser)
+            parser.feed_text(raw.decode("utf-8", errors="replace"))
+            parser.flush()
+        if not parser.lines_read:
             return []
-        return load_source(Source(name=self.path.name, _data=data, path=self.path), "text_log")
+        source = self.source()
+        context, meta = header_context(source)
+        runs = parser.runs(name=source.stem, source=source.display, format="text_log", context=context, meta=meta)
+        return finish_runs(source, runs, "text_log")
 
 
 # -- TensorBoard ---------------------------------------------------------------------------------
