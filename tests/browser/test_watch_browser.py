@@ -52,9 +52,11 @@ def _points(page) -> int:
 
 def _chart_frame(page):
     """The live chart's iframe (a custom component: it stays mounted while its data changes)."""
-    for frame in page.frames:
-        if "trueloss_live_chart" in frame.url:
-            return frame
+    for _ in range(100):  # the frame object can lag its iframe element for a moment
+        for frame in page.frames:
+            if "trueloss_live_chart" in frame.url:
+                return frame
+        page.wait_for_timeout(100)
     raise AssertionError(f"no live chart frame among {[f.url for f in page.frames]}")
 
 
