@@ -131,3 +131,197 @@ def test_runs_page_empty_state_shows_the_three_snippets():
     for module in ("lightning", "hf", "keras"):
         assert any(f"from trueloss_dash.integrations.{module} import TrueLossCallback" in c for c in shown)
         assert any(f"trueloss-dash[{module}]" in c for c in shown)
+
+
+# --------------------------------------------------------------------------------------------------
+# Lightning under DDP: 2 gloo ranks, each measures its shard; all-reduced values = the union's
+# --------------------------------------------------------------------------------------------------
+
+DDP_WORKER = textwrap.dedent('''
+    import json, os, sys
+    import torch
+    import lightning as L
+    from lightning.pytorch.loggers import CSVLogger
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+    from trueloss_dash.integrations.lightning import TrueLossCallback
+
+    out = sys.argv[1]
+    torch.set_num_threads(1)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(400, 6, generator=g); y = torch.randint(0, 3, (400,), generator=g)
+
+    class M(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3))
+        def forward(self, x):
+            return self.net(x)
+        def training_step(self, batch, _):
+            loss = nn.functional.cross_entropy(self(batch[0]), batch[1])
+            self.log("train_loss", loss, on_step=False, on_epoch=True, sync_dist=True)
+            return loss
+        def validation_step(self, batch, _):
+            self.log("val_loss", nn.functional.cross_entropy(self(batch[0]), batch[1]), sync_dist=True)
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.2)
+
+    states = []
+    class Snapshot(L.Callback):  # the weights the measurement saw, per epoch
+        def on_validation_epoch_end(self, trainer, pl_module):
+            if not trainer.sanity_checking:
+                states.append({k: v.tolist() for k, v in pl_module.state_dict().items()})
+
+    L.seed_everything(0)
+    cb = TrueLossCallback(subsample=101, batch_size=16)
+    trainer = L.Trainer(accelerator="cpu", devices=2, num_nodes=1, strategy="ddp", max_epochs=2,
+                        logger=CSVLogger(out, name="ddp"), callbacks=[cb, Snapshot()], enable_progress_bar=False,
+                        enable_model_summary=False, enable_checkpointing=False)
+    trainer.fit(M(), DataLoader(TensorDataset(x[:300], y[:300]), batch_size=20, shuffle=True),
+                DataLoader(TensorDataset(x[300:], y[300:]), batch_size=50))
+    with open(os.path.join(out, "rank%d.json" % trainer.global_rank), "w") as fh:
+        json.dump({"records": cb.records, "states": states, "world": trainer.world_size}, fh)
+''')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_lightning_ddp_two_gloo_ranks_log_the_value_over_the_union_of_their_shards(tmp_path):
+    import torch
+    from torch import nn
+
+    from trueloss_dash.trainer.estimate import Z95, subsample_indices
+
+    script = tmp_path / "worker.py"
+    script.write_text(DDP_WORKER)
+    base = {**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port()), "WORLD_SIZE": "2",
+            "NODE_RANK": "0", "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    procs = [subprocess.Popen([sys.executable, str(script), str(tmp_path)], cwd=tmp_path,
+                              env={**base, "RANK": str(r), "LOCAL_RANK": str(r)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err[-3000:]
+    logs = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
+    assert logs[0]["world"] == 2
+    assert logs[0]["records"] == logs[1]["records"]  # every rank logged the same, reduced value
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(400, 6, generator=g)
+    y = torch.randint(0, 3, (400,), generator=g)
+    sub = subsample_indices(300, 101, 0, y[:300].numpy())  # the callback's stratified subsample
+    assert abs(len(sub) - 101) <= 3 and len(set(sub)) == len(sub)  # per-class rounding
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3))
+    (run,) = load_path(next(tmp_path.glob("ddp/version_*")))
+    assert len(run.get(C.TRUE_TRAIN_LOSS)) == 2
+    for epoch, rec in enumerate(logs[0]["records"]):
+        assert logs[0]["states"][epoch] == logs[1]["states"][epoch]
+        model.load_state_dict({k.removeprefix("net."): torch.tensor(v) for k, v in logs[0]["states"][epoch].items()})
+        model.eval()
+        with torch.no_grad():
+            losses = nn.functional.cross_entropy(model(x[sub]), y[sub], reduction="none").double()
+            acc = (model(x[sub]).argmax(1) == y[sub]).double().mean().item()
+        half = Z95 * losses.std().item() / np.sqrt(len(losses))
+        assert rec[C.TRUE_TRAIN_LOSS] == pytest.approx(losses.mean().item(), rel=1e-6)
+        assert rec[C.TRUE_TRAIN_LOSS + C.CI_HIGH_SUFFIX] == pytest.approx(losses.mean().item() + half, rel=1e-6)
+        assert rec[C.TRUE_TRAIN_ACC] == pytest.approx(acc)
+        assert run.get(C.TRUE_TRAIN_LOSS).y[epoch] == pytest.approx(rec[C.TRUE_TRAIN_LOSS], rel=1e-6)
+        assert C.GAP_TRAIN_MODE in rec
+
+
+# --------------------------------------------------------------------------------------------------
+# values against a direct computation; measuring changes nothing
+# --------------------------------------------------------------------------------------------------
+
+def test_keras_true_loss_excludes_the_penalty_and_measuring_changes_nothing(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    import keras
+    from sklearn.datasets import make_classification
+
+    from trueloss_dash.integrations.keras import TrueLossCallback
+
+    assert keras.backend.backend() == "torch"
+    x, y = make_classification(n_samples=700, n_features=10, n_informative=6, n_classes=3, random_state=1)
+    x = x.astype("float32")
+    ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def fit(callbacks):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(32, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-2)),
+                                  keras.layers.BatchNormalization(), keras.layers.Dropout(0.3), keras.layers.Dense(3)])
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=ce)
+        history = model.fit(x[:500], y[:500], validation_data=(x[500:], y[500:]), epochs=2, batch_size=50,
+                            verbose=0, callbacks=callbacks)
+        return model, history.history
+
+    cb = TrueLossCallback(x[:500], y[:500], full=True)
+    measured, history = fit([cb])
+    plain, _ = fit([])
+    for a, b in zip(measured.get_weights(), plain.get_weights()):  # incl. BatchNorm moving statistics
+        np.testing.assert_array_equal(a, b)
+
+    direct = float(keras.ops.convert_to_numpy(ce(y[:500], measured(x[:500], training=False))))
+    penalty = float(sum(float(keras.ops.convert_to_numpy(w)) for w in measured.losses))
+    assert penalty > 0.01
+    assert history["true_train_loss"][-1] == pytest.approx(direct, rel=1e-5)
+    assert history["penalty"][-1] == pytest.approx(penalty, rel=1e-6)
+    # model.evaluate (what the trueloss library logs as base_loss) keeps the penalty inside
+    assert measured.evaluate(x[:500], y[:500], verbose=0) == pytest.approx(direct + penalty, rel=1e-4)
+    assert "true_train_loss_ci_low" not in history  # a full pass estimates nothing
+    h = {k: v[-1] for k, v in history.items()}
+    assert h["gap_averaging_lag"] + h["gap_penalty"] + h["gap_train_mode"] + h["gap_generalization"] == pytest.approx(h["loss"] - h["val_loss"], rel=1e-9)
+
+
+def test_lightning_measuring_changes_nothing_and_a_full_pass_equals_the_direct_loss(tmp_path):
+    import lightning as L
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from trueloss_dash.integrations.lightning import TrueLossCallback
+
+    g = torch.Generator().manual_seed(3)
+    x, y = torch.randn(260, 5, generator=g), torch.randint(0, 3, (260,), generator=g)
+
+    class M(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Linear(5, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.4), nn.Linear(16, 3))
+
+        def forward(self, x):
+            return self.net(x)
+
+        def training_step(self, batch, _):
+            return nn.functional.cross_entropy(self(batch[0]), batch[1])
+
+        def validation_step(self, batch, _):
+            self.log("val_loss", nn.functional.cross_entropy(self(batch[0]), batch[1]))
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    def fit(callbacks):
+        L.seed_everything(0)
+        model = M()
+        trainer = L.Trainer(max_epochs=2, logger=False, callbacks=callbacks, default_root_dir=tmp_path, accelerator="cpu",
+                            enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False)
+        trainer.fit(model, DataLoader(TensorDataset(x[:200], y[:200]), batch_size=20, shuffle=True),
+                    DataLoader(TensorDataset(x[200:], y[200:]), batch_size=60))
+        return model
+
+    cb = TrueLossCallback(full=True)
+    measured, plain = fit([cb]), fit([])
+    for (k, a), b in zip(measured.state_dict().items(), plain.state_dict().values()):  # incl. BN running stats
+        assert torch.equal(a, b), k
+    measured.eval()
+    with torch.no_grad():
+        direct = nn.functional.cross_entropy(measured(x[:200]), y[:200]).item()
+        val = nn.functional.cross_entropy(measured(x[200:]), y[200:]).item()
+    rec = cb.records[-1]
+    assert len(cb.records) == 2 and C.TRUE_TRAIN_LOSS + C.CI_LOW_SUFFIX not in rec
+    assert rec[C.TRUE_TRAIN_LOSS] == pytest.approx(direct, rel=1e-6)
+    assert rec[C.GAP_GENERALIZATION] == pytest.approx(direct - val, abs=1e-6)  # val_loss is logged in float32

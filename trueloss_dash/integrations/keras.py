@@ -18,8 +18,8 @@ compiled loss per example - WITHOUT the regularization penalty (the ``trueloss``
 - ``gap_averaging_lag`` (reported ``loss`` − penalty − train-mode loss) and ``gap_generalization``
   (true − ``val_loss``).
 
-Measuring changes nothing: the train-mode pass runs on copies of the non-trainable state
-(BatchNorm moving statistics, dropout seed state), restored afterwards. Works on every Keras
+Measuring changes nothing: the non-trainable state (BatchNorm moving statistics, dropout seed
+state) is restored after the train-mode pass, and on torch that pass draws from a forked RNG. Works on every Keras
 backend; under torch the passes run under ``torch.no_grad()``.
 """
 
@@ -42,6 +42,17 @@ def _no_grad():
         import torch
 
         return torch.no_grad()
+    return contextlib.nullcontext()
+
+
+def _own_rng():
+    """On torch, an unseeded Dropout draws from torch's global RNG: fork it, so the train-mode pass
+    leaves training's random stream where it was (seeded layers' states are restored as variables)."""
+    if keras.backend.backend() == "torch":
+        import torch
+
+        devices = [torch.cuda.current_device()] if torch.cuda.is_available() and torch.cuda.is_initialized() else []
+        return torch.random.fork_rng(devices=devices)
     return contextlib.nullcontext()
 
 
@@ -92,7 +103,8 @@ class TrueLossCallback(keras.callbacks.Callback):
                 state = [v.numpy() if hasattr(v, "numpy") else keras.ops.convert_to_numpy(v)
                          for v in self.model.non_trainable_variables]
                 try:
-                    self._pass(sums, "train_mode", training=True)
+                    with _own_rng():
+                        self._pass(sums, "train_mode", training=True)
                 finally:
                     for v, value in zip(self.model.non_trainable_variables, state):
                         v.assign(value)
