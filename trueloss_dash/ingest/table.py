@@ -127,7 +127,7 @@ def no_loss_error(display: str, columns: Iterable[str]) -> LogFormatError:
     cols = [c for c in columns]
     listed = ", ".join(cols[:40]) + (" ..." if len(cols) > 40 else "")
     return LogFormatError(
-        f"no loss series found; columns are [{listed}]; accepted names for training loss: "
+        f"no loss series found; columns are [{listed}]; expected a loss column - accepted names for training loss: "
         f"{', '.join(accepted_names(TRAIN_LOSS))}; for validation loss: {', '.join(accepted_names(VAL_LOSS))} "
         "(any other column whose name contains 'loss' is kept too)",
         path=display,

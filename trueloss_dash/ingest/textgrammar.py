@@ -82,7 +82,7 @@ _TOKEN = re.compile(
 _PREFIX = re.compile(
     r"(?:\[?\d{4}[-/]\d{2}[-/]\d{2}[ T_]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\]?[ \t]*"
     r"|\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?[ \t]*"
-    r"|\[?(?:INFO|DEBUG|WARNING|WARN|ERROR|CRITICAL|NOTICE)\]?(?::[\w.]+)*:?[ \t]*"
+    r"|\[?(?:INFO|DEBUG|WARNING|WARN|ERROR|CRITICAL|NOTICE)\]?(?::[\w.]+(?=:))*:?[ \t]*"
     r"|\[(?:[Rr]ank|GPU|gpu|[Ww]orker|[Pp]rocess)[ :]?\d+\][ \t]*"
     r"|\d{2}/\d{2} \d{2}:\d{2}:\d{2}[ \t]*"
     r"|[-|:>]+[ \t]+)*"
@@ -479,8 +479,7 @@ class TextLogParser:
         epoch = p.epoch
         banner, self._banner = self._banner, False
         if epoch is not None and self._last_epoch is not None and (epoch < self._last_epoch or banner and epoch == self._last_epoch):
-            start_epoch = self._run_start[0]
-            if start_epoch is not None and epoch <= start_epoch:
+            if _near_start(epoch, self._run_start[0], self._last_epoch):
                 self._new_run()
         raw = p.step
         within = p.in_epoch is not None and p.phase not in ("val", "test")
@@ -508,8 +507,7 @@ class TextLogParser:
             step = self._offset + raw if within else raw
             self._epoch_max = max(self._epoch_max, raw)
             if (self._step is not None and (step < self._step or banner and step == self._step)
-                    and self._run_start[1] is not None
-                    and step <= self._run_start[1]
+                    and _near_start(step, self._run_start[1], self._step)
                     and (epoch is None or self._run_start[0] is None or epoch <= self._run_start[0])):
                 self._new_run()  # "(epoch: 1, iters: 100)" again after "(epoch: 1, iters: 1000)"
                 self._epoch = self._last_epoch = epoch
@@ -765,6 +763,11 @@ def _block_records(cols: dict[str, np.ndarray]) -> list[dict]:
         rec["line"] = int(rec["line"])
         out.append(rec)
     return out
+
+
+def _near_start(x: float, start: float | None, last: float) -> bool:
+    """x falls back to where the run started (within its first tenth): a new run, not a resume."""
+    return start is not None and x <= start + 0.1 * max(0.0, last - start)
 
 
 def _nth_newline(text: str, start: int, k: int) -> int:
