@@ -6,6 +6,13 @@ text is HTML-escaped and the figure JSON is written with ``<``, ``>`` and ``&`` 
 nothing can close the ``<script>`` element it sits in.
 
 JSON is exactly the diagnosis report's own ``to_json()``; Markdown is its ``to_markdown()``.
+
+The run as CSV neutralises spreadsheet formulas (OWASP "CSV injection"): a text cell starting with
+``=`` ``+`` ``-`` ``@``, a tab or a carriage return gets a leading apostrophe, so a series named
+``=cmd|' /C calc'!A0`` is shown as text by Excel/LibreOffice instead of being evaluated.
+
+Checks are counted one way everywhere (page, HTML, Markdown, CLI): :func:`check_status` reads the
+report's three-way status (passed / failed / not applicable) and :func:`checks_summary` words it.
 """
 
 from __future__ import annotations
@@ -55,9 +62,61 @@ def report_markdown(report: Any) -> str:
     return report.to_markdown()
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would evaluate as a formula gets a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def run_csv(run: Run) -> str:
-    """The normalized run: one row per (series, point) with step, epoch, wall_time and value."""
-    return run.to_frame().to_csv(index=False)
+    """The normalized run: one row per (series, point) with step, epoch, wall_time and value.
+
+    Text cells (series names, any string column) are neutralised against formula injection;
+    numbers are written as numbers (a negative value is not a formula).
+    """
+    frame = run.to_frame()
+    frame.columns = [neutralise_cell(str(c)) for c in frame.columns]
+    for col in frame.columns:
+        if frame[col].dtype == object or str(frame[col].dtype).startswith(("string", "str", "category")):
+            frame[col] = frame[col].map(neutralise_cell)
+    return frame.to_csv(index=False)
+
+
+CHECK_WORD = {"passed": "passed", "failed": "failed", "not_applicable": "not applicable"}
+
+
+def check_status(check: Any) -> str:
+    """passed | failed | not_applicable: the report model's rule, for dicts or objects."""
+    from .diagnose.model import check_status as _status
+
+    return _status(check if isinstance(check, dict) else vars(check))
+
+
+def check_counts(checks: Any) -> dict[str, int]:
+    from .diagnose.model import check_counts as _counts
+
+    return _counts([c if isinstance(c, dict) else vars(c) for c in checks or []])
+
+
+def checks_summary(checks: Any) -> str:
+    """'7 passed, 1 failed, 2 not applicable': word for word what the CLI and Markdown print."""
+    cc = check_counts(checks)
+    if not sum(cc.values()):
+        return "no checks ran"
+    return f"{cc['passed']} passed, {cc['failed']} failed, {cc['not_applicable']} not applicable"
+
+
+def nothing_to_diagnose(report: Any) -> bool:
+    """No check could run (report status "nothing"): the honest state is neutral, not green."""
+    status = getattr(report, "status", None)
+    if status:
+        return status == "nothing"
+    checks = list(getattr(report, "checks", []) or [])
+    return not getattr(report, "findings", None) and all(check_status(c) == "not_applicable" for c in checks)
 
 
 def _fmt_range(f: Any) -> str:
@@ -96,6 +155,7 @@ def report_html(run: Run, report: Any, *, figure: Any | None = None, include_fig
     checks = list(getattr(report, "checks", []) or [])
     verdict = getattr(report, "verdict", "") or ""
     healthy = bool(getattr(report, "healthy", False))
+    verdict_class = "neutral" if nothing_to_diagnose(report) else ("ok" if healthy else "problem")
 
     rows = []
     for i, f in enumerate(findings):
@@ -136,17 +196,15 @@ def report_html(run: Run, report: Any, *, figure: Any | None = None, include_fig
 
     checks_html = ""
     if checks:
-        from .diagnose.model import check_counts, check_status
-
         items = []
-        dicts = [ch if isinstance(ch, dict) else vars(ch) for ch in checks]
-        for get in (d.get for d in dicts):
-            status = check_status({"status": get("status"), "passed": get("passed"), "applicable": get("applicable", True)})
+        for ch in checks:
+            get = ch.get if isinstance(ch, dict) else (lambda k, d=None, _c=ch: getattr(_c, k, d))
+            status = check_status(ch)
             mark = {"passed": "✔", "failed": "✘", "not_applicable": "–"}[status]
-            items.append(f"<li>{mark} {esc(get('title', get('id', '')))}: {esc(get('detail', ''))}</li>")
-        cc = check_counts(dicts)
-        counts = f"{cc['passed']} passed, {cc['failed']} failed, {cc['not_applicable']} not applicable"
-        checks_html = f"<h2>Checks</h2><p class=\"muted\">{counts}</p><ul class=\"checks\">" + "".join(items) + "</ul>"
+            items.append(f"<li class=\"{status}\">{mark} {esc(get('title', get('id', '')))} "
+                         f"<span class=\"muted\">({CHECK_WORD[status]})</span>: {esc(get('detail', ''))}</li>")
+        checks_html = (f"<h2>Checks</h2><p class=\"muted\">{esc(checks_summary(checks))}</p>"
+                       "<ul class=\"checks\">" + "".join(items) + "</ul>")
 
     notes = "".join(f"<li>{esc(n)}</li>" for n in run.notes)
     warns = "".join(f"<li>{esc(w)}</li>" for w in run.warnings)
@@ -171,6 +229,7 @@ h3 {{ font-size: 16px; margin: 0 0 6px; }} h4 {{ font-size: 13px; margin: 10px 0
 .muted {{ color: #5f6368; font-size: 13px; }}
 .verdict {{ padding: 12px 16px; border-radius: 8px; font-size: 16px; margin: 16px 0; border-left: 5px solid; }}
 .verdict.ok {{ background: #e6f4ea; border-color: #0b8a6f; }} .verdict.problem {{ background: #fef7e0; border-color: #e8710a; }}
+.verdict.neutral {{ background: #f1f3f4; border-color: #9aa0a6; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 14px; }}
 th, td {{ text-align: left; padding: 6px 8px; border-bottom: 1px solid #e8eaed; vertical-align: top; }}
 .sev {{ color: #fff; border-radius: 10px; padding: 1px 8px; font-size: 12px; }}
@@ -183,7 +242,7 @@ code {{ background: #f1f3f4; padding: 1px 5px; border-radius: 4px; font-size: 12
 <body><main>
 <h1>trueloss-dash report: {esc(run.name)}</h1>
 <p class="muted">format {esc(run.format or 'unknown')} · source {esc(run.source or '—')} · {n_points:,} points · series: {series_list} · generated {esc(now)}</p>
-<div class="verdict {'ok' if healthy else 'problem'}">{esc(verdict)}</div>
+<div class="verdict {verdict_class}">{esc(verdict)}</div>
 {figure_html}
 <h2>Findings</h2>
 {findings_html}

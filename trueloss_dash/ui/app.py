@@ -19,6 +19,7 @@ from typing import Callable
 import streamlit as st
 
 from . import common, identity, page_catalog, page_compare, page_live, page_runs, state
+from .safe import md
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,14 @@ def sidebar_status(slot) -> None:
         if runs:
             st.caption(f"{len(runs)} run{'s' if len(runs) != 1 else ''} open")
             st.markdown("<div class='tl-muted' data-testid='tl-open-runs' style='line-height:1.5'>" + "<br>".join(
-                f"• {common.html.escape(e.label)}" for e in list(runs.values())[-8:]) + "</div>", unsafe_allow_html=True)
+                f"• {md(e.label)}" for e in list(runs.values())[-8:]) + "</div>", unsafe_allow_html=True)
         else:
             st.caption("No runs open")
         job = page_live.current_job()
         if job is not None and not job.done:
             done, total, _ = job.progress
             where = "queued" if job.status == "queued" else f"epoch {done}/{total}"
-            st.caption(f":material/science: live run: {where}")
+            st.caption(f":material/science: live run: {md(where)}")
         st.divider()
         st.markdown(
             "<span class='tl-muted'><span style='color:#3367d6'>━</span> reported training loss<br>"
@@ -96,7 +97,7 @@ def main() -> None:
     common.page_style()
     common.keep_widget_state()
     for problem in state.restore_session():
-        st.toast(problem, icon=":material/warning:")
+        st.toast(md(problem), icon=":material/warning:")
     common.guard(page_live.sync_live, where="the live run")
     page = st.navigation(st_pages(), position="sidebar")
     sidebar_brand()

@@ -3,26 +3,27 @@ the export buttons and the gap decomposition. Pages compose them; none of them l
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import streamlit as st
 
-from .. import export
+from .. import export, fmt
 from ..columns import HUMAN_LABELS
 from ..errors import ContextError
 from ..run import Run, RunContext
 from . import plots
 from .common import finding_label, fmt_where, severity_badge
+from .safe import md, md_code
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
-AXIS_LABEL = {"epoch": "Epoch", "step": "Step", "wall_time": "Wall time"}
+AXIS_LABEL = {"epoch": "Epoch", "step": "Step", "wall_time": "Elapsed time"}
+NO_HIGHLIGHT = -1
 
 
 def chart_controls(run: Run, report: Any, prefix: str) -> dict[str, Any]:
     """The row of chart settings; returns keyword arguments for :func:`plots.overlay_figure`."""
     axes = plots.available_axes(run) or ["step"]
-    preferred = run.preferred_axis() if run.preferred_axis() in axes else axes[0]
+    preferred = plots.default_axis(run) if plots.default_axis(run) in axes else axes[0]
     wanted = st.session_state.pop(f"{prefix}_x_wanted", None)  # from the URL (?x=), see page_runs
     if wanted in axes:  # applies when the widget is new, i.e. the run was just opened from the URL
         preferred = wanted
@@ -40,12 +41,14 @@ def chart_controls(run: Run, report: Any, prefix: str) -> dict[str, Any]:
                               help="Debiased exponential moving average, like TensorBoard; the raw curve stays faint underneath. "
                                    "Detection always runs on the raw data.")
     with c4:
-        options = [None] + list(range(len(findings)))
+        # Integer options (no None: Streamlit shows a None value as "Choose an option").
+        options = [NO_HIGHLIGHT] + list(range(len(findings)))
         highlight = st.selectbox(
             "highlight a finding", options, key=f"{prefix}_highlight_{len(findings)}",
-            format_func=lambda i: "— none —" if i is None else finding_label(i, findings[i]),
+            format_func=lambda i: "none" if i == NO_HIGHLIGHT else finding_label(i, findings[i]),
             disabled=not findings,
         )
+    highlight = None if highlight in (None, NO_HIGHLIGHT) else highlight
     return dict(x_axis=axis, log_y=log_y, smoothing=smoothing, highlight=highlight, show_lr=show_lr)
 
 
@@ -53,6 +56,10 @@ def overlay_chart(run: Run, report: Any, prefix: str, *, title: str | None = Non
     opts = chart_controls(run, report, prefix)
     fig = plots.overlay_figure(run, report, title=title, **opts)
     st.plotly_chart(fig, key=f"{prefix}_chart", config=PLOT_CONFIG, theme=None)
+    missing = (fig.layout.meta or {}).get("missing") or []
+    if missing:
+        st.caption(f":material/info: Not drawn on the {md(AXIS_LABEL.get(opts['x_axis'], opts['x_axis']).lower())} axis "
+                   f"(no values for it): {md(', '.join(missing))}.")
     return fig
 
 
@@ -69,65 +76,51 @@ def diagnosis_panel(run: Run, report: Any, prefix: str) -> None:
             kind = str(getattr(f, "kind", "")).replace("_", " ")
             series = HUMAN_LABELS.get(getattr(f, "series", ""), getattr(f, "series", ""))
             st.markdown(
-                f"{severity_badge(getattr(f, 'severity', 'info'))}<b>{i + 1}. {html.escape(kind)}</b> "
-                f"<span class='tl-muted'>· {html.escape(series)} · {html.escape(fmt_where(f))}</span><br>"
-                f"<span style='font-size:0.92rem'>{html.escape(getattr(f, 'summary', ''))}</span>",
+                f"{severity_badge(getattr(f, 'severity', 'info'))}<b>{i + 1}. {md(kind)}</b> "
+                f"<span class='tl-muted'>· {md(series)} · {md(fmt_where(f))}</span><br>"
+                f"<span style='font-size:0.92rem'>{md(getattr(f, 'summary', ''))}</span>",
                 unsafe_allow_html=True,
             )
         checks = list(getattr(report, "checks", []) or [])
         if checks:
-            passed = sum(1 for c in checks if _get(c, "passed"))
-            with st.expander(f"Checks: {passed} of {len(checks)} passed"):
+            with st.expander(f"Checks: {md(export.checks_summary(checks))}"):
                 for c in checks:
-                    mark = ":green[:material/check_circle:]" if _get(c, "passed") else ":red[:material/cancel:]"
-                    st.markdown(f"{mark} **{html.escape(str(_get(c, 'title', _get(c, 'id', ''))))}** — "
-                                f"{html.escape(str(_get(c, 'detail', '')))}", unsafe_allow_html=True)
+                    status = export.check_status(c)
+                    mark = CHECK_MARK[status]
+                    st.markdown(f"{mark} **{md(_get(c, 'title', _get(c, 'id', '')))}** "
+                                f"<span class='tl-muted'>({md(export.CHECK_WORD[status])})</span> — "
+                                f"{md(_get(c, 'detail', ''))}", unsafe_allow_html=True)
     with right:
         st.markdown(f"#### Likely causes ({len(causes)})")
         if not causes:
             st.markdown("<span class='tl-muted'>No cause to report.</span>", unsafe_allow_html=True)
         for j, c in enumerate(causes):
             conf = max(0.0, min(float(getattr(c, "confidence", 0.0) or 0.0), 1.0))
-            with st.expander(f"{getattr(c, 'title', c.id)}  ·  {conf:.0%}", expanded=j == 0):
-                st.progress(conf, text=f"confidence {conf:.0%}  ·  `{getattr(c, 'id', '')}`")
+            with st.expander(f"{md(getattr(c, 'title', c.id))}  ·  {fmt.confidence(conf)}", expanded=j == 0):
+                st.progress(conf, text=f"confidence {fmt.confidence(conf)}")
                 why = getattr(c, "why", "")
                 if why:
-                    st.markdown(f"<span class='tl-muted'>{html.escape(why)}</span>", unsafe_allow_html=True)
+                    st.markdown(f"<span class='tl-muted'>{md(why)}</span>", unsafe_allow_html=True)
                 evidence = getattr(c, "evidence", []) or []
                 if evidence:
                     st.markdown("**Evidence**")
-                    st.markdown("\n".join(f"- {_md_escape(e)}" for e in evidence))
+                    st.markdown("\n".join(f"- {md_code(e)}" for e in evidence))
                 actions = getattr(c, "actions", []) or []
                 if actions:
                     st.markdown("**What to do**")
-                    st.markdown("\n".join(f"- {_md_escape(a)}" for a in actions))
+                    st.markdown("\n".join(f"- {md_code(a)}" for a in actions))
                 refs = getattr(c, "findings", []) or []
                 if refs:
-                    st.caption("Explains finding " + ", ".join(f"#{i + 1}" for i in refs))
+                    st.caption(("Explains finding " if len(refs) == 1 else "Explains findings ")
+                               + ", ".join(f"#{int(i) + 1}" for i in refs))
+
+
+CHECK_MARK = {"passed": ":green[:material/check_circle:]", "failed": ":red[:material/cancel:]",
+              "not_applicable": ":gray[:material/remove_circle_outline:]"}
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
     return obj.get(key, default) if isinstance(obj, dict) else getattr(obj, key, default)
-
-
-def _md_escape(text: Any) -> str:
-    """Markdown-safe text: user strings must not become links, HTML or formatting.
-
-    Backtick code spans (rules write API names that way) are kept as code; everything outside them
-    is escaped.
-    """
-    parts = str(text).split("`")
-    if len(parts) % 2 == 0:  # unbalanced backticks: escape everything
-        parts = [str(text).replace("`", "'")]
-    out = []
-    for i, part in enumerate(parts):
-        if i % 2:
-            out.append(f"`{part}`")
-        else:
-            for ch in "\\*_[]<>#|$~":
-                part = part.replace(ch, "\\" + ch)
-            out.append(part)
-    return "".join(out)
 
 
 _TRI = {"unknown": None, "yes": True, "no": False}
@@ -137,20 +130,52 @@ def _tri_index(value: bool | None) -> int:
     return 0 if value is None else (1 if value else 2)
 
 
+def _field_error(name: str, value: Any) -> str | None:
+    """The ContextError sentence for one field's value, or None when it is valid."""
+    if value is None:
+        return None
+    try:
+        RunContext.from_mapping({name: value})
+    except ContextError as err:
+        return str(err)
+    return None
+
+
+def _checked(name: str, value: Any, errors: dict[str, str]) -> Any:
+    """Validate right after the widget, and show the sentence beside (under) that field."""
+    problem = _field_error(name, value)
+    if problem:
+        problem = problem.replace(f"{name}:", f"{name.replace('_', ' ')}:", 1)
+        errors[name] = problem
+        st.error(md(problem), icon=":material/error:")
+    return value
+
+
 def context_form(entry: Any) -> bool:
-    """Edit what is known about how the run was trained; returns True when the context changed."""
+    """Edit what is known about how the run was trained; returns True when the context changed.
+
+    Fields take any number (no silent clamping): a value the diagnosis cannot use - dropout 1.5,
+    batch size −3 - is refused with the context's own sentence right under the field, and the
+    context stays as it was. The LR field exists because findings suggest passing it.
+    """
     ctx: RunContext = entry.context
+    errors: dict[str, str] = {}
     with st.form(key=f"ctx_form_{entry.key}", border=False):
         c1, c2, c3 = st.columns(3)
         with c1:
-            dropout = st.number_input("dropout", min_value=0.0, max_value=1.0, value=ctx.dropout, step=0.05,
-                                      format="%g", placeholder="unknown", key=f"ctx_dropout_{entry.key}")
+            dropout = _checked("dropout", st.number_input(
+                "dropout", value=ctx.dropout, step=0.05, format="%g", placeholder="unknown",
+                key=f"ctx_dropout_{entry.key}", help="Probability in [0, 1]."), errors)
             batchnorm = st.selectbox("batch norm", list(_TRI), index=_tri_index(ctx.batchnorm), key=f"ctx_bn_{entry.key}")
-            batch_size = st.number_input("batch size", min_value=1, value=ctx.batch_size, step=1,
-                                         placeholder="unknown", key=f"ctx_bs_{entry.key}")
+            batch_size = _checked("batch_size", st.number_input(
+                "batch size", value=ctx.batch_size, step=1, placeholder="unknown", key=f"ctx_bs_{entry.key}"), errors)
         with c2:
-            weight_decay = st.number_input("weight decay / L2", min_value=0.0, value=ctx.weight_decay, format="%g",
-                                           step=1e-4, placeholder="unknown", key=f"ctx_wd_{entry.key}")
+            lr = _checked("lr", st.number_input(
+                "learning rate", value=ctx.lr, format="%g", step=1e-4, placeholder="unknown", key=f"ctx_lr_{entry.key}",
+                help="The base (peak) learning rate. Used when the log has no learning-rate column."), errors)
+            weight_decay = _checked("weight_decay", st.number_input(
+                "weight decay / L2", value=ctx.weight_decay, format="%g", step=1e-4, placeholder="unknown",
+                key=f"ctx_wd_{entry.key}"), errors)
             penalty = st.selectbox("penalty inside the loss", list(_TRI), index=_tri_index(ctx.penalty_in_loss),
                                    key=f"ctx_pen_{entry.key}",
                                    help="Yes for Keras kernel_regularizer / an L2 term you add to the loss; "
@@ -159,17 +184,17 @@ def context_form(entry: Any) -> bool:
             augmentation = st.selectbox("augmentation", list(_TRI), index=_tri_index(ctx.augmentation), key=f"ctx_aug_{entry.key}")
             optimizer = st.text_input("optimizer", value=ctx.optimizer or "", placeholder="unknown", key=f"ctx_opt_{entry.key}")
         submitted = st.form_submit_button("Re-diagnose with this context", type="primary")
-    if not submitted:
+    if not submitted or errors:
         return False
     values = {
-        "dropout": dropout, "weight_decay": weight_decay, "penalty_in_loss": _TRI[penalty],
+        "dropout": dropout, "weight_decay": weight_decay, "penalty_in_loss": _TRI[penalty], "lr": lr,
         "augmentation": _TRI[augmentation], "batchnorm": _TRI[batchnorm], "batch_size": batch_size,
         "optimizer": optimizer.strip() or None,
     }
     try:
         edited = RunContext.from_mapping({k: v for k, v in values.items() if v is not None})
     except ContextError as err:
-        st.error(str(err))
+        st.error(md(str(err)))
         return False
     new = RunContext(**{k: getattr(ctx, k) for k in RunContext.field_names()}, extra=dict(ctx.extra))
     for k in values:
@@ -213,11 +238,13 @@ def gap_decomposition(run: Run, prefix: str, *, epoch: float | None = None) -> N
         return
     if epoch is None and len(epochs) > 1:
         epoch = st.select_slider("epoch for the waterfall", options=epochs, value=epochs[-1],
-                                 key=f"{prefix}_gap_epoch", format_func=lambda e: f"{e:g}")
+                                 key=f"{prefix}_gap_epoch", format_func=lambda e: fmt.x_value(e, "epoch"))
     epoch = epochs[-1] if epoch is None else epoch
-    st.markdown(f"**From the reported training loss down to validation, epoch {epoch:g}**")
+    st.markdown(f"**Validation + each measured term = reported training loss, {md(fmt.at('epoch', epoch))}**")
     st.plotly_chart(plots.gap_waterfall(run, epoch), key=f"{prefix}_waterfall", config=PLOT_CONFIG, theme=None)
     st.markdown("**Each term over time** (the bars stack up to the black line: reported − validation)")
     st.plotly_chart(plots.gap_stacked(run), key=f"{prefix}_stacked", config=PLOT_CONFIG, theme=None)
-    st.caption("reported − validation = penalty + averaging lag + train-mode effect + augmentation effect + "
-               "generalization gap (exact: the trainer measures each term on a fixed training subsample).")
+    st.caption("Read left to right, every bar adds its signed value: validation + generalization gap (true − validation, "
+               "negative when validation is above the true training loss) = true training loss; + penalty + averaging "
+               "lag + train-mode effect + augmentation effect = reported training loss. The signs are the ones the "
+               "diagnosis quotes. Exact: the trainer measures each term on a fixed training subsample.")

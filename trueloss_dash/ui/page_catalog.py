@@ -3,12 +3,11 @@ rule looks at and how it scores confidence, and per cause the mechanism and the 
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
+from .. import fmt
 from . import services
-from .components import _md_escape
+from .safe import md, md_code
 
 
 def page() -> None:
@@ -30,21 +29,21 @@ def page() -> None:
             continue
         shown += 1
         title = info.title if info is not None else cause_id
-        with st.expander(f"**{title}**  ·  `{cause_id}`  ·  {len(rules)} rule{'s' if len(rules) != 1 else ''}",
+        with st.expander(f"**{md(title)}**  ·  {md(cause_id.replace('_', ' '))}  ·  {fmt.count(len(rules), 'rule')}",
                          expanded=bool(query)):
             if info is not None:
-                st.markdown(f"**Mechanism.** {_md_escape(info.why)}")
+                st.markdown(f"**Mechanism.** {md_code(info.why)}")
                 if info.actions:
-                    st.markdown("**Actions**\n" + "\n".join(f"- {_md_escape(a)}" for a in info.actions))
+                    st.markdown("**Actions**\n" + "\n".join(f"- {md_code(a)}" for a in info.actions))
             st.markdown("**Rules**")
             for r in rules:
                 looks = ", ".join(r.get("looks_at") or [])
                 st.markdown(
                     f"<div style='border-left:3px solid #dadce0; padding:2px 10px; margin:6px 0'>"
-                    f"<b>{html.escape(r['title'])}</b> <code>{html.escape(r['id'])}</code><br>"
-                    f"<span class='tl-muted'>looks at:</span> {html.escape(looks)}<br>"
-                    f"<span class='tl-muted'>confidence:</span> {html.escape(str(r.get('confidence', '')))}"
-                    + (f"<br><span class='tl-muted'>why:</span> {html.escape(r['why'])}"
+                    f"<b>{md(r['title'])}</b> <code>{md(r['id'])}</code><br>"
+                    f"<span class='tl-muted'>looks at:</span> {md(looks)}<br>"
+                    f"<span class='tl-muted'>confidence:</span> {md(str(r.get('confidence', '')))}"
+                    + (f"<br><span class='tl-muted'>why:</span> {md(r['why'])}"
                        if r.get("why") and info is not None and r["why"] != info.why else "")
                     + "</div>",
                     unsafe_allow_html=True,
@@ -61,4 +60,4 @@ def _checks_section(query: str) -> None:
     if not checks:
         return
     st.markdown("#### What every diagnosis checks")
-    st.markdown("\n".join(f"- **{_md_escape(c['title'])}** `{c['kind']}`: {_md_escape(c['looks_for'])}" for c in checks))
+    st.markdown("\n".join(f"- **{md(c['title'])}** `{c['kind'].replace('`', '')}`: {md_code(c['looks_for'])}" for c in checks))

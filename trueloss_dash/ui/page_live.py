@@ -12,7 +12,6 @@ the polling and the run joins the session's runs like an upload. torch is import
 from __future__ import annotations
 
 import datetime as dt
-import html
 import threading
 import typing
 from dataclasses import fields
@@ -23,6 +22,7 @@ import streamlit as st
 from ..errors import TruelossError
 from . import components, identity, services, state
 from .common import verdict_banner
+from .safe import md
 
 POLL_SECONDS = 1.0
 GROUPS = {
@@ -148,8 +148,11 @@ def setup_panel() -> tuple[Any, str] | None:
         epochs = e1.number_input("epochs", min_value=1, max_value=limits.max_epochs, key="live_epochs")
         seed = e2.number_input("seed", min_value=0, key="live_seed")
     with c2:
-        expect = "".join(f"<span class='tl-pill'>{html.escape(k)}</span>" for k in (*p.expected_findings, *p.expected_causes))
-        st.markdown(f"**{html.escape(p.title)}**<br><span style='font-size:0.93rem'>{html.escape(p.description)}</span>"
+        causes = services.cause_catalog()
+        words = [k.replace("_", " ") for k in p.expected_findings] + [
+            causes[k].title if k in causes else k.replace("_", " ") for k in p.expected_causes]
+        expect = "".join(f"<span class='tl-pill'>{md(w)}</span>" for w in words)
+        st.markdown(f"**{md(p.title)}**<br><span style='font-size:0.93rem'>{md(p.description)}</span>"
                     + (f"<br><span class='tl-muted'>expected diagnosis:</span> {expect}" if expect else
                        "<br><span class='tl-muted'>expected diagnosis: healthy</span>"),
                     unsafe_allow_html=True)
@@ -161,12 +164,12 @@ def setup_panel() -> tuple[Any, str] | None:
     help_texts = cfg_mod.TrainConfig.field_help()
     hints = typing.get_type_hints(cfg_mod.TrainConfig)
     with st.expander("Set the knobs yourself (start from the preset)"):
-        st.caption(f"Limits on this server, checked before a run starts: at most {limits.max_epochs:,} epochs, "
-                   f"{limits.max_params:,} model parameters (width × depth), {limits.max_samples:,} samples; "
-                   f"{services.job_manager().max_jobs} runs train at once, the others wait in a queue.")
+        st.caption(f"Limits on this server, checked before a run starts: at most {int(limits.max_epochs):,} epochs, "
+                   f"{int(limits.max_params):,} model parameters (width × depth), {int(limits.max_samples):,} samples; "
+                   f"{int(services.job_manager().max_jobs)} runs train at once, the others wait in a queue.")
         known = {f.name for f in fields(cfg_mod.TrainConfig)}
         for group, names_in_group in GROUPS.items():
-            st.markdown(f"**{group}**")
+            st.markdown(f"**{md(group)}**")
             cols = st.columns(4)
             for i, name in enumerate(n for n in names_in_group if n in known):
                 with cols[i % 4]:
@@ -180,11 +183,11 @@ def setup_panel() -> tuple[Any, str] | None:
     try:
         config = cfg_mod.TrainConfig.from_overrides(base, overrides)
     except TruelossError as err:
-        st.error(str(err))
+        st.error(md(str(err)))
         return None
     refusal = check(config, limits)  # before start: a run this server cannot afford is refused in words
     if refusal:
-        st.error(f"This run is too large for this server: {refusal}.")
+        st.error(f"This run is too large for this server: {md(refusal)}.")
         return None
     return config, preset
 
@@ -201,8 +204,8 @@ def _queue_note(job: Any) -> None:
     position = mgr.position(job)
     running, queued = mgr.counts()
     if position is not None:
-        st.info(f"Every training slot is busy ({running} of {mgr.max_jobs} running on this server). "
-                f"Your run is number {position} of {queued} in the queue and starts by itself; "
+        st.info(f"Every training slot is busy ({int(running)} of {int(mgr.max_jobs)} running on this server). "
+                f"Your run is number {int(position)} of {int(queued)} in the queue and starts by itself; "
                 "you can keep using the dashboard, or Stop to leave the queue.", icon=":material/hourglass_top:")
 
 
@@ -216,11 +219,11 @@ def live_view(job: Any) -> None:
         _queue_note(job)
         return
     if status == "failed":
-        st.error(f"The training job failed: {job.error}")
+        st.error(f"The training job failed: {md(job.error)}")
     if status == "interrupted" and job.interrupted_reason:
-        st.warning(f"Training was {job.interrupted_reason}.")
+        st.warning(f"Training was {md(job.interrupted_reason)}.")
     if job.store_problem:
-        st.info(job.store_problem)
+        st.info(md(job.store_problem))
     if done == 0:
         st.caption("Waiting for the first epoch…" if not job.done else "No epoch finished.")
         return
@@ -241,7 +244,7 @@ def live_view(job: Any) -> None:
         components.gap_decomposition(run, prefix="live", epoch=None if job.done else plots.gap_epochs(run)[-1])
     if job.done and st.session_state.get("live_finalized") == job.id:
         saved = job.store_id and not job.store_problem
-        st.success(f"Run **{components._md_escape(job.name)}** is kept with your runs"
+        st.success(f"Run **{md(job.name)}** is kept with your runs"
                    + (" and saved in the run store." if saved else ".")
                    + " Open it on the *Runs* page to edit its context or export it.")
 

@@ -9,16 +9,17 @@ already saved.
 from __future__ import annotations
 
 import hashlib
-import html
 from typing import Any
 
 import streamlit as st
 
+from .. import fmt
 from ..columns import HUMAN_LABELS
 from ..errors import TruelossError
 from . import components, page_watch, services, state
 from . import roles as roles_ui
 from .common import verdict_banner
+from .safe import md
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -43,24 +44,26 @@ def handle_uploads(files: list[Any]) -> None:
     new = [f for f in files or [] if f.file_id not in done]
     if not new:
         return
-    msgs: list[tuple[str, str]] = []
+    loaded_names: list[str] = []
+    errors: list[str] = []
+    notes: list[str] = []
     batch: list[Any] = []
     for f in new:
         done.add(f.file_id)
         data = f.getvalue()
         digest = hashlib.sha256(data).hexdigest()
-        if _open_existing_upload(f.name, digest, msgs):
+        if _open_existing_upload(f.name, digest, notes, loaded_names):
             continue
         try:
             loaded = services.load_bytes(f.name, data)
         except TruelossError as err:
-            msgs.append(("error", str(err)))
+            errors.append(str(err))
             continue
         except Exception as err:  # noqa: BLE001 - a reader bug must not take the page down
-            msgs.append(("error", f"{f.name}: could not be read ({type(err).__name__}: {err})"))
+            errors.append(f"{f.name}: could not be read ({type(err).__name__}: {err})")
             continue
         if not loaded:
-            msgs.append(("error", f"{f.name}: no training run found in this file"))
+            errors.append(f"{f.name}: no training run found in this file")
         batch.extend((run, digest) for run in loaded)
     digests = {id(run): digest for run, digest in batch}
     merged_digest = hashlib.sha256("".join(sorted(d for _, d in batch)).encode()).hexdigest()
@@ -68,13 +71,39 @@ def handle_uploads(files: list[Any]) -> None:
         store_id, problem = _save_to_store(run, digests.get(id(run), merged_digest))
         state.add_run(run, "upload", store_id=store_id)
         points = max((len(s) for s in run.series.values()), default=0)
-        msgs.append(("success", f"Loaded **{run.name}** ({run.format or 'unknown format'}, {points:,} points)"))
+        loaded_names.append(f"{run.name} ({run.format or 'unknown format'}, {fmt.count(points, 'point')})")
         if problem:
-            msgs.append(("info", f"{run.name}: {problem}"))
+            notes.append(f"{run.name}: {problem}")
+    set_load_result(loaded_names, errors, notes)
+    # A failed upload must not leave the previous run's chart under its error as if it were the result.
+    st.session_state["hide_analysis"] = bool(errors) and not loaded_names
+    if loaded_names:
+        st.rerun()  # fold the load panel (its label changed): the chart comes first
+
+
+def set_load_result(loaded: list[str], errors: list[str] = (), notes: list[str] = ()) -> None:
+    """ONE banner per load action (eight files gave eight "Loaded" banners), errors in their own.
+
+    Messages are plain text; :func:`show_load_result` escapes them when it shows them.
+    """
+    msgs: list[tuple[str, str]] = []
+    if loaded:
+        head = f"Loaded {fmt.count(len(loaded), 'run')}" if len(loaded) > 1 else "Loaded"
+        msgs.append(("success", head + ": " + "; ".join(loaded)))
+    if errors:
+        msgs.append(("error", " · ".join(errors)))
+    if notes:
+        msgs.append(("info", " · ".join(notes)))
     state.set_messages(msgs)
 
 
-def _open_existing_upload(name: str, digest: str, msgs: list[tuple[str, str]]) -> bool:
+def show_load_result() -> None:
+    """The last load action's messages (plain text, escaped here: names come from the user's files)."""
+    for level, text in state.messages():
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}.get(level, st.info)(md(text))
+
+
+def _open_existing_upload(name: str, digest: str, notes: list[str], opened_names: list[str]) -> bool:
     """The same file uploaded before by this browser: open the saved run(s) instead of saving again."""
     try:
         ids = state.user_store().find_upload(digest)
@@ -88,15 +117,13 @@ def _open_existing_upload(name: str, digest: str, msgs: list[tuple[str, str]]) -
             continue
     if not opened:
         return False
-    names = ", ".join(f"**{components._md_escape(e.run.name)}**" for e in opened)
-    msgs.append(("info", f"{components._md_escape(name)} was uploaded before: opened the saved run {names} "
-                         "instead of saving it again."))
+    names = ", ".join(e.run.name for e in opened)
+    notes.append(f"{name} was uploaded before: opened the saved run {names} instead of saving it again.")
+    opened_names.extend(f"{e.run.name} (saved)" for e in opened)
     return True
 
 
 def load_panel() -> None:
-    if st.session_state.get("uploader") or not state.runs():
-        st.session_state["load_panel_used"] = True
     tab_up, tab_sample, tab_saved, tab_watch = st.tabs([":material/upload_file: Upload logs", ":material/folder_open: Sample runs",
                                                         ":material/inventory_2: Saved runs", ":material/visibility: Watch a folder"])
     with tab_up:
@@ -117,12 +144,15 @@ def load_panel() -> None:
                                       format_func=lambda p: p.name, key="sample_pick")
             with c2:
                 if st.button("Open sample", key="sample_open", type="primary", width="stretch"):
-                    st.session_state["load_panel_used"] = True
+                    st.session_state["hide_analysis"] = False
                     try:
                         for run in services.load_path(chosen):
                             state.add_run(run, "sample")
                     except TruelossError as err:
-                        st.error(str(err))
+                        set_load_result([], [str(err)])
+                    else:
+                        set_load_result([])  # an earlier upload's banner is stale now
+                        st.rerun()  # fold the load panel: the chart comes first
     with tab_saved:
         saved_runs_panel()
     with tab_watch:
@@ -133,19 +163,19 @@ def saved_runs_panel() -> None:
     try:
         store = state.user_store()
     except Exception as err:  # noqa: BLE001
-        st.warning(f"The run store is not available: {err}")
+        st.warning(f"The run store is not available: {md(err)}")
         return
     if store.status_message:
-        st.warning(store.status_message)
+        st.warning(md(store.status_message))
     infos = store.list()
     from .identity import shared_mode
 
     scope = ("Shared workspace: every run on this server is listed." if shared_mode() else
              "Only this browser's runs are listed; other browsers cannot see, open, rename or delete them.")
     if not infos:
-        st.caption("Runs you upload or train live are kept here for later sessions. " + scope)
+        st.caption("Runs you upload or train live are kept here for later sessions. " + md(scope))
         return
-    st.caption(scope)
+    st.caption(md(scope))
     import datetime as dt
 
     labels = {i.id: f"{i.name}  ·  {i.format or 'live'}  ·  {i.status}  ·  {i.n_points:,} pts  ·  "
@@ -155,12 +185,16 @@ def saved_runs_panel() -> None:
         picked = st.multiselect("saved runs", list(labels), format_func=labels.get, key="saved_pick")
     with c2:
         if st.button("Open", key="saved_open", type="primary", disabled=not picked, width="stretch"):
-            st.session_state["load_panel_used"] = True
+            st.session_state["hide_analysis"] = False
+            problems = []
             for run_id in picked:
                 try:
                     state.add_run(store.load(run_id), "saved", store_id=run_id)
                 except TruelossError as err:
-                    st.error(str(err))
+                    problems.append(str(err))
+            set_load_result([], problems)  # no stale "Loaded …" banner from an earlier upload
+            if not problems:
+                st.rerun()
     if picked and len(picked) == 1:
         rename_or_delete(store, picked[0], labels[picked[0]].split("  ·  ")[0])
 
@@ -179,8 +213,7 @@ def rename_or_delete(store: Any, run_id: str, name: str) -> None:
                 for entry in state.runs().values():
                     if entry.store_id == run_id:
                         entry.run.name = new_name.strip()
-                state.set_messages([("success", f"Renamed **{components._md_escape(name)}** to "
-                                                f"**{components._md_escape(new_name.strip())}**.")])
+                state.set_messages([("success", f"Renamed {name} to {new_name.strip()}.")])
                 st.session_state.pop("saved_new_name", None)
             st.rerun()
         confirm = c4.checkbox("yes, delete it", key="saved_confirm")
@@ -191,7 +224,7 @@ def rename_or_delete(store: Any, run_id: str, name: str) -> None:
                 state.set_messages([("error", str(err))])
             else:
                 state.forget_store_id(run_id)
-                state.set_messages([("success", f"Deleted **{components._md_escape(name)}** from your saved runs.")])
+                state.set_messages([("success", f"Deleted {name} from your saved runs.")])
             st.session_state.pop("saved_pick", None)
             st.session_state.pop("saved_confirm", None)
             st.rerun()
@@ -204,31 +237,33 @@ def run_header(entry: state.LoadedRun) -> None:
     run = entry.run
     main = [n for n in run.series if not n.endswith(("_ci_low", "_ci_high")) and not n.startswith("gap_")]
     points = {HUMAN_LABELS.get(n, n): len(run.series[n]) for n in main}
-    pills = "".join(f"<span class='tl-pill'>{html.escape(k)}: {v:,}</span>" for k, v in list(points.items())[:8])
+    # "training accuracy · 100 points" (it read "training accuracy: 100", as if that were the accuracy)
+    pills = "".join(f"<span class='tl-pill'>{md(k)} · {md(fmt.count(v, 'point'))}</span>"
+                    for k, v in list(points.items())[:8])
     hidden = len(run.series) - min(len(main), 8)
     if hidden:
-        pills += f"<span class='tl-pill'>+{hidden} more series</span>"
+        pills += f"<span class='tl-pill'>+{md(fmt.count(hidden, 'more series', 'more series'))}</span>"
     st.markdown(
-        f"<span class='tl-muted'>format <b>{html.escape(run.format or 'unknown')}</b> · "
-        f"{html.escape(state.ORIGIN_LABEL.get(entry.origin, entry.origin))}"
-        f"{' · ' + html.escape(run.source) if run.source else ''}</span><br>{pills}",
+        f"<span class='tl-muted'>format <b>{md(run.format or 'unknown')}</b> · "
+        f"{md(state.ORIGIN_LABEL.get(entry.origin, entry.origin))}"
+        f"{' · ' + md(run.source) if run.source else ''}</span><br>{pills}",
         unsafe_allow_html=True,
     )
     if run.warnings:
-        st.warning("**Reader warnings**\n" + "\n".join(f"- {components._md_escape(w)}" for w in run.warnings))
+        st.warning("**Reader warnings**\n" + "\n".join(f"- {md(w)}" for w in run.warnings))
     if run.notes:
         with st.expander(f"Reader notes ({len(run.notes)})"):
-            st.markdown("\n".join(f"- {components._md_escape(n)}" for n in run.notes))
+            st.markdown("\n".join(f"- {md(n)}" for n in run.notes))
 
 
 def analysis(entry: state.LoadedRun) -> None:
     run = entry.run
     report = entry.report()
+    verdict_banner(report)
+    fig = components.overlay_chart(run, report, prefix=f"an_{entry.key}")
     run_header(entry)
     if roles_ui.role_picker(entry):
         st.rerun()
-    verdict_banner(report)
-    fig = components.overlay_chart(run, report, prefix=f"an_{entry.key}")
     components.diagnosis_panel(run, report, prefix=f"an_{entry.key}")
     from . import plots
 
@@ -255,7 +290,7 @@ def _save_context(entry: state.LoadedRun) -> None:
         state.user_store().update_context(entry.store_id, entry.context)
         entry.run.context = entry.context
     except TruelossError as err:
-        state.set_messages([("warning", f"The context is used now but not saved with the run: {err}")])
+        state.set_messages([("warning", f"The context is used now but not saved with the run: {err}")])  # plain text
 
 
 def follow_url() -> None:
@@ -295,10 +330,11 @@ def run_picker() -> state.LoadedRun | None:
         return None
     keys = list(current)
     active = state.active()
-    c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     with c1:
         key = st.selectbox("run", keys, index=keys.index(active.key) if active else 0,
-                           format_func=lambda k: current[k].label, key=f"run_select_{len(keys)}_{active.key if active else ''}")
+                           format_func=lambda k: current[k].label, key=f"run_select_{len(keys)}_{active.key if active else ''}",
+                           on_change=lambda: st.session_state.update(hide_analysis=False))
     with c2:
         if st.button("Close run", key="close_run", width="stretch"):
             state.remove_run(key)
@@ -310,13 +346,16 @@ def run_picker() -> state.LoadedRun | None:
 def page() -> None:
     follow_url()
     has_runs = bool(state.runs())
-    # Open until runs exist; once the user loads from here it stays open (they may collapse it).
-    with st.expander("Load runs: upload logs, open a sample or a saved run",
-                     expanded=(not has_runs and not page_watch.enabled()) or bool(st.session_state.get("load_panel_used")),
+    # Open until a run is loaded. Every load changes the label (it counts the open runs), which makes
+    # a new, folded panel - Streamlit keeps an expander's open state while its label stays the same -
+    # so after a load the verdict and the chart come first; the load actions rerun once to show it.
+    n_open = len(state.runs())
+    label = (f"Load more runs ({n_open} open): upload logs, open a sample or a saved run" if has_runs
+             else "Load runs: upload logs, open a sample or a saved run")
+    with st.expander(label, expanded=not has_runs and not page_watch.enabled(),  # md-safe: constant text + a count
                      icon=":material/add_chart:"):
         load_panel()
-    for level, text in state.messages():
-        getattr(st, level)(text)
+    show_load_result()
     if page_watch.enabled():
         page_watch.section()
     entry = run_picker()
@@ -331,6 +370,10 @@ def page() -> None:
     wanted_axis = st.session_state.pop("_url_x", None)
     if wanted_axis:
         st.session_state[f"an_{entry.key}_x_wanted"] = wanted_axis
+    if st.session_state.get("hide_analysis"):
+        st.caption(f"The upload above failed; {md(entry.run.name)} is still open. Pick a run in the list "
+                   "above to see its chart again.")
+        return
     analysis(entry)
     update_url(entry)
 
@@ -352,8 +395,8 @@ def _three_curves_primer() -> None:
     )
     for col, (title, text) in zip(cols, primer):
         with col.container(border=True):
-            st.markdown(f"**{title}**")
-            st.caption(text)
+            st.markdown(f"**{title}**")  # md-safe: constant text written above
+            st.caption(text)  # md-safe: constant text with intended Markdown
 
 
 def _framework_snippets() -> None:

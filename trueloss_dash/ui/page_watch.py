@@ -10,7 +10,6 @@ and a badge on its run with the step where it appeared.
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from ..commands.serve import LOGDIR_ENV
 from . import components, plots, state
 from .live_chart import live_chart
 from .common import verdict_banner
+from .safe import md
 
 REFRESH_SECONDS = 1.0
 STATUS_STYLE = {
@@ -57,7 +57,7 @@ def entry_tab() -> None:
         st.caption("In a terminal or CI: `trueloss-dash watch DIR --fail-on critical` prints each new finding and "
                    "exits 1 on the first critical one.")
         return
-    st.markdown(f"Watching **`{html.escape(str(folder))}`** (fixed by `serve --logdir`).")
+    st.markdown(f"Watching **{md(folder)}** (fixed by `serve --logdir`).")
     if st.session_state.get("watch_closed") and st.button("Show the watched runs", key="watch_reopen", type="primary"):
         st.session_state["watch_closed"] = False
         st.rerun()
@@ -66,7 +66,7 @@ def entry_tab() -> None:
 def _badge(status: str) -> str:
     color, text = STATUS_STYLE.get(status, ("#5f6368", status))
     return (f"<span class='tl-sev' data-testid='tl-watch-status' style='background:{color}'>"
-            f"{html.escape(text)}</span>")
+            f"{md(text)}</span>")
 
 
 def _alert_badge(alert: Any) -> str:
@@ -74,7 +74,7 @@ def _alert_badge(alert: Any) -> str:
     where = f" @ {alert.where}" if alert.where else ""
     text = f"{SEVERITY_ICON.get(alert.severity, '')} {alert.kind.replace('_', ' ')}{where}"
     return (f"<span class='tl-pill' data-testid='tl-watch-alert' style='border-color:{color};color:{color}'>"
-            f"{html.escape(text)}</span>")
+            f"{md(text)}</span>")
 
 
 def _standing(row: Any) -> list:
@@ -100,10 +100,10 @@ def _run_list(snap: Any) -> None:
     for r in snap.runs:
         alerts = "".join(_alert_badge(a) for a in _standing(r)[-3:])
         written = _age(now - r.last_write) if r.last_write else "-"
-        problem = f"<br><span class='tl-muted'>{html.escape(r.error)}</span>" if r.error else ""
+        problem = f"<br><span class='tl-muted'>{md(r.error)}</span>" if r.error else ""
         rows.append(
-            f"<tr data-testid='tl-watch-row' data-run='{html.escape(r.key)}'><td>{_badge(r.status)}</td>"
-            f"<td><b>{html.escape(r.label)}</b>{problem}</td><td class='tl-muted'>{html.escape(r.format or r.kind)}</td>"
+            f"<tr data-testid='tl-watch-row' data-run='{md(r.key)}'><td>{_badge(r.status)}</td>"
+            f"<td><b>{md(r.label)}</b>{problem}</td><td class='tl-muted'>{md(r.format or r.kind)}</td>"
             f"<td style='text-align:right' data-testid='tl-watch-points'>{r.points:,}</td>"
             f"<td class='tl-muted'>{written}</td><td>{alerts}</td></tr>"
         )
@@ -116,7 +116,7 @@ def _run_list(snap: Any) -> None:
     )
     if snap.refused or snap.skipped:
         with st.expander(f"Not read ({len(snap.refused) + len(snap.skipped)})"):
-            st.markdown("\n".join(f"- {components._md_escape(t)}" for t in [*snap.refused, *snap.skipped][:50]))
+            st.markdown("\n".join(f"- {md(t)}" for t in [*snap.refused, *snap.skipped][:50]))
 
 
 def _toasts(snap: Any) -> None:
@@ -129,7 +129,7 @@ def _toasts(snap: Any) -> None:
     for alert in snap.alerts:
         if alert.seq > last:
             where = f" at {alert.where}" if alert.where else ""
-            st.toast(f"**{alert.severity.upper()}**: {alert.kind.replace('_', ' ')} in {alert.run_label}{where}",
+            st.toast(f"**{md(alert.severity.upper())}**: {md(alert.kind.replace('_', ' '))} in {md(alert.run_label)}{md(where)}",
                      icon=":material/error:" if alert.severity == "critical" else ":material/warning:")
     st.session_state["watch_seen_alert"] = newest
 
@@ -137,13 +137,13 @@ def _toasts(snap: Any) -> None:
 def _chart(row: Any) -> None:
     run, report = row.run, row.report
     if run is None:
-        st.info(f"{row.label}: no data rows yet - waiting for the first epoch or step.")
+        st.info(f"{md(row.label)}: no data rows yet - waiting for the first epoch or step.")
         return
     verdict_banner(report) if report is not None else None
     live_chart(_figure_json(row), key="watch_chart", height=440, config=components.PLOT_CONFIG,
                revision=f"{row.key}:{row.version}")
-    st.markdown(f"<span class='tl-muted' data-testid='tl-watch-chart-points'>{row.points:,} points · "
-                f"{html.escape(row.format or row.kind)} · {html.escape(run.source or '')}</span>",
+    st.markdown(f"<span class='tl-muted' data-testid='tl-watch-chart-points'>{int(row.points):,} points · "
+                f"{md(row.format or row.kind)} · {md(run.source or '')}</span>",
                 unsafe_allow_html=True)
 
 
@@ -173,15 +173,14 @@ def live_view() -> None:
     try:
         watcher = _watcher()
     except Exception as err:  # noqa: BLE001 - a bad folder is a sentence, not a traceback
-        st.error(f"Cannot watch {logdir()}: {err}")
+        st.error(f"Cannot watch {md(logdir())}: {md(err)}")
         return
     snap = watcher.snapshot()
     _toasts(snap)
-    head = (f"**{len(snap.runs)}** run{'s' if len(snap.runs) != 1 else ''} in `{html.escape(snap.root)}` · "
-            f"{snap.mode} · updated {time.strftime('%H:%M:%S', time.localtime(snap.scanned_at or time.time()))}")
-    st.markdown(head)
+    st.markdown(f"**{len(snap.runs)}** run{'s' if len(snap.runs) != 1 else ''} in {md(snap.root)} · "
+                f"{md(snap.mode)} · updated {md(time.strftime('%H:%M:%S', time.localtime(snap.scanned_at or time.time())))}")
     if watcher.last_error:
-        st.caption(f"watcher: {watcher.last_error}")
+        st.caption(f"watcher: {md(watcher.last_error)}")
     if not snap.runs:
         st.info("No runs found yet. Training logs written into this folder (Lightning version_*, TensorBoard event files, "
                 "HF trainer_state.json, Ultralytics results.csv, mlruns, Keras CSV, JSON lines, text logs) appear here.")

@@ -43,6 +43,7 @@ from ..columns import (
     WALL_TIME,
     X_AXES,
 )
+from ..fmt import num
 from ..run import Run, Series
 
 MAX_POINTS = 5000  # hard cap per trace sent to the browser
@@ -98,6 +99,9 @@ RUN_PALETTE = ("#3367d6", "#e8710a", "#0b8a6f", "#d93025", "#7b4dc9", "#8c564b",
 
 FONT = "Inter, 'Source Sans Pro', 'Segoe UI', Helvetica, Arial, sans-serif"
 RAW_OPACITY = 0.22
+LEGEND_MARGIN = 118  # room under the x axis for its title and a legend of up to three rows
+#: Line styles for the series of one run on the compare page (the run has the colour).
+SERIES_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
 def style_for(name: str) -> Style:
@@ -176,15 +180,150 @@ def downsample_indices(
     return out
 
 
-def _sorted_xy(s: Series, axis: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """x, y and the original positions of a series on ``axis``, sorted by x (stable)."""
-    x = s.x(axis)
+def _sorted_xy(s: Series, axis: str, run: Run | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """x (as displayed, see :func:`axis_values`), y and original positions, sorted by x (stable)."""
+    x = axis_values(run, s, axis) if run is not None else s.x(axis)
     if x is None:
         return None
     order = np.arange(len(x))
     if len(x) > 1 and not np.all(np.diff(x[np.isfinite(x)]) >= 0):
         order = np.argsort(x, kind="stable")
     return x[order], s.y[order], order
+
+
+# --- x axes as displayed -----------------------------------------------------------------------
+
+
+def _resolves(x: np.ndarray | None) -> bool:
+    """True when ``x`` tells (nearly) every point apart: no stack of points on one x value."""
+    if x is None:
+        return False
+    fx = x[np.isfinite(x)]
+    return len(fx) > 0 and len(np.unique(fx)) >= 0.95 * len(fx)
+
+
+def _epoch_map(run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(epoch, first step, next epoch's first step) for runs logging several steps per epoch."""
+    pairs = [(s.epoch, s.step) for s in run.series.values() if s.epoch is not None and s.step is not None]
+    if not pairs:
+        return None
+    ep = np.concatenate([p[0] for p in pairs])
+    st = np.concatenate([p[1] for p in pairs])
+    ok = np.isfinite(ep) & np.isfinite(st)
+    ep, st = ep[ok], st[ok]
+    if len(ep) < 2:
+        return None
+    epochs = np.unique(ep)
+    first = np.array([st[ep == e].min() for e in epochs])
+    last = np.array([st[ep == e].max() for e in epochs])
+    if np.any(np.diff(first) <= 0):  # steps do not grow with epochs (restarts, resets): no mapping
+        return None
+    spacing = np.median(np.diff(np.unique(st))) if len(np.unique(st)) > 1 else 1.0
+    nxt = np.append(first[1:], last[-1] + spacing)
+    return epochs, first, nxt
+
+
+def _steps_within_epochs(run: Run) -> bool:
+    """Some series logs several steps per epoch: then every series with steps is placed by step."""
+    return any(s.epoch is not None and s.step is not None and not _resolves(s.epoch) for s in run.series.values())
+
+
+def fractional_epochs(run: Run, s: Series) -> np.ndarray | None:
+    """Epochs with a fraction when several steps share one epoch number.
+
+    A step-logged training loss in a Lightning ``metrics.csv`` carries epoch 0, 0, 0, 1, 1 …;
+    drawn on those values it becomes vertical bars. Each step is placed at
+    ``epoch + (step − epoch's first step) / (steps in that epoch)``, so epoch e spans [e, e + 1);
+    the validation loss logged at an epoch's last step lands near e + 1, where it was measured.
+    """
+    if s.epoch is None or s.step is None or not _steps_within_epochs(run):
+        return s.epoch
+    m = _epoch_map(run)
+    if m is None:
+        return s.epoch
+    epochs, first, nxt = m
+    out = s.epoch.astype(np.float64).copy()
+    ok = np.isfinite(s.epoch) & np.isfinite(s.step)
+    pos = np.clip(np.searchsorted(epochs, s.epoch[ok]), 0, len(epochs) - 1)
+    known = epochs[pos] == s.epoch[ok]
+    frac = (s.step[ok] - first[pos]) / np.maximum(nxt[pos] - first[pos], 1e-12)
+    vals = out[ok]
+    vals[known] = s.epoch[ok][known] + np.clip(frac[known], 0.0, 0.999)
+    out[ok] = vals
+    return out
+
+
+def run_start_time(run: Run) -> float | None:
+    """The earliest wall-clock time of any series: elapsed time is measured from it."""
+    starts = [np.nanmin(s.wall_time) for s in run.series.values()
+              if s.wall_time is not None and np.isfinite(s.wall_time).any()]
+    return float(min(starts)) if starts else None
+
+
+def axis_values(run: Run | None, s: Series, axis: str) -> np.ndarray | None:
+    """The x values a chart draws: fractional epochs, elapsed seconds for wall time."""
+    if run is None:
+        return s.x(axis)
+    if axis == EPOCH:
+        return fractional_epochs(run, s)
+    if axis == WALL_TIME and s.wall_time is not None:
+        t0 = run_start_time(run)
+        return s.wall_time - t0 if t0 is not None else s.wall_time
+    return s.x(axis)
+
+
+def default_axis(run: Run) -> str:
+    """The x axis on which the most loss series are densest.
+
+    Each axis scores the loss series whose every point it tells apart (raw values: an epoch column
+    repeated over many logged steps does not count). Step-logged files therefore open on step;
+    epoch-level logs on epoch. Ties go to epoch, then step, then wall time.
+    """
+    axes = available_axes(run)
+    if not axes:
+        return STEP
+    pool = [run.get(n) for n in LOSS_SERIES if run.get(n) is not None] or list(run.series.values())
+    scores = {a: sum(_resolves(s.x(a)) for s in pool) for a in axes}
+    best = max(scores.values())
+    return next(a for a in axes if scores[a] == best)
+
+
+def elapsed_label(seconds: float) -> str:
+    """Elapsed time as h:mm:ss (or m:ss under an hour)."""
+    total = int(round(max(float(seconds), 0.0)))
+    h, rem = divmod(total, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+_TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+
+
+def elapsed_ticks(x_max: float, n: int = 6) -> tuple[list[float], list[str]]:
+    """Round tick positions (1 s … 1 day apart) with h:mm:ss labels for an elapsed-time axis."""
+    x_max = max(float(x_max), 1.0)
+    step = next((t for t in _TIME_STEPS if x_max / t <= n), 86400 * max(1, int(np.ceil(x_max / 86400 / n))))
+    vals = [float(v) for v in np.arange(0.0, x_max + step, step)]
+    return vals, [elapsed_label(v) for v in vals]
+
+
+def lr_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Round ticks for a log LR axis: every power of ten, plus 2× and 5× when the range is short."""
+    lo_e, hi_e = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+    mults = (1,) if hi_e - lo_e >= 3 else (1, 2, 5)
+    vals = [m * 10.0 ** e for e in range(lo_e, hi_e + 1) for m in mults]
+    vals = [v for v in vals if lo / 1.0001 <= v <= hi * 1.0001] or [10.0 ** lo_e]
+    return vals, [num(v) for v in vals]
+
+
+def _apply_time_axis(fig: go.Figure, xs: list[np.ndarray], axis: str) -> None:
+    if axis != WALL_TIME:
+        return
+    arrays = [np.asarray(x, dtype=np.float64) for x in xs if x is not None and len(x) and x[0] is not None]
+    finite = [x[np.isfinite(x)] for x in arrays]
+    x_max = max((float(f.max()) for f in finite if len(f)), default=1.0)
+    vals, text = elapsed_ticks(x_max)
+    fig.update_xaxes(tickmode="array", tickvals=vals, ticktext=text, title_text="elapsed time (h:mm:ss)")
 
 
 def _findings(report: Any) -> list[Any]:
@@ -198,13 +337,13 @@ def finding_range(run: Run, finding: Any, axis: str) -> tuple[float, float] | No
         return None
     end = start if end is None else end
     src_axis = getattr(finding, "x_axis", None) or axis
-    if src_axis == axis:
+    if src_axis == axis and axis == STEP:
         return float(start), float(end)
     candidates = [run.get(getattr(finding, "series", None) or "")] + [run.get(n) for n in LOSS_SERIES]
     for s in candidates:
         if s is None or s.x(src_axis) is None or s.x(axis) is None:
             continue
-        src, dst = s.x(src_axis), s.x(axis)
+        src, dst = s.x(src_axis), axis_values(run, s, axis)  # findings use raw values
         ok = np.isfinite(src) & np.isfinite(dst)
         if not ok.any():
             continue
@@ -264,11 +403,13 @@ def _base_layout(fig: go.Figure, *, height: int, title: str | None, x_title: str
     fig.update_layout(
         template="plotly_white",
         height=height,
-        margin=dict(l=60, r=60, t=70 if title else 40, b=50),
+        margin=dict(l=60, r=60, t=70 if title else 40, b=LEGEND_MARGIN),
         font=dict(family=FONT, size=13, color="#202124"),
         title=dict(text=title, x=0.01, xanchor="left", font=dict(size=16)) if title else None,
         hovermode="x unified",
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, bgcolor="rgba(0,0,0,0)"),
+        # Below the plot: the toolbar (top right) never covers an entry, however many there are.
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left", x=0,
+                    bgcolor="rgba(0,0,0,0)"),
         xaxis=dict(title=dict(text=x_title), showline=True, linecolor="#dadce0", gridcolor="#f1f3f4", zeroline=False),
         yaxis=dict(
             title=dict(text=y_title), type="log" if log_y else "linear", showline=True, linecolor="#dadce0",
@@ -326,7 +467,7 @@ def overlay_figure(
     Every trace holds at most ``max_points`` points; smoothing and detection use the full data.
     """
     axes = available_axes(run)
-    axis = x_axis if x_axis in axes else (run.preferred_axis() if run.preferred_axis() in axes else (axes[0] if axes else STEP))
+    axis = x_axis if x_axis in axes else default_axis(run)
     fig = go.Figure()
     _base_layout(fig, height=height, title=title, x_title=HUMAN_LABELS.get(axis, axis), y_title="loss", log_y=log_y)
     missing: list[str] = []
@@ -336,7 +477,7 @@ def overlay_figure(
 
     for name in loss_series_names(run):
         s = run.series[name]
-        sorted_xy = _sorted_xy(s, axis)
+        sorted_xy = _sorted_xy(s, axis, run)
         if sorted_xy is None:
             missing.append(HUMAN_LABELS.get(name, name))
             continue
@@ -350,7 +491,7 @@ def overlay_figure(
         band = run.band(name)
         if band is not None:
             lo, hi = band
-            lo_xy, hi_xy = _sorted_xy(lo, axis), _sorted_xy(hi, axis)
+            lo_xy, hi_xy = _sorted_xy(lo, axis, run), _sorted_xy(hi, axis, run)
             if lo_xy is not None and hi_xy is not None:
                 bidx = downsample_indices(lo_xy[0], lo_xy[1], max_points)
                 fig.add_trace(go.Scatter(x=lo_xy[0][bidx], y=lo_xy[1][bidx], mode="lines", line=dict(width=0),
@@ -368,19 +509,12 @@ def overlay_figure(
 
     if show_lr and LR in run.series:
         s = run.series[LR]
-        sorted_xy = _sorted_xy(s, axis)
+        sorted_xy = _sorted_xy(s, axis, run)
         if sorted_xy is not None:
             x, y, _ = sorted_xy
             idx = downsample_indices(x, y, max_points)
             _add_line(fig, LR, x[idx], y[idx], None, style_for(LR), yaxis="y2")
-            pos = y[np.isfinite(y) & (y > 0)]
-            lr_log = len(pos) > 1 and pos.max() / pos.min() > 100
-            axis2 = dict(title=dict(text="learning rate"), overlaying="y", side="right", showgrid=False,
-                         type="log" if lr_log else "linear", exponentformat="e", tickformat=".2~g",
-                         showline=True, linecolor="#dadce0", zeroline=False)
-            if not lr_log and len(pos):
-                axis2.update(range=[0, float(pos.max()) * 1.15])  # a constant LR gets a readable axis
-            fig.update_layout(yaxis2=axis2)
+            fig.update_layout(yaxis2=lr_axis(y))
 
     if spike_x:
         fig.add_trace(go.Scatter(x=spike_x, y=spike_y, mode="markers", name="spike", text=spike_text,
@@ -392,11 +526,43 @@ def overlay_figure(
     _add_spans(fig, run, report, axis)
     if highlight is not None:
         _add_highlight(fig, run, report, highlight, axis)
-    if missing:
-        fig.add_annotation(text="not on this x axis: " + ", ".join(missing), xref="paper", yref="paper",
-                           x=1, y=-0.16, showarrow=False, xanchor="right", font=dict(size=11, color="#5f6368"))
-    fig.update_layout(meta={"x_axis": axis, "max_points": max_points})
+    _apply_time_axis(fig, [tr.x for tr in fig.data if (tr.meta or {}).get("role") == "line"], axis)
+    # Series that cannot be drawn on this axis are named by the page in a visible note (an
+    # annotation under the plot was clipped and overlapped the axis title).
+    fig.update_layout(meta={"x_axis": axis, "max_points": max_points, "missing": missing})
     return fig
+
+
+def lr_axis(y: np.ndarray) -> dict[str, Any]:
+    """The secondary LR axis: log with round ticks when the LR spans > 100×, else linear from 0.
+
+    A constant LR gets [0, 1.15 × LR] (an autoscaled axis around one value started at 0.0011).
+    """
+    pos = np.asarray(y, dtype=np.float64)
+    pos = pos[np.isfinite(pos) & (pos > 0)]
+    lr_log = len(pos) > 1 and pos.max() / pos.min() > 100
+    axis2: dict[str, Any] = dict(title=dict(text="learning rate"), overlaying="y", side="right", showgrid=False,
+                                 type="log" if lr_log else "linear", showline=True, linecolor="#dadce0",
+                                 zeroline=False)
+    if lr_log:
+        vals, text = lr_ticks(float(pos.min()), float(pos.max()))
+        axis2.update(tickmode="array", tickvals=vals, ticktext=text)
+    elif len(pos):
+        top = float(pos.max()) * 1.15
+        vals = linear_ticks(top)
+        axis2.update(range=[0.0, top], tickmode="array", tickvals=vals, ticktext=[num(v) for v in vals])
+    return axis2
+
+
+def linear_ticks(top: float, n: int = 5) -> list[float]:
+    """0 and round multiples (1, 2, 2.5 or 5 × 10^k) up to ``top``: about ``n`` ticks."""
+    if not top > 0:
+        return [0.0]
+    raw = top / n
+    mag = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    count = int(np.floor(top / step + 1e-9))
+    return [round(i * step, 12) for i in range(count + 1)]
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -426,8 +592,8 @@ def _add_best_epoch(fig: go.Figure, run: Run, axis: str) -> None:
     i = int(np.nanargmin(np.where(np.isfinite(s.y), s.y, np.nan)))
     label = "best validation"
     if s.epoch is not None and np.isfinite(s.epoch[i]):
-        label = f"best validation (epoch {s.epoch[i]:g})"
-    fig.add_trace(go.Scatter(x=[s.x(axis)[i]], y=[s.y[i]], mode="markers", name=label,
+        label = f"best validation (epoch {num(s.epoch[i])})"
+    fig.add_trace(go.Scatter(x=[axis_values(run, s, axis)[i]], y=[s.y[i]], mode="markers", name=label,
                              hovertemplate=label + ": %{y:.4g}<extra></extra>",
                              marker=dict(symbol="star", size=16, color=MARK_BEST, line=dict(color="#7a5b00", width=1)),
                              meta={"role": "best_marker"}))
@@ -452,7 +618,7 @@ def _add_spans(fig: go.Figure, run: Run, report: Any, axis: str) -> None:
 
 
 def _min_width(run: Run, axis: str) -> float:
-    xs = [s.x(axis) for s in run.series.values() if s.x(axis) is not None]
+    xs = [axis_values(run, s, axis) for s in run.series.values() if s.x(axis) is not None]
     if not xs:
         return 1.0
     allx = np.concatenate(xs)
@@ -492,30 +658,38 @@ def compare_figure(
     max_points: int = DISPLAY_POINTS,
     height: int = 470,
 ) -> go.Figure:
-    """The same series from several runs: colour per run, line style per series."""
+    """The same series from several runs: each run its own colour, each series its own dash.
+
+    What could not be drawn is listed in ``layout.meta["missing"]`` (run label -> series names) and
+    ``layout.meta["runs_without_axis"]`` (runs with no point on ``x_axis``), for the page to say so
+    in a visible note.
+    """
     fig = go.Figure()
     y_title = "loss" if all(n in LOSS_SERIES for n in series) else ", ".join(HUMAN_LABELS.get(n, n) for n in series)
     _base_layout(fig, height=height, title=None, x_title=HUMAN_LABELS.get(x_axis, x_axis), y_title=y_title, log_y=log_y)
-    missing = []
+    missing: dict[str, list[str]] = {}
+    drawn_runs: set[str] = set()
+    xs: list[np.ndarray] = []
     for i, (label, run) in enumerate(runs):
         color = run_color(i)
-        for name in series:
+        for j, name in enumerate(series):
             s = run.get(name)
-            xy = _sorted_xy(s, x_axis) if s is not None else None
-            if xy is None:
-                missing.append(f"{label}: {HUMAN_LABELS.get(name, name)}")
+            xy = _sorted_xy(s, x_axis, run) if s is not None else None
+            if xy is None or not np.isfinite(xy[0]).any():
+                missing.setdefault(label, []).append(HUMAN_LABELS.get(name, name))
                 continue
+            drawn_runs.add(label)
             x, y, _ = xy
+            xs.append(x)
             smoothed = smooth_ema(y, smoothing) if smoothing > 0 else y
             idx = downsample_indices(x, y, max_points)
             legend = label if len(series) == 1 else f"{label} · {style_for(name).label}"
             _add_line(fig, name, x[idx], smoothed[idx], y[idx] if smoothing > 0 else None, style_for(name),
-                      legend=legend, color=color)
+                      legend=legend, color=color, dash=SERIES_DASHES[j % len(SERIES_DASHES)])
             fig.data[-1].meta = {"series": name, "run": label, "role": "line"}
-    if missing:
-        fig.add_annotation(text="missing: " + "; ".join(missing[:6]) + (" …" if len(missing) > 6 else ""),
-                           xref="paper", yref="paper", x=1, y=-0.16, showarrow=False, xanchor="right",
-                           font=dict(size=11, color="#5f6368"))
+    _apply_time_axis(fig, xs, x_axis)
+    fig.update_layout(meta={"x_axis": x_axis, "missing": missing,
+                            "runs_without_axis": [label for label, _ in runs if label not in drawn_runs]})
     return fig
 
 
@@ -541,47 +715,60 @@ def _value_at(run: Run, name: str, epoch: float) -> float:
     return float(s.y[i])
 
 
-def gap_waterfall(run: Run, epoch: float, *, height: int = 340) -> go.Figure:
-    """From the reported training loss down to validation, one measured term at a time.
+def gap_waterfall(run: Run, epoch: float, *, height: int = 360) -> go.Figure:
+    """The measured gap at one epoch, read left to right as a sum of signed contributions.
 
-    reported − penalty − averaging lag − train-mode effect − augmentation = true training loss;
-    true training loss − generalization gap = validation loss. The identity is exact (the trainer
-    measures every term), so the last bar lands on the validation loss. Floating bars (not
-    ``go.Waterfall``) so each term keeps its colour from the stacked view.
+    validation + generalization gap = true training loss, and
+    true training loss + penalty + averaging lag + train-mode effect + augmentation effect
+    = reported training loss. Every term keeps the sign the trainer measured and the diagnosis
+    quotes (the generalization gap is true − validation: negative when validation is above the
+    true training loss), so a bar labelled "+ x" moves the level up when x > 0 and down when x < 0.
+    Floating bars (not ``go.Waterfall``) so each term keeps its colour from the stacked view.
     """
-    reported = _value_at(run, TRAIN_LOSS, epoch)
-    short = {GAP_PENALTY: "− penalty", GAP_AVERAGING_LAG: "− averaging<br>lag", GAP_TRAIN_MODE: "− train-mode<br>(dropout/BN)",
-             GAP_AUGMENTATION: "− augmen-<br>tation", GAP_GENERALIZATION: "− generali-<br>zation gap"}
-    labels, bases, heights, colors, texts = [], [], [], [], []
+    from ..fmt import signed
+
+    val = _value_at(run, VAL_LOSS, epoch)
+    labels, bases, heights, colors, texts, kinds = [], [], [], [], [], []
 
     def total(label: str, value: float, color: str) -> None:
-        labels.append(label), bases.append(0.0), heights.append(value), colors.append(color), texts.append(f"{value:.3g}")
+        labels.append(_wrap(label)), bases.append(0.0), heights.append(value), colors.append(color)
+        texts.append(num(value)), kinds.append("total")
 
-    def step(term: str, level: float) -> float:
+    def add(term: str, level: float) -> float:
         v = _value_at(run, term, epoch)
-        new = level - v
-        labels.append(short[term]), bases.append(min(level, new)), heights.append(abs(v))
-        colors.append(GAP_STYLE[term].color), texts.append(_signed(-v))
-        return new
+        labels.append(_wrap("+ " + HUMAN_LABELS[term])), bases.append(min(level, level + v)), heights.append(abs(v))
+        colors.append(GAP_STYLE[term].color), texts.append(signed(v)), kinds.append(term)
+        return level + v
 
-    total("reported<br>training loss", reported, SERIES_STYLE[TRAIN_LOSS].color)
-    level = reported
+    total(HUMAN_LABELS[VAL_LOSS], val, SERIES_STYLE[VAL_LOSS].color)
+    level = add(GAP_GENERALIZATION, val)
+    total("= " + HUMAN_LABELS[TRUE_TRAIN_LOSS], level, SERIES_STYLE[TRUE_TRAIN_LOSS].color)
     for term in (GAP_PENALTY, GAP_AVERAGING_LAG, GAP_TRAIN_MODE, GAP_AUGMENTATION):
-        level = step(term, level)
-    total("= true<br>training loss", level, SERIES_STYLE[TRUE_TRAIN_LOSS].color)
-    level = step(GAP_GENERALIZATION, level)
-    total("= validation<br>loss", level, SERIES_STYLE[VAL_LOSS].color)
+        level = add(term, level)
+    total("= " + HUMAN_LABELS[TRAIN_LOSS], level, SERIES_STYLE[TRAIN_LOSS].color)
     fig = go.Figure(go.Bar(x=labels, y=heights, base=bases, marker=dict(color=colors), text=texts,
-                           textposition="outside", cliponaxis=False, hovertemplate="%{x}: %{text}<extra></extra>"))
+                           textposition="outside", cliponaxis=False, customdata=kinds,
+                           hovertemplate="%{x}: %{text}<extra></extra>"))
     _base_layout(fig, height=height, title=None, x_title="", y_title="loss", log_y=False)
-    fig.update_layout(showlegend=False, hovermode="closest", margin=dict(l=55, r=20, t=30, b=60), bargap=0.35,
-                      meta={"epoch": epoch, "end_level": level})
+    fig.update_layout(showlegend=False, hovermode="closest", margin=dict(l=55, r=20, t=30, b=80), bargap=0.3,
+                      meta={"epoch": epoch, "end_level": level, "start_level": val,
+                            "reported": _value_at(run, TRAIN_LOSS, epoch)})
     fig.update_xaxes(tickangle=0, tickfont=dict(size=11))
     return fig
 
 
-def _signed(v: float) -> str:
-    return "" if abs(v) < 5e-4 else f"{v:+.3g}"
+def _wrap(label: str, width: int = 13) -> str:
+    """Break a tick label between words only (never inside one, as "augmen-<br>tation" did)."""
+    lines: list[str] = []
+    words = label.split()
+    if len(words) > 1 and words[0] in ("+", "="):  # keep the operator with its first word
+        words[:2] = [f"{words[0]} {words[1]}"]
+    for word in words:
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def gap_stacked(run: Run, *, height: int = 360) -> go.Figure:
@@ -621,6 +808,7 @@ def trace_point_counts(fig: go.Figure) -> dict[str, int]:
 __all__ = [
     "MAX_POINTS", "DISPLAY_POINTS", "SERIES_STYLE", "RUN_PALETTE", "GAP_STYLE", "SEVERITY_COLOR", "Style", "style_for", "run_color",
     "smooth_ema", "downsample_indices", "finding_range", "spike_peaks", "available_axes", "loss_series_names",
+    "default_axis", "axis_values", "fractional_epochs", "elapsed_label", "elapsed_ticks", "lr_ticks", "lr_axis",
     "overlay_figure", "compare_figure", "has_gap_terms", "gap_epochs", "gap_waterfall", "gap_stacked",
     "trace_point_counts", "X_AXES",
 ]

@@ -15,6 +15,7 @@ import streamlit as st
 from ..columns import HUMAN_LABELS
 from ..roles import NO_ROLE, ROLE_CHOICES, ROLELESS_WARNING, apply_roles, role_of, roles_key
 from . import services
+from .safe import md
 
 _NONE_LABEL = "(no role: keep as is)"
 
@@ -68,12 +69,12 @@ def role_picker(entry: Any) -> bool:
             try:
                 entry.run = apply_roles(run, chosen)
             except Exception as err:  # noqa: BLE001 - shown as a sentence, never a traceback
-                st.error(str(err))
+                st.error(md(str(err)))
                 return False
             entry._reports.clear()
             try:
                 services.store().remember_roles(roles_key(entry.run), entry.run.meta.get("roles", {}))
             except Exception as err:  # noqa: BLE001 - the roles still apply for this session
-                st.info(f"Roles applied for this session; not remembered ({err}).")
+                st.info(f"Roles applied for this session; not remembered ({md(err)}).")
             return True
     return False
