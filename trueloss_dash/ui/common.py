@@ -56,7 +56,7 @@ _FOLD_SIDEBAR_JS = """
     var bar = document.querySelector('[data-testid="stSidebar"]');
     var btn = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
     if (!bar || !btn) return false;
-    if (bar.getAttribute('aria-expanded') === 'true') btn.click();
+    if (bar.getAttribute('data-collapsed') !== 'true') btn.click();
     return true;
   }
   (function retry() { if (!fold() && ++tries < 20) setTimeout(retry, 150); })();
