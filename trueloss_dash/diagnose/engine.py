@@ -182,7 +182,7 @@ def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
     view = RunView.of(run, context)
     findings: list[Finding] = []
     details: dict[str, tuple[str, bool]] = {}
-    longest = max((len(c) for n in view.checked_losses if (c := view.curve(n)) is not None), default=0)
+    longest = max((len(c) for n in view.checked_losses + [TRAIN_LOSS] if (c := view.curve(n)) is not None), default=0)
     nonfinite = any(view.run.get(n) is not None and view.run.get(n).n_nonfinite for n in view.checked_losses)
     # no curve at all (a final summary, one or two points): no check can say anything honest
     detectors = DETECTORS if longest >= T.MIN_CURVE_POINTS or nonfinite else ()

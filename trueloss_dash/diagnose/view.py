@@ -46,7 +46,14 @@ class RunView:
     def curve(self, name: str, axis: str | None = None) -> Curve | None:
         key = (name, axis or self.axis, False)
         if key not in self._cache:
-            self._cache[key] = curve(self.run, name, axis or self.axis)
+            c = curve(self.run, name, axis or self.axis)
+            if name == TRAIN_LOSS and (c is None or len(c) < T.MIN_CURVE_POINTS):
+                # an epoch-level training loss with one or two rows beside a per-step one (a run
+                # stopped early): the step-level twin is the training curve there is
+                step = curve(self.run, TRAIN_LOSS_STEP, axis or self.axis)
+                if step is not None and len(step) >= T.MIN_CURVE_POINTS:
+                    c = step
+            self._cache[key] = c
         return self._cache[key]
 
     def working(self, name: str, axis: str | None = None) -> Curve | None:

@@ -120,8 +120,11 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
     else:
         tail = "and stayed up (persistent)"
     # severity follows consequence: a bump that came back within a few points costs nothing unless it
-    # is large enough (x SPIKE_WARNING_RATIO) to threaten the run
-    severity = "warning" if ratio >= T.SPIKE_WARNING_RATIO else "info"
+    # is large enough (x SPIKE_WARNING_RATIO) to threaten the run. One raw single-batch loss that is
+    # back at the next log is a hard batch, not instability; a loss that can go negative has no ratio
+    # to judge by - both are info.
+    single_batch = transient and recovered == 1 and c.axis == "step" and w.binned_from is None and e == s
+    severity = "warning" if ratio >= T.SPIKE_WARNING_RATIO and c.positive and not single_batch else "info"
     return Finding(
         kind="spike",
         severity=severity,

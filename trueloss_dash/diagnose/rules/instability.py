@@ -36,7 +36,8 @@ def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
 
 
 def _spike_recovered(inp: RuleInput) -> Assessment | None:
-    tr = [(i, f) for i, f in inp.of("spike") if f.series != VAL_LOSS and f.metrics.get("transient") and not _diverged(inp, f.series)]
+    tr = [(i, f) for i, f in inp.of("spike") if f.series != VAL_LOSS and f.metrics.get("transient")
+          and f.severity != "info" and not _diverged(inp, f.series)]  # a bump that cost nothing names no cause
     if not tr:
         return None
     if any(_lr_increase_before(inp.view, f) for _, f in tr):
