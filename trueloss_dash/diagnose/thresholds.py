@@ -60,7 +60,7 @@ SPIKE_WARNING_RATIO = 2.0
 #: make a finding (one is a spike).
 ERRATIC_MIN_POINTS = 6
 ERRATIC_MIN_LOG_JUMP = math.log(1.25)
-ERRATIC_Z = 4.0
+ERRATIC_Z = 3.0
 ERRATIC_MIN_JUMPS = 2
 #: Training counts as smooth beside validation when its roughness is below SMOOTH_TRAIN_MAX_SIGMA,
 #: or validation is at least this many times as rough (short runs: a fast first drop roughens training).
@@ -80,6 +80,11 @@ OVERFIT_SHORT_MIN_POINTS = 3
 OVERFIT_SHORT_GL = 0.2
 #: The rise must also exceed this many units of validation's own noise (robust residual scale).
 OVERFIT_NOISE_Z = 2.0
+#: Or: validation (smoothed) never improved on its first points (gain < 2%) over at least this many
+#: points while the training loss fell at least 10% over the run - it learns its training set only.
+OVERFIT_FLAT_MIN_POINTS = 8
+OVERFIT_FLAT_MAX_LOG_GAIN = math.log(1.02)
+OVERFIT_FLAT_TRAIN_MIN_LOG_DROP = math.log(1.1)
 #: Points after the best validation point needed before overfitting can be called.
 OVERFIT_MIN_POINTS_AFTER_BEST = 2
 #: Prechelt generalization loss GL = val_recent / val_best - 1 ("recent" = median of the last

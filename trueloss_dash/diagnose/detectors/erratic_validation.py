@@ -1,8 +1,8 @@
 """Erratic validation: validation jumps up and back down again and again while the training loss
 is smooth.
 
-Test, on the validation loss at working resolution: log residuals from the leave-one-out trend; a
-*jump* is a point at least ERRATIC_MIN_LOG_JUMP above its neighbours and ERRATIC_Z times the
+Test, on the validation loss at working resolution: a *jump* is a point at least
+ERRATIC_MIN_LOG_JUMP above both the point before and the point after it (up, then back down) and ERRATIC_Z times the
 training loss's roughness at the same cadence (per-interval means for a step-level training loss).
 Two or more jumps are a finding. One jump is a spike (its own check).
 
@@ -39,20 +39,24 @@ def erratic_jumps(view) -> tuple[list[int], dict, str]:
         return [], {}, "needs a training loss beside validation to tell erratic validation from a noisy task"
     w = binned(va, T.SPIKE_MAX_POINTS)
     v = w.scaled
+    # a jump goes up from the point before AND comes back down at the point after (a pause in a fast
+    # descent is neither): the smaller of the two steps, so a falling trend cannot fake one
+    r = np.full(len(v), -np.inf)
+    if len(v) >= 3:
+        r[1:-1] = np.minimum(v[1:-1] - v[:-2], v[1:-1] - v[2:])
     win = odd_window(len(v), T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
-    r = v - loo_rolling_median(v, win)
+    resid = v - loo_rolling_median(v, win)
     rough = train_roughness_beside(tr, va)
     if rough is None:
         rough = residual_sigma(tr)
     rough = max(rough, T.SPIKE_SIGMA_FLOOR)
-    val_sigma = robust_sigma(r)
+    val_sigma = robust_sigma(resid)
     jumps = np.flatnonzero((r >= T.ERRATIC_MIN_LOG_JUMP) & (r >= T.ERRATIC_Z * rough))
-    jumps = jumps[jumps >= 1]  # the first point has no "before" to jump from
     metrics = {"jumps": int(len(jumps)), "val_points": int(len(va)), "train_roughness": round(float(rough), 4),
                "val_roughness": round(float(val_sigma), 4),
                "largest_jump": round(float(np.expm1(r[jumps].max())), 3) if len(jumps) else 0.0,
                "jump_x": [float(w.x[j]) for j in jumps]}
-    detail = (f"validation jumps above its trend by >= {fmt.pct(float(np.expm1(T.ERRATIC_MIN_LOG_JUMP)))}: "
+    detail = (f"validation jumps up and back by >= {fmt.pct(float(np.expm1(T.ERRATIC_MIN_LOG_JUMP)))}: "
               f"{fmt.count(len(jumps), 'time')} in {fmt.count(len(va), 'point')}; "
               f"training roughness {fmt.pct(float(np.expm1(rough)))}")
     if rough > T.SMOOTH_TRAIN_MAX_SIGMA and val_sigma < T.ERRATIC_ROUGHER * rough:
@@ -77,7 +81,7 @@ def detect(view) -> Detected:
         x_axis=w.axis,
         metrics=metrics,
         summary=(f"validation loss jumped up and came back {fmt.count(len(jumps), 'time')} "
-                 f"({fmt.span(w.axis, xs[0], xs[-1])}; largest {fmt.change(metrics['largest_jump'])} above its trend, "
+                 f"({fmt.span(w.axis, xs[0], xs[-1])}; largest {fmt.change(metrics['largest_jump'])} above its neighbours, "
                  f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss moved "
                  f"only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} around its trend"),
     )

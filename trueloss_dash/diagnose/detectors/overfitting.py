@@ -15,7 +15,7 @@ from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import residuals
-from ..signals import binned, pct, robust_sigma
+from ..signals import binned, odd_window, pct, robust_sigma, rolling_median
 from . import Check, Detected
 
 CHECK = Check("overfitting", "Overfitting", "validation loss rising after its best while training keeps falling")
@@ -40,21 +40,33 @@ def detect(view) -> Detected:
     v = w.scaled
     n = len(v)
     short = n < T.OVERFIT_MIN_POINTS
-    b = int(np.argmin(v))
+    b = int(np.argmin(v))  # where early stopping would have kept the weights
     after = n - 1 - b
     # a short run has no "recent median" to speak of: its last point is the model it ends with
     recent_n = max(2, min(max(T.OVERFIT_RECENT_POINTS, n // 20), after)) if after > 1 and not short else 1
     recent = float(np.median(v[-recent_n:]))
     gl = float(np.exp(recent - v[b]) - 1) if w.positive else float(recent - v[b])
+    # the best point of a noisy curve is a lucky low (the minimum of many noisy points sits under the
+    # level): the rise must also hold against the best of the smoothed curve (rolling median)
+    ws = 1 if short else odd_window(n, T.SPIKE_TREND_FRACTION, 3, 21)
+    sm = rolling_median(v, ws) if ws > 1 else v
+    gl_smooth = float(np.exp(recent - sm.min()) - 1) if w.positive else float(recent - sm.min())
     best_x = float(w.x[b])
     # the noise model: validation's own point-to-point scale; a rise inside it is not overfitting
     noise = robust_sigma(residuals(w)) if n >= T.OVERFIT_MIN_POINTS and w.positive else 0.0
-    detail = (f"best validation {fmt.num(w.y[b])} at {fmt.at(w.axis, best_x)}, {fmt.count(after, 'point')} after it, "
+    best_val = float(w.y[b])
+    detail = (f"best validation {fmt.num(best_val)} at {fmt.at(w.axis, best_x)}, {fmt.count(after, 'point')} after it, "
               f"GL {pct(gl)}" + (f" ({fmt.count(n, 'validation point')} only)" if short else ""))
     min_after = 1 if short else T.OVERFIT_MIN_POINTS_AFTER_BEST
     min_gl = T.OVERFIT_SHORT_GL if short else T.OVERFIT_GL_MIN
     if after < min_after or gl < min_gl:
         return Detected([], detail + (f"; a run this short needs GL >= {pct(min_gl)}" if short else ""))
+    # validation that never improved on its start while the training loss keeps falling is the same
+    # failure to generalise, whatever the noisy best point says
+    never_improved = (not short and w.positive and n >= T.OVERFIT_FLAT_MIN_POINTS
+                      and float(sm[-1] - sm[: max(1, ws)].min()) >= -T.OVERFIT_FLAT_MAX_LOG_GAIN)
+    if gl_smooth < min_gl and not never_improved:
+        return Detected([], detail + f"; against the smoothed curve's best only {pct(gl_smooth)}: the best point was a noisy low")
     # GL compares a median of recent_n points with the best: its noise is the per-point scale / sqrt(recent_n)
     if w.positive and np.log1p(gl) < T.OVERFIT_NOISE_Z * noise / np.sqrt(recent_n):
         return Detected([], detail + f"; within validation's own noise (~{pct(float(np.expm1(noise)))} per point)")
@@ -71,6 +83,8 @@ def detect(view) -> Detected:
         detail += f"; {train_name} fell {pct(1 - np.exp(-train_drop))} since"
         if train_drop < T.OVERFIT_TRAIN_MIN_LOG_DROP:
             return Detected([], detail + " (not enough to call overfitting)")
+        if gl_smooth < min_gl and never_improved and float(np.log(tb.y[0]) - t_recent) < T.OVERFIT_FLAT_TRAIN_MIN_LOG_DROP:
+            return Detected([], detail + "; validation never improved, but training did not fall enough either")
     elif gl < T.OVERFIT_GL_WARNING or short:
         return Detected([], detail)
 
@@ -90,7 +104,7 @@ def detect(view) -> Detected:
         x_axis=w.axis,
         metrics={
             "best_x": best_x,
-            "best_val": float(w.y[b]),
+            "best_val": best_val,
             "recent_val": float(np.exp(recent)) if w.positive else recent,
             "generalization_loss": round(gl, 4),
             "points_after_best": after,
@@ -99,7 +113,9 @@ def detect(view) -> Detected:
             "val_points": n,
             "val_noise": round(float(noise), 4),
         },
-        summary=f"validation loss bottomed at {fmt.num(w.y[b])} at {fmt.at(w.axis, best_x)} and is now {pct(gl)} higher "
-        f"(generalization loss){drop_txt}" + (f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
+        summary=f"validation loss bottomed at {fmt.num(best_val)} at {fmt.at(w.axis, best_x)} and is now {pct(gl)} higher "
+        f"(generalization loss){drop_txt}"
+        + ("; smoothed, validation never improved on its first epochs while training kept falling"
+           if gl_smooth < min_gl else "") + (f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
     )
     return Detected([finding], detail)
