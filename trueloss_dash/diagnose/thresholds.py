@@ -83,6 +83,9 @@ OVERFIT_NOISE_Z = 2.0
 #: Or: validation (smoothed) never improved on its first points (gain < 2%) over at least this many
 #: points while the training loss fell at least 10% over the run - it learns its training set only.
 OVERFIT_FLAT_MIN_POINTS = 8
+#: A best point in the last this fraction of the run leaves too few points to tell a small rise
+#: (GL < OVERFIT_SHORT_GL) from noise: not called.
+OVERFIT_LATE_BEST_FRACTION = 0.1
 OVERFIT_FLAT_MAX_LOG_GAIN = math.log(1.02)
 OVERFIT_FLAT_TRAIN_MIN_LOG_DROP = math.log(1.1)
 #: Points after the best validation point needed before overfitting can be called.
@@ -190,9 +193,11 @@ SHUFFLE_MIN_STEPS_PER_EPOCH = 8
 #: Phase bins within an epoch.
 SHUFFLE_PHASE_BINS = 16
 #: Share of the detrended step-loss variance explained by the position within the epoch (eta^2).
-SHUFFLE_MIN_ETA2 = 0.25
+SHUFFLE_MIN_ETA2 = 0.12
+#: ... and at least this multiple of what noise alone explains with B bins and N steps ((B-1)/(N-1)).
+SHUFFLE_ETA2_OVER_NOISE = 5.0
 #: ... and the same phase profile must repeat: correlation between profiles of the two halves.
-SHUFFLE_MIN_REPEAT_CORR = 0.6
+SHUFFLE_MIN_REPEAT_CORR = 0.5
 
 # --- metric disagreement -------------------------------------------------------------------------
 #: Validation loss up at least this much (log) from its best while the metric improved by at least

@@ -65,6 +65,9 @@ def detect(view) -> Detected:
     # failure to generalise, whatever the noisy best point says
     never_improved = (not short and w.positive and n >= T.OVERFIT_FLAT_MIN_POINTS
                       and float(sm[-1] - sm[: max(1, ws)].min()) >= -T.OVERFIT_FLAT_MAX_LOG_GAIN)
+    if not short and after < T.OVERFIT_LATE_BEST_FRACTION * n and gl < T.OVERFIT_SHORT_GL:
+        return Detected([], detail + f"; the best came in the last {pct(T.OVERFIT_LATE_BEST_FRACTION)} of the run: "
+                        "too soon to tell a small rise from noise")
     if gl_smooth < min_gl and not never_improved:
         return Detected([], detail + f"; against the smoothed curve's best only {pct(gl_smooth)}: the best point was a noisy low")
     # GL compares a median of recent_n points with the best: its noise is the per-point scale / sqrt(recent_n)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import fmt
 from ...columns import CANONICAL_SERIES, STEP, TRAIN_LOSS, VAL_LOSS, fold
 from .. import thresholds as T
 from ..model import Finding
@@ -108,7 +109,9 @@ def detect(view) -> Detected:
     lo = np.clip(i - win // 2, 0, len(v))
     hi = np.clip(i + win // 2 + 1, 0, len(v))
     r = v - (csum[hi] - csum[lo]) / (hi - lo)
-    B = T.SHUFFLE_PHASE_BINS
+    # no more phase bins than steps per epoch (12 steps in 16 bins leaves bins empty and the
+    # profiles ragged)
+    B = int(min(T.SHUFFLE_PHASE_BINS, max(4, int(per_epoch))))
     b = np.minimum((phase * B).astype(np.int64), B - 1)
     total = float(np.sum((r - r.mean()) ** 2))
     cnt = np.bincount(b, minlength=B)
@@ -122,8 +125,12 @@ def detect(view) -> Detected:
     # with late ones; each epoch's profile against the mean profile of the others is the steadier
     # measure of "the same pattern every epoch" - take the better of the two
     corr = max(corr, _leave_one_out_repeat(epoch, b, r, B))
-    detail = f"position within the epoch explains {pct(eta2)} of step-loss variation (threshold {pct(T.SHUFFLE_MIN_ETA2)}), repeat correlation {corr:.2f}"
-    if eta2 < T.SHUFFLE_MIN_ETA2 or corr < T.SHUFFLE_MIN_REPEAT_CORR:
+    # noise model: with B phase bins and N steps, pure noise explains about (B-1)/(N-1) of the variance;
+    # the pattern must explain several times that (and a floor), and repeat epoch after epoch
+    need = max(T.SHUFFLE_MIN_ETA2, T.SHUFFLE_ETA2_OVER_NOISE * (B - 1) / max(len(r) - 1, 1))
+    detail = (f"position within the epoch explains {pct(eta2)} of step-loss variation (needs {pct(need)}: noise alone "
+              f"explains ~{pct((B - 1) / max(len(r) - 1, 1))}), repeat correlation {fmt.num(corr, 2)}")
+    if eta2 < need or corr < T.SHUFFLE_MIN_REPEAT_CORR:
         return Detected([], detail)
     amp = float(np.expm1(means.max() - means.min()))
     finding = Finding(
