@@ -44,6 +44,11 @@ LEVEL_SHIFT_STAYS_SHARE = 0.5
 #: that holds for the rest is already clear), and the share of the run a climb must hold for.
 LEVEL_SHIFT_MIN_POINTS = 5
 LEVEL_SHIFT_MIN_STAY_FRACTION = 0.2
+#: A training loss whose remainder after its best (>= 25% of the run) stays >= x1.25 above it, by
+#: 4 standard errors of its noise: pushed into a worse region it never left (level_shift.py).
+LEVEL_SHIFT_HELD_MIN_FRACTION = 0.25
+LEVEL_SHIFT_HELD_MIN_LOG_RISE = math.log(1.25)
+LEVEL_SHIFT_HELD_Z = 4.0
 #: Validation judged against the training loss's roughness (erratic validation beside a smooth
 #: training loss, the batch-norm signature) must jump at least this much above its trend (+30%).
 SPIKE_REFERENCE_MIN_LOG_RISE = math.log(1.3)

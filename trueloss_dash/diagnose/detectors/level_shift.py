@@ -21,7 +21,7 @@ from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import local_sigma
-from ..signals import Curve, binned, odd_window, rolling_median
+from ..signals import Curve, binned, odd_window, robust_sigma, rolling_median
 from . import Check, Detected
 from .spike import warmup_points
 
@@ -77,6 +77,31 @@ def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
     return (onset, rise, z, float(trend[b])) if z > T.LEVEL_SHIFT_Z else None
 
 
+def _held_above_best(v: np.ndarray, k0: int):
+    """A training loss whose whole remainder after its best stays well above that best (a warm-up
+    peak that pushed it into a worse region it never left): the median of every point after the
+    best (at least LEVEL_SHIFT_HELD_MIN_FRACTION of the run) >= LEVEL_SHIFT_HELD_MIN_LOG_RISE above
+    it, by LEVEL_SHIFT_HELD_Z standard errors of the curve's noise; the best itself still far from
+    convergence (above OSCILLATION_HARM_MIN_REMAINING of the start: near convergence, wiggles of a
+    tiny loss are noise). (onset, rise, z, best level) or None."""
+    n = len(v)
+    trend = rolling_median(v, odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+    b = int(np.argmin(trend))
+    rest = v[b + 1 :]
+    if b < k0 or len(rest) < max(3, T.LEVEL_SHIFT_HELD_MIN_FRACTION * n):
+        return None
+    if trend[b] - float(np.median(v[: max(1, n // 10)])) < np.log(T.OSCILLATION_HARM_MIN_REMAINING):
+        return None
+    rise = float(np.median(rest) - trend[b])
+    noise = robust_sigma(np.diff(v)) / np.sqrt(2)
+    z = rise / max(noise / np.sqrt(len(rest)), 1e-12)
+    if rise < T.LEVEL_SHIFT_HELD_MIN_LOG_RISE or z < T.LEVEL_SHIFT_HELD_Z:
+        return None
+    above = np.flatnonzero(trend[b:] >= trend[b] + 0.5 * rise)
+    onset = b + int(above[0]) if len(above) else b + 1
+    return onset, rise, z, float(trend[b])
+
+
 def _largest_step(v: np.ndarray, m: int) -> float:
     """The largest rise of a median of m points over the m before it (for the check's detail)."""
     if len(v) < 2 * m:
@@ -101,7 +126,7 @@ def shifts_in(c: Curve, ramps: bool = False) -> tuple[list[Finding], float]:
     got = _step_shift(v, sig, m, k0)
     sharp = got is not None
     if got is None and ramps:
-        got = _sustained_rise(v, sig, k0)
+        got = _sustained_rise(v, sig, k0) or _held_above_best(v, k0)
     if got is None:
         return [], _largest_step(v, m)
     at, rise, z, pre = got
