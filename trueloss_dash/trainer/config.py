@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from ..errors import ContextError
 from ..run import RunContext
 
-TASKS = ("digits_mlp", "digits_cnn", "classification", "regression")
+TASKS = ("digits_mlp", "digits_cnn", "shapes_mlp", "shapes_cnn", "classification", "regression")
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "step", "cosine", "warmup", "plateau")
 TRUE_LOSS_MODES = ("subsample", "full")
@@ -123,10 +123,10 @@ class TrainConfig:
             raise ContextError(
                 f"lr_spike_epoch: found {self.lr_spike_epoch}, expected an epoch in [1, {self.epochs}] or none"
             )
-        if self.depth < 1 and self.task == "digits_cnn":
-            raise ContextError(f"depth: found {self.depth}, expected at least 1 conv block for digits_cnn")
-        if (self.shift or self.flip) and self.task != "digits_cnn" and self.task != "digits_mlp":
-            raise ContextError(f"shift/flip: only image tasks (digits_mlp, digits_cnn) can be shifted or flipped, not {self.task}")
+        if self.depth < 1 and self.is_conv:
+            raise ContextError(f"depth: found {self.depth}, expected at least 1 conv block for {self.task}")
+        if (self.shift or self.flip) and not self.is_image_task:
+            raise ContextError(f"shift/flip: only image tasks (digits_*, shapes_*) can be shifted or flipped, not {self.task}")
 
     # -- parsing ------------------------------------------------------------------------------
     @classmethod
@@ -167,7 +167,12 @@ class TrainConfig:
     # -- facts for diagnosis -----------------------------------------------------------------
     @property
     def is_image_task(self) -> bool:
-        return self.task.startswith("digits")
+        return self.task.startswith(("digits", "shapes"))
+
+    @property
+    def is_conv(self) -> bool:
+        """A CNN on 8x8 images (``*_cnn``); every other task uses an MLP on flat inputs."""
+        return self.task.endswith("_cnn")
 
     @property
     def has_augmentation(self) -> bool:
@@ -214,7 +219,7 @@ class TrainConfig:
 
 FIELD_HELP: dict[str, str] = {
     "name": "Run name (shown in the dashboard and used for the log file).",
-    "task": "Data and model: digits as vectors (MLP), digits as 8×8 images (CNN), make_classification, or synthetic regression.",
+    "task": "Data and model: digits as vectors (MLP) or 8×8 images (CNN), synthetic 8×8 shapes (MLP/CNN), make_classification, or synthetic regression.",
     "width": "Hidden units per layer (MLP) or channels (CNN).",
     "depth": "Number of hidden layers (MLP; 0 = a linear model) or conv blocks (CNN, at least 1).",
     "dropout": "Dropout probability after each hidden layer; active only in train mode, so it inflates the reported loss.",
@@ -237,7 +242,7 @@ FIELD_HELP: dict[str, str] = {
     "noise_std": "Augmentation: std of Gaussian noise added to training inputs.",
     "shift": "Augmentation (images): random shift by up to one pixel.",
     "flip": "Augmentation (images): random horizontal flip.",
-    "n_samples": "Generated tasks: number of samples (digits has 1797).",
+    "n_samples": "Generated tasks (shapes, classification, regression): number of samples (digits has 1797).",
     "val_fraction": "Fraction of the data held out for validation.",
     "train_fraction": "Fraction of the remaining data used for training (small = overfits).",
     "label_noise": "Fraction of training labels replaced by random ones (validation stays clean).",

@@ -52,7 +52,7 @@ def _hidden_block(layer: nn.Module, width: int, config: TrainConfig, slot: RngSl
 
 
 def build_model(config: TrainConfig, n_inputs: int, n_outputs: int, slot: RngSlot, generator: torch.Generator) -> nn.Module:
-    if config.task == "digits_cnn":
+    if config.is_conv:
         mods: list[nn.Module] = []
         channels = 1
         for i in range(config.depth):

@@ -1,4 +1,8 @@
-"""Did a preset's run really show its phenomenon?  Measured on the curves, never assumed.
+"""Did a run really show its phenomenon?  Measured on the curves, never assumed.
+
+Two sets of criteria share the helpers below: :data:`CRITERIA` (one per preset) and
+:data:`SCENARIO_CRITERIA` (one per fault family of the randomised scenarios, see
+:mod:`.scenarios`: written for any task, model and length, without a twin run).
 
 One criterion per preset, over the canonical :class:`~trueloss_dash.run.Run` a training produced
 (``TrainResult.to_run()`` or a trainer log read back). ``tests/test_presets.py`` asserts these on
@@ -290,6 +294,213 @@ def check_phenomenon(preset: str, run: Run, twin: Run | None = None) -> Phenomen
     c = _Check(preset)
     try:
         CRITERIA[preset](run, c, twin)
+    except (IndexError, ValueError, KeyError, TypeError, ZeroDivisionError) as err:
+        c.need(False, f"criterion not computable: {type(err).__name__}: {err}")
+    return c.result
+
+
+# -- scenario criteria (randomised runs: any task, model, length; no twin) ------------------------
+#
+# Each takes the full trainer Run (true training loss and gap decomposition included, whatever the
+# log the user gets will hold) and ``start``: the loss of the untrained model (ln K for K classes,
+# mean squared target for regression), so "learned" and "underfit" mean the same on every task.
+# They are deliberately coarser than the engine's detectors and share no code with them: a label
+# is kept only when the effect is plain on the measured curves.
+
+
+def _finite_curves(run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return curve(run, C.TRAIN_LOSS), curve(run, C.TRUE_TRAIN_LOSS), curve(run, C.VAL_LOSS)
+
+
+def _finished(run: Run, c: _Check) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    R, T, V = _finite_curves(run)
+    c.need(run.meta.get("status") == "finished", "run did not finish")
+    c.need(len(V) >= 3 and np.all(np.isfinite(R)) and np.all(np.isfinite(V)), "fewer than 3 finite epochs")
+    return R, T, V
+
+
+def rises(y: np.ndarray, by: float) -> float:
+    """Share of epoch-to-epoch moves that go up by more than ``by`` (relative)."""
+    return frac(y[1:] > y[:-1] * (1 + by)) if len(y) > 1 else 0.0
+
+
+def _healthy(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    c.note(val_min_over_start=V.min() / start, val_end_over_min=V[-1] / V.min(), true_end_over_start=T[-1] / start,
+           val_rise=largest_rise(V), train_rise=largest_rise(R), val_roughness=roughness(V))
+    c.need(V.min() < 0.6 * start, "validation never fell below 60% of the untrained loss")
+    c.need(T[-1] < 0.5 * start, "true training loss not below half the untrained loss")
+    acc = curve(run, C.VAL_ACC)
+    acc_drop = float(np.nanmax(acc) - acc[-1]) if len(acc) else math.nan
+    c.note(val_acc_drop=acc_drop)
+    # a validation loss that creeps up while accuracy holds is overconfidence, not a worse model
+    c.need(V[-1] <= 1.10 * V.min() or (V[-1] <= 1.3 * V.min() and acc_drop <= 0.01),
+           "validation ends > 10% above its minimum (> 30%, or accuracy down > 1 point: overfitting)")
+    c.need(R[-1] <= 1.5 * R.min(), "reported loss ends > 1.5x its minimum")
+    c.need(largest_rise(V) < 1.0 and largest_rise(R) < 0.5, "a jump: validation doubles or reported +50% in an epoch")
+    c.need(roughness(V) < 4.0, "validation erratic (total variation > 4x its net change)")
+
+
+def _diverges(run: Run, c: _Check, start: float) -> None:
+    """Blown up (non-finite or x100, the run stopped) or collapsed: the loss went back up to >= 2x its
+    best and to its first epoch's level, and stayed there for the last quarter."""
+    R = curve(run, C.TRAIN_LOSS)
+    finite = R[np.isfinite(R)]
+    c.note(finished_epochs=len(R) - 1)
+    c.need(len(R) >= 3 and np.all(np.isfinite(R[:-1])), "fewer than 2 finite epochs before the end")
+    if run.meta.get("status") == "diverged":
+        c.note(collapsed=0)
+        c.need(len(finite) > 0 and (not math.isfinite(R[-1]) or R[-1] > 100 * finite.min()), "last epoch neither non-finite nor exploded")
+        return
+    k = max(2, len(R) // 4)
+    best = int(np.argmin(R))
+    c.note(collapsed=1, end_over_best=R[-1] / R[best], tail_over_best=float(np.min(R[-k:]) / R[best]))
+    c.need(best < len(R) - k, "the loss did not blow up, and its best is in the last quarter")
+    c.need(np.min(R[-k:]) >= 2 * R[best] and R[-1] >= 0.9 * R[0], "the loss did not blow up, nor go back up (>= 2x its best, to its start) and stay")
+
+
+def _unstable(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    tail = R[2:]
+    c.note(train_rises=rises(tail, 0.03), true_end_over_start=T[-1] / start)
+    c.need(rises(tail, 0.03) >= 0.3, "reported loss rises > 3% at < 30% of its moves (after epoch 2)")
+    c.need(np.all(R < 10 * start), "reported loss exploded (a divergence, not an oscillation)")
+
+
+def _too_low(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    c.note(val_falls=frac(np.diff(V) < 0), val_end_over_start=V[-1] / start, train_val=abs(T[-1] - V[-1]) / V[-1])
+    c.need(frac(np.diff(V) < 0) >= 0.9, "validation does not fall at >= 90% of epochs")
+    c.need(V[-1] > 0.5 * start, "validation got below half the untrained loss")
+    c.need(abs(T[-1] - V[-1]) / V[-1] < 0.2, "true train and validation not within 20%")
+
+
+def _no_capacity(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    k = max(3, len(V) // 4)
+    acc = curve(run, C.TRUE_TRAIN_ACC)
+    c.note(true_end_over_start=T[-1] / start, last_quarter=abs(V[-k] - V[-1]) / V[-1], train_val=abs(T[-1] - V[-1]) / V[-1])
+    if len(acc):
+        c.note(true_acc=acc[-1])
+        c.need(acc[-1] < 0.85, "true training accuracy >= 0.85 (the model fits)")
+    else:
+        c.need(T[-1] > 0.3 * start, "true training loss below 30% of the untrained loss (the model fits)")
+    c.need(abs(V[-k] - V[-1]) / V[-1] < 0.05, "validation still moves > 5% over the last quarter")
+    c.need(abs(T[-1] - V[-1]) / V[-1] < 0.15, "true train and validation not within 15%")
+
+
+def _overfits(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    best = int(np.argmin(V))
+    c.note(best_epoch=best + 1, val_rise=V[-1] / V[best], true_fall=T[-1] / T[best])
+    c.need(best <= len(V) - max(3, len(V) // 4), "validation minimum in the last quarter")
+    c.need(V[-1] > 1.25 * V[best], "final validation not > 1.25x its minimum")
+    c.need(T[-1] < 0.6 * T[best], "true training loss did not keep falling (< 60% of its value at the best epoch)")
+
+
+def _gap_from(term: str):
+    def check(run: Run, c: _Check, start: float) -> None:
+        R, T, V = _finished(run, c)
+        dom = dominant_gap_terms(run)
+        late = dom[len(dom) // 2:]
+        c.note(inverted=frac(V < R), true_below_val=frac(T < V), dominant_late=frac([d == term for d in late]))
+        c.need(frac(V < R) >= 0.6, "validation below the reported loss in < 60% of epochs")
+        c.need(frac(T < V) >= 0.6 and T[-1] < V[-1], "true training loss not below validation")
+        c.need(frac([d == term for d in late]) >= 0.6, f"{term} not the largest term in the second half")
+    return check
+
+
+def _mismatch(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    c.note(inverted=frac(V < R), true_above_val=frac(T > V), final_gap=(T[-1] - V[-1]) / V[-1])
+    c.need(frac(V < R) >= 0.6, "validation below the reported loss in < 60% of epochs")
+    c.need(frac(T > V) >= 0.8 and T[-1] > 1.1 * V[-1], "true training loss not above validation (>= 80% of epochs, +10% at the end)")
+
+
+def _leaks(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    c.note(inverted=frac(V < R), true_end_over_start=T[-1] / start, glued=abs(V[-1] - T[-1]) / V[-1])
+    c.need(frac(V < R) >= 0.6, "validation below the reported loss in < 60% of epochs")
+    c.need(T[-1] < 0.15 * start, "the model did not get near memorisation (true loss >= 15% of the untrained loss)")
+    c.need(abs(V[-1] - T[-1]) / V[-1] < 0.25, "validation not glued to the true training loss (within 25%)")
+    c.need(V[-1] <= 1.1 * V.min(), "validation turns up (would show overfitting, not leakage)")
+
+
+def _erratic_val(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    jumps = int(np.sum(V[1:] > 1.15 * V[:-1]))
+    c.note(rough_ratio=roughness(V) / max(roughness(R), 1e-12), val_jumps=jumps, train_rise=largest_rise(R))
+    c.need(roughness(V) > 2.5 * roughness(R), "validation not rougher than the reported loss (2.5x)")
+    c.need(jumps >= 2, "fewer than 2 validation jumps > 15%")
+    c.need(largest_rise(R) < 0.1, "the reported loss itself rises > 10% (not smooth training)")
+
+
+def _unshuffled(run: Run, c: _Check, start: float) -> None:
+    s = run.get(C.TRAIN_LOSS_STEP)
+    epochs = len(curve(run, C.TRAIN_LOSS))
+    if s is None or epochs == 0:
+        c.need(False, "no per-step losses")
+        return
+    y = np.asarray(s.y, dtype=float)
+    spe = len(y) // epochs
+    at_epoch, at_half = epoch_autocorr(y, spe)
+    c.note(autocorr_epoch=at_epoch, autocorr_half=at_half)
+    c.need(len(y) == spe * epochs and spe >= 4, "fewer than 4 steps per epoch or not constant")
+    # a shuffled run's detrended step loss is noise: no correlation one epoch apart
+    c.need(at_epoch > 0.7, "autocorrelation of the step loss at one epoch's lag <= 0.7")
+
+
+def _spikes(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    k = int(_config(run)["lr_spike_epoch"]) - 1
+    # judged on validation: every log layout has it per epoch (a training-loss jump can hide in
+    # coarse step logging)
+    c.note(val_jump=V[k] / V[k - 1], train_jump=R[k] / R[k - 1], recovery=V[k + 1:k + 4].min() / V[k - 1])
+    c.need(V[k] > 1.5 * V[k - 1], "validation not > 1.5x the epoch before the spike")
+    c.need(V[k + 1:k + 4].min() < 1.25 * V[k - 1], "validation not back within 25% of its pre-spike level in 3 epochs")
+
+
+def _level_shift(run: Run, c: _Check, start: float) -> None:
+    R, T, V = _finished(run, c)
+    best = None
+    for k in range(2, len(V) - 2):  # validation: per epoch in every log layout
+        before = V[:k].min()
+        if V[k] > 1.5 * before and np.median(V[k:]) > 1.3 * before and V[-1] > 1.2 * before:
+            best = k
+            break
+    c.note(shift_epoch=(best + 1) if best is not None else -1)
+    c.need(best is not None, "no validation jump > 1.5x its best so far that stays > 1.3x (median of the rest)")
+
+
+SCENARIO_CRITERIA: dict[str, Callable[[Run, _Check, float], None]] = {
+    "healthy": _healthy,
+    "lr_far_too_high": _diverges,
+    "lr_unstable": _unstable,
+    "lr_far_too_low": _too_low,
+    "too_little_capacity": _no_capacity,
+    "overfit": _overfits,
+    "heavy_dropout": _gap_from(C.GAP_TRAIN_MODE),
+    "l2_in_loss": _gap_from(C.GAP_PENALTY),
+    "augmentation": _gap_from(C.GAP_AUGMENTATION),
+    "label_noise": _mismatch,
+    "easier_val": _mismatch,
+    "leakage": _leaks,
+    "bn_tiny_batch": _erratic_val,
+    "unshuffled": _unshuffled,
+    "lr_spike": _spikes,
+    "warmup_overshoot": _level_shift,
+}
+
+
+def check_scenario(family: str, run: Run, start: float) -> Phenomenon:
+    """Measure whether a scenario run of fault ``family`` shows what its knob causes.
+
+    ``start``: the untrained model's loss on this task. A criterion that cannot be evaluated
+    (missing series, too short) counts as not shown.
+    """
+    c = _Check(family)
+    try:
+        SCENARIO_CRITERIA[family](run, c, start)
     except (IndexError, ValueError, KeyError, TypeError, ZeroDivisionError) as err:
         c.need(False, f"criterion not computable: {type(err).__name__}: {err}")
     return c.result

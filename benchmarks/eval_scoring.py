@@ -1,0 +1,185 @@
+"""Scoring for ``eval_diagnosis.py``: is a report right for its label, false alarms, calibration.
+
+Label semantics (shared by the scenario labels and the real-log corpus ``LABELS.tsv``):
+
+- ``expected_finding``: a finding kind (``a|b``: either), ``healthy`` or ``nothing_to_diagnose``;
+- ``acceptable_causes``: one of them must be among the top 2 causes (empty: no requirement);
+- ``also_ok``: finding kinds that may appear at any severity without counting against the run.
+
+A report is **right** when
+- ``healthy``: no warning/critical finding (other than ``also_ok`` kinds);
+- ``nothing_to_diagnose``: the report says so (or the loader refused the file with a sentence);
+- a kind: that finding is present (any severity) and, if causes are listed, one is in the top 2.
+
+A **false alarm** is a healthy-labelled run with any warning/critical finding (other than
+``also_ok``). **Calibration** looks at every cause a report gives: on a run with acceptable causes
+it is right when it is one of them; on a healthy run a cause that explains a warning/critical
+finding is wrong (causes behind info findings only are not scored). Expected calibration error =
+sum over confidence bins of (share of causes in the bin) x |mean confidence - fraction right|.
+
+Pure functions over :class:`~trueloss_dash.diagnose.model.Report`; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+HEALTHY = "healthy"
+NOTHING = "nothing_to_diagnose"
+ALARM_SEVERITIES = ("warning", "critical")
+BINS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
+
+
+def split_list(text: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"a,b"``, ``"a|b"``, ``"a; b"`` or a sequence -> ``("a", "b")`` (empty and ``-`` dropped)."""
+    if text is None:
+        return ()
+    items = re.split(r"[,|;\s]+", text) if isinstance(text, str) else list(text)
+    return tuple(i.strip() for i in items if i and i.strip() and i.strip() != "-")
+
+
+@dataclass(frozen=True)
+class Label:
+    expected_finding: str
+    acceptable_causes: tuple[str, ...] = ()
+    also_ok: tuple[str, ...] = ()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return split_list(self.expected_finding)
+
+    @property
+    def healthy(self) -> bool:
+        return self.expected_finding == HEALTHY
+
+
+@dataclass
+class Judgement:
+    right: bool
+    why: str  # empty when right
+    false_alarm: bool | None  # None: not a healthy-labelled run
+    cause_points: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, right)
+
+
+def alarms(report, also_ok: Iterable[str] = ()) -> list:
+    ok = set(also_ok)
+    return [f for f in report.findings if f.severity in ALARM_SEVERITIES and f.kind not in ok]
+
+
+def says_nothing_to_diagnose(report) -> bool:
+    """The engine's honest "nothing could be checked" verdict, however it is expressed."""
+    if NOTHING in report.kinds() or getattr(report, NOTHING, False):
+        return True
+    return str(getattr(report, "verdict", "")).lower().startswith("nothing to diagnose")
+
+
+def cause_points(label: Label, report) -> list[tuple[float, bool]]:
+    if label.healthy:
+        bad = {i for i, f in enumerate(report.findings) if f.severity in ALARM_SEVERITIES and f.kind not in label.also_ok}
+        return [(float(c.confidence), False) for c in report.causes if set(c.findings) & bad]
+    if not label.acceptable_causes:
+        return []
+    ok = set(label.acceptable_causes)
+    return [(float(c.confidence), c.id in ok) for c in report.causes]
+
+
+def judge(label: Label, report) -> Judgement:
+    """Score one report against its label (see the module docstring)."""
+    points = cause_points(label, report)
+    if label.healthy:
+        found = alarms(report, label.also_ok)
+        why = "" if not found else "false alarm: " + ", ".join(f"{f.kind}({f.severity}) on {f.series}" for f in found)
+        return Judgement(not found, why, bool(found), points)
+    if label.expected_finding == NOTHING:
+        ok = says_nothing_to_diagnose(report)
+        return Judgement(ok, "" if ok else "expected 'nothing to diagnose'", None, points)
+    kinds = set(report.kinds())
+    bad = []
+    if not kinds & set(label.kinds):
+        bad.append(f"missing {label.expected_finding}")
+    top2 = report.cause_ids()[:2]
+    if label.acceptable_causes and not set(top2) & set(label.acceptable_causes):
+        bad.append(f"top-2 causes {top2 or '-'} not in {'|'.join(label.acceptable_causes)}")
+    return Judgement(not bad, "; ".join(bad), None, points)
+
+
+def judge_unloadable(label: Label, message: str) -> Judgement:
+    """A file the loader refused: right only when nothing could be diagnosed from it anyway."""
+    if label.expected_finding == NOTHING:
+        return Judgement(True, "", None, [])
+    return Judgement(False, f"unloadable: {message}", False if label.healthy else None, [])
+
+
+@dataclass
+class Reliability:
+    rows: list[tuple[float, float, int, float, float]]  # (bin lo, bin hi, count, mean confidence, fraction right)
+    ece: float | None
+    n: int
+
+
+def reliability(points: Sequence[tuple[float, bool]], bins: Sequence[float] = BINS) -> Reliability:
+    """Confidence bins with count, mean confidence and fraction right; ECE (None without points)."""
+    rows = []
+    n = len(points)
+    ece = 0.0
+    for lo, hi in zip(bins[:-1], bins[1:]):
+        inside = [(c, r) for c, r in points if lo <= c < hi]
+        if not inside:
+            continue
+        conf = sum(c for c, _ in inside) / len(inside)
+        acc = sum(1 for _, r in inside if r) / len(inside)
+        rows.append((lo, min(hi, 1.0), len(inside), conf, acc))
+        ece += len(inside) / n * abs(conf - acc)
+    return Reliability(rows, ece if n else None, n)
+
+
+@dataclass
+class SplitScore:
+    """Aggregates over one split's judged runs."""
+
+    n: int = 0
+    right: int = 0
+    healthy: int = 0
+    false_alarms: int = 0
+    undecidable: int = 0
+    unloadable: int = 0
+    points: list[tuple[float, bool]] = field(default_factory=list)
+    per_finding: dict[str, list[bool]] = field(default_factory=dict)
+
+    def add(self, label: Label, judgement: Judgement) -> None:
+        self.n += 1
+        self.right += judgement.right
+        if judgement.false_alarm is not None:
+            self.healthy += 1
+            self.false_alarms += judgement.false_alarm
+        self.points += judgement.cause_points
+        self.per_finding.setdefault(label.expected_finding, []).append(judgement.right)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.right / self.n if self.n else None
+
+    @property
+    def false_alarm_rate(self) -> float | None:
+        return self.false_alarms / self.healthy if self.healthy else None
+
+    @property
+    def reliability(self) -> Reliability:
+        return reliability(self.points)
+
+
+@dataclass
+class Item:
+    """One labelled log to evaluate: where it comes from, its label, and the run or the file."""
+
+    group: str  # scenarios | real | presets | shared
+    split: str  # dev | test | tuned
+    name: str
+    label: Label
+    path: object = None  # a file to load (pathlib.Path)
+    run: object = None  # or a Run already in memory
+    family: str = ""
+    status: str = "labelled"  # labelled | undecidable (label not verified on the curves: excluded)
+    reason: str = ""
