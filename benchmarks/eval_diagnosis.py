@@ -19,7 +19,7 @@ error of cause confidences and a reliability table, undecidable / unloadable cou
 prints test failures too (looking at them invites tuning on test).
 
     .venv/bin/python benchmarks/eval_diagnosis.py [--split dev|test|all] [--groups scenarios,real,presets,shared]
-        [--markdown] [--json FILE] [--show-test-failures] [--cache DIR] [--cached-only]
+        [--markdown] [--json FILE] [--show-test-failures] [--cache DIR] [--cached-only] [--grid]
 """
 
 from __future__ import annotations
@@ -216,6 +216,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "trueloss_eval_cache", help="preset-run cache")
     ap.add_argument("--cached-only", action="store_true", help="presets: score only runs already cached (no training)")
     ap.add_argument("--workers", type=int, default=1, help="preset training workers (at most 2)")
+    ap.add_argument("--grid", action="store_true", help="presets: the robustness grid (presets x seeds 0-5 x epochs x0.7/x1.0/x1.3)")
+    ap.add_argument("--verbose", "-v", action="store_true", help="presets: print the phenomenon-reproduced table")
     args = ap.parse_args(argv)
     groups = [g for g in args.groups.split(",") if g]
     unknown = set(groups) - set(GROUPS)
@@ -233,7 +235,8 @@ def main(argv=None) -> int:
         import eval_presets
 
         if "presets" in groups:
-            items += eval_presets.preset_items(args.cache, workers=args.workers, train=not args.cached_only)
+            items += eval_presets.preset_items(args.cache, grid=args.grid, workers=args.workers,
+                                               train=not args.cached_only, verbose=args.verbose)
         if "shared" in groups:
             items += eval_presets.shared_items()
     t_load = time.perf_counter()

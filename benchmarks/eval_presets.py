@@ -199,17 +199,19 @@ def print_reproduction(todo, verified, verbose: bool) -> None:
 
 
 
-def preset_items(cache: Path, *, seeds: int = 4, workers: int = 2, train: bool = True, verbose: bool = False) -> list:
+def preset_items(cache: Path, *, seeds: int = 4, grid: bool = False, workers: int = 2, train: bool = True,
+                 verbose: bool = False) -> list:
     """Labelled items of the ``presets`` group (split ``tuned``): runs whose phenomenon is verified.
 
     A preset expecting no finding is labelled ``healthy``; several expected findings mean any one.
-    Runs whose phenomenon is not reproduced are returned as ``undecidable``.
+    Runs whose phenomenon is not reproduced are returned as ``undecidable``. ``grid``: the robustness
+    grid (every preset x seeds 0-5 x epochs x0.7/x1.0/x1.3) instead of the default variants.
     """
     from eval_scoring import Item, Label
 
     from trueloss_dash.trainer import PRESETS
 
-    todo = variants(seeds)
+    todo = grid_variants() if grid else variants(seeds)
     runs = trained_runs(with_twins(todo), min(2, workers), cache, train)
     verified = reproduction(runs)
     if verbose:

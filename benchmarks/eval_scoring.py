@@ -4,7 +4,8 @@ Label semantics (shared by the scenario labels and the real-log corpus ``LABELS.
 
 - ``expected_finding``: a finding kind (``a|b``: either), ``healthy`` or ``nothing_to_diagnose``;
 - ``acceptable_causes``: one of them must be among the top 2 causes (empty: no requirement);
-- ``also_ok``: finding kinds that may appear at any severity without counting against the run.
+- ``also_ok``: finding kinds that may appear at any severity without counting against the run
+  (``nothing_to_diagnose`` there: an honest "nothing to diagnose" verdict is also right).
 
 A report is **right** when
 - ``healthy``: no warning/critical finding (other than ``also_ok`` kinds);
@@ -88,6 +89,8 @@ def cause_points(label: Label, report) -> list[tuple[float, bool]]:
 def judge(label: Label, report) -> Judgement:
     """Score one report against its label (see the module docstring)."""
     points = cause_points(label, report)
+    if NOTHING in label.also_ok and label.expected_finding != NOTHING and says_nothing_to_diagnose(report):
+        return Judgement(True, "", False if label.healthy else None, points)  # an honest "cannot tell" is fine here
     if label.healthy:
         found = alarms(report, label.also_ok)
         why = "" if not found else "false alarm: " + ", ".join(f"{f.kind}({f.severity}) on {f.series}" for f in found)
@@ -107,7 +110,7 @@ def judge(label: Label, report) -> Judgement:
 
 def judge_unloadable(label: Label, message: str) -> Judgement:
     """A file the loader refused: right only when nothing could be diagnosed from it anyway."""
-    if label.expected_finding == NOTHING:
+    if label.expected_finding == NOTHING or NOTHING in label.also_ok:
         return Judgement(True, "", None, [])
     return Judgement(False, f"unloadable: {message}", False if label.healthy else None, [])
 

@@ -189,3 +189,10 @@ def test_synthetic_shapes_task_is_generated_deterministically():
     assert TrainConfig(task="shapes_cnn", shift=True).is_conv and TrainConfig(task="shapes_mlp").is_image_task
     with pytest.raises(ContextError, match="shapes_cnn"):
         TrainConfig(task="shapes_cnn", depth=0)
+
+
+def test_nothing_to_diagnose_may_be_also_ok():
+    label = S.Label("healthy", (), ("nothing_to_diagnose",))
+    assert S.judge(label, Report(run={}, verdict="Nothing to diagnose: 2 points")).right
+    assert S.judge_unloadable(label, "a final summary, not a curve").right
+    assert not S.judge_unloadable(S.Label("overfitting", ("overfitting",)), "x").right
