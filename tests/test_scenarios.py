@@ -88,7 +88,7 @@ def test_committed_runs_regenerate_from_their_seed_with_verified_labels(regenera
     assert len(regenerated) == 3
     for committed, fresh, folder in regenerated:
         for key in ("file", "family", "layout", "expected_finding", "acceptable_causes", "also_ok", "status", "knobs", "has_true_loss"):
-            assert fresh[key] == committed[key], (committed["id"], key)
+            assert str(fresh[key]) == committed[key], (committed["id"], key)
         assert fresh["status"] == "verified"
         new = load_path(folder / fresh["file"])[0]
         old = load_path(COMMITTED / "dev" / committed["file"])[0]
