@@ -70,6 +70,9 @@ ERRATIC_MIN_JUMPS = 2
 #: Training counts as smooth beside validation when its roughness is below SMOOTH_TRAIN_MAX_SIGMA,
 #: or validation is at least this many times as rough (short runs: a fast first drop roughens training).
 ERRATIC_ROUGHER = 3.0
+#: Jumps from a level below this share of validation's start are the noise of a loss near
+#: convergence (a few examples move it by tens of percent), not erratic validation.
+ERRATIC_MIN_LEVEL = 0.05
 
 # --- divergence ----------------------------------------------------------------------------------
 #: A training loss diverges when its last points stay above max(start, best * this factor).
