@@ -49,6 +49,11 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
         v_sw, t_sw = typical_swing(vseg), typical_swing(tseg)
         mc = metric_change(view, float(x[lo]), float(x[-1]))
         worse = mc is not None and mc.z <= -T.METRIC_CORROBORATE_Z
+        from .erratic_validation import erratic_jumps
+
+        if erratic_jumps(view)[0] and not worse:
+            return "info", ("validation jumps on its own (erratic validation), so its swings do not show the training "
+                            "instability reaching the evaluated model")
         if v_sw < T.OSCILLATION_VAL_SHARE * t_sw and not worse:
             tail = f" and {mc.name.replace('_', ' ')} did not get worse" if mc is not None else ""
             return "info", (f"validation stays steady (moves ~{fmt.pct(float(np.expm1(v_sw)))} against training's "

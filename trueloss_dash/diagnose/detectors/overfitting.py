@@ -68,6 +68,10 @@ def detect(view) -> Detected:
     if not short and after < T.OVERFIT_LATE_BEST_FRACTION * n and gl < T.OVERFIT_SHORT_GL:
         return Detected([], detail + f"; the best came in the last {pct(T.OVERFIT_LATE_BEST_FRACTION)} of the run: "
                         "too soon to tell a small rise from noise")
+    from .erratic_validation import erratic_jumps
+
+    if not short and erratic_jumps(view)[0] and gl_smooth < T.OVERFIT_SHORT_GL:
+        return Detected([], detail + f"; validation is erratic and its smoothed curve rose only {pct(gl_smooth)} from its best")
     if gl_smooth < min_gl and not never_improved:
         return Detected([], detail + f"; against the smoothed curve's best only {pct(gl_smooth)}: the best point was a noisy low")
     # GL compares a median of recent_n points with the best: its noise is the per-point scale / sqrt(recent_n)

@@ -76,7 +76,9 @@ def detect(view) -> Detected:
     # that may be the task's floor (language models, detection sums), is info - train longer / compare
     low_acc = acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC
     stuck = remaining >= T.UNDERFIT_STUCK_REMAINING  # barely moved over the whole run: it never really learned
-    severity = "warning" if (low_acc or stuck) else "info"
+    # without validation, "train and validation high and close" cannot be confirmed (an accuracy column
+    # of a regression model says nothing): info
+    severity = "warning" if (low_acc or stuck) and rel_gap is not None else "info"
     finding = Finding(
         kind="underfitting",
         severity=severity,
