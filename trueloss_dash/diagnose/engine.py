@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import fmt
 from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS
 from ..run import Run, RunContext
@@ -31,6 +33,16 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 def _order_key(f: Finding):
     return (float("inf") if f.start is None else float(f.start), f.kind)
+
+
+def calibrated(raw: float) -> float:
+    """The rules' confidence mapped so that 'of the causes given ~p, ~p are right' (the reliability
+    table of benchmarks/eval_diagnosis.py, fitted on the dev splits only): a piecewise-linear map
+    through T.CALIBRATION_POINTS (raw, calibrated), monotone, identity above the last point."""
+    xs, ys = zip(*T.CALIBRATION_POINTS)
+    if raw >= xs[-1]:
+        return raw
+    return float(np.interp(raw, xs, ys))
 
 
 def _rank_causes(inp: RuleInput) -> list[Cause]:
@@ -67,6 +79,8 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
         if harmful:
             c.confidence = min(c.confidence, max(harmful) - T.HARMLESS_BELOW_HARMFUL)
     causes = [c for c in by_cause.values() if c.confidence >= T.MIN_CAUSE_CONFIDENCE]
+    for c in causes:
+        c.confidence = calibrated(c.confidence)
     causes.sort(key=lambda c: (-c.confidence, c.id))
     return causes
 
