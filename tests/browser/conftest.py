@@ -8,6 +8,7 @@ fails on any. Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -102,11 +103,21 @@ class Session:
         self.context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.goto(url)
         self.page.wait_for_selector("[data-testid=stSidebar]", timeout=30_000)
         self.page.wait_for_selector("text=Runs", timeout=30_000)
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        # Opened at a page's URL (/live, a reload there), Streamlit's frontend first probes
+        # <page>/_stcore/health and host-config to find its base path, gets 404, and falls back to /.
+        url = (message.location or {}).get("url", "")
+        if "404" in message.text and re.search(r"/[^/]+/_stcore/(health|host-config)$", url):
+            return
+        self.errors.append(f"console: {message.text} ({url})")
 
     def nav(self, name: str) -> None:
         """Click the page's link in the sidebar navigation (each page has its own URL)."""

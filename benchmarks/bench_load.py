@@ -1,0 +1,204 @@
+"""Load: 10 browser sessions start live jobs at once; the server stays responsive and tidy.
+
+What it does (real server, real Chromium via Playwright):
+1. starts ``streamlit run app.py`` with a fresh data directory and a short orphan grace period;
+2. measures the health endpoint (``/_stcore/health``) with no load: the baseline;
+3. opens 10 browser contexts (10 identities) on the Live demo page and presses Start in each;
+4. while they train, samples the health endpoint every 100 ms, counts the store rows that are
+   ``running`` (each running job has one; queued jobs have none yet), and records which pages
+   show a queue position;
+5. a new visitor opens the Runs page under load (time until its header is drawn);
+6. closes every session mid-run and waits until no ``running`` row is left.
+
+It prints the numbers and the ratio of loaded to unloaded health latency (measured in the same run,
+so it survives a noisy machine), and exits 1 when a claim fails: health p95 < 500 ms, running jobs
+never above the cap, queue positions shown, no ``running`` row left after the sessions close.
+
+    .venv/bin/python benchmarks/bench_load.py [--sessions 10] [--max-jobs N] [--epochs 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+CHROMIUM = os.environ.get("TRUELOSS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+GRACE_S = 5
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _health_ms(url: str) -> float:
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=30) as resp:
+            resp.read()
+    except OSError:
+        return 30_000.0
+    return (time.perf_counter() - t0) * 1000
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+class Sampler(threading.Thread):
+    """Health latency every 100 ms and the number of running store rows every 250 ms."""
+
+    def __init__(self, url: str, home: Path) -> None:
+        super().__init__(daemon=True)
+        self.url, self.home = url, home
+        self.health: list[float] = []
+        self.running_rows: list[int] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        from trueloss_dash.store import open_store
+
+        store = open_store(self.home)
+        k = 0
+        while not self.stop.is_set():
+            self.health.append(_health_ms(self.url))
+            if k % 2 == 0:
+                self.running_rows.append(sum(1 for i in store.list() if i.status == "running"))
+            k += 1
+            self.stop.wait(0.1)
+        store.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--max-jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--train-seconds", type=float, default=20.0, help="how long the sessions stay open")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    home = Path(tempfile.mkdtemp(prefix="trueloss-bench-load-"))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, TRUELOSS_DASH_HOME=str(home / "home"), TRUELOSS_DASH_MAX_JOBS=str(args.max_jobs),
+               TRUELOSS_DASH_JOB_GRACE_S=str(GRACE_S), PYTHONUNBUFFERED="1")
+    log = open(home / "server.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true",
+                               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                              cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    failures: list[str] = []
+    try:
+        deadline = time.time() + 60
+        while _health_ms(url) >= 30_000 and time.time() < deadline:
+            time.sleep(0.3)
+        baseline = [_health_ms(url) for _ in range(40)]
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            sessions = []
+            for _ in range(args.sessions):
+                ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+                page = ctx.new_page()
+                page.goto(url + "/live")
+                sessions.append((ctx, page))
+            for _, page in sessions:
+                page.get_by_role("button", name=re.compile("Start")).wait_for(timeout=120_000)
+                box = page.get_by_role("spinbutton", name="epochs", exact=True)
+                box.fill(str(args.epochs))
+                box.press("Enter")
+            time.sleep(2)
+            sampler = Sampler(url, home / "home")
+            sampler.start()
+            t_start = time.time()
+            for _, page in sessions:  # as close to "at once" as one driver gets
+                page.get_by_role("button", name=re.compile("Start")).click()
+            queue_seen: set[int] = set()
+            positions: set[int] = set()
+            t_visit = None
+            while time.time() - t_start < args.train_seconds:
+                for k, (_, page) in enumerate(sessions):
+                    try:
+                        text = page.locator("[data-testid=stMain]").inner_text(timeout=2000)
+                    except Exception:  # noqa: BLE001 - a page mid-rerun
+                        continue
+                    m = re.search(r"Your run is number (\d+) of (\d+) in the queue", text)
+                    if m:
+                        queue_seen.add(k)
+                        positions.add(int(m.group(1)))
+                if t_visit is None and time.time() - t_start > 3:
+                    ctx = browser.new_context()
+                    page = ctx.new_page()
+                    t0 = time.perf_counter()
+                    page.goto(url)
+                    page.locator("h1").filter(has_text="Runs").wait_for(timeout=60_000)
+                    t_visit = time.perf_counter() - t0
+                    ctx.close()
+                time.sleep(0.5)
+            for ctx, _ in sessions:
+                ctx.close()
+            t_closed = time.time()
+            browser.close()
+        from trueloss_dash.store import open_store
+
+        store = open_store(home / "home")
+        while time.time() - t_closed < GRACE_S + 60:
+            if not any(i.status == "running" for i in store.list()):
+                break
+            time.sleep(0.5)
+        t_clear = time.time() - t_closed
+        sampler.stop.set()
+        sampler.join()
+        statuses: dict[str, int] = {}
+        for info in store.list():
+            statuses[info.status] = statuses.get(info.status, 0) + 1
+        load = sampler.health
+        b95, l95 = _p95(baseline), _p95(load)
+        print(f"sessions: {args.sessions}, job cap: {args.max_jobs}, epochs per job: {args.epochs}, "
+              f"grace: {GRACE_S} s, cores: {os.cpu_count()}")
+        print(f"health, no load:   p50 {statistics.median(baseline):7.1f} ms   p95 {b95:7.1f} ms   (n={len(baseline)})")
+        print(f"health, 10 jobs:   p50 {statistics.median(load):7.1f} ms   p95 {l95:7.1f} ms   (n={len(load)})   "
+              f"ratio p95 {l95 / max(b95, 1e-3):.1f}x")
+        print(f"new visitor under load: Runs page drawn in {t_visit:.1f} s" if t_visit else "new visitor: not measured")
+        print(f"running jobs (store rows) at any moment: max {max(sampler.running_rows, default=0)} "
+              f"(cap {args.max_jobs}); sessions that showed a queue position: {len(queue_seen)} "
+              f"(positions seen: {sorted(positions)})")
+        print(f"after closing every session: no running row after {t_clear:.1f} s; store rows by status: {statuses}")
+        if l95 >= 500:
+            failures.append(f"health p95 {l95:.0f} ms >= 500 ms")
+        if max(sampler.running_rows, default=0) > args.max_jobs:
+            failures.append("more jobs ran at once than the cap")
+        if args.sessions > args.max_jobs and not queue_seen:
+            failures.append("no session showed a queue position")
+        if statuses.get("running"):
+            failures.append(f"{statuses['running']} running rows left after the sessions closed")
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
