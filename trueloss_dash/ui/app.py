@@ -78,10 +78,9 @@ def sidebar_status(slot) -> None:
         else:
             st.caption("No runs open")
         job = page_live.current_job()
-        if job is not None and not job.done:
-            done, total, _ = job.progress
-            where = "queued" if job.status == "queued" else f"epoch {done}/{total}"
-            st.caption(f":material/science: live run: {md(where)}")
+        if job is not None and not job.done:  # no epoch count: the live page updates it, the sidebar would lag
+            st.caption(f":material/science: live run {'queued' if job.status == 'queued' else 'training'}: "
+                       f"{md(job.name)}")
         st.divider()
         st.markdown(
             "<span class='tl-muted'><span style='color:#3367d6'>━</span> reported training loss<br>"
