@@ -213,8 +213,8 @@ def live_view(job: Any) -> None:
     done, total, eta = job.progress
     status = job.status
     eta_text = "" if eta is None or job.done else f" · about {eta:,.0f} s left"
-    st.markdown(f"**{html.escape(job.name)}** <span class='tl-muted'>· {html.escape(job.config.task)}, "
-                f"{job.config.epochs} epochs, seed {job.config.seed}</span>", unsafe_allow_html=True)
+    st.markdown(f"**{md(job.name)}** <span class='tl-muted'>· {md(job.config.task)}, "
+                f"{int(job.config.epochs)} epochs, seed {int(job.config.seed)}</span>", unsafe_allow_html=True)
     st.progress(min(done / max(total, 1), 1.0),
                 text=f"{STATUS_LABEL.get(status, status)} · epoch {done} of {total}{eta_text}")
     if status == "queued":
