@@ -356,8 +356,35 @@ def test_cli_watch_fails_on_critical_and_prints_json(tmp_path):
 def test_cli_watch_exits_zero_when_idle_and_refuses_a_missing_folder(tmp_path):
     write(tmp_path / "healthy/metrics.csv", HEADER + lightning_rows(0, 70))
     os.utime(tmp_path / "healthy/metrics.csv", (time.time() - 120, time.time() - 120))
-    res = _cli(str(tmp_path), "--fail-on", "critical", "--until-idle", "0.5", "--interval", "0.2")
-    assert res.returncode == 0, res.stderr
-    assert "healthy" in res.stderr and "no run written" in res.stderr
+    write(tmp_path / "old_experiment/metrics.csv", HEADER + lightning_rows(0, 70, diverge_at=55))
+    os.utime(tmp_path / "old_experiment/metrics.csv", (time.time() - 120, time.time() - 120))
+    res = _cli(str(tmp_path), "--only-active", "--fail-on", "critical", "--until-idle", "0.5", "--interval", "0.2")
+    assert res.returncode == 0, res.stderr  # the old diverged run is not this job's
+    assert "healthy" in res.stderr and "no run written" in res.stderr and res.stdout == ""
     bad = _cli(str(tmp_path / "nope"))
     assert bad.returncode == 2 and "not a folder" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_growing_table_matches_a_concatenation(tmp_path):
+    """Columns that appear late or skip a piece are missing there, exactly like concat_tables."""
+    from trueloss_dash.ingest.table import Table, concat_tables
+    from trueloss_dash.watch.followers import GrowingTable
+
+    rng = np.random.default_rng(1)
+    pieces = []
+    for i in range(40):
+        t = Table(first_row=2)
+        n = int(rng.integers(1, 300))
+        for name in ("step", "loss", "val_loss", "lr")[: 2 + i % 3]:
+            present = rng.random(n) > 0.3 if name == "val_loss" else None
+            t.add(name, rng.standard_normal(n), present)
+        pieces.append(t)
+    grow = GrowingTable(2, "row")
+    for p in pieces:
+        grow.append(p)
+    got, want = grow.view(), concat_tables(pieces)
+    assert set(got.columns) == set(want.columns) and got.nrows == want.nrows
+    for name in want.columns:
+        np.testing.assert_array_equal(got.mask(name), want.mask(name))
+        m = want.mask(name)
+        np.testing.assert_array_equal(got.columns[name][m], want.columns[name][m])

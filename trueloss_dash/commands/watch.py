@@ -18,7 +18,7 @@ EPILOG = """\
 example - stop a training job as soon as it diverges:
 
   python train.py & train=$!
-  trueloss-dash watch lightning_logs/ --fail-on critical --until-idle 300
+  trueloss-dash watch lightning_logs/ --only-active --fail-on critical --until-idle 300
   if [ $? -eq 1 ]; then kill $train; echo "stopped: diverged"; fi
 
 exit codes: 0 nothing at the --fail-on level, 1 a finding at/above it, 2 bad folder.
@@ -36,6 +36,8 @@ def register(subparsers) -> None:
     p.add_argument("--interval", type=float, default=1.0, metavar="S", help="poll interval in seconds (default 1)")
     p.add_argument("--until-idle", type=float, default=None, metavar="S",
                    help="exit 0 once no run has been written for S seconds (default: run until Ctrl-C)")
+    p.add_argument("--only-active", action="store_true",
+                   help="ignore runs not written since the watch started (old experiments in the same folder)")
     p.add_argument("--max-bytes", type=int, default=None, metavar="N", help="per-file size cap (default: the upload cap)")
     p.set_defaults(func=run)
 
@@ -53,17 +55,21 @@ def run(args: argparse.Namespace) -> int:
     watcher = Watcher(args.dir, **kwargs)
     threshold = SEVERITY_RANK[args.fail_on] if args.fail_on else None
     out = sys.stdout
+    started = time.time()
     watcher.start()
     try:
         snap = watcher.wait(0, timeout=30)
         _announce(snap, args.json, out)
         printed = 0
-        started = time.time()
         while True:
             for alert in snap.alerts:
                 if alert.seq <= printed:
                     continue
                 printed = alert.seq
+                if args.only_active:
+                    row = snap.run(alert.run_key)
+                    if row is None or row.last_write < started - 1.0:
+                        continue
                 out.write((json.dumps(alert.to_dict()) if args.json else _stamp(alert.time) + " " + alert.line()) + "\n")
                 out.flush()
                 if threshold is not None and SEVERITY_RANK.get(alert.severity, 0) >= threshold:

@@ -163,11 +163,12 @@ class GrowingTable:
     def _grow(self, need: int) -> None:
         if need <= self.capacity:
             return
-        cap = max(need, 2 * self.capacity, 1024)
+        cap = max(need + need // 4, 2 * self.capacity, 1024)
         for name in self.values:
-            v = np.full(cap, np.nan)
+            # np.empty: the tail is written by the appends that fill it, so its pages are never touched before
+            v = np.empty(cap)
             v[: self.n] = self.values[name][: self.n]
-            p = np.zeros(cap, dtype=bool)
+            p = np.empty(cap, dtype=bool)
             p[: self.n] = self.present[name][: self.n]
             self.values[name], self.present[name] = v, p
         self.capacity = cap
@@ -180,8 +181,10 @@ class GrowingTable:
         lo, hi = self.n, self.n + m
         for name in piece.columns:
             if name not in self.values:
-                self.values[name] = np.full(self.capacity, np.nan)
-                self.present[name] = np.zeros(self.capacity, dtype=bool)
+                self.values[name] = np.empty(self.capacity)
+                self.present[name] = np.empty(self.capacity, dtype=bool)
+                self.values[name][: self.n] = np.nan  # a column that appears late is missing before
+                self.present[name][: self.n] = False
                 self.complete[name] = self.n == 0
         for name in self.values:
             if name in piece.columns:
@@ -190,6 +193,8 @@ class GrowingTable:
                 self.present[name][lo:hi] = True if p is None else p
                 self.complete[name] &= p is None
             else:
+                self.values[name][lo:hi] = np.nan
+                self.present[name][lo:hi] = False
                 self.complete[name] = False
         self.n = hi
 
