@@ -28,9 +28,9 @@ from .followers import EventsFollower, Follower, RereadFollower, follower_for
 from .status import SEVERITY_RANK, alert_key, run_status
 
 ALERT_HISTORY = 1000
-DIAGNOSE_BUDGET_SECONDS = 0.25  # per pass; at least one run is always re-diagnosed
+DIAGNOSE_BUDGET_SECONDS = 0.15  # per pass; at least one run is always re-diagnosed
 FOCUS_SECONDS = 10.0  # a run a page showed this recently is diagnosed first
-REST_FACTOR = 2.0  # the worker sleeps this many times as long as its last pass took
+REST_FACTOR = 3.0  # the worker sleeps this many times as long as its last pass took
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class Watcher:
                 self.step()
             except Exception as err:  # noqa: BLE001 - the watch must outlive any one bad file
                 self.last_error = f"{type(err).__name__}: {err}"
-            # rest twice as long as the pass took: the watcher never takes more than a third of a core
+            # rest three times as long as the pass took: the watcher never takes more than a quarter of a core
             # (and of the GIL) from the server's page sessions, however busy the folder is
             self._wake.wait(max(self.poll_seconds, REST_FACTOR * self.step_seconds))
             if self._wake.is_set():
