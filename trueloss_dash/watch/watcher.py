@@ -226,9 +226,13 @@ class Watcher:
                 self.step()
             except Exception as err:  # noqa: BLE001 - the watch must outlive any one bad file
                 self.last_error = f"{type(err).__name__}: {err}"
-            # rest three times as long as the pass took: the watcher never takes more than a quarter of a core
-            # (and of the GIL) from the server's page sessions, however busy the folder is
-            self._wake.wait(max(self.poll_seconds, REST_FACTOR * self.step_seconds))
+            # rest three times as long as the pass took, whatever the file events say: the watcher never
+            # takes more than a quarter of a core (and of the GIL) from the page sessions, however busy
+            # the folder is; then wait for the next file event or poll
+            rest = REST_FACTOR * self.step_seconds
+            if self._stop.wait(rest):
+                break
+            self._wake.wait(max(0.0, self.poll_seconds - rest))
             if self._wake.is_set():
                 self._wake.clear()
                 time.sleep(0.05)  # let a burst of writes land before reading
