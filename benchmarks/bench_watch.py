@@ -273,7 +273,7 @@ def part23(tmp: Path) -> None:
     med = statistics.median
     print(f"2. page reflects an append: median {med(one['latency']):.2f} s, max {max(one['latency']):.2f} s "
           f"(1 run; target <= 2 s)")
-    print(f"3. 50 runs watched, 49 of them written at once (a row each every 0.5 s), against the same page with the folder still:")
+    print("3. 50 runs watched, 49 of them written at once (a row each every 0.5 s), against the same page with the folder still:")
     print(f"   append -> page:       median {med(fifty['latency']):.2f} s, max {max(fifty['latency']):.2f} s  vs still "
           f"{med(fifty['quiet']):.2f} s  -> {med(fifty['latency']) / med(fifty['quiet']):.2f}x")
     print(f"   switch the shown run: median {med(fifty['switch']):.2f} s, max {max(fifty['switch']):.2f} s  vs still "
