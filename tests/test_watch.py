@@ -334,7 +334,9 @@ def test_shared_watcher_runs_one_thread_per_folder(tmp_path):
         assert [r.key for r in snap.runs] == ["a.csv"]
         assert threading.active_count() == before + 1
     finally:
-        w1.stop()
+        from trueloss_dash.watch.watcher import _SHARED
+
+        _SHARED.pop(os.path.realpath(tmp_path)).stop()
 
 
 def _cli(*args, timeout=60):
@@ -388,3 +390,32 @@ def test_growing_table_matches_a_concatenation(tmp_path):
         np.testing.assert_array_equal(got.mask(name), want.mask(name))
         m = want.mask(name)
         np.testing.assert_array_equal(got.columns[name][m], want.columns[name][m])
+
+
+def test_runs_page_shows_the_watched_folder_and_opens_a_run_for_analysis(tmp_path, monkeypatch):
+    """The app under AppTest with ``serve --logdir``'s environment: the watch view, then one click
+    copies the watched run into the session's runs (the full analysis below it)."""
+    from streamlit.testing.v1 import AppTest
+
+    from trueloss_dash.commands.serve import LOGDIR_ENV
+
+    logdir = tmp_path / "logs"
+    write(logdir / "lightning_logs/version_0/metrics.csv", HEADER + lightning_rows(0, 60))
+    monkeypatch.setenv(LOGDIR_ENV, str(logdir))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    for _ in range(20):  # the shared watcher reads in its own thread; the first snapshot lands shortly
+        at.run()
+        assert not at.exception, at.exception
+        if any("lightning_logs/version_0" in m.value for m in at.markdown):
+            break
+        time.sleep(0.3)
+    page = " ".join(m.value for m in at.markdown)
+    assert "Watching a folder" in page and "tl-watch-row" in page and ">live<" in page
+    at.button(key="watch_open").click().run()
+    assert not at.exception, at.exception
+    assert any("watched folder" in m.value for m in at.markdown)  # the analysis header names the origin
+    from trueloss_dash.watch.watcher import _SHARED
+
+    for key, w in list(_SHARED.items()):
+        if str(w.root).startswith(str(tmp_path)):
+            _SHARED.pop(key).stop()
