@@ -47,7 +47,7 @@ def write(path: Path, text: str, mode: str = "a") -> None:
 
 def watcher(root: Path, **kw) -> Watcher:
     w = Watcher(root, use_watchdog=False, rescan_seconds=0.0, **kw)
-    w.diagnose_budget = float("inf")  # one step() diagnoses everything that changed
+    w.diagnose_budget = w.discovery_budget = float("inf")  # one step() reads and diagnoses everything
     return w
 
 

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_bytes:
         kwargs["max_bytes"] = args.max_bytes
     watcher = Watcher(args.dir, **kwargs)
-    watcher.diagnose_budget = float("inf")  # no page to keep responsive: every changed run, every pass
+    watcher.diagnose_budget = watcher.discovery_budget = float("inf")  # no page to keep responsive
     threshold = SEVERITY_RANK[args.fail_on] if args.fail_on else None
     out = sys.stdout
     started = time.time()

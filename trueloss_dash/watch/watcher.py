@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LogFormatError
-from ..ingest.loader import DEFAULT_MAX_BYTES, detect, load_source
+from ..ingest.loader import DEFAULT_MAX_BYTES, detect
 from ..columns import looks_like_loss
 from ..ingest.registry import CSV_FORMATS, JSON_LINES_FORMATS
 from ..ingest.sniff import Sample
@@ -29,8 +29,10 @@ from .status import SEVERITY_RANK, alert_key, run_status
 
 ALERT_HISTORY = 1000
 DIAGNOSE_BUDGET_SECONDS = 0.15  # per pass; at least one run is always re-diagnosed
+DISCOVERY_BUDGET_SECONDS = 0.5  # per pass, for reading newly found files (the rest: next pass)
 FOCUS_SECONDS = 10.0  # a run a page showed this recently is diagnosed first
 REST_FACTOR = 3.0  # the worker sleeps this many times as long as its last pass took
+MAX_REST_SECONDS = 2.0  # but never longer (one huge first read must not mute the watch)
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ class Watcher:
         self.use_watchdog = use_watchdog
         self.diagnose_runs = diagnose
         self.diagnose_budget = DIAGNOSE_BUDGET_SECONDS
+        self.discovery_budget = DISCOVERY_BUDGET_SECONDS
         self._focus: dict[str, float] = {}
         self.mode = "polling"
         self._sources: dict[str, _Source] = {}
@@ -229,7 +232,7 @@ class Watcher:
             # rest three times as long as the pass took, whatever the file events say: the watcher never
             # takes more than a quarter of a core (and of the GIL) from the page sessions, however busy
             # the folder is; then wait for the next file event or poll
-            rest = REST_FACTOR * self.step_seconds
+            rest = min(REST_FACTOR * self.step_seconds, MAX_REST_SECONDS)
             if self._stop.wait(rest):
                 break
             self._wake.wait(max(0.0, self.poll_seconds - rest))
@@ -252,8 +255,10 @@ class Watcher:
             self._rescan = False
             changed |= self._scan(now)
         for src in list(self._sources.values()):
-            if src.follower is None and not self._detect(src):
-                continue
+            if src.follower is None:
+                # a new file costs a first full read: new files are taken up to a budget of their own
+                if time.perf_counter() - t0 > self.discovery_budget or not self._detect(src):
+                    continue
             if src.follower.poll():
                 src.dirty = True
         focus = {k for k, t in self._focus.items() if now - t < FOCUS_SECONDS}
@@ -320,7 +325,6 @@ class Watcher:
             json_lines = fmt not in JSON_LINES_FORMATS or sample.json_kind == "lines"
             if fmt in CSV_FORMATS and not any(looks_like_loss(c) for c in sample.columns):
                 raise source.error(f"no loss column in the header ({', '.join(sample.columns[:6])}); not a training log")
-            _validate(source, fmt)
         except LogFormatError as err:
             src.skip = str(err)
             return False
@@ -331,6 +335,9 @@ class Watcher:
     def _rediagnose(self, src: _Source) -> None:
         follower = src.follower
         runs = follower.runs()
+        if src.found.kind == "file" and not src.rows and refused_for_good(follower, runs):
+            src.skip, src.follower = follower.error, None
+            return
         src.version += 1
         rows = []
         for i, run in enumerate(runs):
@@ -412,16 +419,10 @@ class Watcher:
 _NOT_YET = ("header only", "no data rows", "no metric lines", "no JSON records", "empty file")
 
 
-def _validate(source: Source, fmt: str) -> None:
-    """One full read when a file is first seen: a file the ingest layer would refuse is listed as
-    not read (with its sentence) instead of becoming a run; "no rows yet" is fine (a run starting)."""
-    data = source.data
-    cut = data.rfind(b"\n") + 1  # a half-written last line is the writer's business, not an error
-    try:
-        load_source(Source(name=source.name, _data=data[:cut] if cut else data, path=source.path), fmt)
-    except LogFormatError as err:
-        if not any(s in str(err) for s in _NOT_YET):
-            raise
+def refused_for_good(follower: Follower, runs: list) -> bool:
+    """A file the ingest layer refuses (not just "no rows yet") is not a run: it goes to the
+    "not read" list with the reader's sentence, as a folder load would."""
+    return not runs and follower.error is not None and not follower.gone and not any(s in follower.error for s in _NOT_YET)
 
 
 _SHARED: dict[str, Watcher] = {}
