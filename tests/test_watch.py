@@ -419,3 +419,54 @@ def test_runs_page_shows_the_watched_folder_and_opens_a_run_for_analysis(tmp_pat
     for key, w in list(_SHARED.items()):
         if str(w.root).startswith(str(tmp_path)):
             _SHARED.pop(key).stop()
+
+
+def test_mlflow_run_folder_is_reread_when_a_metric_file_grows(tmp_path):
+    run = tmp_path / "mlruns" / "0" / "abc123"
+    write(run / "meta.yaml", "run_id: abc123\nrun_name: sweep-1\n")
+    write(run / "metrics/train_loss", "".join(f"{1700000000000 + s} {1 / (s + 1)} {s}\n" for s in range(5)))
+    write(run / "metrics/val_loss", "".join(f"{1700000000000 + s} {1.1 / (s + 1)} {s}\n" for s in range(5)))
+    w = watcher(tmp_path)
+    r = row(w, "mlruns/0/abc123")
+    assert r.format == "mlflow" and r.points == 5
+    time.sleep(0.01)
+    write(run / "metrics/train_loss", "".join(f"{1700000000000 + s} {1 / (s + 1)} {s}\n" for s in range(5, 9)))
+    assert row(w, "mlruns/0/abc123").points == 9
+
+
+def test_silent_runs_turn_stale_then_finished(tmp_path):
+    old = time.time() - 5 * 60
+    ancient = time.time() - 2 * 3600
+    for name, t in (("recent", None), ("silent", old), ("done", ancient)):
+        write(tmp_path / f"{name}/metrics.csv", HEADER + lightning_rows(0, 30))
+        if t is not None:
+            os.utime(tmp_path / f"{name}/metrics.csv", (t, t))
+    w = watcher(tmp_path)
+    w.step()
+    status = {r.label: r.status for r in w.snapshot().runs}
+    assert status == {"recent": "live", "silent": "stale", "done": "finished"}
+
+
+def test_without_watchdog_the_folder_is_polled(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_watchdog(name, *args, **kwargs):
+        if name.startswith("watchdog"):
+            raise ImportError("no watchdog here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_watchdog)
+    write(tmp_path / "a/metrics.csv", HEADER + lightning_rows(0, 10))
+    w = Watcher(tmp_path, poll_seconds=0.2).start()
+    try:
+        snap = w.wait(0, timeout=10)
+        assert w.mode == "polling" and snap.runs[0].points == 10
+        write(tmp_path / "a/metrics.csv", lightning_rows(10, 20))
+        deadline = time.time() + 10
+        while w.snapshot().runs[0].points < 20 and time.time() < deadline:
+            time.sleep(0.05)
+        assert w.snapshot().runs[0].points == 20
+    finally:
+        w.stop()
