@@ -288,7 +288,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-watch-") as tmp:
         if "--page-only" not in sys.argv:
             part1(Path(tmp))
-        part23(Path(tmp))
+        if "--file-only" not in sys.argv:
+            part23(Path(tmp))
 
 
 if __name__ == "__main__":
