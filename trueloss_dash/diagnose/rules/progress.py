@@ -45,7 +45,9 @@ def _underfitting(inp: RuleInput) -> Assessment | None:
         return None
     conf = 0.45 if f.metrics.get("still_improving") else 0.7
     if f.severity == "info":
-        conf = min(conf, 0.3)  # high relative to its start, but possibly the task's floor
+        # high relative to its start, but possibly the task's floor: converged there (the capacity
+        # signature) stays a plausible reading; still falling is more the LR-too-low/train-longer one
+        conf = min(conf, 0.3 if f.metrics.get("still_improving") else 0.5)
     ev = [f.summary]
     acc = f.metrics.get("train_acc_end")
     if acc is not None:
