@@ -145,8 +145,8 @@ def _level_shift_cause(cause: str):
 
     def assess(inp: RuleInput) -> Assessment | None:
         hits = [(i, f) for i, f in inp.of("level_shift") if not _shift_lr(inp, f)]
-        if not hits:
-            return None
+        if not hits or _diverged(inp, ""):
+            return None  # a run that blew up: the jump is the divergence's, not a data change
         has_lr = inp.view.curve(LR) is not None
         i, f = hits[0]
         if cause == "data_or_pipeline_change":
