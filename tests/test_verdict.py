@@ -40,3 +40,21 @@ def test_statuses_are_counted_the_same_in_every_rendering():
     assert line in rep.to_text() and line in rep.to_markdown()
     assert rep.to_dict()["check_counts"] == c and rep.to_dict()["status"] == rep.status
     assert all(ch["status"] in ("passed", "failed", "not_applicable") for ch in rep.checks)
+
+
+def test_calibration_map_is_monotone_and_keeps_strong_readings():
+    from trueloss_dash.diagnose.engine import calibrated
+
+    raw = np.linspace(0.2, 0.97, 50)
+    cal = np.array([calibrated(r) for r in raw])
+    assert np.all(np.diff(cal) > 0) and calibrated(0.2) == pytest.approx(0.3)
+    assert all(calibrated(r) == r for r in (0.5, 0.7, 0.9))
+
+
+def test_nothing_to_diagnose_names_the_fix_for_unmapped_columns():
+    from trueloss_dash.run import Run, Series
+
+    run = Run(name="acc-only", format="test")
+    run.add(Series("val_acc", [0.5, 0.6, 0.7, 0.72], epoch=np.arange(4, dtype=float)))
+    rep = diagnose(run)
+    assert rep.status == "nothing" and "map the loss columns" in rep.verdict

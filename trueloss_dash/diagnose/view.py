@@ -14,6 +14,16 @@ from . import thresholds as T
 from .signals import Curve, binned, curve
 
 
+def _fewer_distinct(a: np.ndarray, k: int) -> bool:
+    """True when the finite values of ``a`` take fewer than ``k`` distinct values (O(n k), no sort)."""
+    rest = a[np.isfinite(a)]
+    for _ in range(k):
+        if rest.size == 0:
+            return True
+        rest = rest[rest != rest[0]]
+    return False
+
+
 def _diagnosis_axis(run: Run) -> str:
     """The run's preferred axis, unless that is an epoch column that does not separate the points:
     a step-logged file whose losses all sit in one or two epochs is read on its steps."""
@@ -24,9 +34,7 @@ def _diagnosis_axis(run: Run) -> str:
         s = run.get(name)
         if s is None or s.epoch is None or s.step is None or len(s) < T.MIN_CURVE_POINTS:
             continue
-        ep = s.epoch[np.isfinite(s.epoch)]
-        st = s.step[np.isfinite(s.step)]
-        if len(np.unique(ep)) < T.MIN_CURVE_POINTS <= len(np.unique(st)):
+        if _fewer_distinct(s.epoch, T.MIN_CURVE_POINTS) and not _fewer_distinct(s.step, T.MIN_CURVE_POINTS):
             return STEP
     return axis
 

@@ -28,7 +28,15 @@ CHECK = Check("erratic_validation", "Erratic validation", "validation jumping up
 
 
 def erratic_jumps(view) -> tuple[list[int], dict, str]:
-    """(indices of jumps in the working validation curve, metrics, detail); indices empty when none."""
+    """(indices of jumps in the working validation curve, metrics, detail); indices empty when none.
+    Computed once per view (the spike, oscillation and overfitting checks ask too)."""
+    key = ("erratic_jumps",)
+    if key not in view._cache:
+        view._cache[key] = _erratic_jumps(view)
+    return view._cache[key]
+
+
+def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     va = view.val
     if va is None or len(va) < T.ERRATIC_MIN_POINTS:
         return [], {}, f"needs at least {T.ERRATIC_MIN_POINTS} validation points"

@@ -152,6 +152,14 @@ def train_roughness_beside(tr, val) -> float | None:
     norm signature). None when there is no comparable training loss."""
     if tr is None or val is None or tr.axis != val.axis or len(val) < T.SPIKE_MIN_POINTS:
         return None
+    cache = tr.__dict__.setdefault("_roughness_beside", {})  # asked by several checks per diagnosis
+    key = (id(val), len(val))
+    if key not in cache:
+        cache[key] = _train_roughness_beside(tr, val)
+    return cache[key]
+
+
+def _train_roughness_beside(tr, val) -> float | None:
     if T.SPIKE_MIN_POINTS <= len(tr) <= 3 * len(val):
         return residual_sigma(tr)
     if len(tr) > 3 * len(val):
