@@ -325,3 +325,62 @@ def test_lightning_measuring_changes_nothing_and_a_full_pass_equals_the_direct_l
     assert len(cb.records) == 2 and C.TRUE_TRAIN_LOSS + C.CI_LOW_SUFFIX not in rec
     assert rec[C.TRUE_TRAIN_LOSS] == pytest.approx(direct, rel=1e-6)
     assert rec[C.GAP_GENERALIZATION] == pytest.approx(direct - val, abs=1e-6)  # val_loss is logged in float32
+
+
+def test_hf_values_per_example_with_the_stock_loss_and_per_unit_with_a_custom_one(tmp_path):
+    """Stock Trainer: per-example losses from the logits (checked against compute_loss), penalty 0,
+    lag measured. A Trainer whose compute_loss adds a penalty: the trainer's own loss per unit of
+    8 examples, and the penalty and lag are left unmeasured (the diagnosis says so)."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainingArguments
+
+    from trueloss_dash.integrations.hf import TrueLossCallback
+    from trueloss_dash.trainer.estimate import subsample_indices
+
+    g = torch.Generator().manual_seed(1)
+    ids, labels = torch.randint(10, 100, (200, 12), generator=g), torch.randint(0, 3, (200,), generator=g)
+    examples = [{"input_ids": i, "attention_mask": torch.ones(12, dtype=torch.long), "labels": lab} for i, lab in zip(ids, labels)]
+    train, val = examples[:160], examples[160:]
+
+    class PenalisedTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            out = super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+            penalty = 1e-3 * sum((p ** 2).sum() for p in model.parameters())
+            return (out[0] + penalty, out[1]) if return_outputs else out + penalty
+
+    def fit(trainer_class):
+        torch.manual_seed(0)
+        config = BertConfig(vocab_size=100, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+                            max_position_embeddings=16, num_labels=3, hidden_dropout_prob=0.2)
+        args = TrainingArguments(str(tmp_path / trainer_class.__name__), num_train_epochs=1, per_device_train_batch_size=16,
+                                 eval_strategy="epoch", logging_strategy="epoch", save_strategy="no", report_to=[],
+                                 disable_tqdm=True, use_cpu=True, seed=0)
+        trainer = trainer_class(model=BertForSequenceClassification(config), args=args, train_dataset=train, eval_dataset=val)
+        cb = TrueLossCallback(trainer, subsample=64)
+        trainer.add_callback(cb)
+        trainer.train()
+        return trainer, cb
+
+    sub = subsample_indices(160, 64, 0, [int(e["labels"]) for e in train])
+    stock, cb = fit(Trainer)
+    rec = cb.records[-1]
+    assert cb._per_example is True and rec[C.GAP_PENALTY] == 0.0 and C.GAP_AVERAGING_LAG in rec
+    model = stock.model.eval()
+    with torch.no_grad():
+        batch = stock._prepare_inputs(stock.data_collator([train[i] for i in sub]))
+        logits = model(**batch).logits
+        per = torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="none").double()
+    assert rec[C.TRUE_TRAIN_LOSS] == pytest.approx(per.mean().item(), rel=1e-5)
+    assert rec[C.TRUE_TRAIN_ACC] == pytest.approx((logits.argmax(1) == batch["labels"]).double().mean().item())
+
+    custom, cb = fit(PenalisedTrainer)
+    rec = cb.records[-1]
+    assert cb._per_example is False  # the custom loss is not the mean of per-example cross-entropies
+    assert C.GAP_PENALTY not in rec and C.GAP_AVERAGING_LAG not in rec and C.GAP_TRAIN_MODE in rec
+    model = custom.model.eval()
+    with torch.no_grad():
+        units = np.array([float(custom.compute_loss(model, custom._prepare_inputs(custom.data_collator([train[i] for i in sub[k:k + 8]]))))
+                          for k in range(0, len(sub), 8)])
+    assert rec[C.TRUE_TRAIN_LOSS] == pytest.approx(units.mean(), rel=1e-5)
+    half = 1.959963984540054 * units.std(ddof=1) / np.sqrt(len(units))
+    assert rec[C.TRUE_TRAIN_LOSS + C.CI_HIGH_SUFFIX] == pytest.approx(units.mean() + half, rel=1e-5)

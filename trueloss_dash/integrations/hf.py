@@ -17,8 +17,10 @@ collator and loss. The values go through ``trainer.log``, so they land in ``stat
   Trainer trains on the model's own loss (stock ``compute_loss``: weight decay is decoupled, not in
   the loss) and a ``loss`` was logged at the same step (``logging_strategy`` = ``eval_strategy``).
 
-The trainer's loss is a batch mean, so the interval is built over units of ``unit_size`` examples
-(each unit's mean loss is one draw), the way ``eval_loss`` itself averages batch losses. With a
+Per-example losses come from the head's logits (classification: cross-entropy, regression:
+squared error) in batches of ``batch_size``, used only after checking on the first batch that
+their mean equals ``trainer.compute_loss``; otherwise (token-level heads, a custom loss) the
+interval is built over units of ``unit_size`` examples, each unit's trainer loss one draw. With a
 custom loss the penalty and the lag stay unmeasured. Under DDP each rank measures its shard and
 the sums are all-reduced.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 from transformers import Trainer, TrainerCallback
 
 from .. import columns as C
@@ -40,20 +43,34 @@ class TrueLossCallback(TrainerCallback):
     after every evaluation of ``trainer``. See the module docstring."""
 
     def __init__(self, trainer: Any, *, subsample: int = 512, seed: int = 0, full: bool = False,
-                 unit_size: int = 8, train_mode_effect: bool = True) -> None:
+                 batch_size: int = 128, unit_size: int = 8, train_mode_effect: bool = True) -> None:
         self.trainer = trainer
-        self.settings = Settings(subsample, seed, full, unit_size, train_mode_effect)
+        self.settings = Settings(subsample, seed, full, batch_size, train_mode_effect)
+        self.unit_size = unit_size
         self.records: list[dict[str, float]] = []
         self.seconds: list[float] = []
         self._indices: np.ndarray | None = None
+        self._per_example: bool | None = None  # decided on the first batch
 
     def _losses_of(self, model):
         trainer = self.trainer
 
+        def loss_of(features, **kw):
+            return trainer.compute_loss(model, trainer._prepare_inputs(trainer.data_collator(features)), **kw)
+
         def losses_of(features):
-            inputs = trainer._prepare_inputs(trainer.data_collator(features))
-            loss = trainer.compute_loss(model, inputs)
-            return np.array([float(loss.detach())]), None
+            if self._per_example is not False:
+                inputs = trainer._prepare_inputs(trainer.data_collator(features))
+                labels = inputs.get("labels")
+                loss, outputs = trainer.compute_loss(model, inputs, return_outputs=True)
+                per, correct = _per_example(outputs, labels)
+                if self._per_example is None:  # the trainer's loss must be the mean of ours, or we do not use ours
+                    self._per_example = per is not None and bool(np.isclose(per.mean(), float(loss), rtol=1e-4, atol=1e-6))
+                if self._per_example:
+                    return per, correct
+            # the trainer's loss per unit of ``unit_size`` examples: each unit's mean is one draw
+            units = [float(loss_of(features[i:i + self.unit_size]).detach()) for i in range(0, len(features), self.unit_size)]
+            return np.array(units), None
         return losses_of
 
     def on_evaluate(self, args, state, control, model=None, metrics=None, **kwargs):
@@ -71,7 +88,7 @@ class TrueLossCallback(TrainerCallback):
         sums, seconds = _torch.measure(model, batches, self._losses_of(model),
                                        train_mode_effect=self.settings.train_mode_effect,
                                        seed=self.settings.seed + state.global_step)
-        rec = sums.record("true", C.TRUE_TRAIN_LOSS, with_interval=not self.settings.full)
+        rec = sums.record("true", C.TRUE_TRAIN_LOSS, C.TRUE_TRAIN_ACC, with_interval=not self.settings.full)
         val = (metrics or {}).get("eval_loss")
         penalty = 0.0 if _loss_has_no_penalty(self.trainer) else None
         rec.update(gap_terms(true=rec.get(C.TRUE_TRAIN_LOSS), train_mode=sums.mean("train_mode"),
@@ -85,6 +102,22 @@ class TrueLossCallback(TrainerCallback):
         finally:
             return control
 
+
+
+def _per_example(outputs: Any, labels: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per-example losses (and correctness) from a classification or regression head's logits,
+    or (None, None) for anything else (token-level heads, custom outputs)."""
+    logits = outputs.get("logits") if hasattr(outputs, "get") else None
+    if logits is None or labels is None or not isinstance(labels, torch.Tensor) or len(labels) != len(logits):
+        return None, None
+    logits = logits.detach()
+    if logits.dim() == 2 and logits.shape[1] > 1 and labels.dim() == 1 and not torch.is_floating_point(labels):
+        per = torch.nn.functional.cross_entropy(logits.float(), labels, reduction="none")
+        return per.double().cpu().numpy(), (logits.argmax(1) == labels).cpu().numpy()
+    if logits.dim() == 2 and logits.shape[1] == 1 and torch.is_floating_point(labels) and labels.numel() == len(logits):
+        per = (logits.float().reshape(-1) - labels.float().reshape(-1)) ** 2
+        return per.double().cpu().numpy(), None
+    return None, None
 
 
 def _loss_has_no_penalty(trainer) -> bool:
