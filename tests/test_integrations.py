@@ -63,6 +63,7 @@ def _assert_diagnosis(run, top: str, *, missing: tuple[str, ...], epochs: int = 
 # the documented examples, run as written
 # --------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_lightning_example_writes_metrics_csv_with_the_true_loss_and_is_diagnosed_as_dropout(tmp_path):
     _run_example("Lightning", tmp_path)
     (path,) = tmp_path.glob("logs/digits/version_*/metrics.csv")
@@ -75,6 +76,7 @@ def test_lightning_example_writes_metrics_csv_with_the_true_loss_and_is_diagnose
     _assert_diagnosis(run, "dropout", missing=(C.GAP_PENALTY, C.GAP_AVERAGING_LAG, C.GAP_AUGMENTATION))
 
 
+@pytest.mark.slow
 def test_hf_example_writes_trainer_state_with_the_true_loss_and_the_measured_lag_ranks_first(tmp_path):
     """The tiny BERT learns its task within an epoch: the reported epoch mean lags far behind the
     weights at the epoch's end. With the lag measured (stock loss, loss logged at eval steps), the
@@ -92,6 +94,7 @@ def test_hf_example_writes_trainer_state_with_the_true_loss_and_the_measured_lag
     _assert_diagnosis(run, "epoch_averaging_lag", missing=(C.GAP_AUGMENTATION,), true_below_val=False)
 
 
+@pytest.mark.slow
 def test_keras_example_writes_csvlogger_with_the_true_loss_and_is_diagnosed_as_dropout(tmp_path):
     _run_example("Keras 3", tmp_path)
     path = tmp_path / "keras_run.csv"
@@ -190,6 +193,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_lightning_ddp_two_gloo_ranks_log_the_value_over_the_union_of_their_shards(tmp_path):
     import torch
     from torch import nn
@@ -237,6 +241,7 @@ def test_lightning_ddp_two_gloo_ranks_log_the_value_over_the_union_of_their_shar
 # values against a direct computation; measuring changes nothing
 # --------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_keras_true_loss_excludes_the_penalty_and_measuring_changes_nothing(monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "torch")
     import keras
@@ -276,6 +281,7 @@ def test_keras_true_loss_excludes_the_penalty_and_measuring_changes_nothing(monk
     assert h["gap_averaging_lag"] + h["gap_penalty"] + h["gap_train_mode"] + h["gap_generalization"] == pytest.approx(h["loss"] - h["val_loss"], rel=1e-9)
 
 
+@pytest.mark.slow
 def test_lightning_measuring_changes_nothing_and_a_full_pass_equals_the_direct_loss(tmp_path):
     import lightning as L
     import torch
@@ -327,6 +333,7 @@ def test_lightning_measuring_changes_nothing_and_a_full_pass_equals_the_direct_l
     assert rec[C.GAP_GENERALIZATION] == pytest.approx(direct - val, abs=1e-6)  # val_loss is logged in float32
 
 
+@pytest.mark.slow
 def test_hf_values_per_example_with_the_stock_loss_and_per_unit_with_a_custom_one(tmp_path):
     """Stock Trainer: per-example losses from the logits (checked against compute_loss), penalty 0,
     lag measured. A Trainer whose compute_loss adds a penalty: the trainer's own loss per unit of
