@@ -186,11 +186,11 @@ def live_view() -> None:
                 "HF trainer_state.json, Ultralytics results.csv, mlruns, Keras CSV, JSON lines, text logs) appear here.")
         return
     _run_list(snap)
-    keys = [r.key for r in snap.runs]
+    keys = sorted(r.key for r in snap.runs)  # a stable order: a run changing status never moves the selection
     labels = {r.key: r.label for r in snap.runs}
     current = st.session_state.get("watch_pick")
     if current not in keys:
-        st.session_state["watch_pick"] = keys[0]
+        st.session_state["watch_pick"] = snap.runs[0].key  # the top of the list: diverged or live first
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     with c1:
         key = st.selectbox("watched run", keys, format_func=lambda k: labels.get(k, k), key="watch_pick")
