@@ -58,6 +58,8 @@ SPIKE_WARMUP_FRACTION = 0.05
 #: A transient spike (it came back) is a warning only at or above this rise over its trend (x2):
 #: smaller bumps cost nothing once recovered (severity follows consequence) and are info.
 SPIKE_WARNING_RATIO = 2.0
+#: ... or when it undid at least this share of the (log) progress made before it (epochs wasted).
+SPIKE_WARNING_LOST_PROGRESS = 0.5
 
 # --- erratic validation ------------------------------------------------------------------------
 #: Validation needs this many points; a jump is a point this far above its leave-one-out trend

@@ -100,7 +100,9 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
         back = np.flatnonzero(after <= pre + T.SPIKE_RECOVERY_FRACTION * max(rise, 0.0))
         recovered = int(back[0]) + 1 if len(back) else None
         stop = p + recovered if recovered is not None else e
-        found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit))
+        made = float(np.median(v[: max(1, k0)]) - pre)  # log progress made before the jump
+        lost = rise / made if made > 0 else 0.0
+        found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit, lost))
 
     note = ""
     if max_z > T.SPIKE_Z and not found:
@@ -110,7 +112,7 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
     return found, max_z, note
 
 
-def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
+def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0) -> Finding:
     ratio = float(np.exp(rise)) if c.positive else 1.0 + rise
     x0, x1, xp = float(w.x[s]), float(w.x[min(e, len(w) - 1)]), float(w.x[p])
     transient = recovered is not None
@@ -124,7 +126,10 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
     # back at the next log is a hard batch, not instability; a loss that can go negative has no ratio
     # to judge by - both are info.
     single_batch = transient and recovered == 1 and c.axis == "step" and w.binned_from is None and e == s
-    severity = "warning" if ratio >= T.SPIKE_WARNING_RATIO and c.positive and not single_batch else "info"
+    costly = ratio >= T.SPIKE_WARNING_RATIO or lost >= T.SPIKE_WARNING_LOST_PROGRESS  # big, or undid the progress
+    severity = "warning" if costly and c.positive and not single_batch else "info"
+    if lost >= T.SPIKE_WARNING_LOST_PROGRESS:
+        tail += f", undoing {fmt.pct(min(lost, 1.0))} of the progress made before it"
     return Finding(
         kind="spike",
         severity=severity,
@@ -138,6 +143,7 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit) -> Finding:
             "peak_x": xp,
             "peak_value": float(w.y[p]),
             "transient": transient,
+            "lost_progress": round(float(lost), 3),
             "recovered_after": recovered,
             "points": int(len(c)),
         },
