@@ -12,7 +12,8 @@ indicating structure"), and inside raw HTML the browser decodes it to the same c
 backslash escape would show up literally inside an HTML block, and ``html.escape`` alone leaves
 ``[`` ``]`` ``(`` ``!`` live for Markdown. So :func:`md` turns every character that could start
 Markdown, HTML, LaTeX (``$``), a Streamlit directive (``:red[...]``) or an autolink into its
-reference, and folds newlines into spaces so a value cannot start a heading or a list.
+reference, and folds newlines into spaces so a value cannot start a heading or a list. A URL in
+user text stays text, not a link (see ``_SCHEME``).
 
 ``tests/test_ui_escaping.py`` scans the UI code: every value interpolated into those calls goes
 through :func:`md` (or :func:`md_code`, or is a number formatted by :mod:`trueloss_dash.fmt`).
@@ -28,9 +29,15 @@ _TABLE = {ord(ch): f"&#{ord(ch)};" for ch in _SPECIAL}
 _TABLE.update({ord("\n"): " ", ord("\r"): " ", ord("\t"): " "})
 
 
+#: Streamlit's Markdown also turns a bare "http://…" in decoded text into a link; a word joiner
+#: (U+2060, invisible) after the scheme's colon keeps a user's URL plain text.
+_SCHEME = "://"
+
+
 def md(value: Any) -> str:
     """Text shown verbatim in any Markdown-rendering Streamlit call (with or without HTML)."""
-    return ("" if value is None else str(value)).translate(_TABLE)
+    text = "" if value is None else str(value)
+    return text.replace(_SCHEME, ":\u2060//").translate(_TABLE)
 
 
 def md_code(value: Any) -> str:
