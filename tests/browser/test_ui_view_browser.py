@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CHART, CHROMIUM_ARGS  # noqa: F401 - CHROMIUM_ARGS documents the launch flags
+from .conftest import CHART
 
 pytestmark = pytest.mark.browser
 
