@@ -19,7 +19,6 @@ import copy
 import json
 import os
 import struct
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -565,6 +564,3 @@ def follower_for(root: Path, path: Path, max_bytes: int, format: str, json_lines
         return TextFollower(root, path, max_bytes, format)
     raise ValueError(format)
 
-
-def now() -> float:
-    return time.time()
