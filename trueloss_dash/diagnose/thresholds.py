@@ -55,6 +55,9 @@ SPIKE_REFERENCE_MIN_LOG_RISE = math.log(1.3)
 #: Spikes are not called in the first this fraction of the points (at least the first point): the
 #: trend is not established yet (fast initial descent, warm-up, early validation swings).
 SPIKE_WARMUP_FRACTION = 0.05
+#: ... unless the point is at least this far above the run's first value (x3): a jump far above where
+#: the run started is not the trend forming.
+SPIKE_WARMUP_OVERRIDE_LOG_RISE = math.log(3.0)
 #: A transient spike (it came back) is a warning only at or above this rise over its trend (x2):
 #: smaller bumps cost nothing once recovered (severity follows consequence) and are info.
 SPIKE_WARNING_RATIO = 2.0

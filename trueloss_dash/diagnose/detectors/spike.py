@@ -84,7 +84,8 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
     # transient spikes: points far above the trend
     for s, e in _groups(z > T.SPIKE_Z):
         p = s + int(np.argmax(r[s : e + 1]))
-        if p < k0:
+        if p < k0 and not (p > 0 and v[p] - v[0] >= T.SPIKE_WARMUP_OVERRIDE_LOG_RISE):
+            # early swings are common while the trend forms; a jump far above where the run started is not one
             why_not[p] = f"within the first {k0} point(s), before the trend is established (warm-up)"
             continue
         if r[p] <= min_rise:
