@@ -391,3 +391,27 @@ def test_hf_values_per_example_with_the_stock_loss_and_per_unit_with_a_custom_on
     assert rec[C.TRUE_TRAIN_LOSS] == pytest.approx(units.mean(), rel=1e-5)
     half = 1.959963984540054 * units.std(ddof=1) / np.sqrt(len(units))
     assert rec[C.TRUE_TRAIN_LOSS + C.CI_HIGH_SUFFIX] == pytest.approx(units.mean() + half, rel=1e-5)
+
+
+@pytest.mark.parametrize("prefix", ["", "train/"])  # Lightning/Keras keys as logged; HF's TensorBoard/W&B reporters add "train/"
+def test_readers_recognise_the_callback_keys_in_every_layout(tmp_path, prefix):
+    from torch.utils.tensorboard import SummaryWriter
+
+    keys = ("true_train_loss", "true_train_loss_ci_low", "true_train_loss_ci_high", "true_train_acc", "penalty",
+            "gap_penalty", "gap_averaging_lag", "gap_train_mode", "gap_generalization")
+    rows = [{"epoch": e, "train_loss": 1.0 / e, "val_loss": 0.8 / e,
+             **{prefix + k: (0.5 + 0.01 * i) / e for i, k in enumerate(keys)}} for e in (1, 2, 3)]
+    (tmp_path / "run.csv").write_text(",".join(rows[0]) + "\n" + "\n".join(",".join(str(v) for v in r.values()) for r in rows) + "\n")
+    (tmp_path / "run.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    writer = SummaryWriter(str(tmp_path / "tb"))
+    for r in rows:
+        for k, v in r.items():
+            if k != "epoch":
+                writer.add_scalar(k, v, r["epoch"])
+    writer.close()
+    for path in (tmp_path / "run.csv", tmp_path / "run.jsonl", tmp_path / "tb"):
+        (run,) = load_path(path)
+        for k in keys:
+            assert k in run.series, (path.name, k, sorted(run.series))
+        np.testing.assert_allclose(run.get(C.TRUE_TRAIN_LOSS).y, [0.5, 0.25, 0.5 / 3], rtol=1e-6)
+        assert run.band(C.TRUE_TRAIN_LOSS) is not None

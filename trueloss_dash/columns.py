@@ -91,13 +91,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "validation/loss", "dev_loss", "valid/loss", "eval/loss", "tel", "val_epoch_loss", "vl",
         "loss/val", "Loss/val", "loss/valid", "loss/validation", "Loss/validation",
     ),
-    TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss"),
+    # "train/..." is how HF's TensorBoard / W&B reporters rename every non-eval key (the HF callback's too)
+    TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss", "train/true_train_loss"),
     LR: ("lr", "learning_rate", "learningrate", "lr-SGD", "lr-Adam", "lr-AdamW", "lr/pg0", "x/lr0", "lr0", "train/lr"),
     TRAIN_ACC: (
         "acc", "accuracy", "train_acc", "train_accuracy", "training_accuracy", "train/acc",
         "train/accuracy", "train_acc_epoch", "categorical_accuracy", "sparse_categorical_accuracy",
     ),
-    TRUE_TRAIN_ACC: ("base_accuracy", "base_acc", "true_acc", "true_train_acc", "true_accuracy"),
+    TRUE_TRAIN_ACC: ("base_accuracy", "base_acc", "true_acc", "true_train_acc", "true_accuracy", "train/true_train_acc"),
     VAL_ACC: (
         "val_acc", "val_accuracy", "valid_acc", "valid_accuracy", "validation_accuracy", "eval_accuracy",
         "eval_acc", "val/acc", "val/accuracy", "val_acc_epoch", "val_categorical_accuracy",
@@ -105,12 +106,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     GRAD_NORM: ("grad_norm", "gradient_norm", "grad-norm", "gradnorm", "train/grad_norm"),
     TRAIN_LOSS_NO_PENALTY: ("train_loss_no_penalty", "reported_loss_no_penalty", "loss_no_penalty"),
-    PENALTY: ("penalty", "penalty_loss", "reg_loss", "regularization_loss"),
-    GAP_PENALTY: ("gap_penalty",),
-    GAP_AVERAGING_LAG: ("gap_averaging_lag",),
-    GAP_TRAIN_MODE: ("gap_train_mode",),
-    GAP_AUGMENTATION: ("gap_augmentation",),
-    GAP_GENERALIZATION: ("gap_generalization",),
+    PENALTY: ("penalty", "penalty_loss", "reg_loss", "regularization_loss", "train/penalty"),
+    GAP_PENALTY: ("gap_penalty", "train/gap_penalty"),
+    GAP_AVERAGING_LAG: ("gap_averaging_lag", "train/gap_averaging_lag"),
+    GAP_TRAIN_MODE: ("gap_train_mode", "train/gap_train_mode"),
+    GAP_AUGMENTATION: ("gap_augmentation", "train/gap_augmentation"),
+    GAP_GENERALIZATION: ("gap_generalization", "train/gap_generalization"),
 }
 
 # Aliases that map onto a canonical series but deserve a note (the meaning is not exact).
@@ -154,6 +155,19 @@ def canonical_series(column: str) -> str | None:
             return _SERIES_LOOKUP[candidate]
         if candidate in FLAGGED_ALIASES:
             return FLAGGED_ALIASES[candidate]
+    return None
+
+
+def canonical_bound(column: str) -> str | None:
+    """``<canonical>_ci_low``/``_ci_high`` for an interval bound written under any alias of a series
+    (``train/true_train_loss_ci_low`` from HF's TensorBoard reporter), else None."""
+    key = fold(column)
+    for suffix in (CI_LOW_SUFFIX, CI_HIGH_SUFFIX):
+        folded = fold(suffix)
+        if key.endswith(folded) and len(key) > len(folded):
+            canon = _SERIES_LOOKUP.get(key[: -len(folded)])
+            if canon is not None:
+                return canon + suffix
     return None
 
 

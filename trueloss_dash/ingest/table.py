@@ -23,6 +23,7 @@ from ..columns import (
     WALL_TIME,
     X_AXES,
     accepted_names,
+    canonical_bound,
     canonical_series,
     canonical_x,
     fold,
@@ -184,8 +185,14 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
             notes.append(
                 f"{canon} taken from '{winner}'; {', '.join(repr(c) for c in others)} kept as extra series"
             )
-    # Lightning-style twins: only `train_loss_step` logged -> use it as the training loss.
-    taken = set(names.values())  # a set: a membership test per column must not scan every column
+    # Interval bounds follow their series' name: train/true_train_loss_ci_low -> true_train_loss_ci_low.
+    taken = set(names.values())
+    for col in value_cols:
+        bound = canonical_bound(col) if names[col] == col else None
+        if bound is not None and bound not in taken and bound.rsplit("_ci_", 1)[0] in taken:
+            names[col] = bound
+            taken.add(bound)
+    # Lightning-style twins: only `train_loss_step` logged -> use it as the training loss.  # a set: a membership test per column must not scan every column
     for canon in LOSS_SERIES:
         if canon in taken:
             continue
