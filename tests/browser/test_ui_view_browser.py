@@ -162,6 +162,7 @@ def test_context_form_has_lr_and_shows_invalid_values_beside_the_field(open_sess
     field = page.get_by_role("spinbutton", name="dropout").bounding_box()
     err = page.locator("[data-testid=stForm] [data-testid=stAlertContentError]").filter(has_text="dropout").first.bounding_box()
     assert 0 <= err["y"] - (field["y"] + field["height"]) < 80 and abs(err["x"] - field["x"]) < 60
+    page.locator("[data-testid=stForm]").first.screenshot(path="test-artifacts/uiview_context_errors.png")
 
 
 def test_verdict_is_the_cores_and_the_waterfall_sums_with_the_measured_signs(open_session):
@@ -220,6 +221,9 @@ def test_nothing_to_diagnose_is_neutral_and_checks_counted_once(open_session, tm
     banner.wait_for(timeout=30_000)
     assert banner.get_attribute("data-level") == "neutral", banner.inner_text()
     assert "no problems" not in banner.inner_text().lower() and "Nothing to diagnose" in banner.inner_text()
+    # no empty chart frame with made-up axes: a sentence says what is missing
+    page.get_by_text("No training or validation loss to draw").first.wait_for(timeout=30_000)
+    assert page.locator(CHART).count() == 0
     # the checks are counted as the CLI and Markdown count them: none passed, all not applicable
     from trueloss_dash import export
     from trueloss_dash.diagnose import diagnose
@@ -230,6 +234,7 @@ def test_nothing_to_diagnose_is_neutral_and_checks_counted_once(open_session, tm
     assert line.startswith("0 passed, 0 failed, ") and line in report.to_text()
     summary = page.locator("[data-testid=stExpander] summary").filter(has_text="Checks:").first
     assert line in summary.inner_text()
+    page.screenshot(path="test-artifacts/uiview_nothing_to_diagnose.png")
 
 
 def test_compare_two_series_of_two_runs_and_a_run_without_the_axis(open_session, real_logs, artifacts_dir):

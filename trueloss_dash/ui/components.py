@@ -55,6 +55,12 @@ def chart_controls(run: Run, report: Any, prefix: str) -> dict[str, Any]:
 def overlay_chart(run: Run, report: Any, prefix: str, *, title: str | None = None) -> Any:
     opts = chart_controls(run, report, prefix)
     fig = plots.overlay_figure(run, report, title=title, **opts)
+    if not any((tr.meta or {}).get("role") == "line" for tr in fig.data):
+        # An empty frame with made-up axes looks like a broken chart: say what is missing instead.
+        st.caption(":material/info: No training or validation loss to draw on this chart "
+                   f"(series: {md(', '.join(HUMAN_LABELS.get(n, n) for n in run.series) or 'none')}). "
+                   "Give a series its role in *Series roles* below to draw and diagnose it.")
+        return fig
     st.plotly_chart(fig, key=f"{prefix}_chart", config=PLOT_CONFIG, theme=None)
     missing = (fig.layout.meta or {}).get("missing") or []
     if missing:
