@@ -290,6 +290,8 @@ def test_markdown_numbers_findings_from_one_like_the_page():
     assert report.findings
     text = report.to_markdown()
     assert "| 1 |" in text and "| 0 |" not in text
+    table = [ln for ln in text.splitlines() if ln.startswith("| 1 |")][0]
+    assert "inverted gap" in table and "inverted_gap" not in table and "val_loss" not in table
 
 
 def test_lr_spike_card_states_the_factor_the_run_uses():

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..columns import HUMAN_LABELS
 from ..fmt import confidence as fmt_confidence, span
 
 SEVERITIES = ("info", "warning", "critical")
@@ -271,7 +272,9 @@ class Report:
         if self.findings:
             out += ["### Findings", "", "| # | severity | kind | series | where | summary |", "|---|---|---|---|---|---|"]
             for i, f in enumerate(self.findings):
-                out.append(f"| {i + 1} | {f.severity} | {f.kind} | {f.series} | {f.where} | {f.summary} |")
+                # words, as on the page: "inverted gap", "validation loss" (not inverted_gap / val_loss)
+                out.append(f"| {i + 1} | {f.severity} | {f.kind.replace('_', ' ')} | "
+                           f"{HUMAN_LABELS.get(f.series, f.series)} | {f.where} | {f.summary} |")
             out.append("")
         if self.causes:
             out += ["### Likely causes", ""]
