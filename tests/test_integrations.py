@@ -131,6 +131,9 @@ def test_runs_page_empty_state_shows_the_three_snippets():
     assert not at.exception, at.exception
     assert [t.label for t in at.tabs][-3:] == list(SNIPPETS)
     shown = [c.value for c in at.code]
+    for _, code in SNIPPETS.values():
+        compile(code, "<snippet>", "exec")  # valid Python, shown as written
+        assert code in shown
     for module in ("lightning", "hf", "keras"):
         assert any(f"from trueloss_dash.integrations.{module} import TrueLossCallback" in c for c in shown)
         assert any(f"trueloss-dash[{module}]" in c for c in shown)

@@ -8,7 +8,8 @@ from __future__ import annotations
 SNIPPETS: dict[str, tuple[str, str]] = {
     "Lightning": (
         "pip install 'trueloss-dash[lightning]'",
-        """from lightning.pytorch.loggers import CSVLogger
+        """import lightning as L
+from lightning.pytorch.loggers import CSVLogger
 from trueloss_dash.integrations.lightning import TrueLossCallback
 
 trainer = L.Trainer(max_epochs=20, logger=CSVLogger("logs"),
@@ -17,7 +18,8 @@ trainer.fit(model, train_loader, val_loader)   # then open logs/.../metrics.csv 
     ),
     "Hugging Face Trainer": (
         "pip install 'trueloss-dash[hf]'",
-        """from trueloss_dash.integrations.hf import TrueLossCallback
+        """from transformers import Trainer, TrainingArguments
+from trueloss_dash.integrations.hf import TrueLossCallback
 
 trainer = Trainer(model=model, args=TrainingArguments("out", eval_strategy="epoch",
                   logging_strategy="epoch"), train_dataset=train, eval_dataset=val)
@@ -27,7 +29,8 @@ trainer.save_state()   # then open out/trainer_state.json here""",
     ),
     "Keras 3": (
         "pip install 'trueloss-dash[keras]'",
-        """from trueloss_dash.integrations.keras import TrueLossCallback
+        """import keras
+from trueloss_dash.integrations.keras import TrueLossCallback
 
 model.fit(x, y, validation_data=(x_val, y_val), epochs=20,
           callbacks=[TrueLossCallback(x, y, subsample=512),      # before CSVLogger
