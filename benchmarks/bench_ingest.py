@@ -2,7 +2,10 @@
 
 1. A 1,000,000-row step-level CSV (step, train_loss, lr, val_loss every 1,000 steps):
    ``load_path`` vs ``pandas.read_csv(engine="pyarrow")``.          target: ratio <= 1.5
-2. A TensorBoard event file of 1,000,000 scalars (train_loss and lr at 500,000 steps, plus
+2. A 1,000,000-line console log (``2024-05-01 10:00:00,123 - INFO - step 120: train loss 2.31, lr
+   1.000e-03, time 95.1ms`` with a ``step N: val loss x`` line every 1,000 steps): ``load_path`` vs
+   ``pandas.read_csv`` (default C engine) on the same numbers written as CSV.     target: ratio <= 3
+3. A TensorBoard event file of 1,000,000 scalars (train_loss and lr at 500,000 steps, plus
    val_loss every 1,000 steps): ``load_path`` vs ``tbparse.SummaryReader(...).scalars``.
                                                                     target: ratio <= 1.0
 Files are generated into a temp dir. CSV timings are the best of 5 interleaved runs; the TensorBoard ones
@@ -10,7 +13,8 @@ a single run each (they take tens of seconds). Both contenders run in the same p
 same TensorBoard record reader (incl. the C CRC32C our reader enables), so the ratio measures
 what each does on top of reading records.
 
-Run: ``.venv/bin/python benchmarks/bench_ingest.py`` (about 2 minutes on 2 cores).
+Run: ``.venv/bin/python benchmarks/bench_ingest.py`` (about 3 minutes on 2 cores);
+``--only csv|text|tb`` runs one part.
 """
 
 from __future__ import annotations
@@ -66,6 +70,54 @@ def make_events(path: Path) -> None:
                     value=[Value(tag="val_loss", simple_value=losses[step] + 0.1)])).SerializeToString())
 
 
+def make_text_log(log_path: Path, csv_path: Path) -> int:
+    """The console log and the same numbers as CSV; returns the number of log lines."""
+    rng = np.random.default_rng(0)
+    step = np.arange(N_ROWS)
+    train = 2.0 * np.exp(-step / 2e5) + 0.05 * rng.standard_normal(N_ROWS) + 0.3
+    lr = 1e-3 * np.cos(np.pi * step / (2 * N_ROWS))
+    ms = 95 + 5 * rng.random(N_ROWS)
+    lines, rows = [], ["step,train_loss,lr,time_ms,val_loss"]
+    for i in range(N_ROWS):
+        sec = i % 60
+        lines.append(f"2024-05-01 10:{(i // 60) % 60:02d}:{sec:02d},123 - INFO - step {i}: train loss {train[i]:.4f}, "
+                     f"lr {lr[i]:.3e}, time {ms[i]:.1f}ms")
+        if i % VAL_EVERY == VAL_EVERY - 1:
+            val = train[i] + 0.1
+            lines.append(f"2024-05-01 10:{(i // 60) % 60:02d}:{sec:02d},123 - INFO - step {i}: val loss {val:.4f}")
+            rows.append(f"{i},{train[i]:.4f},{lr[i]:.3e},{ms[i]:.1f},{val:.4f}")
+        else:
+            rows.append(f"{i},{train[i]:.4f},{lr[i]:.3e},{ms[i]:.1f},")
+    log_path.write_text("\n".join(lines) + "\n")
+    csv_path.write_text("\n".join(rows) + "\n")
+    return len(lines)
+
+
+def bench_text(tmp: str) -> bool:
+    import pandas as pd
+
+    from trueloss_dash.ingest import load_path
+
+    log_path, csv_path = Path(tmp) / "train.log", Path(tmp) / "same_numbers.csv"
+    t0 = time.perf_counter()
+    n_lines = make_text_log(log_path, csv_path)
+    print(f"generated {log_path.name}: {n_lines:,} lines, {log_path.stat().st_size / 1e6:.1f} MB "
+          f"in {time.perf_counter() - t0:.1f} s")
+    base, ours = float("inf"), float("inf")
+    for _ in range(3):  # interleaved best-of-3
+        t, frame = timed(lambda: pd.read_csv(csv_path))
+        base = min(base, t)
+        t, runs = timed(lambda: load_path(log_path))
+        ours = min(ours, t)
+    run = runs[0]
+    assert len(frame) == N_ROWS and len(run.series["train_loss"]) == N_ROWS, {k: len(s) for k, s in run.series.items()}
+    assert len(run.series["val_loss"]) == N_ROWS // VAL_EVERY
+    ratio = ours / base
+    print(f"TEXT 1M lines: trueloss {ours:.3f} s   pandas.read_csv (same numbers as CSV) {base:.3f} s   "
+          f"ratio {ratio:.2f}x  (target <= 3x) {'OK' if ratio <= 3 else 'MISSED'}")
+    return ratio <= 3
+
+
 def timed(fn, repeat: int = 1) -> tuple[float, object]:
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -80,8 +132,13 @@ def main() -> int:
 
     from trueloss_dash.ingest import load_path
 
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        if only in (None, "text"):
+            ok &= bench_text(tmp)
+        if only == "text":
+            return 0 if ok else 1
         csv_path = Path(tmp) / "steps.csv"
         t0 = time.perf_counter()
         make_csv(csv_path)

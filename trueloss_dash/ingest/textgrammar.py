@@ -57,6 +57,7 @@ from typing import Iterable
 import numpy as np
 
 from ..columns import EPOCH, STEP, WALL_TIME, canonical_x, looks_like_loss
+from .textcolumns import ColumnarShape
 
 # -- tokens ---------------------------------------------------------------------------------------
 # A number starts where no word, dot or sign precedes it (so "lr0", "top-1", "2024-05-01" are not
@@ -317,8 +318,10 @@ class _Shape:
     line: re.Pattern  # one line, numbers captured
     roles: list[str | None]  # per captured number: "epoch", "step", "m:<key>" or None
     phase: str | None
+    columnar: "ColumnarShape | None" = None  # the Arrow path for space-separated shapes
 
 
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 _SLOT = rf"({_NUM_START}(?:{_PLAIN}|{_SPECIAL}))"
 
 
@@ -369,6 +372,7 @@ class TextLogParser:
         self._emitted = 0  # segments handed out by take_new
         self._tail = ""
         self._shapes: dict[str, _Shape | None] = {}
+        self._shape_keys: dict[str, _Shape | None] = {}
         self._hot: _Shape | None = None
         # state
         self.run = 0
@@ -412,6 +416,12 @@ class TextLogParser:
         pos, end = 0, len(text)
         while pos < end:
             hot = self._hot
+            if hot is not None and hot.columnar is not None:
+                got = hot.columnar.read(text, pos)
+                if got is not None:
+                    self._take_pieces(hot, got[0])
+                    pos = got[1]
+                    continue
             if hot is not None:
                 m = hot.block.match(text, pos)
                 if m is not None and m.end() > pos:
@@ -465,7 +475,7 @@ class TextLogParser:
         self._last_bar = parsed.bar
         self._segments.append(("r", len(self._records)))
         self._records.append(record)
-        self._learn_shape(message, parsed, pre > 0)
+        self._learn_shape(message, parsed, pre > 0, line)
 
     def _ignore(self, line: str) -> None:
         if _BANNER.match(line):  # "===== Training Loss (date) =====": a new session may start here
@@ -537,11 +547,14 @@ class TextLogParser:
         self._hot = None
 
     # -- the fast path -------------------------------------------------------------------------------
-    def _learn_shape(self, message: str, parsed: _Line, prefixed: bool) -> None:
+    def _learn_shape(self, message: str, parsed: _Line, prefixed: bool, line: str = "") -> None:
         if not parsed.simple or self._within:
             self._hot = None
             return
-        key = ("P" if prefixed else "") + message
+        key = ("P" if prefixed else "") + message.translate(_NO_DIGITS)  # cheap: digits vary, words do not
+        if key in self._shape_keys:
+            self._hot = self._shape_keys[key]
+            return
         regex = _shape_regex(message)
         if regex is None:
             self._hot = None
@@ -558,8 +571,14 @@ class TextLogParser:
                                roles=list(parsed.slots), phase=parsed.phase)
             except re.error:  # pragma: no cover - defensive: an odd line just stays on the slow path
                 shape = None
+            if shape is not None and line:
+                numbers = [t for t in tokenize(message) if _is_num(t)]
+                if len(numbers) == len(parsed.slots):
+                    shape.columnar = ColumnarShape.from_line(line, len(line) - len(message), numbers, parsed.slots)
             self._shapes[regex] = shape
-        del key
+        if len(self._shape_keys) > 1024:
+            self._shape_keys.clear()
+        self._shape_keys[key] = shape
         self._hot = shape
 
     def _take_block(self, shape: _Shape, text: str, start: int, end: int) -> int:
@@ -576,6 +595,48 @@ class TextLogParser:
             values = values[:, None]
         if values.shape[1] != len(shape.roles):
             return 0
+        return self._take_values(shape.roles, shape.phase, values, text, start, end)
+
+    def _take_pieces(self, shape: _Shape, pieces: list) -> None:
+        """Rows read by the columnar path, and the lines of other shapes between them, in order."""
+        for kind, item in pieces:
+            if kind == "line":
+                hot = self._hot
+                self._line(item)
+                self._hot = hot  # the block's shape stays hot across an odd line
+                continue
+            while len(item):
+                kept = self._take_values(shape.columnar.roles, shape.phase, item, "", 0, 0, count_only=True)
+                if kept == len(item):
+                    break
+                # a restart or a NaN step inside the rows: that line goes the slow way
+                rest = item[kept:]
+                self._line_values(shape, rest[0])
+                item = rest[1:]
+
+    def _line_values(self, shape: _Shape, row: np.ndarray) -> None:
+        """One row of values through the grammar's state (restarts, carried epoch) as a record."""
+        parsed = _Line()
+        for role, value in zip(shape.columnar.roles, row.tolist()):
+            if role == "epoch":
+                parsed.epoch = value
+            elif role == "step":
+                parsed.step = value
+            elif role:
+                parsed.pairs.append((role[2:], value))
+        parsed.phase = shape.phase
+        self.lines_read += 1
+        record = self._advance(parsed)
+        prefix = {"val": "val/", "test": "test/"}.get(parsed.phase or "", "")
+        for key, value in parsed.pairs:
+            record.setdefault(prefix + key if prefix else key, value)
+        self._segments.append(("r", len(self._records)))
+        self._records.append(record)
+
+    def _take_values(self, roles: list, phase: str | None, values: np.ndarray, text: str, start: int,
+                     end: int, count_only: bool = False) -> int:
+        """Add rows of values (one per line from ``start`` to ``end``, columns in ``roles`` order)."""
+        shape = _Shape(block=None, line=None, roles=roles, phase=phase)  # type: ignore[arg-type]
         # x must keep rising from where the state is; a restart or a NaN step goes the slow way
         x_idx = shape.roles.index("step") if "step" in shape.roles else (
             shape.roles.index("epoch") if "epoch" in shape.roles else None)
@@ -592,8 +653,11 @@ class TextLogParser:
                 if keep == 0:
                     return 0
                 values = values[:keep]
-                end = _nth_newline(text, start, keep)
+                if not count_only:
+                    end = _nth_newline(text, start, keep)
         if "epoch" in shape.roles and "step" in shape.roles and self._within:
+            return 0
+        if not len(values):
             return 0
         cols: dict[str, np.ndarray] = {}
         n = len(values)
@@ -625,7 +689,7 @@ class TextLogParser:
         self._segments.append(("b", len(self._blocks)))
         self._blocks.append((len(self._records), cols))
         self._last_bar = False
-        return end
+        return n if count_only else end
 
     # -- output --------------------------------------------------------------------------------------
     def take_new(self) -> list[dict]:
@@ -712,7 +776,7 @@ class TextLogParser:
                             f"{len(parts)} appended runs, split into separate runs")
         out = []
         for number, part in enumerate(parts, start=1):
-            rows = ids == part
+            rows = ids == part if len(parts) > 1 else slice(None)  # one run: no copies
             table = Table(first_row=1, row_label="metric line")
             for key, (values, present) in cols.items():
                 pres = present[rows]
