@@ -176,6 +176,10 @@ class ColumnarShape:
         if slow[0]:
             self.chunk = MIN_CHUNK
             return None
+        consumed = len(data) if data.isascii() else len(data.decode("utf-8"))
+        if not slow.any():  # the common case: every line of the chunk has the shape
+            self.chunk = min(MAX_CHUNK, self.chunk * 4)
+            return [("rows", values[ok])], pos + consumed
         starts = _line_starts(data, n_lines)
         pieces: list = []
         row_of_line = np.full(n_lines, -1, dtype=np.int64)
@@ -189,7 +193,6 @@ class ColumnarShape:
             else:
                 pieces.append(("rows", values[row_of_line[a]:row_of_line[b - 1] + 1][ok[row_of_line[a]:row_of_line[b - 1] + 1]]))
         self.chunk = min(MAX_CHUNK, self.chunk * 4)  # the whole chunk was used: read more next time
-        consumed = len(data) if data.isascii() else len(data.decode("utf-8"))
         return pieces, pos + consumed
 
 
