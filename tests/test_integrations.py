@@ -305,7 +305,9 @@ def test_lightning_measuring_changes_nothing_and_a_full_pass_equals_the_direct_l
             return self.net(x)
 
         def training_step(self, batch, _):
-            return nn.functional.cross_entropy(self(batch[0]), batch[1])
+            loss = nn.functional.cross_entropy(self(batch[0]), batch[1])
+            self.log("train_loss", loss, on_step=False, on_epoch=True)
+            return loss
 
         def validation_step(self, batch, _):
             self.log("val_loss", nn.functional.cross_entropy(self(batch[0]), batch[1]))
@@ -320,10 +322,10 @@ def test_lightning_measuring_changes_nothing_and_a_full_pass_equals_the_direct_l
                             enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False)
         trainer.fit(model, DataLoader(TensorDataset(x[:200], y[:200]), batch_size=20, shuffle=True),
                     DataLoader(TensorDataset(x[200:], y[200:]), batch_size=60))
-        return model
+        return model, trainer
 
-    cb = TrueLossCallback(full=True)
-    measured, plain = fit([cb]), fit([])
+    cb = TrueLossCallback(full=True, penalty_free_loss=True)
+    (measured, trainer), (plain, _) = fit([cb]), fit([])
     for (k, a), b in zip(measured.state_dict().items(), plain.state_dict().values()):  # incl. BN running stats
         assert torch.equal(a, b), k
     measured.eval()
@@ -334,6 +336,10 @@ def test_lightning_measuring_changes_nothing_and_a_full_pass_equals_the_direct_l
     assert len(cb.records) == 2 and C.TRUE_TRAIN_LOSS + C.CI_LOW_SUFFIX not in rec
     assert rec[C.TRUE_TRAIN_LOSS] == pytest.approx(direct, rel=1e-6)
     assert rec[C.GAP_GENERALIZATION] == pytest.approx(direct - val, abs=1e-6)  # val_loss is logged in float32
+    # penalty-free loss declared: the lag closes reported = true + train-mode effect + lag
+    reported = float(trainer.callback_metrics["train_loss"])
+    assert rec[C.GAP_PENALTY] == 0.0
+    assert rec[C.GAP_AVERAGING_LAG] + rec[C.GAP_TRAIN_MODE] + rec[C.TRUE_TRAIN_LOSS] == pytest.approx(reported, rel=1e-6)
 
 
 @pytest.mark.slow

@@ -13,8 +13,11 @@ through ``pl_module.log`` so every Lightning logger (CSV, TensorBoard, MLflow, .
 - ``gap_train_mode`` (train-mode − eval-mode loss on the same subsample: dropout/BatchNorm);
 - ``gap_generalization`` (true − val) when the module logs a validation loss.
 
-The penalty and the averaging lag are not measured: Lightning does not expose a penalty term apart
-from the loss your ``training_step`` returns. Give ``dataset=`` with clean transforms when your
+The penalty and the averaging lag are not measured by default: Lightning does not expose a penalty
+term apart from the loss your ``training_step`` returns. Declare ``penalty_free_loss=True`` when
+that loss has none (no L1/L2 added): then at the training epoch's end the callback also logs
+``gap_penalty`` = 0 and ``gap_averaging_lag`` = reported − train-mode loss, with the reported loss
+read from the epoch-level training loss you log (``train_loss`` with ``on_epoch=True``). Give ``dataset=`` with clean transforms when your
 training dataset augments: the true loss is measured on what the dataset returns.
 
 The loss is ``loss_fn(module(x), y)`` per example (``reduction="none"``); by default cross-entropy
@@ -55,12 +58,15 @@ class TrueLossCallback(pl.Callback):
         loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
         collate_fn: Callable | None = None,
         train_mode_effect: bool = True,
+        penalty_free_loss: bool = False,
     ) -> None:
         super().__init__()
         self.settings = Settings(subsample, seed, full, batch_size, train_mode_effect)
         self.dataset = dataset
         self.loss_fn = loss_fn or _torch.per_example_loss
         self.collate_fn = collate_fn
+        self.penalty_free_loss = penalty_free_loss
+        self._train_mode: float | None = None  # this epoch's train-mode loss, for the lag
         self.records: list[dict[str, float]] = []  # what was logged, per validation epoch
         self.seconds: list[float] = []  # time spent measuring, per validation epoch
         self._indices: np.ndarray | None = None
@@ -96,19 +102,36 @@ class TrueLossCallback(pl.Callback):
                                        train_mode_effect=self.settings.train_mode_effect,
                                        seed=self.settings.seed + trainer.current_epoch)
         rec = sums.record("true", C.TRUE_TRAIN_LOSS, C.TRUE_TRAIN_ACC, with_interval=not self.settings.full)
-        val = _logged_val_loss(trainer)
+        val = _logged(trainer, C.VAL_LOSS)
         rec.update(gap_terms(true=rec.get(C.TRUE_TRAIN_LOSS), train_mode=sums.mean("train_mode"), val=val))
         for key, value in rec.items():
             # already reduced over ranks: every rank logs the same value, no second sync needed
             pl_module.log(key, value, on_step=False, on_epoch=True, sync_dist=False, batch_size=1)
         self.records.append(rec)
         self.seconds.append(seconds)
+        self._train_mode = sums.mean("train_mode")
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        """With ``penalty_free_loss``: the lag, once the epoch's reported mean exists (validation ran
+        at this epoch's end on the same weights, so both refer to the same model)."""
+        train_mode, self._train_mode = self._train_mode, None
+        if not self.penalty_free_loss or train_mode is None or not self.records:
+            return
+        reported = _logged(trainer, C.TRAIN_LOSS)
+        if reported is None:
+            return
+        terms = gap_terms(true=self.records[-1].get(C.TRUE_TRAIN_LOSS), train_mode=train_mode,
+                          reported=reported, penalty=0.0)
+        for key in (C.GAP_PENALTY, C.GAP_AVERAGING_LAG):
+            if key in terms:
+                pl_module.log(key, terms[key], on_step=False, on_epoch=True, sync_dist=False, batch_size=1)
+                self.records[-1][key] = terms[key]
 
 
-def _logged_val_loss(trainer) -> float | None:
-    """The validation loss the module logged this epoch, found by the canonical column aliases."""
+def _logged(trainer, canonical: str) -> float | None:
+    """The epoch value the module logged for a canonical series, found by the column aliases."""
     for key, value in trainer.callback_metrics.items():
-        if C.canonical_series(key) == C.VAL_LOSS and not C.is_flagged_alias(key):
+        if C.canonical_series(key) == canonical and not C.is_flagged_alias(key):
             try:
                 return float(value)
             except (TypeError, ValueError):
