@@ -279,10 +279,7 @@ def test_compare_two_series_of_two_runs_and_a_run_without_the_axis(open_session,
     assert json.dumps(_figures(page)[0]["meta"]["runs_without_axis"]).count("Car-Prediction") == 1
 
 
-@pytest.mark.parametrize("width", [800, 1400, 1920])
-def test_layout_at_three_widths(browser, app_server, artifacts_dir, width):
-    """The responsive layout: sidebar folded under 1000 px, no truncated controls, no fixed narrow column,
-    the chart near the top after a load."""
+def _fresh(browser, width: int):
     from .conftest import Session
 
     s = Session.__new__(Session)
@@ -291,26 +288,47 @@ def test_layout_at_three_widths(browser, app_server, artifacts_dir, width):
     s.errors = []
     s.page.on("console", lambda m: s.errors.append(m.text) if m.type == "error" else None)
     s.page.on("pageerror", lambda e: s.errors.append(str(e)))
+    return s
+
+
+def test_layout_at_three_widths(browser, app_server, artifacts_dir):
+    """The responsive layout: sidebar folded under 1000 px (on load and on a resize), no truncated
+    controls, no fixed narrow column, the chart near the top after a load. One page, resized
+    1920 -> 1400 -> 800; a second page opened at 800 px checks the fold on load."""
+    narrow = _fresh(browser, 800)
+    try:
+        narrow.page.goto(app_server.url)
+        narrow.page.wait_for_selector("[data-testid=stSidebar]", state="attached", timeout=30_000)
+        narrow.page.wait_for_function(
+            "() => document.querySelector('[data-testid=stSidebar]').getAttribute('data-collapsed') === 'true'",
+            timeout=30_000)
+        assert not narrow.errors, narrow.errors
+    finally:
+        narrow.context.close()
+
+    s = _fresh(browser, 1920)
     try:
         s.page.goto(app_server.url)
         s.page.wait_for_selector("[data-testid=stSidebar]", state="attached", timeout=30_000)
         s.settle()
         _open_sample(s, "dropout.csv")
-        s.page.wait_for_timeout(600)
         page = s.page
-        collapsed = page.locator("[data-testid=stSidebar]").get_attribute("data-collapsed")
-        assert (collapsed == "true") == (width < 1000), collapsed
-        main = page.locator("[data-testid=stMainBlockContainer]").bounding_box()
-        if width >= 1400:
-            sidebar = page.locator("[data-testid=stSidebar]").bounding_box()["width"]
-            assert main["width"] > 0.85 * (width - sidebar) - 40, main  # no fixed ~1020 px column
-        chart = page.locator(CHART).first.bounding_box()
-        assert chart["y"] < 620, chart  # the chart is near the top after a load
-        truncated = page.evaluate("""() => [...document.querySelectorAll(
-              '[data-testid=stSelectbox] [data-baseweb=select] div, [data-testid=stButton] button p')]
-            .filter(e => e.children.length === 0 && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
-        assert not truncated, truncated
-        page.screenshot(path=str(artifacts_dir / f"uiview_layout_{width}.png"))
+        for width in (1920, 1400, 800):
+            page.set_viewport_size({"width": width, "height": 1000})
+            page.wait_for_timeout(900)  # the fold animation and Plotly's responsive redraw
+            collapsed = page.locator("[data-testid=stSidebar]").get_attribute("data-collapsed")
+            assert (collapsed == "true") == (width < 1000), (width, collapsed)
+            main = page.locator("[data-testid=stMainBlockContainer]").bounding_box()
+            if width >= 1400:
+                sidebar = page.locator("[data-testid=stSidebar]").bounding_box()["width"]
+                assert main["width"] > 0.85 * (width - sidebar) - 40, main  # no fixed ~1020 px column
+            chart = page.locator(CHART).first.bounding_box()
+            assert chart["y"] < 620, (width, chart)  # the chart is near the top after a load
+            truncated = page.evaluate("""() => [...document.querySelectorAll(
+                  '[data-testid=stSelectbox] [data-baseweb=select] div, [data-testid=stButton] button p')]
+                .filter(e => e.children.length === 0 && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
+            assert not truncated, (width, truncated)
+            page.screenshot(path=str(artifacts_dir / f"uiview_layout_{width}.png"))
         assert not s.errors, s.errors
     finally:
         s.context.close()

@@ -20,6 +20,8 @@ CSS = """
    readable cap on very large screens and tight side padding on narrow ones */
 .block-container {padding-top: 1.6rem; padding-bottom: 3rem; max-width: min(100%, 2200px);
                   padding-left: clamp(1rem, 3vw, 3rem); padding-right: clamp(1rem, 3vw, 3rem);}
+/* with the sidebar folded, the header bar (its expand button) sits over the top: clear it */
+@media (max-width: 999px) {.block-container {padding-top: 3.4rem;}}
 [data-testid="stSidebar"] [data-testid="stMarkdownContainer"] p {font-size: 0.95rem;}
 .tl-header {display:flex; align-items:baseline; gap:14px; margin-bottom: 0.2rem;}
 .tl-header h1 {font-size: 1.9rem; margin: 0; padding: 0;}
