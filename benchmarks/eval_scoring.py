@@ -71,7 +71,7 @@ def alarms(report, also_ok: Iterable[str] = ()) -> list:
 
 def says_nothing_to_diagnose(report) -> bool:
     """The engine's honest "nothing could be checked" verdict, however it is expressed."""
-    if NOTHING in report.kinds() or getattr(report, NOTHING, False):
+    if getattr(report, "status", "") == "nothing" or NOTHING in report.kinds():
         return True
     return str(getattr(report, "verdict", "")).lower().startswith("nothing to diagnose")
 

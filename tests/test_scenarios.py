@@ -145,6 +145,7 @@ def test_judge_healthy_finding_and_nothing():
     assert S.judge(S.Label("plateau|underfitting", ("lr_too_low",)), _report([("underfitting", "warning")], [("lr_too_low", 0.8, [0])])).right
 
     nothing = S.Label("nothing_to_diagnose")
+    assert S.judge(nothing, Report(run={}, verdict="Nothing could be checked", status="nothing")).right
     assert S.judge(nothing, Report(run={}, verdict="Nothing to diagnose: no validation loss")).right
     assert not S.judge(nothing, Report(run={}, verdict="Healthy")).right
     assert S.judge_unloadable(nothing, "no curve").right
