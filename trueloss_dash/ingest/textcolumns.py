@@ -51,7 +51,6 @@ class ColumnarShape:
             spans.append((pos, pos + len(part), part))
             pos += len(part) + 1
         fields: list[Field] = []
-        used = set()
         for start, end, part in spans:
             if end <= prefix_len:
                 fields.append(Field("skip"))
@@ -78,7 +77,6 @@ class ColumnarShape:
             if "," in number:
                 return None
             fields.append(Field("val", prefix=part[:a], suffix=part[b:], role=slots[i]))
-            used.add(i)
         if not any(f.kind == "val" for f in fields) or len(fields) > 200:
             return None
         for a, b in zip(fields, fields[1:]):

@@ -49,7 +49,6 @@ written (``loss``, ``val/loss``, ``Train Loss``) - the alias table maps keys to 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -846,6 +845,3 @@ def _uncapture(regex: str) -> str:
     """The same regex with its capturing groups made non-capturing (for the block matcher)."""
     return re.sub(r"(?<!\\)\((?!\?)", "(?:", regex)
 
-
-def is_finite_number(x: float) -> bool:
-    return math.isfinite(x)

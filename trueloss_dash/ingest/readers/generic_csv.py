@@ -25,13 +25,11 @@ def read(source):
         names = ",".join(f"loss_{i + 1}" for i in range(len(header.columns)))
         data = source.utf8()
         start = sum(len(line) for line in data.splitlines(keepends=True)[: header.header_line])
-        sep = header.delimiter.encode()
         synthetic = Source(name=source.name, _data=data[:start] + names.replace(",", header.delimiter).encode() + b"\n" + data[start:])
         runs = read_csv_runs(synthetic, "generic_csv")
         for run in runs:
             run.source = source.display
             run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says they are losses)")
-        del sep
         return runs
     return read_csv_runs(source, "generic_csv")
 
