@@ -17,7 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ... import fmt
-from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+from ...columns import HUMAN_LABELS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import local_sigma

@@ -14,10 +14,9 @@ overshoot); a level shift that stays (median of the next m points over the previ
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ... import fmt
-from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..signals import Curve, binned, interval_means, loo_rolling_median, odd_window, overlap, pct, robust_sigma, xfmt

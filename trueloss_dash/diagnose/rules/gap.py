@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fmt
-from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, GAP_PENALTY, GAP_TERMS, GAP_TRAIN_MODE, HUMAN_LABELS, LR, TRAIN_LOSS, VAL_LOSS
+from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, GAP_PENALTY, GAP_TERMS, GAP_TRAIN_MODE, HUMAN_LABELS
 from ...run import RunContext
 from .. import thresholds as T
-from ..signals import pct, xfmt
+from ..signals import pct
 from .base import TRACKER, CAUSES, Assessment, Rule, RuleInput, _ctx_phrase, _ctx_says
 
 # --------------------------------------------------------------------------------------------------

@@ -3,13 +3,10 @@ Causes: LR overshoot, LR too high, batch-norm instability."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ... import fmt
-from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, GAP_PENALTY, GAP_TRAIN_MODE, HUMAN_LABELS, LR, TRAIN_LOSS, VAL_LOSS
-from ...run import RunContext
+from ...columns import LR, VAL_LOSS
 from .. import thresholds as T
-from ..signals import pct, xfmt
+from ..signals import xfmt
 from .base import Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
 
 # --------------------------------------------------------------------------------------------------

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ... import fmt
-from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, GAP_PENALTY, GAP_TRAIN_MODE, HUMAN_LABELS, LR, TRAIN_LOSS, VAL_LOSS
-from ...run import RunContext
 from .. import thresholds as T
-from ..signals import pct, xfmt
+from ..signals import xfmt
 from .base import Assessment, Rule, RuleInput, _small_lr
 
 # --------------------------------------------------------------------------------------------------
