@@ -470,3 +470,36 @@ def test_without_watchdog_the_folder_is_polled(tmp_path, monkeypatch):
         assert w.snapshot().runs[0].points == 20
     finally:
         w.stop()
+
+
+def test_growing_event_file_with_a_damaged_record_keeps_going_and_says_where(tmp_path):
+    """Event files are checked record by record while they grow, as a whole file is: a record that
+    fails its checksum is skipped and named (with its file offset) in the run's warnings."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    from trueloss_dash.ingest.tfrecord import frame
+
+    def record(step: int) -> bytes:
+        ev = Event(step=step, wall_time=1e9 + step, summary=Summary(value=[Summary.Value(tag="train_loss",
+                                                                                          simple_value=1 / (step + 1))]))
+        return frame(ev.SerializeToString())
+
+    path = tmp_path / "tb/run_b/events.out.tfevents.1.host"
+    path.parent.mkdir(parents=True)
+    first = b"".join(record(s) for s in range(5))
+    path.write_bytes(first)
+    w = watcher(tmp_path)
+    assert row(w, "tb/run_b").points == 5
+    damaged = bytearray(record(5))
+    damaged[14] ^= 0xFF  # a payload byte: the checksum fails
+    later = bytes(damaged) + b"".join(record(s) for s in range(6, 9))
+    with open(path, "ab") as fh:
+        fh.write(later[:-3])  # the last record is still being written
+    r = row(w, "tb/run_b")
+    assert r.points == 7
+    with open(path, "ab") as fh:
+        fh.write(later[-3:])
+    r = row(w, "tb/run_b")
+    assert r.points == 8
+    assert any(f"byte {len(first)} fails its checksum" in x for x in r.run.warnings), r.run.warnings

@@ -71,43 +71,50 @@ def _resync(data, start: int) -> int | None:
     return None
 
 
-def read_records(data: bytes, start: int = 0, *, final: bool = True) -> Records:
+def read_records(data: bytes, start: int = 0, *, final: bool = True, base: int = 0) -> Records:
     """Every intact record from ``start``. ``final=False``: a cut-off last record is not damage,
-    just not written yet; ``Records.end`` is where to resume."""
+    just not written yet; ``Records.end`` is where to resume. ``base`` is the file offset of
+    ``data[0]`` (a tail read from the middle of a file), used only in the problem sentences."""
     out = Records(end=start)
+    problems: list[str] = []
     view = memoryview(data)
     n = len(data)
     pos = start
     while pos < n:
         if n - pos < 12:
             if final:
-                out.problems.append(f"file ends inside a record header at byte {pos} (truncated)")
+                problems.append(f"file ends inside a record header at byte {pos} (truncated)")
             break
         length, len_crc = _HEADER.unpack_from(view, pos)
         if length > MAX_RECORD_BYTES or masked_crc(view[pos:pos + 8]) != len_crc:
             nxt = _resync(view, pos + 1)
             if nxt is None:
-                out.problems.append(f"damaged record header at byte {pos}; nothing after it could be read")
+                problems.append(f"damaged record header at byte {pos}; nothing after it could be read")
                 pos = n
                 break
-            out.problems.append(f"damaged record header at byte {pos}; resumed at byte {nxt}")
+            problems.append(f"damaged record header at byte {pos}; resumed at byte {nxt}")
             pos = nxt
             continue
         end = pos + 12 + length + 4
         if end > n:
             if final:
-                out.problems.append(
+                problems.append(
                     f"record at byte {pos} is cut off ({n - pos - 12} of {length + 4} bytes; the file is truncated)"
                 )
             break
         payload = view[pos + 12:pos + 12 + length]
         (crc,) = _CRC.unpack_from(view, pos + 12 + length)
         if masked_crc(payload) != crc:
-            out.problems.append(f"record at byte {pos} fails its checksum; skipped")
+            problems.append(f"record at byte {pos} fails its checksum; skipped")
         else:
             out.payloads.append((pos, bytes(payload)))
         pos = end
     out.end = pos
+    if base:
+        import re
+
+        problems = [re.sub(r"byte (\d+)", lambda m: f"byte {int(m.group(1)) + base}", p) for p in problems]
+    out.problems = problems
     return out
 
 

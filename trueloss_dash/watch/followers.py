@@ -4,7 +4,8 @@
   complete lines is parsed by the ingest layer's own table parser and appended to the table;
 - :class:`JsonlFollower` - JSON lines, by line, through the ingest layer's record table;
 - :class:`TextFollower`  - console/text logs, by line;
-- :class:`EventsFollower`- TensorBoard event files, by TFRecord record (a half-written record waits);
+- :class:`EventsFollower`- TensorBoard event files, by TFRecord record, checksums checked (a
+  half-written record waits; a damaged one is skipped and named in the run's warnings);
 - :class:`RereadFollower`- small whole-file/whole-folder sources (``trainer_state.json``, an MLflow
   run, DVCLive), re-read when their files change.
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import struct
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from ..ingest.registry import CSV_FORMATS, JSON_LINES_FORMATS, readers
 from ..ingest.source import SNIFF_BYTES, Source, check_size
 from ..ingest.table import Table, concat_tables
 from ..run import Run
-from .tail import Chunk, FileTail, inside
+from .tail import FileTail, inside
 
 PARTIAL_LINE_GRACE = 2.0  # seconds a last line without newline must stay unchanged before it counts
 
@@ -396,9 +396,6 @@ class TextFollower(LineFollower):
 
 
 # -- TensorBoard ---------------------------------------------------------------------------------
-_LEN = struct.Struct("<Q")
-
-
 class EventsFollower(Follower):
     """A TensorBoard run folder: its event files (and Keras' train/validation sub-folders), read
     record by record into the TensorBoard reader's collector."""
@@ -426,8 +423,6 @@ class EventsFollower(Follower):
                 self.tails[f] = FileTail(self.root, f, self.max_bytes)
 
     def poll(self) -> bool:
-        from tensorboard.compat.proto import event_pb2
-
         changed = False
         for f, tail in list(self.tails.items()):
             try:
@@ -444,8 +439,8 @@ class EventsFollower(Follower):
             if chunk.kind != "append":  # event files only grow; anything else: read everything again
                 self._restart()
                 return self.poll()
-            used = _records(chunk, lambda data, prefix=self.files[f]: self.collector.add_event(
-                event_pb2.Event.FromString(data), prefix))
+            # Checked record by record (CRC, framing) like a whole file; damage goes to the run's warnings.
+            used = self.collector.add_bytes(chunk.data, self.files[f], where=f.name, final=False, base=tail.offset)
             tail.advance(chunk.data[:used])
             changed |= used > 0
         gone = bool(self.tails) and all(t.gone for t in self.tails.values())
@@ -460,22 +455,6 @@ class EventsFollower(Follower):
             return []
         prefixed = any(p for p in self.files.values())
         return [run_from_collector(self.collector, prefixed=prefixed, name=self.path.name, source=str(self.path))]
-
-
-def _records(chunk: Chunk, handle) -> int:
-    """Feed complete TFRecord records to ``handle``; returns the bytes used (a partial record waits)."""
-    data, pos = chunk.data, 0
-    while len(data) - pos >= 12:
-        (length,) = _LEN.unpack_from(data, pos)
-        end = pos + 12 + length + 4
-        if end > len(data):
-            break
-        try:
-            handle(data[pos + 12: pos + 12 + length])
-        except Exception:  # noqa: BLE001 - one corrupt record must not stop the run
-            pass
-        pos = end
-    return pos
 
 
 # -- small sources, re-read whole -----------------------------------------------------------------

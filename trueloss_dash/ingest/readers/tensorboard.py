@@ -79,23 +79,27 @@ class Collector:
     def add_file(self, path: str, prefix: str = "", max_bytes: int = MAX_BYTES) -> None:
         self.add_bytes(read_capped(Path(path), max_bytes), prefix, where=Path(path).name)
 
-    def add_bytes(self, data: bytes, prefix: str = "", where: str = "") -> None:
+    def add_bytes(self, data: bytes, prefix: str = "", where: str = "", *, final: bool = True, base: int = 0) -> int:
         """Every intact record of an event file's bytes; damaged ones are skipped and named in
-        :attr:`problems` (see :mod:`..tfrecord`), so a CRC error mid-file costs one record, not the rest."""
+        :attr:`problems` (see :mod:`..tfrecord`), so a CRC error mid-file costs one record, not the rest.
+
+        The folder watcher feeds a growing file's new bytes with ``final=False`` (a half-written
+        last record waits) and ``base`` = their file offset; returns how many bytes were used."""
         from google.protobuf.message import DecodeError
         from tensorboard.compat.proto import event_pb2
 
         parse = event_pb2.Event.FromString
-        found = read_records(data)
+        found = read_records(data, final=final, base=base)
         label = f"{where}: " if where else ""
         self.problems.extend(label + p for p in found.problems)
         for offset, payload in found.payloads:
             try:
                 event = parse(payload)
             except DecodeError:
-                self.problems.append(f"{label}record at byte {offset} is not a TensorBoard event; skipped")
+                self.problems.append(f"{label}record at byte {base + offset} is not a TensorBoard event; skipped")
                 continue
             self.add_event(event, prefix)
+        return found.end
 
     def add_event(self, event, prefix: str = "") -> None:
         """One parsed ``Event``: also the entry point of the folder watcher, which reads new records itself."""
