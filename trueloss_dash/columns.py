@@ -120,6 +120,14 @@ FLAGGED_ALIASES: dict[str, str] = {
     fold("test/loss"): VAL_LOSS,
 }
 
+# A validation error metric that stands in for the validation loss when the log has none under a
+# loss name (regression code often logs ``train_loss`` beside ``val_mse`` / ``Valid MSE``): used
+# only then, and said in a note, because it matches the training loss only for an MSE loss.
+VAL_LOSS_FALLBACKS: frozenset[str] = frozenset(fold(n) for n in (
+    "val_mse", "valid_mse", "validation_mse", "eval_mse", "val/mse", "val_mean_squared_error",
+    "validation_mean_squared_error", "val_nll", "valid_nll", "val_cross_entropy", "val_ce",
+))
+
 X_ALIASES: dict[str, tuple[str, ...]] = {
     STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "iters", "it", "num_updates", "_step", "s", "batch", "trainer/global_step", "train/global_step"),
     EPOCH: ("epoch", "epochs", "ep", "trainer/epoch", "train/epoch"),

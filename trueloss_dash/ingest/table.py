@@ -20,6 +20,7 @@ from ..columns import (
     STEP,
     TRAIN_LOSS,
     VAL_LOSS,
+    VAL_LOSS_FALLBACKS,
     WALL_TIME,
     X_AXES,
     accepted_names,
@@ -135,8 +136,9 @@ def no_loss_error(display: str, columns: Iterable[str]) -> LogFormatError:
     )
 
 
-def _choose_x_columns(table: Table, notes: list[str]) -> dict[str, str]:
-    """Axis -> column. A wall-time column that goes backwards is a duration, not a clock."""
+def _choose_x_columns(table: Table, notes: list[str]) -> tuple[dict[str, str], set[str]]:
+    """(axis -> column, columns ignored as axes and not worth a series). A wall-time column that
+    goes backwards is a duration, not a clock (kept as a series)."""
     chosen: dict[str, str] = {}
     for col in table.names:
         axis = canonical_x(col)
@@ -151,7 +153,17 @@ def _choose_x_columns(table: Table, notes: list[str]) -> dict[str, str]:
             notes.append(f"column '{col}' goes up and down, so it is kept as a series, not used as wall time")
             continue
         chosen[axis] = col
-    return chosen
+    # An epoch column with one value on every row (a logger that never advanced it) would fold the
+    # whole run onto one point; with no step column to fall back on, the row order is the axis.
+    epoch_col = chosen.get(EPOCH)
+    if epoch_col is not None and STEP not in chosen:
+        dense, present = table.dense(epoch_col)
+        values = dense[present]
+        if len(values) > 2 and np.all(values == values[0]):
+            del chosen[EPOCH]
+            notes.append(f"column '{epoch_col}' is {values[0]:g} on every row, so the row order is used as the epoch")
+            return chosen, {epoch_col}
+    return chosen, set()
 
 
 def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
@@ -206,6 +218,13 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
                 taken.add(canon)
                 notes.append(f"{canon} taken from '{col}' (no epoch-level column)")
                 break
+    if VAL_LOSS not in taken and TRAIN_LOSS in taken:
+        stand_in = next((c for c in value_cols if names[c] == c and fold(c) in VAL_LOSS_FALLBACKS), None)
+        if stand_in is not None:
+            names[stand_in] = VAL_LOSS
+            taken.add(VAL_LOSS)
+            notes.append(f"no validation loss column: '{stand_in}' is used as the validation loss "
+                         "(right when the training loss is the same error measure)")
     return names
 
 
@@ -368,8 +387,8 @@ def table_to_runs(
     if n == 0:
         raise LogFormatError("no data rows (header only?); expected at least one row of numbers", path=display)
     _check_points(n, display)
-    x_cols = _choose_x_columns(table, notes)
-    value_cols = [c for c in table.names if c not in x_cols.values()]
+    x_cols, ignored = _choose_x_columns(table, notes)
+    value_cols = [c for c in table.names if c not in x_cols.values() and c not in ignored]
     if not value_cols:
         raise LogFormatError(
             f"only x-axis columns ({', '.join(table.names)}); expected a loss column such as "
@@ -381,7 +400,8 @@ def table_to_runs(
     axes = {axis: table.dense(col)[0] for axis, col in x_cols.items()}
     if EPOCH not in axes and STEP not in axes and index_as_epoch:
         axes[EPOCH] = np.arange(n, dtype=np.float64)
-        notes.append("no epoch or step column: row index used as epoch (0-based)")
+        if not ignored:  # else the note about the ignored column already says so
+            notes.append("no epoch or step column: row index used as epoch (0-based)")
     counts = {c: len(table.sparse[c][0]) if c in table.sparse else int(table.mask(c).sum()) for c in value_cols}
     names = _assign_names(value_cols, notes, warnings, counts)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
