@@ -99,7 +99,7 @@ class Job:
                     self.config,
                     on_epoch=self._on_epoch,
                     on_step=self._on_step if self.config.per_step else None,
-                    should_stop=self._cancel.is_set,
+                    should_stop=self._should_stop,
                     on_start=self._on_start,
                 )
                 with self._lock:
@@ -129,6 +129,13 @@ class Job:
             self._writer.finish(status, message=note)
         except Exception as err:  # noqa: BLE001
             self.store_problem = f"could not close the run in the store ({err})"
+
+    def _should_stop(self) -> bool:
+        """Checked before every batch. A small model keeps the GIL busy with Python overhead;
+        ``sleep(0)`` hands it over once per batch so the server's event loop (pages, the health
+        check) is not starved by a few training threads."""
+        time.sleep(0)
+        return self._cancel.is_set()
 
     def _on_start(self, info: dict[str, Any]) -> None:
         with self._lock:
