@@ -17,6 +17,7 @@ import pytest
 from .conftest import CHART, JOB_GRACE_S, Session
 
 pytestmark = pytest.mark.browser
+LOAD_PANEL = re.compile(r"Load (more )?runs")  # the panel's label counts the open runs
 
 
 def _query(page) -> dict[str, str]:
@@ -27,7 +28,7 @@ def _tab(s: Session, name: str) -> None:
     """Open a tab of the Load runs panel (expanding the panel when it is collapsed)."""
     tab = s.page.get_by_role("tab").filter(has_text=name).first
     if not tab.is_visible():
-        s.page.get_by_text("Load runs: upload logs").first.click()
+        s.page.get_by_text(LOAD_PANEL).first.click()
     tab.click()
     s.settle()
 
@@ -146,7 +147,7 @@ def test_two_browsers_cannot_see_or_delete_each_others_runs(open_session, browse
     assert _store(app_server).info(run_id).name
     b = open_session()  # another browser: its own cookie jar
     assert _uid(a) and _uid(b) and _uid(a) != _uid(b)  # each browser got its own identity cookie
-    b.page.get_by_text("Load runs: upload logs").first.wait_for()
+    b.page.get_by_text(LOAD_PANEL).first.wait_for()
     _tab(b, "Saved runs")
     saved_b = b.page.locator("[data-testid=stMain]").inner_text()
     assert "Car-Prediction-CNN-Model" not in saved_b and "Only this browser's runs are listed" in saved_b
