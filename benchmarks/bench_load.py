@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -231,6 +232,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+        shutil.rmtree(home, ignore_errors=True)
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
