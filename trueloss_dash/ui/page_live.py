@@ -25,6 +25,7 @@ from .common import verdict_banner
 from .safe import md
 
 POLL_SECONDS = 1.0
+QUEUED_POLL_SECONDS = 3.0
 GROUPS = {
     "Model": ("task", "width", "depth", "dropout", "batchnorm", "bn_momentum"),
     "Optimisation": ("optimizer", "lr", "momentum", "schedule", "step_every", "step_gamma", "warmup_epochs",
@@ -251,8 +252,7 @@ def live_view(job: Any) -> None:
                    + " Open it on the *Runs* page to edit its context or export it.")
 
 
-@st.fragment(run_every=POLL_SECONDS)
-def _poller() -> None:
+def _poll(queued_poller: bool) -> None:
     job = current_job()
     if job is None:
         return
@@ -260,6 +260,19 @@ def _poller() -> None:
     live_view(job)
     if just_finished or (job.done and st.session_state.get("live_finalized") == job.id):
         st.rerun()  # a full rerun: the page redraws without the polling fragment
+    if queued_poller and job.status != "queued":
+        st.rerun()  # the job got its slot: switch to the fast poller
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _poller() -> None:
+    _poll(queued_poller=False)
+
+
+@st.fragment(run_every=QUEUED_POLL_SECONDS)
+def _queued_poller() -> None:
+    """A queued job changes only when it starts: ten waiting pages should not rerun every second."""
+    _poll(queued_poller=True)
 
 
 _warm_lock = threading.Lock()
@@ -308,6 +321,6 @@ def page() -> None:
                 "you can keep using the dashboard while it trains, reload the page, or open it in another tab.")
         return
     if running:
-        _poller()
+        (_queued_poller if job.status == "queued" else _poller)()
     else:
         live_view(job)
