@@ -26,8 +26,6 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 warnings.filterwarnings("ignore")
 
-import numpy as np  # noqa: E402
-
 from trueloss_dash import columns as C  # noqa: E402
 
 LOW, HIGH = C.TRUE_TRAIN_LOSS + C.CI_LOW_SUFFIX, C.TRUE_TRAIN_LOSS + C.CI_HIGH_SUFFIX

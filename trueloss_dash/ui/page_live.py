@@ -12,6 +12,7 @@ the polling and the run joins the session's runs like an upload. torch is import
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import typing
 from dataclasses import fields
@@ -95,9 +96,7 @@ def _start(config: Any, preset: str) -> None:
             problem = "the run store is read-only: this run is kept for the session only"
         else:
             meta = {"trainer_config": config.to_dict(), "preset": preset}
-
-            def sink():
-                return store.begin_live(name, config.run_context(), meta)
+            sink = functools.partial(store.begin_live, name, config.run_context(), meta)
     except Exception as err:  # noqa: BLE001
         problem = f"not saved for later sessions ({err})"
     job = Job(config, name=name, owner=identity.user_id(), sink=sink)
