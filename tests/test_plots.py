@@ -9,7 +9,7 @@ from trueloss_dash.columns import GAP_TERMS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LO
 from trueloss_dash.diagnose import diagnose
 from trueloss_dash.ingest import load_path
 from trueloss_dash.run import Run, Series
-from trueloss_dash.ui import plots
+from trueloss_dash.ui import gap_plots, plots
 
 SAMPLES = plots.__file__.rsplit("/trueloss_dash/", 1)[0] + "/sample_runs"
 
@@ -119,9 +119,9 @@ def test_highlight_and_axis_translation():
 
 def test_gap_waterfall_lands_on_validation_loss():
     run = load_path(f"{SAMPLES}/l2_penalty.csv")[0]
-    assert plots.has_gap_terms(run)
-    epoch = plots.gap_epochs(run)[-1]
-    fig = plots.gap_waterfall(run, epoch)
+    assert gap_plots.has_gap_terms(run)
+    epoch = gap_plots.gap_epochs(run)[-1]
+    fig = gap_plots.gap_waterfall(run, epoch)
     bars = fig.data[0]
     tops = [b + h for b, h in zip(bars.base, bars.y)]
     # left to right: validation, + generalization gap, = true, + four terms, = reported
@@ -130,7 +130,7 @@ def test_gap_waterfall_lands_on_validation_loss():
     assert bars.y[-1] == pytest.approx(run.series[TRAIN_LOSS].y[-1], abs=1e-6)  # lands on the reported loss
     assert max(tops) >= bars.y[-1] - 1e-9
     assert list(bars.marker.color[3:7]) == [plots.GAP_STYLE[t].color for t in GAP_TERMS[:4]]
-    stacked = plots.gap_stacked(run)
+    stacked = gap_plots.gap_stacked(run)
     assert {t.name for t in stacked.data if t.type == "bar"} == {plots.GAP_STYLE[t].label for t in GAP_TERMS}
 
 

@@ -27,7 +27,7 @@ from trueloss_dash.columns import (
 from trueloss_dash.diagnose import diagnose
 from trueloss_dash.ingest import load_path
 from trueloss_dash.run import Run, Series
-from trueloss_dash.ui import plots
+from trueloss_dash.ui import gap_plots, plots
 from trueloss_dash.ui.safe import md, md_code
 
 REPO = Path(__file__).resolve().parents[1]
@@ -128,9 +128,9 @@ def test_compare_each_run_a_colour_each_series_a_dash_and_missing_axis_is_report
 
 def test_waterfall_reads_left_to_right_with_the_measured_signs():
     run = load_path(REPO / "sample_runs" / "dropout.csv")[0]
-    assert plots.has_gap_terms(run)
-    epoch = plots.gap_epochs(run)[-1]
-    fig = plots.gap_waterfall(run, epoch)
+    assert gap_plots.has_gap_terms(run)
+    epoch = gap_plots.gap_epochs(run)[-1]
+    fig = gap_plots.gap_waterfall(run, epoch)
     bar = fig.data[0]
     labels = [lab.replace("<br>", " ") for lab in bar.x]
     assert labels[0] == "validation loss" and labels[-1] == "= reported training loss"
@@ -139,7 +139,7 @@ def test_waterfall_reads_left_to_right_with_the_measured_signs():
     terms = dict(zip(bar.customdata, zip(bar.text, bar.base, bar.y)))
     for term in (GAP_GENERALIZATION, GAP_PENALTY, GAP_AVERAGING_LAG, GAP_TRAIN_MODE, GAP_AUGMENTATION):
         text, base, height = terms[term]
-        value = plots._value_at(run, term, epoch)
+        value = gap_plots._value_at(run, term, epoch)
         assert text == fmt.signed(value)  # the stored sign: the one the diagnosis evidence quotes
         assert np.isclose(base, min(level, level + value)) and np.isclose(height, abs(value))
         level += value

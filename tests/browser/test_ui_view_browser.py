@@ -170,7 +170,7 @@ def test_verdict_is_the_cores_and_the_waterfall_sums_with_the_measured_signs(ope
     from trueloss_dash import fmt
     from trueloss_dash.diagnose import diagnose
     from trueloss_dash.ingest import load_path
-    from trueloss_dash.ui import plots
+    from trueloss_dash.ui import gap_plots
 
     s = open_session()
     page = s.page
@@ -198,7 +198,7 @@ def test_verdict_is_the_cores_and_the_waterfall_sums_with_the_measured_signs(ope
     for term, text, base, height in zip(bar["customdata"], bar["text"], bar["base"], bar["y"]):
         if term == "total":
             continue
-        value = plots._value_at(run, term, epoch)
+        value = gap_plots._value_at(run, term, epoch)
         assert text == fmt.signed(value)
         assert abs(base - min(level, level + value)) < 1e-9 and abs(height - abs(value)) < 1e-9
         level += value

@@ -11,7 +11,7 @@ from .. import export, fmt
 from ..columns import HUMAN_LABELS
 from ..errors import ContextError
 from ..run import Run, RunContext
-from . import plots
+from . import gap_plots, plots
 from .common import finding_label, fmt_where, severity_badge
 from .safe import md, md_code
 
@@ -235,11 +235,11 @@ def export_buttons(run: Run, report: Any, prefix: str, figure: Any | None = None
 
 def gap_decomposition(run: Run, prefix: str, *, epoch: float | None = None) -> None:
     """Waterfall for a chosen epoch and the stacked terms over time (trainer runs only)."""
-    if not plots.has_gap_terms(run):
+    if not gap_plots.has_gap_terms(run):
         st.info("The gap decomposition needs the terms the live trainer measures "
                 "(penalty, averaging lag, train-mode effect, augmentation, generalization).")
         return
-    epochs = plots.gap_epochs(run)
+    epochs = gap_plots.gap_epochs(run)
     if not epochs:
         return
     if epoch is None and len(epochs) > 1:
@@ -247,9 +247,9 @@ def gap_decomposition(run: Run, prefix: str, *, epoch: float | None = None) -> N
                                  key=f"{prefix}_gap_epoch", format_func=lambda e: fmt.x_value(e, "epoch"))
     epoch = epochs[-1] if epoch is None else epoch
     st.markdown(f"**Validation + each measured term = reported training loss, {md(fmt.at('epoch', epoch))}**")
-    st.plotly_chart(plots.gap_waterfall(run, epoch), key=f"{prefix}_waterfall", config=PLOT_CONFIG, theme=None)
+    st.plotly_chart(gap_plots.gap_waterfall(run, epoch), key=f"{prefix}_waterfall", config=PLOT_CONFIG, theme=None)
     st.markdown("**Each term over time** (the bars stack up to the black line: reported − validation)")
-    st.plotly_chart(plots.gap_stacked(run), key=f"{prefix}_stacked", config=PLOT_CONFIG, theme=None)
+    st.plotly_chart(gap_plots.gap_stacked(run), key=f"{prefix}_stacked", config=PLOT_CONFIG, theme=None)
     st.caption("Read left to right, every bar adds its signed value: validation + generalization gap (true − validation, "
                "negative when validation is above the true training loss) = true training loss; + penalty + averaging "
                "lag + train-mode effect + augmentation effect = reported training loss. The signs are the ones the "

@@ -21,7 +21,7 @@ from typing import Any
 import streamlit as st
 
 from ..errors import TruelossError
-from . import components, identity, services, state
+from . import components, gap_plots, identity, services, state
 from .common import verdict_banner
 from .safe import md
 
@@ -239,11 +239,9 @@ def live_view(job: Any) -> None:
     verdict_banner(report, note=None if job.done else f"updated live after epoch {done}")
     components.overlay_chart(run, report, prefix="live")
     components.diagnosis_panel(run, report, prefix="live")
-    from . import plots
-
-    if plots.has_gap_terms(run):
+    if gap_plots.has_gap_terms(run):
         st.markdown("#### Where the gap comes from")
-        components.gap_decomposition(run, prefix="live", epoch=None if job.done else plots.gap_epochs(run)[-1])
+        components.gap_decomposition(run, prefix="live", epoch=None if job.done else gap_plots.gap_epochs(run)[-1])
     if job.done and st.session_state.get("live_finalized") == job.id:
         saved = job.store_id and not job.store_problem
         st.success(f"Run **{md(job.name)}** is kept with your runs"

@@ -16,7 +16,7 @@ import streamlit as st
 from .. import fmt
 from ..columns import HUMAN_LABELS
 from ..errors import TruelossError
-from . import components, page_watch, services, state
+from . import components, gap_plots, page_watch, services, state
 from . import roles as roles_ui
 from .common import verdict_banner
 from .safe import md
@@ -265,9 +265,7 @@ def analysis(entry: state.LoadedRun) -> None:
     if roles_ui.role_picker(entry):
         st.rerun()
     components.diagnosis_panel(run, report, prefix=f"an_{entry.key}")
-    from . import plots
-
-    tabs = [":material/tune: Context", ":material/download: Export"] + ([":material/waterfall_chart: Gap decomposition"] if plots.has_gap_terms(run) else [])
+    tabs = [":material/tune: Context", ":material/download: Export"] + ([":material/waterfall_chart: Gap decomposition"] if gap_plots.has_gap_terms(run) else [])
     parts = st.tabs(tabs)
     with parts[0]:
         st.caption("What you know about how this run was trained. The diagnosis uses it to tell the causes of an "

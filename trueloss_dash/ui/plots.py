@@ -28,7 +28,6 @@ from ..columns import (
     GAP_AVERAGING_LAG,
     GAP_GENERALIZATION,
     GAP_PENALTY,
-    GAP_TERMS,
     GAP_TRAIN_MODE,
     HUMAN_LABELS,
     LOSS_SERIES,
@@ -45,6 +44,17 @@ from ..columns import (
 )
 from ..fmt import num
 from ..run import Run, Series
+from .xaxes import (
+    available_axes,
+    axis_values,
+    default_axis,
+    elapsed_label,
+    elapsed_ticks,
+    fractional_epochs,
+    linear_ticks,
+    lr_ticks,
+    run_start_time,
+)
 
 MAX_POINTS = 5000  # hard cap per trace sent to the browser
 #: What the dashboard chart uses by default: a ~900 px wide plot gains nothing from more, and
@@ -191,131 +201,6 @@ def _sorted_xy(s: Series, axis: str, run: Run | None = None) -> tuple[np.ndarray
     return x[order], s.y[order], order
 
 
-# --- x axes as displayed -----------------------------------------------------------------------
-
-
-def _resolves(x: np.ndarray | None) -> bool:
-    """True when ``x`` tells (nearly) every point apart: no stack of points on one x value."""
-    if x is None:
-        return False
-    fx = x[np.isfinite(x)]
-    return len(fx) > 0 and len(np.unique(fx)) >= 0.95 * len(fx)
-
-
-def _epoch_map(run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(epoch, first step, next epoch's first step) for runs logging several steps per epoch."""
-    pairs = [(s.epoch, s.step) for s in run.series.values() if s.epoch is not None and s.step is not None]
-    if not pairs:
-        return None
-    ep = np.concatenate([p[0] for p in pairs])
-    st = np.concatenate([p[1] for p in pairs])
-    ok = np.isfinite(ep) & np.isfinite(st)
-    ep, st = ep[ok], st[ok]
-    if len(ep) < 2:
-        return None
-    epochs = np.unique(ep)
-    first = np.array([st[ep == e].min() for e in epochs])
-    last = np.array([st[ep == e].max() for e in epochs])
-    if np.any(np.diff(first) <= 0):  # steps do not grow with epochs (restarts, resets): no mapping
-        return None
-    spacing = np.median(np.diff(np.unique(st))) if len(np.unique(st)) > 1 else 1.0
-    nxt = np.append(first[1:], last[-1] + spacing)
-    return epochs, first, nxt
-
-
-def _steps_within_epochs(run: Run) -> bool:
-    """Some series logs several steps per epoch: then every series with steps is placed by step."""
-    return any(s.epoch is not None and s.step is not None and not _resolves(s.epoch) for s in run.series.values())
-
-
-def fractional_epochs(run: Run, s: Series) -> np.ndarray | None:
-    """Epochs with a fraction when several steps share one epoch number.
-
-    A step-logged training loss in a Lightning ``metrics.csv`` carries epoch 0, 0, 0, 1, 1 …;
-    drawn on those values it becomes vertical bars. Each step is placed at
-    ``epoch + (step − epoch's first step) / (steps in that epoch)``, so epoch e spans [e, e + 1);
-    the validation loss logged at an epoch's last step lands near e + 1, where it was measured.
-    """
-    if s.epoch is None or s.step is None or not _steps_within_epochs(run):
-        return s.epoch
-    m = _epoch_map(run)
-    if m is None:
-        return s.epoch
-    epochs, first, nxt = m
-    out = s.epoch.astype(np.float64).copy()
-    ok = np.isfinite(s.epoch) & np.isfinite(s.step)
-    pos = np.clip(np.searchsorted(epochs, s.epoch[ok]), 0, len(epochs) - 1)
-    known = epochs[pos] == s.epoch[ok]
-    frac = (s.step[ok] - first[pos]) / np.maximum(nxt[pos] - first[pos], 1e-12)
-    vals = out[ok]
-    vals[known] = s.epoch[ok][known] + np.clip(frac[known], 0.0, 0.999)
-    out[ok] = vals
-    return out
-
-
-def run_start_time(run: Run) -> float | None:
-    """The earliest wall-clock time of any series: elapsed time is measured from it."""
-    starts = [np.nanmin(s.wall_time) for s in run.series.values()
-              if s.wall_time is not None and np.isfinite(s.wall_time).any()]
-    return float(min(starts)) if starts else None
-
-
-def axis_values(run: Run | None, s: Series, axis: str) -> np.ndarray | None:
-    """The x values a chart draws: fractional epochs, elapsed seconds for wall time."""
-    if run is None:
-        return s.x(axis)
-    if axis == EPOCH:
-        return fractional_epochs(run, s)
-    if axis == WALL_TIME and s.wall_time is not None:
-        t0 = run_start_time(run)
-        return s.wall_time - t0 if t0 is not None else s.wall_time
-    return s.x(axis)
-
-
-def default_axis(run: Run) -> str:
-    """The x axis on which the most loss series are densest.
-
-    Each axis scores the loss series whose every point it tells apart (raw values: an epoch column
-    repeated over many logged steps does not count). Step-logged files therefore open on step;
-    epoch-level logs on epoch. Ties go to epoch, then step, then wall time.
-    """
-    axes = available_axes(run)
-    if not axes:
-        return STEP
-    pool = [run.get(n) for n in LOSS_SERIES if run.get(n) is not None] or list(run.series.values())
-    scores = {a: sum(_resolves(s.x(a)) for s in pool) for a in axes}
-    best = max(scores.values())
-    return next(a for a in axes if scores[a] == best)
-
-
-def elapsed_label(seconds: float) -> str:
-    """Elapsed time as h:mm:ss (or m:ss under an hour)."""
-    total = int(round(max(float(seconds), 0.0)))
-    h, rem = divmod(total, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
-_TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
-
-
-def elapsed_ticks(x_max: float, n: int = 6) -> tuple[list[float], list[str]]:
-    """Round tick positions (1 s … 1 day apart) with h:mm:ss labels for an elapsed-time axis."""
-    x_max = max(float(x_max), 1.0)
-    step = next((t for t in _TIME_STEPS if x_max / t <= n), 86400 * max(1, int(np.ceil(x_max / 86400 / n))))
-    vals = [float(v) for v in np.arange(0.0, x_max + step, step)]
-    return vals, [elapsed_label(v) for v in vals]
-
-
-def lr_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
-    """Round ticks for a log LR axis: every power of ten, plus 2× and 5× when the range is short."""
-    lo_e, hi_e = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
-    mults = (1,) if hi_e - lo_e >= 3 else (1, 2, 5)
-    vals = [m * 10.0 ** e for e in range(lo_e, hi_e + 1) for m in mults]
-    vals = [v for v in vals if lo / 1.0001 <= v <= hi * 1.0001] or [10.0 ** lo_e]
-    return vals, [num(v) for v in vals]
-
-
 def _apply_time_axis(fig: go.Figure, xs: list[np.ndarray], axis: str) -> None:
     if axis != WALL_TIME:
         return
@@ -383,13 +268,6 @@ def spike_peaks(run: Run, report: Any, name: str) -> list[int]:
             continue
         peaks.append(int(idx[np.argmax(s.y[idx])]))
     return peaks
-
-
-def available_axes(run: Run) -> list[str]:
-    """Axes the chart can offer: those at least one loss series has, in (epoch, step, wall) order."""
-    pool = [run.get(n) for n in LOSS_SERIES if run.get(n) is not None] or list(run.series.values())
-    have = [a for a in (EPOCH, STEP, WALL_TIME) if any(s.x(a) is not None for s in pool)]
-    return have
 
 
 def loss_series_names(run: Run) -> list[str]:
@@ -554,17 +432,6 @@ def lr_axis(y: np.ndarray) -> dict[str, Any]:
     return axis2
 
 
-def linear_ticks(top: float, n: int = 5) -> list[float]:
-    """0 and round multiples (1, 2, 2.5 or 5 × 10^k) up to ``top``: about ``n`` ticks."""
-    if not top > 0:
-        return [0.0]
-    raw = top / n
-    mag = 10.0 ** np.floor(np.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    count = int(np.floor(top / step + 1e-9))
-    return [round(i * step, 12) for i in range(count + 1)]
-
-
 def _rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
@@ -693,104 +560,6 @@ def compare_figure(
     return fig
 
 
-# --- gap decomposition (trainer runs) ----------------------------------------------------------
-
-
-def has_gap_terms(run: Run) -> bool:
-    return all(t in run.series for t in GAP_TERMS) and TRAIN_LOSS in run.series and VAL_LOSS in run.series
-
-
-def gap_epochs(run: Run) -> list[float]:
-    s = run.get(GAP_GENERALIZATION)
-    if s is None:
-        return []
-    x = s.epoch if s.epoch is not None else s.step
-    return [] if x is None else [float(v) for v in x]
-
-
-def _value_at(run: Run, name: str, epoch: float) -> float:
-    s = run.series[name]
-    x = s.epoch if s.epoch is not None else s.step
-    i = int(np.argmin(np.abs(x - epoch)))
-    return float(s.y[i])
-
-
-def gap_waterfall(run: Run, epoch: float, *, height: int = 360) -> go.Figure:
-    """The measured gap at one epoch, read left to right as a sum of signed contributions.
-
-    validation + generalization gap = true training loss, and
-    true training loss + penalty + averaging lag + train-mode effect + augmentation effect
-    = reported training loss. Every term keeps the sign the trainer measured and the diagnosis
-    quotes (the generalization gap is true − validation: negative when validation is above the
-    true training loss), so a bar labelled "+ x" moves the level up when x > 0 and down when x < 0.
-    Floating bars (not ``go.Waterfall``) so each term keeps its colour from the stacked view.
-    """
-    from ..fmt import signed
-
-    val = _value_at(run, VAL_LOSS, epoch)
-    labels, bases, heights, colors, texts, kinds = [], [], [], [], [], []
-
-    def total(label: str, value: float, color: str) -> None:
-        labels.append(_wrap(label)), bases.append(0.0), heights.append(value), colors.append(color)
-        texts.append(num(value)), kinds.append("total")
-
-    def add(term: str, level: float) -> float:
-        v = _value_at(run, term, epoch)
-        labels.append(_wrap("+ " + HUMAN_LABELS[term])), bases.append(min(level, level + v)), heights.append(abs(v))
-        colors.append(GAP_STYLE[term].color), texts.append(signed(v)), kinds.append(term)
-        return level + v
-
-    total(HUMAN_LABELS[VAL_LOSS], val, SERIES_STYLE[VAL_LOSS].color)
-    level = add(GAP_GENERALIZATION, val)
-    total("= " + HUMAN_LABELS[TRUE_TRAIN_LOSS], level, SERIES_STYLE[TRUE_TRAIN_LOSS].color)
-    for term in (GAP_PENALTY, GAP_AVERAGING_LAG, GAP_TRAIN_MODE, GAP_AUGMENTATION):
-        level = add(term, level)
-    total("= " + HUMAN_LABELS[TRAIN_LOSS], level, SERIES_STYLE[TRAIN_LOSS].color)
-    fig = go.Figure(go.Bar(x=labels, y=heights, base=bases, marker=dict(color=colors), text=texts,
-                           textposition="outside", cliponaxis=False, customdata=kinds,
-                           hovertemplate="%{x}: %{text}<extra></extra>"))
-    _base_layout(fig, height=height, title=None, x_title="", y_title="loss", log_y=False)
-    fig.update_layout(showlegend=False, hovermode="closest", margin=dict(l=55, r=20, t=30, b=80), bargap=0.3,
-                      meta={"epoch": epoch, "end_level": level, "start_level": val,
-                            "reported": _value_at(run, TRAIN_LOSS, epoch)})
-    fig.update_xaxes(tickangle=0, tickfont=dict(size=11))
-    return fig
-
-
-def _wrap(label: str, width: int = 13) -> str:
-    """Break a tick label between words only (never inside one, as "augmen-<br>tation" did)."""
-    lines: list[str] = []
-    words = label.split()
-    if len(words) > 1 and words[0] in ("+", "="):  # keep the operator with its first word
-        words[:2] = [f"{words[0]} {words[1]}"]
-    for word in words:
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
-
-
-def gap_stacked(run: Run, *, height: int = 360) -> go.Figure:
-    """Each gap term per epoch as stacked bars (negative terms below zero) and the total gap as a line."""
-    fig = go.Figure()
-    _base_layout(fig, height=height, title=None, x_title="epoch", y_title="reported − validation", log_y=False)
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
-                      margin=dict(l=60, r=20, t=40, b=45), hovermode="x unified")
-    for t in GAP_TERMS:
-        s = run.series[t]
-        x = s.epoch if s.epoch is not None else s.step
-        st = GAP_STYLE[t]
-        fig.add_trace(go.Bar(x=x, y=s.y, name=st.label, marker=dict(color=st.color), hovertemplate="%{y:.4g}"))
-    total = np.sum([run.series[t].y for t in GAP_TERMS], axis=0)
-    s0 = run.series[GAP_TERMS[0]]
-    x0 = s0.epoch if s0.epoch is not None else s0.step
-    fig.add_trace(go.Scatter(x=x0, y=total, name="reported − validation", mode="lines+markers",
-                             line=dict(color="#202124", width=2), marker=dict(size=5), hovertemplate="%{y:.4g}"))
-    fig.update_layout(barmode="relative", bargap=0.15)
-    return fig
-
-
 # --- small things ------------------------------------------------------------------------------
 
 
@@ -809,6 +578,5 @@ __all__ = [
     "MAX_POINTS", "DISPLAY_POINTS", "SERIES_STYLE", "RUN_PALETTE", "GAP_STYLE", "SEVERITY_COLOR", "Style", "style_for", "run_color",
     "smooth_ema", "downsample_indices", "finding_range", "spike_peaks", "available_axes", "loss_series_names",
     "default_axis", "axis_values", "fractional_epochs", "elapsed_label", "elapsed_ticks", "lr_ticks", "lr_axis",
-    "overlay_figure", "compare_figure", "has_gap_terms", "gap_epochs", "gap_waterfall", "gap_stacked",
-    "trace_point_counts", "X_AXES",
+    "overlay_figure", "compare_figure", "trace_point_counts", "X_AXES", "linear_ticks", "run_start_time",
 ]
