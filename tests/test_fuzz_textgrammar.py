@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from trueloss_dash.errors import LogFormatError
 from trueloss_dash.ingest import load_bytes
-from trueloss_dash.ingest.textgrammar import TextLogParser
+from trueloss_dash.ingest.textparser import TextLogParser
 
 PIECES = st.sampled_from([
     "loss", "val_loss", "Train Loss", "val loss", "epoch", "Epoch", "step", "iter", "iters", "lr", "acc", "D_A",

@@ -9,7 +9,7 @@ import pytest
 
 from trueloss_dash.errors import LogFormatError
 from trueloss_dash.ingest import load_bytes
-from trueloss_dash.ingest.textgrammar import TextLogParser
+from trueloss_dash.ingest.textparser import TextLogParser
 
 TRAIN = [1.0, 0.8, 0.6, 0.5]
 VAL = [1.1, 0.9, 0.8, 0.75]

@@ -29,7 +29,7 @@ from ..ingest.delimited import read_header, read_table
 from ..ingest.loader import finish_runs, load_path, load_source
 from ..ingest.provenance_util import header_context
 from ..ingest.records import records_to_table
-from ..ingest.textgrammar import TextLogParser
+from ..ingest.textparser import TextLogParser
 from ..ingest.registry import CSV_FORMATS, JSON_LINES_FORMATS, readers
 from ..ingest.source import SNIFF_BYTES, Source, check_size
 from ..ingest.table import Table, concat_tables

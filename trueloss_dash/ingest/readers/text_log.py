@@ -19,13 +19,14 @@ from ...run import Run
 from ..provenance_util import header_context
 from ..registry import Reader
 from ..source import Source
-from ..textgrammar import TextLogParser, parse_message, _PREFIX
+from ..textgrammar import LINE_PREFIX, parse_message
+from ..textparser import TextLogParser
 
 
 def parse_line(line: str) -> dict[str, float] | None:
     """The metric pairs and x values of one line (for sniffing and tests); None when it has none."""
     text = line.strip()
-    p = parse_message(text[_PREFIX.match(text).end():])
+    p = parse_message(text[LINE_PREFIX.match(text).end():])
     out = dict(p.pairs)
     if p.epoch is not None:
         out["epoch"] = p.epoch

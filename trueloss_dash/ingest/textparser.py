@@ -1,0 +1,587 @@
+"""The stateful, resumable console-log reader: :class:`TextLogParser` applies the line grammar of
+:mod:`.textgrammar` to a log as it grows, carrying epoch, phase, in-epoch step and run between calls.
+
+Speed: a line's *shape* (its text with the numbers taken out) repeats for thousands of lines in
+real logs. After a line is parsed the slow way, its shape becomes a compiled regex; a run of
+following lines with the same shape is then matched and converted as one block in C (regex
+``findall`` + numpy, or Arrow for space-separated shapes).
+
+Incremental use (the folder watcher)::
+
+    parser = TextLogParser()
+    parser.feed(["Epoch 1/3", "32/32 [====] - 1s - loss: 0.9 - val_loss: 1.0"])   # complete lines
+    parser.take_new()        # -> records added since the last call, e.g.
+                             #    [{"run": 0, "line": 2, "epoch": 1.0, "loss": 0.9, "val_loss": 1.0}]
+    parser.feed_text(chunk)  # raw text as it grows; an unfinished last line waits for the next chunk
+    parser.runs(name="train", source="train.log")   # canonical Runs of everything so far (repeatable)
+    parser.flush()           # at the end of the file: parse a last line that has no newline
+
+Records are plain dicts: ``run`` (0-based; +1 at each appended run), ``line`` (1-based line number
+of the line that produced it), ``epoch``/``step`` when known, and one entry per metric key as
+written (``loss``, ``val/loss``, ``Train Loss``) - the alias table maps keys to canonical names when
+:meth:`TextLogParser.runs` builds the :class:`~trueloss_dash.run.Run`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from ..columns import looks_like_loss
+from .textcolumns import ColumnarShape
+from .textgrammar import (
+    BANNER,
+    LINE_PREFIX,
+    NUMBER_END,
+    NUMBER_START,
+    PLAIN_NUMBER,
+    ParsedLine,
+    SPECIAL_NUMBER,
+    TOKEN,
+    is_number,
+    parse_message,
+    phase_of,
+    tokenize,
+)
+
+
+# -- the stateful parser ---------------------------------------------------------------------------
+@dataclass
+class _Shape:
+    """A compiled line shape for the block fast path."""
+
+    block: re.Pattern  # one or more consecutive lines of this shape
+    line: re.Pattern  # one line, numbers captured
+    roles: list[str | None]  # per captured number: "epoch", "step", "m:<key>" or None
+    phase: str | None
+    columnar: "ColumnarShape | None" = None  # the Arrow path for space-separated shapes
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+_SLOT = rf"({NUMBER_START}(?:{PLAIN_NUMBER}|{SPECIAL_NUMBER}))"
+
+
+def _shape_regex(message: str) -> str | None:
+    """The regex matching lines shaped like ``message`` (numbers captured), or None if unsuitable."""
+    parts: list[str] = []
+    pos = 0
+    for m in TOKEN.finditer(message):
+        kind = m.lastgroup
+        if kind in ("num", "unit", "special", "sunit"):
+            text = m.group()
+            unit = m.group("unit") if kind in ("num", "unit") else m.group("sunit")
+            if "," in text[: len(text) - len(unit or "")]:
+                return None
+            parts.append(_literal(message[pos:m.start()]))
+            parts.append(_SLOT + (re.escape(unit) if unit else "") + NUMBER_END)
+            pos = m.end()
+    parts.append(_literal(message[pos:]))
+    return "".join(parts)
+
+
+def _literal(text: str) -> str:
+    out = []
+    for piece in re.split(r"(\s+)", text):
+        if not piece:
+            continue
+        out.append(r"[ \t]*" if piece.isspace() else re.escape(piece))
+    return "".join(out)
+
+
+class TextLogParser:
+    """Stateful, resumable reader of console logs (see the module docstring for the grammar).
+
+    ``feed(lines)`` / ``feed_text(text)`` may be called any number of times as a log grows; the
+    epoch carried from ``Epoch 3/10`` headers, the phase, the in-epoch step offset and the current
+    run survive between calls. ``take_new()`` returns the records added since its last call;
+    ``runs()`` builds canonical Runs from everything read so far and can be called repeatedly.
+    """
+
+    def __init__(self) -> None:
+        self.lines_read = 0
+        self.ignored = 0  # non-empty lines that carried no metrics
+        self.first_ignored: tuple[int, str] | None = None
+        self.progress_skipped = 0
+        self._records: list[dict] = []  # slow-path records
+        self._blocks: list[tuple[int, dict[str, np.ndarray]]] = []  # (position in records, columns)
+        self._segments: list[tuple[str, int]] = []  # ("r", index in _records) | ("b", index in _blocks)
+        self._emitted = 0  # segments handed out by take_new
+        self._tail = ""
+        self._shapes: dict[str, _Shape | None] = {}
+        self._shape_keys: dict[str, _Shape | None] = {}
+        self._hot: _Shape | None = None
+        # state
+        self.run = 0
+        self._epoch: float | None = None  # carried epoch
+        self._step: float | None = None  # last global step
+        self._run_start: tuple[float | None, float | None] = (None, None)
+        self._last_epoch: float | None = None
+        self._last_raw_step: float | None = None
+        self._within = False  # the step counter restarts every epoch (CycleGAN "iters")
+        self._raw_epoch: float | None = None  # epoch of the last line with a step counter
+        self._banner = False  # a "===== ... =====" line was just seen
+        self._offset = 0.0
+        self._epoch_max = 0.0
+        self._last_bar = False
+
+    # -- input -------------------------------------------------------------------------------------
+    def feed(self, lines: Iterable[str]) -> int:
+        """Parse complete lines (without or with their newline); returns the number of records added."""
+        text = "\n".join(ln.rstrip("\r\n") for ln in lines)
+        return self._feed(text + "\n") if text or self._tail == "" else 0
+
+    def feed_text(self, text: str) -> int:
+        """Parse a chunk of raw text; an unfinished last line is kept until the next chunk or flush()."""
+        text = self._tail + text
+        cut = text.rfind("\n")
+        if cut < 0:
+            self._tail = text
+            return 0
+        self._tail = text[cut + 1:]
+        return self._feed(text[: cut + 1])
+
+    def flush(self) -> int:
+        """Parse a last line that has no newline (end of file)."""
+        tail, self._tail = self._tail, ""
+        return self._feed(tail + "\n") if tail.strip() else 0
+
+    def _feed(self, text: str) -> int:
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        before = self._count()
+        pos, end = 0, len(text)
+        while pos < end:
+            hot = self._hot
+            if hot is not None and hot.columnar is not None:
+                got = hot.columnar.read(text, pos)
+                if got is not None:
+                    self._take_pieces(hot, got[0])
+                    pos = got[1]
+                    continue
+            if hot is not None:
+                m = hot.block.match(text, pos)
+                if m is not None and m.end() > pos:
+                    taken = self._take_block(hot, text, pos, m.end())
+                    if taken:
+                        pos = taken
+                        continue
+                    self._hot = None
+            nl = text.find("\n", pos)
+            nl = end if nl < 0 else nl
+            self._line(text[pos:nl])
+            pos = nl + 1
+        return self._count() - before
+
+    def _count(self) -> int:
+        return len(self._records) + sum(len(next(iter(c.values()))) for _, c in self._blocks)
+
+    # -- one line, the slow way ------------------------------------------------------------------------
+    def _line(self, raw: str) -> None:
+        self.lines_read += 1
+        line = raw.strip()
+        if not line:
+            return
+        pre = LINE_PREFIX.match(line).end()
+        message = line[pre:]
+        parsed = parse_message(message)
+        if parsed.unfinished:
+            self.progress_skipped += 1
+            return
+        has_x = parsed.epoch is not None or parsed.step is not None
+        if not parsed.pairs:
+            if has_x:
+                self._advance(parsed)  # "Epoch 3/10" heading the lines that follow
+                self._hot = None
+            else:
+                self._ignore(line)
+            return
+        if not (has_x or any(looks_like_loss(k) for k, _ in parsed.pairs)):
+            self._ignore(line)
+            return
+        record = self._advance(parsed)
+        prefix = {"val": "val/", "test": "test/"}.get(parsed.phase or "", "")
+        for key, value in parsed.pairs:
+            name = key if not prefix or phase_of(key.split("/")[0].split("_")[0].split()[0]) else prefix + key
+            record.setdefault(name, value)
+        if parsed.bar and self._last_bar and self._records and self._segments[-1][0] == "r":
+            last = self._records[-1]
+            if last.get("epoch") == record.get("epoch") and last.get("run") == record["run"]:
+                last.update({k: v for k, v in record.items() if k != "line"})  # tqdm: the epoch's last update wins
+                return
+        self._last_bar = parsed.bar
+        self._segments.append(("r", len(self._records)))
+        self._records.append(record)
+        self._learn_shape(message, parsed, pre > 0, line)
+
+    def _ignore(self, line: str) -> None:
+        if BANNER.match(line):  # "===== Training Loss (date) =====": a new session may start here
+            self._banner = True
+        self.ignored += 1
+        if self.first_ignored is None:
+            self.first_ignored = (self.lines_read, line[:80])
+
+    def _advance(self, p: ParsedLine) -> dict:
+        """Update epoch/step/run state from one line's x values; returns the record's x part."""
+        epoch = p.epoch
+        banner, self._banner = self._banner, False
+        if epoch is not None and self._last_epoch is not None and (epoch < self._last_epoch or banner and epoch == self._last_epoch):
+            if _near_start(epoch, self._run_start[0], self._last_epoch):
+                self._new_run()
+        raw = p.step
+        within = p.in_epoch is not None and p.phase not in ("val", "test")
+        if raw is None and within:
+            raw = p.in_epoch
+        elif raw is not None and p.step_total is not None and epoch is not None:
+            within = True  # "Epoch [3/50], Step [100/600]"
+        # Compare with the epoch of the last line that had a step counter: progress-bar lines in
+        # between ("Epoch 2/200: 100%|...") move the epoch but not the counter.
+        counter_epoch = self._raw_epoch
+        if raw is not None and not within and epoch is not None and counter_epoch is not None:
+            if epoch > counter_epoch and self._last_raw_step is not None and raw <= self._last_raw_step:
+                self._within = True  # CycleGAN "epoch: 2, iters: 100": the counter restarts each epoch
+        within = within or (self._within and raw is not None and epoch is not None)
+        if epoch is not None:
+            if raw is not None and counter_epoch is not None and epoch > counter_epoch:
+                if within:
+                    total = p.in_epoch_total if p.in_epoch is not None else p.step_total
+                    self._offset += (total * (epoch - counter_epoch)) if total else self._epoch_max
+                self._epoch_max = 0.0
+            self._last_epoch = epoch
+            self._epoch = epoch
+        step = None
+        if raw is not None and p.phase not in ("val", "test") or (raw is not None and p.in_epoch is None):
+            step = self._offset + raw if within else raw
+            self._epoch_max = max(self._epoch_max, raw)
+            if (self._step is not None and (step < self._step or banner and step == self._step)
+                    and _near_start(step, self._run_start[1], self._step)
+                    and (epoch is None or self._run_start[0] is None or epoch <= self._run_start[0])):
+                self._new_run()  # "(epoch: 1, iters: 100)" again after "(epoch: 1, iters: 1000)"
+                self._epoch = self._last_epoch = epoch
+            self._last_raw_step = raw
+            self._raw_epoch = epoch if epoch is not None else self._epoch
+            self._step = step
+        if self._run_start == (None, None) or (self._run_start[0] is None and self._epoch is not None) or (
+                self._run_start[1] is None and step is not None):
+            self._run_start = (self._run_start[0] if self._run_start[0] is not None else self._epoch,
+                               self._run_start[1] if self._run_start[1] is not None else step)
+        record: dict = {"run": self.run, "line": self.lines_read}
+        if self._epoch is not None:
+            record["epoch"] = self._epoch
+        if step is not None:
+            record["step"] = step
+        elif self._step is not None and (p.phase in ("val", "test") or p.epoch is None):
+            record["step"] = self._step  # a validation line, or one without x, sits at the last step
+        return record
+
+    def _new_run(self) -> None:
+        self.run += 1
+        self._epoch = self._step = None
+        self._last_epoch = self._last_raw_step = self._raw_epoch = None
+        self._run_start = (None, None)
+        self._within = False
+        self._offset = self._epoch_max = 0.0
+        self._hot = None
+
+    # -- the fast path -------------------------------------------------------------------------------
+    def _learn_shape(self, message: str, parsed: ParsedLine, prefixed: bool, line: str = "") -> None:
+        if not parsed.simple or self._within:
+            self._hot = None
+            return
+        key = ("P" if prefixed else "") + message.translate(_NO_DIGITS)  # cheap: digits vary, words do not
+        if key in self._shape_keys:
+            self._hot = self._shape_keys[key]
+            return
+        regex = _shape_regex(message)
+        if regex is None:
+            self._hot = None
+            return
+        shape = self._shapes.get(regex)
+        if shape is None and regex not in self._shapes:
+            if len(self._shapes) > 256:
+                self._shapes.clear()
+            prefix = LINE_PREFIX.pattern if prefixed else ""
+            one = f"[ \\t]*(?:{prefix}){regex}[ \\t]*" if prefix else f"[ \\t]*{regex}[ \\t]*"
+            try:
+                shape = _Shape(block=re.compile(f"(?:{_uncapture(one)}\\n)+"),
+                               line=re.compile(f"^{one}$", re.M),
+                               roles=list(parsed.slots), phase=parsed.phase)
+            except re.error:  # pragma: no cover - defensive: an odd line just stays on the slow path
+                shape = None
+            if shape is not None and line:
+                numbers = [t for t in tokenize(message) if is_number(t)]
+                if len(numbers) == len(parsed.slots):
+                    shape.columnar = ColumnarShape.from_line(line, len(line) - len(message), numbers, parsed.slots)
+            self._shapes[regex] = shape
+        if len(self._shape_keys) > 1024:
+            self._shape_keys.clear()
+        self._shape_keys[key] = shape
+        self._hot = shape
+
+    def _take_block(self, shape: _Shape, text: str, start: int, end: int) -> int:
+        """Add the leading lines of text[start:end] (all of ``shape``) that continue the run as one
+        block; returns the position after them, or 0 to read the next line the slow way."""
+        rows = shape.line.findall(text, start, end)
+        if not rows:
+            return 0
+        try:
+            values = np.array(rows, dtype=np.float64)
+        except ValueError:
+            return 0
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.shape[1] != len(shape.roles):
+            return 0
+        return self._take_values(shape.roles, shape.phase, values, text, start, end)
+
+    def _take_pieces(self, shape: _Shape, pieces: list) -> None:
+        """Rows read by the columnar path, and the lines of other shapes between them, in order."""
+        for kind, item in pieces:
+            if kind == "line":
+                hot = self._hot
+                self._line(item)
+                self._hot = hot  # the block's shape stays hot across an odd line
+                continue
+            while len(item):
+                kept = self._take_values(shape.columnar.roles, shape.phase, item, "", 0, 0, count_only=True)
+                if kept == len(item):
+                    break
+                # a restart or a NaN step inside the rows: that line goes the slow way
+                rest = item[kept:]
+                self._line_values(shape, rest[0])
+                item = rest[1:]
+
+    def _line_values(self, shape: _Shape, row: np.ndarray) -> None:
+        """One row of values through the grammar's state (restarts, carried epoch) as a record."""
+        parsed = ParsedLine()
+        for role, value in zip(shape.columnar.roles, row.tolist()):
+            if role == "epoch":
+                parsed.epoch = value
+            elif role == "step":
+                parsed.step = value
+            elif role:
+                parsed.pairs.append((role[2:], value))
+        parsed.phase = shape.phase
+        self.lines_read += 1
+        record = self._advance(parsed)
+        prefix = {"val": "val/", "test": "test/"}.get(parsed.phase or "", "")
+        for key, value in parsed.pairs:
+            record.setdefault(prefix + key if prefix else key, value)
+        self._segments.append(("r", len(self._records)))
+        self._records.append(record)
+
+    def _take_values(self, roles: list, phase: str | None, values: np.ndarray, text: str, start: int,
+                     end: int, count_only: bool = False) -> int:
+        """Add rows of values (one per line from ``start`` to ``end``, columns in ``roles`` order)."""
+        shape = _Shape(block=None, line=None, roles=roles, phase=phase)  # type: ignore[arg-type]
+        # x must keep rising from where the state is; a restart or a NaN step goes the slow way
+        x_idx = shape.roles.index("step") if "step" in shape.roles else (
+            shape.roles.index("epoch") if "epoch" in shape.roles else None)
+        if x_idx is not None:
+            x = values[:, x_idx]
+            last = self._step if shape.roles[x_idx] == "step" else self._last_epoch
+            ok = np.isfinite(x)
+            ok[1:] &= np.diff(x) > 0
+            if last is not None:
+                ok[0] &= x[0] > last
+            bad = np.flatnonzero(~ok)
+            if len(bad):
+                keep = int(bad[0])
+                if keep == 0:
+                    return 0
+                values = values[:keep]
+                if not count_only:
+                    end = _nth_newline(text, start, keep)
+        if "epoch" in shape.roles and "step" in shape.roles and self._within:
+            return 0
+        if not len(values):
+            return 0
+        cols: dict[str, np.ndarray] = {}
+        n = len(values)
+        for idx, role in enumerate(shape.roles):
+            if role is None:
+                continue
+            name = "epoch" if role == "epoch" else "step" if role == "step" else role[2:]
+            cols.setdefault(name, values[:, idx])
+        if "epoch" not in cols and self._epoch is not None:
+            cols["epoch"] = np.full(n, self._epoch)
+        prefix = {"val": "val/", "test": "test/"}.get(shape.phase or "", "")
+        if prefix:
+            cols = {k if k in ("epoch", "step") else prefix + k: v for k, v in cols.items()}
+        first_line = self.lines_read + 1
+        self.lines_read += n
+        cols["line"] = np.arange(first_line, first_line + n, dtype=np.float64)
+        cols["run"] = np.full(n, float(self.run))
+        if "step" in cols:
+            self._step = float(cols["step"][-1])
+            self._last_raw_step = self._step
+            self._raw_epoch = float(cols["epoch"][-1]) if "epoch" in cols else self._epoch
+            same_epoch = "epoch" not in cols or cols["epoch"][0] == cols["epoch"][-1]
+            self._epoch_max = max(self._epoch_max, self._step) if same_epoch else self._step
+        if "epoch" in cols:
+            self._last_epoch = self._epoch = float(cols["epoch"][-1])
+        if self._run_start == (None, None):
+            self._run_start = (float(cols["epoch"][0]) if "epoch" in cols else None,
+                               float(cols["step"][0]) if "step" in cols else None)
+        self._segments.append(("b", len(self._blocks)))
+        self._blocks.append((len(self._records), cols))
+        self._last_bar = False
+        return n if count_only else end
+
+    # -- output --------------------------------------------------------------------------------------
+    def take_new(self) -> list[dict]:
+        """Records added since the last call (see the module docstring for their keys)."""
+        out: list[dict] = []
+        for kind, idx in self._segments[self._emitted:]:
+            if kind == "r":
+                out.append(dict(self._records[idx]))
+            else:
+                out.extend(_block_records(self._blocks[idx][1]))
+        self._emitted = len(self._segments)
+        return out
+
+    @property
+    def n_records(self) -> int:
+        return self._count()
+
+    def columns(self) -> tuple[list[int], dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """Everything so far as columns: (run per row, {key: (values, present)})."""
+        n = self._count()
+        cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+        def col(name: str) -> tuple[np.ndarray, np.ndarray]:
+            c = cols.get(name)
+            if c is None:
+                c = cols[name] = (np.full(n, np.nan), np.zeros(n, dtype=bool))
+            return c
+
+        row = 0
+        runs = np.zeros(n, dtype=np.int64)
+        for kind, idx in self._segments:
+            if kind == "r":
+                rec = self._records[idx]
+                runs[row] = rec["run"]
+                for k, v in rec.items():
+                    if k in ("run", "line"):
+                        continue
+                    values, present = col(k)
+                    values[row] = v
+                    present[row] = True
+                row += 1
+            else:
+                block = self._blocks[idx][1]
+                m = len(block["run"])
+                runs[row:row + m] = block["run"].astype(np.int64)
+                for k, v in block.items():
+                    if k in ("run", "line"):
+                        continue
+                    values, present = col(k)
+                    values[row:row + m] = v
+                    present[row:row + m] = True
+                row += m
+        return runs.tolist(), cols
+
+
+    def runs(self, *, name: str, source: str, format: str = "text_log", context=None, meta: dict | None = None,
+             notes: Iterable[str] = ()) -> list:
+        """Canonical Runs from every record so far (one per appended run); LogFormatError if none."""
+        from ..errors import LogFormatError
+        from .table import Table, table_to_runs
+
+        run_ids, cols = self.columns()
+        if not run_ids:
+            where = ""
+            if self.first_ignored is not None:
+                where = f"; first line without metrics: line {self.first_ignored[0]}: {self.first_ignored[1]!r}"
+            raise LogFormatError(
+                "no metric lines found; expected lines such as 'Epoch 3/50, loss: 0.41, val_loss: 0.52' or "
+                f"'step 100: train loss 2.31'{where}", path=source)
+        ids = np.asarray(run_ids)
+        parts = sorted(set(run_ids))
+        notes = list(notes) + [f"{len(run_ids)} metric lines parsed"]
+        warnings = []
+        if self.ignored:
+            line, text = self.first_ignored
+            warnings.append(f"{self.ignored} lines without metrics ignored (warnings, prose, tracebacks); "
+                            f"first at line {line}: {text!r}")
+        if self.progress_skipped:
+            notes.append(f"{self.progress_skipped} unfinished progress-bar updates skipped")
+        if len(parts) > 1:
+            starts = [int(np.flatnonzero(ids == p)[0]) for p in parts[1:]]
+            lines = self.columns_line(starts)
+            warnings.append(f"the log starts again at line {', '.join(map(str, lines[:5]))}: the file holds "
+                            f"{len(parts)} appended runs, split into separate runs")
+        out = []
+        for number, part in enumerate(parts, start=1):
+            rows = ids == part if len(parts) > 1 else slice(None)  # one run: no copies
+            table = Table(first_row=1, row_label="metric line")
+            for key, (values, present) in cols.items():
+                pres = present[rows]
+                if pres.any():
+                    table.add(key, values[rows], pres)
+            try:
+                found = table_to_runs(table, name=name if number == 1 else f"{name} (part {number})", source=source,
+                                      format=format, context=context, notes=notes, warnings=warnings,
+                                      meta=dict(meta or {}), split_restarts=False)
+            except LogFormatError:
+                if len(parts) == 1:
+                    raise
+                continue  # one appended part without a loss (e.g. a crashed start) does not hide the others
+            for run in found:
+                if len(parts) > 1:
+                    run.meta["part"] = number
+            out.extend(found)
+        if not out:
+            raise LogFormatError("no part of the log holds a loss series", path=source)
+        return out
+
+    def columns_line(self, rows: list[int]) -> list[int]:
+        """Line numbers of the given record rows."""
+        want = set(rows)
+        out = []
+        row = 0
+        for kind, idx in self._segments:
+            if kind == "r":
+                if row in want:
+                    out.append(self._records[idx]["line"])
+                row += 1
+            else:
+                block = self._blocks[idx][1]
+                m = len(block["run"])
+                for r in sorted(want):
+                    if row <= r < row + m:
+                        out.append(int(block["line"][r - row]))
+                row += m
+        return out
+
+
+def _block_records(cols: dict[str, np.ndarray]) -> list[dict]:
+    keys = list(cols)
+    out = []
+    for values in zip(*(cols[k].tolist() for k in keys)):
+        rec = dict(zip(keys, values))
+        rec["run"] = int(rec["run"])
+        rec["line"] = int(rec["line"])
+        out.append(rec)
+    return out
+
+
+def _near_start(x: float, start: float | None, last: float) -> bool:
+    """x falls back to where the run started (within its first tenth): a new run, not a resume."""
+    return start is not None and x <= start + 0.1 * max(0.0, last - start)
+
+
+def _nth_newline(text: str, start: int, k: int) -> int:
+    """The position just after the k-th newline from ``start``."""
+    pos = start
+    for _ in range(k):
+        pos = text.index("\n", pos) + 1
+    return pos
+
+
+def _uncapture(regex: str) -> str:
+    """The same regex with its capturing groups made non-capturing (for the block matcher)."""
+    return re.sub(r"(?<!\\)\((?!\?)", "(?:", regex)
+
