@@ -79,7 +79,9 @@ def test_page_follows_a_growing_run_keeps_zoom_and_alerts_on_divergence(watch_se
                                timeout=60_000)
         page.wait_for_timeout(500)
         _chart_frame(page).wait_for_selector("#chart .main-svg", timeout=60_000)
-        assert page.locator("[data-testid=tl-watch-row]").count() == 2  # metrics.csv and train.log
+        # metrics.csv and train.log: a run is listed after its first diagnosis, so the second may come later
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=tl-watch-row]').length === 2",
+                               timeout=60_000)
         page.evaluate("() => { window.__notReloaded = true; }")
         start_points, start_trace = _points(page), _trace_len(page)
         assert start_points == 30
