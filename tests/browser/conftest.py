@@ -108,6 +108,7 @@ class Session:
         self.page.goto(url)
         self.page.wait_for_selector("[data-testid=stSidebar]", timeout=30_000)
         self.page.wait_for_selector("text=Runs", timeout=30_000)
+        self.settle()  # a first visit sets the identity cookie and reruns: let that finish
 
     def _console(self, message) -> None:
         if message.type != "error":
@@ -129,10 +130,33 @@ class Session:
         self.page.wait_for_timeout(400)
         self.page.locator("[data-testid=stStatusWidget]").filter(has_text="Running").wait_for(state="hidden", timeout=30_000)
 
-    def select(self, label: str, option_text: str) -> None:
+    def click(self, locator, *, attempts: int = 4, timeout_ms: int = 10_000) -> None:
+        """Click once the app is idle. A script run still finishing can leave the target inert or
+        replace it in the DOM; then wait for the run to end and click again."""
+        for attempt in range(attempts):
+            self.settle()
+            try:
+                locator.click(timeout=timeout_ms)
+                return
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+
+    def select(self, label: str, option_text: str, *, type_text: bool = False) -> None:
+        """Pick an option of a select box; reopened and retried if a rerun closed the list."""
         box = self.page.locator("[data-testid=stSelectbox]").filter(has_text=label).first
-        box.click()
-        self.page.get_by_role("option").filter(has_text=option_text).first.click()
+        for attempt in range(4):
+            self.settle()
+            box.click()
+            if type_text:
+                self.page.keyboard.type(option_text)
+            try:
+                self.page.get_by_role("option").filter(has_text=option_text).first.click(timeout=10_000)
+                break
+            except Exception:
+                if attempt == 3:
+                    raise
+                self.page.keyboard.press("Escape")
         self.settle()
 
     def close(self) -> None:

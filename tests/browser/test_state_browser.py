@@ -27,9 +27,10 @@ def _query(page) -> dict[str, str]:
 def _tab(s: Session, name: str) -> None:
     """Open a tab of the Load runs panel (expanding the panel when it is collapsed)."""
     tab = s.page.get_by_role("tab").filter(has_text=name).first
+    s.settle()
     if not tab.is_visible():
-        s.page.get_by_text(LOAD_PANEL).first.click()
-    tab.click()
+        s.click(s.page.get_by_text(LOAD_PANEL).first)
+    s.click(tab)
     s.settle()
 
 

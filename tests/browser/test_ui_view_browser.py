@@ -54,23 +54,20 @@ def _load_panel_tab(s, tab: str) -> None:
     """Open the load panel (folded once a run is open) and one of its tabs."""
     panel = s.page.locator("[data-testid=stExpander]").filter(has_text=re.compile("Load (more )?runs")).first
     panel.wait_for(timeout=30_000)
+    s.settle()
     if panel.locator("details").first.get_attribute("open") is None:
-        panel.locator("summary").first.click()
-    panel.get_by_role("tab").filter(has_text=tab).first.click()
+        s.click(panel.locator("summary").first)
+    s.click(panel.get_by_role("tab").filter(has_text=tab).first)
 
 
 def _open_sample(s, name: str) -> None:
     _load_panel_tab(s, "Sample runs")
-    box = s.page.locator("[data-testid=stSelectbox]").filter(has_text="sample run").first
-    box.click()
-    s.page.keyboard.type(name)
     try:
-        s.page.get_by_role("option").filter(has_text=name).first.click(timeout=10_000)
+        s.select("sample run", name, type_text=True)
     except Exception:
         s.page.screenshot(path="test-artifacts/uiview_open_sample_failed.png")
         raise
-    s.settle()
-    s.page.get_by_role("button", name="Open sample").click()
+    s.click(s.page.get_by_role("button", name="Open sample"))
     s.settle()
     s.page.wait_for_selector(CHART, timeout=60_000)
 
