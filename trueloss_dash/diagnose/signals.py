@@ -152,26 +152,26 @@ def interval_means(src: Curve, edges_x: np.ndarray) -> np.ndarray:
     epoch's training loss when ``src`` is the per-step loss and ``edges_x`` the validation points.
     The first interval starts at the beginning of ``src``. Empty intervals get interpolated values.
     """
-    csum = np.concatenate([[0.0], np.cumsum(src.y)])
     hi = np.searchsorted(src.x, edges_x, side="right")
     lo = np.concatenate([[0], hi[:-1]])
-    cnt = hi - lo
-    out = np.where(cnt > 0, (csum[hi] - csum[lo]) / np.maximum(cnt, 1), np.nan)
-    empty = cnt == 0
-    if empty.any():
-        out[empty] = src.at(edges_x[empty])
-    return out
+    return _range_means(src, lo, hi, edges_x)
 
 
 def last_window_means(src: Curve, edges_x: np.ndarray, fraction: float, min_points: int) -> np.ndarray:
     """Mean of ``src.y`` over the last ``fraction`` of each interval (edges_x[i-1], edges_x[i]] (at
     least the last ``min_points`` points before edges_x[i]): the training loss of the weights that
     were evaluated, not the epoch mean that lags half an epoch behind them."""
-    csum = np.concatenate([[0.0], np.cumsum(src.y)])
     prev = np.concatenate([[src.x[0] if len(src) else 0.0], edges_x[:-1]])
     start_x = edges_x - fraction * (edges_x - prev)
     hi = np.searchsorted(src.x, edges_x, side="right")
     lo = np.minimum(np.searchsorted(src.x, start_x, side="right"), np.maximum(hi - min_points, 0))
+    return _range_means(src, lo, hi, edges_x)
+
+
+def _range_means(src: Curve, lo: np.ndarray, hi: np.ndarray, edges_x: np.ndarray) -> np.ndarray:
+    """Mean of ``src.y[lo:hi]`` per interval (one cumulative sum for all); an empty interval gets
+    ``src`` interpolated at its edge."""
+    csum = np.concatenate([[0.0], np.cumsum(src.y)])
     cnt = hi - lo
     out = np.where(cnt > 0, (csum[hi] - csum[lo]) / np.maximum(cnt, 1), np.nan)
     empty = cnt == 0

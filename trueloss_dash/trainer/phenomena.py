@@ -250,14 +250,22 @@ def _oscillation(run: Run, c: _Check, twin: Run | None) -> None:
         c.need(np.mean(np.abs(d)) > 2.5 * abs(np.mean(d)), f"{key} swings do not dwarf the trend")
 
 
-def _no_shuffle(run: Run, c: _Check, twin: Run | None) -> None:
+def _step_losses(run: Run, c: _Check) -> tuple[np.ndarray, int, int] | None:
+    """(per-step training losses, steps per epoch, epochs), or None (and a failed need) without them."""
     s = run.get(C.TRAIN_LOSS_STEP)
     epochs = len(curve(run, C.TRAIN_LOSS))
     if s is None or epochs == 0:
         c.need(False, "no per-step losses")
-        return
+        return None
     y = np.asarray(s.y, dtype=float)
-    spe = len(y) // epochs
+    return y, len(y) // epochs, epochs
+
+
+def _no_shuffle(run: Run, c: _Check, twin: Run | None) -> None:
+    steps = _step_losses(run, c)
+    if steps is None:
+        return
+    y, spe, epochs = steps
     c.need(len(y) == spe * epochs, "steps per epoch not constant")
     at_epoch, at_half = epoch_autocorr(y, spe)
     c.note(autocorr_epoch=at_epoch, autocorr_half=at_half)
@@ -437,13 +445,10 @@ def _erratic_val(run: Run, c: _Check, start: float) -> None:
 
 
 def _unshuffled(run: Run, c: _Check, start: float) -> None:
-    s = run.get(C.TRAIN_LOSS_STEP)
-    epochs = len(curve(run, C.TRAIN_LOSS))
-    if s is None or epochs == 0:
-        c.need(False, "no per-step losses")
+    steps = _step_losses(run, c)
+    if steps is None:
         return
-    y = np.asarray(s.y, dtype=float)
-    spe = len(y) // epochs
+    y, spe, epochs = steps
     at_epoch, at_half = epoch_autocorr(y, spe)
     c.note(autocorr_epoch=at_epoch, autocorr_half=at_half)
     c.need(len(y) == spe * epochs and spe >= 4, "fewer than 4 steps per epoch or not constant")
