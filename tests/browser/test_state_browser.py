@@ -59,6 +59,15 @@ def _upload(s: Session, path, *, new_run: bool = True) -> None:
                                  arg=before, timeout=30_000)
 
 
+def _sidebar_says(s: Session, text: str) -> None:
+    """The sidebar is drawn at the end of the script run that handled the action, after the URL
+    is written: wait for that run to finish drawing. Only that run can make it current (no later
+    action happens), so a sidebar one action behind still fails here."""
+    from playwright.sync_api import expect
+
+    expect(s.page.locator("[data-testid=stSidebar]")).to_contain_text(text, timeout=30_000)
+
+
 def _sidebar_runs(s: Session) -> str:
     box = s.page.locator("[data-testid=tl-open-runs]")
     return box.inner_text() if box.count() else ""
@@ -120,18 +129,18 @@ def test_reload_restores_open_runs_and_the_sidebar_is_current(open_session, real
     page = s.page
     _open_sample(s, "dropout.csv")
     assert _query(page)["run"] == "sample:dropout.csv"
-    assert "1 run open" in page.locator("[data-testid=stSidebar]").inner_text()  # not one action behind
+    _sidebar_says(s, "1 run open")  # not one action behind: no further action redraws it
     _upload(s, real_logs / "keras_csv" / "Car-Prediction-CNN-Model__training.log")
     run_id = _query(page)["run"]
     assert re.fullmatch(r"[0-9a-f]{12}", run_id) and _query(page).get("x")
-    assert "2 runs open" in page.locator("[data-testid=stSidebar]").inner_text()
+    _sidebar_says(s, "2 runs open")
     assert "Car-Prediction-CNN-Model" in _sidebar_runs(s) and "dropout" in _sidebar_runs(s)
     page.reload()
     page.wait_for_selector(CHART, timeout=60_000)
     assert _query(page)["run"] == run_id
     body = page.locator("[data-testid=stMain]").inner_text()
     assert "Car-Prediction-CNN-Model" in body  # the run the URL names is the one shown
-    assert "2 runs open" in page.locator("[data-testid=stSidebar]").inner_text()
+    _sidebar_says(s, "2 runs open")
     page.screenshot(path=str(artifacts_dir / "browser_reload_restores_run.png"))
     # the same file again opens the saved run instead of saving a copy
     _upload(s, real_logs / "keras_csv" / "Car-Prediction-CNN-Model__training.log", new_run=False)
