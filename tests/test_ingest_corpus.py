@@ -28,6 +28,10 @@ KNOWN_MISREADINGS = {
         "so the fall-back is read as a resume (points overwritten), not as a new run",
     "BiaoLiu2017__BERT-NER/train.log": "'name = crf_loss/transition:0' (a TF variable name) reads as key 'crf_loss/transition' = 0",
     "791136190__UnsuperPoint_PyTorch/train_log.txt": "prose 'usp loss 只能从2.6x降低到2.3x' reads as 'usp loss' = 2.6",
+    "Kevindic0214__detectron2_training/metrics.json":
+        "iteration 19 logged twice (a one-row first attempt, then the restarted training) is read as a repeated "
+        "step (the last value kept, warned), not as two runs; splitting on an equal step would also split files "
+        "that legitimately log one step twice",
 }
 
 
