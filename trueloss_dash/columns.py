@@ -208,7 +208,13 @@ _GAN_LOSS = re.compile(
 )
 
 
+# Names of loss *settings*, not loss values: "CENTER_LOSS_WEIGHT: 0.0005" in a config dump, loss_scale (fp16).
+_LOSS_SETTING = re.compile(r"loss_?(?:weights?|coef(?:ficient)?s?|factor|scale|type|lambda|ratio)$")
+
+
 def looks_like_loss(column: str) -> bool:
     """Columns that hold a loss of some kind (used to refuse files that hold none)."""
     key = fold(column)
+    if _LOSS_SETTING.search(key):
+        return False
     return "loss" in key or canonical_series(column) in LOSS_SERIES or bool(_GAN_LOSS.match(str(column).strip().lower()))
