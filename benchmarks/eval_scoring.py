@@ -76,14 +76,19 @@ def says_nothing_to_diagnose(report) -> bool:
     return str(getattr(report, "verdict", "")).lower().startswith("nothing to diagnose")
 
 
-def cause_points(label: Label, report) -> list[tuple[float, bool]]:
+def scored_causes(label: Label, report) -> list[tuple[object, bool]]:
+    """The causes a report gives that calibration is judged on, each with whether it is right (module docstring)."""
     if label.healthy:
         bad = {i for i, f in enumerate(report.findings) if f.severity in ALARM_SEVERITIES and f.kind not in label.also_ok}
-        return [(float(c.confidence), False) for c in report.causes if set(c.findings) & bad]
+        return [(c, False) for c in report.causes if set(c.findings) & bad]
     if not label.acceptable_causes:
         return []
     ok = set(label.acceptable_causes)
-    return [(float(c.confidence), c.id in ok) for c in report.causes]
+    return [(c, c.id in ok) for c in report.causes]
+
+
+def cause_points(label: Label, report) -> list[tuple[float, bool]]:
+    return [(float(c.confidence), right) for c, right in scored_causes(label, report)]
 
 
 def judge(label: Label, report) -> Judgement:

@@ -197,12 +197,12 @@ def test_without_true_loss_regularization_presets_rank_lower_but_say_how_to_sett
     if not path.exists():
         pytest.skip("sample runs not produced yet")
     run = load_real(path)[0]
-    measured = diagnose(run).cause("dropout").confidence
+    measured = diagnose(run).cause("dropout").score
     for name in [n for n in run.series if n.startswith(("true_", "gap_"))]:
         del run.series[name]
     rep = diagnose(run)
     top = rep.causes[0]
-    assert top.id == "dropout" and top.confidence < measured
+    assert top.id == "dropout" and top.score < measured
     assert any("true training loss" in e for e in top.evidence)
 
 
@@ -265,7 +265,7 @@ def test_flowers_verdict_does_not_call_data_mismatch_regularization(real_logs):
     rep = _one(real_logs / "keras_csv/Flowers_Classification_Project__transfer_learing_history.csv")
     head = rep.verdict.split(" - not a bug")[0]
     assert "mismatch" not in head and "not a bug" in rep.verdict
-    assert all(c.confidence >= 0.2 for c in rep.causes) and "batchnorm_instability" not in rep.cause_ids()
+    assert all(c.score >= 0.2 for c in rep.causes) and "batchnorm_instability" not in rep.cause_ids()
 
 
 def test_flat_run_without_validation_is_a_plateau_not_underfitting(real_logs):

@@ -117,5 +117,5 @@ def test_verdict_names_the_top_cause_of_every_preset(runs, name):
     rep = diagnose(runs[name].run)
     if rep.causes:
         assert rep.causes[0].title in rep.verdict, (rep.verdict, rep.cause_ids())
-        if len(rep.causes) > 1 and rep.causes[0].confidence - rep.causes[1].confidence <= 0.05:
+        if len(rep.causes) > 1 and rep.causes[0].score - rep.causes[1].score <= 0.05:
             assert rep.causes[1].title.lower() in rep.verdict.lower()

@@ -24,7 +24,7 @@ def _gap_run(*, true_factor=None, context=None, n=30, reported_factor=1.4, **ext
 
 def test_true_above_val_is_data_mismatch_whatever_the_context_says():
     rep = diagnose(_gap_run(true_factor=1.25, context=RunContext(dropout=0.5, augmentation=True)))
-    assert rep.causes[0].id == "data_mismatch" and rep.causes[0].confidence >= 0.85
+    assert rep.causes[0].id == "data_mismatch" and rep.causes[0].score >= 0.85
     assert not rep.healthy
     assert next(f for f in rep.findings if f.kind == "inverted_gap").severity == "warning"
 
@@ -86,7 +86,7 @@ def test_persistent_inversion_with_context_ruling_out_regularization_is_mismatch
 def test_persistent_inversion_without_context_is_regularization_at_low_confidence():
     rep = diagnose(_gap_run())
     top = rep.causes[0]
-    assert top.id == "dropout" and top.confidence < 0.6
+    assert top.id == "dropout" and top.score < 0.6
     assert "data_mismatch" in rep.cause_ids()  # still listed: only a measurement settles it
     assert rep.healthy
 
@@ -106,7 +106,7 @@ def test_largest_decomposition_term_names_the_cause(term, cause):
     reported = val + sum(terms.values())
     true = val + terms["gap_generalization"]
     rep = diagnose(epoch_run(train_loss=reported, val_loss=val, true_train_loss=true, **terms))
-    assert rep.causes[0].id == cause and rep.causes[0].confidence >= 0.8
+    assert rep.causes[0].id == cause and rep.causes[0].score >= 0.8
     assert "decomposition" in rep.causes[0].evidence[0]
 
 
@@ -120,7 +120,7 @@ def test_spike_after_lr_increase_is_overshoot_with_the_numbers():
     lr[20:23] = 3e-2
     rep = diagnose(epoch_run(train_loss=tr, val_loss=decay(40, 2.1, 0.4), lr=lr))
     top = rep.causes[0]
-    assert top.id == "lr_overshoot" and top.confidence >= 0.85
+    assert top.id == "lr_overshoot" and top.score >= 0.85
     assert any("\u00d730" in e for e in top.evidence)  # the shared formatter writes ratios as ×30
 
 
@@ -129,10 +129,10 @@ def test_val_only_spikes_with_batchnorm_and_small_batch():
     val[[12, 25, 33]] *= 1.8
     ctx = RunContext(batchnorm=True, batch_size=4)
     rep = diagnose(epoch_run(train_loss=decay(40), val_loss=val, context=ctx))
-    assert rep.causes[0].id == "batchnorm_instability" and rep.causes[0].confidence >= 0.8
+    assert rep.causes[0].id == "batchnorm_instability" and rep.causes[0].score >= 0.8
     # the same curves without batch norm: low confidence
     rep2 = diagnose(epoch_run(train_loss=decay(40), val_loss=val, context=RunContext(batchnorm=False)))
-    assert rep2.cause("batchnorm_instability") is None or rep2.cause("batchnorm_instability").confidence < 0.3
+    assert rep2.cause("batchnorm_instability") is None or rep2.cause("batchnorm_instability").score < 0.3
 
 
 def test_metric_disagreement_is_overconfidence_not_just_overfitting():

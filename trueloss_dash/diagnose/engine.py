@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import fmt
 from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS
 from ..run import Run, RunContext
 from . import thresholds as T
 from .detectors import CHECKS, DETECTORS
+from .calibration import calibrate, position
 from .model import Cause, Finding, Report, check_counts
 from .rules import CAUSES, RULES, RuleInput
 from .rules.base import CAUSE_TELLS
@@ -33,16 +32,6 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 def _order_key(f: Finding):
     return (float("inf") if f.start is None else float(f.start), f.kind)
-
-
-def calibrated(raw: float) -> float:
-    """The rules' confidence mapped so that 'of the causes given ~p, ~p are right' (the reliability
-    table of benchmarks/eval_diagnosis.py, fitted on the dev splits only): a piecewise-linear map
-    through T.CALIBRATION_POINTS (raw, calibrated), monotone, identity above the last point."""
-    xs, ys = zip(*T.CALIBRATION_POINTS)
-    if raw >= xs[-1]:
-        return raw
-    return float(np.interp(raw, xs, ys))
 
 
 def _rank_causes(inp: RuleInput) -> list[Cause]:
@@ -79,9 +68,17 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
         if harmful:
             c.confidence = min(c.confidence, max(harmful) - T.HARMLESS_BELOW_HARMFUL)
     causes = [c for c in by_cause.values() if c.confidence >= T.MIN_CAUSE_CONFIDENCE]
-    for c in causes:
-        c.confidence = calibrated(c.confidence)
     causes.sort(key=lambda c: (-c.confidence, c.id))
+    # the rules' score ranks; the calibration table (fitted on dev) turns it into a probability by
+    # position - leading, rival or side - without changing which cause leads (calibration.py)
+    for c in causes:
+        c.score = c.confidence
+    if causes:
+        top = causes[0]
+        for c in causes:
+            c.confidence = calibrate(c.score, position(c.score, c.findings, top.score, top.findings, T.CAUSE_TIE_MARGIN))
+        # the leading row of the table lies above the others: the top cause stays first
+        causes[1:] = sorted(causes[1:], key=lambda c: (-c.confidence, -c.score, c.id))
     return causes
 
 
@@ -92,20 +89,20 @@ def _gap_severity(findings: list[Finding], causes: list[Cause]) -> None:
             continue
         mismatch = next((c for c in causes if i in c.findings and c.id == "data_mismatch"), None)
         # a weak mismatch guess (no true training loss, no context) is named but raises no alarm
-        real = mismatch is not None and mismatch.confidence >= T.MISMATCH_WARNING_CONFIDENCE
+        real = mismatch is not None and mismatch.score >= T.MISMATCH_WARNING_CONFIDENCE
         f.severity = "warning" if real else "info"
 
 
 _RANK = {"info": 0, "warning": 1, "critical": 2}
 
-#: Two causes whose confidences are within this of each other are a tie: the verdict names both.
+#: Two causes whose rule scores are within this of each other are a tie: the verdict names both.
 TIE = T.CAUSE_TIE_MARGIN
 
 
 def _cause_phrase(causes: list[Cause]) -> tuple[str, str]:
     """(name, separating fact) of the verdict's cause: the top one, or the top two when they tie."""
     top = causes[0]
-    if len(causes) > 1 and top.confidence - causes[1].confidence <= TIE:
+    if len(causes) > 1 and top.rank_score - causes[1].rank_score <= TIE:
         second = causes[1]
         tell = (f" To tell them apart, look for {CAUSE_TELLS.get(top.id, top.title.lower())} ({top.title.lower()}) "
                 f"or {CAUSE_TELLS.get(second.id, second.title.lower())} ({second.title.lower()}).")
@@ -170,7 +167,7 @@ def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int
         mine = [findings[i] for i in causes[0].findings]
         what = f" - {mine[0].summary}" if mine else ""
         benign = CAUSES[causes[0].id].benign if causes[0].id in CAUSES else False
-        if benign and causes[0].confidence >= 0.5:
+        if benign and causes[0].rank_score >= 0.5:  # the rules are sure (context or a measurement), not a guess
             what += " - not a problem"
         elif benign:
             what += " - most likely a training-time effect, not a bug; log the true training loss to confirm"

@@ -122,6 +122,13 @@ class Cause:
     findings: list[int] = field(default_factory=list)
     why: str = ""
     rules: list[str] = field(default_factory=list)  # ids of the rules that supported it
+    #: the rules' raw score (ranks causes); ``confidence`` is its calibrated probability (calibration.py)
+    score: float | None = None
+
+    @property
+    def rank_score(self) -> float:
+        """What causes are ranked and tied by: the raw rule score (the confidence in reports saved without one)."""
+        return self.confidence if self.score is None else self.score
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(
@@ -134,6 +141,7 @@ class Cause:
                 "findings": list(self.findings),
                 "why": self.why,
                 "rules": list(self.rules),
+                "score": None if self.score is None else round(float(self.score), 3),
             }
         )
 
@@ -148,6 +156,7 @@ class Cause:
             findings=[int(i) for i in d.get("findings") or []],
             why=d.get("why", ""),
             rules=list(d.get("rules") or []),
+            score=None if d.get("score") is None else float(d["score"]),
         )
 
 

@@ -224,10 +224,8 @@ METRIC_NOISE_Z = 2.0
 METRIC_RISE_WARNING = 0.25
 
 # --- calibration -------------------------------------------------------------------------------
-#: (raw rule confidence, calibrated confidence): on the dev splits the weak readings the rules give
-#: 0.2-0.4 (context-free priors, "possibly" causes) were right ~40-47% of the time; above 0.5 the
-#: raw confidences were already calibrated. Fitted on dev only; the test splits report the result.
-CALIBRATION_POINTS = ((0.2, 0.3), (0.5, 0.5))
+# Cause confidences are not thresholds: raw rule scores become probabilities through the table
+# fitted on the dev splits in calibration.py (benchmarks/fit_calibration.py).
 
 # --- verdict -------------------------------------------------------------------------------------
 #: Two causes within this confidence of each other tie: the verdict names both (and what separates them).
@@ -249,6 +247,7 @@ SMOOTH_TRAIN_MAX_SIGMA = 0.05
 LEAKAGE_MAX_LOG_DISTANCE = 0.1
 #: ... all the way down to memorisation level: true training loss below this share of its start.
 LEAKAGE_MEMORISED_FRACTION = 0.05
+#: The cause numbers below compare the rules' raw scores (before calibration).
 #: Causes that only explain 'info' findings count this much when the run has warning/critical ones
 #: (an inverted gap explained by dropout is not what is wrong with a diverging run).
 INFO_ONLY_CAUSE_WEIGHT = 0.5
