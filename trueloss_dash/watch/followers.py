@@ -19,8 +19,10 @@ from __future__ import annotations
 import copy
 import json
 import os
+import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -33,7 +35,10 @@ from ..ingest.textparser import TextLogParser
 from ..ingest.registry import CSV_FORMATS, JSON_LINES_FORMATS, readers
 from ..ingest.source import SNIFF_BYTES, Source, check_size
 from ..ingest.table import Table, concat_tables
+from ..columns import canonical_x
 from ..run import Run
+from . import bounded as _bounded
+from .bounded import BoundedTable
 from .tail import FileTail, inside
 
 PARTIAL_LINE_GRACE = 2.0  # seconds a last line without newline must stay unchanged before it counts
@@ -67,6 +72,15 @@ class Follower:
 
     def _build(self) -> list[Run]:
         raise NotImplementedError
+
+    def diagnosis_runs(self) -> tuple[list[Run], "FullRuns | None"]:
+        """The runs the live diagnosis reads and, when those are a bounded view of a long run
+        (:mod:`.bounded`), how to build the full-resolution runs on demand (a page drawing the chart)."""
+        return self.runs(), None
+
+    def points(self, run: Run) -> int:
+        """Points of the run's longest series (for a bounded view: the rows it stands for)."""
+        return max((len(s) for s in run.series.values()), default=0)
 
     def _changed(self) -> bool:
         self._runs = None
@@ -205,8 +219,33 @@ class GrowingTable:
         return t
 
 
+class FullRuns:
+    """The full-resolution runs of a long table as it was at one diagnosis, built on first use
+    (once, whichever thread asks first): the diagnosis reads the bounded view, a page drawing the
+    chart or opening the run for analysis reads these."""
+
+    def __init__(self, build: Callable[[], list[Run]]) -> None:
+        self._build, self._runs, self._lock = build, None, threading.Lock()
+
+    def __call__(self) -> list[Run]:
+        with self._lock:
+            if self._runs is None:
+                try:
+                    self._runs = self._build()
+                except LogFormatError:
+                    self._runs = []
+                self._build = None
+            return self._runs
+
+    def run(self, index: int) -> Run | None:
+        runs = self()
+        return runs[index] if index < len(runs) else None
+
+
 class TableLineFollower(LineFollower):
-    """Line formats that become a :class:`Table`: committed rows + a provisional last piece."""
+    """Line formats that become a :class:`Table`: committed rows + a provisional last piece.
+    Past LONG_TABLE_ROWS rows the table also keeps a :class:`~.bounded.BoundedTable`, so that a
+    refresh of a long run is diagnosed in O(appended rows + bounded view)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -215,6 +254,9 @@ class TableLineFollower(LineFollower):
         self.provisional: Table | None = None
         self.notes: list[str] = []
         self.warnings: list[str] = []
+        self.bounded: BoundedTable | None = None
+        self.long_rows = _bounded.LONG_TABLE_ROWS
+        self._bounded_runs: list[Run] | None = None
 
     def _append(self, piece: Table | None) -> bool:
         if piece is None or piece.nrows == 0:
@@ -222,17 +264,67 @@ class TableLineFollower(LineFollower):
         if self.table is None:
             self.table = GrowingTable(piece.first_row, piece.row_label)
         self.table.append(piece)
+        t = self.table
+        if t.n >= self.long_rows and not self.frozen:
+            if self.bounded is None:
+                self.bounded = BoundedTable()
+            self.bounded.update(t.values, t.present, t.n)
         return self._changed()
 
-    def merged(self) -> Table | None:
-        parts = [*self.frozen, *([self.table.view()] if self.table is not None and self.table.n else []),
-                 *([self.provisional] if self.provisional is not None else [])]
+    def _changed(self) -> bool:
+        self._bounded_runs = None
+        return super()._changed()
+
+    def _parts(self) -> list[Table]:
+        """The table's pieces as they are now (views: rows handed out are never written again)."""
+        current = [self.table.view()] if self.table is not None and self.table.n else []
+        return [*self.frozen, *current, *([self.provisional] if self.provisional is not None else [])]
+
+    def merged(self, parts: list[Table] | None = None) -> Table | None:
+        parts = self._parts() if parts is None else parts
         if not parts:
             return None
         table = concat_tables(parts)
         # a fresh column dict so flavour adjustments never touch the kept table
         return Table(columns=dict(table.columns), present=dict(table.present), first_row=table.first_row,
                      row_label=table.row_label)
+
+    def _bounded_active(self) -> bool:
+        return self.bounded is not None and self.bounded.rows > 0 and not self.frozen and self.table is not None
+
+    def diagnosis_runs(self) -> tuple[list[Run], FullRuns | None]:
+        if not self._bounded_active():
+            return self.runs(), None
+        if self._bounded_runs is None:
+            t = self.table
+            view = self.bounded.view(t.values, t.present, t.n, t.first_row, t.row_label)
+            table = self.merged([view, *([self.provisional] if self.provisional is not None else [])])
+            try:
+                self._bounded_runs = self._runs_of(table)
+                self.error = None
+            except LogFormatError as err:
+                self._bounded_runs, self.error = [], str(err)
+        parts, build = self._parts(), self._builder()
+        return self._bounded_runs, FullRuns(lambda: build(self.merged(parts)))
+
+    def points(self, run: Run) -> int:
+        if not self._bounded_active():
+            return super().points(run)
+        b = self.bounded
+        extra = self.provisional.nrows if self.provisional is not None else 0
+        best = max((b.represented(n) for n in b.names if canonical_x(n) is None), default=0)
+        return best + extra if best else super().points(run)
+
+    def _build(self) -> list[Run]:
+        table = self.merged()
+        return [] if table is None else self._runs_of(table)
+
+    def _runs_of(self, table: Table) -> list[Run]:
+        return self._builder()(table)
+
+    def _builder(self) -> Callable[[Table], list[Run]]:
+        """Table -> runs with the parser state of now (safe to call later from another thread)."""
+        raise NotImplementedError
 
     def set_provisional(self, raw: bytes) -> None:
         super().set_provisional(raw)
@@ -243,14 +335,14 @@ class TableLineFollower(LineFollower):
 
     def reset(self) -> None:
         super().reset()
-        self.frozen, self.table, self.provisional = [], None, None
+        self.frozen, self.table, self.provisional, self.bounded = [], None, None, None
         self.warnings = []
 
     def rotate(self) -> None:
         super().rotate()
         if self.table is not None and self.table.n:
             self.frozen.append(concat_tables([self.table.view()]))
-        self.table, self.provisional = None, None
+        self.table, self.provisional, self.bounded = None, None, None
 
     def feed(self, lines: bytes) -> bool:
         try:
@@ -308,17 +400,20 @@ class CsvFollower(TableLineFollower):
             self.warnings += warnings
         return table
 
-    def _build(self) -> list[Run]:
-        table = self.merged()
-        if table is None or self.header is None and not self.frozen:
-            return []
-        reader = readers()[self.format]
+    def _builder(self) -> Callable[[Table], list[Run]]:
         from ..ingest.readers._csv import runs_from_table
 
-        header = self.header or _NoHeader
-        source = self.source()
-        runs = runs_from_table(table, header, list(self.notes), list(self.warnings), source, self.format, reader.prepare)
-        return finish_runs(source, runs, self.format)
+        if self.header is None and not self.frozen:
+            return lambda table: []
+        header, notes, warnings = self.header or _NoHeader, list(self.notes), list(self.warnings)
+        fmt, source = self.format, self.source()
+        prepare = readers()[fmt].prepare
+
+        def build(table: Table) -> list[Run]:
+            runs = runs_from_table(table, header, list(notes), list(warnings), source, fmt, prepare)
+            return finish_runs(source, runs, fmt)
+
+        return build
 
 
 class _NoHeader:  # a rotated file whose new segment has no header yet: the frozen part still counts
@@ -351,15 +446,15 @@ class JsonlFollower(TableLineFollower):
         self.notes += [n for n in notes if n not in self.notes]
         return table
 
-    def _build(self) -> list[Run]:
+    def _builder(self) -> Callable[[Table], list[Run]]:
         from ..ingest.readers.jsonl import runs_from_table
 
-        table = self.merged()
-        if table is None:
-            return []
-        source = self.source()
-        runs = runs_from_table(table, list(self.notes), list(self.warnings), source, self.format)
-        return finish_runs(source, runs, self.format)
+        notes, warnings, fmt, source = list(self.notes), list(self.warnings), self.format, self.source()
+
+        def build(table: Table) -> list[Run]:
+            return finish_runs(source, runs_from_table(table, list(notes), list(warnings), source, fmt), fmt)
+
+        return build
 
 
 class TextFollower(LineFollower):

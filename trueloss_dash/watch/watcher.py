@@ -104,11 +104,18 @@ class WatchedRun:
     status: str  # live | finished | stale | diverged | gone | waiting | unreadable
     last_write: float
     points: int
-    run: Run | None
+    view: Run | None  # what the diagnosis read: the run, or for a long run its bounded view
     report: Any
     alerts: tuple[Alert, ...]
     error: str | None
     version: int
+    full: Any = None  # FullRuns of a long run (built on first use), with ``index`` the run's place in it
+    index: int = 0
+
+    @property
+    def run(self) -> Run | None:
+        """The run at full resolution (a long run's is built the first time a reader asks)."""
+        return self.view if self.full is None else self.full.run(self.index)
 
 
 @dataclass(frozen=True)
@@ -334,7 +341,7 @@ class Watcher:
 
     def _rediagnose(self, src: _Source) -> None:
         follower = src.follower
-        runs = follower.runs()
+        runs, full = follower.diagnosis_runs()
         if src.found.kind == "file" and not src.rows and refused_for_good(follower, runs):
             src.skip, src.follower = follower.error, None
             return
@@ -352,7 +359,7 @@ class Watcher:
             key = src.found.key if len(runs) == 1 else f"{src.found.key}#{i + 1}"
             label = src.found.label if len(runs) == 1 else f"{src.found.label} ({run.name})"
             self._new_alerts(src, i, key, label, report, run)
-            rows.append(self._row(src, key, label, run, report, src.alerts.get(i, []), time.time()))
+            rows.append(self._row(src, key, label, run, report, src.alerts.get(i, []), time.time(), full, i))
         if not runs:
             rows.append(self._row(src, src.found.key, src.found.label, None, None, [], time.time()))
         src.rows = rows
@@ -373,20 +380,21 @@ class Watcher:
             seen[k] = max(seen.get(k, 0), rank)
         del self._alerts[:-ALERT_HISTORY]
 
-    def _row(self, src: _Source, key: str, label: str, run: Run | None, report: Any, alerts: list, now: float) -> WatchedRun:
+    def _row(self, src: _Source, key: str, label: str, run: Run | None, report: Any, alerts: list, now: float,
+             full: Any = None, index: int = 0) -> WatchedRun:
         follower = src.follower
-        points = max((len(s) for s in run.series.values()), default=0) if run is not None else 0
+        points = follower.points(run) if run is not None and follower is not None else 0
         status = run_status(follower, run, report, now)
         return WatchedRun(key, label, src.found.kind, follower.format if follower else None, status,
                           follower.last_write if follower else 0.0, points, run, report, tuple(alerts),
-                          follower.error if follower else src.skip, src.version)
+                          follower.error if follower else src.skip, src.version, full, index)
 
     def _refresh_status(self, now: float) -> bool:
         moved = False
         for src in self._sources.values():
             if src.follower is None:
                 continue
-            fresh = [replace(r, status=run_status(src.follower, r.run, r.report, now), error=src.follower.error)
+            fresh = [replace(r, status=run_status(src.follower, r.view, r.report, now), error=src.follower.error)
                      for r in src.rows]
             if [(r.status, r.error) for r in fresh] != [(r.status, r.error) for r in src.rows]:
                 src.rows = fresh
