@@ -49,3 +49,21 @@ def test_nothing_to_diagnose_names_the_fix_for_unmapped_columns():
     run.add(Series("val_acc", [0.5, 0.6, 0.7, 0.72], epoch=np.arange(4, dtype=float)))
     rep = diagnose(run)
     assert rep.status == "nothing" and "map the loss columns" in rep.verdict
+
+
+def test_losses_without_a_role_are_not_called_healthy():
+    """Issue 10: a real losses.csv with loss0/loss1 loaded role-less and the page said 'healthy'.
+    Only the per-curve checks can run on it: the verdict says so (neutral), and names the fix."""
+    from pathlib import Path
+
+    from trueloss_dash.diagnose import diagnose
+    from trueloss_dash.ingest import load_path
+    from trueloss_dash.roles import apply_roles
+
+    run = load_path(Path(__file__).parent / "data" / "corpus" / "andyz422__CIFAR_CNN" / "losses.csv")[0]
+    report = diagnose(run)
+    assert report.status == "nothing", report.verdict
+    assert report.verdict.startswith("Partly diagnosed: no series has the training or validation loss role")
+    assert "loss0, loss1" in report.verdict and "give the losses their roles" in report.verdict
+    given = diagnose(apply_roles(run, {"loss0": "train_loss", "loss1": "val_loss"}))
+    assert given.status == "healthy" and given.verdict.startswith("No problems found"), given.verdict

@@ -156,6 +156,14 @@ def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int
             other = findings[crit[0]]
             also = f"; also {other.kind.replace('_', ' ')}: {other.summary}"
         return f"{name}: {f.summary}{also}.{tell}", "problems"
+    if not any(view.curve(n) is not None for n in LOSS_SERIES):
+        # Losses without a role (loss0/loss1, a GAN's D_A/G_A): only the per-curve checks ran.
+        # Saying "no problems found" here reads as a healthy run nobody actually checked.
+        names = ", ".join(view.checked_losses[:6])
+        return (f"Partly diagnosed: no series has the training or validation loss role; "
+                f"{fmt.count(counts['passed'], 'check')} on the loss series as they are ({names}) found nothing, "
+                f"{counts['not_applicable']} need the roles. To diagnose fully: give the losses their roles "
+                f"(train_loss, val_loss).", "nothing")
     head = f"No problems found: {fmt.count(counts['passed'], 'check')} passed"
     if counts["not_applicable"]:
         head += f", {counts['not_applicable']} not applicable"

@@ -148,7 +148,9 @@ def open_ref(ref: str, *, select: bool = True) -> LoadedRun:
         if not loaded:
             raise TruelossError(f"sample {name}: no training run found")
         return add_run(loaded[0], "sample", select=select)
-    return add_run(user_store().load(ref), "saved", store_id=ref, select=select)
+    from .roles import apply_remembered  # roles picked on the page are kept per source, not in the saved run
+
+    return add_run(apply_remembered(user_store().load(ref)), "saved", store_id=ref, select=select)
 
 
 def restore_session() -> list[str]:
