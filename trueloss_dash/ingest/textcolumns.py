@@ -2,12 +2,22 @@
 
 Why: a training log repeats one line shape for thousands of lines
 (``2024-05-01 10:00:00,123 - INFO - step 120: train loss 2.31, lr 1e-3``). Once the grammar has
-read one such line the slow way, its space-separated fields are known: literal words that must
-repeat exactly (``step``, ``train``, ``loss``), values with fixed affixes (``120:``, ``2.31,``,
-``95.1ms``) and fields that vary freely (timestamps). A run of following lines is then parsed as
-a space-delimited table by Arrow's multi-threaded CSV reader and checked column by column with
-vectorised kernels; only the lines before the first one that does not fit are taken. Nothing here
-decides what a line means - the roles come from the grammar's reading of the first line.
+read one such line the slow way, its space-separated fields are known. A chunk of the log is then
+split into fields by Arrow's CSV reader and every field of every row is checked against the shape,
+so a row is taken only when the grammar would read it exactly as it read the first line:
+
+- ``lit``: text without numbers (``step``, ``loss``, ``INFO``) must be equal. Read as a dictionary
+  column, so the check costs one comparison per distinct value, not per row.
+- ``mask``: the logging prefix (timestamps) and fields holding several numbers (``10:00:00,123``)
+  must be equal with only the digits free, digit for digit (same width), because the prefix
+  stripper and the tokenizer look at digit counts there.
+- ``val``: one number between a fixed prefix and suffix (``120:``, ``2.31,``, ``95.1ms``). The core
+  must be a number Arrow parses; a sign or a nan/inf is accepted only where the template's
+  self-check (``textparser._allowed_forms``) showed the grammar reads it the same way.
+
+Rows that fail any check, and lines with another field count, go through the grammar in file
+order. Nothing here decides what a line means - the roles come from the grammar's reading of the
+first line.
 """
 
 from __future__ import annotations
@@ -17,19 +27,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_NUMBER_RE2 = r"^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|[Nn]a[Nn]|[Ii]nf(?:inity)?)$"
 MIN_CHUNK = 4 * 1024  # after a short block: lines of two shapes alternating cost little
 MAX_CHUNK = 32 * 1024 * 1024
+_SPECIAL_TEXT = re.compile(r"[-+]?(?:nan|inf|infinity)", re.I)
 
 
 @dataclass
 class Field:
-    kind: str  # "lit" (must equal text), "val" (prefix + number + suffix), "skip" (varies freely)
+    kind: str  # "lit" (must equal text), "mask" (equal but for digits), "val" (prefix + number + suffix)
     text: str = ""
     prefix: str = ""
     suffix: str = ""
     role: str | None = None
-    key: bool = False  # a literal that names the next value ("loss" in "loss 0.52"): checked per row
+    signed_ok: bool = True  # a sign on the number reads the same (template self-check)
+    special_ok: bool = True  # nan / inf read the same
 
 
 class ColumnarShape:
@@ -39,49 +50,64 @@ class ColumnarShape:
         self.fields = fields
         self.roles = [f.role for f in fields if f.kind == "val"]
         self.chunk = MIN_CHUNK
+        self._mask = [_mask_regex(f.text) if f.kind == "mask" else None for f in fields]
 
     @classmethod
-    def from_line(cls, line: str, prefix_len: int, tokens: list[re.Match], slots: list[str | None]):
+    def from_line(cls, line: str, prefix_len: int, tokens: list[re.Match], slots: list[str | None],
+                  forms: list[tuple[bool, bool]]):
         """Build from a line the grammar read: ``tokens`` are the message's number tokens (offsets
-        relative to the message, which starts at ``prefix_len``) and ``slots`` their roles."""
-        if "\t" in line or '"' in line or "\r" in line or not line or line != line.strip():
+        relative to the message, which starts at ``prefix_len``), ``slots`` their roles and
+        ``forms`` per token (sign accepted, nan/inf accepted). None when the shape does not suit."""
+        if not line or not line.isascii() or "\r" in line or line != line.strip():
             return None
-        spans, pos = [], 0
-        for part in line.split(" "):
-            spans.append((pos, pos + len(part), part))
-            pos += len(part) + 1
         fields: list[Field] = []
-        for start, end, part in spans:
-            if end <= prefix_len:
-                fields.append(Field("skip"))
-                continue
-            inside = [(i, t) for i, t in enumerate(tokens)
-                      if start <= t.start() + prefix_len and t.end() + prefix_len <= end]
-            if start < prefix_len:
+        pos = 0
+        opening = True  # the first field of the message is next
+        for part in line.split(" "):
+            start, end = pos, pos + len(part)
+            pos = end + 1
+            if start < prefix_len < end:
                 return None  # a field that straddles the logging prefix: leave it to the slow path
+            if end <= prefix_len:  # the logging prefix, stripped by the grammar: only digit widths matter
+                fields.append(Field("mask", text=part))
+                continue
+            inside = [i for i, t in enumerate(tokens)
+                      if start <= t.start() + prefix_len and t.end() + prefix_len <= end]
+            covered = set()
+            for i in inside:
+                covered.update(range(tokens[i].start() + prefix_len - start, tokens[i].end() + prefix_len - start))
+            if any(c.isdigit() and k not in covered for k, c in enumerate(part)):
+                if inside:
+                    return None  # digits of a word ("top1") beside a number: not read here
+                fields.append(Field("lit", text=part))  # "lr0", "top1": a word, equal or nothing
+                opening = False
+                continue
             if not inside:
                 fields.append(Field("lit", text=part))
+                opening = False
                 continue
-            roled = [(i, t) for i, t in inside if slots[i] is not None]
-            if not roled:
-                fields.append(Field("skip"))
+            if len(inside) > 1 or opening:
+                # several numbers ("10:00:00,123", "[3/20]") or a number opening the message (the
+                # prefix stripper reads digit counts there): equal but for the digits, width fixed
+                if any(slots[i] is not None for i in inside):
+                    return None  # a value inside a fixed-width field: not read here
+                fields.append(Field("mask", text=part))
+                opening = False
                 continue
-            if len(roled) > 1:
-                return None
-            i, tok = roled[0]
+            opening = False
+            i = inside[0]
+            tok = tokens[i]
             a, b = tok.start() + prefix_len - start, tok.end() + prefix_len - start
             unit = tok.group("unit") if tok.lastgroup in ("num", "unit") else tok.group("sunit")
             if unit:
                 b -= len(unit)
-            number = part[a:b]
-            if "," in number:
+            if "," in part[a:b]:
                 return None
-            fields.append(Field("val", prefix=part[:a], suffix=part[b:], role=slots[i]))
-        if not any(f.kind == "val" for f in fields) or len(fields) > 200:
+            signed_ok, special_ok = forms[i]
+            fields.append(Field("val", prefix=part[:a], suffix=part[b:], role=slots[i],
+                                signed_ok=signed_ok, special_ok=special_ok))
+        if not any(f.kind == "val" and f.role for f in fields) or len(fields) > 200:
             return None
-        for a, b in zip(fields, fields[1:]):
-            if a.kind == "lit" and b.kind == "val":
-                a.key = True
         return cls(fields)
 
     def fits(self, line: str) -> bool:
@@ -92,78 +118,107 @@ class ColumnarShape:
         for part, field in zip(parts, self.fields):
             if field.kind == "lit" and part != field.text:
                 return False
-            if field.kind == "val" and not (part.startswith(field.prefix) and part.endswith(field.suffix)):
+            if field.kind == "mask" and (len(part) != len(field.text)
+                                         or part.translate(_DIGITS_TO_ZERO) != field.text.translate(_DIGITS_TO_ZERO)):
+                return False
+            if field.kind == "val" and not (part.startswith(field.prefix) and part.endswith(field.suffix)
+                                            and len(part) > len(field.prefix) + len(field.suffix)):
                 return False
         return True
 
-    def read(self, text: str, pos: int):
-        """Read the chunk of lines from ``pos``: returns ``(pieces, end)`` where pieces is a list, in
-        file order, of ``("rows", values)`` (rows x value fields, one row per line that fits) and
-        ``("line", text)`` (a line of another shape, for the grammar's slow path); None when the
-        first line does not fit."""
+    def _parse(self, buf, names, invalid, bad_rows, bad_text, strict: bool):
+        """Arrow splits the chunk into fields. ``strict``: literals are read as booleans whose only
+        true value is the literal, so any other text fails the whole chunk (then None) - checking
+        them costs nothing per row; otherwise they are read as dictionaries and checked per value."""
         import pyarrow as pa
-        import pyarrow.compute as pc
         import pyarrow.csv as pacsv
 
-        first_end = text.find("\n", pos)
-        if not self.fits(text[pos:first_end if first_end >= 0 else len(text)]):
-            return None
-        end = min(len(text), pos + self.chunk)
-        if end < len(text):
-            cut = text.rfind("\n", pos, end)
-            if cut < 0:
-                return None
-            end = cut + 1
-        data = text[pos:end].encode("utf-8")
-        bad_rows: list[int] = []
-
-        def invalid(row) -> str:
-            bad_rows.append(row.number)
-            return "skip"
-
-        names = [f"f{i}" for i in range(len(self.fields))]
-        needed = [names[i] for i, f in enumerate(self.fields) if f.kind == "val" or f.kind == "lit" and f.key]
+        del bad_rows[:], bad_text[:]
+        types = {}
+        true_values = []
+        for name, f in zip(names, self.fields):
+            if f.kind == "val":
+                types[name] = pa.binary()
+            elif f.kind == "lit" and strict and f.text:
+                types[name] = pa.bool_()
+                true_values.append(f.text)
+            else:
+                types[name] = pa.dictionary(pa.int32(), pa.binary())
+        if len(set(true_values)) > 1 or not true_values:
+            # one true value per bool column is not expressible when literals differ: the first
+            # literal is checked in bulk, the others per distinct value
+            for name, f in zip(names, self.fields):
+                if types[name] == pa.bool_() and true_values and f.text != true_values[0]:
+                    types[name] = pa.dictionary(pa.int32(), pa.binary())
+            true_values = true_values[:1]
         # Single-threaded on purpose: it numbers the rows it skips (lines of another shape), and on a
         # shared machine Arrow's threads gained nothing in the benchmark.
         try:
-            table = pacsv.read_csv(
-                pa.py_buffer(data),
-                read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
-                                               block_size=max(1 << 20, min(len(data) // 2, 16 << 20))),
+            return pacsv.read_csv(
+                buf,
+                read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=" ", quote_char=False, escape_char=False,
                                                  ignore_empty_lines=False, invalid_row_handler=invalid),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in needed},
-                                                     include_columns=needed, strings_can_be_null=False,
-                                                     quoted_strings_can_be_null=False),
+                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                                     quoted_strings_can_be_null=False, null_values=[],
+                                                     true_values=true_values or ["\x00"], false_values=[]),
             )
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+
+    def read(self, data: bytes, pos: int, limit: int | None = None):
+        """Read the chunk of lines of ``data`` (ASCII) from ``pos``: returns ``(pieces, end)`` where
+        pieces is a list, in file order, of ``("rows", values)`` (rows x value fields, one row per
+        line that fits) and ``("line", text)`` (a line for the grammar's slow path); None when the
+        first line does not fit."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        limit = len(data) if limit is None else limit
+        first_end = data.find(b"\n", pos, limit)
+        if first_end < 0 or not self.fits(data[pos:first_end].decode("ascii")):
+            return None
+        end = min(limit, pos + self.chunk)
+        if end < limit:
+            cut = data.rfind(b"\n", pos, end)
+            if cut < 0:
+                return None
+            end = cut + 1
+        if end <= pos:
+            return None
+        buf = pa.py_buffer(data)[pos:end]
+        bad_rows: list[int] = []
+        bad_text: list[str] = []
+
+        def invalid(row) -> str:
+            bad_rows.append(row.number)
+            bad_text.append(row.text)
+            return "skip"
+
+        names = [f"f{i}" for i in range(len(self.fields))]
+        table = self._parse(buf, names, invalid, bad_rows, bad_text, strict=True)
+        if table is None:  # some literal differs on a line of the same field count: check per value
+            table = self._parse(buf, names, invalid, bad_rows, bad_text, strict=False)
+        if table is None:
             self.chunk = MIN_CHUNK
             return None
         n = table.num_rows
         ok = np.ones(n, dtype=bool)
         cores = []
         for i, field in enumerate(self.fields):
-            if field.kind == "skip" or field.kind == "lit" and not field.key:
-                continue
-            col = table.column(names[i])
+            col = table.column(i)
             if field.kind == "lit":
-                ok &= pc.equal(col, field.text).to_numpy(zero_copy_only=False)
-                continue
-            if field.prefix:  # "train_loss:0.52" and "val_loss:0.61" have the same field count
-                ok &= pc.starts_with(col, field.prefix).to_numpy(zero_copy_only=False)
-            if field.suffix:
-                ok &= pc.ends_with(col, field.suffix).to_numpy(zero_copy_only=False)
-            cores.append(pc.utf8_slice_codeunits(col, len(field.prefix),
-                                                 -len(field.suffix) if field.suffix else 1 << 30))
-        values = np.empty((n, len(cores)), dtype=np.float64)
-        for j, core in enumerate(cores):
-            try:
-                values[:, j] = pc.cast(core, pa.float64()).to_numpy(zero_copy_only=False)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                good = pc.match_substring_regex(core, _NUMBER_RE2).to_numpy(zero_copy_only=False)
+                if col.type == pa.bool_():  # Arrow refused any other text; only the literal is true
+                    ok &= col.to_numpy()
+                else:
+                    ok &= _dict_check(col, text=field.text)
+            elif field.kind == "mask":
+                ok &= _dict_check(col, pattern=self._mask[i])
+            else:
+                values, good = _numbers(col, field)
                 ok &= good
-                cleaned = pc.if_else(pa.array(good), core, pa.scalar("nan"))
-                values[:, j] = pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False)
+                cores.append(values)
+        values = cores  # one array per value field
         n_lines = n + len(bad_rows)
         # file line (0-based in the chunk) of each parsed row: the lines Arrow skipped are the others
         skipped = np.zeros(n_lines, dtype=bool)
@@ -174,11 +229,10 @@ class ColumnarShape:
         if slow[0]:
             self.chunk = MIN_CHUNK
             return None
-        consumed = len(data) if data.isascii() else len(data.decode("utf-8"))
+        self.chunk = min(MAX_CHUNK, self.chunk * 4)  # the whole chunk was used: read more next time
         if not slow.any():  # the common case: every line of the chunk has the shape
-            self.chunk = min(MAX_CHUNK, self.chunk * 4)
-            return [("rows", values[ok])], pos + consumed
-        starts = _line_starts(data, n_lines)
+            return [("rows", values)], end
+        texts = dict(zip((np.asarray(bad_rows, dtype=np.int64) - 1).tolist(), bad_text))
         pieces: list = []
         row_of_line = np.full(n_lines, -1, dtype=np.int64)
         row_of_line[row_line] = np.arange(n)
@@ -187,29 +241,103 @@ class ColumnarShape:
         for a, b in zip(bounds[:-1], bounds[1:]):
             if slow[a]:
                 for k in range(a, b):
-                    pieces.append(("line", data[starts[k]:starts[k + 1]].decode("utf-8").rstrip("\n")))
+                    # a line Arrow skipped comes with its text; a row that failed a check is its
+                    # fields joined again (split on single spaces, nothing quoted: the same text)
+                    line = texts[k] if k in texts else self._row_text(table, int(row_of_line[k]))
+                    pieces.append(("line", line))
             else:
-                pieces.append(("rows", values[row_of_line[a]:row_of_line[b - 1] + 1][ok[row_of_line[a]:row_of_line[b - 1] + 1]]))
-        self.chunk = min(MAX_CHUNK, self.chunk * 4)  # the whole chunk was used: read more next time
-        return pieces, pos + consumed
+                lo, hi = int(row_of_line[a]), int(row_of_line[b - 1]) + 1
+                pieces.append(("rows", [v[lo:hi] for v in values]))
+        return pieces, end
 
 
-def _line_starts(data: bytes, n_lines: int) -> np.ndarray:
-    """Byte offsets where each of the first n lines starts, plus the end of the last one."""
-    nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    starts = np.empty(n_lines + 1, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = nl[:n_lines] + 1
-    return starts
+    def _row_text(self, table, row: int) -> str:
+        parts = []
+        for j, field in enumerate(self.fields):
+            value = table.column(j)[row].as_py()
+            parts.append(field.text if isinstance(value, bool) else value.decode("ascii"))
+        return " ".join(parts)
 
 
-def _nth_newline_end(data: bytes, k: int) -> int:
-    """Byte offset just after the k-th newline of ``data``."""
-    pos = 0
-    if k > 1000:
-        arr = np.frombuffer(data, dtype=np.uint8)
-        newlines = np.flatnonzero(arr == 10)
-        return int(newlines[k - 1]) + 1
-    for _ in range(k):
-        pos = data.index(b"\n", pos) + 1
-    return pos
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+
+
+def _mask_regex(text: str) -> str:
+    """RE2 pattern of a field equal to ``text`` but for its digits (digit for digit)."""
+    return "^" + "".join(r"\d" if c.isdigit() else re.escape(c) for c in text) + "$"
+
+
+def _dict_check(col, text: str | None = None, pattern: str | None = None) -> np.ndarray:
+    """Per row: does its value equal ``text`` / match ``pattern``? Evaluated once per distinct value
+    (dictionary column)."""
+    import pyarrow.compute as pc
+
+    out = []
+    for chunk in col.chunks:
+        entries = chunk.dictionary
+        if text is not None:
+            good = pc.equal(entries, text.encode()).to_numpy(zero_copy_only=False)
+        else:
+            good = pc.match_substring_regex(entries, pattern).to_numpy(zero_copy_only=False)
+        if len(entries) == 1 and good[0] and chunk.null_count == 0:
+            out.append(np.ones(len(chunk), dtype=bool))
+            continue
+        idx = chunk.indices.to_numpy(zero_copy_only=False)
+        out.append(good[idx] if len(good) else np.zeros(len(chunk), dtype=bool))
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _numbers(col, field: Field) -> tuple[np.ndarray, np.ndarray]:
+    """Values of a ``val`` column and which rows hold prefix + a number the grammar reads alike + suffix."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values, good = [], []
+    plen, slen = len(field.prefix), len(field.suffix)
+    pre, suf = field.prefix.encode(), field.suffix.encode()
+    for chunk in col.chunks:
+        m = len(chunk)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + m + 1]
+        raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else np.zeros(1, np.uint8)
+        ok = np.diff(offsets) > plen + slen
+        starts, ends = offsets[:-1], offsets[1:]
+        for k, byte in enumerate(pre):
+            ok &= raw[np.minimum(starts + k, len(raw) - 1)] == byte
+        for k, byte in enumerate(suf):
+            ok &= raw[np.maximum(ends - slen + k, 0)] == byte
+        if not ok.all():  # slicing a value shorter than the affixes is refused: stand a "0" in for it
+            chunk = pc.if_else(pa.array(ok), chunk, pa.scalar(pre + b"0" + suf, pa.binary()))
+        core = pc.binary_slice(chunk, plen, -slen) if slen else (pc.binary_slice(chunk, plen, 1 << 30) if plen else chunk)
+        try:
+            vals = pc.cast(core, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            texts = core.to_pylist()
+            vals = np.array([_float_or_nan(t) for t in texts], dtype=np.float64)
+            ok &= np.fromiter((_float_or_nan(t, check=True) for t in texts), dtype=bool, count=m)
+        vals = np.array(vals, dtype=np.float64, copy=False)
+        first = raw[np.minimum(starts + plen, len(raw) - 1)]
+        if not field.signed_ok:
+            ok &= (first != ord("-")) & (first != ord("+"))
+        odd = ~np.isfinite(vals)
+        if odd.any():
+            if not field.special_ok:
+                ok &= ~odd
+            else:
+                texts = core.filter(pa.array(odd)).to_pylist()
+                ok[odd] &= np.fromiter((_SPECIAL_TEXT.fullmatch(t.decode("ascii", "replace")) is not None
+                                        for t in texts), dtype=bool, count=len(texts))
+        values.append(vals)
+        good.append(ok)
+    if not values:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    return np.concatenate(values), np.concatenate(good)
+
+
+def _float_or_nan(text: bytes, check: bool = False):
+    try:
+        value = float(text)
+    except ValueError:
+        return False if check else np.nan
+    if check:  # Python's float() also takes "1_000" and spaces; the grammar does not
+        return re.fullmatch(rb"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)", text) is not None
+    return value

@@ -51,44 +51,59 @@ from .textgrammar import (
 # -- the stateful parser ---------------------------------------------------------------------------
 @dataclass
 class _Shape:
-    """A compiled line shape for the block fast path."""
+    """A line shape for the block fast path."""
 
-    block: re.Pattern  # one or more consecutive lines of this shape
-    line: re.Pattern  # one line, numbers captured
-    roles: list[str | None]  # per captured number: "epoch", "step", "m:<key>" or None
     phase: str | None
-    columnar: "ColumnarShape | None" = None  # the Arrow path for space-separated shapes
+    columnar: "ColumnarShape | None" = None  # None: this shape stays on the slow path
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
-_SLOT = rf"({NUMBER_START}(?:{PLAIN_NUMBER}|{SPECIAL_NUMBER}))"
+# Stand-ins for a template's number, one per form the grammar must read alike (plain forms: all must
+# pass or the shape is not used; signed and nan/inf forms: allowed per number when they pass).
+_PLAIN_FORMS = ("7", "123456", "7.5", "1234.5678", "7.", ".5", "1e-05", "2.5E+10", "0")
+_SIGNED_FORMS = ("-7", "+7", "-0.25", "-1e-05", "+.5")
+_SPECIAL_FORMS = ("nan", "NaN", "inf", "Infinity", "-inf", "+inf", "-nan")
 
 
-def _shape_regex(message: str) -> str | None:
-    """The regex matching lines shaped like ``message`` (numbers captured), or None if unsuitable."""
-    parts: list[str] = []
-    pos = 0
-    for m in TOKEN.finditer(message):
-        kind = m.lastgroup
-        if kind in ("num", "unit", "special", "sunit"):
-            text = m.group()
-            unit = m.group("unit") if kind in ("num", "unit") else m.group("sunit")
-            if "," in text[: len(text) - len(unit or "")]:
-                return None
-            parts.append(_literal(message[pos:m.start()]))
-            parts.append(_SLOT + (re.escape(unit) if unit else "") + NUMBER_END)
-            pos = m.end()
-    parts.append(_literal(message[pos:]))
-    return "".join(parts)
-
-
-def _literal(text: str) -> str:
+def _allowed_forms(line: str, pre: int, parsed: ParsedLine, numbers: list[re.Match]) -> list[tuple[bool, bool]] | None:
+    """Self-check of a template: put each stand-in form in place of each number of ``line`` and
+    re-read it with the grammar. Returns per number (signed forms read alike, nan/inf read alike),
+    or None when some plain form is read differently (the shape then stays on the slow path)."""
+    want = _structure(parsed)
     out = []
-    for piece in re.split(r"(\s+)", text):
-        if not piece:
-            continue
-        out.append(r"[ \t]*" if piece.isspace() else re.escape(piece))
-    return "".join(out)
+    for k, tok in enumerate(numbers):
+        unit = tok.group("unit") if tok.lastgroup in ("num", "unit") else tok.group("sunit")
+        a, b = pre + tok.start(), pre + tok.end() - len(unit or "")
+
+        def reads_alike(form: str) -> bool:
+            trial = line[:a] + form + line[b:]
+            if LINE_PREFIX.match(trial).end() != pre:
+                return False
+            got = parse_message(trial[pre:])
+            if _structure(got) != want:
+                return False
+            value = float(form)
+            role = parsed.slots[k]
+            if role is None:
+                return True
+            if role == "epoch":
+                seen = got.epoch
+            elif role == "step":
+                seen = got.step
+            else:
+                seen = dict(got.pairs).get(role[2:])
+            return seen is not None and (seen == value or (seen != seen and value != value))
+
+        if not all(reads_alike(f) for f in _PLAIN_FORMS):
+            return None
+        out.append((all(reads_alike(f) for f in _SIGNED_FORMS), all(reads_alike(f) for f in _SPECIAL_FORMS)))
+    return out
+
+
+def _structure(p: ParsedLine) -> tuple:
+    """What a line said apart from its values."""
+    return ([k for k, _ in p.pairs], p.epoch is None, p.step is None, p.step_total is None, p.in_epoch is None,
+            p.in_epoch_total is None, p.phase, p.bar, p.unfinished, tuple(p.slots), p.simple)
 
 
 class TextLogParser:
@@ -100,7 +115,8 @@ class TextLogParser:
     ``runs()`` builds canonical Runs from everything read so far and can be called repeatedly.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast: bool = True) -> None:
+        self.fast = fast  # False: every line through the grammar (the reference the fast path must equal)
         self.lines_read = 0
         self.ignored = 0  # non-empty lines that carried no metrics
         self.first_ignored: tuple[int, str] | None = None
@@ -110,9 +126,10 @@ class TextLogParser:
         self._segments: list[tuple[str, int]] = []  # ("r", index in _records) | ("b", index in _blocks)
         self._emitted = 0  # segments handed out by take_new
         self._tail = ""
-        self._shapes: dict[str, _Shape | None] = {}
-        self._shape_keys: dict[str, _Shape | None] = {}
+        self._shape_keys: dict[str, _Shape | None] = {}  # line key (digits removed) -> shape
+        self._last_key: str | None = None  # key of the last slow-path line (shapes are built on a repeat)
         self._hot: _Shape | None = None
+        self._data: bytes | None = None  # the ASCII bytes of the text being fed (for Arrow)
         # state
         self.run = 0
         self._epoch: float | None = None  # carried epoch
@@ -133,46 +150,47 @@ class TextLogParser:
         text = "\n".join(ln.rstrip("\r\n") for ln in lines)
         return self._feed(text + "\n") if text or self._tail == "" else 0
 
-    def feed_text(self, text: str) -> int:
-        """Parse a chunk of raw text; an unfinished last line is kept until the next chunk or flush()."""
-        text = self._tail + text
+    def feed_text(self, text: str, data: bytes | None = None) -> int:
+        """Parse a chunk of raw text; an unfinished last line is kept until the next chunk or flush().
+        ``data``: the same text as UTF-8 bytes when the caller has them (saves an encode)."""
+        if self._tail:
+            text, data = self._tail + text, None
         cut = text.rfind("\n")
         if cut < 0:
             self._tail = text
             return 0
         self._tail = text[cut + 1:]
-        return self._feed(text[: cut + 1])
+        return self._feed(text[: cut + 1] if cut + 1 < len(text) else text, data)
 
     def flush(self) -> int:
         """Parse a last line that has no newline (end of file)."""
         tail, self._tail = self._tail, ""
         return self._feed(tail + "\n") if tail.strip() else 0
 
-    def _feed(self, text: str) -> int:
+    def _feed(self, text: str, data: bytes | None = None) -> int:
         if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text, data = text.replace("\r\n", "\n").replace("\r", "\n"), None
         before = self._count()
+        # The columnar path reads bytes; ASCII text has the same offsets as its bytes.
+        if not (self.fast and text.isascii() and len(text) > 4096):
+            data = None
+        elif data is None or len(data) < len(text):
+            data = text.encode("ascii")
+        self._data = data
         pos, end = 0, len(text)
         while pos < end:
             hot = self._hot
-            if hot is not None and hot.columnar is not None:
-                got = hot.columnar.read(text, pos)
+            if hot is not None and hot.columnar is not None and self._data is not None:
+                got = hot.columnar.read(self._data, pos, end)
                 if got is not None:
                     self._take_pieces(hot, got[0])
                     pos = got[1]
                     continue
-            if hot is not None:
-                m = hot.block.match(text, pos)
-                if m is not None and m.end() > pos:
-                    taken = self._take_block(hot, text, pos, m.end())
-                    if taken:
-                        pos = taken
-                        continue
-                    self._hot = None
             nl = text.find("\n", pos)
             nl = end if nl < 0 else nl
             self._line(text[pos:nl])
             pos = nl + 1
+        self._data = None
         return self._count() - before
 
     def _count(self) -> int:
@@ -204,7 +222,7 @@ class TextLogParser:
         record = self._advance(parsed)
         prefix = {"val": "val/", "test": "test/"}.get(parsed.phase or "", "")
         for key, value in parsed.pairs:
-            name = key if not prefix or phase_of(key.split("/")[0].split("_")[0].split()[0]) else prefix + key
+            name = key if not prefix or _names_phase(key) else prefix + key
             record.setdefault(name, value)
         if parsed.bar and self._last_bar and self._records and self._segments[-1][0] == "r":
             last = self._records[-1]
@@ -214,7 +232,7 @@ class TextLogParser:
         self._last_bar = parsed.bar
         self._segments.append(("r", len(self._records)))
         self._records.append(record)
-        self._learn_shape(message, parsed, pre > 0, line)
+        self._learn_shape(message, parsed, pre, raw)
 
     def _ignore(self, line: str) -> None:
         if BANNER.match(line):  # "===== Training Loss (date) =====": a new session may start here
@@ -286,55 +304,39 @@ class TextLogParser:
         self._hot = None
 
     # -- the fast path -------------------------------------------------------------------------------
-    def _learn_shape(self, message: str, parsed: ParsedLine, prefixed: bool, line: str = "") -> None:
-        if not parsed.simple or self._within:
-            self._hot = None
+    def _learn_shape(self, message: str, parsed: ParsedLine, pre: int, raw: str) -> None:
+        """After a line read the slow way: make its shape hot when the previous slow line had the same
+        key (its text without digits) - a shape is built on its first repeat, so a log of ever-new
+        lines pays nothing for the fast path."""
+        if not self.fast or not parsed.simple or self._within:
+            self._hot = self._last_key = None
             return
-        key = ("P" if prefixed else "") + message.translate(_NO_DIGITS)  # cheap: digits vary, words do not
-        if key in self._shape_keys:
-            self._hot = self._shape_keys[key]
-            return
-        regex = _shape_regex(message)
-        if regex is None:
-            self._hot = None
-            return
-        shape = self._shapes.get(regex)
-        if shape is None and regex not in self._shapes:
-            if len(self._shapes) > 256:
-                self._shapes.clear()
-            prefix = LINE_PREFIX.pattern if prefixed else ""
-            one = f"[ \\t]*(?:{prefix}){regex}[ \\t]*" if prefix else f"[ \\t]*{regex}[ \\t]*"
-            try:
-                shape = _Shape(block=re.compile(f"(?:{_uncapture(one)}\\n)+"),
-                               line=re.compile(f"^{one}$", re.M),
-                               roles=list(parsed.slots), phase=parsed.phase)
-            except re.error:  # pragma: no cover - defensive: an odd line just stays on the slow path
-                shape = None
-            if shape is not None and line:
-                numbers = [t for t in tokenize(message) if is_number(t)]
-                if len(numbers) == len(parsed.slots):
-                    shape.columnar = ColumnarShape.from_line(line, len(line) - len(message), numbers, parsed.slots)
-            self._shapes[regex] = shape
-        if len(self._shape_keys) > 1024:
-            self._shape_keys.clear()
-        self._shape_keys[key] = shape
+        key = (str(pre) if pre else "") + message.translate(_NO_DIGITS)
+        shape = self._shape_keys.get(key, False)
+        if shape is False:
+            if key != self._last_key:
+                self._last_key = key
+                self._hot = None
+                return
+            shape = self._build_shape(raw, pre, parsed)
+            if len(self._shape_keys) > 1024:
+                self._shape_keys.clear()
+            self._shape_keys[key] = shape
+        self._last_key = key
         self._hot = shape
 
-    def _take_block(self, shape: _Shape, text: str, start: int, end: int) -> int:
-        """Add the leading lines of text[start:end] (all of ``shape``) that continue the run as one
-        block; returns the position after them, or 0 to read the next line the slow way."""
-        rows = shape.line.findall(text, start, end)
-        if not rows:
-            return 0
-        try:
-            values = np.array(rows, dtype=np.float64)
-        except ValueError:
-            return 0
-        if values.ndim == 1:
-            values = values[:, None]
-        if values.shape[1] != len(shape.roles):
-            return 0
-        return self._take_values(shape.roles, shape.phase, values, text, start, end)
+    def _build_shape(self, raw: str, pre: int, parsed: ParsedLine) -> "_Shape | None":
+        line = raw.strip()
+        if line != raw or not line.isascii():
+            return None
+        numbers = [t for t in tokenize(line[pre:]) if is_number(t)]
+        if len(numbers) != len(parsed.slots):
+            return None
+        forms = _allowed_forms(line, pre, parsed, numbers)
+        if forms is None:
+            return None
+        columnar = ColumnarShape.from_line(line, pre, numbers, parsed.slots, forms)
+        return _Shape(phase=parsed.phase, columnar=columnar) if columnar is not None else None
 
     def _take_pieces(self, shape: _Shape, pieces: list) -> None:
         """Rows read by the columnar path, and the lines of other shapes between them, in order."""
@@ -344,19 +346,19 @@ class TextLogParser:
                 self._line(item)
                 self._hot = hot  # the block's shape stays hot across an odd line
                 continue
-            while len(item):
-                kept = self._take_values(shape.columnar.roles, shape.phase, item, "", 0, 0, count_only=True)
-                if kept == len(item):
+            while len(item[0]):
+                kept = self._take_values(shape.columnar.roles, shape.phase, item)
+                if kept == len(item[0]):
                     break
                 # a restart or a NaN step inside the rows: that line goes the slow way
-                rest = item[kept:]
-                self._line_values(shape, rest[0])
-                item = rest[1:]
+                self._line_values(shape, [v[kept] for v in item])
+                item = [v[kept + 1:] for v in item]
 
-    def _line_values(self, shape: _Shape, row: np.ndarray) -> None:
-        """One row of values through the grammar's state (restarts, carried epoch) as a record."""
+    def _line_values(self, shape: _Shape, row: list) -> None:
+        """One row of values through the grammar's state (restarts, carried epoch) as a record,
+        exactly as :meth:`_line` would record the line it came from."""
         parsed = ParsedLine()
-        for role, value in zip(shape.columnar.roles, row.tolist()):
+        for role, value in zip(shape.columnar.roles, (float(v) for v in row)):
             if role == "epoch":
                 parsed.epoch = value
             elif role == "step":
@@ -368,67 +370,91 @@ class TextLogParser:
         record = self._advance(parsed)
         prefix = {"val": "val/", "test": "test/"}.get(parsed.phase or "", "")
         for key, value in parsed.pairs:
-            record.setdefault(prefix + key if prefix else key, value)
+            record.setdefault(key if not prefix or _names_phase(key) else prefix + key, value)
+        self._last_bar = False
         self._segments.append(("r", len(self._records)))
         self._records.append(record)
 
-    def _take_values(self, roles: list, phase: str | None, values: np.ndarray, text: str, start: int,
-                     end: int, count_only: bool = False) -> int:
-        """Add rows of values (one per line from ``start`` to ``end``, columns in ``roles`` order)."""
-        shape = _Shape(block=None, line=None, roles=roles, phase=phase)  # type: ignore[arg-type]
-        # x must keep rising from where the state is; a restart or a NaN step goes the slow way
-        x_idx = shape.roles.index("step") if "step" in shape.roles else (
-            shape.roles.index("epoch") if "epoch" in shape.roles else None)
-        if x_idx is not None:
-            x = values[:, x_idx]
-            last = self._step if shape.roles[x_idx] == "step" else self._last_epoch
-            ok = np.isfinite(x)
+    def _take_values(self, roles: list, phase: str | None, values: list[np.ndarray]) -> int:
+        """Add the leading rows of values (one array per role, a row per line) that continue the
+        run as one block; returns how many were taken (the next one goes the slow way).
+
+        A block holds rows whose x keeps rising from where the state is (no restart, no NaN), so the
+        state machine of :meth:`_advance` reduces to "the last row wins"; anything else goes through
+        :meth:`_line_values`."""
+        if self._within and "epoch" in roles and "step" in roles:
+            return 0
+        last_of = {r: max(i for i, q in enumerate(roles) if q == r) for r in ("epoch", "step") if r in roles}
+        n = len(values[0])
+        ok = np.ones(n, dtype=bool)
+        if "step" in last_of:  # the step is the x; the epoch (if any) may not fall back
+            x = values[last_of["step"]]
+            ok &= np.isfinite(x)
             ok[1:] &= np.diff(x) > 0
-            if last is not None:
-                ok[0] &= x[0] > last
-            bad = np.flatnonzero(~ok)
-            if len(bad):
-                keep = int(bad[0])
-                if keep == 0:
-                    return 0
-                values = values[:keep]
-                if not count_only:
-                    end = _nth_newline(text, start, keep)
-        if "epoch" in shape.roles and "step" in shape.roles and self._within:
-            return 0
-        if not len(values):
-            return 0
+            if self._step is not None:
+                ok[0] &= x[0] > self._step
+        if "epoch" in last_of:
+            e = values[last_of["epoch"]]
+            ok &= np.isfinite(e)
+            if "step" in last_of:
+                ok[1:] &= np.diff(e) >= 0
+                if self._last_epoch is not None:
+                    ok[0] &= e[0] >= self._last_epoch
+                if self._raw_epoch is not None:
+                    ok[0] &= e[0] >= self._raw_epoch
+            else:
+                ok[1:] &= np.diff(e) > 0
+                if self._last_epoch is not None:
+                    ok[0] &= e[0] > self._last_epoch
+        bad = np.flatnonzero(~ok)
+        if len(bad):
+            n = int(bad[0])
+            if n == 0:
+                return 0
+            values = [v[:n] for v in values]
+        prefix = {"val": "val/", "test": "test/"}.get(phase or "", "")
         cols: dict[str, np.ndarray] = {}
-        n = len(values)
-        for idx, role in enumerate(shape.roles):
-            if role is None:
+        for role, idx in last_of.items():
+            cols[role] = values[idx]
+        for idx, role in enumerate(roles):
+            if role is None or role in ("epoch", "step"):
                 continue
-            name = "epoch" if role == "epoch" else "step" if role == "step" else role[2:]
-            cols.setdefault(name, values[:, idx])
+            key = role[2:]
+            cols.setdefault(key if not prefix or _names_phase(key) else prefix + key, values[idx])
         if "epoch" not in cols and self._epoch is not None:
             cols["epoch"] = np.full(n, self._epoch)
-        prefix = {"val": "val/", "test": "test/"}.get(shape.phase or "", "")
-        if prefix:
-            cols = {k if k in ("epoch", "step") else prefix + k: v for k, v in cols.items()}
+        if "step" not in cols and self._step is not None and (phase in ("val", "test") or "epoch" not in last_of):
+            cols["step"] = np.full(n, self._step)  # a line without a step sits at the last step
         first_line = self.lines_read + 1
         self.lines_read += n
         cols["line"] = np.arange(first_line, first_line + n, dtype=np.float64)
         cols["run"] = np.full(n, float(self.run))
-        if "step" in cols:
-            self._step = float(cols["step"][-1])
+        self._banner = False
+        if "step" in last_of:
+            steps = cols["step"]
+            epochs = cols.get("epoch")
+            counter_epoch = self._raw_epoch
+            if "epoch" in last_of and counter_epoch is not None and epochs[-1] > counter_epoch:
+                # the epoch moved on: the max restarts at the first row of the last epoch
+                self._epoch_max = float(steps[-1])
+            elif "epoch" in last_of and epochs[0] != epochs[-1]:
+                self._epoch_max = float(steps[-1])
+            else:
+                self._epoch_max = max(self._epoch_max, float(steps[-1]))
+            self._step = float(steps[-1])
             self._last_raw_step = self._step
-            self._raw_epoch = float(cols["epoch"][-1]) if "epoch" in cols else self._epoch
-            same_epoch = "epoch" not in cols or cols["epoch"][0] == cols["epoch"][-1]
-            self._epoch_max = max(self._epoch_max, self._step) if same_epoch else self._step
-        if "epoch" in cols:
+            self._raw_epoch = float(epochs[-1]) if epochs is not None else self._epoch
+        if "epoch" in last_of:
             self._last_epoch = self._epoch = float(cols["epoch"][-1])
-        if self._run_start == (None, None):
-            self._run_start = (float(cols["epoch"][0]) if "epoch" in cols else None,
-                               float(cols["step"][0]) if "step" in cols else None)
+        if self._run_start[0] is None or self._run_start[1] is None:
+            first_epoch = float(cols["epoch"][0]) if "epoch" in cols else None
+            first_step = float(values[last_of["step"]][0]) if "step" in last_of else None
+            self._run_start = (self._run_start[0] if self._run_start[0] is not None else first_epoch,
+                               self._run_start[1] if self._run_start[1] is not None else first_step)
         self._segments.append(("b", len(self._blocks)))
         self._blocks.append((len(self._records), cols))
         self._last_bar = False
-        return n if count_only else end
+        return n
 
     # -- output --------------------------------------------------------------------------------------
     def take_new(self) -> list[dict]:
@@ -568,20 +594,12 @@ def _block_records(cols: dict[str, np.ndarray]) -> list[dict]:
     return out
 
 
+def _names_phase(key: str) -> bool:
+    """The key starts with a phase word ("val_loss", "test/acc", "train loss"): no phase prefix added."""
+    head = key.split("/")[0].split("_")[0].split()
+    return bool(head) and phase_of(head[0]) is not None
+
+
 def _near_start(x: float, start: float | None, last: float) -> bool:
     """x falls back to where the run started (within its first tenth): a new run, not a resume."""
     return start is not None and x <= start + 0.1 * max(0.0, last - start)
-
-
-def _nth_newline(text: str, start: int, k: int) -> int:
-    """The position just after the k-th newline from ``start``."""
-    pos = start
-    for _ in range(k):
-        pos = text.index("\n", pos) + 1
-    return pos
-
-
-def _uncapture(regex: str) -> str:
-    """The same regex with its capturing groups made non-capturing (for the block matcher)."""
-    return re.sub(r"(?<!\\)\((?!\?)", "(?:", regex)
-

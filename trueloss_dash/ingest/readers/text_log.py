@@ -61,7 +61,7 @@ def has_metric_lines(text: str) -> bool:
 
 def read(source: Source) -> list[Run]:
     parser = TextLogParser()
-    parser.feed_text(source.text())
+    parser.feed_text(source.text(), source.utf8())
     parser.flush()
     context, meta = header_context(source)
     return parser.runs(name=source.stem, source=source.display, format="text_log", context=context, meta=meta,

@@ -1,0 +1,200 @@
+"""The text reader's block fast path must give exactly what the line-by-line grammar gives.
+
+``TextLogParser(fast=False)`` reads every line through the grammar; the default parser reads runs
+of lines of one shape as blocks. Both read every text file of the ingestion corpus and of
+``../shared/real_logs``, plus variants of them (numbers perturbed, lines dropped/duplicated,
+separators and spacing changed, chunked feeds), and must agree on every record, counter, series,
+warning and refusal.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trueloss_dash.errors import LogFormatError
+from trueloss_dash.ingest.textparser import TextLogParser
+
+ROOT = Path(__file__).resolve().parent
+TEXT_DIRS = [ROOT / "data" / "corpus", ROOT.parent.parent / "shared" / "real_logs"]
+MAX_FILE_BYTES = 2_000_000
+
+
+def _text_files() -> list[Path]:
+    out = []
+    for root in TEXT_DIRS:
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            try:
+                path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            out.append(path)
+    return out
+
+
+def read_both(text: str, chunks: list[int] | None = None):
+    """(fast parser, reference parser) after reading ``text`` (the fast one in chunks if given)."""
+    fast, ref = TextLogParser(), TextLogParser(fast=False)
+    if chunks:
+        pos, i = 0, 0
+        while pos < len(text):
+            fast.feed_text(text[pos:pos + chunks[i % len(chunks)]])
+            pos += chunks[i % len(chunks)]
+            i += 1
+    else:
+        fast.feed_text(text)
+    ref.feed_text(text)
+    fast.flush()
+    ref.flush()
+    return fast, ref
+
+
+def _canon_records(records):
+    return [sorted((k, repr(float(v)) if k not in ("run", "line") else int(v)) for k, v in r.items()) for r in records]
+
+
+def _canon_runs(parser: TextLogParser):
+    try:
+        runs = parser.runs(name="x", source="x.log")
+    except LogFormatError as err:
+        return ("refused", str(err))
+    out = []
+    for run in runs:
+        series = {}
+        for name, s in run.series.items():
+            series[name] = tuple(None if a is None else np.asarray(a, dtype=float).tobytes()
+                                 for a in (s.y, s.step, s.epoch, s.wall_time)) + (s.source_column,)
+        out.append((run.name, series, list(run.notes), list(run.warnings), sorted(map(str, run.meta.items()))))
+    return out
+
+
+def assert_same(text: str, chunks: list[int] | None = None, label: str = "") -> None:
+    fast, ref = read_both(text, chunks)
+    assert (fast.lines_read, fast.ignored, fast.first_ignored, fast.progress_skipped, fast.run) == (
+        ref.lines_read, ref.ignored, ref.first_ignored, ref.progress_skipped, ref.run), label
+    assert _canon_records(fast.take_new()) == _canon_records(ref.take_new()), label
+    assert _canon_runs(fast) == _canon_runs(ref), label
+
+
+FILES = _text_files()
+
+
+def test_the_corpus_is_there():
+    assert len(FILES) > 100
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fast_path_equals_the_grammar_on_real_files(path):
+    text = path.read_text(encoding="utf-8")
+    assert_same(text, label=str(path))
+
+
+def _variants(text: str, rng: random.Random) -> list[str]:
+    lines = text.splitlines()
+    out = []
+    if not lines:
+        return out
+    # numbers perturbed: other digits, other lengths, signs, nan/inf
+    def perturb(line: str) -> str:
+        chars = list(line)
+        for i, c in enumerate(chars):
+            if c.isdigit() and rng.random() < 0.3:
+                chars[i] = rng.choice("0123456789" + "9" * 3 + "." + "") if rng.random() < 0.95 else c * 2
+        s = "".join(chars)
+        if rng.random() < 0.05:
+            s = s.replace("0.", "nan", 1) if rng.random() < 0.5 else s.replace("0.", "-inf", 1)
+        return s
+    out.append("\n".join(perturb(ln) for ln in lines) + "\n")
+    # lines dropped and duplicated, a restart in the middle
+    kept = [ln for ln in lines if rng.random() > 0.1]
+    mid = len(kept) // 2
+    out.append("\n".join(kept[:mid] + kept[: max(1, mid // 3)] + kept[mid:]) + "\n")
+    # spacing and separators changed on some lines
+    swaps = [(" ", "  "), (", ", ","), (": ", ":"), ("=", ": "), (" ", "\t"), ("loss", "val loss"), ("train", "val")]
+    def respace(line: str) -> str:
+        if rng.random() < 0.15:
+            a, b = rng.choice(swaps)
+            return line.replace(a, b, 1)
+        return line
+    out.append("\n".join(respace(ln) for ln in lines) + "\n")
+    return out
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if p.suffix in (".txt", ".log", "")],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fast_path_equals_the_grammar_on_fuzzed_variants(path):
+    text = path.read_text(encoding="utf-8")
+    rng = random.Random(path.name)
+    for k, variant in enumerate(_variants(text, rng)):
+        assert_same(variant, label=f"{path} variant {k}")
+    assert_same(text, chunks=[rng.randint(1, 4000) for _ in range(7)], label=f"{path} chunked")
+
+
+# -- generated logs that keep the block path busy ------------------------------------------------
+TEMPLATES = [
+    "2024-05-01 10:{mm}:{ss},123 - INFO - step {i}: train loss {a}, lr {b}, time {c}ms",
+    "Epoch {i}, loss: {a}, val_loss: {b}, acc: {c}%",
+    "step {i}: train loss {a}, val loss {b}",
+    "iter {i}: loss {a}, time {c}ms",
+    "| epoch {i} | loss {a} | lr {b} | wps {c}",
+    "[Rank 0] step {i} loss={a} grad_norm={b}",
+    "INFO:root:Epoch {i}: Train Loss={a}, Val Loss={b}",
+    "epoch {i}  loss {a}  lr {b}",
+    "step {i}\tloss {a}\tlr {b}",
+    "Test: step {i} loss {a} acc {c}",
+    "{mm}:{ss} loss {a} step {i}",
+    "train_loss: {a} epoch {i} top1 {c}",
+]
+ODD_LINES = [
+    "", "Saving checkpoint to out/ckpt.pt", "WARNING: something odd 12", "===== Training Loss (Mon) =====",
+    "step 3: val loss 1.5", "Traceback (most recent call last):", "loss: 0.5", "  step 7: train loss 0.3, lr 1e-3",
+]
+
+
+def _number(rng: random.Random, i: int) -> str:
+    r = rng.random()
+    if r < 0.6:
+        return f"{rng.uniform(0, 3):.{rng.randint(0, 6)}f}"
+    return rng.choice(["nan", "inf", "-inf", "NaN", "-0.5", "+1", "1e-05", "2.5E+3", "5.", ".5", "1,234", "0",
+                       "1" * rng.randint(1, 9), "-1e3", "nan(1)", "1_0", "0x5", "Infinity", "infinit", "1.2.3"])
+
+
+def _generated_log(seed: int) -> str:
+    rng = random.Random(seed)
+    template = TEMPLATES[seed % len(TEMPLATES)]
+    lines, i = [], rng.randint(0, 5)
+    for _ in range(rng.randint(300, 1500)):
+        i += 1 if rng.random() > 0.01 else -rng.randint(0, i)  # now and then a restart
+        odd = rng.random() < 0.03
+        vals = {k: (f"{rng.uniform(0, 3):.4f}" if rng.random() > 0.08 else _number(rng, i)) for k in "abc"}
+        line = template.format(i=i if rng.random() > 0.01 else _number(rng, i), mm=f"{(i // 60) % 60:02d}",
+                               ss=f"{i % 60:02d}", **vals)
+        if odd:
+            line = rng.choice(ODD_LINES) if rng.random() < 0.6 else line.replace(
+                *rng.choice([(" ", "  "), ("loss", "val loss"), (":", ""), (",", ""), ("INFO", "ERROR"), ("1", "x")]), 1)
+        lines.append(line)
+    return "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
+
+
+@pytest.mark.parametrize("seed", range(36))
+def test_fast_path_equals_the_grammar_on_generated_logs(seed):
+    text = _generated_log(seed)
+    fast, _ = read_both(text)
+    assert_same(text, label=f"seed {seed}")
+    rng = random.Random(seed)
+    assert_same(text, chunks=[rng.randint(500, 20000) for _ in range(5)], label=f"seed {seed} chunked")
+
+
+def test_generated_logs_do_take_the_block_path():
+    taken = 0
+    for seed in range(len(TEMPLATES)):
+        fast, _ = read_both(_generated_log(seed))
+        taken += bool(fast._blocks)
+    assert taken >= len(TEMPLATES) - 3
