@@ -46,6 +46,7 @@ def check(row: dict) -> None:
             load_path(path)
         msg = str(err.value)
         assert str(path) in msg and "expected" in msg, msg
+        assert "binary data" not in msg, msg  # every refused corpus file is text (ANSI colours included)
         return
     runs = load_path(path)
     assert {r.format for r in runs} == {row["format"]}, [r.format for r in runs]
