@@ -22,12 +22,13 @@ from trueloss_dash.roles import ROLELESS_WARNING
 CORPUS = Path(__file__).parent / "data" / "corpus"
 ROWS = list(csv.DictReader(open(CORPUS / "INGEST.tsv", encoding="utf-8"), delimiter="\t"))
 
+# BiaoLiu2017__BERT-NER/train.log ('crf_loss/transition:0', a TF variable name) and
+# 791136190__UnsuperPoint_PyTorch/train_log.txt (prose 'usp loss 只能从2.6x降低到2.3x') still give the
+# grammar one bogus loss value each, but one point is no curve: both files are refused, as labelled.
 KNOWN_MISREADINGS = {
     "EshaUbale__Language-Modeling-with-Huggiingface/train_log.txt":
         "the second training starts at epoch 1.0 after the first ended at 3.0; the first run began at 0.22, "
         "so the fall-back is read as a resume (points overwritten), not as a new run",
-    "BiaoLiu2017__BERT-NER/train.log": "'name = crf_loss/transition:0' (a TF variable name) reads as key 'crf_loss/transition' = 0",
-    "791136190__UnsuperPoint_PyTorch/train_log.txt": "prose 'usp loss 只能从2.6x降低到2.3x' reads as 'usp loss' = 2.6",
     "Kevindic0214__detectron2_training/metrics.json":
         "iteration 19 logged twice (a one-row first attempt, then the restarted training) is read as a repeated "
         "step (the last value kept, warned), not as two runs; splitting on an equal step would also split files "
@@ -48,7 +49,7 @@ def check(row: dict) -> None:
         assert str(path) in msg and "expected" in msg, msg
         assert "binary data" not in msg, msg  # every refused corpus file is text (ANSI colours included)
         return
-    runs = load_path(path)
+    runs = load_path(path, require_curve=False)  # the reader's output, even of a run too short to diagnose
     assert {r.format for r in runs} == {row["format"]}, [r.format for r in runs]
     assert len(runs) == int(row["runs"]), [r.name for r in runs]
     totals: dict[str, int] = {}

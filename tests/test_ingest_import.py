@@ -9,7 +9,7 @@ import sys
 
 def test_import_ingest_is_light(tmp_path):
     log = tmp_path / "a.csv"
-    log.write_text("epoch,loss\n0,1\n1,0.5\n")
+    log.write_text("epoch,loss\n0,1\n1,0.5\n2,0.4\n")
     code = (
         "import sys, json\n"
         "import trueloss_dash.ingest as ing\n"

@@ -102,7 +102,7 @@ def test_ultralytics_results(tmp_path):
 def test_fastai_csv(tmp_path):
     path = tmp_path / "history.csv"
     path.write_text("epoch,train_loss,valid_loss,accuracy,time\n0,1.0,1.1,0.5,01:05\n1,0.7,0.8,0.6,00:59\n")
-    run = load_path(path)[0]
+    run = load_path(path, require_curve=False)[0]
     assert run.format == "fastai_csv" and run.series["val_loss"].y.tolist() == [1.1, 0.8]
     assert run.series["epoch_time"].y.tolist() == [65, 59] and run.series["train_loss"].wall_time.tolist() == [65, 124]
 
@@ -300,7 +300,7 @@ def test_keras_progress_lines_that_are_unfinished_are_ignored(tmp_path):
     path = tmp_path / "console.txt"
     path.write_text("Epoch 1/2\n 1/32 [>....] - ETA: 3s - loss: 9.9\n32/32 [======] - 1s 5ms/step - loss: 1.0 - val_loss: 1.1\n"
                     "Epoch 2/2\n 5/32 [==>...] - ETA: 1s - loss: 8.8\n32/32 [======] - 1s 5ms/step - loss: 0.7 - val_loss: 0.8\n")
-    run = load_path(path)[0]
+    run = load_path(path, require_curve=False)[0]
     assert run.series["train_loss"].y.tolist() == [1.0, 0.7] and run.series["train_loss"].epoch.tolist() == [1, 2]
 
 
@@ -310,7 +310,7 @@ def test_zip_upload_of_a_lightning_folder(tmp_path):
         zf.writestr("version_0/metrics.csv", "epoch,step,train_loss,val_loss\n0,9,1.0,\n0,9,,1.1\n1,19,0.7,\n1,19,,0.8\n")
         zf.writestr("version_0/hparams.yaml", "lr: 0.5\n")
         zf.writestr("__MACOSX/version_0/._metrics.csv", "junk")
-    runs = load_bytes("my-run.zip", buf.getvalue())
+    runs = load_bytes("my-run.zip", buf.getvalue(), require_curve=False)
     assert len(runs) == 1
     run = runs[0]
     assert run.name == "version_0" and run.source.startswith("my-run.zip")
@@ -321,15 +321,15 @@ def test_sidecar_context(tmp_path):
     path = tmp_path / "run.csv"
     path.write_text("epoch,loss,val_loss\n0,1,1.1\n1,0.5,0.6\n")
     (tmp_path / "run.csv.context.json").write_text(json.dumps({"context": {"augmentation": True, "batchnorm": "yes"}}))
-    run = load_path(path)[0]
+    run = load_path(path, require_curve=False)[0]
     assert run.context.augmentation is True and run.context.batchnorm is True
 
 
 def test_format_override(tmp_path):
     path = tmp_path / "weird.dat"
     path.write_text("epoch,loss,val_loss\n0,1,1.1\n1,0.5,0.6\n")
-    assert load_path(path, format="keras_csv")[0].format == "keras_csv"
-    assert load_path(path, format="generic_csv")[0].format == "generic_csv"
+    assert load_path(path, format="keras_csv", require_curve=False)[0].format == "keras_csv"
+    assert load_path(path, format="generic_csv", require_curve=False)[0].format == "generic_csv"
 
 
 def test_logs_written_by_trueloss_dash_are_named_as_such_and_keep_their_context():

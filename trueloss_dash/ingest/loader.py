@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import LogFormatError
 from ..provenance import SIDECAR_SUFFIX, read_sidecar
 from ..run import Run
+from .curves import require_curves
 from .limits import MAX_BYTES, MAX_DIR_FILES, MAX_NESTING, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO
 from .registry import FORMATS, readers
 from .safe_read import check_size, inside, read_capped, regular_size
@@ -130,20 +131,25 @@ def finish_runs(source: Source, runs: list[Run], fmt: str) -> list[Run]:
     return runs
 
 
-def load_path(path: str | Path, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Run]:
-    """Load a log file or a run folder (Lightning version_N/, TensorBoard dir, mlruns/, dvclive/)."""
+def load_path(path: str | Path, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+              require_curve: bool = True) -> list[Run]:
+    """Load a log file or a run folder (Lightning version_N/, TensorBoard dir, mlruns/, dvclive/).
+
+    A file with no curve (:mod:`.curves`) is refused; ``require_curve=False`` (the folder watcher,
+    whose runs grow from their first point) loads it anyway."""
     _check_format(format)
     p = Path(path)
+    keep = require_curves if require_curve else (lambda runs, _display: runs)
     try:
         if p.is_dir():
-            return _guard(lambda: load_directory(p, format=format, max_bytes=max_bytes), str(p))
+            return _guard(lambda: load_directory(p, format=format, max_bytes=max_bytes, require_curve=require_curve), str(p))
         if not p.exists():
             raise LogFormatError("no such file or folder", path=str(p))
         regular_size(p)  # a FIFO or a device is refused before anything opens it
         if zipfile.is_zipfile(p) and format is None:
             return load_bytes(str(p), read_capped(p, max_bytes), max_bytes=max_bytes)
         source = read_file(p, max_bytes)
-        return load_source(source, format)
+        return keep(load_source(source, format), str(p))
     except LogFormatError:
         raise
     except Exception as err:
@@ -159,9 +165,13 @@ def _guard(fn, display: str):
         raise LogFormatError(f"could not be read ({type(err).__name__}: {str(err)[:200]})", path=display) from None
 
 
-def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Run]:
-    """Every run in a folder. Files that hold no run are listed in the error if nothing loads."""
+def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                   require_curve: bool = True) -> list[Run]:
+    """Every run in a folder. Files that hold no run (or no curve) are listed in the error if nothing
+    loads, and in ``meta.skipped_files`` otherwise."""
     from .readers import dvclive, mlflow, tensorboard
+
+    keep = require_curves if require_curve else (lambda runs, _display: runs)
 
     runs: list[Run] = []
     skipped: list[str] = []
@@ -170,7 +180,7 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
     if format in (None, "mlflow"):
         for run_dir in mlflow.find_run_dirs(root):
             try:
-                runs.append(mlflow.read_run_dir(run_dir, max_bytes))
+                runs.extend(keep([mlflow.read_run_dir(run_dir, max_bytes)], str(run_dir)))
             except LogFormatError as err:
                 skipped.append(str(err))
             handled.add(run_dir)
@@ -178,7 +188,7 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
         for cand in [root, root / "dvclive", *sorted(root.glob("*/dvclive"))]:
             if (cand / "plots" / "metrics").is_dir() and cand not in handled:
                 try:
-                    runs.extend(dvclive.read_directory(cand, max_bytes, read_file))
+                    runs.extend(keep(dvclive.read_directory(cand, max_bytes, read_file), str(cand)))
                 except LogFormatError as err:
                     skipped.append(str(err))
                 handled.add(cand)
@@ -194,7 +204,7 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
         total = sum(regular_size(f) for f in files if tensorboard.is_event_file_name(f.name) and inside(f, root))
         check_size(str(root), total, max_bytes)
         try:
-            runs.extend(tensorboard.read_directory(root))
+            runs.extend(keep(tensorboard.read_directory(root), str(root)))
         except LogFormatError as err:
             skipped.append(str(err))
     for f in files:
@@ -204,7 +214,7 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
         if f.suffix.lower() not in _LOG_SUFFIXES or (f.is_symlink() and not inside(f, root)):
             continue
         try:
-            runs.extend(load_source(read_file(f, max_bytes), format))
+            runs.extend(keep(load_source(read_file(f, max_bytes), format), str(f)))
         except LogFormatError as err:
             skipped.append(str(err))
     if not runs:
@@ -227,8 +237,10 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
 
 
 # -- uploads ----------------------------------------------------------------------------------
-def load_bytes(name: str, data: bytes, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Run]:
-    """Load an upload. ``name`` is a display name and extension hint only, never opened."""
+def load_bytes(name: str, data: bytes, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+               require_curve: bool = True) -> list[Run]:
+    """Load an upload. ``name`` is a display name and extension hint only, never opened. A file
+    with no curve is refused (see :func:`load_path`)."""
     _check_format(format)
     display = str(name or "upload")
     base = re.split(r"[\\/]", display)[-1] or "upload"
@@ -238,8 +250,9 @@ def load_bytes(name: str, data: bytes, *, format: str | None = None, max_bytes: 
         data = bytes(data)
         check_size(display, len(data), max_bytes)
         if data[:4] == b"PK\x03\x04" and format is None:
-            return _load_zip(display, data, max_bytes)
-        return load_source(Source(name=base, _data=data), format)
+            return _load_zip(display, data, max_bytes, require_curve)
+        runs = load_source(Source(name=base, _data=data), format)
+        return require_curves(runs, display) if require_curve else runs
     except LogFormatError:
         raise
     except Exception as err:
@@ -258,7 +271,7 @@ def _safe_member(info: zipfile.ZipInfo, display: str) -> PurePosixPath | None:
     return PurePosixPath(*parts)
 
 
-def _load_zip(display: str, data: bytes, max_bytes: int) -> list[Run]:
+def _load_zip(display: str, data: bytes, max_bytes: int, require_curve: bool = True) -> list[Run]:
     import io
 
     try:
@@ -315,7 +328,7 @@ def _load_zip(display: str, data: bytes, max_bytes: int) -> list[Run]:
                         raise LogFormatError("archive expands beyond the size limit; refused", path=display)
                     dst.write(chunk)
         try:
-            runs = load_directory(root, max_bytes=max_bytes)
+            runs = load_directory(root, max_bytes=max_bytes, require_curve=require_curve)
         except LogFormatError as err:
             raise LogFormatError(str(err).replace(str(root), display)) from None
         except Exception as err:

@@ -615,7 +615,7 @@ class RereadFollower(Follower):
             return runs
         if self.kind == "file":
             return load_source(Source(name=self.path.name, path=self.path), self.format)
-        return load_path(self.path, format=self.format, max_bytes=self.max_bytes)
+        return load_path(self.path, format=self.format, max_bytes=self.max_bytes, require_curve=False)  # a run grows from its first point
 
     def finished_hint(self) -> bool:
         if self.kind != "hf" or self.target is None:
