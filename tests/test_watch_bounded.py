@@ -265,3 +265,17 @@ def test_restart_and_nonfinite_rows_are_never_averaged_with_others():
     assert np.all(v[np.isfinite(v)] == 1.0)
     back = np.flatnonzero(np.diff(s) < 0)
     assert len(back) == 1 and s[back[0]] > 49_000 and s[back[0] + 1] < 1_000  # one restart, at its place
+
+
+def test_fractional_epochs_are_bucketed_within_whole_epochs():
+    """HF-style epochs (0.0001, 0.0002 ...) change every row: buckets break at whole epochs only."""
+    n = 60_000
+    step = np.arange(n, dtype=float)
+    epoch = (step + 1) / 10_000  # 6 epochs
+    cols = {"step": step, "epoch": epoch, "loss": np.floor(epoch)}  # a bucket across epochs would average these
+    pres = {k: np.ones(n, bool) for k in cols}
+    b = BoundedTable(max_rows=1024, keep_rows=256, batch_rows=4096)
+    view = _feed(b, cols, pres, [30_000, n])
+    assert len(view.columns["step"]) <= 2 * 1024 + 8
+    loss = view.columns["loss"]
+    assert np.array_equal(loss, np.floor(loss)) and set(loss) == {0, 1, 2, 3, 4, 5, 6}

@@ -168,7 +168,7 @@ class BoundedTable:
         return _Rows(vals, pres, np.ones(m), np.arange(lo, hi, dtype=np.float64), code, seg, rank)
 
     def _segments(self, vals, pres, m: int, commit: bool) -> np.ndarray:
-        """A new segment where the epoch changes or any x column goes back (a restart)."""
+        """A new segment where the (whole) epoch changes or any x column goes back (a restart)."""
         brk = np.zeros(m, dtype=bool)
         last = dict(self._last_x)
         for name in self.names:
@@ -181,7 +181,8 @@ class BoundedTable:
                 continue
             prev = np.concatenate([[last.get(name, np.nan)], v[idx[:-1]]])
             cur = v[idx]
-            moved = cur != prev if axis == EPOCH else cur < prev
+            # an epoch column may count fractions of epochs (HF: 0.01, 0.02 ...): its whole part changes
+            moved = np.floor(cur) != np.floor(prev) if axis == EPOCH else cur < prev
             brk[idx[moved & np.isfinite(prev)]] = True
             last[name] = float(cur[-1])
         seg = self._seg + np.cumsum(brk)
