@@ -21,7 +21,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import thresholds as T
-from .signals import Curve, binned, loo_rolling_median, odd_window, robust_sigma
+from .signals import Curve, binned, loo_rolling_median, odd_window, robust_sigma, window_medians
 
 
 def residuals(c: Curve) -> np.ndarray:
@@ -44,10 +44,10 @@ def local_sigma(c: Curve, window: int | None = None, floor: float = T.SPIKE_SIGM
     w = window or max(T.NOISE_WINDOW_MIN, int(round(T.NOISE_WINDOW_FRACTION * n)))
     w = min(w, n)
     dev = np.abs(r - np.median(r))
-    # full windows hold no NaN: a plain median (nanmedian's masked path costs ~10x); only the first
+    # full windows hold no NaN: a plain (rank-filter) median - nanmedian's masked path costs ~10x; only the first
     # w - 1 points, whose windows reach before the run, need nanmedian over the NaN padding
     med = np.empty(n)
-    med[w - 1:] = np.median(sliding_window_view(dev, w), axis=1)
+    med[w - 1:] = window_medians(dev, w)
     if w > 1:
         padded = np.concatenate([np.full(w - 1, np.nan), dev[: w - 1]])
         with np.errstate(all="ignore"):

@@ -14,14 +14,13 @@ reports (the loss ending far above its best) are left to it.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ... import fmt
 from ...columns import HUMAN_LABELS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import local_sigma
-from ..signals import Curve, binned, odd_window, robust_sigma, rolling_median
+from ..signals import Curve, binned, odd_window, robust_sigma, rolling_median, window_medians
 from . import Check, Detected
 from .spike import warmup_points
 
@@ -29,8 +28,8 @@ CHECK = Check("level_shift", "Level shifts", "a loss that jumps and stays up (no
 
 
 def _window_medians(v: np.ndarray, m: int) -> np.ndarray:
-    """med[k] = median(v[k:k+m]) for every k (vectorised)."""
-    return np.median(sliding_window_view(v, m), axis=1)
+    """med[k] = median(v[k:k+m]) for every k (rank filters, bit for bit the sliding-window median)."""
+    return window_medians(v, m)
 
 
 def _step_shift(v: np.ndarray, sig: np.ndarray, m: int, k0: int) -> tuple[int, float, float, float] | None:
