@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..columns import canonical_series, canonical_x, looks_like_loss
+from ..columns import canonical_series, canonical_x, fold, looks_like_loss
 from ..errors import LogFormatError
 from ..provenance import parse_header
 from ..run import RunContext
@@ -175,6 +175,11 @@ def read_table(source: Source, header: Header | None = None) -> tuple[Table, Hea
             "expected a training log with one column per metric",
             row=header.header_line + 1,
         )
+    if header.columns[:3] == ["Name", "State", "Notes"]:
+        raise source.error(
+            "a W&B runs table (Name, State, Notes, ...: one row per run with its config and final values), not "
+            "a training history; expected one row per epoch or step (from W&B: a chart's 'Export CSV' or the "
+            "run's history)", row=header.header_line + 1)
     notes: list[str] = list(source.notes)
     warnings: list[str] = []
     data = source.utf8()
@@ -350,7 +355,21 @@ def _add_text_column(table: Table, name: str, cells: list, source: Source, notes
             row=table.first_row + first,
             column=name,
         )
+    if fold(name) in _RUN_NAME_COLUMNS and n_filled == len(text) >= 2 and text.nunique() > n_filled / 2:
+        # A W&B runs table or an ablation summary: each row is another run's final values (a run name
+        # may repeat for a re-run), and the row index across runs is no training axis. A stacked
+        # multi-run history repeats each name on many rows.
+        examples = ", ".join(repr(v) for v in text[:2])
+        raise source.error(
+            f"one row per run: column '{name}' names {text.nunique()} different runs in {n_filled} rows "
+            f"({examples}, ...), so this is a "
+            "table of final values, not a training history; expected one row per epoch or step (from W&B: a "
+            "chart's 'Export CSV' or the run's history)", column=name)
     notes.append(f"text column '{name}' ignored (values like {text[int(rows[0])]!r})")
+
+
+# Header of a column that names the run a row belongs to (folded as columns.fold does).
+_RUN_NAME_COLUMNS = frozenset({"name", "run", "runname", "runid", "experiment", "experimentname", "exp", "expname"})
 
 
 def _index_column(table: Table, notes: list[str]) -> None:
