@@ -324,3 +324,20 @@ def test_non_finite_value_is_divergence_never_a_crash(n, where, value, series):
     rep = diagnose(epoch_run(**data))
     assert any(f.kind == "divergence" and f.series == series for f in rep.findings)
     rep.to_json()
+
+
+def test_validation_held_above_its_best_while_training_stalls_is_a_level_shift():
+    """A warm-up peak that throws the model into a worse region: validation stays ~1.5x above its
+    best and training makes no progress either. The same validation beside a training loss that keeps
+    falling is overfitting, not a level shift."""
+    rng = np.random.default_rng(3)
+    n = 20
+    val = np.concatenate([[1.2, 0.8, 0.7, 0.68, 0.66], 1.0 + 0.08 * rng.standard_normal(n - 5)])
+    stalled = np.concatenate([[1.3, 0.9, 0.7, 0.65, 0.62], 0.72 + 0.04 * rng.standard_normal(n - 5)])
+    rep = diagnose(epoch_run(train_loss=stalled, val_loss=val))
+    shifts = [f for f in rep.findings if f.kind == "level_shift" and f.series == "val_loss"]
+    assert shifts and shifts[0].metrics["rise_ratio"] > 1.3
+    falling = decay(n, 1.3, 0.1)
+    rep2 = diagnose(epoch_run(train_loss=falling, val_loss=val))
+    assert not [f for f in rep2.findings if f.kind == "level_shift" and f.series == "val_loss"]
+    assert "overfitting" in rep2.kinds()

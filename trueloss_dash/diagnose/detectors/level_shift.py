@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fmt
-from ...columns import HUMAN_LABELS, VAL_LOSS
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import local_sigma
@@ -76,6 +76,12 @@ def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
     return (onset, rise, z, float(trend[b])) if z > T.LEVEL_SHIFT_Z else None
 
 
+def _best_index(v: np.ndarray) -> int:
+    """Where the curve's trend (rolling median) is lowest."""
+    n = len(v)
+    return int(np.argmin(rolling_median(v, odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))))
+
+
 def _held_above_best(v: np.ndarray, k0: int):
     """A training loss whose whole remainder after its best stays well above that best (a warm-up
     peak that pushed it into a worse region it never left): the median of every point after the
@@ -109,10 +115,12 @@ def _largest_step(v: np.ndarray, m: int) -> float:
     return float(max(0.0, np.max(med[m:] - med[:-m]))) if len(med) > m else 0.0
 
 
-def shifts_in(c: Curve, ramps: bool = False) -> tuple[list[Finding], float]:
+def shifts_in(c: Curve, ramps: bool = False, held_if=None) -> tuple[list[Finding], float]:
     """Level-shift findings in one curve and the largest shift seen (log units). ``ramps``: also
     report a sustained climb from the best (training losses; a slowly rising validation loss is
-    overfitting, its own check)."""
+    overfitting, its own check). ``held_if(x_best)``: also report a curve held well above its best
+    for the rest of the run when this says so at the best's x (validation, when the training loss
+    made no progress after it either: the model got worse, it did not overfit)."""
     w = binned(c, T.SPIKE_MAX_POINTS)
     n = len(w)
     if n < T.LEVEL_SHIFT_MIN_POINTS:
@@ -126,6 +134,10 @@ def shifts_in(c: Curve, ramps: bool = False) -> tuple[list[Finding], float]:
     sharp = got is not None
     if got is None and ramps:
         got = _sustained_rise(v, sig, k0) or _held_above_best(v, k0)
+    elif got is None and held_if is not None:
+        got = _held_above_best(v, k0)
+        if got is not None and not held_if(float(w.x[_best_index(v)])):
+            got = None
     if got is None:
         return [], _largest_step(v, m)
     at, rise, z, pre = got
@@ -174,13 +186,28 @@ def detect(view) -> Detected:
         if diverged:
             parts.append(f"{name}: the run diverged (the divergence check reports it)")
             continue
-        got, rise = shifts_in(c, ramps=name != VAL_LOSS)
+        held_if = (lambda x: _training_stalled_after(view, x)) if name == VAL_LOSS else None
+        got, rise = shifts_in(c, ramps=name != VAL_LOSS, held_if=held_if)
         findings += got
         parts.append(f"{name}: " + (f"a level shift ({fmt.ratio(float(np.exp(rise)))})" if got else
                                     f"largest rise of the level {fmt.ratio(float(np.exp(rise)))}, none that stays"))
     if not parts:
         return Detected([], "no loss series", applicable=False)
     return Detected(findings, "; ".join(parts))
+
+
+def _training_stalled_after(view, x: float) -> bool:
+    """The training loss made no progress after ``x``: the median of its points after ``x`` is not
+    below its value at ``x``. (Overfitting needs it still falling.)"""
+    tr = view.curve(TRAIN_LOSS)
+    if tr is None or len(tr) < T.LEVEL_SHIFT_MIN_POINTS:
+        return False
+    w = binned(tr, T.SPIKE_MAX_POINTS)
+    v = w.scaled
+    before, after = v[w.x <= x], v[w.x > x]
+    if len(before) == 0 or len(after) < 3:
+        return False
+    return float(np.median(after)) >= float(before[-1])
 
 
 def _divergence_findings(view) -> list[Finding]:
