@@ -46,6 +46,7 @@ def streamlit_command(port: int, address: str | None = None) -> list[str]:
         "--server.enableXsrfProtection", "true",
         "--server.maxUploadSize", str(MAX_UPLOAD_MB),
         "--server.fileWatcherType", "none",
+        "--runner.postScriptGC", "false",  # see .streamlit/config.toml: a full GC per rerun starved the server
     ]
     if address:
         cmd += ["--server.address", address]

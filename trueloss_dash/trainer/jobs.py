@@ -1,9 +1,11 @@
-"""Background training jobs: a worker thread per job, a server-wide cap with a queue, and a reaper.
+"""Background training jobs: a worker process per job, a server-wide cap with a queue, and a reaper.
 
-A thread (not a process) keeps records in memory without serialisation and lets ``cancel`` act
-within one batch. Jobs share no mutable state: each run builds its own data, model, optimizer and
-generators from its config. torch releases the GIL inside its kernels, so two jobs run in parallel
-on the thread count chosen by :func:`~trueloss_dash.trainer.loop.configure_threads`.
+Each job trains in its own process (:mod:`~trueloss_dash.trainer.job_process`), at a lower OS
+priority and with one torch thread, because a training loop in a thread of the server held the
+server's GIL and stalled every page and the health check for seconds. A relay thread in the server
+receives the worker's epochs (blocked in ``recv``, so it costs the GIL nothing while it waits),
+keeps them in memory for the pages and writes them to the store. ``cancel`` sets a flag the worker
+checks before every batch.
 
 Why the job owns its store writes: a page that polls is not a reliable writer - a closed tab or a
 reload used to leave the stored run ``running`` forever with the epochs the page happened to see.
@@ -34,7 +36,7 @@ _ENDED = ("finished", "cancelled", "diverged", "failed", "interrupted")
 
 
 class Job:
-    """One training run in a worker thread. All attributes are safe to read from another thread.
+    """One training run in a worker process. All attributes are safe to read from another thread.
 
     ``sink`` (optional) is called once when training begins and returns a live-run writer
     (``append(record)``, ``finish(status, message=)``, ``run_id``); the job then writes every epoch
@@ -67,6 +69,8 @@ class Job:
         self._polled = 0
         self._lock = threading.Lock()
         self._cancel = threading.Event()
+        self._remote_stop: Any = None  # the worker process's stop flag once it runs
+        self.worker_pid: int | None = None
         self._done = threading.Event()
         self._on_done: Callable[[Job], None] | None = None
         self._thread = threading.Thread(target=self._run, name=f"job-{self.id}", daemon=True)
@@ -88,24 +92,9 @@ class Job:
             self._writer = None
 
     def _run(self) -> None:
-        from .loop import train
-
         self._open_sink()
         try:
-            if self._cancel.is_set():  # stopped while starting
-                result_status = "cancelled"
-            else:
-                result = train(
-                    self.config,
-                    on_epoch=self._on_epoch,
-                    on_step=self._on_step if self.config.per_step else None,
-                    should_stop=self._should_stop,
-                    on_start=self._on_start,
-                )
-                with self._lock:
-                    self.n_train, self.n_val = result.n_train, result.n_val
-                    self.message = result.message
-                result_status = result.status
+            result_status = "cancelled" if self._cancel.is_set() else self._train_in_worker()
             with self._lock:
                 self.status = "interrupted" if self.interrupted_reason else result_status
         except Exception as err:  # noqa: BLE001 - the job reports any failure as a message
@@ -120,6 +109,44 @@ class Job:
             if self._on_done is not None:
                 self._on_done(self)
 
+    def _train_in_worker(self) -> str:
+        """Relay the worker process's reports until it is done; returns the final status."""
+        from . import job_process
+
+        proc, conn, stop = job_process.launch(self.config, per_step=self.config.per_step)
+        self.worker_pid = proc.pid
+        self._remote_stop = stop
+        if self._cancel.is_set():  # stopped while the worker was starting
+            stop.set()
+        try:
+            while True:
+                try:
+                    kind, *payload = conn.recv()
+                except EOFError:
+                    proc.join(5)
+                    raise RuntimeError(f"the training process ended unexpectedly (exit code {proc.exitcode})") from None
+                if kind == "epoch":
+                    self._on_epoch(payload[0])
+                elif kind == "step":
+                    self._on_step(payload[0])
+                elif kind == "start":
+                    self._on_start(payload[0])
+                elif kind == "done":
+                    status, n_train, n_val, message = payload
+                    with self._lock:
+                        self.n_train, self.n_val, self.message = n_train, n_val, message
+                    return status
+                elif kind == "error":
+                    with self._lock:
+                        self.error, self.message = payload
+                    return "failed"
+        finally:
+            conn.close()
+            proc.join(10)
+            if proc.is_alive():  # pragma: no cover - a worker that ignores its stop flag
+                proc.kill()
+                proc.join(5)
+
     def _close_sink(self) -> None:
         if self._writer is None:
             return
@@ -129,13 +156,6 @@ class Job:
             self._writer.finish(status, message=note)
         except Exception as err:  # noqa: BLE001
             self.store_problem = f"could not close the run in the store ({err})"
-
-    def _should_stop(self) -> bool:
-        """Checked before every batch. A small model keeps the GIL busy with Python overhead;
-        ``sleep(0)`` hands it over once per batch so the server's event loop (pages, the health
-        check) is not starved by a few training threads."""
-        time.sleep(0)
-        return self._cancel.is_set()
 
     def _on_start(self, info: dict[str, Any]) -> None:
         with self._lock:
@@ -166,11 +186,13 @@ class Job:
     def cancel(self) -> None:
         """Ask the worker to stop; it does before its next batch (status ``cancelled``)."""
         self._cancel.set()
+        if self._remote_stop is not None:
+            self._remote_stop.set()
 
     def interrupt(self, reason: str) -> None:
         """Stop because nobody is watching any more: the run ends ``interrupted`` with ``reason``."""
         self.interrupted_reason = reason
-        self._cancel.set()
+        self.cancel()
 
     def watch(self, session_id: str) -> None:
         """A page (session ``session_id``) is looking at this job now."""
@@ -390,7 +412,7 @@ def manager() -> JobManager:
 
 
 def start(config: TrainConfig) -> Job:
-    """Start training ``config`` in a background thread now (no cap, no store) and return its Job."""
+    """Start training ``config`` in a background worker process now (no cap, no store) and return its Job."""
     job = Job(config)
     job.start()
     return job

@@ -30,16 +30,20 @@ _threads_lock = threading.Lock()
 _threads_configured = False
 
 
-def configure_threads() -> int:
-    """Set torch's intra-op thread count once per process to half the usable cores (at least 1).
+def configure_threads(threads: int | None = None) -> int:
+    """Set torch's intra-op thread count once per process: ``threads`` when given (a job's own
+    worker process asks for 1), else half the usable cores (at least 1).
 
     The count is process-global in torch, so it cannot be per job. Half the cores lets two
-    concurrent jobs (the dashboard allows several) share the machine without oversubscribing it;
-    the demo models are so small that one thread per job is close to the fastest anyway.
+    concurrent jobs in one process share the machine without oversubscribing it; the demo models
+    are so small that one thread per job is close to the fastest anyway.
     """
     global _threads_configured
     with _threads_lock:
-        if not _threads_configured:
+        if threads is not None:
+            torch.set_num_threads(max(1, int(threads)))
+            _threads_configured = True
+        elif not _threads_configured:
             try:
                 cores = len(os.sched_getaffinity(0))
             except AttributeError:  # pragma: no cover - macOS/Windows

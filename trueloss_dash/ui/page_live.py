@@ -6,7 +6,8 @@ in the server-wide queue when every training slot is busy, and is stopped (run m
 :mod:`trueloss_dash.trainer.jobs`). Its unguessable id is in the page URL (``/live?job=…``), so a
 reload or another tab of the same browser reattaches with progress, chart and Stop. A fragment
 with ``run_every`` redraws progress, chart and diagnosis; when the job ends, one full rerun stops
-the polling and the run joins the session's runs like an upload. torch is imported only by the job.
+the polling and the run joins the session's runs like an upload. torch is imported only by the job's
+worker process, never by the server.
 """
 
 from __future__ import annotations
@@ -277,8 +278,10 @@ _warm_started = False
 
 
 def _warm_trainer() -> None:
-    """Import torch and the training loop in the background once the live page is opened, so
-    pressing Start does not wait for it (the other pages never pay for torch)."""
+    """Start the job workers' forkserver (it imports torch and the training loop once, in its own
+    process) when the live page is opened, so pressing Start does not wait for it. The server
+    process itself never imports torch: a bigger heap makes every garbage collection under the
+    GIL slower for every page."""
     global _warm_started
     with _warm_lock:
         if _warm_started:
@@ -287,9 +290,9 @@ def _warm_trainer() -> None:
 
     def work() -> None:
         try:
-            import importlib
+            from ..trainer import job_process
 
-            importlib.import_module("trueloss_dash.trainer.loop")
+            job_process.warm_up()
         except Exception:  # noqa: BLE001 - Start will report the real error
             pass
 
