@@ -153,7 +153,7 @@ class Phase:
         self.cpu: dict[str, float] = {}
         self.seconds = 0.0
         self.load = 0.0
-        self.epochs = 0  # epochs the jobs trained while the sessions were open (training is not starved)
+        self.epochs = 0  # epochs the phase's jobs trained (a responsive server must not starve them)
 
 
 def _epochs_stored(home: Path) -> int:
@@ -211,15 +211,15 @@ def _run_ws_phase(url: str, home: Path, args, server_pid: int) -> Phase:
     phase.started = sum(1 for s in sessions if s.status_text)
     phase.queue_seen = sum(1 for s in sessions if s.positions)
     phase.positions = set().union(*(s.positions for s in sessions))
+    cpu1 = _cpu_seconds(server_pid)
     for s in sessions:
         s.close()
     t_closed = time.time()
-    cpu1 = _cpu_seconds(server_pid)
-    phase.epochs = _epochs_stored(home) - epochs0
     phase.seconds = t_closed - t_start
     phase.cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
     phase.load = os.getloadavg()[0]
     phase.t_clear = _wait_clear(home, t_closed)
+    phase.epochs = _epochs_stored(home) - epochs0  # every row closed: its point count is final
     sampler.stop.set()
     sampler.join()
     phase.health, phase.max_running = sampler.health, max(sampler.running_rows, default=0)
@@ -271,15 +271,15 @@ def _run_chromium_phase(url: str, home: Path, args, server_pid: int, browser) ->
     ctx.close()
     while time.time() - t_start < args.train_seconds:
         time.sleep(0.5)
+    cpu1 = _cpu_seconds(server_pid)  # before closing: a closed context's processes are gone
     for ctx, _ in sessions:
         ctx.close()
     t_closed = time.time()
-    cpu1 = _cpu_seconds(server_pid)
-    phase.epochs = _epochs_stored(home) - epochs0
     phase.seconds = t_closed - t_start
     phase.cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
     phase.load = os.getloadavg()[0]
     phase.t_clear = _wait_clear(home, t_closed)
+    phase.epochs = _epochs_stored(home) - epochs0  # every row closed: its point count is final
     sampler.stop.set()
     sampler.join()
     phase.health, phase.max_running = sampler.health, max(sampler.running_rows, default=0)
@@ -379,7 +379,7 @@ def main() -> int:
                   f"{TARGET_P95_MS:.0f} ms target")
             print(f"[{ph.kind:8s}] CPU in {ph.seconds:.0f} s of load ({100:.0f}% = one core): {cpu}; "
                   f"machine load average {ph.load:.1f} on {os.cpu_count()} cores (other work on this machine counts too); "
-                  f"epochs trained meanwhile: {ph.epochs}")
+                  f"epochs the phase's jobs trained: {ph.epochs}")
             print(f"[{ph.kind:8s}] running jobs at any moment: max {ph.max_running} (cap {args.max_jobs}); "
                   f"sessions that showed a queue position: {ph.queue_seen} (positions {sorted(ph.positions)}); "
                   f"Start taken in {ph.started} of {args.sessions}; new visitor served in {ph.t_visit:.1f} s; "
