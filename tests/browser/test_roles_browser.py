@@ -31,15 +31,17 @@ def test_user_picks_roles_for_unnamed_losses_and_the_diagnosis_follows(open_sess
     page = s.page
     page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(LOG))
 
-    # No role could be inferred: the page says so, opens the picker, draws no loss curve and does
-    # not call the run healthy.
+    # No role could be inferred: the page says so, opens the picker, draws the losses as they are
+    # (so the user can tell which is which) and does not call the run healthy.
     picker = page.locator("[data-testid=stExpander]").filter(has_text="pick the training / validation loss").first
     picker.wait_for(timeout=60_000)
     s.settle()
     main = page.locator("[data-testid=stMain]")
     expect(main).to_contain_text("no series has a known loss role", timeout=30_000)
-    expect(main).to_contain_text("No training or validation loss to draw on this chart")
-    assert page.locator(CHART).count() == 0
+    expect(main).to_contain_text("The losses are drawn as they are")
+    page.wait_for_selector(CHART, timeout=30_000)
+    legend = _chart_text(s)
+    assert "loss0 (no role)" in legend and "loss1 (no role)" in legend and "validation loss" not in legend, legend
     verdict = page.locator("[data-testid=tl-verdict]").first
     assert verdict.get_attribute("data-level") == "neutral"
     assert _verdict(s).startswith("○ Verdict: Partly diagnosed"), _verdict(s)
@@ -51,7 +53,9 @@ def test_user_picks_roles_for_unnamed_losses_and_the_diagnosis_follows(open_sess
 
     # The chart now draws the two curves under their roles, and the diagnosis reads them.
     expect(page.locator(CHART).first).to_contain_text("validation loss", timeout=30_000)
-    assert "reported training loss" in _chart_text(s)
+    legend = _chart_text(s)
+    assert "reported training loss" in legend and "(no role)" not in legend, legend
+    expect(main).not_to_contain_text("The losses are drawn as they are")
     expect(verdict).to_have_attribute("data-level", "ok", timeout=30_000)
     after = _verdict(s)
     assert "No problems found" in after and "reported training loss" in after.lower(), after

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from .. import export, fmt
-from ..columns import HUMAN_LABELS
+from ..columns import HUMAN_LABELS, LOSS_SERIES
 from ..errors import ContextError
 from ..run import Run, RunContext
 from . import gap_plots, plots
@@ -62,6 +62,9 @@ def overlay_chart(run: Run, report: Any, prefix: str, *, title: str | None = Non
                    "Give a series its role in *Series roles* below to draw and diagnose it.")
         return fig
     st.plotly_chart(fig, key=f"{prefix}_chart", config=PLOT_CONFIG, theme=None)
+    if not any(n in run.series for n in LOSS_SERIES):
+        st.caption(":material/info: The losses are drawn as they are: none has the training or validation "
+                   "loss role yet. Give them their roles in *Series roles* below to diagnose them.")
     missing = (fig.layout.meta or {}).get("missing") or []
     if missing:
         st.caption(f":material/info: Not drawn on the {md(AXIS_LABEL.get(opts['x_axis'], opts['x_axis']).lower())} axis "

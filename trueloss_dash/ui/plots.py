@@ -106,6 +106,8 @@ GAP_STYLE: dict[str, Style] = {
 
 # One colour per run on the compare page (colour-blind-friendly order).
 RUN_PALETTE = ("#3367d6", "#e8710a", "#0b8a6f", "#d93025", "#7b4dc9", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#5f6368")
+# Losses without a role: not the training blue, true-training green or validation orange (a claimed role).
+ROLELESS_PALETTE = RUN_PALETTE[3:]
 
 FONT = "Inter, 'Source Sans Pro', 'Segoe UI', Helvetica, Arial, sans-serif"
 RAW_OPACITY = 0.22
@@ -271,7 +273,11 @@ def spike_peaks(run: Run, report: Any, name: str) -> list[int]:
 
 
 def loss_series_names(run: Run) -> list[str]:
-    return [n for n in LOSS_SERIES if n in run.series]
+    """The canonical losses; in a run with none (roles not given yet), its role-less losses, so the
+    user sees the curves the page asks them to name."""
+    from ..roles import roleless_losses
+
+    return [n for n in LOSS_SERIES if n in run.series] or roleless_losses(run)[:len(ROLELESS_PALETTE)]
 
 
 # --- layout ------------------------------------------------------------------------------------
@@ -353,7 +359,7 @@ def overlay_figure(
     spike_y: list[float] = []
     spike_text: list[str] = []
 
-    for name in loss_series_names(run):
+    for number, name in enumerate(loss_series_names(run)):
         s = run.series[name]
         sorted_xy = _sorted_xy(s, axis, run)
         if sorted_xy is None:
@@ -365,7 +371,7 @@ def overlay_figure(
         peaks = [int(rank[p]) for p in spike_peaks(run, report, name)]
         smoothed = smooth_ema(y, smoothing) if smoothing > 0 else y
         idx = downsample_indices(x, y, max_points, keep=peaks)
-        style = style_for(name)
+        style = style_for(name) if name in LOSS_SERIES else Style(ROLELESS_PALETTE[number], "solid", f"{name} (no role)", 2.0)
         band = run.band(name)
         if band is not None:
             lo, hi = band
