@@ -57,6 +57,22 @@ _ABSENT, _FINITE, _NONFINITE = 0, 1, 2
 _MULTIPLIERS = np.random.default_rng(20261202).integers(1, 2**62, size=4096, dtype=np.int64) | 1
 
 
+def _stream_order(code: np.ndarray) -> np.ndarray:
+    """Row indices grouped by stream, table order kept within each (a stable sort by stream). The
+    streams are few: they are numbered by scanning (O(rows) per stream) and the small numbers
+    radix-sorted, not the 64-bit codes compared (a million-row first read)."""
+    ids = np.zeros(len(code), dtype=np.uint8)
+    rest = np.ones(len(code), dtype=bool)
+    for k in range(1, 32):
+        left = np.flatnonzero(rest)
+        if not len(left):
+            return np.argsort(ids, kind="stable")
+        same = rest & (code == code[left[0]])
+        ids[same] = k
+        rest &= ~same
+    return np.argsort(code, kind="stable")  # many streams (records with varying keys): a plain sort
+
+
 def _pow2_at_least(v: float) -> int:
     return 1 if v <= 1 else 1 << int(np.ceil(np.log2(v)))
 
@@ -155,7 +171,7 @@ class BoundedTable:
             state = np.where(pres[name], np.where(np.isfinite(vals[name]), _FINITE, _NONFINITE), _ABSENT)
             code += state.astype(np.int64) * _MULTIPLIERS[i % len(_MULTIPLIERS)]  # wraps: a hash, not a number
         seg = self._segments(vals, pres, m, commit)
-        order = np.argsort(code, kind="stable")
+        order = _stream_order(code)
         sc = code[order]
         starts = np.flatnonzero(np.concatenate([[True], sc[1:] != sc[:-1]])) if m else np.zeros(0, dtype=np.int64)
         lens = np.diff(np.append(starts, m))
@@ -201,12 +217,12 @@ class BoundedTable:
         and per bucket whether it is complete (its stream has moved past it)."""
         if not len(rows):
             return rows, np.zeros(0, dtype=bool)
-        codes = np.unique(rows.code)
-        widths = {int(c): self.stream_width(int(c)) for c in codes}
-        sw = np.full(len(rows), widths[int(codes[0])], dtype=np.int64) if len(codes) == 1 else \
-            np.array([widths[int(c)] for c in rows.code], dtype=np.int64)
+        codes, which = np.unique(rows.code, return_inverse=True)
+        sw = np.array([self.stream_width(int(c)) for c in codes], dtype=np.int64)[which.reshape(-1)]
         bucket = rows.rank // sw
-        order = np.lexsort((rows.pos, bucket, rows.seg, rows.code))
+        # rows come in table order, so within a stream segment and bucket already ascend: grouping
+        # by stream (stably) is the whole sort
+        order = _stream_order(rows.code)
         oc, osg, ob = rows.code[order], rows.seg[order], bucket[order]
         starts = np.flatnonzero(np.concatenate([[True], (oc[1:] != oc[:-1]) | (osg[1:] != osg[:-1]) | (ob[1:] != ob[:-1])]))
         w = rows.weight[order]
