@@ -341,3 +341,21 @@ def test_validation_held_above_its_best_while_training_stalls_is_a_level_shift()
     rep2 = diagnose(epoch_run(train_loss=falling, val_loss=val))
     assert not [f for f in rep2.findings if f.kind == "level_shift" and f.series == "val_loss"]
     assert "overfitting" in rep2.kinds()
+
+
+def test_a_spike_back_at_the_next_point_costs_nothing_however_much_it_undid():
+    """Severity follows consequence: a validation jump (x1.6, undoing most of the progress so far)
+    that is back at the very next epoch lost one evaluation, not the model - info. The same jump
+    taking three epochs to come back wasted them - a warning."""
+    n = 30
+    val = decay(n, 1.7, 0.05)
+    quick, slow = val.copy(), val.copy()
+    quick[5] = val[5] * 1.6
+    slow[5:8] = val[5:8] * np.array([1.6, 1.55, 1.5])
+    train = decay(n, 1.8, 0.05)
+    spikes = lambda v: [f for f in diagnose(epoch_run(train_loss=train, val_loss=v)).findings if f.kind == "spike"]  # noqa: E731
+    got = spikes(quick)
+    assert got and got[0].metrics["lost_progress"] >= 0.5 and got[0].metrics["recovered_after"] == 1
+    assert got[0].severity == "info"
+    got = spikes(slow)
+    assert got and got[0].metrics["recovered_after"] >= 2 and got[0].severity == "warning"

@@ -63,6 +63,9 @@ SPIKE_WARMUP_OVERRIDE_LOG_RISE = math.log(3.0)
 SPIKE_WARNING_RATIO = 2.0
 #: ... or when it undid at least this share of the (log) progress made before it (epochs wasted).
 SPIKE_WARNING_LOST_PROGRESS = 0.5
+#: ... and took at least this many points to come back (back at the very next point: one evaluation
+#: interval lost, the final model unaffected - info).
+SPIKE_WARNING_MIN_RECOVERY_POINTS = 2
 
 # --- erratic validation ------------------------------------------------------------------------
 #: Validation needs this many points; a jump is a point this far above its leave-one-out trend

@@ -126,7 +126,10 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0) 
     # back at the next log is a hard batch, not instability; a loss that can go negative has no ratio
     # to judge by - both are info.
     single_batch = transient and recovered == 1 and c.axis == "step" and w.binned_from is None and e == s
-    costly = ratio >= T.SPIKE_WARNING_RATIO or lost >= T.SPIKE_WARNING_LOST_PROGRESS  # big, or undid the progress
+    # undoing progress costs the points it takes to win it back: none to speak of when the very next
+    # point is back (the run lost one evaluation interval, the final model nothing)
+    slow_back = recovered is None or recovered >= T.SPIKE_WARNING_MIN_RECOVERY_POINTS
+    costly = ratio >= T.SPIKE_WARNING_RATIO or (lost >= T.SPIKE_WARNING_LOST_PROGRESS and slow_back)  # big, or undid the progress
     severity = "warning" if costly and c.positive and not single_batch else "info"
     if lost >= T.SPIKE_WARNING_LOST_PROGRESS:
         tail += f", undoing {fmt.pct(min(lost, 1.0))} of the progress made before it"
