@@ -148,6 +148,29 @@ def test_bounded_diagnosis_equals_full_on_long_generated_runs(tmp_path, layout):
     assert {"spike", "divergence", "overfitting", "plateau", "shuffling", "level_shift", "oscillation"} <= seen_kinds
 
 
+def test_bounded_diagnosis_equals_full_on_a_long_json_lines_log(tmp_path):
+    """The JSON-lines follower takes the same path: records -> growing table -> bounded view."""
+    import json
+
+    d = long_run("spike", n=120_000, seed=11)
+    lines = [json.dumps({"step": int(s), "epoch": int(e), "loss": float(t), **({"val_loss": float(v)} if at else {})})
+             for s, e, t, v, at in zip(d["step"], d["epoch"], d["train"], d["val"], d["val_at"])]
+    text = ("\n".join(lines) + "\n").encode()
+    cut = text.index(b"\n", len(text) * 3 // 4) + 1
+    root = tmp_path / "jsonl"
+    path = root / "run" / "metrics.jsonl"
+    w = watch_growing(root, path, [text[:cut], text[cut:]])
+    try:
+        row = w.snapshot().runs[0]
+        full_run = load_path(path)[0]
+        assert len(row.view.series[TRAIN_LOSS]) < len(full_run.series[TRAIN_LOSS]) / 4
+        full = diagnose(full_run)
+        assert "spike" in full.kinds()
+        assert_equivalent(row.report, full, full_run, "jsonl/spike")
+    finally:
+        w.stop()
+
+
 # -- real logs, stretched to long runs -------------------------------------------------------------
 REAL = [
     "keras_csv/Car-Prediction-CNN-Model__training.log",
