@@ -359,3 +359,17 @@ def test_a_spike_back_at_the_next_point_costs_nothing_however_much_it_undid():
     assert got[0].severity == "info"
     got = spikes(slow)
     assert got and got[0].metrics["recovered_after"] >= 2 and got[0].severity == "warning"
+
+
+def test_a_run_whose_last_point_ends_far_above_its_start_diverged():
+    """Six epochs, the last one blows up to far above the untrained loss: divergence, even though
+    only one point is up (the run ended there). A last point merely above its trend is not."""
+    train = np.array([2.3, 1.6, 1.5, 1.45, 1.4, 900.0])
+    val = np.array([2.2, 1.7, 1.6, 1.55, 1.5, 5000.0])
+    rep = diagnose(epoch_run(train_loss=train, val_loss=val))
+    assert any(f.kind == "divergence" and f.series == "train_loss" for f in rep.findings)
+    assert rep.causes[0].id == "lr_too_high"
+    bump = train.copy()
+    bump[-1] = 2.0  # above its trend, below where it started
+    rep2 = diagnose(epoch_run(train_loss=bump, val_loss=val[:5].tolist() + [1.9]))
+    assert "divergence" not in rep2.kinds()

@@ -83,7 +83,8 @@ ERRATIC_ROUGHER = 3.0
 ERRATIC_MIN_LEVEL = 0.05
 
 # --- divergence ----------------------------------------------------------------------------------
-#: A training loss diverges when its last points stay above max(start, best * this factor).
+#: A training loss diverges when its last points stay above max(start, best * this factor), or when
+#: its very last point alone is this factor above both its start and its best (ends far worse than untrained).
 DIVERGENCE_FACTOR = 3.0
 #: "Stays up": the last this fraction of points (at least 2) are all above the threshold.
 DIVERGENCE_TAIL_FRACTION = 0.15

@@ -69,7 +69,10 @@ def detect(view) -> Detected:
         tail = max(2, int(math.ceil(T.DIVERGENCE_TAIL_FRACTION * n)))
         ratio_end = float(np.exp(np.median(v[-tail:]) - best))
         parts.append(f"{name}: ends at {fmt.ratio(ratio_end)} its best (limit {T.DIVERGENCE_FACTOR:g}x and above its start)")
-        if best_i < n - tail and np.all(v[-tail:] > thr):
+        # the last points all above the limit; or the very last one DIVERGENCE_FACTOR x above where
+        # the run started (the run ends far worse than untrained: no noise reaches that)
+        final_blowup = best_i < n - 1 and v[-1] > max(start_level, best) + math.log(T.DIVERGENCE_FACTOR)
+        if (best_i < n - tail and np.all(v[-tail:] > thr)) or final_blowup:
             above = v > thr
             # first point after the best from which the loss stays above the threshold
             below_after = np.flatnonzero(~above[best_i:]) + best_i
