@@ -228,7 +228,7 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
     return names
 
 
-def _restart_points(x: np.ndarray) -> list[int]:
+def restart_points(x: np.ndarray) -> list[int]:
     """Indices where the axis falls back to (or below) where the current segment started."""
     finite = np.flatnonzero(np.isfinite(x))
     if len(finite) < 2:
@@ -406,7 +406,7 @@ def table_to_runs(
     names = _assign_names(value_cols, notes, warnings, counts)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
-    cuts = _restart_points(axes[fine]) if (split_restarts and fine in (STEP, EPOCH)) else []
+    cuts = restart_points(axes[fine]) if (split_restarts and fine in (STEP, EPOCH)) else []
     if len(cuts) >= MAX_RUNS_PER_FILE:
         raise LogFormatError(
             f"the {fine} axis restarts {len(cuts)} times (limit {MAX_RUNS_PER_FILE} appended runs); "

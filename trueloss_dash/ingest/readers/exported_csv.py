@@ -14,6 +14,7 @@ long-format (metric/split/value) tables.
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from ...run import Run
 from ..delimited import read_table
 from ..registry import Reader
 from ..source import Source
-from ..table import Table, points_to_run, table_to_runs
+from ..table import Table, points_to_run, restart_points, table_to_runs
 
 _WANDB_COL = re.compile(r"^(?P<run>.+?) - (?P<metric>.+?)(?P<band>__MIN|__MAX)?$")
 TB_CSV_FORMAT = "tensorboard_csv"
@@ -96,7 +97,8 @@ def tag_and_run(stem: str) -> tuple[str, str]:
     """(tag, run) from a TensorBoard download name: ``run-version_0-tag-train_loss`` -> (train_loss, version_0)."""
     m = re.match(r"^run[-_](?P<run>.*?)[-_]tag[-_](?P<tag>.+)$", stem)
     if m:
-        return m.group("tag"), m.group("run") or "run"
+        run = m.group("run") or "run"
+        return m.group("tag"), "" if run == "." else run  # "." is the log directory itself: no run name
     return stem, ""
 
 
@@ -106,12 +108,27 @@ def read_tensorboard(source: Source) -> list[Run]:
     step, value, wall = (table.dense(names[k])[0] for k in ("step", "value", "walltime"))
     tag, run = tag_and_run(source.stem)
     ok = np.isfinite(step)
-    points = {tag: {"y": value[ok], "step": step[ok], "wall_time": wall[ok]}}
+    step, value, wall = step[ok], value[ok], wall[ok]
     notes = notes + [f"TensorBoard CSV: tag '{tag}' taken from the file name"] + source.notes
-    out = points_to_run(points, name=run or tag, source=source.display, format=TB_CSV_FORMAT, notes=notes,
-                        warnings=warnings, require_loss=False)
-    out.meta["tensorboard_csv_run"] = run
-    return [out]
+    # Rows in wall-time order whose step falls back to where the run began: fresh trainings written
+    # to one log directory. Sorting them by step would interleave the runs and overwrite steps.
+    in_order = len(wall) > 1 and bool(np.all(np.diff(wall[np.isfinite(wall)]) >= 0))
+    cuts = restart_points(step) if in_order else []
+    bounds = [0, *cuts, len(step)]
+    if cuts:
+        where = ", ".join(f"row {c + 2} (step {step[c - 1]:g} -> {step[c]:g})" for c in cuts[:5])
+        warnings = warnings + [f"the step falls back to the start at {where} while wall time goes on: "
+                               f"{len(cuts) + 1} trainings in one log directory, split into separate runs"]
+    out = []
+    for part, (a, b) in enumerate(zip(bounds, bounds[1:]), start=1):
+        points = {tag: {"y": value[a:b], "step": step[a:b], "wall_time": wall[a:b]}}
+        key = run if part == 1 else f"{run} (part {part})"
+        one = points_to_run(points, name=(run or tag) + ("" if part == 1 else f" (part {part})"),
+                            source=source.display, format=TB_CSV_FORMAT, notes=notes, warnings=warnings,
+                            require_loss=False)
+        one.meta["tensorboard_csv_run"] = key
+        out.append(one)
+    return out
 
 
 def merge_tensorboard_csv(runs: list[Run]) -> list[Run]:
@@ -138,7 +155,10 @@ def merge_tensorboard_csv(runs: list[Run]) -> list[Run]:
             merged[key] = members[0]
             continue
         first = members[0]
-        name = key or "+".join(sorted(next(iter(r.series.values())).source_column or r.name for r in members))[:80]
+        folders = {PurePath(r.source or "").parent.name for r in members}
+        folder = folders.pop() if len(folders) == 1 else ""  # files of one folder: the folder names the run
+        name = key or folder or "+".join(sorted(next(iter(r.series.values())).source_column or r.name
+                                                for r in members))[:80]
         run = Run(name=name, source=", ".join(r.source or "" for r in members)[:500], format=TB_CSV_FORMAT,
                   context=first.context, meta={"tensorboard_csv_run": key, "files": len(members)})
         for member in members:
