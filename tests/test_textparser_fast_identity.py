@@ -21,6 +21,7 @@ from trueloss_dash.ingest.textparser import TextLogParser
 ROOT = Path(__file__).resolve().parent
 TEXT_DIRS = [ROOT / "data" / "corpus", ROOT.parent.parent / "shared" / "real_logs"]
 MAX_FILE_BYTES = 2_000_000
+VARIANT_LINES = 250  # variants are made of a file's head (the whole corpus is read unchanged above)
 
 
 def _text_files() -> list[Path]:
@@ -130,7 +131,7 @@ def _variants(text: str, rng: random.Random) -> list[str]:
 @pytest.mark.parametrize("path", [p for p in FILES if p.suffix in (".txt", ".log", "")],
                          ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fast_path_equals_the_grammar_on_fuzzed_variants(path):
-    text = path.read_text(encoding="utf-8")
+    text = "\n".join(path.read_text(encoding="utf-8").splitlines()[:VARIANT_LINES]) + "\n"
     rng = random.Random(path.name)
     for k, variant in enumerate(_variants(text, rng)):
         assert_same(variant, label=f"{path} variant {k}")
@@ -170,7 +171,7 @@ def _generated_log(seed: int) -> str:
     rng = random.Random(seed)
     template = TEMPLATES[seed % len(TEMPLATES)]
     lines, i = [], rng.randint(0, 5)
-    for _ in range(rng.randint(300, 1500)):
+    for _ in range(rng.randint(250, 800)):
         i += 1 if rng.random() > 0.01 else -rng.randint(0, i)  # now and then a restart
         odd = rng.random() < 0.03
         vals = {k: (f"{rng.uniform(0, 3):.4f}" if rng.random() > 0.08 else _number(rng, i)) for k in "abc"}
@@ -183,7 +184,7 @@ def _generated_log(seed: int) -> str:
     return "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
 
 
-@pytest.mark.parametrize("seed", range(36))
+@pytest.mark.parametrize("seed", range(18))
 def test_fast_path_equals_the_grammar_on_generated_logs(seed):
     text = _generated_log(seed)
     fast, _ = read_both(text)

@@ -166,6 +166,30 @@ class ColumnarShape:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
 
+    def values_of(self, line: str) -> list[float] | None:
+        """The values of one line when it has this shape - the same checks as :meth:`read`, for a
+        line met between blocks (a validation line among training lines); None when it does not."""
+        parts = line.split(" ")
+        if len(parts) != len(self.fields):
+            return None
+        out = []
+        for part, field in zip(parts, self.fields):
+            if field.kind == "lit":
+                if part != field.text:
+                    return None
+            elif field.kind == "mask":
+                if len(part) != len(field.text) or part.translate(_DIGITS_TO_ZERO) != field.text.translate(_DIGITS_TO_ZERO):
+                    return None
+            else:
+                plen, slen = len(field.prefix), len(field.suffix)
+                if len(part) <= plen + slen or not part.startswith(field.prefix) or not part.endswith(field.suffix):
+                    return None
+                value = _core_value(part[plen:len(part) - slen], field)
+                if value is None:
+                    return None
+                out.append(value)
+        return out
+
     def read(self, data: bytes, pos: int, limit: int | None = None):
         """Read the chunk of lines of ``data`` (ASCII) from ``pos``: returns ``(pieces, end)`` where
         pieces is a list, in file order, of ``("rows", values)`` (rows x value fields, one row per
@@ -292,45 +316,57 @@ def _numbers(col, field: Field) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values, good = [], []
+    chunk = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     plen, slen = len(field.prefix), len(field.suffix)
     pre, suf = field.prefix.encode(), field.suffix.encode()
-    for chunk in col.chunks:
-        m = len(chunk)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + m + 1]
-        raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else np.zeros(1, np.uint8)
-        ok = np.diff(offsets) > plen + slen
-        starts, ends = offsets[:-1], offsets[1:]
-        for k, byte in enumerate(pre):
-            ok &= raw[np.minimum(starts + k, len(raw) - 1)] == byte
-        for k, byte in enumerate(suf):
-            ok &= raw[np.maximum(ends - slen + k, 0)] == byte
-        if not ok.all():  # slicing a value shorter than the affixes is refused: stand a "0" in for it
-            chunk = pc.if_else(pa.array(ok), chunk, pa.scalar(pre + b"0" + suf, pa.binary()))
-        core = pc.binary_slice(chunk, plen, -slen) if slen else (pc.binary_slice(chunk, plen, 1 << 30) if plen else chunk)
-        try:
-            vals = pc.cast(core, pa.float64()).to_numpy(zero_copy_only=False)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            texts = core.to_pylist()
-            vals = np.array([_float_or_nan(t) for t in texts], dtype=np.float64)
-            ok &= np.fromiter((_float_or_nan(t, check=True) for t in texts), dtype=bool, count=m)
-        vals = np.array(vals, dtype=np.float64, copy=False)
-        first = raw[np.minimum(starts + plen, len(raw) - 1)]
-        if not field.signed_ok:
-            ok &= (first != ord("-")) & (first != ord("+"))
-        odd = ~np.isfinite(vals)
-        if odd.any():
-            if not field.special_ok:
-                ok &= ~odd
-            else:
-                texts = core.filter(pa.array(odd)).to_pylist()
-                ok[odd] &= np.fromiter((_SPECIAL_TEXT.fullmatch(t.decode("ascii", "replace")) is not None
-                                        for t in texts), dtype=bool, count=len(texts))
-        values.append(vals)
-        good.append(ok)
-    if not values:
+    m = len(chunk)
+    if m == 0:
         return np.zeros(0), np.zeros(0, dtype=bool)
-    return np.concatenate(values), np.concatenate(good)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + m + 1]
+    raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else np.zeros(1, np.uint8)
+    top = len(raw) - 1
+    starts, ends = offsets[:-1], offsets[1:]
+    ok = (ends - starts) > plen + slen
+    for k, byte in enumerate(pre):
+        ok &= raw[np.minimum(starts + k, top)] == byte
+    for k, byte in enumerate(suf):
+        ok &= raw[np.maximum(ends - slen + k, 0)] == byte
+    if not ok.all():  # slicing a value shorter than the affixes is refused: stand a "0" in for it
+        chunk = pc.if_else(pa.array(ok), chunk, pa.scalar(pre + b"0" + suf, pa.binary()))
+    core = pc.binary_slice(chunk, plen, -slen) if slen else (pc.binary_slice(chunk, plen, 1 << 30) if plen else chunk)
+    try:
+        vals = pc.cast(core, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        texts = core.to_pylist()
+        vals = np.array([_float_or_nan(t) for t in texts], dtype=np.float64)
+        ok &= np.fromiter((_float_or_nan(t, check=True) for t in texts), dtype=bool, count=m)
+    if not field.signed_ok:
+        first = raw[np.minimum(starts + plen, top)]
+        ok &= (first != ord("-")) & (first != ord("+"))
+    odd = ~np.isfinite(vals)
+    if odd.any():
+        if not field.special_ok:
+            ok &= ~odd
+        else:
+            texts = core.filter(pa.array(odd)).to_pylist()
+            ok[odd] &= np.fromiter((_SPECIAL_TEXT.fullmatch(t.decode("ascii", "replace")) is not None
+                                    for t in texts), dtype=bool, count=len(texts))
+    return vals, ok
+
+
+_PLAIN_CORE = re.compile(r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)")
+
+
+def _core_value(core: str, field: Field) -> float | None:
+    """The value of a number core as the block path would accept it, else None."""
+    if core[0] in "+-" and not field.signed_ok:
+        return None
+    if _PLAIN_CORE.fullmatch(core):
+        value = float(core)
+        return value if value - value == 0 else None  # 1e999: not what the grammar's float gives back
+    if field.special_ok and _SPECIAL_TEXT.fullmatch(core):
+        return float(core)
+    return None
 
 
 def _float_or_nan(text: bytes, check: bool = False):

@@ -286,6 +286,6 @@ def parse_message(text: str) -> ParsedLine:
         after_value = False
         i += 1
     drop_words()
-    if out.bar or out.phase == "val" or out.step_total is not None and out.epoch is not None:
+    if out.bar or out.step_total is not None and out.epoch is not None:
         out.simple = False
     return out

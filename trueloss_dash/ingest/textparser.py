@@ -129,6 +129,7 @@ class TextLogParser:
         self._shape_keys: dict[str, _Shape | None] = {}  # line key (digits removed) -> shape
         self._last_key: str | None = None  # key of the last slow-path line (shapes are built on a repeat)
         self._hot: _Shape | None = None
+        self._recent: list[_Shape] = []  # the last shapes made hot (tried on odd lines between blocks)
         self._data: bytes | None = None  # the ASCII bytes of the text being fed (for Arrow)
         # state
         self.run = 0
@@ -324,6 +325,8 @@ class TextLogParser:
             self._shape_keys[key] = shape
         self._last_key = key
         self._hot = shape
+        if shape is not None and shape not in self._recent:
+            self._recent = [shape, *self._recent[:7]]
 
     def _build_shape(self, raw: str, pre: int, parsed: ParsedLine) -> "_Shape | None":
         line = raw.strip()
@@ -342,6 +345,8 @@ class TextLogParser:
         """Rows read by the columnar path, and the lines of other shapes between them, in order."""
         for kind, item in pieces:
             if kind == "line":
+                if self._known_line(item):
+                    continue
                 hot = self._hot
                 self._line(item)
                 self._hot = hot  # the block's shape stays hot across an odd line
@@ -353,6 +358,16 @@ class TextLogParser:
                 # a restart or a NaN step inside the rows: that line goes the slow way
                 self._line_values(shape, [v[kept] for v in item])
                 item = [v[kept + 1:] for v in item]
+
+    def _known_line(self, line: str) -> bool:
+        """A line between blocks that has a shape seen before (the validation line every N steps):
+        recorded from that shape's fields, as the grammar would; False when no shape fits."""
+        for shape in self._recent:
+            values = shape.columnar.values_of(line)
+            if values is not None:
+                self._line_values(shape, values)
+                return True
+        return False
 
     def _line_values(self, shape: _Shape, row: list) -> None:
         """One row of values through the grammar's state (restarts, carried epoch) as a record,
