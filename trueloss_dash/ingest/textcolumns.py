@@ -29,6 +29,17 @@ import numpy as np
 
 MIN_CHUNK = 4 * 1024  # after a short block: lines of two shapes alternating cost little
 MAX_CHUNK = 32 * 1024 * 1024
+PARALLEL_BYTES = 8 * 1024 * 1024  # chunks this big are read as two halves on two threads
+_POOL = None
+
+
+def _pool():
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="textcolumns")
+    return _POOL
 _SPECIAL_TEXT = re.compile(r"[-+]?(?:nan|inf|infinity)", re.I)
 
 
@@ -126,6 +137,43 @@ class ColumnarShape:
                 return False
         return True
 
+    def _read_part(self, buf):
+        """Parse and check one run of lines: (rows, ok per row, values per value field, 1-based
+        numbers of the lines Arrow skipped, their texts, the table); None when Arrow refuses it."""
+        import pyarrow as pa
+
+        bad_rows: list[int] = []
+        bad_text: list[str] = []
+
+        def invalid(row) -> str:
+            bad_rows.append(row.number)
+            bad_text.append(row.text)
+            return "skip"
+
+        names = [f"f{i}" for i in range(len(self.fields))]
+        table = self._parse(buf, names, invalid, bad_rows, bad_text, strict=True)
+        if table is None:  # some literal differs on a line of the same field count: check per value
+            table = self._parse(buf, names, invalid, bad_rows, bad_text, strict=False)
+        if table is None:
+            return None
+        n = table.num_rows
+        ok = np.ones(n, dtype=bool)
+        cores = []
+        for i, field in enumerate(self.fields):
+            col = table.column(i)
+            if field.kind == "lit":
+                if col.type == pa.bool_():  # Arrow refused any other text; only the literal is true
+                    ok &= col.to_numpy()
+                else:
+                    ok &= _dict_check(col, text=field.text)
+            elif field.kind == "mask":
+                ok &= _dict_check(col, pattern=self._mask[i])
+            else:
+                values, good = _numbers(col, field)
+                ok &= good
+                cores.append(values)
+        return n, ok, cores, bad_rows, bad_text, table
+
     def _parse(self, buf, names, invalid, bad_rows, bad_text, strict: bool):
         """Arrow splits the chunk into fields. ``strict``: literals are read as booleans whose only
         true value is the literal, so any other text fails the whole chunk (then None) - checking
@@ -210,39 +258,30 @@ class ColumnarShape:
             end = cut + 1
         if end <= pos:
             return None
-        buf = pa.py_buffer(data)[pos:end]
-        bad_rows: list[int] = []
-        bad_text: list[str] = []
-
-        def invalid(row) -> str:
-            bad_rows.append(row.number)
-            bad_text.append(row.text)
-            return "skip"
-
-        names = [f"f{i}" for i in range(len(self.fields))]
-        table = self._parse(buf, names, invalid, bad_rows, bad_text, strict=True)
-        if table is None:  # some literal differs on a line of the same field count: check per value
-            table = self._parse(buf, names, invalid, bad_rows, bad_text, strict=False)
-        if table is None:
+        buf = pa.py_buffer(data)
+        if end - pos >= PARALLEL_BYTES:  # two halves on two threads (Arrow and numpy release the GIL)
+            mid = data.rfind(b"\n", pos, (pos + end) // 2) + 1
+        if end - pos >= PARALLEL_BYTES and mid > pos:
+            parts = list(_pool().map(lambda ab: self._read_part(buf[ab[0]:ab[1]]), [(pos, mid), (mid, end)]))
+        else:
+            parts = [self._read_part(buf[pos:end])]
+        if any(p is None for p in parts):
             self.chunk = MIN_CHUNK
             return None
-        n = table.num_rows
-        ok = np.ones(n, dtype=bool)
-        cores = []
-        for i, field in enumerate(self.fields):
-            col = table.column(i)
-            if field.kind == "lit":
-                if col.type == pa.bool_():  # Arrow refused any other text; only the literal is true
-                    ok &= col.to_numpy()
-                else:
-                    ok &= _dict_check(col, text=field.text)
-            elif field.kind == "mask":
-                ok &= _dict_check(col, pattern=self._mask[i])
-            else:
-                values, good = _numbers(col, field)
-                ok &= good
-                cores.append(values)
-        values = cores  # one array per value field
+        bad_rows, bad_text, oks, values, tables, row_base = [], [], [], None, [], []
+        lines_before = rows_before = 0
+        for n_part, ok_part, values_part, bad_part, text_part, table in parts:
+            bad_rows.extend(r + lines_before for r in bad_part)
+            bad_text.extend(text_part)
+            oks.append(ok_part)
+            values = values_part if values is None else [np.concatenate([v, w]) for v, w in zip(values, values_part)]
+            tables.append(table)
+            row_base.append(rows_before)
+            lines_before += n_part + len(bad_part)
+            rows_before += n_part
+        ok = np.concatenate(oks)
+        n = rows_before
+        located = list(zip(row_base, tables))  # for the text of a row that failed a check
         n_lines = n + len(bad_rows)
         # file line (0-based in the chunk) of each parsed row: the lines Arrow skipped are the others
         skipped = np.zeros(n_lines, dtype=bool)
@@ -267,15 +306,16 @@ class ColumnarShape:
                 for k in range(a, b):
                     # a line Arrow skipped comes with its text; a row that failed a check is its
                     # fields joined again (split on single spaces, nothing quoted: the same text)
-                    line = texts[k] if k in texts else self._row_text(table, int(row_of_line[k]))
+                    line = texts[k] if k in texts else self._row_text(located, int(row_of_line[k]))
                     pieces.append(("line", line))
             else:
                 lo, hi = int(row_of_line[a]), int(row_of_line[b - 1]) + 1
                 pieces.append(("rows", [v[lo:hi] for v in values]))
         return pieces, end
 
-
-    def _row_text(self, table, row: int) -> str:
+    def _row_text(self, located: list, row: int) -> str:
+        base, table = [(b, t) for b, t in located if b <= row][-1]
+        row -= base
         parts = []
         for j, field in enumerate(self.fields):
             value = table.column(j)[row].as_py()

@@ -58,6 +58,10 @@ class _Shape:
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+# Each shape is self-checked by re-reading its line ~20 times per number: these caps bound that work
+# on hostile input (a log of ever-new shapes, or lines of thousands of numbers) to a second or so.
+MAX_SHAPES = 64
+MAX_SHAPE_NUMBERS = 16
 # Stand-ins for a template's number, one per form the grammar must read alike (plain forms: all must
 # pass or the shape is not used; signed and nan/inf forms: allowed per number when they pass).
 _PLAIN_FORMS = ("7", "123456", "7.5", "1234.5678", "7.", ".5", "1e-05", "2.5E+10", "0")
@@ -66,38 +70,57 @@ _SPECIAL_FORMS = ("nan", "NaN", "inf", "Infinity", "-inf", "+inf", "-nan")
 
 
 def _allowed_forms(line: str, pre: int, parsed: ParsedLine, numbers: list[re.Match]) -> list[tuple[bool, bool]] | None:
-    """Self-check of a template: put each stand-in form in place of each number of ``line`` and
+    """Self-check of a template: put each stand-in form in place of the numbers of ``line`` and
     re-read it with the grammar. Returns per number (signed forms read alike, nan/inf read alike),
-    or None when some plain form is read differently (the shape then stays on the slow path)."""
-    want = _structure(parsed)
-    out = []
-    for k, tok in enumerate(numbers):
-        unit = tok.group("unit") if tok.lastgroup in ("num", "unit") else tok.group("sunit")
-        a, b = pre + tok.start(), pre + tok.end() - len(unit or "")
+    or None when some plain form is read differently (the shape then stays on the slow path).
 
-        def reads_alike(form: str) -> bool:
-            trial = line[:a] + form + line[b:]
-            if LINE_PREFIX.match(trial).end() != pre:
-                return False
-            got = parse_message(trial[pre:])
-            if _structure(got) != want:
-                return False
-            value = float(form)
+    A form is first tried in every number at once (one re-read); only when that fails is it tried
+    number by number, to find which numbers it may not stand in."""
+    want = _structure(parsed)
+    spans = []
+    for tok in numbers:
+        unit = tok.group("unit") if tok.lastgroup in ("num", "unit") else tok.group("sunit")
+        spans.append((pre + tok.start(), pre + tok.end() - len(unit or "")))
+
+    def reads_alike(form: str, where: list[int]) -> bool:
+        trial, last = [], 0
+        for k in where:
+            a, b = spans[k]
+            trial += [line[last:a], form]
+            last = b
+        trial = "".join(trial) + line[last:]
+        if LINE_PREFIX.match(trial).end() != pre:
+            return False
+        got = parse_message(trial[pre:])
+        if _structure(got) != want:
+            return False
+        value = float(form)
+        for k in where:
             role = parsed.slots[k]
             if role is None:
-                return True
+                continue
             if role == "epoch":
                 seen = got.epoch
             elif role == "step":
                 seen = got.step
-            else:
-                seen = dict(got.pairs).get(role[2:])
-            return seen is not None and (seen == value or (seen != seen and value != value))
+            else:  # the n-th pair of that key is the n-th number with this role
+                nth = sum(1 for r in parsed.slots[:k] if r == role)
+                same = [v for key, v in got.pairs if key == role[2:]]
+                seen = same[nth] if nth < len(same) else None
+            if seen is None or not (seen == value or (seen != seen and value != value)):
+                return False
+        return True
 
-        if not all(reads_alike(f) for f in _PLAIN_FORMS):
-            return None
-        out.append((all(reads_alike(f) for f in _SIGNED_FORMS), all(reads_alike(f) for f in _SPECIAL_FORMS)))
-    return out
+    every = list(range(len(numbers)))
+    allowed = {}
+    for form in _PLAIN_FORMS + _SIGNED_FORMS + _SPECIAL_FORMS:
+        if reads_alike(form, every):
+            allowed[form] = [True] * len(numbers)
+        else:
+            allowed[form] = [reads_alike(form, [k]) for k in every]
+            if form in _PLAIN_FORMS and not all(allowed[form]):
+                return None
+    return [(all(allowed[f][k] for f in _SIGNED_FORMS), all(allowed[f][k] for f in _SPECIAL_FORMS)) for k in every]
 
 
 def _structure(p: ParsedLine) -> tuple:
@@ -129,8 +152,8 @@ class TextLogParser:
         self._shape_keys: dict[str, _Shape | None] = {}  # line key (digits removed) -> shape
         self._last_key: str | None = None  # key of the last slow-path line (shapes are built on a repeat)
         self._hot: _Shape | None = None
+        self._built = 0  # shapes built (each costs a self-check; capped so hostile input stays linear)
         self._recent: list[_Shape] = []  # the last shapes made hot (tried on odd lines between blocks)
-        self._data: bytes | None = None  # the ASCII bytes of the text being fed (for Arrow)
         # state
         self.run = 0
         self._epoch: float | None = None  # carried epoch
@@ -168,30 +191,47 @@ class TextLogParser:
         tail, self._tail = self._tail, ""
         return self._feed(tail + "\n") if tail.strip() else 0
 
+    def feed_ascii(self, data: bytes) -> int:
+        """:meth:`feed_text` for ASCII bytes (the whole-file reader): a big log is never decoded as
+        one string - the block path reads the bytes, the grammar gets its lines one by one."""
+        if self._tail or not self.fast or b"\r" in data:
+            return self.feed_text(data.decode("ascii"))
+        cut = data.rfind(b"\n")
+        self._tail = data[cut + 1:].decode("ascii")
+        return self._feed_ascii(data, cut + 1) if cut >= 0 else 0
+
     def _feed(self, text: str, data: bytes | None = None) -> int:
         if "\r" in text:
             text, data = text.replace("\r\n", "\n").replace("\r", "\n"), None
-        before = self._count()
         # The columnar path reads bytes; ASCII text has the same offsets as its bytes.
-        if not (self.fast and text.isascii() and len(text) > 4096):
-            data = None
-        elif data is None or len(data) < len(text):
-            data = text.encode("ascii")
-        self._data = data
+        if self.fast and text.isascii() and len(text) > 4096:
+            return self._feed_ascii(data if data is not None and len(data) >= len(text) else text.encode("ascii"),
+                                    len(text))
+        before = self._count()
         pos, end = 0, len(text)
         while pos < end:
-            hot = self._hot
-            if hot is not None and hot.columnar is not None and self._data is not None:
-                got = hot.columnar.read(self._data, pos, end)
-                if got is not None:
-                    self._take_pieces(hot, got[0])
-                    pos = got[1]
-                    continue
             nl = text.find("\n", pos)
             nl = end if nl < 0 else nl
             self._line(text[pos:nl])
             pos = nl + 1
-        self._data = None
+        return self._count() - before
+
+    def _feed_ascii(self, data: bytes, end: int) -> int:
+        """Complete lines of ``data[:end]`` (ASCII, no carriage returns): blocks where a shape is hot."""
+        before = self._count()
+        pos = 0
+        while pos < end:
+            hot = self._hot
+            if hot is not None and hot.columnar is not None:
+                got = hot.columnar.read(data, pos, end)
+                if got is not None:
+                    self._take_pieces(hot, got[0])
+                    pos = got[1]
+                    continue
+            nl = data.find(b"\n", pos, end)
+            nl = end if nl < 0 else nl
+            self._line(data[pos:nl].decode("ascii"))
+            pos = nl + 1
         return self._count() - before
 
     def _count(self) -> int:
@@ -330,8 +370,9 @@ class TextLogParser:
 
     def _build_shape(self, raw: str, pre: int, parsed: ParsedLine) -> "_Shape | None":
         line = raw.strip()
-        if line != raw or not line.isascii():
+        if line != raw or not line.isascii() or len(parsed.slots) > MAX_SHAPE_NUMBERS or self._built >= MAX_SHAPES:
             return None
+        self._built += 1
         numbers = [t for t in tokenize(line[pre:]) if is_number(t)]
         if len(numbers) != len(parsed.slots):
             return None

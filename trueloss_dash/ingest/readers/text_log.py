@@ -61,7 +61,11 @@ def has_metric_lines(text: str) -> bool:
 
 def read(source: Source) -> list[Run]:
     parser = TextLogParser()
-    parser.feed_text(source.text(), source.utf8())
+    data = source.utf8()
+    if data.isascii():  # most logs: the bytes are read as they are, never decoded as one string
+        parser.feed_ascii(data)
+    else:
+        parser.feed_text(source.text())
     parser.flush()
     context, meta = header_context(source)
     return parser.runs(name=source.stem, source=source.display, format="text_log", context=context, meta=meta,
