@@ -199,3 +199,13 @@ def test_generated_logs_do_take_the_block_path():
         fast, _ = read_both(_generated_log(seed))
         taken += bool(fast._blocks)
     assert taken >= len(TEMPLATES) - 3
+
+
+@pytest.mark.parametrize("seed", [0, 2, 5])
+def test_two_thread_chunks_equal_the_grammar(seed, monkeypatch):
+    """Big chunks are read as two halves on two threads; force that on a small log."""
+    from trueloss_dash.ingest import textcolumns
+
+    monkeypatch.setattr(textcolumns, "PARALLEL_BYTES", 2048)
+    text = _generated_log(seed)
+    assert_same(text, label=f"seed {seed} two threads")

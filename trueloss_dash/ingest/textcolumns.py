@@ -140,7 +140,7 @@ class ColumnarShape:
     def _read_part(self, buf):
         """Parse and check one run of lines: (rows, ok per row, values per value field, 1-based
         numbers of the lines Arrow skipped, their texts, the table); None when Arrow refuses it."""
-        import pyarrow as pa
+        import pyarrow.compute as pc
 
         bad_rows: list[int] = []
         bad_text: list[str] = []
@@ -151,9 +151,7 @@ class ColumnarShape:
             return "skip"
 
         names = [f"f{i}" for i in range(len(self.fields))]
-        table = self._parse(buf, names, invalid, bad_rows, bad_text, strict=True)
-        if table is None:  # some literal differs on a line of the same field count: check per value
-            table = self._parse(buf, names, invalid, bad_rows, bad_text, strict=False)
+        table = self._parse(buf, names, invalid)
         if table is None:
             return None
         n = table.num_rows
@@ -161,55 +159,33 @@ class ColumnarShape:
         cores = []
         for i, field in enumerate(self.fields):
             col = table.column(i)
-            if field.kind == "lit":
-                if col.type == pa.bool_():  # Arrow refused any other text; only the literal is true
-                    ok &= col.to_numpy()
-                else:
-                    ok &= _dict_check(col, text=field.text)
-            elif field.kind == "mask":
-                ok &= _dict_check(col, pattern=self._mask[i])
+            if field.kind == "lit" or field.kind == "mask" and not any(c.isdigit() for c in field.text):
+                ok &= _equal(col, field.text)
+            elif field.kind == "mask":  # few distinct values (dates, times): checked once each
+                ok &= _dict_check(pc.dictionary_encode(col), pattern=self._mask[i])
             else:
                 values, good = _numbers(col, field)
                 ok &= good
                 cores.append(values)
         return n, ok, cores, bad_rows, bad_text, table
 
-    def _parse(self, buf, names, invalid, bad_rows, bad_text, strict: bool):
-        """Arrow splits the chunk into fields. ``strict``: literals are read as booleans whose only
-        true value is the literal, so any other text fails the whole chunk (then None) - checking
-        them costs nothing per row; otherwise they are read as dictionaries and checked per value."""
+    def _parse(self, buf, names, invalid):
+        """Arrow splits the chunk into fields, every one kept as bytes (a dictionary or bool column
+        would check literals during the parse, but costs several times more)."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        del bad_rows[:], bad_text[:]
-        types = {}
-        true_values = []
-        for name, f in zip(names, self.fields):
-            if f.kind == "val":
-                types[name] = pa.binary()
-            elif f.kind == "lit" and strict and f.text:
-                types[name] = pa.bool_()
-                true_values.append(f.text)
-            else:
-                types[name] = pa.dictionary(pa.int32(), pa.binary())
-        if len(set(true_values)) > 1 or not true_values:
-            # one true value per bool column is not expressible when literals differ: the first
-            # literal is checked in bulk, the others per distinct value
-            for name, f in zip(names, self.fields):
-                if types[name] == pa.bool_() and true_values and f.text != true_values[0]:
-                    types[name] = pa.dictionary(pa.int32(), pa.binary())
-            true_values = true_values[:1]
-        # Single-threaded on purpose: it numbers the rows it skips (lines of another shape), and on a
-        # shared machine Arrow's threads gained nothing in the benchmark.
+        # Single-threaded on purpose: it numbers the rows it skips (lines of another shape); two
+        # halves of a big chunk run on two threads instead (see read()).
         try:
             return pacsv.read_csv(
                 buf,
                 read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=" ", quote_char=False, escape_char=False,
                                                  ignore_empty_lines=False, invalid_row_handler=invalid),
-                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
-                                                     quoted_strings_can_be_null=False, null_values=[],
-                                                     true_values=true_values or ["\x00"], false_values=[]),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                     null_values=[]),
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
@@ -315,12 +291,7 @@ class ColumnarShape:
 
     def _row_text(self, located: list, row: int) -> str:
         base, table = [(b, t) for b, t in located if b <= row][-1]
-        row -= base
-        parts = []
-        for j, field in enumerate(self.fields):
-            value = table.column(j)[row].as_py()
-            parts.append(field.text if isinstance(value, bool) else value.decode("ascii"))
-        return " ".join(parts)
+        return " ".join(table.column(j)[row - base].as_py().decode("ascii") for j in range(len(self.fields)))
 
 
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
@@ -329,6 +300,13 @@ _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 def _mask_regex(text: str) -> str:
     """RE2 pattern of a field equal to ``text`` but for its digits (digit for digit)."""
     return "^" + "".join(r"\d" if c.isdigit() else re.escape(c) for c in text) + "$"
+
+
+def _equal(col, text: str) -> np.ndarray:
+    """Per row: is the field exactly ``text``?"""
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.equal(col, text.encode()).to_numpy(), dtype=bool)
 
 
 def _dict_check(col, text: str | None = None, pattern: str | None = None) -> np.ndarray:
