@@ -139,3 +139,12 @@ def test_metric_disagreement_is_overconfidence_not_just_overfitting():
     val = np.concatenate([decay(15, 1.0, 0.4, tau=4), 0.4 * np.geomspace(1.02, 1.6, 15)])
     rep = diagnose(epoch_run(train_loss=decay(30, 1, 0.05), val_loss=val, val_acc=np.linspace(0.6, 0.9, 30)))
     assert rep.cause_ids()[:2] == ["overconfidence", "overfitting"] or rep.cause_ids()[:2] == ["overfitting", "overconfidence"]
+
+
+def test_a_context_that_rules_out_dropout_leaves_augmentation_possible():
+    """Lightning hparams say dropout 0 and nothing about augmentation: unknown is not absent, so a
+    persistent inverted gap still names augmentation (and says what the context ruled out)."""
+    rep = diagnose(_gap_run(context=RunContext(dropout=0.0)))
+    assert "dropout" not in rep.cause_ids() and "augmentation" in rep.cause_ids()[:2]
+    aug = rep.cause("augmentation")
+    assert any("rules out dropout" in e for e in aug.evidence)

@@ -201,12 +201,15 @@ def _context_regularizer(cause: str):
             return Assessment(conf, [f"{f.summary}; the run's context says {what}, which inflates the reported training loss", settle], [i])
         if said is False or not persists:
             return None
-        says = _ctx_says(inp.context)
-        if any(v is not None for v in says.values()):
-            return None  # the context was given and did not name this effect
+        # the context says nothing about this effect (it may rule out others: Lightning hparams carry
+        # dropout and weight decay, rarely augmentation): unknown is not absent, the prior stands
         prior = {"dropout": 0.45, "augmentation": 0.35, "weight_penalty": 0.25, "batchnorm_instability": 0.15}[cause]
+        known = [c for c, v in _ctx_says(inp.context).items() if v is False]
+        why = (f"the context rules out {', '.join(CAUSES[c].title.lower() for c in known)} but says nothing about "
+               f"{CAUSES[cause].title.lower()}, a common reason" if known else
+               f"without context, {CAUSES[cause].title.lower()} is a common reason")
         return Assessment(prior, [f"{f.summary}; the inversion persists after the curve flattens, so it is not averaging lag; "
-                                  f"without context, {CAUSES[cause].title.lower()} is a common reason", settle], [i])
+                                  f"{why}", settle], [i])
 
     return assess
 
