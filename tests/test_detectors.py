@@ -373,3 +373,20 @@ def test_a_run_whose_last_point_ends_far_above_its_start_diverged():
     bump[-1] = 2.0  # above its trend, below where it started
     rep2 = diagnose(epoch_run(train_loss=bump, val_loss=val[:5].tolist() + [1.9]))
     assert "divergence" not in rep2.kinds()
+
+
+def test_a_log_with_only_validation_is_checked_for_oscillation_on_it():
+    """Full-batch regression logging validation every epoch and the training loss twice: the damped
+    swings of validation are judged (oscillation on val_loss); a smooth validation-only descent is not."""
+    n = 60
+    ep = np.arange(n, dtype=float)
+    val = 3000 * (1 + 3 * np.exp(-ep / 8)) * (1 + 0.3 * np.exp(-ep / 40) * np.sin(ep * 2 * np.pi / 5))
+    run = Run(name="val-only", format="test")
+    run.add(Series("train_loss", [6000.0, 2900.0], epoch=[29.0, 59.0]))
+    run.add(Series("val_loss", val, epoch=ep))
+    rep = diagnose(run)
+    assert any(f.kind == "oscillation" and f.series == "val_loss" for f in rep.findings), rep.kinds()
+    smooth = Run(name="val-only-smooth", format="test")
+    smooth.add(Series("train_loss", [6000.0, 2900.0], epoch=[29.0, 59.0]))
+    smooth.add(Series("val_loss", 3000 * (1 + 3 * np.exp(-ep / 8)), epoch=ep))
+    assert "oscillation" not in diagnose(smooth).kinds()

@@ -1,4 +1,5 @@
-"""Oscillation: the training loss swings up and down by LR-sized amounts with no trend.
+"""Oscillation: the training loss swings up and down by LR-sized amounts with no trend. A log with
+no training curve (fewer than OSCILLATION_MIN_POINTS points) is judged on its validation loss.
 
 On epoch means (or bins of a step-level loss): consecutive differences alternate in sign, the typical
 swing is large (relative, on log-loss) and exceeds both the net trend per point and, for binned
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fmt
-from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import metric_change, typical_swing
@@ -42,7 +43,7 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
         return "info", (f"at {fmt.pct(level)} of its start these moves are the noise of a loss near convergence, "
                         "not an unstable learning rate")
     va = view.val
-    if va is not None and len(va) >= T.OSCILLATION_MIN_POINTS and va.positive:
+    if va is not None and c.name != VAL_LOSS and len(va) >= T.OSCILLATION_MIN_POINTS and va.positive:
         sub = va.x >= x[lo]
         vseg = Curve(va.name, va.axis, va.x[sub], va.y[sub]) if sub.sum() >= 5 else va
         tseg = Curve(c.name, c.axis, x[lo:], np.exp(m[lo:]) if c.positive else m[lo:])
@@ -69,10 +70,12 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
 def detect(view) -> Detected:
     name = TRAIN_LOSS if view.train is not None else TRUE_TRAIN_LOSS
     c = view.curve(name)
+    va = view.val
+    if (c is None or len(c) < T.OSCILLATION_MIN_POINTS) and va is not None and len(va) >= T.OSCILLATION_MIN_POINTS:
+        name, c = VAL_LOSS, va  # no training curve to judge: validation stands in (as for divergence)
     if c is None or len(c) < T.OSCILLATION_MIN_POINTS:
         return Detected([], f"needs at least {T.OSCILLATION_MIN_POINTS} training-loss points", applicable=False)
-    va = view.val
-    if va is not None and len(va) >= T.OSCILLATION_MIN_POINTS and len(c) >= 3 * len(va):
+    if va is not None and c is not va and len(va) >= T.OSCILLATION_MIN_POINTS and len(c) >= 3 * len(va):
         # step-level minibatch losses are noisy by nature: judge the per-interval means a framework
         # would report (one per validation point), not single batches
         from ..signals import interval_means
