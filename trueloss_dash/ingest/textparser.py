@@ -530,15 +530,14 @@ class TextLogParser:
 
     def columns(self) -> tuple[list[int], dict[str, tuple[np.ndarray, np.ndarray]]]:
         """Everything so far as columns: (run per row, {key: (values, present)})."""
+        runs, cols = self._columns()
+        return runs.tolist(), cols
+
+    def _columns(self) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        """(run per row as an array, {key: (values, present)}). Each column is written once: its
+        pieces (blocks, single records, NaN gaps) are concatenated, not filled into a NaN array."""
         n = self._count()
-        cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-        def col(name: str) -> tuple[np.ndarray, np.ndarray]:
-            c = cols.get(name)
-            if c is None:
-                c = cols[name] = (np.full(n, np.nan), np.zeros(n, dtype=bool))
-            return c
-
+        pieces: dict[str, list] = {}  # key -> [(first row, values)] in row order
         row = 0
         runs = np.zeros(n, dtype=np.int64)
         for kind, idx in self._segments:
@@ -546,25 +545,31 @@ class TextLogParser:
                 rec = self._records[idx]
                 runs[row] = rec["run"]
                 for k, v in rec.items():
-                    if k in ("run", "line"):
-                        continue
-                    values, present = col(k)
-                    values[row] = v
-                    present[row] = True
+                    if k not in ("run", "line"):
+                        pieces.setdefault(k, []).append((row, np.array([v], dtype=np.float64)))
                 row += 1
             else:
                 block = self._blocks[idx][1]
                 m = len(block["run"])
-                runs[row:row + m] = block["run"].astype(np.int64)
+                runs[row:row + m] = block["run"]
                 for k, v in block.items():
-                    if k in ("run", "line"):
-                        continue
-                    values, present = col(k)
-                    values[row:row + m] = v
-                    present[row:row + m] = True
+                    if k not in ("run", "line"):
+                        pieces.setdefault(k, []).append((row, v))
                 row += m
-        return runs.tolist(), cols
-
+        cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for key, parts in pieces.items():
+            present = np.zeros(n, dtype=bool)
+            chain, at = [], 0
+            for start, values in parts:
+                if start > at:
+                    chain.append(np.full(start - at, np.nan))
+                chain.append(values)
+                present[start:start + len(values)] = True
+                at = start + len(values)
+            if at < n:
+                chain.append(np.full(n - at, np.nan))
+            cols[key] = (np.concatenate(chain) if len(chain) > 1 else np.array(chain[0], dtype=np.float64), present)
+        return runs, cols
 
     def runs(self, *, name: str, source: str, format: str = "text_log", context=None, meta: dict | None = None,
              notes: Iterable[str] = ()) -> list:
@@ -572,17 +577,16 @@ class TextLogParser:
         from ..errors import LogFormatError
         from .table import Table, table_to_runs
 
-        run_ids, cols = self.columns()
-        if not run_ids:
+        ids, cols = self._columns()
+        if not len(ids):
             where = ""
             if self.first_ignored is not None:
                 where = f"; first line without metrics: line {self.first_ignored[0]}: {self.first_ignored[1]!r}"
             raise LogFormatError(
                 "no metric lines found; expected lines such as 'Epoch 3/50, loss: 0.41, val_loss: 0.52' or "
                 f"'step 100: train loss 2.31'{where}", path=source)
-        ids = np.asarray(run_ids)
-        parts = sorted(set(run_ids))
-        notes = list(notes) + [f"{len(run_ids)} metric lines parsed"]
+        parts = np.unique(ids).tolist()
+        notes = list(notes) + [f"{len(ids)} metric lines parsed"]
         warnings = []
         if self.ignored:
             line, text = self.first_ignored
