@@ -178,8 +178,8 @@ def _generated_log(seed: int) -> str:
         line = template.format(i=i if rng.random() > 0.01 else _number(rng, i), mm=f"{(i // 60) % 60:02d}",
                                ss=f"{i % 60:02d}", **vals)
         if odd:
-            line = rng.choice(ODD_LINES) if rng.random() < 0.6 else line.replace(
-                *rng.choice([(" ", "  "), ("loss", "val loss"), (":", ""), (",", ""), ("INFO", "ERROR"), ("1", "x")]), 1)
+            edits = [(" ", "  "), ("loss", "val loss"), (":", ""), (",", ""), ("INFO", "ERROR"), ("1", "x")]
+            line = rng.choice(ODD_LINES) if rng.random() < 0.6 else line.replace(*rng.choice(edits), 1)
         lines.append(line)
     return "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
 

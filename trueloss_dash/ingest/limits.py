@@ -32,6 +32,12 @@ MAX_RUNS_PER_FILE = 1_000
 MAX_POINTS_PER_SERIES = 20_000_000
 """Rows of a table / points of one metric (a 256 MB file of 2-byte rows would otherwise be 134M)."""
 
+MAX_TEXT_SHAPES = 64
+"""Line shapes a text log's block path self-checks per file (each check re-reads its line ~20 times)."""
+
+MAX_TEXT_SHAPE_NUMBERS = 16
+"""Numbers in a line whose shape may be self-checked; longer lines stay on the line-by-line grammar."""
+
 MAX_ZIP_MEMBERS = 2_000
 """Files in one uploaded archive."""
 

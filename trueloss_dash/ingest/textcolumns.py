@@ -130,8 +130,7 @@ class ColumnarShape:
         for part, field in zip(parts, self.fields):
             if field.kind == "lit" and part != field.text:
                 return False
-            if field.kind == "mask" and (len(part) != len(field.text)
-                                         or part.translate(_DIGITS_TO_ZERO) != field.text.translate(_DIGITS_TO_ZERO)):
+            if field.kind == "mask" and not _same_but_digits(part, field.text):
                 return False
             if field.kind == "val" and not (part.startswith(field.prefix) and part.endswith(field.suffix)
                                             and len(part) > len(field.prefix) + len(field.suffix)):
@@ -203,7 +202,7 @@ class ColumnarShape:
                 if part != field.text:
                     return None
             elif field.kind == "mask":
-                if len(part) != len(field.text) or part.translate(_DIGITS_TO_ZERO) != field.text.translate(_DIGITS_TO_ZERO):
+                if not _same_but_digits(part, field.text):
                     return None
             else:
                 plen, slen = len(field.prefix), len(field.suffix)
@@ -221,7 +220,6 @@ class ColumnarShape:
         line that fits) and ``("line", text)`` (a line for the grammar's slow path); None when the
         first line does not fit."""
         import pyarrow as pa
-        import pyarrow.csv as pacsv
 
         limit = len(data) if limit is None else limit
         first_end = data.find(b"\n", pos, limit)
@@ -298,6 +296,11 @@ class ColumnarShape:
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 
 
+def _same_but_digits(part: str, text: str) -> bool:
+    """``part`` equals ``text`` but for its digits, digit for digit."""
+    return len(part) == len(text) and part.translate(_DIGITS_TO_ZERO) == text.translate(_DIGITS_TO_ZERO)
+
+
 def _mask_regex(text: str) -> str:
     """RE2 pattern of a field equal to ``text`` but for its digits (digit for digit)."""
     return "^" + "".join(r"\d" if c.isdigit() else re.escape(c) for c in text) + "$"
@@ -310,18 +313,14 @@ def _equal(col, text: str) -> np.ndarray:
     return np.asarray(pc.equal(col, text.encode()).to_numpy(), dtype=bool)
 
 
-def _dict_check(col, text: str | None = None, pattern: str | None = None) -> np.ndarray:
-    """Per row: does its value equal ``text`` / match ``pattern``? Evaluated once per distinct value
-    (dictionary column)."""
+def _dict_check(col, pattern: str) -> np.ndarray:
+    """Per row: does its value match ``pattern``? Evaluated once per distinct value (dictionary column)."""
     import pyarrow.compute as pc
 
     out = []
     for chunk in col.chunks:
         entries = chunk.dictionary
-        if text is not None:
-            good = pc.equal(entries, text.encode()).to_numpy(zero_copy_only=False)
-        else:
-            good = pc.match_substring_regex(entries, pattern).to_numpy(zero_copy_only=False)
+        good = pc.match_substring_regex(entries, pattern).to_numpy(zero_copy_only=False)
         if len(entries) == 1 and good[0] and chunk.null_count == 0:
             out.append(np.ones(len(chunk), dtype=bool))
             continue

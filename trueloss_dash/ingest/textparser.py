@@ -1,10 +1,16 @@
 """The stateful, resumable console-log reader: :class:`TextLogParser` applies the line grammar of
 :mod:`.textgrammar` to a log as it grows, carrying epoch, phase, in-epoch step and run between calls.
 
-Speed: a line's *shape* (its text with the numbers taken out) repeats for thousands of lines in
-real logs. After a line is parsed the slow way, its shape becomes a compiled regex; a run of
-following lines with the same shape is then matched and converted as one block in C (regex
-``findall`` + numpy, or Arrow for space-separated shapes).
+Speed - the block path, exact by construction: when a line read by the grammar repeats its shape
+(its text without digits) on the next line, the shape is self-checked (every number of the line is
+replaced by stand-in forms - ``7``, ``123456``, ``.5``, ``1e-05``, ``-7``, ``nan`` ... - and the line
+re-read: a plain form read differently drops the shape, a sign or nan/inf read differently is refused
+for that number) and becomes *hot*. Following lines are then split into fields by Arrow
+(:mod:`.textcolumns`); a row is taken only when every field passes (words equal, prefix digits in
+place, numbers between fixed affixes in an accepted form), and only while its x keeps rising from the
+reader's state (:meth:`TextLogParser._take_values`); every other line goes through the grammar in
+file order. ``TextLogParser(fast=False)`` reads everything through the grammar: the reference the
+block path is tested against.
 
 Incremental use (the folder watcher)::
 
@@ -31,6 +37,7 @@ from typing import Iterable
 import numpy as np
 
 from ..columns import looks_like_loss
+from .limits import MAX_TEXT_SHAPE_NUMBERS, MAX_TEXT_SHAPES
 from .textcolumns import ColumnarShape
 from .textgrammar import (
     BANNER,
@@ -58,10 +65,6 @@ class _Shape:
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
-# Each shape is self-checked by re-reading its line ~20 times per number: these caps bound that work
-# on hostile input (a log of ever-new shapes, or lines of thousands of numbers) to a second or so.
-MAX_SHAPES = 64
-MAX_SHAPE_NUMBERS = 16
 # Stand-ins for a template's number, one per form the grammar must read alike (plain forms: all must
 # pass or the shape is not used; signed and nan/inf forms: allowed per number when they pass).
 _PLAIN_FORMS = ("7", "123456", "7.5", "1234.5678", "7.", ".5", "1e-05", "2.5E+10", "0")
@@ -370,7 +373,8 @@ class TextLogParser:
 
     def _build_shape(self, raw: str, pre: int, parsed: ParsedLine) -> "_Shape | None":
         line = raw.strip()
-        if line != raw or not line.isascii() or len(parsed.slots) > MAX_SHAPE_NUMBERS or self._built >= MAX_SHAPES:
+        if (line != raw or not line.isascii() or len(parsed.slots) > MAX_TEXT_SHAPE_NUMBERS
+                or self._built >= MAX_TEXT_SHAPES):
             return None
         self._built += 1
         numbers = [t for t in tokenize(line[pre:]) if is_number(t)]
