@@ -59,6 +59,7 @@ def test_an_orphaned_job_is_stopped_and_its_run_marked_interrupted(tmp_path):
     store = UserStore(open_store(tmp_path), "u1")
     alive = {"s1": True}
     mgr = JobManager(max_jobs=2, grace_s=0.5, session_alive=lambda sid: alive.get(sid, False))
+    mgr.REAP_EVERY_S = 3600  # this test calls reap() itself: the background reaper would race it
     job = Job(preset_config("dropout", epochs=500), owner="u1", sink=lambda: store.begin_live("orphan"))
     mgr.submit(job, session_id="s1")
     _wait(lambda: len(job.records) >= 1)
@@ -76,6 +77,7 @@ def test_an_orphaned_job_is_stopped_and_its_run_marked_interrupted(tmp_path):
 
 def test_a_reload_within_the_grace_period_keeps_the_job():
     mgr = JobManager(max_jobs=1, grace_s=0.3, session_alive=lambda sid: sid == "new")
+    mgr.REAP_EVERY_S = 3600  # this test calls reap() itself: the background reaper would race it
     job = _long()
     mgr.submit(job, session_id="old")
     try:
