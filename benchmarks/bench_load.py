@@ -117,18 +117,22 @@ class Sampler(threading.Thread):
 
 
 def _cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server process, its job workers, and this run's browsers."""
+    """CPU seconds used so far by the server process, its job workers, and this run's browsers.
+
+    A finished worker or a closed browser tab has exited: its time is counted through its parent's
+    ``children_*`` times (the forkserver and the browser reap them)."""
     import psutil
 
     out = {"server": 0.0, "job workers": 0.0, "browsers": 0.0}
     me = psutil.Process()
-    for proc in [me, *me.children(recursive=True)]:
+    for proc in me.children(recursive=True):
         try:
             t = proc.cpu_times()
-            used = t.user + t.system
-            if proc.pid == server_pid:
-                out["server"] += used
-            elif proc.pid != me.pid and server_pid in {p.pid for p in proc.parents()}:
+            if proc.pid == server_pid:  # its children (the forkserver) are alive: counted below
+                out["server"] += t.user + t.system
+                continue
+            used = t.user + t.system + t.children_user + t.children_system
+            if server_pid in {p.pid for p in proc.parents()}:
                 out["job workers"] += used
             elif "chrom" in proc.name() or proc.name() == "node":
                 out["browsers"] += used
