@@ -21,7 +21,7 @@ from trueloss_dash.ingest.textparser import TextLogParser
 ROOT = Path(__file__).resolve().parent
 TEXT_DIRS = [ROOT / "data" / "corpus", ROOT.parent.parent / "shared" / "real_logs"]
 MAX_FILE_BYTES = 2_000_000
-VARIANT_LINES = 250  # variants are made of a file's head (the whole corpus is read unchanged above)
+VARIANT_LINES = 200  # variants are made of a file's head (the whole corpus is read unchanged above)
 
 
 def _text_files() -> list[Path]:
@@ -184,7 +184,7 @@ def _generated_log(seed: int) -> str:
     return "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
 
 
-@pytest.mark.parametrize("seed", range(18))
+@pytest.mark.parametrize("seed", range(14))
 def test_fast_path_equals_the_grammar_on_generated_logs(seed):
     text = _generated_log(seed)
     fast, _ = read_both(text)
