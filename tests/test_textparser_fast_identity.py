@@ -152,6 +152,8 @@ TEMPLATES = [
     "Test: step {i} loss {a} acc {c}",
     "{mm}:{ss} loss {a} step {i}",
     "train_loss: {a} epoch {i} top1 {c}",
+    "[{i}/5000] loss: {a} lr: {b}",
+    "epoch {i}/500 loss {a} acc {c}",
 ]
 ODD_LINES = [
     "", "Saving checkpoint to out/ckpt.pt", "WARNING: something odd 12", "===== Training Loss (Mon) =====",
@@ -184,7 +186,7 @@ def _generated_log(seed: int) -> str:
     return "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
 
 
-@pytest.mark.parametrize("seed", range(14))
+@pytest.mark.parametrize("seed", range(16))
 def test_fast_path_equals_the_grammar_on_generated_logs(seed):
     text = _generated_log(seed)
     fast, _ = read_both(text)

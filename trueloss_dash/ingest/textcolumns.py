@@ -53,26 +53,35 @@ class Field:
     role: str | None = None
     signed_ok: bool = True  # a sign on the number reads the same (template self-check)
     special_ok: bool = True  # nan / inf read the same
+    digits: tuple = ()  # mask fields: (role, start, end) of each digits-only value inside ("[3/20]")
 
 
 class ColumnarShape:
     """The space-separated fields of one line shape, with the role of each value field."""
 
-    def __init__(self, fields: list[Field]) -> None:
+    def __init__(self, fields: list[Field], fixed: set[int] | None = None) -> None:
         self.fields = fields
-        self.roles = [f.role for f in fields if f.kind == "val"]
+        self.fixed = fixed or set()  # tokens inside fixed-width fields (not self-checked: only digits vary)
+        self.roles = []  # per value, in the order read() and values_of() give them
+        for f in fields:
+            if f.kind == "val":
+                self.roles.append(f.role)
+            elif f.kind == "mask":
+                self.roles.extend(role for role, _, _ in f.digits)
         self.chunk = MIN_CHUNK
         self._mask = [_mask_regex(f.text) if f.kind == "mask" else None for f in fields]
 
     @classmethod
     def from_line(cls, line: str, prefix_len: int, tokens: list[re.Match], slots: list[str | None],
-                  forms: list[tuple[bool, bool]]):
+                  forms: list[tuple[bool, bool]] | None):
         """Build from a line the grammar read: ``tokens`` are the message's number tokens (offsets
         relative to the message, which starts at ``prefix_len``), ``slots`` their roles and
-        ``forms`` per token (sign accepted, nan/inf accepted). None when the shape does not suit."""
+        ``forms`` per token (sign accepted, nan/inf accepted; None: the layout only, to learn which
+        tokens sit in fixed-width fields). None when the shape does not suit."""
         if not line or not line.isascii() or "\r" in line or line != line.strip():
             return None
         fields: list[Field] = []
+        fixed: set[int] = set()
         pos = 0
         opening = True  # the first field of the message is next
         for part in line.split(" "):
@@ -101,9 +110,16 @@ class ColumnarShape:
             if len(inside) > 1 or opening:
                 # several numbers ("10:00:00,123", "[3/20]") or a number opening the message (the
                 # prefix stripper reads digit counts there): equal but for the digits, width fixed
-                if any(slots[i] is not None for i in inside):
-                    return None  # a value inside a fixed-width field: not read here
-                fields.append(Field("mask", text=part))
+                digits = []
+                for i in inside:
+                    if slots[i] is None:
+                        continue
+                    if not tokens[i].group().isdigit():
+                        return None  # only plain digits are read by position in a fixed-width field
+                    a = tokens[i].start() + prefix_len - start
+                    digits.append((slots[i], a, a + len(tokens[i].group())))
+                fields.append(Field("mask", text=part, digits=tuple(digits)))
+                fixed.update(inside)
                 opening = False
                 continue
             opening = False
@@ -115,12 +131,12 @@ class ColumnarShape:
                 b -= len(unit)
             if "," in part[a:b]:
                 return None
-            signed_ok, special_ok = forms[i]
+            signed_ok, special_ok = forms[i] if forms is not None else (True, True)
             fields.append(Field("val", prefix=part[:a], suffix=part[b:], role=slots[i],
                                 signed_ok=signed_ok, special_ok=special_ok))
-        if not any(f.kind == "val" and f.role for f in fields) or len(fields) > 200:
+        if not any(f.kind == "val" and f.role or f.digits for f in fields) or len(fields) > 200:
             return None
-        return cls(fields)
+        return cls(fields, fixed)
 
     def fits(self, line: str) -> bool:
         """Cheap check of one line against the shape (before paying for an Arrow parse)."""
@@ -163,6 +179,7 @@ class ColumnarShape:
                 ok &= _equal(col, field.text)
             elif field.kind == "mask":  # few distinct values (dates, times): checked once each
                 ok &= _dict_check(pc.dictionary_encode(col), pattern=self._mask[i])
+                cores.extend(_digit_values(col, field.digits))
             else:
                 values, good = _numbers(col, field)
                 ok &= good
@@ -204,6 +221,7 @@ class ColumnarShape:
             elif field.kind == "mask":
                 if not _same_but_digits(part, field.text):
                     return None
+                out.extend(float(part[a:b]) for _, a, b in field.digits)
             else:
                 plen, slen = len(field.prefix), len(field.suffix)
                 if len(part) <= plen + slen or not part.startswith(field.prefix) or not part.endswith(field.suffix):
@@ -327,6 +345,28 @@ def _dict_check(col, pattern: str) -> np.ndarray:
         idx = chunk.indices.to_numpy(zero_copy_only=False)
         out.append(good[idx] if len(good) else np.zeros(len(chunk), dtype=bool))
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _digit_values(col, digits: tuple) -> list[np.ndarray]:
+    """Values of digits-only numbers at fixed positions of a fixed-width field (rows that are not
+    that wide get garbage; the mask check refuses them)."""
+    import pyarrow as pa
+
+    if not digits:
+        return []
+    chunk = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    m = len(chunk)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + m + 1]
+    raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else np.zeros(1, np.uint8)
+    top = len(raw) - 1
+    starts = offsets[:-1].astype(np.int64)
+    out = []
+    for _, a, b in digits:
+        value = np.zeros(m, dtype=np.float64)
+        for k in range(a, b):
+            value = value * 10 + (raw[np.minimum(starts + k, top)].astype(np.float64) - 48)
+        out.append(value)
+    return out
 
 
 def _numbers(col, field: Field) -> tuple[np.ndarray, np.ndarray]:

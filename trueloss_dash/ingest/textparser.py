@@ -72,13 +72,15 @@ _SIGNED_FORMS = ("-7", "+7", "-0.25", "-1e-05", "+.5")
 _SPECIAL_FORMS = ("nan", "NaN", "inf", "Infinity", "-inf", "+inf", "-nan")
 
 
-def _allowed_forms(line: str, pre: int, parsed: ParsedLine, numbers: list[re.Match]) -> list[tuple[bool, bool]] | None:
+def _allowed_forms(line: str, pre: int, parsed: ParsedLine, numbers: list[re.Match],
+                   fixed: set[int] = frozenset()) -> list[tuple[bool, bool]] | None:
     """Self-check of a template: put each stand-in form in place of the numbers of ``line`` and
     re-read it with the grammar. Returns per number (signed forms read alike, nan/inf read alike),
     or None when some plain form is read differently (the shape then stays on the slow path).
 
     A form is first tried in every number at once (one re-read); only when that fails is it tried
-    number by number, to find which numbers it may not stand in."""
+    number by number, to find which numbers it may not stand in. Numbers in ``fixed`` (inside
+    fixed-width fields, where only their digits may change) keep their text."""
     want = _structure(parsed)
     spans = []
     for tok in numbers:
@@ -114,16 +116,17 @@ def _allowed_forms(line: str, pre: int, parsed: ParsedLine, numbers: list[re.Mat
                 return False
         return True
 
-    every = list(range(len(numbers)))
+    every = [k for k in range(len(numbers)) if k not in fixed]
     allowed = {}
     for form in _PLAIN_FORMS + _SIGNED_FORMS + _SPECIAL_FORMS:
-        if reads_alike(form, every):
-            allowed[form] = [True] * len(numbers)
+        if not every or reads_alike(form, every):
+            allowed[form] = dict.fromkeys(every, True)
         else:
-            allowed[form] = [reads_alike(form, [k]) for k in every]
-            if form in _PLAIN_FORMS and not all(allowed[form]):
+            allowed[form] = {k: reads_alike(form, [k]) for k in every}
+            if form in _PLAIN_FORMS and not all(allowed[form].values()):
                 return None
-    return [(all(allowed[f][k] for f in _SIGNED_FORMS), all(allowed[f][k] for f in _SPECIAL_FORMS)) for k in every]
+    return [(all(allowed[f][k] for f in _SIGNED_FORMS), all(allowed[f][k] for f in _SPECIAL_FORMS))
+            if k not in fixed else (False, False) for k in range(len(numbers))]
 
 
 def _structure(p: ParsedLine) -> tuple:
@@ -366,6 +369,11 @@ class TextLogParser:
             if len(self._shape_keys) > 1024:
                 self._shape_keys.clear()
             self._shape_keys[key] = shape
+        elif shape is not None and not shape.columnar.fits(raw):
+            # same words, other digit widths in a fixed-width field ("epoch 9/50" -> "epoch 10/50")
+            fresh = self._build_shape(raw, pre, parsed)
+            if fresh is not None:
+                shape = self._shape_keys[key] = fresh
         self._last_key = key
         self._hot = shape
         if shape is not None and shape not in self._recent:
@@ -380,7 +388,10 @@ class TextLogParser:
         numbers = [t for t in tokenize(line[pre:]) if is_number(t)]
         if len(numbers) != len(parsed.slots):
             return None
-        forms = _allowed_forms(line, pre, parsed, numbers)
+        layout = ColumnarShape.from_line(line, pre, numbers, parsed.slots, None)
+        if layout is None:
+            return None
+        forms = _allowed_forms(line, pre, parsed, numbers, layout.fixed)
         if forms is None:
             return None
         columnar = ColumnarShape.from_line(line, pre, numbers, parsed.slots, forms)
