@@ -36,8 +36,8 @@ from .runstore import (
     LiveRunWriter,
     RunInfo,
     RunStore,
-    StoreError,
 )
+from .errors import StoreError
 
 __all__ = [
     "open_store", "default_home", "RunStore", "RunInfo", "LiveRunWriter", "StoreError",

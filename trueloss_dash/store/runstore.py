@@ -8,11 +8,12 @@ one chunk per series, and loading a run is one query plus ``np.frombuffer`` per 
 
 Threads and processes: each thread gets its own connection (``sqlite3`` connections must not be
 shared across threads), every connection waits up to :data:`BUSY_TIMEOUT_S` for a lock.
+
+Errors in words live in :mod:`.errors`, the blob format of the points in :mod:`.chunks`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -28,8 +29,9 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from ..columns import X_AXES
-from ..errors import TruelossError
 from ..run import Run, RunContext, Series
+from .chunks import compact, insert_chunk, join_chunks
+from .errors import StoreError, in_words
 
 BUSY_TIMEOUT_S = 10.0
 RETRY_LOCK_S = 1.0  # a store opened read-only because of a lock re-checks at most this often
@@ -42,45 +44,6 @@ FINAL_STATUSES = ("finished", "cancelled", "diverged", "failed")
 STATUS_SAVED = "saved"
 STATUS_RUNNING = "running"
 STATUS_INTERRUPTED = "interrupted"
-
-
-class StoreError(TruelossError):
-    """A run store operation the user asked for cannot be done (unknown id, read-only store ...)."""
-
-
-def describe_sqlite_error(err: sqlite3.Error, path: Path | str, action: str) -> str:
-    """One sentence for an SQLite error: what failed, why in words, and what the user can do."""
-    text = str(err).lower()
-    if "full" in text:
-        why = (f"the disk holding {path} is full; free some space - deleting runs works even now "
-               "(`trueloss-dash runs rm ID --yes`)")
-    elif "readonly" in text or "read-only" in text or "permission" in text:
-        why = f"the run store at {path} cannot be written (read-only file, folder or filesystem)"
-    elif "locked" in text or "busy" in text:
-        why = f"the run store at {path} is locked by another process; try again in a moment"
-    elif any(k in text for k in ("malformed", "not a database", "corrupt", "disk image")):
-        why = f"the run store at {path} looks damaged ({err}); restart the dashboard to set it aside"
-    elif "unable to open" in text or "disk i/o" in text:
-        why = f"the run store at {path} cannot be reached ({err})"
-    else:
-        why = f"the run store at {path} reported: {err}"
-    return f"cannot {action}: {why}"
-
-
-def _in_words(action: str):
-    """Turn any sqlite3 error escaping a store operation into a StoreError sentence."""
-
-    def wrap(method):
-        @functools.wraps(method)
-        def run(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except sqlite3.Error as err:
-                raise StoreError(describe_sqlite_error(err, self.path, action)) from None
-
-        return run
-
-    return wrap
 
 
 @dataclass(frozen=True)
@@ -98,21 +61,6 @@ class RunInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def _pack(arr: np.ndarray | None) -> bytes | None:
-    if arr is None:
-        return None
-    return np.ascontiguousarray(arr, dtype="<f8").tobytes()
-
-
-def _unpack(blob: bytes | None, n: int) -> np.ndarray | None:
-    if blob is None:
-        return None
-    arr = np.frombuffer(blob, dtype="<f8")
-    if len(arr) != n:  # never expected: the row was written in one statement
-        raise StoreError(f"a stored chunk holds {len(arr)} values where {n} were recorded")
-    return arr
 
 
 def _json_default(value: Any) -> Any:
@@ -255,7 +203,7 @@ class RunStore:
         return _Transaction(self.conn())
 
     # -- queries ------------------------------------------------------------------------------
-    @_in_words("list the runs")
+    @in_words("list the runs")
     def list(self) -> list[RunInfo]:
         """Every run, newest first."""
         rows = self.conn().execute(
@@ -264,7 +212,7 @@ class RunStore:
         ).fetchall()
         return [RunInfo(*row) for row in rows]
 
-    @_in_words("read the run")
+    @in_words("read the run")
     def info(self, run_id: str) -> RunInfo:
         row = self.conn().execute(
             "SELECT id, name, format, status, created, updated, n_points, source FROM runs WHERE id=?",
@@ -274,7 +222,7 @@ class RunStore:
             raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
         return RunInfo(*row)
 
-    @_in_words("look up the run")
+    @in_words("look up the run")
     def resolve(self, prefix: str) -> str:
         """The full id of the run whose id starts with ``prefix`` (CLI convenience)."""
         prefix = str(prefix).strip()
@@ -291,7 +239,7 @@ class RunStore:
             raise StoreError(f"run id {prefix!r} is ambiguous: it matches {ids}")
         return rows[0][0]
 
-    @_in_words("load the run")
+    @in_words("load the run")
     def load(self, run_id: str) -> Run:
         """The stored run as a :class:`Run` (series in the order they were first written)."""
         conn = self.conn()
@@ -327,14 +275,14 @@ class RunStore:
         run.meta.setdefault("store_id", run_id)
         run.meta["store_status"] = status
         for series_name, parts in grouped.items():
-            run.add(_join_chunks(series_name, parts, columns.get(series_name)))
+            run.add(join_chunks(series_name, parts, columns.get(series_name)))
         for series_name, column in columns.items():  # declared but never appended to
             if series_name not in run.series:
                 run.add(Series(series_name, y=np.empty(0), source_column=column))
         return run
 
     # -- writes -------------------------------------------------------------------------------
-    @_in_words("save the run")
+    @in_words("save the run")
     def save(self, run: Run, *, status: str = STATUS_SAVED, user: str | None = None,
              content_hash: str | None = None) -> str:
         """Store a complete run (an upload, a finished trainer run); returns its new id.
@@ -356,7 +304,7 @@ class RunStore:
                     part = s.take(slice(lo, lo + CHUNK_POINTS))
                     if len(part) == 0 and len(s) > 0:
                         continue
-                    _insert_chunk(conn, run_id, s.name, part.y, part.step, part.epoch, part.wall_time)
+                    insert_chunk(conn, run_id, s.name, part.y, part.step, part.epoch, part.wall_time)
                 longest = max(longest, len(s))
             conn.execute("UPDATE runs SET n_points=? WHERE id=?", (longest, run_id))
         return run_id
@@ -372,7 +320,7 @@ class RunStore:
              _dumps(list(warnings)), _dumps(dict(meta or {})), owner, user, content_hash),
         )
 
-    @_in_words("save the context")
+    @in_words("save the context")
     def update_context(self, run_id: str, context: RunContext) -> None:
         """Replace a stored run's context (the user edited what is known about its training)."""
         self._writable("save the context")
@@ -382,7 +330,7 @@ class RunStore:
             if cur.rowcount == 0:
                 raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
 
-    @_in_words("rename the run")
+    @in_words("rename the run")
     def rename(self, run_id: str, name: str) -> None:
         self._writable("rename the run")
         name = str(name).strip()
@@ -393,7 +341,7 @@ class RunStore:
             if cur.rowcount == 0:
                 raise StoreError(f"no run with id {run_id!r} in the run store at {self.path}")
 
-    @_in_words("delete the run")
+    @in_words("delete the run")
     def delete(self, run_id: str) -> None:
         """Delete a run. Works on a full disk too: deleting is how the user frees space."""
         self._writable("delete the run")
@@ -423,7 +371,7 @@ class RunStore:
         finally:
             conn.close()
 
-    @_in_words("start a live run")
+    @in_words("start a live run")
     def begin_live(self, name: str, context: RunContext | None = None, meta: Mapping[str, Any] | None = None,
                    *, format: str = "live", source: str | None = None,
                    mlflow_uri: str | None = None, user: str | None = None) -> "LiveRunWriter":
@@ -449,7 +397,7 @@ class RunStore:
                 self.update_meta(run_id, {"mlflow_run_id": writer.mirror.run_id, "mlflow_uri": uri})
         return writer
 
-    @_in_words("update the run")
+    @in_words("update the run")
     def update_meta(self, run_id: str, values: Mapping[str, Any]) -> None:
         """Merge ``values`` into a stored run's meta."""
         self._writable("update the run")
@@ -466,7 +414,7 @@ class RunStore:
     # user chose for a log source, applied again the next time the same source is loaded.
     _ROLES_DDL = "CREATE TABLE IF NOT EXISTS source_roles (source TEXT PRIMARY KEY, roles_json TEXT NOT NULL, updated REAL)"
 
-    @_in_words("remember series roles")
+    @in_words("remember series roles")
     def remember_roles(self, source: str, roles: Mapping[str, str]) -> None:
         """Keep ``{series source name: role}`` for ``source`` (see :func:`roles_key`); {} forgets."""
         self._writable("remember series roles")
@@ -486,13 +434,13 @@ class RunStore:
             return {}
         return dict(json.loads(row[0])) if row else {}
 
-    @_in_words("change the run status")
+    @in_words("change the run status")
     def set_status(self, run_id: str, status: str) -> None:
         self._writable("change the run status")
         with self._transaction() as conn:
             conn.execute("UPDATE runs SET status=?, updated=? WHERE id=?", (status, time.time(), run_id))
 
-    @_in_words("add a warning to the run")
+    @in_words("add a warning to the run")
     def add_warning(self, run_id: str, message: str) -> None:
         """Append a warning to a stored run (e.g. why a live run stopped)."""
         self._writable("add a warning")
@@ -505,7 +453,7 @@ class RunStore:
                 warnings.append(message)
             conn.execute("UPDATE runs SET warnings_json=? WHERE id=?", (_dumps(warnings), run_id))
 
-    @_in_words("mark interrupted runs")
+    @in_words("mark interrupted runs")
     def mark_interrupted(self) -> list[str]:
         """Runs left 'running' by a process that is gone become 'interrupted'; returns their ids."""
         if self.read_only:
@@ -525,7 +473,7 @@ class RunStore:
                                  (STATUS_INTERRUPTED, run_id, STATUS_RUNNING))
         return dead
 
-    @_in_words("check the run store")
+    @in_words("check the run store")
     def integrity_check(self) -> str:
         return "; ".join(r[0] for r in self.conn().execute("PRAGMA integrity_check").fetchall())
 
@@ -564,33 +512,6 @@ def _new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _insert_chunk(conn, run_id, series, y, step, epoch, wall_time) -> None:
-    conn.execute(
-        "INSERT INTO chunks (run_id, series, n, y, step, epoch, wall_time) VALUES (?,?,?,?,?,?,?)",
-        (run_id, series, len(y), _pack(y), _pack(step), _pack(epoch), _pack(wall_time)),
-    )
-
-
-def _join_chunks(name: str, parts: list[tuple], source_column: str | None) -> Series:
-    """Concatenate a series' chunks; an axis missing from some chunks is NaN there."""
-    if len(parts) == 1:
-        n, blobs = parts[0]
-        y, step, epoch, wall = (_unpack(b, n) for b in blobs)
-        return Series(name, y=y.copy(), step=None if step is None else step.copy(),
-                      epoch=None if epoch is None else epoch.copy(),
-                      wall_time=None if wall is None else wall.copy(), source_column=source_column)
-    ns = [n for n, _ in parts]
-    arrays: list[np.ndarray | None] = []
-    for k in range(4):  # y, step, epoch, wall_time
-        pieces = [_unpack(blobs[k], n) for n, blobs in parts]
-        if k > 0 and all(p is None for p in pieces):
-            arrays.append(None)
-            continue
-        arrays.append(np.concatenate([p if p is not None else np.full(n, np.nan) for p, n in zip(pieces, ns)]))
-    y, step, epoch, wall = arrays
-    return Series(name, y=y, step=step, epoch=epoch, wall_time=wall, source_column=source_column)
-
-
 def _as_number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
@@ -616,7 +537,7 @@ class LiveRunWriter:
         self.finished_status: str | None = None
         self._lengths: dict[str, int] = {}
 
-    @_in_words("write the epoch")
+    @in_words("write the epoch")
     def append(self, record: Mapping[str, Any]) -> None:
         """Persist one epoch (all its series) atomically."""
         self._write([record])
@@ -625,7 +546,7 @@ class LiveRunWriter:
             if self.mirror.error:  # mirroring stopped: say so on the run, keep training
                 self.store.add_warning(self.run_id, self.mirror.error)
 
-    @_in_words("write the steps")
+    @in_words("write the steps")
     def append_steps(self, records: Iterable[Mapping[str, Any]]) -> None:
         """Persist a batch of step-level records (e.g. per-batch training loss) in one transaction."""
         self._write(list(records))
@@ -658,7 +579,7 @@ class LiveRunWriter:
                              (self.run_id, name, name))
                 axes = {a: np.array(col[a]) for a in X_AXES}
                 axes = {a: (None if np.isnan(v).all() else v) for a, v in axes.items()}
-                _insert_chunk(conn, self.run_id, name, np.array(col["y"]), axes["step"], axes["epoch"],
+                insert_chunk(conn, self.run_id, name, np.array(col["y"]), axes["step"], axes["epoch"],
                               axes["wall_time"])
             lengths = dict(self._lengths)
             for name, col in columns.items():
@@ -667,7 +588,7 @@ class LiveRunWriter:
             conn.execute("UPDATE runs SET updated=?, n_points=? WHERE id=?", (now, n_points, self.run_id))
         self._lengths = lengths
 
-    @_in_words("finish the live run")
+    @in_words("finish the live run")
     def finish(self, status: str = "finished", *, message: str | None = None) -> None:
         """End the run: set its final status and compact its chunks into one per series."""
         if status not in FINAL_STATUSES and status != STATUS_INTERRUPTED:
@@ -683,23 +604,7 @@ class LiveRunWriter:
                 if row is not None:
                     warnings = json.loads(row[0]) + [message]
                     conn.execute("UPDATE runs SET warnings_json=? WHERE id=?", (_dumps(warnings), self.run_id))
-            _compact(conn, self.run_id)
+            compact(conn, self.run_id)
         self.finished_status = status
         if self.mirror is not None:
             self.mirror.finish(status)
-
-
-def _compact(conn: sqlite3.Connection, run_id: str) -> None:
-    """Merge a run's per-epoch chunks into one chunk per series (inside the caller's transaction)."""
-    rows = conn.execute(
-        "SELECT series, n, y, step, epoch, wall_time FROM chunks WHERE run_id=? ORDER BY id", (run_id,)
-    ).fetchall()
-    grouped: dict[str, list[tuple]] = {}
-    for series_name, n, *blobs in rows:
-        grouped.setdefault(series_name, []).append((n, blobs))
-    if all(len(parts) == 1 for parts in grouped.values()):
-        return
-    conn.execute("DELETE FROM chunks WHERE run_id=?", (run_id,))
-    for series_name, parts in grouped.items():
-        s = _join_chunks(series_name, parts, None)
-        _insert_chunk(conn, run_id, series_name, s.y, s.step, s.epoch, s.wall_time)

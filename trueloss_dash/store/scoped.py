@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..run import Run, RunContext
-from .runstore import RunInfo, RunStore, StoreError
+from .errors import StoreError
+from .runstore import RunInfo, RunStore
 
 _INFO_COLUMNS = "id, name, format, status, created, updated, n_points, source"
 
