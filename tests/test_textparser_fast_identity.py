@@ -211,3 +211,47 @@ def test_two_thread_chunks_equal_the_grammar(seed, monkeypatch):
     monkeypatch.setattr(textcolumns, "PARALLEL_BYTES", 2048)
     text = _generated_log(seed)
     assert_same(text, label=f"seed {seed} two threads")
+
+
+def _columns_from_records(records: list[dict]):
+    """The reference for ``TextLogParser.columns()``: one record at a time into NaN columns."""
+    n = len(records)
+    runs = [int(r["run"]) for r in records]
+    cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for row, rec in enumerate(records):
+        for key, value in rec.items():
+            if key in ("run", "line"):
+                continue
+            if key not in cols:
+                cols[key] = (np.full(n, np.nan), np.zeros(n, dtype=bool))
+            cols[key][0][row] = value
+            cols[key][1][row] = True
+    return runs, cols
+
+
+def _assert_columns_match_records(parser: TextLogParser, label: str) -> None:
+    runs, cols = parser.columns()
+    ref_runs, ref_cols = _columns_from_records(parser.take_new())
+    assert runs == ref_runs, label
+    assert list(cols) == list(ref_cols), label  # key order decides which alias names a series
+    for key, (values, present) in cols.items():
+        ref_values, ref_present = ref_cols[key]
+        assert np.array_equal(present, ref_present), (label, key)
+        assert values.tobytes() == ref_values.tobytes(), (label, key)  # NaN gaps and NaN values alike
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_columns_of_blocks_and_records_equal_the_records_one_by_one(seed):
+    """The columns are assembled from blocks (slices) and single records (scattered at once); both
+    parsers must give what the records, placed one at a time, give."""
+    text = _generated_log(seed)
+    fast, ref = read_both(text)
+    _assert_columns_match_records(fast, f"seed {seed} fast")
+    _assert_columns_match_records(ref, f"seed {seed} grammar")
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if p.suffix in (".txt", ".log", "")][:40],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_columns_equal_the_records_one_by_one_on_real_files(path):
+    fast, _ = read_both(path.read_text(encoding="utf-8"))
+    _assert_columns_match_records(fast, str(path))

@@ -145,8 +145,10 @@ def _choose_x_columns(table: Table, notes: list[str]) -> tuple[dict[str, str], s
         if axis is None or axis in chosen:
             continue
         dense, present = table.dense(col)
-        values = dense[present]
-        values = values[np.isfinite(values)]
+        values = dense if table.present.get(col) is None and col not in table.sparse else dense[present]
+        finite = np.isfinite(values)
+        if not finite.all():
+            values = values[finite]
         if len(values) == 0:
             continue
         if axis == WALL_TIME and len(values) > 1 and np.any(np.diff(values) < 0):
@@ -246,11 +248,14 @@ def restart_points(x: np.ndarray) -> list[int]:
     return cuts
 
 
-def _dedupe(series: Series, axis: str, label: str, notes: list[str], warnings: list[str]) -> Series:
+def _dedupe(series: Series, axis: str, label: str, notes: list[str], warnings: list[str],
+            steps: np.ndarray | None = None) -> Series:
+    """``steps``: ``np.diff`` of the series' x when the caller has it already (a million-row
+    series pays for one pass, not two)."""
     x = series.x(axis)
     if len(x) < 2:
         return series
-    same = np.diff(x) == 0
+    same = (np.diff(x) if steps is None else steps) == 0
     if not same.any():
         return series
     n_dup = int(same.sum())
@@ -284,12 +289,14 @@ def _finish(series: Series, fine: str | None, col: str, run: Run) -> Series:
     label = col if series.name == col else f"{series.name} ('{col}')"
     if fine is not None and series.x(fine) is not None:
         x = series.x(fine)
-        if len(x) > 1 and np.any(np.diff(x) < 0):
+        steps = np.diff(x) if len(x) > 1 else None
+        if steps is not None and np.any(steps < 0):
             order = np.argsort(x, kind="stable")
-            n_back = int(np.count_nonzero(np.diff(x) < 0))
+            n_back = int(np.count_nonzero(steps < 0))
             series = series.take(order)
             run.warn(f"{label}: {n_back} rows out of {fine} order; sorted by {fine}")
-        series = _dedupe(series, fine, label, run.notes, run.warnings)
+            steps = None  # the sorted x has other differences
+        series = _dedupe(series, fine, label, run.notes, run.warnings, steps)
     bad = series.n_nonfinite
     if bad:
         idx = np.flatnonzero(~np.isfinite(series.y))[:MAX_LISTED]
@@ -433,6 +440,9 @@ def table_to_runs(
         if cuts:
             run.meta["part"] = part
             run.meta["rows"] = [table.first_row + lo, table.first_row + hi - 1]
+        # Which x values are finite, once per part: every column asks (a million rows, several columns).
+        finite = {a: np.isfinite(axes[a][lo:hi]) for a in axes}
+        n_finite = {a: int(np.count_nonzero(f)) for a, f in finite.items()}
         for col in value_cols:
             col_fine = fine
             if col in table.sparse:
@@ -440,24 +450,37 @@ def table_to_runs(
                 if y is None:
                     continue
             else:
-                mask = table.mask(col)[lo:hi]
+                dense_all = table.present.get(col) is None  # every row holds a value
+                mask = None if dense_all else table.mask(col)[lo:hi]
                 y_all = table.columns[col][lo:hi]
                 if fine is not None:
                     # A series logged only against another axis (epoch-only lines in a log where a
                     # few lines carry a step) keeps its points: it uses the axis covering most of them.
-                    covered = {a: int((mask & np.isfinite(axes[a][lo:hi])).sum()) for a in (fine, *axes) if a in axes}
+                    covered = {a: n_finite[a] if dense_all else int(np.count_nonzero(mask & finite[a]))
+                               for a in (fine, *axes) if a in axes}
                     col_fine = max(covered, key=lambda a: (covered[a], a == fine))
-                    mask = mask & np.isfinite(axes[col_fine][lo:hi])
-                if not mask.any():
-                    continue
-                full = mask.all()
+                    if not dense_all:
+                        mask = mask & finite[col_fine]
+                    elif n_finite[col_fine] < hi - lo:
+                        mask = finite[col_fine]
+                if mask is None:  # all rows, all with a finite x
+                    full = hi > lo
+                    if not full:
+                        continue
+                else:
+                    if not mask.any():
+                        continue
+                    full = mask.all()
                 y = y_all if full else y_all[mask]
                 kw = {}
                 for axis in X_AXES:
                     if axis in axes:
                         xa = axes[axis][lo:hi]
-                        xa = xa if full else xa[mask]
-                        kw[axis] = xa if np.isfinite(xa).any() else None
+                        if full:
+                            kw[axis] = xa if n_finite[axis] else None
+                        else:
+                            xa = xa[mask]
+                            kw[axis] = xa if np.isfinite(xa).any() else None
             series = Series(name=names[col], y=y, source_column=col, **kw)
             run.add(_finish(series, col_fine, col, run))
         if not run.series:

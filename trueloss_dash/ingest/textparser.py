@@ -549,19 +549,31 @@ class TextLogParser:
         return runs.tolist(), cols
 
     def _columns(self) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
-        """(run per row as an array, {key: (values, present)}). Each column is written once: its
-        pieces (blocks, single records, NaN gaps) are concatenated, not filled into a NaN array."""
+        """(run per row as an array, {key: (values, present)}). Each column is one NaN array that the
+        blocks are copied into as slices and the single records scattered into at once: a log of a
+        thousand blocks split by validation lines costs a few array writes per key, not a Python
+        step per piece."""
         n = self._count()
-        pieces: dict[str, list] = {}  # key -> [(first row, values)] in row order
+        blocks: dict[str, list] = {}  # key -> [(first row, values)] of blocks
+        rec_rows: dict[str, list[int]] = {}  # key -> rows of single records holding it
+        rec_vals: dict[str, list] = {}
+        rec_run_rows: list[int] = []
+        rec_runs: list = []
+        order: dict[str, None] = {}  # keys in first-seen order (the table's column order)
         row = 0
         runs = np.zeros(n, dtype=np.int64)
         for kind, idx in self._segments:
             if kind == "r":
                 rec = self._records[idx]
-                runs[row] = rec["run"]
+                rec_run_rows.append(row)
+                rec_runs.append(rec["run"])
                 for k, v in rec.items():
                     if k not in ("run", "line"):
-                        pieces.setdefault(k, []).append((row, np.array([v], dtype=np.float64)))
+                        order.setdefault(k, None)
+                        if k not in rec_rows:
+                            rec_rows[k], rec_vals[k] = [], []
+                        rec_rows[k].append(row)
+                        rec_vals[k].append(v)
                 row += 1
             else:
                 block = self._blocks[idx][1]
@@ -569,21 +581,28 @@ class TextLogParser:
                 runs[row:row + m] = block["run"]
                 for k, v in block.items():
                     if k not in ("run", "line"):
-                        pieces.setdefault(k, []).append((row, v))
+                        order.setdefault(k, None)
+                        blocks.setdefault(k, []).append((row, v))
                 row += m
+        if rec_run_rows:
+            runs[np.asarray(rec_run_rows, dtype=np.int64)] = rec_runs
         cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for key, parts in pieces.items():
+        for key in order:
+            parts = blocks.get(key, ())
+            rows = rec_rows.get(key, ())
+            if len(parts) == 1 and not rows and parts[0][0] == 0 and len(parts[0][1]) == n:
+                cols[key] = (np.asarray(parts[0][1], dtype=np.float64), np.ones(n, dtype=bool))
+                continue
+            values = np.full(n, np.nan)
             present = np.zeros(n, dtype=bool)
-            chain, at = [], 0
-            for start, values in parts:
-                if start > at:
-                    chain.append(np.full(start - at, np.nan))
-                chain.append(values)
-                present[start:start + len(values)] = True
-                at = start + len(values)
-            if at < n:
-                chain.append(np.full(n - at, np.nan))
-            cols[key] = (np.concatenate(chain) if len(chain) > 1 else np.array(chain[0], dtype=np.float64), present)
+            for start, block_values in parts:
+                values[start:start + len(block_values)] = block_values
+                present[start:start + len(block_values)] = True
+            if rows:
+                at = np.asarray(rows, dtype=np.int64)
+                values[at] = np.array(rec_vals[key], dtype=np.float64)
+                present[at] = True
+            cols[key] = (values, present)
         return runs, cols
 
     def runs(self, *, name: str, source: str, format: str = "text_log", context=None, meta: dict | None = None,
@@ -600,7 +619,8 @@ class TextLogParser:
             raise LogFormatError(
                 "no metric lines found; expected lines such as 'Epoch 3/50, loss: 0.41, val_loss: 0.52' or "
                 f"'step 100: train loss 2.31'{where}", path=source)
-        parts = np.unique(ids).tolist()
+        # one run (the common case) without sorting a million run ids
+        parts = [int(ids[0])] if (ids == ids[0]).all() else np.unique(ids).tolist()
         notes = list(notes) + [f"{len(ids)} metric lines parsed"]
         warnings = []
         if self.ignored:
