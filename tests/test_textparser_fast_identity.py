@@ -255,3 +255,26 @@ def test_columns_of_blocks_and_records_equal_the_records_one_by_one(seed):
 def test_columns_equal_the_records_one_by_one_on_real_files(path):
     fast, _ = read_both(path.read_text(encoding="utf-8"))
     _assert_columns_match_records(fast, str(path))
+
+
+@pytest.mark.parametrize("rows, want", [
+    ([b"loss"] * 5, b"loss"),
+    ([b"loss", b"loss", b"lost", b"loss"], b"loss"),
+    ([b"a", b"bab"], b"ab"),  # same total length and same bytes end to end, other rows
+    ([b"ab", b"ab", b"a", b"b"], b"ab"),
+    ([b"", b"", b""], b""),
+    ([b"", b"x", b""], b""),
+    ([b"-"] * 3 + [b"+"], b"-"),
+])
+def test_a_word_column_is_checked_row_by_row_whatever_its_bytes_end_to_end(rows, want):
+    """The word check takes a whole column at once when every row is the word; it must never
+    take a row that is not (lengths that add up, bytes that match end to end)."""
+    import pyarrow as pa
+
+    from trueloss_dash.ingest.textcolumns import _equal
+
+    expected = [r == want for r in rows]
+    whole = pa.array(rows, pa.binary())
+    assert _equal(whole, want.decode()).tolist() == expected
+    assert _equal(pa.chunked_array([whole[:2], whole[2:]]), want.decode()).tolist() == expected
+    assert _equal(whole[1:], want.decode()).tolist() == expected[1:]  # an offset slice

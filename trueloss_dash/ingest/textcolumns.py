@@ -326,9 +326,30 @@ def _mask_regex(text: str) -> str:
 
 def _equal(col, text: str) -> np.ndarray:
     """Per row: is the field exactly ``text``?"""
+    import pyarrow as pa
+
+    want = text.encode()
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    out = [_equal_chunk(chunk, want) for chunk in chunks]
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _equal_chunk(chunk, want: bytes) -> np.ndarray:
+    """The common case first: every row holds ``want`` when every length is ``len(want)`` and the
+    value bytes, end to end, are ``want`` repeated (one memcmp, no per-row compare); else per row."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return np.asarray(pc.equal(col, text.encode()).to_numpy(), dtype=bool)
+    m, width = len(chunk), len(want)
+    if m and chunk.null_count == 0:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + m + 1]
+        a, b = int(offsets[0]), int(offsets[-1])
+        if b - a == m * width:
+            if width == 0:  # every length is 0: every row is the empty text
+                return np.ones(m, dtype=bool)
+            if (np.diff(offsets) == width).all() and chunk.buffers()[2].slice(a, b - a).equals(pa.py_buffer(want * m)):
+                return np.ones(m, dtype=bool)
+    return np.asarray(pc.equal(chunk, want).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _dict_check(col, pattern: str) -> np.ndarray:

@@ -160,6 +160,7 @@ class TextLogParser:
         self._hot: _Shape | None = None
         self._built = 0  # shapes built (each costs a self-check; capped so hostile input stays linear)
         self._recent: list[_Shape] = []  # the last shapes made hot (tried on odd lines between blocks)
+        self._layouts: dict = {}  # (roles, phase) -> block layout (see _block_layout)
         # state
         self.run = 0
         self._epoch: float | None = None  # carried epoch
@@ -455,7 +456,7 @@ class TextLogParser:
         :meth:`_line_values`."""
         if self._within and "epoch" in roles and "step" in roles:
             return 0
-        last_of = {r: max(i for i, q in enumerate(roles) if q == r) for r in ("epoch", "step") if r in roles}
+        last_of, named = self._block_layout(roles, phase)
         n = len(values[0])
         ok = np.ones(n, dtype=bool)
         if "step" in last_of:  # the step is the x; the epoch (if any) may not fall back
@@ -483,15 +484,11 @@ class TextLogParser:
             if n == 0:
                 return 0
             values = [v[:n] for v in values]
-        prefix = {"val": "val/", "test": "test/"}.get(phase or "", "")
         cols: dict[str, np.ndarray] = {}
         for role, idx in last_of.items():
             cols[role] = values[idx]
-        for idx, role in enumerate(roles):
-            if role is None or role in ("epoch", "step"):
-                continue
-            key = role[2:]
-            cols.setdefault(key if not prefix or _names_phase(key) else prefix + key, values[idx])
+        for key, idx in named:
+            cols.setdefault(key, values[idx])
         if "epoch" not in cols and self._epoch is not None:
             cols["epoch"] = np.full(n, self._epoch)
         if "step" not in cols and self._step is not None and (phase in ("val", "test") or "epoch" not in last_of):
@@ -526,6 +523,23 @@ class TextLogParser:
         self._blocks.append((len(self._records), cols))
         self._last_bar = False
         return n
+
+    def _block_layout(self, roles: list, phase: str | None) -> tuple[dict[str, int], list[tuple[str, int]]]:
+        """(index of the last epoch/step value, [(record key, index)] of the other values) for a
+        shape's roles in a phase - the same per block, so worked out once."""
+        cache_key = (tuple(roles), phase)
+        layout = self._layouts.get(cache_key)
+        if layout is None:
+            last_of = {r: max(i for i, q in enumerate(roles) if q == r) for r in ("epoch", "step") if r in roles}
+            prefix = {"val": "val/", "test": "test/"}.get(phase or "", "")
+            named = []
+            for idx, role in enumerate(roles):
+                if role is None or role in ("epoch", "step"):
+                    continue
+                key = role[2:]
+                named.append((key if not prefix or _names_phase(key) else prefix + key, idx))
+            layout = self._layouts[cache_key] = (last_of, named)
+        return layout
 
     # -- output --------------------------------------------------------------------------------------
     def take_new(self) -> list[dict]:
