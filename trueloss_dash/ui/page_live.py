@@ -24,10 +24,12 @@ import streamlit as st
 from ..errors import TruelossError
 from . import components, gap_plots, identity, services, state
 from .common import verdict_banner
+from .poll_ticker import poll_ticker
 from .safe import md
 
 POLL_SECONDS = 1.0
 QUEUED_POLL_SECONDS = 3.0
+VIEW_FRAGMENT = "live_view"  # the fragment the poll ticker reruns when an epoch arrives
 GROUPS = {
     "Model": ("task", "width", "depth", "dropout", "batchnorm", "bn_momentum"),
     "Optimisation": ("optimizer", "lr", "momentum", "schedule", "step_every", "step_gamma", "warmup_epochs",
@@ -210,17 +212,28 @@ def _queue_note(job: Any) -> None:
                 "you can keep using the dashboard, or Stop to leave the queue.", icon=":material/hourglass_top:")
 
 
-def live_view(job: Any) -> None:
+def _progress_line(job: Any) -> None:
+    """The run's name and progress bar. The time left is re-estimated only when an epoch arrives, so a
+    poll that finds no new epoch draws exactly what the page already shows."""
     done, total, eta = job.progress
     status = job.status
-    eta_text = "" if eta is None or job.done else f" · about {eta:,.0f} s left"
+    eta_text = ""
+    if eta is not None and not job.done:
+        cached = st.session_state.get("live_eta")
+        if not cached or cached[0] != (job.id, done):
+            cached = ((job.id, done), f" · about {eta:,.0f} s left")
+            st.session_state["live_eta"] = cached
+        eta_text = cached[1]
     st.markdown(f"**{md(job.name)}** <span class='tl-muted'>· {md(job.config.task)}, "
                 f"{int(job.config.epochs)} epochs, seed {int(job.config.seed)}</span>", unsafe_allow_html=True)
     st.progress(min(done / max(total, 1), 1.0),
                 text=f"{STATUS_LABEL.get(status, status)} · epoch {done} of {total}{eta_text}")
-    if status == "queued":
-        _queue_note(job)
-        return
+
+
+def _live_body(job: Any) -> None:
+    """Messages, chart, diagnosis and gap decomposition of the job as it is now."""
+    done = job.progress[0]
+    status = job.status
     if status == "failed":
         st.error(f"The training job failed: {md(job.error)}")
     if status == "interrupted" and job.interrupted_reason:
@@ -250,27 +263,62 @@ def live_view(job: Any) -> None:
                    + " Open it on the *Runs* page to edit its context or export it.")
 
 
-def _poll(queued_poller: bool) -> None:
-    job = current_job()
-    if job is None:
+def live_view(job: Any) -> None:
+    """The whole view at once: for a job that has ended, and for the queued page's slow poller."""
+    _progress_line(job)
+    if job.status == "queued":
+        _queue_note(job)
         return
+    _live_body(job)
+
+
+def _mark(job: Any) -> str:
+    """What the live view shows changes only with this: the epochs done and whether the job ended."""
+    return f"{job.progress[0]}:{int(job.done)}"
+
+
+def _finish_if_done(job: Any) -> None:
     just_finished = sync_live()
-    live_view(job)
     if just_finished or (job.done and st.session_state.get("live_finalized") == job.id):
-        st.rerun()  # a full rerun: the page redraws without the polling fragment
-    if queued_poller and job.status != "queued":
-        st.rerun()  # the job got its slot: switch to the fast poller
+        st.rerun()  # a full rerun: the page redraws without the polling fragments
+
+
+def _redraw_live_view() -> None:
+    st.rerun(VIEW_FRAGMENT)  # the ticker's callback: rerun the live view's fragment, nothing else
 
 
 @st.fragment(run_every=POLL_SECONDS)
 def _poller() -> None:
-    _poll(queued_poller=False)
+    """Polled every second while the job trains: the progress line and the ticker, nothing else.
+    The ticker asks for the live view to be redrawn only when an epoch arrived."""
+    job = current_job()
+    if job is None:
+        return
+    _finish_if_done(job)
+    _progress_line(job)
+    poll_ticker(_mark(job), st.session_state.get("live_drawn"), key="live_tick", on_change=_redraw_live_view)
+
+
+@st.fragment(key=VIEW_FRAGMENT)
+def _live_view_fragment() -> None:
+    """Chart, diagnosis and gap decomposition; rerun by the ticker (a new epoch) or its own widgets."""
+    job = current_job()
+    if job is None:
+        return
+    st.session_state["live_drawn"] = _mark(job)  # read before drawing: a later epoch asks again
+    _live_body(job)
 
 
 @st.fragment(run_every=QUEUED_POLL_SECONDS)
 def _queued_poller() -> None:
     """A queued job changes only when it starts: ten waiting pages should not rerun every second."""
-    _poll(queued_poller=True)
+    job = current_job()
+    if job is None:
+        return
+    _finish_if_done(job)
+    live_view(job)
+    if job.status != "queued":
+        st.rerun()  # the job got its slot: switch to the training view
 
 
 _warm_lock = threading.Lock()
@@ -320,7 +368,10 @@ def page() -> None:
         st.info("Pick a preset (each one reproduces a phenomenon) and press Start. Training runs in the background: "
                 "you can keep using the dashboard while it trains, reload the page, or open it in another tab.")
         return
-    if running:
-        (_queued_poller if job.status == "queued" else _poller)()
+    if running and job.status == "queued":
+        _queued_poller()
+    elif running:
+        _poller()
+        _live_view_fragment()
     else:
         live_view(job)
