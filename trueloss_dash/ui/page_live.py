@@ -4,9 +4,14 @@ The job belongs to the server, not to the page: it writes its own epochs to the 
 in the server-wide queue when every training slot is busy, and is stopped (run marked
 ``interrupted``) when no page has watched it for the grace period (see
 :mod:`trueloss_dash.trainer.jobs`). Its unguessable id is in the page URL (``/live?job=…``), so a
-reload or another tab of the same browser reattaches with progress, chart and Stop. A fragment
-with ``run_every`` redraws progress, chart and diagnosis; when the job ends, one full rerun stops
-the polling and the run joins the session's runs like an upload. torch is imported only by the job's
+reload or another tab of the same browser reattaches with progress, chart and Stop.
+
+Polling is cheap for server and browser: the fragment that reruns every second draws only the
+progress line and a 0-height ticker (:mod:`.poll_ticker`); the chart, diagnosis and gap plots are a
+second fragment that reruns only when the ticker reports a new epoch. A poll that finds no new
+epoch sends three unchanged elements and nothing the browser redraws. A queued job is polled every
+3 s. When the job ends, one full rerun stops the polling and the run joins the session's runs
+like an upload. torch is imported only by the job's
 worker process, never by the server.
 """
 
@@ -347,6 +352,16 @@ def _warm_trainer() -> None:
     threading.Thread(target=work, name="trueloss-warm-trainer", daemon=True).start()
 
 
+def _stop(job_id: str | None) -> None:
+    """Stop's callback. A callback, not ``if st.button(...)``: a click that coincides with the
+    ticker's "new epoch" is one interaction whose rerun may be only the live view's fragment, and a
+    press read in the page's body would be lost; a callback runs whichever part reruns."""
+    mgr = services.job_manager()
+    job = mgr.get(job_id) if job_id else None
+    if job is not None and _mine(job) and not job.done:
+        mgr.cancel(job)
+
+
 def page() -> None:
     _warm_trainer()
     job = current_job()
@@ -358,9 +373,8 @@ def page() -> None:
         b1, b2, _ = st.columns([1, 1, 4])
         start = b1.button("Start", type="primary", disabled=running or setup is None, key="live_start", width="stretch",
                           icon=":material/play_arrow:")
-        stop = b2.button("Stop", disabled=not running, key="live_stop", width="stretch", icon=":material/stop:")
-    if stop and running:
-        services.job_manager().cancel(job)
+        b2.button("Stop", disabled=not running, key="live_stop", width="stretch", icon=":material/stop:",
+                  on_click=_stop, args=(job.id if job is not None else None,))
     if start and setup is not None and not running:
         _start(*setup)
         st.rerun()  # redraw the buttons (Start disabled, Stop enabled) and begin polling
