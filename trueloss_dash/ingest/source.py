@@ -47,6 +47,7 @@ class Source:
             self._transcode()
     _text: str | None = field(default=None, repr=False)
     _utf8: bytes | None = field(default=None, repr=False)
+    _ascii: bool = field(default=False, repr=False)
     _head: bytes | None = field(default=None, repr=False)
 
     @property
@@ -122,7 +123,8 @@ class Source:
             data = self.data[len(BOM):] if self.data.startswith(BOM) else self.data
             if self.data.startswith(BOM):
                 self.notes.append("UTF-8 byte-order mark removed")
-            if not data.isascii():
+            self._ascii = data.isascii()
+            if not self._ascii:
                 try:
                     data.decode("utf-8")
                 except UnicodeDecodeError:
@@ -130,6 +132,11 @@ class Source:
                     self.notes.append("file is not valid UTF-8; decoded as latin-1")
             self._utf8 = data
         return self._utf8
+
+    def utf8_is_ascii(self) -> bool:
+        """The UTF-8 content is plain ASCII (known from :meth:`utf8`: a 100 MB log is scanned once)."""
+        self.utf8()
+        return self._ascii
 
     def text(self) -> str:
         if self._text is None:

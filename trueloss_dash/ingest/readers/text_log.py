@@ -62,7 +62,7 @@ def has_metric_lines(text: str) -> bool:
 def read(source: Source) -> list[Run]:
     parser = TextLogParser()
     data = source.utf8()
-    if data.isascii():  # most logs: the bytes are read as they are, never decoded as one string
+    if source.utf8_is_ascii():  # most logs: the bytes are read as they are, never decoded as one string
         parser.feed_ascii(data)
     else:
         parser.feed_text(source.text())
