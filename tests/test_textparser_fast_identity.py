@@ -278,3 +278,13 @@ def test_a_word_column_is_checked_row_by_row_whatever_its_bytes_end_to_end(rows,
     assert _equal(whole, want.decode()).tolist() == expected
     assert _equal(pa.chunked_array([whole[:2], whole[2:]]), want.decode()).tolist() == expected
     assert _equal(whole[1:], want.decode()).tolist() == expected[1:]  # an offset slice
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_keys_are_the_keys_of_the_records(seed):
+    """The sniffer asks ``keys()`` whether any line holds a loss; it must be the records' keys."""
+    for parser in read_both(_generated_log(seed)):
+        expected = set()
+        for record in parser.take_new():
+            expected.update(record)
+        assert parser.keys() == expected

@@ -553,6 +553,17 @@ class TextLogParser:
         self._emitted = len(self._segments)
         return out
 
+    def keys(self) -> set[str]:
+        """Every key some record so far holds (without materialising the records: the sniffer
+        only asks whether any of them is a loss)."""
+        out: set[str] = set()
+        for rec in self._records:
+            out.update(rec)
+        for _, cols in self._blocks:
+            if len(cols["run"]):
+                out.update(cols)
+        return out
+
     @property
     def n_records(self) -> int:
         return self._count()

@@ -44,9 +44,7 @@ def sniff(sample) -> int:
         text = text[: text.rfind("\n") + 1]
     parser = TextLogParser()
     parser.feed_text(text)
-    records = parser.take_new()
-    loss_hits = sum(1 for r in records if any(looks_like_loss(k) for k in r))
-    if loss_hits:  # text_log is the last resort: any line with a loss value
+    if any(looks_like_loss(k) for k in parser.keys()):  # text_log is the last resort: any line with a loss value
         return 60
     return 0
 
@@ -56,7 +54,7 @@ def has_metric_lines(text: str) -> bool:
     parser = TextLogParser()
     parser.feed_text(text)
     parser.flush()
-    return any(any(looks_like_loss(k) for k in r) for r in parser.take_new())
+    return any(looks_like_loss(k) for k in parser.keys())
 
 
 def read(source: Source) -> list[Run]:
