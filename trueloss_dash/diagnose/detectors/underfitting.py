@@ -71,14 +71,15 @@ def detect(view) -> Detected:
         # training loss (underfitting), its steady descent is the clearer sign the LR is too low
         vprof = progress_profile(va)
         still = vprof["late_rate"] > 0 and vprof["slope_ratio"] >= T.LR_LOW_MIN_SLOPE_RATIO
-    # severity follows consequence: a loss that barely moved and stopped, or a low training accuracy,
-    # is a model that cannot fit (warning); a loss still falling at the end, or settled at a level
-    # that may be the task's floor (language models, detection sums), is info - train longer / compare
+    # severity follows consequence: a loss that barely moved, or a low training accuracy that has
+    # stopped improving, is a model that cannot fit (warning); a loss still falling at a steady rate
+    # (the run was stopped while learning: train longer), or settled at a level that may be the
+    # task's floor (language models, detection sums), is info
     low_acc = acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC
     stuck = remaining >= T.UNDERFIT_STUCK_REMAINING  # barely moved over the whole run: it never really learned
     # without validation, "train and validation high and close" cannot be confirmed (an accuracy column
     # of a regression model says nothing): info
-    severity = "warning" if (low_acc or stuck) and rel_gap is not None else "info"
+    severity = "warning" if ((low_acc and not still) or stuck) and rel_gap is not None else "info"
     finding = Finding(
         kind="underfitting",
         severity=severity,
