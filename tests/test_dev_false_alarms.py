@@ -28,3 +28,16 @@ def test_underfitting_still_improving_steadily_is_info():
     under = [f for f in rep.findings if f.kind == "underfitting"]
     assert under and all(f.metrics["still_improving"] for f in under)
     assert all(f.severity == "info" for f in under), [f.summary for f in under]
+
+
+def test_three_epoch_run_gap_and_training_shift_within_noise_are_not_alarms():
+    # 3 epochs, a step-level training loss bouncing 0.05-0.38 after its first drop, validation falling
+    # 0.254 -> 0.203 -> 0.168. A window mean of a few minibatch losses is too noisy to call validation
+    # "below training" (and one point is no gap); a training-loss "shift" while validation keeps
+    # improving to its best leaves the evaluated model no worse.
+    rep = _diag("Aamer98__MedUncertainty/version_1_metrics.csv")
+    assert not _kinds(rep), [f"{f.kind}: {f.summary}" for f in rep.findings]
+    gaps = [f for f in rep.findings if f.kind == "inverted_gap"]
+    assert not gaps or gaps[0].metrics["inverted_points"] >= 2
+    shifts = [f for f in rep.findings if f.kind == "level_shift" and f.series == "train_loss"]
+    assert all(f.severity == "info" and f.metrics.get("validation_kept_improving") for f in shifts)

@@ -183,14 +183,21 @@ def interval_means(src: Curve, edges_x: np.ndarray) -> np.ndarray:
     return _range_means(src, lo, hi, edges_x)
 
 
-def last_window_means(src: Curve, edges_x: np.ndarray, fraction: float, min_points: int) -> np.ndarray:
-    """Mean of ``src.y`` over the last ``fraction`` of each interval (edges_x[i-1], edges_x[i]] (at
-    least the last ``min_points`` points before edges_x[i]): the training loss of the weights that
-    were evaluated, not the epoch mean that lags half an epoch behind them."""
+def last_window_bounds(src: Curve, edges_x: np.ndarray, fraction: float, min_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index ranges [lo, hi) of the last ``fraction`` of each interval (edges_x[i-1], edges_x[i]] (at
+    least the last ``min_points`` points before edges_x[i])."""
     prev = np.concatenate([[src.x[0] if len(src) else 0.0], edges_x[:-1]])
     start_x = edges_x - fraction * (edges_x - prev)
     hi = np.searchsorted(src.x, edges_x, side="right")
     lo = np.minimum(np.searchsorted(src.x, start_x, side="right"), np.maximum(hi - min_points, 0))
+    return lo, hi
+
+
+def last_window_means(src: Curve, edges_x: np.ndarray, fraction: float, min_points: int) -> np.ndarray:
+    """Mean of ``src.y`` over the last ``fraction`` of each interval (edges_x[i-1], edges_x[i]] (at
+    least the last ``min_points`` points before edges_x[i]): the training loss of the weights that
+    were evaluated, not the epoch mean that lags half an epoch behind them."""
+    lo, hi = last_window_bounds(src, edges_x, fraction, min_points)
     return _range_means(src, lo, hi, edges_x)
 
 

@@ -121,6 +121,9 @@ INVERTED_MARGIN = 0.02
 #: Fewest aligned points, and the share of them that must be inverted, for a finding.
 INVERTED_MIN_POINTS = 2
 INVERTED_MIN_FRACTION = 0.3
+#: ... and at least this many inverted points (fewer when fewer are aligned): one evaluation below
+#: training is a coincidence of noise, not a gap.
+INVERTED_MIN_INVERTED = 2
 #: "Early only": no inversion in the last this fraction of the run.
 INVERTED_LATE_FRACTION = 0.34
 #: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
@@ -137,6 +140,9 @@ EARLY_X_FRACTION = 0.02
 #: that were evaluated - instead of the interval mean, which lags half an interval behind.
 LIKE_WINDOW_FRACTION = 0.2
 LIKE_MIN_STEPS = 3
+#: ... and, a mean of a few minibatch losses being noisy, a point counts as inverted only when the gap
+#: (log) exceeds this many standard errors of that window mean (step-loss residual scale / sqrt(steps)).
+INVERTED_NOISE_Z = 2.0
 
 # --- plateau / underfitting / lr too low -----------------------------------------------------------
 #: A window (this fraction of the run, at least PLATEAU_MIN_POINTS) with less than

@@ -19,7 +19,8 @@ from ... import fmt
 from ...columns import GAP_TERMS, HUMAN_LABELS
 from .. import thresholds as T
 from ..model import Finding
-from ..signals import align, last_window_means, overlap, pct
+from ..noise import residuals
+from ..signals import align, last_window_bounds, last_window_means, overlap, pct, robust_sigma
 from . import Check, Detected
 
 CHECK = Check("inverted_gap", "Validation vs training", "validation loss below the reported training loss")
@@ -49,19 +50,27 @@ def detect(view) -> Detected:
         comparison = (f"validation compared with the step-level training loss over the last {fmt.pct(T.LIKE_WINDOW_FRACTION)} "
                       "of each interval before it was measured (the weights that were evaluated, no averaging lag)")
         like_for_like = True
+        # a mean of a few noisy minibatch losses is itself uncertain: a gap counts only beyond
+        # INVERTED_NOISE_Z standard errors of that window mean (noise model, log units)
+        lo, hi = last_window_bounds(step_tr, xs, T.LIKE_WINDOW_FRACTION, T.LIKE_MIN_STEPS)
+        sigma = robust_sigma(residuals(step_tr)) if step_tr.positive else 0.0
+        window_se = sigma / np.sqrt(np.maximum(hi - lo, 1))
     else:
         t = align(tr, xs)
         comparison = ("validation compared with the epoch-averaged training loss, which lags half an interval behind; "
                       "the half-interval shift test corrects for it")
         like_for_like = False
+        window_se = np.zeros(len(xs))
     rel = _rel(t, v)
-    inverted = rel > T.INVERTED_MARGIN
+    with np.errstate(all="ignore"):
+        log_gap = np.where((t > 0) & (v > 0), np.log(np.maximum(t, 1e-300) / np.maximum(v, 1e-300)), np.inf)
+    inverted = (rel > T.INVERTED_MARGIN) & (log_gap > T.INVERTED_NOISE_Z * window_se)
     n = len(xs)
     k = int(inverted.sum())
     frac = k / n
     detail = (f"validation below reported training loss at {k}/{n} points (margin {pct(T.INVERTED_MARGIN)}); "
               + ("step-level, last window before each evaluation" if like_for_like else "epoch-averaged training loss"))
-    if k == 0 or (frac < T.INVERTED_MIN_FRACTION and not inverted[-1]):
+    if k < min(T.INVERTED_MIN_INVERTED, n) or (frac < T.INVERTED_MIN_FRACTION and not inverted[-1]):
         return Detected([], detail)
 
     late_n = max(1, int(np.ceil(T.INVERTED_LATE_FRACTION * n)))

@@ -188,12 +188,34 @@ def detect(view) -> Detected:
             continue
         held_if = (lambda x: _training_stalled_after(view, x)) if name == VAL_LOSS else None
         got, rise = shifts_in(c, ramps=name != VAL_LOSS, held_if=held_if)
+        if name != VAL_LOSS:
+            got = [_judged_by_validation(view, f) for f in got]
         findings += got
         parts.append(f"{name}: " + (f"a level shift ({fmt.ratio(float(np.exp(rise)))})" if got else
                                     f"largest rise of the level {fmt.ratio(float(np.exp(rise)))}, none that stays"))
     if not parts:
         return Detected([], "no loss series", applicable=False)
     return Detected(findings, "; ".join(parts))
+
+
+def _judged_by_validation(view, f: Finding) -> Finding:
+    """Severity follows consequence: a training-loss shift that stays is a warning because the final
+    model is worse than before it. When validation (the model that is evaluated) kept improving
+    through and after the shift and ends at its best, the final model is not worse: info."""
+    va = view.val
+    if f.severity != "warning" or va is None or len(va) < 2 or va.axis != f.x_axis:
+        return f
+    before = va.y[va.x < f.start]
+    if len(before) == 0 or not np.any(va.x >= f.start):
+        return f
+    last = float(va.y[-1])
+    if last > float(np.min(va.y)) or last >= float(before[-1]):
+        return f
+    f.severity = "info"
+    f.metrics["validation_kept_improving"] = True
+    f.summary += (f"; validation kept improving ({fmt.num(float(before[-1]))} before it, {fmt.num(last)} at the end, its best): "
+                  "the evaluated model is not worse")
+    return f
 
 
 def _training_stalled_after(view, x: float) -> bool:
