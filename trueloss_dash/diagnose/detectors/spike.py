@@ -67,6 +67,7 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
     trend = loo_rolling_median(v, win)
     r = v - trend
     sigma = robust_sigma(r, T.SPIKE_SIGMA_FLOOR)
+    own_sigma = sigma
     min_rise = T.SPIKE_MIN_LOG_RISE if min_log_rise is None else min_log_rise
     if reference_sigma is not None and max(reference_sigma, T.SPIKE_SIGMA_FLOOR) < sigma:
         sigma = max(reference_sigma, T.SPIKE_SIGMA_FLOOR)
@@ -102,7 +103,8 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
         stop = p + recovered if recovered is not None else e
         made = float(np.median(v[: max(1, k0)]) - pre)  # log progress made before the jump
         lost = rise / made if made > 0 else 0.0
-        found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit, lost))
+        own_z = float((r[p] - np.median(r)) / own_sigma)
+        found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit, lost, own_z))
 
     note = ""
     if max_z > T.SPIKE_Z and not found:
@@ -112,7 +114,7 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
     return found, max_z, note
 
 
-def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0) -> Finding:
+def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, own_z: float | None = None) -> Finding:
     ratio = float(np.exp(rise)) if c.positive else 1.0 + rise
     x0, x1, xp = float(w.x[s]), float(w.x[min(e, len(w) - 1)]), float(w.x[p])
     transient = recovered is not None
@@ -130,9 +132,15 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0) 
     # point is back (the run lost one evaluation interval, the final model nothing)
     slow_back = recovered is None or recovered >= T.SPIKE_WARNING_MIN_RECOVERY_POINTS
     costly = ratio >= T.SPIKE_WARNING_RATIO or (lost >= T.SPIKE_WARNING_LOST_PROGRESS and slow_back)  # big, or undid the progress
-    severity = "warning" if costly and c.positive and not single_batch else "info"
+    # a jump found against a smoother companion's noise (validation beside training) that is within
+    # the curve's own usual bounce (its own robust z below SPIKE_Z) is that curve's ordinary noise:
+    # a recovered one costs nothing beyond what the curve does every few points
+    usual = transient and own_z is not None and own_z < T.SPIKE_Z
+    severity = "warning" if costly and c.positive and not single_batch and not usual else "info"
     if lost >= T.SPIKE_WARNING_LOST_PROGRESS:
         tail += f", undoing {fmt.pct(min(lost, 1.0))} of the progress made before it"
+    if usual:
+        tail += f"; against its own noise only z={fmt.num(own_z, 2)} (its usual bounce)"
     return Finding(
         kind="spike",
         severity=severity,
@@ -148,6 +156,7 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0) 
             "transient": transient,
             "lost_progress": round(float(lost), 3),
             "recovered_after": recovered,
+            "own_z": None if own_z is None else round(own_z, 2),
             "points": int(len(c)),
         },
         summary=f"{label} jumped to {fmt.num(w.y[p])} at {fmt.at(unit, xp)} ({fmt.ratio(ratio)} its trend, robust z={fmt.num(z, 2)}), {tail}",
