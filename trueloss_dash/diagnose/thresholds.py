@@ -141,7 +141,7 @@ EARLY_X_FRACTION = 0.02
 LIKE_WINDOW_FRACTION = 0.2
 LIKE_MIN_STEPS = 3
 #: ... and, a mean of a few minibatch losses being noisy, a point counts as inverted only when the gap
-#: (log) exceeds this many standard errors of that window mean (step-loss residual scale / sqrt(steps)).
+#: (log) exceeds this many standard errors of that window mean (robust point-to-point scale / sqrt(steps)).
 INVERTED_NOISE_Z = 2.0
 
 # --- plateau / underfitting / lr too low -----------------------------------------------------------
