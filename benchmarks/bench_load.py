@@ -347,7 +347,10 @@ def main() -> int:
         one.ready.wait(120)
         time.sleep(1)
         one.press_start()
-        while time.time() - t0 < 300 and not one.status_text.startswith("Finished"):
+        # the store row says it too: a WsSession may miss the last progress text, which the page
+        # draws just before the full rerun that ends its polling
+        while (time.time() - t0 < 300 and not one.status_text.startswith("Finished")
+               and not _statuses(home / "home").get("finished")):
             time.sleep(0.2)
         one.close()
         warm.stop.set()

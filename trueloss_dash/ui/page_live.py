@@ -299,8 +299,8 @@ def _poller() -> None:
     job = current_job()
     if job is None:
         return
-    _finish_if_done(job)
     _progress_line(job)
+    _finish_if_done(job)
     poll_ticker(_mark(job), st.session_state.get("live_drawn"), key="live_tick", on_change=_redraw_live_view)
 
 
@@ -320,8 +320,8 @@ def _queued_poller() -> None:
     job = current_job()
     if job is None:
         return
-    _finish_if_done(job)
     live_view(job)
+    _finish_if_done(job)
     if job.status != "queued":
         st.rerun()  # the job got its slot: switch to the training view
 
