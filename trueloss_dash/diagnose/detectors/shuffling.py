@@ -65,9 +65,9 @@ def step_level_train(run):
     return max(cands, key=lambda s: int(np.isfinite(s.y).sum()), default=None)
 
 
-def _leave_one_out_repeat(epoch: np.ndarray, b: np.ndarray, r: np.ndarray, B: int) -> float:
+def _leave_one_out_repeat(epoch: np.ndarray, b: np.ndarray, r: np.ndarray, B: int) -> float | None:
     """Median over epochs of the correlation between the epoch's phase profile and the mean profile
-    of all the other epochs (O(n); 0 when fewer than 3 complete profiles)."""
+    of all the other epochs (O(n); None when fewer than 3 epochs fill every phase bin)."""
     _, e = np.unique(epoch, return_inverse=True)
     n_ep = int(e.max()) + 1
     cell = e * B + b
@@ -75,14 +75,14 @@ def _leave_one_out_repeat(epoch: np.ndarray, b: np.ndarray, r: np.ndarray, B: in
     tot = np.bincount(cell, weights=r, minlength=n_ep * B).reshape(n_ep, B)
     full = np.all(cnt > 0, axis=1)
     if full.sum() < 3:
-        return 0.0
+        return None
     prof = tot[full] / cnt[full]
     prof = prof - prof.mean(axis=1, keepdims=True)
     others = (prof.sum(axis=0)[None, :] - prof) / (len(prof) - 1)
     num = (prof * others).sum(axis=1)
     den = np.sqrt((prof * prof).sum(axis=1) * (others * others).sum(axis=1))
     ok = den > 0
-    return float(np.median(num[ok] / den[ok])) if ok.any() else 0.0
+    return float(np.median(num[ok] / den[ok])) if ok.any() else None
 
 
 def detect(view) -> Detected:
@@ -122,9 +122,12 @@ def detect(view) -> Detected:
     p2 = np.bincount(b[~first], weights=r[~first], minlength=B) / np.maximum(np.bincount(b[~first], minlength=B), 1)
     corr = float(np.corrcoef(p1, p2)[0, 1]) if np.std(p1) > 0 and np.std(p2) > 0 else 0.0
     # the halves compare early epochs (the model still learning: the pattern's amplitude changes)
-    # with late ones; each epoch's profile against the mean profile of the others is the steadier
-    # measure of "the same pattern every epoch" - take the better of the two
-    corr = max(corr, _leave_one_out_repeat(epoch, b, r, B))
+    # with late ones, and averaging half the run's epochs leaves any slow drift of the loss as a
+    # shared ramp; each epoch's profile against the mean profile of the others is what "the same
+    # pattern every epoch" means - it decides whenever enough epochs fill every phase bin
+    loo = _leave_one_out_repeat(epoch, b, r, B)
+    if loo is not None:
+        corr = loo
     # noise model: with B phase bins and N steps, pure noise explains about (B-1)/(N-1) of the variance;
     # the pattern must explain several times that (and a floor), and repeat epoch after epoch
     need = max(T.SHUFFLE_MIN_ETA2, T.SHUFFLE_ETA2_OVER_NOISE * (B - 1) / max(len(r) - 1, 1))
