@@ -385,6 +385,7 @@ def page() -> None:
     if running and job.status == "queued":
         _queued_poller()
     elif running:
+        st.session_state["live_drawn"] = _mark(job)  # the view below is drawn in this run: no ticker call for it
         _poller()
         _live_view_fragment()
     else:
