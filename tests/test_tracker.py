@@ -132,6 +132,7 @@ WORKER = textwrap.dedent('''
         log.setdefault("records", []).append(rec)
     with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as fh:
         json.dump(log, fh)
+    dist.barrier()  # tear down together: a rank leaving while its peer is still connected aborted once in CI
     dist.destroy_process_group()
 ''')
 

@@ -87,7 +87,9 @@ def test_idle_polls_redraw_nothing_and_a_new_epoch_updates_chart_and_diagnosis(o
         assert idle["after"] == 0, idle  # ... without redrawing a chart ...
         assert idle["nodes"] == 0, idle  # ... or adding / removing a single element:
         assert idle["charts_resent"] == 0 and idle["verdict_resent"] == 0, idle  # chart and diagnosis not re-sent,
-        assert idle["resent"] <= 3 * idle["polls"], idle  # only the name, the progress bar and the ticker
+        # only the name, the progress bar and the ticker per poll (the old page re-sent ~70 elements);
+        # one poll can straddle the window's start, so its elements count but not the poll
+        assert idle["resent"] <= 3 * (idle["polls"] + 1), idle
     finally:
         worker.send_signal(signal.SIGCONT)
     s.page.wait_for_function(f"() => ({_POINTS}) > {points}", timeout=30_000)  # the chart gets the new epochs ...
