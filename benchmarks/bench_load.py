@@ -215,19 +215,7 @@ def _run_ws_phase(url: str, home: Path, args, server_pid: int) -> Phase:
     phase.started = sum(1 for s in sessions if s.status_text)
     phase.queue_seen = sum(1 for s in sessions if s.positions)
     phase.positions = set().union(*(s.positions for s in sessions))
-    cpu1 = _cpu_seconds(server_pid)
-    for s in sessions:
-        s.close()
-    t_closed = time.time()
-    phase.seconds = t_closed - t_start
-    phase.cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
-    phase.load = os.getloadavg()[0]
-    phase.t_clear = _wait_clear(home, t_closed)
-    phase.epochs = _epochs_stored(home) - epochs0  # every row closed: its point count is final
-    sampler.stop.set()
-    sampler.join()
-    phase.health, phase.max_running = sampler.health, max(sampler.running_rows, default=0)
-    return phase
+    return _close_phase(phase, sampler, [s.close for s in sessions], home, server_pid, t_start, cpu0, epochs0)
 
 
 def _run_chromium_phase(url: str, home: Path, args, server_pid: int, browser) -> Phase:
@@ -275,9 +263,17 @@ def _run_chromium_phase(url: str, home: Path, args, server_pid: int, browser) ->
     ctx.close()
     while time.time() - t_start < args.train_seconds:
         time.sleep(0.5)
-    cpu1 = _cpu_seconds(server_pid)  # before closing: a closed context's processes are gone
-    for ctx, _ in sessions:
-        ctx.close()
+    return _close_phase(phase, sampler, [ctx.close for ctx, _ in sessions], home, server_pid, t_start, cpu0, epochs0)
+
+
+def _close_phase(phase: Phase, sampler: "Sampler", closers, home: Path, server_pid: int, t_start: float,
+                 cpu0: dict[str, float], epochs0: int) -> Phase:
+    """End a phase the same way for every kind of client: CPU read before the sessions close (a
+    closed browser context's processes are gone), then close them, wait for the store to be tidy,
+    and take the sampler's health and running-row numbers."""
+    cpu1 = _cpu_seconds(server_pid)
+    for close in closers:
+        close()
     t_closed = time.time()
     phase.seconds = t_closed - t_start
     phase.cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
