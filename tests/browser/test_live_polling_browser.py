@@ -80,7 +80,8 @@ def test_idle_polls_redraw_nothing_and_a_new_epoch_updates_chart_and_diagnosis(o
         s.page.get_by_text(f"updated live after epoch {stopped_at}").wait_for(timeout=15_000)
         s.page.evaluate(_WATCH)
         points = s.page.evaluate(f"() => {_POINTS}")
-        time.sleep(6)
+        # the page keeps polling: wait for three polls (a fixed sleep saw only two under CI load)
+        s.page.wait_for_function("() => window.__tl.polls >= 3", timeout=60_000)
         idle = s.page.evaluate("() => { const {hooked, ...counts} = window.__tl; return counts; }")
         assert _epoch(s.page) == stopped_at  # the job really was between epochs
         assert idle["polls"] >= 3, idle  # the page kept polling ...
