@@ -234,6 +234,11 @@ def test_roleless_and_curveless_files_are_never_called_healthy(open_session, tmp
     assert line.endswith("not applicable") and line in report.to_text()
     summary = page.locator("[data-testid=stExpander] summary").filter(has_text="Checks:").first
     expect(summary).to_contain_text(line, timeout=30_000)
+    # the role-less loss is drawn as it is (not a loading skeleton where the chart should be)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')]"
+                           ".some(p => (p.data || []).some(t => (t.name || '').includes('kl_loss')))", timeout=30_000)
+    names = [t["name"] for f in _figures(page) for t in f["data"]]
+    assert any("kl_loss" in (n or "") for n in names), names
     page.screenshot(path="test-artifacts/uiview_partly_diagnosed.png")
     # two points of a loss are no curve: refused with a sentence naming the file, nothing drawn
     two = tmp_path / "two_epochs.csv"
