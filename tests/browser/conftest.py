@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 1800}
 CHART = "[data-testid=stPlotlyChart] .js-plotly-plot"
+LOAD_PANEL = re.compile(r"Load (more )?runs")  # the panel's label counts the open runs
 JOB_GRACE_S = 6  # a live job whose page is gone this long is stopped (short here, 30 s by default)
 
 
@@ -157,6 +158,22 @@ class Session:
                 if attempt == 3:
                     raise
                 self.page.keyboard.press("Escape")
+        self.settle()
+
+    def load_tab(self, name: str) -> None:
+        """Open a tab of the Load runs panel, expanding the panel first (it folds once a run is open)."""
+        panel = self.page.locator("[data-testid=stExpander]").filter(has_text=LOAD_PANEL).first
+        panel.wait_for(timeout=30_000)
+        self.settle()
+        if panel.locator("details").first.get_attribute("open") is None:
+            self.click(panel.locator("summary").first)
+        self.click(panel.get_by_role("tab").filter(has_text=name).first)
+        self.settle()
+
+    def upload(self, *paths) -> None:
+        """Upload files through the Load runs panel's uploader, as a user drops them, and let the run finish."""
+        self.load_tab("Upload logs")
+        self.page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files([str(p) for p in paths])
         self.settle()
 
     def close(self) -> None:

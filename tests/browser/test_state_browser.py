@@ -14,29 +14,18 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import CHART, JOB_GRACE_S, Session
+from .conftest import CHART, JOB_GRACE_S, LOAD_PANEL, Session
 
 pytestmark = pytest.mark.browser
-LOAD_PANEL = re.compile(r"Load (more )?runs")  # the panel's label counts the open runs
 
 
 def _query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
-def _tab(s: Session, name: str) -> None:
-    """Open a tab of the Load runs panel (expanding the panel when it is collapsed)."""
-    tab = s.page.get_by_role("tab").filter(has_text=name).first
-    s.settle()
-    if not tab.is_visible():
-        s.click(s.page.get_by_text(LOAD_PANEL).first)
-    s.click(tab)
-    s.settle()
-
-
 def _open_sample(s: Session, name: str) -> None:
     page = s.page
-    _tab(s, "Sample runs")
+    s.load_tab("Sample runs")
     s.select("sample run", name)
     page.get_by_role("button", name="Open sample").click()
     page.wait_for_selector(CHART, timeout=60_000)
@@ -50,8 +39,7 @@ def _wait_url(page, fragment: str, timeout_ms: int = 30_000) -> None:
 
 def _upload(s: Session, path, *, new_run: bool = True) -> None:
     before = s.page.url
-    _tab(s, "Upload logs")
-    s.page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(path))
+    s.upload(path)
     s.page.wait_for_selector(CHART, timeout=60_000)
     s.settle()
     if new_run:
@@ -158,7 +146,7 @@ def test_two_browsers_cannot_see_or_delete_each_others_runs(open_session, browse
     b = open_session()  # another browser: its own cookie jar
     assert _uid(a) and _uid(b) and _uid(a) != _uid(b)  # each browser got its own identity cookie
     b.page.get_by_text(LOAD_PANEL).first.wait_for()
-    _tab(b, "Saved runs")
+    b.load_tab("Saved runs")
     saved_b = b.page.locator("[data-testid=stMain]").inner_text()
     assert "Car-Prediction-CNN-Model" not in saved_b and "Only this browser's runs are listed" in saved_b
     # B follows A's link: the run is not B's, so it is not opened (and so B cannot rename or delete it)
@@ -171,7 +159,7 @@ def test_two_browsers_cannot_see_or_delete_each_others_runs(open_session, browse
     a.page.reload()
     a.page.wait_for_selector(CHART, timeout=60_000)
     assert "Car-Prediction-CNN-Model" in _sidebar_runs(a)
-    _tab(a, "Saved runs")
+    a.load_tab("Saved runs")
     assert "Car-Prediction-CNN-Model" in a.page.locator("[data-testid=stMain]").inner_text()
     assert _store(app_server).info(run_id).name  # not deleted
 

@@ -44,24 +44,8 @@ def _nav(s, name: str) -> None:
     s.settle()
 
 
-def _upload(s, *paths: Path) -> None:
-    _load_panel_tab(s, "Upload logs")
-    s.page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files([str(p) for p in paths])
-    s.settle()
-
-
-def _load_panel_tab(s, tab: str) -> None:
-    """Open the load panel (folded once a run is open) and one of its tabs."""
-    panel = s.page.locator("[data-testid=stExpander]").filter(has_text=re.compile("Load (more )?runs")).first
-    panel.wait_for(timeout=30_000)
-    s.settle()
-    if panel.locator("details").first.get_attribute("open") is None:
-        s.click(panel.locator("summary").first)
-    s.click(panel.get_by_role("tab").filter(has_text=tab).first)
-
-
 def _open_sample(s, name: str) -> None:
-    _load_panel_tab(s, "Sample runs")
+    s.load_tab("Sample runs")
     try:
         s.select("sample run", name, type_text=True)
     except Exception:
@@ -94,7 +78,7 @@ def test_uploads_one_banner_step_axis_chips_escaping_and_no_stale_chart(open_ses
     page.on("request", lambda r: requests.append(r.url))
     lightning = real_logs / "lightning_csv" / "cv-image-classification__metrics.csv"
     keras = real_logs / "keras_csv" / "Car-Prediction-CNN-Model__training.log"
-    _upload(s, keras, _hostile_mlflow_zip(tmp_path), lightning)
+    s.upload(keras, _hostile_mlflow_zip(tmp_path), lightning)
     page.wait_for_selector(CHART, timeout=60_000)
     # ONE banner for three files (there were three "Loaded" banners)
     success = page.locator("[data-testid=stAlertContentSuccess]")
@@ -130,7 +114,7 @@ def test_uploads_one_banner_step_axis_chips_escaping_and_no_stale_chart(open_ses
     # item 10: a failed upload shows its error alone, not the previous run's chart under it
     bad = tmp_path / "broken.csv"
     bad.write_bytes(b"\x00\x01\x02 not a log")
-    _upload(s, bad)
+    s.upload(bad)
     page.locator("[data-testid=stAlertContentError]").first.wait_for(timeout=30_000)
     s.settle()
     from playwright.sync_api import expect
@@ -219,7 +203,7 @@ def test_roleless_and_curveless_files_are_never_called_healthy(open_session, tmp
     # a loss whose role is unknown: a neutral "partly diagnosed" verdict, the loss drawn as it is
     kl_only = tmp_path / "kl_only.csv"
     kl_only.write_text("epoch,kl_loss\n0,0.5\n1,0.4\n2,0.35\n")
-    _upload(s, kl_only)
+    s.upload(kl_only)
     banner = page.locator("[data-testid=tl-verdict]").first
     banner.wait_for(timeout=30_000)
     assert banner.get_attribute("data-level") == "neutral", banner.inner_text()
@@ -243,7 +227,7 @@ def test_roleless_and_curveless_files_are_never_called_healthy(open_session, tmp
     # two points of a loss are no curve: refused with a sentence naming the file, nothing drawn
     two = tmp_path / "two_epochs.csv"
     two.write_text("epoch,train_loss,val_loss\n0,0.9,1.0\n1,0.7,0.8\n")
-    _upload(s, two)
+    s.upload(two)
     error = page.locator("[data-testid=stAlertContentError]").first
     error.wait_for(timeout=30_000)
     assert "two_epochs.csv" in error.inner_text() and "at least 3" in error.inner_text(), error.inner_text()
@@ -255,7 +239,7 @@ def test_compare_two_series_of_two_runs_and_a_run_without_the_axis(open_session,
     """Item 3: colour per run, dash per series, a visible note for a run lacking the axis, toolbar clear of the legend."""
     s = open_session()
     page = s.page
-    _upload(s, real_logs / "keras_csv" / "Car-Prediction-CNN-Model__training.log",
+    s.upload(real_logs / "keras_csv" / "Car-Prediction-CNN-Model__training.log",
             real_logs / "lightning_csv" / "cv-image-classification__metrics.csv")
     page.wait_for_selector(CHART, timeout=60_000)
     _nav(s, "Compare")
