@@ -89,6 +89,8 @@ def test_wall_time_is_elapsed_h_mm_ss_since_the_start():
     assert labels[0] == "0:00" and all(re.fullmatch(r"(\d+:)?\d{1,2}:\d\d", t) for t in labels)
     assert "1:00:00" in labels  # 120 epochs × 37 s ≈ 74 min: whole hours appear as h:mm:ss
     assert plots.elapsed_label(3723) == "1:02:03" and plots.elapsed_label(59) == "0:59"
+    # the hover's title names its unit (plotly can only number-format it: seconds, not h:mm:ss)
+    assert fig.layout.xaxis.unifiedhovertitle.text == "%{x:,.0f} s elapsed"
 
 
 def test_lr_axis_ticks_are_round_and_a_constant_lr_starts_at_zero():

@@ -280,6 +280,30 @@ def test_compare_two_series_of_two_runs_and_a_run_without_the_axis(open_session,
     assert json.dumps(_figures(page)[0]["meta"]["runs_without_axis"]).count("Car-Prediction") == 1
 
 
+def test_wall_time_axis_reads_as_elapsed_time_in_ticks_and_hover(open_session, tmp_path, artifacts_dir):
+    """Item 5: wall-clock x is elapsed h:mm:ss on the ticks, and the hover's title names its unit."""
+    log = tmp_path / "timed.csv"
+    rows = ["epoch,wall_time,train_loss,val_loss"]
+    rows += [f"{e},{1_729_241_300 + 90 * e},{1.0 / (1 + e):.4f},{1.1 / (1 + e) + 0.05:.4f}" for e in range(60)]
+    log.write_text("\n".join(rows) + "\n")
+    s = open_session()
+    page = s.page
+    s.upload(log)
+    page.wait_for_selector(CHART, timeout=60_000)
+    s.select("x axis", "Elapsed time")
+    page.wait_for_function("() => { const p = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
+                           " return p && p.layout.xaxis.ticktext && p.layout.xaxis.ticktext.includes('1:00:00'); }",
+                           timeout=30_000)
+    ticks = page.locator(f"{CHART} .xtick text").all_text_contents()
+    assert "0:00" in ticks and not any("B" in t or "." in t for t in ticks), ticks  # not raw Unix seconds
+    box = page.locator(f"{CHART} .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    title = page.locator(f"{CHART} .hoverlayer .legendtitletext").first
+    title.wait_for(timeout=10_000)
+    assert re.fullmatch(r"[\d,]+ s elapsed", title.text_content().strip()), title.text_content()
+    page.screenshot(path=str(artifacts_dir / "uiview_wall_time_hover.png"))
+
+
 def _fresh(browser, width: int):
     from .conftest import Session
 

@@ -210,7 +210,9 @@ def _apply_time_axis(fig: go.Figure, xs: list[np.ndarray], axis: str) -> None:
     finite = [x[np.isfinite(x)] for x in arrays]
     x_max = max((float(f.max()) for f in finite if len(f)), default=1.0)
     vals, text = elapsed_ticks(x_max)
-    fig.update_xaxes(tickmode="array", tickvals=vals, ticktext=text, title_text="elapsed time (h:mm:ss)")
+    # the unified hover's title can only format the number (no h:mm:ss there): say its unit
+    fig.update_xaxes(tickmode="array", tickvals=vals, ticktext=text, title_text="elapsed time (h:mm:ss)",
+                     unifiedhovertitle=dict(text="%{x:,.0f} s elapsed"))
 
 
 def _findings(report: Any) -> list[Any]:
