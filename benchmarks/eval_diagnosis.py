@@ -250,7 +250,7 @@ def main(argv=None) -> int:
     print()
     print(per_finding_table(scores, columns, md))
     for c in columns:
-        if args.reliability or c.startswith("scenarios"):
+        if args.reliability or c.startswith(("scenarios", "real")):  # the splits the targets are set on
             print(f"\nReliability of cause confidences, {c}:\n")
             print(reliability_table(scores[c], md))
     if not args.no_failures:

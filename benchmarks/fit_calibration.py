@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,17 +30,39 @@ from eval_scoring import scored_causes  # noqa: E402
 
 from trueloss_dash.diagnose import calibration, diagnose  # noqa: E402
 from trueloss_dash.diagnose import thresholds as T  # noqa: E402
+from trueloss_dash.diagnose.calibration import LEADING, POSITIONS, RIVAL, SIDE  # noqa: E402
+from trueloss_dash.diagnose.rules.base import BASES, MEASURED, PRIOR, SHAPE  # noqa: E402
 
 MODULE = ROOT / "trueloss_dash" / "diagnose" / "calibration.py"
 GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
-#: Ridge on the logistic slope (per unit of raw score, centred at 0.5).
+#: Ridge on each logistic slope (per unit of raw score, centred at 0.5) and on each basis offset.
 RIDGE = 1.0
 DECIMALS = 3
 DEV = ("dev",)
+#: The shipped design, chosen by grouped cross-validation inside dev (benchmarks/cv_calibration.py).
+DESIGN = dict(use_basis=False, balanced=0.25)
 
 
-def dev_points() -> list[tuple[float, str, bool]]:
-    """(raw score, position, right) of every scored cause on the dev splits."""
+@dataclass(frozen=True)
+class Point:
+    """One scored cause on a dev split."""
+
+    score: float  # the rules' raw score
+    where: str  # calibration.position
+    basis: str  # measured / shape / prior (rules.base.BASES)
+    right: bool
+    group: str  # scenarios | real
+    fold: str  # what cross-validation keeps together: the repository (real) or the generator seed (scenarios)
+
+
+def _fold_key(item) -> str:
+    if item.group == "real":
+        return f"real:{item.family}"
+    return f"scenarios:{item.name}"  # one generator seed per scenario run
+
+
+def dev_points() -> list[Point]:
+    """Every scored cause on the dev splits (never test)."""
     from trueloss_dash.errors import TruelossError
     from trueloss_dash.ingest import load_path
 
@@ -60,47 +83,109 @@ def dev_points() -> list[tuple[float, str, bool]]:
         top = report.causes[0]
         for cause, right in scored_causes(item.label, report):
             where = calibration.position(cause.rank_score, cause.findings, top.rank_score, top.findings, T.CAUSE_TIE_MARGIN)
-            points.append((cause.rank_score, where, bool(right)))
+            points.append(Point(cause.rank_score, where, cause.basis or SHAPE, bool(right), item.group, _fold_key(item)))
     return points
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE) -> tuple[float, float]:
-    """(a, b) of p = 1 / (1 + exp(-(a + b * (x - 0.5)))), Newton steps on the penalised log-likelihood."""
-    X = np.column_stack([np.ones_like(x), x - 0.5])
-    w = np.zeros(2)
-    penalty = np.diag([0.0, ridge])
+def _weights(points, balanced: bool | float) -> np.ndarray:
+    """1 per point, or (``balanced``) every group the same total weight - a number: the real logs'
+    share of the total weight - so ~30 real causes do not drown under ~250 scenario ones whose runs
+    carry context real logs rarely have and whose labels accept any training-time effect."""
+    if balanced is False:
+        return np.ones(len(points))
+    share = 0.5 if balanced is True else float(balanced)
+    groups = [p.group for p in points]
+    counts = {g: groups.count(g) for g in set(groups)}
+    if len(counts) < 2:
+        return np.ones(len(points))
+    return np.array([len(points) * (share if g == "real" else 1 - share) / counts[g] for g in groups])
+
+
+def _design_matrix(points, use_basis: bool, slope: bool, slopes_off=frozenset()):
+    """Columns: one intercept per position, one slope on (raw - 0.5) per position, one offset per
+    non-``shape`` basis. Returns (X, ridge per column, column names)."""
+    cols, ridge, names = [], [], []
+    for w in POSITIONS:
+        cols.append([1.0 if p.where == w else 0.0 for p in points]); ridge.append(1e-3); names.append(("a", w))
+    if slope:
+        for w in POSITIONS:
+            if w in slopes_off:
+                continue
+            cols.append([(p.score - 0.5) if p.where == w else 0.0 for p in points]); ridge.append(RIDGE); names.append(("b", w))
+    if use_basis:
+        for b in (MEASURED, PRIOR):
+            cols.append([1.0 if p.basis == b else 0.0 for p in points]); ridge.append(RIDGE); names.append(("c", b))
+    X = np.array(cols, dtype=float).T.reshape(len(points), len(cols))
+    return X, np.array(ridge), names
+
+
+def _newton(X, y, wt, ridge, offset=0.0) -> np.ndarray:
+    w = np.zeros(X.shape[1])
     for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-X @ w))
-        grad = X.T @ (p - y) + penalty @ w
-        hess = X.T @ (X * (p * (1 - p))[:, None]) + penalty + 1e-9 * np.eye(2)
+        p = 1.0 / (1.0 + np.exp(-(offset + X @ w)))
+        grad = X.T @ (wt * (p - y)) + ridge * w
+        hess = X.T @ (X * (wt * p * (1 - p))[:, None]) + np.diag(ridge) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.max(np.abs(step)) < 1e-10:
             break
-    if w[1] < 0:  # a falling curve would reverse the rules' order: refit as a constant
-        w = np.array([np.log(y.mean() / (1 - y.mean())) if 0 < y.mean() < 1 else 0.0, 0.0])
-    return float(w[0]), float(w[1])
+    return w
+
+
+def fit_model(points, use_basis: bool | str = True, balanced: bool | float = True, slope: bool = True) -> dict:
+    """Penalised maximum likelihood of logit p = a[position] + b[position] * (raw - 0.5) + c[basis];
+    a slope that comes out negative is dropped (the row is flat in the raw score: monotone).
+    ``use_basis="real"``: the basis offsets are fitted afterwards on the real logs alone, on top of the
+    position rows (what a guess is worth is a property of real runs, not of the generator's knobs)."""
+    points = list(points)
+    y = np.array([p.right for p in points], dtype=float)
+    wt = _weights(points, balanced)
+    off: set[str] = set()
+    while True:
+        X, ridge, names = _design_matrix(points, use_basis is True, slope, frozenset(off))
+        coef = dict(zip(names, _newton(X, y, wt, ridge))) if points else {}
+        negative = {n[1] for n, v in coef.items() if n[0] == "b" and v < 0}
+        if not negative:
+            break
+        off |= negative
+    if use_basis == "real":
+        real = [p for p in points if p.group == "real"]
+        if real:
+            X, _, names = _design_matrix(real, False, slope, frozenset(off))
+            base = X @ np.array([coef[n] for n in names])
+            B = np.array([[1.0 if p.basis == b else 0.0 for b in (MEASURED, PRIOR)] for p in real])
+            c = _newton(B, np.array([p.right for p in real], dtype=float), np.ones(len(real)), np.full(2, RIDGE), base)
+            coef.update({("c", MEASURED): float(c[0]), ("c", PRIOR): float(c[1])})
+    n = {w: sum(p.where == w for p in points) for w in POSITIONS}
+    right = {w: (float(np.mean([p.right for p in points if p.where == w])) if n[w] else 0.0) for w in POSITIONS}
+    return {"coef": coef, "use_basis": use_basis, "summary": {w: (n[w], round(right[w], DECIMALS)) for w in POSITIONS},
+            "basis_summary": {b: (sum(p.basis == b for p in points),
+                                  round(float(np.mean([p.right for p in points if p.basis == b])), DECIMALS)
+                                  if any(p.basis == b for p in points) else 0.0) for b in BASES}}
+
+
+def table_of(model: dict) -> dict:
+    """{(position, basis): row over GRID} from a fitted model; every leading row is lifted to at least
+    every lower row, whatever their bases, so calibration never demotes the leading cause."""
+    coef, grid = model["coef"], np.array(GRID)
+    rows = {}
+    for w in POSITIONS:
+        for b in BASES:
+            z = coef.get(("a", w), 0.0) + coef.get(("b", w), 0.0) * (grid - 0.5)
+            if model["use_basis"] is not False:
+                z = z + coef.get(("c", b), 0.0)
+            rows[(w, b)] = 1.0 / (1.0 + np.exp(-z))
+    lower = np.max([rows[(w, b)] for w in (RIVAL, SIDE) for b in BASES], axis=0)
+    for b in BASES:
+        rows[(LEADING, b)] = np.maximum(rows[(LEADING, b)], lower)
+    return {k: tuple(round(float(v), DECIMALS) for v in row) for k, row in rows.items()}
 
 
 def fit_table(points=None) -> dict:
-    """{"grid", "table", "summary"} from the dev points (see the module docstring)."""
+    """{"grid", "table", "summary", "basis_summary"} of the shipped design fitted on the dev points."""
     points = dev_points() if points is None else points
-    grid = np.array(GRID)
-    table, summary = {}, {}
-    for where in (calibration.SIDE, calibration.RIVAL, calibration.LEADING):
-        x = np.array([s for s, w, _ in points if w == where], dtype=float)
-        y = np.array([r for _, w, r in points if w == where], dtype=float)
-        a, b = fit_logistic(x, y)
-        row = 1.0 / (1.0 + np.exp(-(a + b * (grid - 0.5))))
-        if where == calibration.LEADING:  # the lead never drops below a lower cause
-            row = np.maximum(row, np.maximum(table[calibration.RIVAL], table[calibration.SIDE]))
-        table[where] = row
-        summary[where] = (len(x), round(float(y.mean()), DECIMALS) if len(y) else 0.0)
-    return {
-        "grid": GRID,
-        "table": {w: tuple(round(float(v), DECIMALS) for v in table[w]) for w in calibration.POSITIONS},
-        "summary": summary,
-    }
+    model = fit_model(points, **DESIGN)
+    return {"grid": GRID, "table": table_of(model), "summary": model["summary"], "basis_summary": model["basis_summary"]}
 
 
 def render(fit: dict) -> str:
@@ -112,22 +197,26 @@ def render(fit: dict) -> str:
         "# BEGIN FITTED TABLE (benchmarks/fit_calibration.py --write; do not edit by hand)",
         "#: Raw rule score at which each row is read off.",
         f"RAW_GRID = {row(fit['grid'])}",
-        "#: Calibrated probability per position at each grid point.",
+        "#: Calibrated probability per (position, basis) at each grid point.",
         "CALIBRATION_TABLE = {",
-        *(f"    {w.upper()}: {row(fit['table'][w])}," for w in calibration.POSITIONS),
+        *(f"    ({w.upper()}, {b.upper()}): {row(fit['table'][(w, b)])}," for w in POSITIONS for b in BASES),
         "}",
-        "#: What the fit saw: scored causes per position, and the share of them that were right.",
+        "#: What the fit saw: scored causes per position and per basis, and the share of them that were right.",
         "FIT_SUMMARY = {",
-        *(f"    {w.upper()}: ({fit['summary'][w][0]}, {fit['summary'][w][1]:g})," for w in calibration.POSITIONS),
+        *(f"    {w.upper()}: ({fit['summary'][w][0]}, {fit['summary'][w][1]:g})," for w in POSITIONS),
+        *(f"    {b.upper()}: ({fit['basis_summary'][b][0]}, {fit['basis_summary'][b][1]:g})," for b in BASES),
         "}",
         "# END FITTED TABLE",
     ]
     return "\n".join(lines)
 
 
-def shipped() -> dict:
-    return {"grid": tuple(calibration.RAW_GRID), "table": {w: tuple(v) for w, v in calibration.CALIBRATION_TABLE.items()},
-            "summary": {w: tuple(v) for w, v in calibration.FIT_SUMMARY.items()}}
+def shipped() -> dict | None:
+    summ = calibration.FIT_SUMMARY
+    if not all(k in summ for k in (*POSITIONS, *BASES)):
+        return None
+    return {"grid": tuple(calibration.RAW_GRID), "table": {k: tuple(v) for k, v in calibration.CALIBRATION_TABLE.items()},
+            "summary": {w: tuple(summ[w]) for w in POSITIONS}, "basis_summary": {b: tuple(summ[b]) for b in BASES}}
 
 
 def main(argv=None) -> int:
@@ -135,10 +224,11 @@ def main(argv=None) -> int:
     ap.add_argument("--write", action="store_true", help="rewrite the fitted block of trueloss_dash/diagnose/calibration.py")
     args = ap.parse_args(argv)
     fit = fit_table()
-    print("raw score   " + "  ".join(f"{g:5.2f}" for g in fit["grid"]))
-    for w in calibration.POSITIONS:
-        n, right = fit["summary"][w]
-        print(f"{w:<11} " + "  ".join(f"{v:5.2f}" for v in fit["table"][w]) + f"   (n={n}, {100 * right:.0f}% right)")
+    print("raw score          " + "  ".join(f"{g:5.2f}" for g in fit["grid"]))
+    for (w, b), row in fit["table"].items():
+        print(f"{w + ' / ' + b:<18} " + "  ".join(f"{v:5.2f}" for v in row))
+    for k, (n, right) in {**fit["summary"], **fit["basis_summary"]}.items():
+        print(f"{k:<9} n={n:<4} {100 * right:.0f}% right")
     same = fit == shipped()
     if args.write and not same:
         text = MODULE.read_text(encoding="utf-8")

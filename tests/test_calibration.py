@@ -1,6 +1,7 @@
 """Cause-confidence calibration (trueloss_dash/diagnose/calibration.py): the shipped table is what
-benchmarks/fit_calibration.py fits on the dev splits, it never changes which cause leads, and the
-evaluation still prints its reliability tables."""
+benchmarks/fit_calibration.py fits on the dev splits with the design grouped cross-validation picked
+(benchmarks/cv_calibration.py), it never changes which cause leads, every cause says what its reading
+rests on, and the evaluation still prints its reliability tables."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import cv_calibration  # noqa: E402
 import eval_diagnosis  # noqa: E402
 import fit_calibration  # noqa: E402
+from fit_calibration import Point  # noqa: E402
 
 from trueloss_dash.diagnose import calibration, diagnose  # noqa: E402
 from trueloss_dash.ingest import load_path  # noqa: E402
@@ -26,8 +29,8 @@ def dev_points():
 
 
 def test_shipped_table_is_the_fit_on_dev(dev_points):
-    positions = {w for _, w, _ in dev_points}
-    assert positions == set(calibration.POSITIONS)
+    assert {p.where for p in dev_points} == set(calibration.POSITIONS)
+    assert {p.group for p in dev_points} == {"scenarios", "real"} and {p.basis for p in dev_points} == set(calibration.BASES)
     fit = fit_calibration.fit_table(dev_points)
     assert fit == fit_calibration.shipped(), "run: python benchmarks/fit_calibration.py --write"
     # the points are the dev splits' scored causes: as many as the evaluation counts on dev
@@ -42,23 +45,65 @@ def test_fit_reads_no_test_split(monkeypatch):
     assert fit_calibration.dev_points() == [] and asked == [("dev",), ("dev",)]
 
 
-def test_rows_are_monotone_and_the_leading_row_is_on_top():
-    table = {w: np.array(v) for w, v in calibration.CALIBRATION_TABLE.items()}
+def test_rows_are_monotone_and_every_leading_row_is_on_top():
+    table = {k: np.array(v) for k, v in calibration.CALIBRATION_TABLE.items()}
+    assert set(table) == {(w, b) for w in calibration.POSITIONS for b in calibration.BASES}
     assert list(calibration.RAW_GRID) == sorted(calibration.RAW_GRID)
     for row in table.values():
         assert np.all(np.diff(row) >= 0) and np.all((row > 0) & (row < 1))
-    assert np.all(table["leading"] >= table["rival"]) and np.all(table["leading"] >= table["side"])
+    lower = np.max([table[(w, b)] for w in (calibration.RIVAL, calibration.SIDE) for b in calibration.BASES], axis=0)
+    for b in calibration.BASES:  # a leading guess still outranks a measured rival: the lead is never demoted
+        assert np.all(table[(calibration.LEADING, b)] >= lower)
+
+
+def _synthetic(rng, group="scenarios", prior_rate=None):
+    """Scored causes whose chance of being right is known: leading = its raw score, rival 0.5, side 0.1
+    (a ``prior``-based cause right at ``prior_rate`` instead, when given)."""
+    def point(s, where, rate, k):
+        basis = calibration.PRIOR if prior_rate is not None and k % 2 else calibration.SHAPE
+        rate = prior_rate if basis == calibration.PRIOR else rate
+        return Point(float(s), where, basis, bool(rng.random() < rate), group, f"{group}:{k % 40}")
+    pts = [point(s, "leading", s, k) for k, s in enumerate(rng.uniform(0.3, 1.0, 400))]
+    pts += [point(s, "rival", 0.5, k) for k, s in enumerate(rng.uniform(0.2, 0.6, 200))]
+    pts += [point(s, "side", 0.1, k) for k, s in enumerate(rng.uniform(0.2, 0.6, 200))]
+    return pts
 
 
 def test_fit_of_known_points_recovers_their_rates():
-    rng = np.random.default_rng(0)
-    pts = [(float(s), "leading", bool(rng.random() < s)) for s in rng.uniform(0.3, 1.0, 400)]
-    pts += [(float(s), "rival", bool(rng.random() < 0.5)) for s in rng.uniform(0.2, 0.6, 200)]
-    pts += [(float(s), "side", bool(rng.random() < 0.1)) for s in rng.uniform(0.2, 0.6, 200)]
-    fit = fit_calibration.fit_table(pts)
-    lead = dict(zip(fit["grid"], fit["table"]["leading"]))
+    fit = fit_calibration.fit_table(_synthetic(np.random.default_rng(0)))
+    lead = dict(zip(fit["grid"], fit["table"][("leading", "shape")]))
     assert lead[0.4] < lead[0.9] and abs(lead[0.9] - 0.9) < 0.1 and abs(lead[0.4] - 0.4) < 0.12
-    assert all(abs(v - 0.5) < 0.1 for v in fit["table"]["rival"]) and all(v < 0.2 for v in fit["table"]["side"])
+    assert all(abs(v - 0.5) < 0.1 for v in fit["table"][("rival", "shape")])
+    assert all(v < 0.2 for v in fit["table"][("side", "shape")])
+
+
+def test_basis_design_learns_what_a_guess_is_worth_and_group_weights_count():
+    rng = np.random.default_rng(1)
+    # guesses right 10% of the time: the basis design learns the offset, and the leading guess is
+    # still lifted to the lower rows (never demoted)
+    pts = _synthetic(rng, prior_rate=0.1)
+    table = fit_calibration.table_of(fit_calibration.fit_model(pts, use_basis=True, balanced=False))
+    assert np.all(np.array(table[("rival", "prior")]) < 0.25) and np.all(np.array(table[("rival", "shape")]) > 0.4)
+    assert np.all(np.array(table[("leading", "prior")]) >= np.array(table[("rival", "shape")]))
+    # a small group (real logs) with its own rates pulls a balanced fit, and barely a pooled one
+    real = [Point(0.5, "rival", "shape", bool(k % 10 == 0), "real", f"real:{k}") for k in range(30)]
+    pooled = fit_calibration.table_of(fit_calibration.fit_model(pts + real, use_basis=False, balanced=False))
+    even = fit_calibration.table_of(fit_calibration.fit_model(pts + real, use_basis=False, balanced=True))
+    assert even[("rival", "shape")][3] < pooled[("rival", "shape")][3] - 0.1
+
+
+def test_cross_validation_keeps_folds_whole_and_scores_each_group():
+    rng = np.random.default_rng(2)
+    pts = _synthetic(rng) + _synthetic(rng, group="real")
+    fold = cv_calibration.folds_of(pts, 5, rng)
+    by_key = {}
+    for p, f in zip(pts, fold):
+        assert by_key.setdefault(p.fold, f) == f  # a repository / seed never straddles two folds
+    cv = cv_calibration.cross_validate(pts, fit_calibration.DESIGN, 5, 2)
+    assert set(cv) == {"real", "scenarios"}
+    for ece, brier, n in cv.values():
+        assert n == 800 and 0 <= ece < 0.1 and 0 < brier < 0.25  # a well-specified fit holds out of fold
+    assert fit_calibration.DESIGN in cv_calibration.CANDIDATES.values()
 
 
 def test_calibration_keeps_the_lead_and_lists_causes_by_probability():
@@ -71,8 +116,24 @@ def test_calibration_keeps_the_lead_and_lists_causes_by_probability():
     assert conf == sorted(conf, reverse=True)
     for c in rep.causes:
         where = calibration.position(c.score, c.findings, rep.causes[0].score, rep.causes[0].findings, 0.05)
-        assert c.confidence == pytest.approx(calibration.calibrate(c.score, where))
+        assert c.confidence == pytest.approx(calibration.calibrate(c.score, where, c.basis))
     assert rep.to_dict()["causes"][0]["score"] == pytest.approx(top.score)
+
+
+def test_every_cause_says_what_it_rests_on():
+    # no context, no learning-rate column: the inverted gap's explanations are guesses ...
+    run = load_path(ROOT / "tests" / "data" / "corpus" / "GajdaMJ__AI-for-Chemistry-Project" / "metrics.csv")[0]
+    rep = diagnose(run)
+    assert {c.id: c.basis for c in rep.causes}["dropout"] == calibration.PRIOR
+    # ... and the context settles one: the same reading becomes a measurement
+    from trueloss_dash.run import RunContext
+
+    rep2 = diagnose(run, context=RunContext(dropout=0.3, augmentation=False, penalty_in_loss=False, batchnorm=False))
+    assert {c.id: c.basis for c in rep2.causes}["dropout"] == calibration.MEASURED
+    # a finding that names its cause: overfitting rests on the curve's shape
+    over = diagnose(load_path(ROOT / "tests" / "data" / "corpus" / "DinaKhezzane__bert-imdb-sentiment" / "training_log.csv")[0])
+    assert over.causes[0].id == "overfitting" and over.causes[0].basis == calibration.SHAPE
+    assert all(c.to_dict()["basis"] in calibration.BASES for c in rep.causes + over.causes)
 
 
 def test_evaluation_prints_the_reliability_table(capsys):

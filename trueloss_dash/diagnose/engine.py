@@ -10,7 +10,7 @@ from .detectors import CHECKS, DETECTORS
 from .calibration import calibrate, position
 from .model import Cause, Finding, Report, check_counts
 from .rules import CAUSES, RULES, RuleInput
-from .rules.base import CAUSE_TELLS
+from .rules.base import BASES, CAUSE_TELLS
 from .view import RunView
 
 
@@ -37,6 +37,7 @@ def _order_key(f: Finding):
 def _rank_causes(inp: RuleInput) -> list[Cause]:
     by_cause: dict[str, Cause] = {}
     supports: dict[str, list[float]] = {}
+    bases: dict[str, set[str]] = {}
     for rule in RULES:
         got = rule.assess(inp)
         if got is None or got.confidence <= 0:
@@ -46,6 +47,7 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
         if c is None:
             c = by_cause[rule.cause] = Cause(rule.cause, info.title, 0.0, [], list(rule.actions or info.actions), [], rule.why or info.why)
         supports.setdefault(rule.cause, []).append(got.confidence)
+        bases.setdefault(rule.cause, set()).add(got.basis)
         c.evidence += [e for e in got.evidence if e not in c.evidence]
         c.findings = sorted(set(c.findings) | set(got.findings))
         c.rules.append(rule.id)
@@ -58,6 +60,8 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
         if severe and c.findings and not set(c.findings) & severe and CAUSES[cid].benign:
             conf *= T.INFO_ONLY_CAUSE_WEIGHT  # explains a harmless finding while something else is wrong
         c.confidence = conf
+        # what the reading rests on: a measurement if any supporter used one, else the finding's shape, else priors
+        c.basis = next(b for b in BASES if b in bases[cid])
     # a cause that says something is wrong outranks a harmless one explaining the same findings
     # (leakage vs the averaging lag that shapes the same inverted gap): the harmless one is capped
     for c in by_cause.values():
@@ -76,7 +80,7 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
     if causes:
         top = causes[0]
         for c in causes:
-            c.confidence = calibrate(c.score, position(c.score, c.findings, top.score, top.findings, T.CAUSE_TIE_MARGIN))
+            c.confidence = calibrate(c.score, position(c.score, c.findings, top.score, top.findings, T.CAUSE_TIE_MARGIN), c.basis)
         # the leading row of the table lies above the others: the top cause stays first
         causes[1:] = sorted(causes[1:], key=lambda c: (-c.confidence, -c.score, c.id))
     return causes

@@ -124,6 +124,8 @@ class Cause:
     rules: list[str] = field(default_factory=list)  # ids of the rules that supported it
     #: the rules' raw score (ranks causes); ``confidence`` is its calibrated probability (calibration.py)
     score: float | None = None
+    #: what the strongest reading rests on: measured / shape / prior (rules.base.BASES; calibration.py)
+    basis: str | None = None
 
     @property
     def rank_score(self) -> float:
@@ -142,6 +144,7 @@ class Cause:
                 "why": self.why,
                 "rules": list(self.rules),
                 "score": None if self.score is None else round(float(self.score), 3),
+                "basis": self.basis,
             }
         )
 
@@ -157,6 +160,7 @@ class Cause:
             why=d.get("why", ""),
             rules=list(d.get("rules") or []),
             score=None if d.get("score") is None else float(d["score"]),
+            basis=d.get("basis"),
         )
 
 

@@ -169,11 +169,22 @@ INVERTED_GAP_CAUSES = ("epoch_averaging_lag", "dropout", "weight_penalty", "augm
 # --------------------------------------------------------------------------------------------------
 
 
+#: What a rule's reading rests on (calibration.py turns a cause's raw score into a probability by it):
+#: ``measured`` - an input beyond the finding's shape settled it (the true training loss, a gap
+#: decomposition, a context knob, the logged learning rate, a validation metric);
+#: ``shape`` - the finding itself names the cause (validation rising after its best is overfitting);
+#: ``prior`` - one of several explanations of the same finding that nothing in the log separates
+#: (without context, dropout is a common reason for an inverted gap).
+MEASURED, SHAPE, PRIOR = "measured", "shape", "prior"
+BASES = (MEASURED, SHAPE, PRIOR)
+
+
 @dataclass
 class Assessment:
     confidence: float
     evidence: list[str]
     findings: list[int] = field(default_factory=list)
+    basis: str = SHAPE
 
 
 @dataclass

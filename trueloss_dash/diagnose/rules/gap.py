@@ -10,7 +10,7 @@ from ...columns import GAP_AUGMENTATION, GAP_AVERAGING_LAG, GAP_GENERALIZATION, 
 from ...run import RunContext
 from .. import thresholds as T
 from ..signals import pct
-from .base import TRACKER, CAUSES, Assessment, Rule, RuleInput, _ctx_phrase, _ctx_says
+from .base import MEASURED, PRIOR, SHAPE, TRACKER, CAUSES, Assessment, Rule, RuleInput, _ctx_phrase, _ctx_says
 
 # --------------------------------------------------------------------------------------------------
 # Inverted gap: validation below the reported training loss
@@ -50,7 +50,7 @@ def _decomposition(cause: str):
         missing = [HUMAN_LABELS.get(k, k) for k in GAP_TERMS if k not in terms]
         if missing:  # a framework callback measures only some terms; the rest stay inside the gap, unattributed
             evidence.append(f"not measured in this log: {', '.join(missing)} (the share above is of the measured terms only)")
-        return Assessment(conf, evidence, [i])
+        return Assessment(conf, evidence, [i], MEASURED)
     return assess
 
 
@@ -80,7 +80,7 @@ def _true_above_val(inp: RuleInput) -> Assessment | None:
             [f"the true training loss (eval mode, clean inputs) is above validation at {pct(m['true_above_val_fraction'])} of points "
              f"and {pct(m['true_val_rel_end'])} above it at the end: the model is worse on its own training data, "
              "which no regularization effect can explain"],
-            [i],
+            [i], MEASURED,
         )
     return None
 
@@ -102,9 +102,9 @@ def _training_time_effect(cause: str):
         if cause == "epoch_averaging_lag":
             fades = late <= T.INVERTED_MARGIN or m.get("early_only")
             if not fades:
-                return Assessment(0.2, [head + " - it does not fade, so lag is at most part of it"], [i])
+                return Assessment(0.2, [head + " - it does not fade, so lag is at most part of it"], [i], MEASURED)
             others = any(says.values())
-            return Assessment(0.55 if others else 0.8, [head + " - fading as the curve flattens: averaging lag"], [i])
+            return Assessment(0.55 if others else 0.8, [head + " - fading as the curve flattens: averaging lag"], [i], MEASURED)
         said = says.get(cause)
         if said is False:
             return None
@@ -114,14 +114,14 @@ def _training_time_effect(cause: str):
             detail = _ctx_phrase(cause, inp.context)
             if cause == "batchnorm_instability":
                 conf -= 0.25
-            return Assessment(conf, [head, f"the run's context says: {detail}"], [i])
+            return Assessment(conf, [head, f"the run's context says: {detail}"], [i], MEASURED)
         if not persistent:
             return None
         prior = {"dropout": 0.5, "augmentation": 0.4, "weight_penalty": 0.35, "batchnorm_instability": 0.2}[cause]
         if any(v for v in says.values()):
             prior *= 0.4
         return Assessment(prior, [head, "the context does not say which training-time effects were on: pass "
-                                  "`--meta dropout=... augmentation=... penalty_in_loss=...` to rank them"], [i])
+                                  "`--meta dropout=... augmentation=... penalty_in_loss=...` to rank them"], [i], PRIOR)
 
     return assess
 
@@ -154,7 +154,8 @@ def _leakage(inp: RuleInput) -> Assessment | None:
     return Assessment(0.85 if which.startswith("true") else 0.45, [
         f"validation stays within {pct(float(np.expm1(dist)))} of the {which} (median over the run) while that loss "
         f"falls to {pct(fell_to)} of its start: a model fitted this closely almost always does worse on unseen data, "
-        "so validation examples are probably copies of training examples (leakage)"], [] if i is None else [i])
+        "so validation examples are probably copies of training examples (leakage)"], [] if i is None else [i],
+        MEASURED if which.startswith("true") else SHAPE)
 
 
 def _lag_shift_test(inp: RuleInput) -> Assessment | None:
@@ -198,7 +199,8 @@ def _context_regularizer(cause: str):
         if said:
             what = _ctx_phrase(cause, inp.context)
             conf = (0.65 if persists else 0.4) - (0.2 if cause == "batchnorm_instability" else 0.0)
-            return Assessment(conf, [f"{f.summary}; the run's context says {what}, which inflates the reported training loss", settle], [i])
+            return Assessment(conf, [f"{f.summary}; the run's context says {what}, which inflates the reported training loss", settle], [i],
+                              MEASURED)
         if said is False or not persists:
             return None
         # the context says nothing about this effect (it may rule out others: Lightning hparams carry
@@ -209,7 +211,7 @@ def _context_regularizer(cause: str):
                f"{CAUSES[cause].title.lower()}, a common reason" if known else
                f"without context, {CAUSES[cause].title.lower()} is a common reason")
         return Assessment(prior, [f"{f.summary}; the inversion persists after the curve flattens, so it is not averaging lag; "
-                                  f"{why}", settle], [i])
+                                  f"{why}", settle], [i], PRIOR)
 
     return assess
 
@@ -230,7 +232,7 @@ def _persistent_without_regularizer(inp: RuleInput) -> Assessment | None:
     ev.append("the context rules out dropout, penalty, augmentation and batch-norm noise" if all_known else
               "nothing in the known context inflates the reported training loss")
     ev.append("to settle it, " + TRACKER + ": a true training loss above validation confirms a mismatch")
-    return Assessment(conf, ev, [i])
+    return Assessment(conf, ev, [i], MEASURED if all_known else PRIOR)
 
 
 _GAP = ("inverted_gap",)

@@ -7,7 +7,7 @@ from ... import fmt
 from ...columns import LR, VAL_LOSS
 from .. import thresholds as T
 from ..signals import xfmt
-from .base import Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
+from .base import MEASURED, PRIOR, SHAPE, Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
 
 # --------------------------------------------------------------------------------------------------
 # Spikes, divergence, oscillation
@@ -29,7 +29,7 @@ def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
     if not hits:
         return None
     transient = any(inp.findings[i].metrics.get("transient") for i in hits)
-    return Assessment(0.9 if transient else 0.75, ev, hits)
+    return Assessment(0.9 if transient else 0.75, ev, hits, MEASURED)
 
 
 def _spike_recovered(inp: RuleInput) -> Assessment | None:
@@ -44,7 +44,7 @@ def _spike_recovered(inp: RuleInput) -> Assessment | None:
     ev = [f"{f.summary} - the overshoot-and-recover shape"]
     ev.append("the logged learning rate shows no increase before it" if has_lr else
               "log the learning rate (`lr` column) to confirm whether it rose just before")
-    return Assessment(0.35 if has_lr else 0.5, ev, [j for j, _ in tr])
+    return Assessment(0.35 if has_lr else 0.5, ev, [j for j, _ in tr], MEASURED if has_lr else PRIOR)
 
 
 def _spike_persistent(inp: RuleInput) -> Assessment | None:
@@ -60,25 +60,25 @@ def _divergence(inp: RuleInput) -> Assessment | None:
     if not hits:
         return None
     ev = [f.summary for _, f in hits[:2]]
-    conf = 0.8
+    conf, basis = 0.8, SHAPE
     for _, f in hits:
         up = _lr_increase_before(inp.view, f)
         if up:  # warmup/schedule raised the LR and the loss never came back: the peak LR is too high
-            conf = 0.9
+            conf, basis = 0.9, MEASURED
             ev.append(f"the learning rate had just risen {fmt.ratio(up[1] / up[0])} to {fmt.num(up[1])} ({f.x_axis} {xfmt(up[2])}) and the loss "
                       "never recovered: that LR is beyond what the curvature allows")
             break
     if inp.context.lr is not None:
         ev.append(f"configured learning rate {inp.context.lr:g}")
-    return Assessment(conf, ev, [i for i, _ in hits])
+    return Assessment(conf, ev, [i for i, _ in hits], basis)
 
 
 def _oscillation(inp: RuleInput) -> Assessment | None:
     i, f = inp.first("oscillation")
     if f is None or f.severity == "info":
         return None  # swings of a loss near convergence (noise model): no LR cause to name
-    conf = 0.7 + (0.1 if inp.context.lr is not None and not _small_lr(inp.context) else 0.0)
-    return Assessment(conf, [f.summary], [i])
+    lr_known = inp.context.lr is not None and not _small_lr(inp.context)
+    return Assessment(0.7 + (0.1 if lr_known else 0.0), [f.summary], [i], MEASURED if lr_known else SHAPE)
 
 
 def _val_spikes_smooth_train(inp: RuleInput) -> Assessment | None:
@@ -95,6 +95,7 @@ def _val_spikes_smooth_train(inp: RuleInput) -> Assessment | None:
           f"while the training loss stayed smooth (roughness {fmt.num(rough)} log units)" if rough is not None else
           f"validation spiked {len(vs)} time(s) with no matching spike in training"]
     conf = 0.3
+    basis = PRIOR if ctx.batchnorm is None and ctx.batch_size is None else MEASURED
     if ctx.batchnorm:
         conf += 0.3
         ev.append("the model uses batch norm")
@@ -108,7 +109,7 @@ def _val_spikes_smooth_train(inp: RuleInput) -> Assessment | None:
             ev.append(f"batch size {ctx.batch_size} < {T.SMALL_BATCH}: noisy batch statistics")
         else:
             conf -= 0.1
-    return Assessment(min(conf, 0.9), ev, [i for i, _ in vs])
+    return Assessment(min(conf, 0.9), ev, [i for i, _ in vs], basis)
 
 
 def _shift_lr(inp: RuleInput, f) -> tuple[float, float, float] | None:
@@ -133,7 +134,7 @@ def _level_shift_after_lr_increase(inp: RuleInput) -> Assessment | None:
                       f"{fmt.at(f.x_axis, up[2])}, just before {f.summary}")
     if not hits:
         return None
-    return Assessment(0.85, ev, hits)
+    return Assessment(0.85, ev, hits, MEASURED)
 
 
 def _level_shift_cause(cause: str):
@@ -153,7 +154,7 @@ def _level_shift_cause(cause: str):
             conf = 0.3 if has_lr else 0.5
             ev = [f"{f.summary}", "the logged learning rate did not rise before it" if has_lr else
                   "log the learning rate (`lr` column) to see whether a warm-up peak or schedule step came just before"]
-        return Assessment(conf, ev, [j for j, _ in hits])
+        return Assessment(conf, ev, [j for j, _ in hits], MEASURED if has_lr else PRIOR)
 
     return assess
 
@@ -168,9 +169,10 @@ def _erratic_cause(cause: str):
         ctx = inp.context
         small = ctx.batch_size is not None and ctx.batch_size < T.SMALL_BATCH
         ev = [f.summary]
+        basis = PRIOR if ctx.batchnorm is None and ctx.batch_size is None else MEASURED
         if cause == "batchnorm_instability":
             if ctx.batchnorm is False:
-                return Assessment(0.1, ev + ["the context says the model has no batch norm"], [i])
+                return Assessment(0.1, ev + ["the context says the model has no batch norm"], [i], MEASURED)
             conf = 0.45
             if ctx.batchnorm:
                 conf += 0.3
@@ -182,11 +184,11 @@ def _erratic_cause(cause: str):
                 ev.append(f"batch size {ctx.batch_size} < {T.SMALL_BATCH}: noisy batch statistics")
             elif ctx.batch_size is not None:
                 conf -= 0.15
-            return Assessment(min(conf, 0.9), ev, [i])
+            return Assessment(min(conf, 0.9), ev, [i], basis)
         conf = 0.6 if ctx.batchnorm is False else (0.25 if ctx.batchnorm and small else 0.4)
         ev.append(f"{fmt.count(f.metrics.get('val_points', 0), 'validation point')}: a small validation set or an eval-mode bug "
                   "(dropout/batch norm left in train mode) makes evaluations jump like this")
-        return Assessment(conf, ev, [i])
+        return Assessment(conf, ev, [i], basis)
 
     return assess
 

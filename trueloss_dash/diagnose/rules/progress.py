@@ -5,7 +5,7 @@ from __future__ import annotations
 from ... import fmt
 from .. import thresholds as T
 from ..signals import xfmt
-from .base import Assessment, Rule, RuleInput, _small_lr
+from .base import MEASURED, SHAPE, Assessment, Rule, RuleInput, _small_lr
 
 # --------------------------------------------------------------------------------------------------
 # Slow, stuck, overfit, unshuffled, over-confident
@@ -27,12 +27,13 @@ def _lr_too_low(inp: RuleInput) -> Assessment | None:
         ev.append(p.summary)
     if not hits:
         return None
+    basis = SHAPE
     if _small_lr(inp.context):
-        conf += 0.25
+        conf, basis = conf + 0.25, MEASURED
         ev.append(f"configured learning rate {inp.context.lr:g} is small for {inp.context.optimizer or 'this optimizer'}")
     elif inp.context.lr is None:
         ev.append("log the learning rate or pass `--meta lr=...` to confirm")
-    return Assessment(min(conf, 0.95), ev, hits)
+    return Assessment(min(conf, 0.95), ev, hits, basis)
 
 
 def _underfitting(inp: RuleInput) -> Assessment | None:
@@ -48,7 +49,7 @@ def _underfitting(inp: RuleInput) -> Assessment | None:
     acc = f.metrics.get("train_acc_end")
     if acc is not None:
         ev.append(f"training accuracy ends at {fmt.num(acc)}")
-    return Assessment(conf, ev, [i])
+    return Assessment(conf, ev, [i], MEASURED if acc is not None else SHAPE)
 
 
 def _overfitting(inp: RuleInput) -> Assessment | None:
@@ -85,7 +86,7 @@ def _metric_disagreement(inp: RuleInput) -> Assessment | None:
     gain = max(f.metrics.get("metric_gain", 0.0) for _, f in hits)
     # calibrated on the dev splits: a loss rising while the metric improves is read as overfitting by
     # most practitioners at least as often as over-confidence - this reading stays below ~0.6
-    return Assessment(0.4 + min(0.2, 3.0 * gain), [f.summary for _, f in hits], [i for i, _ in hits])
+    return Assessment(0.4 + min(0.2, 3.0 * gain), [f.summary for _, f in hits], [i for i, _ in hits], MEASURED)
 
 
 PROGRESS_RULES: tuple[Rule, ...] = (
