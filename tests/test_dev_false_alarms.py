@@ -63,3 +63,31 @@ def test_hf_step_loss_whose_epochs_do_not_repeat_a_profile_is_not_unshuffled_dat
     check = next(c for c in rep.checks if (c["id"] if isinstance(c, dict) else c.id) == "shuffling")
     detail = check["detail"] if isinstance(check, dict) else check.detail
     assert "repeat correlation 0.4" in detail, detail
+
+
+def test_two_bumps_in_a_falling_loss_are_not_oscillation():
+    # Keras multi-output run, 15 epochs at lr 3e-5 -> 4.8e-6: the summed loss falls 0.758 -> 0.42 with
+    # two visible rises (+5.0% at epoch 9, +17% at epoch 12) among small moves; swinging means
+    # repeatedly (OSCILLATION_MIN_RISES), so no oscillation warning and no "LR too high"
+    rep = _diag("AVINASHGK16__Multimodal-deepfake-detector/training_log.csv")
+    assert not [f for f in rep.findings if f.kind == "oscillation"], [f.summary for f in rep.findings]
+    assert "lr_too_high" not in rep.cause_ids()
+    detail = next(c["detail"] for c in rep.checks if c["id"] == "oscillation")
+    assert "2 rises of" in detail
+
+
+def test_a_loss_bouncing_up_again_and_again_is_still_oscillation():
+    # the same descent with a ~+11% rise every other epoch (7 rises) beside a validation curve that
+    # swings with it: repeated bouncing, a warning with the LR cause
+    import numpy as np
+
+    from trueloss_dash.run import Run, Series
+
+    k = np.arange(16)
+    train = 0.76 * np.exp(-0.04 * k) * np.where(k % 2 == 1, 1.15, 1.0)
+    val = 0.46 * np.exp(-0.03 * k) * np.where(k % 2 == 1, 1.15, 1.0)
+    ep = k.astype(float)
+    run = Run(name="bouncing", series={"train_loss": Series("train_loss", train, epoch=ep), "val_loss": Series("val_loss", val, epoch=ep)})
+    rep = diagnose(run)
+    osc = [f for f in rep.findings if f.kind == "oscillation"]
+    assert osc and osc[0].severity == "warning" and "lr_too_high" in rep.cause_ids()[:2]

@@ -88,6 +88,11 @@ ERRATIC_MIN_LEVEL = 0.05
 DIVERGENCE_FACTOR = 3.0
 #: "Stays up": the last this fraction of points (at least 2) are all above the threshold.
 DIVERGENCE_TAIL_FRACTION = 0.15
+#: A loss that climbed back: its last points all stay DIVERGENCE_FACTOR x above its best AND their
+#: median undid at least this share of the (log) progress from the start to the best - diverged even
+#: when the very first logged value (an untrained loss the first interval cut 3x) stays higher.
+#: (siasio's CTC fine-tune: 4x its best, 72% of the progress undone.)
+DIVERGENCE_UNDONE_FRACTION = 0.5
 
 # --- overfitting ---------------------------------------------------------------------------------
 OVERFIT_MIN_POINTS = 5
@@ -112,6 +117,10 @@ OVERFIT_MIN_POINTS_AFTER_BEST = 2
 OVERFIT_GL_MIN = 0.03  # mild: validation stalled, reported as info
 OVERFIT_GL_WARNING = 0.05  # Prechelt's GL5 stopping criterion
 OVERFIT_RECENT_POINTS = 5
+#: Validation that rose at every one of at least this many moves since its best is a climb, not
+#: noise (all up by chance: 1 in 2^4): its recent level is its last point, not a median reaching back
+#: to the best (MridulHu: 43.36 best, then up at each of 5 epochs to 48.46).
+OVERFIT_CLIMB_MIN_MOVES = 4
 #: The training loss must keep falling after the best validation point (log drop, 0.04 = 4%).
 OVERFIT_TRAIN_MIN_LOG_DROP = math.log(1.04)
 
@@ -191,6 +200,11 @@ OSCILLATION_BOUNCE_MIN_LOG_SWING = math.log(1.05)
 OSCILLATION_BOUNCE_OVER_TREND = 1.0
 #: Alternating swings at least this multiple of the net trend progress per point (no trend to speak of).
 OSCILLATION_SWING_OVER_TREND = 3.0
+#: Swinging means repeatedly: at least this many rises of the visible size (OSCILLATION_BOUNCE_MIN_LOG_SWING
+#: for a bouncing descent, OSCILLATION_MIN_LOG_SWING for flat swings) in the judged stretch. Two bumps in
+#: a 15-epoch run are two bumps (AVINASHGK16: rises of +5.0% and +17% among small moves), not an LR
+#: that overshoots every step.
+OSCILLATION_MIN_RISES = 3
 
 #: Severity follows consequence. A bouncing loss is a warning (LR too high) only when it costs
 #: something: its trend still sits above this share of its start (a loss at 1-5% of its start that

@@ -206,15 +206,15 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
         if bound is not None and bound not in taken and bound.rsplit("_ci_", 1)[0] in taken:
             names[col] = bound
             taken.add(bound)
-    # Lightning-style twins: only `train_loss_step` logged -> use it as the training loss.  # a set: a membership test per column must not scan every column
+    # Lightning-style twins: only `train_loss_step` (or `train_loss_batch`) logged -> use it as the training loss.  # a set: a membership test per column must not scan every column
     for canon in LOSS_SERIES:
         if canon in taken:
             continue
         for col in value_cols:
             key = fold(col)
-            if names[col] != col or not key.endswith(("step", "epoch")):
+            if names[col] != col or not key.endswith(("step", "epoch", "batch")):
                 continue
-            suffix = "step" if key.endswith("step") else "epoch"
+            suffix = next(s for s in ("step", "epoch", "batch") if key.endswith(s))
             if canonical_series(col[: -len(suffix)].rstrip("_/-. ")) == canon:
                 names[col] = canon
                 taken.add(canon)

@@ -1,5 +1,6 @@
 """Divergence: non-finite losses (NaN/inf - the run blew up), or a training loss that explodes and
-stays up: its last points all sit above both its starting level and DIVERGENCE_FACTOR x its best.
+stays up: its last points all sit above both its starting level and DIVERGENCE_FACTOR x its best, or
+they sit DIVERGENCE_FACTOR x above its best having undone most of the progress (climbed back).
 
 Validation alone rising is overfitting, not divergence, so the explosion test looks at the training
 losses (validation only when the log has no training loss).
@@ -72,7 +73,14 @@ def detect(view) -> Detected:
         # the last points all above the limit; or the very last one DIVERGENCE_FACTOR x above where
         # the run started (the run ends far worse than untrained: no noise reaches that)
         final_blowup = best_i < n - 1 and v[-1] > max(start_level, best) + math.log(T.DIVERGENCE_FACTOR)
-        if (best_i < n - tail and np.all(v[-tail:] > thr)) or final_blowup:
+        # or it climbed back: far above its best for the whole tail, most of the progress undone
+        # (the first logged value is often an untrained loss far above where learning began)
+        undone = (float(np.median(v[-tail:])) - best) / (start_level - best) if start_level > best else 0.0
+        climbed_back = (best_i < n - tail and undone >= T.DIVERGENCE_UNDONE_FRACTION
+                        and np.all(v[-tail:] > best + math.log(T.DIVERGENCE_FACTOR)))
+        if climbed_back:
+            thr = best + math.log(T.DIVERGENCE_FACTOR)
+        if (best_i < n - tail and np.all(v[-tail:] > thr)) or final_blowup or climbed_back:
             above = v > thr
             # first point after the best from which the loss stays above the threshold
             below_after = np.flatnonzero(~above[best_i:]) + best_i
@@ -87,9 +95,11 @@ def detect(view) -> Detected:
                     end=float(w.x[-1]),
                     x_axis=w.axis,
                     metrics={"end_over_best": round(ratio_end, 3), "best": float(np.exp(best)),
+                             "progress_undone": round(float(undone), 3),
                              "best_x": float(w.x[best_i]), "final": float(w.y[-1])},
                     summary=f"{label} exploded from its best {fmt.num(np.exp(best))} ({fmt.at(w.axis, w.x[best_i])}) "
-                    f"to {fmt.num(w.y[-1])} and stayed up from {fmt.at(w.axis, w.x[onset])} ({fmt.ratio(ratio_end)} its best)",
+                    f"to {fmt.num(w.y[-1])} and stayed up from {fmt.at(w.axis, w.x[onset])} ({fmt.ratio(ratio_end)} its best"
+                    + (f", {fmt.pct(undone)} of the progress from its start undone)" if climbed_back else ")"),
                 )
             )
     if not names:

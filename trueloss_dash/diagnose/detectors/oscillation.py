@@ -110,21 +110,26 @@ def detect(view) -> Detected:
             up_fraction=len(ups) / len(nz),
             swing=float(np.median(ups)) if len(ups) else 0.0,
             trend=abs(float(np.median(seg[: max(2, len(seg) // 4)]) - np.median(seg[-max(2, len(seg) // 4):]))) / len(seg),
+            bounce_rises=int(np.sum(ups >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING)),
+            swing_rises=int(np.sum(ups >= T.OSCILLATION_MIN_LOG_SWING)),
         )
         if best is None or cand["swing"] * cand["up_fraction"] > best["swing"] * best["up_fraction"]:
             best = cand
     if best is None:
         return Detected([], "too few distinct points", applicable=False)
     a, s, tr, up = best["alternation"], best["swing"], best["trend"], best["up_fraction"]
-    detail = (f"{name}: {pct(up)} of moves go up (typical rise {pct(np.expm1(s))}), sign alternation {pct(a)}, "
+    detail = (f"{name}: {pct(up)} of moves go up (typical rise {pct(np.expm1(s))}; {best['bounce_rises']} rises of "
+              f"{pct(np.expm1(T.OSCILLATION_BOUNCE_MIN_LOG_SWING))} or more), sign alternation {pct(a)}, "
               f"trend {pct(np.expm1(tr))} per point")
     # a falling loss that keeps bouncing up by LR-sized amounts, or swings with no trend at all
     # (momentum ringing has a period of several points, so a bouncing descent need not alternate
     # every point: rising at >= 30% of its moves by a visible amount is already abnormal for a
     # descent whose epoch means average out minibatch noise)
+    # ... repeatedly: a couple of bumps among small moves are bumps, not swings
     bouncing = (up >= T.OSCILLATION_MIN_UP_FRACTION and s >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING
-                and s >= T.OSCILLATION_BOUNCE_OVER_TREND * tr)
-    flat_swings = a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_SWING_OVER_TREND * tr and s >= T.OSCILLATION_MIN_LOG_SWING
+                and s >= T.OSCILLATION_BOUNCE_OVER_TREND * tr and best["bounce_rises"] >= T.OSCILLATION_MIN_RISES)
+    flat_swings = (a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_SWING_OVER_TREND * tr and s >= T.OSCILLATION_MIN_LOG_SWING
+                   and best["swing_rises"] >= T.OSCILLATION_MIN_RISES)
     ok = s >= 3 * noise and (bouncing or flat_swings)
     if not ok:
         return Detected([], detail)

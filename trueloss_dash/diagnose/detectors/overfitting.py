@@ -1,7 +1,8 @@
 """Overfitting: validation loss reaches its best, then rises while the training loss keeps falling.
 
 Prechelt's generalization loss GL = val_recent / val_best - 1, with ``val_recent`` the median of the
-last few points so one noisy epoch neither triggers nor hides it; the training loss (true one when
+last few points so one noisy epoch neither triggers nor hides it (the last point when validation rose
+at every move since its best: a climb has no noise to average away); the training loss (true one when
 logged) must have kept falling since the best validation point. The best point is where early
 stopping would have kept the weights.
 """
@@ -44,6 +45,10 @@ def detect(view) -> Detected:
     after = n - 1 - b
     # a short run has no "recent median" to speak of: its last point is the model it ends with
     recent_n = max(2, min(max(T.OVERFIT_RECENT_POINTS, n // 20), after)) if after > 1 and not short else 1
+    # a climb (up at every move since the best) has no noise for a median to average away
+    climbing = after >= T.OVERFIT_CLIMB_MIN_MOVES and bool(np.all(np.diff(v[b:]) > 0))
+    if climbing:
+        recent_n = 1
     recent = float(np.median(v[-recent_n:]))
     gl = float(np.exp(recent - v[b]) - 1) if w.positive else float(recent - v[b])
     # the best point of a noisy curve is a lucky low (the minimum of many noisy points sits under the
@@ -119,10 +124,12 @@ def detect(view) -> Detected:
             "train_series": train_name,
             "val_points": n,
             "val_noise": round(float(noise), 4),
+            "climbing": climbing,
         },
         summary=f"validation loss bottomed at {fmt.num(best_val)} at {fmt.at(w.axis, best_x)} and is now {pct(gl)} higher "
         f"(generalization loss){drop_txt}"
         + ("; smoothed, validation never improved on its first epochs while training kept falling"
-           if gl_smooth < min_gl else "") + (f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
+           if gl_smooth < min_gl else "")
+        + (f"; it rose at every one of the {fmt.count(after, 'point')} since" if climbing else "") + (f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
     )
     return Detected([finding], detail)
