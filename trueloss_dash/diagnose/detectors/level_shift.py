@@ -118,9 +118,10 @@ def _largest_step(v: np.ndarray, m: int) -> float:
 def shifts_in(c: Curve, ramps: bool = False, held_if=None) -> tuple[list[Finding], float]:
     """Level-shift findings in one curve and the largest shift seen (log units). ``ramps``: also
     report a sustained climb from the best (training losses; a slowly rising validation loss is
-    overfitting, its own check). ``held_if(x_best)``: also report a curve held well above its best
-    for the rest of the run when this says so at the best's x (validation, when the training loss
-    made no progress after it either: the model got worse, it did not overfit)."""
+    overfitting, its own check). ``held_if(x_best, x_onset)``: also report a curve held well above
+    its best for the rest of the run when this says so for the best's x and the x where the rise got
+    under way (validation, when the training loss did not keep falling either: the model got worse,
+    it did not overfit)."""
     w = binned(c, T.SPIKE_MAX_POINTS)
     n = len(w)
     if n < T.LEVEL_SHIFT_MIN_POINTS:
@@ -135,8 +136,10 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None) -> tuple[list[Finding
     if got is None and ramps:
         got = _sustained_rise(v, sig, k0) or _held_above_best(v, k0)
     elif got is None and held_if is not None:
-        got = _held_above_best(v, k0)
-        if got is not None and not held_if(float(w.x[_best_index(v)])):
+        # the best is a rolling median (>= 3 points), so a best at the second point is already a
+        # level, not the untrained start: the warm-up guard of spikes does not apply here
+        got = _held_above_best(v, 1)
+        if got is not None and not held_if(float(w.x[_best_index(v)]), float(w.x[got[0]])):
             got = None
     if got is None:
         return [], _largest_step(v, m)
@@ -186,7 +189,7 @@ def detect(view) -> Detected:
         if diverged:
             parts.append(f"{name}: the run diverged (the divergence check reports it)")
             continue
-        held_if = (lambda x: _training_stalled_after(view, x)) if name == VAL_LOSS else None
+        held_if = (lambda xb, xo: _training_stalled_after(view, xb, xo)) if name == VAL_LOSS else None
         got, rise = shifts_in(c, ramps=name != VAL_LOSS, held_if=held_if)
         if name != VAL_LOSS:
             got = [_judged_by_validation(view, f) for f in got]
@@ -218,18 +221,22 @@ def _judged_by_validation(view, f: Finding) -> Finding:
     return f
 
 
-def _training_stalled_after(view, x: float) -> bool:
-    """The training loss made no progress after ``x``: the median of its points after ``x`` is not
-    below its value at ``x``. (Overfitting needs it still falling.)"""
+def _training_stalled_after(view, x_best: float, x_onset: float) -> bool:
+    """The training loss did not keep falling while validation was held above its best: the median
+    of its points after validation's rise (``x_onset``) is not OVERFIT_TRAIN_MIN_LOG_DROP below its
+    trend's level at validation's best (``x_best``). Overfitting is the complement - training still
+    falling by that much while validation climbs; a warm-up peak that throws the model into a
+    worse region shows in both curves (training climbs too, or stalls)."""
     tr = view.curve(TRAIN_LOSS)
     if tr is None or len(tr) < T.LEVEL_SHIFT_MIN_POINTS:
         return False
     w = binned(tr, T.SPIKE_MAX_POINTS)
     v = w.scaled
-    before, after = v[w.x <= x], v[w.x > x]
+    trend = rolling_median(v, odd_window(len(v), T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+    before, after = trend[w.x <= x_best], v[w.x > x_onset]
     if len(before) == 0 or len(after) < 3:
         return False
-    return float(np.median(after)) >= float(before[-1])
+    return float(np.median(after)) > float(before[-1]) - T.OVERFIT_TRAIN_MIN_LOG_DROP
 
 
 def _divergence_findings(view) -> list[Finding]:
