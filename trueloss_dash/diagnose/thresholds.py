@@ -198,6 +198,9 @@ OSCILLATION_BOUNCE_MIN_LOG_SWING = math.log(1.05)
 #: ... and at least this multiple of the net progress per point (a loss falling 10% per point with
 #: 5% bumps is descending well, not bouncing).
 OSCILLATION_BOUNCE_OVER_TREND = 1.0
+#: ... or: a loss whose total climb (sum of its rises) is at least this share of its net change, with
+#: the typical rise as above (a short run's up-move count is too coarse: 4 of 14 moves is 29%).
+OSCILLATION_MIN_CLIMB_SHARE = 0.3
 #: Alternating swings at least this multiple of the net trend progress per point (no trend to speak of).
 OSCILLATION_SWING_OVER_TREND = 3.0
 #: Swinging means repeatedly: at least this many rises of the visible size (OSCILLATION_BOUNCE_MIN_LOG_SWING

@@ -67,6 +67,51 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
     return "warning", f"the loss is still at {fmt.pct(level)} of its start"
 
 
+def _moves(m: np.ndarray, lo: int) -> dict | None:
+    """Statistics of the moves of ``m[lo:]`` (log units): None when too short or too flat to judge."""
+    seg = m[lo:]
+    if len(seg) < T.OSCILLATION_MIN_POINTS:
+        return None
+    d = np.diff(seg)
+    nz = d[d != 0]
+    if len(nz) < 3:
+        return None
+    ups = nz[nz > 0]
+    return dict(
+        lo=lo,
+        # how much of the ground covered was climbing: total rise over the net change (0 for a
+        # descent that never goes up)
+        climb=float(ups.sum()) / max(abs(float(seg[-1] - seg[0])), float(ups.sum()), 1e-12),
+        alternation=float(np.mean(np.sign(nz[1:]) != np.sign(nz[:-1]))),
+        up_fraction=len(ups) / len(nz),
+        swing=float(np.median(ups)) if len(ups) else 0.0,
+        trend=abs(float(np.median(seg[: max(2, len(seg) // 4)]) - np.median(seg[-max(2, len(seg) // 4):]))) / len(seg),
+        bounce_rises=int(np.sum(ups >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING)),
+        swing_rises=int(np.sum(ups >= T.OSCILLATION_MIN_LOG_SWING)),
+    )
+
+
+def _bouncing(c: dict, noise: float) -> bool:
+    """A falling loss that keeps bouncing up by LR-sized amounts, or swings with no trend at all.
+    Momentum ringing has a period of several points, so a bouncing descent need not alternate every
+    point: rising at >= 30% of its moves by a visible amount - or climbing back >= 30% of the ground
+    it covered - is already abnormal for a descent whose epoch means average out minibatch noise.
+    Either way repeatedly (OSCILLATION_MIN_RISES visible rises): a couple of bumps among small moves
+    are bumps, not swings."""
+    a, s, tr, up = c["alternation"], c["swing"], c["trend"], c["up_fraction"]
+    if s < 3 * noise:
+        return False
+    repeated = c["bounce_rises"] >= T.OSCILLATION_MIN_RISES
+    bouncing = (up >= T.OSCILLATION_MIN_UP_FRACTION and s >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING
+                and s >= T.OSCILLATION_BOUNCE_OVER_TREND * tr and repeated)
+    # the climb share is a magnitude, not a count of moves: one more or one fewer small up-move on a
+    # short run does not flip it (4 of 14 moves is 29%)
+    climbing = repeated and s >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING and c["climb"] >= T.OSCILLATION_MIN_CLIMB_SHARE
+    flat_swings = (a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_SWING_OVER_TREND * tr and s >= T.OSCILLATION_MIN_LOG_SWING
+                   and c["swing_rises"] >= T.OSCILLATION_MIN_RISES)
+    return bouncing or climbing or flat_swings
+
+
 def detect(view) -> Detected:
     name = TRAIN_LOSS if view.train is not None else TRUE_TRAIN_LOSS
     c = view.curve(name)
@@ -94,44 +139,18 @@ def detect(view) -> Detected:
     else:
         x, m, noise = c.x, v, 0.0
     # look at the second half too: oscillation often starts once the easy descent is over
-    best = None
-    for lo in (0, len(m) // 2):
-        seg = m[lo:]
-        if len(seg) < T.OSCILLATION_MIN_POINTS:
-            continue
-        d = np.diff(seg)
-        nz = d[d != 0]
-        if len(nz) < 3:
-            continue
-        ups = nz[nz > 0]
-        cand = dict(
-            lo=lo,
-            alternation=float(np.mean(np.sign(nz[1:]) != np.sign(nz[:-1]))),
-            up_fraction=len(ups) / len(nz),
-            swing=float(np.median(ups)) if len(ups) else 0.0,
-            trend=abs(float(np.median(seg[: max(2, len(seg) // 4)]) - np.median(seg[-max(2, len(seg) // 4):]))) / len(seg),
-            bounce_rises=int(np.sum(ups >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING)),
-            swing_rises=int(np.sum(ups >= T.OSCILLATION_MIN_LOG_SWING)),
-        )
-        if best is None or cand["swing"] * cand["up_fraction"] > best["swing"] * best["up_fraction"]:
-            best = cand
-    if best is None:
+    cands = [c_ for c_ in (_moves(m, lo) for lo in (0, len(m) // 2)) if c_ is not None]
+    if not cands:
         return Detected([], "too few distinct points", applicable=False)
+    for c_ in cands:
+        c_["ok"] = _bouncing(c_, noise)
+    hits = [c_ for c_ in cands if c_["ok"]]
+    best = max(hits or cands, key=lambda c_: c_["swing"] * c_["up_fraction"])
     a, s, tr, up = best["alternation"], best["swing"], best["trend"], best["up_fraction"]
     detail = (f"{name}: {pct(up)} of moves go up (typical rise {pct(np.expm1(s))}; {best['bounce_rises']} rises of "
               f"{pct(np.expm1(T.OSCILLATION_BOUNCE_MIN_LOG_SWING))} or more), sign alternation {pct(a)}, "
               f"trend {pct(np.expm1(tr))} per point")
-    # a falling loss that keeps bouncing up by LR-sized amounts, or swings with no trend at all
-    # (momentum ringing has a period of several points, so a bouncing descent need not alternate
-    # every point: rising at >= 30% of its moves by a visible amount is already abnormal for a
-    # descent whose epoch means average out minibatch noise)
-    # ... repeatedly: a couple of bumps among small moves are bumps, not swings
-    bouncing = (up >= T.OSCILLATION_MIN_UP_FRACTION and s >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING
-                and s >= T.OSCILLATION_BOUNCE_OVER_TREND * tr and best["bounce_rises"] >= T.OSCILLATION_MIN_RISES)
-    flat_swings = (a >= T.OSCILLATION_MIN_ALTERNATION and s >= T.OSCILLATION_SWING_OVER_TREND * tr and s >= T.OSCILLATION_MIN_LOG_SWING
-                   and best["swing_rises"] >= T.OSCILLATION_MIN_RISES)
-    ok = s >= 3 * noise and (bouncing or flat_swings)
-    if not ok:
+    if not best["ok"]:
         return Detected([], detail)
     lo = best["lo"]
     severity, why = _consequence(view, c, x, m, lo)
