@@ -34,7 +34,8 @@ def _pos_basis(points, design: dict) -> callable:
     """A design's fitted predictor: fit_calibration.fit_model + read off the table the way calibrate() does."""
     model = F.fit_model(points, **design)
     table = F.table_of(model)
-    return lambda p: calibration.read_table(table, p.score, p.where, p.basis)
+    return lambda p: calibration.cap(calibration.read_table(table, p.score, p.where, p.basis), p.where,
+                                     calibration.read_table(table, p.top_score, p.top_where, p.top_basis))
 
 
 #: name -> keyword arguments of fit_calibration.fit_model (the shipped design is fit_calibration.DESIGN).
@@ -51,6 +52,12 @@ CANDIDATES = {
     "J position x score pooled + basis offsets from real logs": dict(use_basis="real", balanced=False),
     "K position x score, groups equal + basis offsets from real logs": dict(use_basis="real", balanced=True),
     "L position x score, real 25% + basis offsets from real logs": dict(use_basis="real", balanced=0.25),
+    "M position (rivals split: alike / other) x score, pooled": dict(use_basis=False, balanced=False, split_alike=True),
+    "N position (rivals split) x score, real logs 25% of the weight": dict(use_basis=False, balanced=0.25, split_alike=True),
+    "O position (rivals split) x score, groups weighted equally": dict(use_basis=False, balanced=True, split_alike=True),
+    "P position (rivals and leads split by agreement) x score, pooled": dict(use_basis=False, balanced=False, split_alike=True, split_agreed=True),
+    "Q position (rivals and leads split) x score, real logs 25% of the weight": dict(use_basis=False, balanced=0.25, split_alike=True, split_agreed=True),
+    "R position (rivals and leads split) x score, groups weighted equally": dict(use_basis=False, balanced=True, split_alike=True, split_agreed=True),
 }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ from eval_scoring import scored_causes  # noqa: E402
 
 from trueloss_dash.diagnose import calibration, diagnose  # noqa: E402
 from trueloss_dash.diagnose import thresholds as T  # noqa: E402
-from trueloss_dash.diagnose.calibration import LEADING, POSITIONS, RIVAL, SIDE  # noqa: E402
+from trueloss_dash.diagnose.calibration import AGREED, ALIKE, LEADING, POSITIONS, RIVAL, SIDE  # noqa: E402
 from trueloss_dash.diagnose.rules.base import BASES, MEASURED, PRIOR, SHAPE  # noqa: E402
 
 MODULE = ROOT / "trueloss_dash" / "diagnose" / "calibration.py"
@@ -53,6 +53,9 @@ class Point:
     right: bool
     group: str  # scenarios | real
     fold: str  # what cross-validation keeps together: the repository (real) or the generator seed (scenarios)
+    top_score: float = 1.0  # the leading cause's raw score, basis and position (a lower cause is capped at its probability)
+    top_basis: str = SHAPE
+    top_where: str = LEADING
 
 
 def _fold_key(item) -> str:
@@ -81,9 +84,11 @@ def dev_points() -> list[Point]:
         if not report.causes:
             continue
         top = report.causes[0]
+        wheres = dict(zip((c.id for c in report.causes), calibration.positions_of(report.causes, T.CAUSE_TIE_MARGIN)))
         for cause, right in scored_causes(item.label, report):
-            where = calibration.position(cause.rank_score, cause.findings, top.rank_score, top.findings, T.CAUSE_TIE_MARGIN)
-            points.append(Point(cause.rank_score, where, cause.basis or SHAPE, bool(right), item.group, _fold_key(item)))
+            where = wheres[cause.id]
+            points.append(Point(cause.rank_score, where, cause.basis or SHAPE, bool(right), item.group, _fold_key(item),
+                                top.rank_score, top.basis or SHAPE, wheres[top.id]))
     return points
 
 
@@ -132,12 +137,18 @@ def _newton(X, y, wt, ridge, offset=0.0) -> np.ndarray:
     return w
 
 
-def fit_model(points, use_basis: bool | str = True, balanced: bool | float = True, slope: bool = True) -> dict:
+def fit_model(points, use_basis: bool | str = True, balanced: bool | float = True, slope: bool = True,
+              split_alike: bool = False, split_agreed: bool = False) -> dict:
     """Penalised maximum likelihood of logit p = a[position] + b[position] * (raw - 0.5) + c[basis];
     a slope that comes out negative is dropped (the row is flat in the raw score: monotone).
     ``use_basis="real"``: the basis offsets are fitted afterwards on the real logs alone, on top of the
-    position rows (what a guess is worth is a property of real runs, not of the generator's knobs)."""
+    position rows (what a guess is worth is a property of real runs, not of the generator's knobs).
+    ``split_alike=False``: an ``alike`` cause is fitted and read as a ``rival``."""
     points = list(points)
+    if not split_alike:
+        points = [replace(p, where=RIVAL) if p.where == ALIKE else p for p in points]
+    if not split_agreed:
+        points = [replace(p, where=LEADING) if p.where == AGREED else p for p in points]
     y = np.array([p.right for p in points], dtype=float)
     wt = _weights(points, balanced)
     off: set[str] = set()
@@ -158,7 +169,7 @@ def fit_model(points, use_basis: bool | str = True, balanced: bool | float = Tru
             coef.update({("c", MEASURED): float(c[0]), ("c", PRIOR): float(c[1])})
     n = {w: sum(p.where == w for p in points) for w in POSITIONS}
     right = {w: (float(np.mean([p.right for p in points if p.where == w])) if n[w] else 0.0) for w in POSITIONS}
-    return {"coef": coef, "use_basis": use_basis, "summary": {w: (n[w], round(right[w], DECIMALS)) for w in POSITIONS},
+    return {"coef": coef, "use_basis": use_basis, "split_alike": split_alike, "split_agreed": split_agreed, "summary": {w: (n[w], round(right[w], DECIMALS)) for w in POSITIONS},
             "basis_summary": {b: (sum(p.basis == b for p in points),
                                   round(float(np.mean([p.right for p in points if p.basis == b])), DECIMALS)
                                   if any(p.basis == b for p in points) else 0.0) for b in BASES}}
@@ -166,18 +177,28 @@ def fit_model(points, use_basis: bool | str = True, balanced: bool | float = Tru
 
 def table_of(model: dict) -> dict:
     """{(position, basis): row over GRID} from a fitted model; every leading row is lifted to at least
-    every lower row, whatever their bases, so calibration never demotes the leading cause."""
+    every rival and side row, whatever their bases, so calibration never demotes the leading cause (an
+    alike cause is capped at the lead's probability when it is read: calibration.cap)."""
     coef, grid = model["coef"], np.array(GRID)
     rows = {}
     for w in POSITIONS:
+        if (w == ALIKE and not model.get("split_alike")) or (w == AGREED and not model.get("split_agreed")):
+            continue
         for b in BASES:
             z = coef.get(("a", w), 0.0) + coef.get(("b", w), 0.0) * (grid - 0.5)
             if model["use_basis"] is not False:
                 z = z + coef.get(("c", b), 0.0)
             rows[(w, b)] = 1.0 / (1.0 + np.exp(-z))
+    if not model.get("split_alike"):
+        rows.update({(ALIKE, b): rows[(RIVAL, b)] for b in BASES})
+    if not model.get("split_agreed"):
+        rows.update({(AGREED, b): rows[(LEADING, b)] for b in BASES})
+    # an alike cause says what the lead says: it is capped at the lead's probability (calibration.cap)
+    # instead of lifting every lead to it
     lower = np.max([rows[(w, b)] for w in (RIVAL, SIDE) for b in BASES], axis=0)
-    for b in BASES:
-        rows[(LEADING, b)] = np.maximum(rows[(LEADING, b)], lower)
+    for w in (LEADING, AGREED):
+        for b in BASES:
+            rows[(w, b)] = np.maximum(rows[(w, b)], lower)
     return {k: tuple(round(float(v), DECIMALS) for v in row) for k, row in rows.items()}
 
 

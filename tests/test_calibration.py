@@ -52,8 +52,27 @@ def test_rows_are_monotone_and_every_leading_row_is_on_top():
     for row in table.values():
         assert np.all(np.diff(row) >= 0) and np.all((row > 0) & (row < 1))
     lower = np.max([table[(w, b)] for w in (calibration.RIVAL, calibration.SIDE) for b in calibration.BASES], axis=0)
-    for b in calibration.BASES:  # a leading guess still outranks a measured rival: the lead is never demoted
-        assert np.all(table[(calibration.LEADING, b)] >= lower)
+    for w in calibration.LEADS:
+        for b in calibration.BASES:  # a leading guess still outranks a measured rival: the lead is never demoted
+            assert np.all(table[(w, b)] >= lower)
+    # an alike cause may fit above the lead: it is capped at the lead's probability when read
+    assert calibration.cap(0.9, calibration.ALIKE, 0.8) == 0.8 and calibration.cap(0.9, calibration.LEADING, 0.8) == 0.9
+
+
+def test_positions_tell_a_second_harmless_reading_from_a_competing_one():
+    from trueloss_dash.diagnose.model import Cause
+
+    def cause(cid, score, findings):
+        return Cause(cid, cid, score, findings=findings, score=score)
+
+    # dropout leads an inverted gap; augmentation reads it the same way (harmless), data mismatch
+    # does not (a bug); overfitting explains another finding
+    causes = [cause("dropout", 0.45, [0]), cause("augmentation", 0.35, [0]), cause("data_mismatch", 0.25, [0]),
+              cause("overfitting", 0.3, [1])]
+    assert calibration.positions_of(causes, 0.05) == [calibration.AGREED, calibration.ALIKE, calibration.RIVAL, calibration.SIDE]
+    # a harmful lead: every lower cause of its finding competes with it
+    causes = [cause("lr_overshoot", 0.5, [0]), cause("data_or_pipeline_change", 0.35, [0]), cause("dropout", 0.45, [1])]
+    assert calibration.positions_of(causes, 0.05) == [calibration.LEADING, calibration.RIVAL, calibration.LEADING]
 
 
 def _synthetic(rng, group="scenarios", prior_rate=None):
@@ -72,6 +91,7 @@ def _synthetic(rng, group="scenarios", prior_rate=None):
 def test_fit_of_known_points_recovers_their_rates():
     fit = fit_calibration.fit_table(_synthetic(np.random.default_rng(0)))
     lead = dict(zip(fit["grid"], fit["table"][("leading", "shape")]))
+    assert fit["table"][("agreed", "shape")] == fit["table"][("leading", "shape")]  # the shipped design does not split leads
     assert lead[0.4] < lead[0.9] and abs(lead[0.9] - 0.9) < 0.1 and abs(lead[0.4] - 0.4) < 0.12
     assert all(abs(v - 0.5) < 0.1 for v in fit["table"][("rival", "shape")])
     assert all(v < 0.2 for v in fit["table"][("side", "shape")])
@@ -106,6 +126,15 @@ def test_cross_validation_keeps_folds_whole_and_scores_each_group():
     assert fit_calibration.DESIGN in cv_calibration.CANDIDATES.values()
 
 
+def test_split_design_learns_that_agreeing_readings_are_right_more_often():
+    rng = np.random.default_rng(4)
+    pts = _synthetic(rng)
+    pts += [Point(0.4, "alike", "prior", bool(rng.random() < 0.9), "scenarios", f"s:{k}", 0.45, "prior", "agreed") for k in range(200)]
+    pts += [Point(0.45, "agreed", "prior", bool(rng.random() < 0.9), "scenarios", f"s:{k}") for k in range(200)]
+    table = fit_calibration.table_of(fit_calibration.fit_model(pts, use_basis=False, balanced=False, split_alike=True, split_agreed=True))
+    assert table[("alike", "shape")][2] > 0.8 and table[("rival", "shape")][2] < 0.6 and table[("agreed", "shape")][3] > 0.8
+
+
 def test_calibration_keeps_the_lead_and_lists_causes_by_probability():
     run = load_path(ROOT / "tests" / "data" / "corpus" / "GajdaMJ__AI-for-Chemistry-Project" / "metrics.csv")[0]
     rep = diagnose(run)
@@ -114,9 +143,9 @@ def test_calibration_keeps_the_lead_and_lists_causes_by_probability():
     assert top.score == max(c.score for c in rep.causes)  # the rules' strongest cause leads
     conf = [c.confidence for c in rep.causes]
     assert conf == sorted(conf, reverse=True)
-    for c in rep.causes:
-        where = calibration.position(c.score, c.findings, rep.causes[0].score, rep.causes[0].findings, 0.05)
-        assert c.confidence == pytest.approx(calibration.calibrate(c.score, where, c.basis))
+    for c, where in zip(rep.causes, calibration.positions_of(rep.causes, 0.05)):
+        want = calibration.cap(calibration.calibrate(c.score, where, c.basis), where, top.confidence)
+        assert c.confidence == pytest.approx(want)
     assert rep.to_dict()["causes"][0]["score"] == pytest.approx(top.score)
 
 

@@ -4,11 +4,14 @@ The rules score each cause by hand (strongest rule + a little per supporter). Th
 causes well but are not probabilities. What a cause's chance of being the run's explanation depends
 on, on the dev splits, is where it stands in the report and what its reading rests on.
 
-Position:
+Position (:func:`positions_of`):
 
 - ``leading``: the top cause, or one tied with it within ``CAUSE_TIE_MARGIN`` (the verdict names it);
-- ``rival``: a lower cause that explains one of the findings the leading cause explains (a competing
-  explanation of the same thing: dropout or augmentation for one inverted gap);
+  ``agreed`` when a lower cause of its finding is ``alike`` with it;
+- ``alike``: a lower cause that explains one of the lead's findings the same harmless way (both
+  ``CauseInfo.benign``: augmentation beside dropout for one inverted gap);
+- ``rival``: a lower cause that explains one of the lead's findings differently (a data mismatch
+  beside dropout, a data change beside an LR overshoot);
 - ``side``: a lower cause that only explains other findings (an inverted gap noted beside a
   divergence) - rarely what the run's problem is about.
 
@@ -23,30 +26,37 @@ Basis (``Cause.basis``, set by the rules: ``rules.base.BASES``):
 
 The map has one row per (position, basis), each monotone in the raw score, read off at grid points
 and interpolated linearly between them (held at the end values outside). Every leading row lies on
-or above every lower row, so calibration never changes which cause leads; below the lead, causes are
-listed by their calibrated probability, then by raw score.
+or above every rival and side row, and an alike cause is capped at the lead's probability
+(:func:`cap`), so calibration never changes which cause leads; below the lead, causes are listed by
+their calibrated probability, then by raw score.
 
-The table is fitted on the dev splits only (scenario dev + real-log dev, each group the same total
-weight) by ``benchmarks/fit_calibration.py``: logit p = a[position] + b[position] * (raw - 0.5) +
-c[basis], with a small ridge on the slopes and offsets; a slope that comes out negative is dropped (the
-raw score said nothing there). The design was chosen among candidates by grouped cross-validation
-inside dev (``benchmarks/cv_calibration.py``: folds by repository and by generator seed). Regenerate
-with ``python benchmarks/fit_calibration.py --write``; ``tests/test_calibration.py`` checks that the
-shipped table is what the script produces from dev. The test splits are never read here: they report
-how well the map holds on runs it was not fitted to.
+The table is fitted on the dev splits only (scenario dev + real-log dev) by
+``benchmarks/fit_calibration.py`` with the design ``fit_calibration.DESIGN``, chosen among candidates
+by grouped cross-validation inside dev (``benchmarks/cv_calibration.py``: folds by repository and by
+generator seed; docs/diagnosis.md has the table). The shipped design reads position x raw score with
+the real logs given a quarter of the fitting weight; the basis and the alike/agreed positions did not
+win out of fold, so their rows equal the shape / rival / leading rows until a refit on more real logs
+says otherwise. Regenerate with ``python benchmarks/fit_calibration.py --write``;
+``tests/test_calibration.py`` checks that the shipped table is what the script produces from dev. The
+test splits are never read here: they report how well the map holds on runs it was not fitted to.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .rules.base import BASES, MEASURED, PRIOR, SHAPE
+from .rules.base import BASES, CAUSES, MEASURED, PRIOR, SHAPE
 
 LEADING = "leading"
+AGREED = "agreed"
+ALIKE = "alike"
 RIVAL = "rival"
 SIDE = "side"
-POSITIONS = (LEADING, RIVAL, SIDE)
-__all__ = ["BASES", "LEADING", "MEASURED", "POSITIONS", "PRIOR", "RIVAL", "SHAPE", "SIDE", "calibrate", "position", "read_table"]
+POSITIONS = (LEADING, AGREED, ALIKE, RIVAL, SIDE)
+#: The positions of a leading cause (the verdict names it).
+LEADS = (LEADING, AGREED)
+__all__ = ["AGREED", "ALIKE", "BASES", "LEADS", "positions_of", "LEADING", "MEASURED", "POSITIONS", "PRIOR", "RIVAL", "SHAPE", "SIDE", "alike", "calibrate",
+           "cap", "position", "read_table"]
 
 # BEGIN FITTED TABLE (benchmarks/fit_calibration.py --write; do not edit by hand)
 #: Raw rule score at which each row is read off.
@@ -56,6 +66,12 @@ CALIBRATION_TABLE = {
     (LEADING, MEASURED): (0.704, 0.735, 0.764, 0.791, 0.816, 0.838, 0.858, 0.876, 0.892),
     (LEADING, SHAPE): (0.704, 0.735, 0.764, 0.791, 0.816, 0.838, 0.858, 0.876, 0.892),
     (LEADING, PRIOR): (0.704, 0.735, 0.764, 0.791, 0.816, 0.838, 0.858, 0.876, 0.892),
+    (AGREED, MEASURED): (0.704, 0.735, 0.764, 0.791, 0.816, 0.838, 0.858, 0.876, 0.892),
+    (AGREED, SHAPE): (0.704, 0.735, 0.764, 0.791, 0.816, 0.838, 0.858, 0.876, 0.892),
+    (AGREED, PRIOR): (0.704, 0.735, 0.764, 0.791, 0.816, 0.838, 0.858, 0.876, 0.892),
+    (ALIKE, MEASURED): (0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615),
+    (ALIKE, SHAPE): (0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615),
+    (ALIKE, PRIOR): (0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615),
     (RIVAL, MEASURED): (0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615),
     (RIVAL, SHAPE): (0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615),
     (RIVAL, PRIOR): (0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615, 0.615),
@@ -66,6 +82,8 @@ CALIBRATION_TABLE = {
 #: What the fit saw: scored causes per position and per basis, and the share of them that were right.
 FIT_SUMMARY = {
     LEADING: (117, 0.803),
+    AGREED: (0, 0),
+    ALIKE: (0, 0),
     RIVAL: (74, 0.622),
     SIDE: (92, 0.109),
     MEASURED: (53, 0.396),
@@ -75,16 +93,45 @@ FIT_SUMMARY = {
 # END FITTED TABLE
 
 
-def position(score: float, findings, top_score: float, top_findings, tie_margin: float) -> str:
-    """Where a cause (raw ``score``, the finding indices it explains) stands against the top cause."""
+def alike(cause_id: str, top_id: str) -> bool:
+    """Both causes read their finding as harmless (``CauseInfo.benign``: dropout, augmentation, a
+    penalty in the loss, averaging lag, batch-norm noise) - the same verdict, "nothing to fix"."""
+    return bool(cause_id in CAUSES and top_id in CAUSES and CAUSES[cause_id].benign and CAUSES[top_id].benign)
+
+
+def position(score: float, findings, top_score: float, top_findings, tie_margin: float, *, same_reading: bool = False,
+             agreed: bool = False) -> str:
+    """Where a cause (raw ``score``, the finding indices it explains) stands against the top cause;
+    ``same_reading``: it and the top cause are :func:`alike`; ``agreed``: some lower cause of the
+    top cause's findings is alike with it (several harmless readings of one finding agree)."""
     if score >= top_score - tie_margin:
-        return LEADING
-    return RIVAL if set(findings) & set(top_findings) else SIDE
+        return AGREED if agreed else LEADING
+    if set(findings) & set(top_findings):
+        return ALIKE if same_reading else RIVAL
+    return SIDE
 
 
 def read_table(table, score: float, where: str, basis: str | None) -> float:
     """Row (``where``, ``basis``) of ``table`` read off at raw ``score`` (an unknown basis reads as shape)."""
     return float(np.interp(score, RAW_GRID, table[(where, basis if basis in BASES else SHAPE)]))
+
+
+def positions_of(causes, tie_margin: float) -> list[str]:
+    """The position of each cause of a ranked list (``Cause`` objects, the top one first, ranked by
+    ``rank_score``): the one reading the engine, the fit and the tests share."""
+    if not causes:
+        return []
+    top = causes[0]
+    out = [position(c.rank_score, c.findings, top.rank_score, top.findings, tie_margin, same_reading=alike(c.id, top.id))
+           for c in causes]
+    if ALIKE in out:  # harmless readings of the lead's finding agree with it
+        out = [AGREED if w == LEADING else w for w in out]
+    return out
+
+
+def cap(confidence: float, where: str, lead_confidence: float) -> float:
+    """A lower cause never reads above the leading cause (an ``alike`` one may fit higher: capped)."""
+    return confidence if where in LEADS else min(confidence, lead_confidence)
 
 
 def calibrate(score: float, where: str, basis: str | None = SHAPE) -> float:
