@@ -288,3 +288,83 @@ def test_keys_are_the_keys_of_the_records(seed):
         for record in parser.take_new():
             expected.update(record)
         assert parser.keys() == expected
+
+
+# -- interleaved line shapes: training rows with a validation (or eval) line every few steps ------
+INTERLEAVED = [
+    ("2024-05-01 10:{mm}:{ss},123 - INFO - step {i}: train loss {a}, lr {b}, time {c}ms",
+     "2024-05-01 10:{mm}:{ss},123 - INFO - step {i}: val loss {a}"),
+    ("step {i}: train loss {a}, val loss {b}", "step {i}: val acc {c}%, val acc {a}"),  # a key twice: the first wins
+    ("iter {i}: loss {a}, time {c}ms", "iter {i}: eval loss {a}, eval acc {c}"),
+    ("[Rank 0] step {i} loss={a} grad_norm={b}", "[Rank 0] step {i} val_loss={a}"),
+    ("step {i}\tloss {a}\tlr {b}", "step {i}\tval_loss {a}"),
+    ("global_step {i} | loss {a} | lr {b} | tokens {c}", "global_step {i} | val_loss {a} | ppl {c}"),
+]
+
+
+def _interleaved_log(seed: int, n_lines: int | None = None, clean: bool = False) -> str:
+    """Training lines with a second line shape every few steps (sometimes at the same step, sometimes
+    a step later), odd values now and then, restarts (several runs in one file), banners and prose."""
+    rng = random.Random(seed)
+    train, val = INTERLEAVED[seed % len(INTERLEAVED)]
+    every = rng.choice([1, 2, 3, 7, 50]) if not clean else 7
+    odd = 0.0 if clean else 1.0
+    lines, i = [], rng.randint(0, 5)
+    first = i
+    for _ in range(n_lines or rng.randint(300, 1500)):
+        i += rng.choice([1, 1, 1, 2, 10])
+        if rng.random() < 0.005 * odd:  # now and then a restart: back to the first step, or some way back
+            i = first + rng.randint(0, 1) if rng.random() < 0.5 else i - rng.randint(0, i)
+        vals = {k: (f"{rng.uniform(0, 3):.4f}" if rng.random() > 0.05 * odd else _number(rng, i)) for k in "abc"}
+        fmt = dict(mm=f"{(i // 60) % 60:02d}", ss=f"{i % 60:02d}", **vals)
+        lines.append(train.format(i=i if rng.random() > 0.005 * odd else _number(rng, i), **fmt))
+        if rng.random() < 1 / every:
+            lines.append(val.format(i=i + (0 if rng.random() < 1 - 0.3 * odd else rng.choice([1, -1])), **fmt))
+        if rng.random() < 0.004 * odd:
+            lines.append(rng.choice(ODD_LINES))
+    return "\n".join(lines) + ("\n" if rng.random() < 0.8 else "")
+
+
+@pytest.mark.parametrize("seed", range(18))
+def test_interleaved_shapes_equal_the_grammar(seed):
+    text = _interleaved_log(seed)
+    assert_same(text, label=f"seed {seed}")
+    rng = random.Random(seed)
+    assert_same(text, chunks=[rng.randint(300, 30000) for _ in range(5)], label=f"seed {seed} chunked")
+    fast, _ = read_both(text)
+    _assert_columns_match_records(fast, f"seed {seed} columns")
+
+
+def test_interleaved_shapes_are_read_as_merged_blocks():
+    """The validation lines between the training rows join them in one block (the key that only
+    some rows hold is marked per row), not a block per stretch of training lines."""
+    text = _interleaved_log(0, n_lines=4000, clean=True)
+    fast, ref = read_both(text)
+    assert any(present for _, _, present in fast._blocks), "no block holds two line shapes"
+    n_val = text.count("val loss")
+    assert len(fast._segments) < n_val / 4, (len(fast._segments), n_val)
+    assert_same(text, label="merged")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_interleaved_shapes_resume_across_partial_lines(seed):
+    """The folder watcher feeds a growing file: a chunk may end inside a line (kept until the next
+    chunk) and take_new hands out the records of the merged blocks as the grammar would."""
+    text = _interleaved_log(seed, n_lines=3000)
+    rng = random.Random(seed)
+    fast, ref = TextLogParser(), TextLogParser(fast=False)
+    got, want = [], []
+    pos = 0
+    while pos < len(text):
+        step = rng.randint(1, 60000)
+        fast.feed_text(text[pos:pos + step])
+        ref.feed_text(text[pos:pos + step])
+        got += fast.take_new()
+        want += ref.take_new()
+        pos += step
+    fast.flush()
+    ref.flush()
+    got += fast.take_new()
+    want += ref.take_new()
+    assert _canon_records(got) == _canon_records(want)
+    assert _canon_runs(fast) == _canon_runs(ref)

@@ -232,6 +232,31 @@ class ColumnarShape:
                 out.append(value)
         return out
 
+    def values_of_lines(self, lines: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """:meth:`values_of` for many lines at once (the validation lines between the training rows
+        of a chunk): (fits per line, one array per value with a row per line, NaN where it does not)."""
+        n = len(lines)
+        if n < 24 or not all(line.isascii() and "\n" not in line and "\r" not in line for line in lines):
+            return _one_by_one(self, lines)  # a few lines: cheaper than an Arrow parse
+        import pyarrow as pa
+
+        got = self._read_part(pa.py_buffer(("\n".join(lines) + "\n").encode("ascii")))
+        if got is None:
+            return _one_by_one(self, lines)
+        rows, ok, values, bad_rows, _, _ = got
+        skipped = np.zeros(rows + len(bad_rows), dtype=bool)
+        skipped[np.asarray(bad_rows, dtype=np.int64) - 1] = True
+        if len(skipped) != n:
+            return _one_by_one(self, lines)
+        fits = np.zeros(n, dtype=bool)
+        out = [np.full(n, np.nan) for _ in self.roles]
+        row_line = np.flatnonzero(~skipped)
+        fits[row_line] = ok
+        for column, v in zip(out, values):
+            column[row_line] = v
+        out = [np.where(fits, column, np.nan) for column in out]
+        return fits, out
+
     def read(self, data: bytes, pos: int, limit: int | None = None):
         """Read the chunk of lines of ``data`` (ASCII) from ``pos``: returns ``(pieces, end)`` where
         pieces is a list, in file order, of ``("rows", values)`` (rows x value fields, one row per
@@ -309,6 +334,19 @@ class ColumnarShape:
     def _row_text(self, located: list, row: int) -> str:
         base, table = [(b, t) for b, t in located if b <= row][-1]
         return " ".join(table.column(j)[row - base].as_py().decode("ascii") for j in range(len(self.fields)))
+
+
+def _one_by_one(shape: ColumnarShape, lines: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    n = len(lines)
+    out = [np.full(n, np.nan) for _ in shape.roles]
+    fits = np.zeros(n, dtype=bool)
+    for k, line in enumerate(lines):
+        values = shape.values_of(line)
+        if values is not None:
+            fits[k] = True
+            for column, value in zip(out, values):
+                column[k] = value
+    return fits, out
 
 
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")

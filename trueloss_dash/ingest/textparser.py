@@ -151,7 +151,9 @@ class TextLogParser:
         self.first_ignored: tuple[int, str] | None = None
         self.progress_skipped = 0
         self._records: list[dict] = []  # slow-path records
-        self._blocks: list[tuple[int, dict[str, np.ndarray]]] = []  # (position in records, columns)
+        # (position in records, columns, presence): presence maps a key to the rows that hold it when
+        # the block interleaves line shapes (train and validation lines); empty when every row holds every key
+        self._blocks: list[tuple[int, dict[str, np.ndarray], dict[str, np.ndarray]]] = []
         self._segments: list[tuple[str, int]] = []  # ("r", index in _records) | ("b", index in _blocks)
         self._emitted = 0  # segments handed out by take_new
         self._tail = ""
@@ -242,7 +244,7 @@ class TextLogParser:
         return self._count() - before
 
     def _count(self) -> int:
-        return len(self._records) + sum(len(next(iter(c.values()))) for _, c in self._blocks)
+        return len(self._records) + sum(len(c["run"]) for _, c, _ in self._blocks)
 
     # -- one line, the slow way ------------------------------------------------------------------------
     def _line(self, raw: str) -> None:
@@ -400,6 +402,170 @@ class TextLogParser:
 
     def _take_pieces(self, shape: _Shape, pieces: list) -> None:
         """Rows read by the columnar path, and the lines of other shapes between them, in order."""
+        if len(pieces) > 2 and _steps_only(shape):
+            pieces = self._take_interleaved(shape, pieces)
+        self._take_pieces_one_by_one(shape, pieces)
+
+    def _take_interleaved(self, shape: _Shape, pieces: list) -> list:
+        """The lines between the rows of a chunk (a validation line every N training lines) that
+        have a shape seen before are read all at once (:meth:`ColumnarShape.values_of_lines`), and
+        the rows and those lines become merged blocks in file order (:meth:`_take_merged`) - a
+        piece-by-piece walk costs a Python step per switch of shape. Returns the pieces left from
+        the first line no recent shape fits (they go the piece-by-piece way, which may learn from it).
+
+        Only for shapes whose x is a step and that carry no epoch: there the grammar's state
+        machine, over lines whose step never falls back, reduces to "the last line wins" whatever
+        the shape of each line (see :meth:`_advance`)."""
+        lines = [item for kind, item in pieces if kind == "line"]
+        owner = np.full(len(lines), -1, dtype=np.int64)  # index in `shapes` of the shape that reads each line
+        values: list[list[np.ndarray]] = []
+        shapes = [s for s in self._recent if s.columnar is not None]
+        left = np.arange(len(lines))
+        for k, candidate in enumerate(shapes):  # the order _known_line tries them in
+            if not len(left):
+                break
+            fits, got = candidate.columnar.values_of_lines([lines[i] for i in left.tolist()])
+            full = [np.full(len(lines), np.nan) for _ in got]
+            for column, part in zip(full, got):
+                column[left] = part
+            values.append(full)
+            owner[left[fits]] = k
+            left = left[~fits]
+        for _ in range(len(values), len(shapes)):
+            values.append([])
+        stop = int(np.flatnonzero(owner < 0)[0]) if (owner < 0).any() else len(lines)
+        if stop == 0 or any(not _steps_only(shapes[k]) for k in set(owner[:stop].tolist())):
+            return pieces
+        # merged rows in file order, up to the first line no shape reads
+        line_at: list[int] = []
+        row_parts: list[list[np.ndarray]] = []
+        row_at: list[tuple[int, int]] = []
+        pos = k = 0
+        rest = len(pieces)
+        for at, (kind, item) in enumerate(pieces):
+            if kind == "rows":
+                row_parts.append(item)
+                row_at.append((pos, len(item[0])))
+                pos += len(item[0])
+                continue
+            if k == stop:
+                rest = at
+                break
+            line_at.append(pos)
+            pos += 1
+            k += 1
+        m = pos
+        is_line = np.zeros(m, dtype=bool)
+        line_pos = np.asarray(line_at, dtype=np.int64)
+        is_line[line_pos] = True
+        # groups: [shape, rows of the merged order it reads (a mask), [values per role in row order]]
+        parts: dict[int, list] = {}
+        if row_parts:
+            parts[id(shape)] = [shape, [~is_line], [[np.concatenate(col) for col in zip(*row_parts)]]]
+        owned = owner[:stop]
+        for k in np.unique(owned).tolist():
+            sel = np.flatnonzero(owned == k)
+            entry = parts.setdefault(id(shapes[k]), [shapes[k], [], []])
+            mask = np.zeros(m, dtype=bool)
+            mask[line_pos[sel]] = True
+            entry[1].append(mask)
+            entry[2].append([v[sel] for v in values[k]])
+        groups = []
+        for s, masks, vals in parts.values():
+            if len(masks) == 1:
+                groups.append((s, masks[0], vals[0]))
+                continue
+            # one shape read both as rows and as lines: values back into row order
+            mask = np.logical_or.reduce(masks)
+            order = np.argsort(np.concatenate([np.flatnonzero(mk) for mk in masks]), kind="stable")
+            groups.append((s, mask, [np.concatenate(c)[order] for c in zip(*vals)]))
+        self._take_merged(groups, m)
+        return pieces[rest:]
+
+    def _take_merged(self, groups: list, m: int) -> None:
+        """Rows of several step-only shapes, ``groups`` of (shape, the rows it reads as a mask over
+        the merged order, values per role in row order): blocks of the rows whose step does not
+        fall back from the state; a row that does (a restart, a NaN step) goes the record way
+        (:meth:`_line_values`)."""
+        x = np.empty(m)
+        for s, mask, cols in groups:
+            x[mask] = cols[self._block_layout(s.columnar.roles, s.phase)[0]["step"]]
+        bad = ~np.isfinite(x)
+        bad[1:] |= x[1:] < x[:-1]
+        bad_at = np.flatnonzero(bad)
+        taken = [0] * len(groups)  # rows of each group used so far
+        start = 0
+        while start < m:
+            head = x[start]  # checked against the state, which a row read the record way changes
+            if head == head and (self._step is None or head > self._step or head == self._step and not self._banner):
+                nxt = int(np.searchsorted(bad_at, start, side="right"))
+                stop = int(bad_at[nxt]) if nxt < len(bad_at) else m
+                self._take_merged_block(groups, taken, start, stop)
+                start = stop
+                continue
+            g = next(g for g, (_, mask, _) in enumerate(groups) if mask[start])
+            s, _, cols = groups[g]
+            self._line_values(s, [c[taken[g]] for c in cols])
+            taken[g] += 1
+            start += 1
+
+    def _take_merged_block(self, groups: list, taken: list[int], a: int, b: int) -> None:
+        """Merged rows a..b as one block (step-only shapes, steps not falling back)."""
+        n = b - a
+        found = []
+        for g, (s, mask, cols) in enumerate(groups):
+            rows = mask[a:b]
+            count = int(np.count_nonzero(rows))
+            if count:
+                first = int(np.argmax(rows))
+                found.append((first, s, rows, [c[taken[g]:taken[g] + count] for c in cols], count == n))
+                taken[g] += count
+        found.sort(key=lambda f: f[0])  # keys in the order the records first hold them
+        carried = self._epoch
+        out: dict[str, np.ndarray] = {}
+        present: dict[str, np.ndarray] = {}
+        if carried is not None:
+            out["epoch"] = np.full(n, carried)
+        step = out["step"] = np.empty(n) if len(found) > 1 else None
+        for _, s, rows, vals, every in found:
+            last_of, named = self._block_layout(s.columnar.roles, s.phase)
+            if every:
+                out["step"] = vals[last_of["step"]]
+            else:
+                step[rows] = vals[last_of["step"]]
+            seen = set()
+            for key, idx in named:
+                if key == "step" or key == "epoch" and carried is not None or key in seen:
+                    continue  # the record keeps its x, and the first of a key twice (setdefault)
+                seen.add(key)
+                if every:
+                    out[key] = vals[idx]
+                    continue
+                col = out.get(key)
+                if col is None:
+                    col = out[key] = np.full(n, np.nan)
+                    present[key] = rows
+                else:
+                    present[key] = present[key] | rows
+                col[rows] = vals[idx]
+        first_line = self.lines_read + 1
+        self.lines_read += n
+        out["line"] = np.arange(first_line, first_line + n, dtype=np.float64)
+        out["run"] = np.full(n, float(self.run))
+        steps = out["step"]
+        last = float(steps[-1])
+        self._epoch_max = max(self._epoch_max, last)
+        self._step = self._last_raw_step = last
+        self._raw_epoch = self._epoch
+        if self._run_start[0] is None or self._run_start[1] is None:
+            self._run_start = (self._run_start[0] if self._run_start[0] is not None else carried,
+                               self._run_start[1] if self._run_start[1] is not None else float(steps[0]))
+        self._banner = False
+        self._last_bar = False
+        self._segments.append(("b", len(self._blocks)))
+        self._blocks.append((len(self._records), out, present))
+
+    def _take_pieces_one_by_one(self, shape: _Shape, pieces: list) -> None:
         for kind, item in pieces:
             if kind == "line":
                 if self._known_line(item):
@@ -520,7 +686,7 @@ class TextLogParser:
             self._run_start = (self._run_start[0] if self._run_start[0] is not None else first_epoch,
                                self._run_start[1] if self._run_start[1] is not None else first_step)
         self._segments.append(("b", len(self._blocks)))
-        self._blocks.append((len(self._records), cols))
+        self._blocks.append((len(self._records), cols, {}))
         self._last_bar = False
         return n
 
@@ -549,7 +715,7 @@ class TextLogParser:
             if kind == "r":
                 out.append(dict(self._records[idx]))
             else:
-                out.extend(_block_records(self._blocks[idx][1]))
+                out.extend(_block_records(*self._blocks[idx][1:]))
         self._emitted = len(self._segments)
         return out
 
@@ -559,9 +725,9 @@ class TextLogParser:
         out: set[str] = set()
         for rec in self._records:
             out.update(rec)
-        for _, cols in self._blocks:
+        for _, cols, present in self._blocks:
             if len(cols["run"]):
-                out.update(cols)
+                out.update(k for k in cols if k not in present or present[k].any())
         return out
 
     @property
@@ -601,13 +767,13 @@ class TextLogParser:
                         rec_vals[k].append(v)
                 row += 1
             else:
-                block = self._blocks[idx][1]
+                _, block, held = self._blocks[idx]
                 m = len(block["run"])
                 runs[row:row + m] = block["run"]
                 for k, v in block.items():
                     if k not in ("run", "line"):
                         order.setdefault(k, None)
-                        blocks.setdefault(k, []).append((row, v))
+                        blocks.setdefault(k, []).append((row, v, held.get(k)))
                 row += m
         if rec_run_rows:
             runs[np.asarray(rec_run_rows, dtype=np.int64)] = rec_runs
@@ -616,13 +782,15 @@ class TextLogParser:
             parts = blocks.get(key, ())
             rows = rec_rows.get(key, ())
             if len(parts) == 1 and not rows and parts[0][0] == 0 and len(parts[0][1]) == n:
-                cols[key] = (np.asarray(parts[0][1], dtype=np.float64), np.ones(n, dtype=bool))
+                held = parts[0][2]
+                cols[key] = (np.asarray(parts[0][1], dtype=np.float64),
+                             np.ones(n, dtype=bool) if held is None else held)
                 continue
             values = np.full(n, np.nan)
             present = np.zeros(n, dtype=bool)
-            for start, block_values in parts:
-                values[start:start + len(block_values)] = block_values
-                present[start:start + len(block_values)] = True
+            for start, block_values, held in parts:
+                values[start:start + len(block_values)] = block_values  # NaN where the block's row lacks the key
+                present[start:start + len(block_values)] = True if held is None else held
             if rows:
                 at = np.asarray(rows, dtype=np.int64)
                 values[at] = np.array(rec_vals[key], dtype=np.float64)
@@ -703,15 +871,29 @@ class TextLogParser:
         return out
 
 
-def _block_records(cols: dict[str, np.ndarray]) -> list[dict]:
+def _block_records(cols: dict[str, np.ndarray], present: dict[str, np.ndarray]) -> list[dict]:
     keys = list(cols)
     out = []
+    if present:
+        held = [present[k].tolist() if k in present else None for k in keys]
+        for row, values in enumerate(zip(*(cols[k].tolist() for k in keys))):
+            rec = {k: v for k, v, h in zip(keys, values, held) if h is None or h[row]}
+            rec["run"] = int(rec["run"])
+            rec["line"] = int(rec["line"])
+            out.append(rec)
+        return out
     for values in zip(*(cols[k].tolist() for k in keys)):
         rec = dict(zip(keys, values))
         rec["run"] = int(rec["run"])
         rec["line"] = int(rec["line"])
         out.append(rec)
     return out
+
+
+def _steps_only(shape: _Shape) -> bool:
+    """The shape's x is a step and it holds no epoch (see :meth:`TextLogParser._take_interleaved`)."""
+    roles = shape.columnar.roles if shape.columnar is not None else ()
+    return "step" in roles and "epoch" not in roles
 
 
 def _names_phase(key: str) -> bool:
