@@ -368,3 +368,28 @@ def test_interleaved_shapes_resume_across_partial_lines(seed):
     want += ref.take_new()
     assert _canon_records(got) == _canon_records(want)
     assert _canon_runs(fast) == _canon_runs(ref)
+
+
+def _series_bytes(runs):
+    return [({name: tuple(None if a is None else np.asarray(a, dtype=float).tobytes()
+                                    for a in (s.y, s.step, s.epoch)) for name, s in run.series.items()},
+             list(run.warnings)) for run in runs]
+
+
+@pytest.mark.parametrize("accent", [False, True])
+def test_a_big_log_on_disk_reads_like_the_same_bytes_uploaded(tmp_path, accent):
+    """A big ASCII log on disk is parsed from a memory map of the file; an upload (bytes), or a
+    file with one non-ASCII character, takes the in-memory paths. All give the same runs."""
+    from trueloss_dash.ingest.loader import load_bytes, load_path
+    from trueloss_dash.ingest.source import MAP_MIN_BYTES
+
+    text = _interleaved_log(4, n_lines=30000, clean=True)
+    if accent:
+        text = text.replace("\n", "\nnote: caf\u00e9 ouvert\n", 1)
+    path = tmp_path / "train.log"
+    path.write_text(text, encoding="utf-8")
+    assert path.stat().st_size > MAP_MIN_BYTES
+    on_disk = load_path(path)
+    uploaded = load_bytes("train.log", text.encode("utf-8"))
+    assert _series_bytes(on_disk) == _series_bytes(uploaded)
+    assert len(on_disk[0].series["train_loss"]) == 30000

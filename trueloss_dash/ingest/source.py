@@ -9,6 +9,7 @@ break alias matching.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .safe_read import check_size, read_capped, regular_size
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 SNIFF_BYTES = 64 * 1024
+MAP_MIN_BYTES = 1 << 20  # smaller files are read into memory (a map costs more than it saves)
 
 
 def _utf16_bom(data: bytes) -> str | None:
@@ -132,6 +134,31 @@ class Source:
                     self.notes.append("file is not valid UTF-8; decoded as latin-1")
             self._utf8 = data
         return self._utf8
+
+    def mapped_ascii(self):
+        """The file as a read-only memory map when it is a big plain-ASCII file on disk not read
+        yet, else None. A 100 MB console log is then parsed in place: copying it into Python costs
+        as much as parsing its numbers. (Like the mapped CSV path, this trusts the file not to be
+        truncated while it is read.)"""
+        if self.path is None or self._data is not None:
+            return None
+        import mmap
+
+        import numpy as np
+
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size < MAP_MIN_BYTES or size > self.max_bytes:
+                    return None
+                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return None
+        if len(mapped) > self.max_bytes or mapped[:3] == BOM or _utf16_bom(mapped[:4]):
+            return None
+        if np.frombuffer(mapped, dtype=np.uint8).max() >= 128:
+            return None  # not ASCII: the careful path decodes (and maybe transcodes) it
+        return mapped
 
     def utf8_is_ascii(self) -> bool:
         """The UTF-8 content is plain ASCII (known from :meth:`utf8`: a 100 MB log is scanned once)."""

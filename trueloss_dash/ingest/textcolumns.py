@@ -262,6 +262,16 @@ class ColumnarShape:
         pieces is a list, in file order, of ``("rows", values)`` (rows x value fields, one row per
         line that fits) and ``("line", text)`` (a line for the grammar's slow path); None when the
         first line does not fit."""
+        got = self.read_rows(data, pos, limit)
+        if got is None:
+            return None
+        values, taken, texts, end = got
+        return chunk_pieces(values, taken, texts), end
+
+    def read_rows(self, data: bytes, pos: int, limit: int | None = None):
+        """:meth:`read` as ``(values, taken, texts, end)``: one array per value for the lines read
+        as rows, which lines of the chunk those are (a mask), and the text of every other line by
+        its index in the chunk; None when the first line does not fit."""
         import pyarrow as pa
 
         limit = len(data) if limit is None else limit
@@ -297,43 +307,56 @@ class ColumnarShape:
             row_base.append(rows_before)
             lines_before += n_part + len(bad_part)
             rows_before += n_part
-        ok = np.concatenate(oks)
+        ok = np.concatenate(oks) if len(oks) > 1 else oks[0]
         n = rows_before
-        located = list(zip(row_base, tables))  # for the text of a row that failed a check
         n_lines = n + len(bad_rows)
+        if not bad_rows and ok.all():  # the common case: every line of the chunk has the shape
+            self.chunk = min(MAX_CHUNK, self.chunk * 4)
+            return values, np.ones(n_lines, dtype=bool), {}, end
         # file line (0-based in the chunk) of each parsed row: the lines Arrow skipped are the others
         skipped = np.zeros(n_lines, dtype=bool)
         skipped[np.asarray(bad_rows, dtype=np.int64) - 1] = True
         row_line = np.flatnonzero(~skipped)
-        slow = skipped.copy()
-        slow[row_line[~ok]] = True
-        if slow[0]:
+        taken = ~skipped
+        taken[row_line[~ok]] = False
+        if not taken[0]:
             self.chunk = MIN_CHUNK
             return None
         self.chunk = min(MAX_CHUNK, self.chunk * 4)  # the whole chunk was used: read more next time
-        if not slow.any():  # the common case: every line of the chunk has the shape
-            return [("rows", values)], end
         texts = dict(zip((np.asarray(bad_rows, dtype=np.int64) - 1).tolist(), bad_text))
-        pieces: list = []
-        row_of_line = np.full(n_lines, -1, dtype=np.int64)
-        row_of_line[row_line] = np.arange(n)
-        edges = np.flatnonzero(np.diff(slow.astype(np.int8))) + 1
-        bounds = [0, *edges.tolist(), n_lines]
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            if slow[a]:
-                for k in range(a, b):
-                    # a line Arrow skipped comes with its text; a row that failed a check is its
-                    # fields joined again (split on single spaces, nothing quoted: the same text)
-                    line = texts[k] if k in texts else self._row_text(located, int(row_of_line[k]))
-                    pieces.append(("line", line))
-            else:
-                lo, hi = int(row_of_line[a]), int(row_of_line[b - 1]) + 1
-                pieces.append(("rows", [v[lo:hi] for v in values]))
-        return pieces, end
+        located = list(zip(row_base, tables))  # for the text of a row that failed a check
+        for row in np.flatnonzero(~ok).tolist():
+            # a row that failed a check is its fields joined again (split on single spaces, nothing
+            # quoted: the same text)
+            texts[int(row_line[row])] = self._row_text(located, row)
+        if not ok.all():
+            values = [v[ok] for v in values]
+        return values, taken, texts, end
 
     def _row_text(self, located: list, row: int) -> str:
         base, table = [(b, t) for b, t in located if b <= row][-1]
         return " ".join(table.column(j)[row - base].as_py().decode("ascii") for j in range(len(self.fields)))
+
+
+def chunk_pieces(values: list[np.ndarray], taken: np.ndarray, texts: dict[int, str], start: int = 0) -> list:
+    """What :meth:`ColumnarShape.read_rows` found, from line ``start`` of the chunk on, as pieces in
+    file order: ``("rows", values)`` for each stretch of lines read as rows, ``("line", text)`` for
+    each other line."""
+    taken = taken[start:]
+    first_row = len(values[0]) - int(np.count_nonzero(taken))  # rows before line `start`
+    if taken.all():
+        return [("rows", [v[first_row:] for v in values])] if len(taken) else []
+    pieces: list = []
+    edges = np.flatnonzero(np.diff(taken.astype(np.int8))) + 1
+    bounds = [0, *edges.tolist(), len(taken)]
+    row = first_row
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if taken[a]:
+            pieces.append(("rows", [v[row:row + b - a] for v in values]))
+            row += b - a
+        else:
+            pieces.extend(("line", texts[start + k]) for k in range(a, b))
+    return pieces
 
 
 def _one_by_one(shape: ColumnarShape, lines: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:

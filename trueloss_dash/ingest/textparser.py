@@ -38,7 +38,7 @@ import numpy as np
 
 from ..columns import looks_like_loss
 from .limits import MAX_TEXT_SHAPE_NUMBERS, MAX_TEXT_SHAPES
-from .textcolumns import ColumnarShape
+from .textcolumns import ColumnarShape, chunk_pieces
 from .textgrammar import (
     BANNER,
     LINE_PREFIX,
@@ -202,9 +202,10 @@ class TextLogParser:
 
     def feed_ascii(self, data: bytes) -> int:
         """:meth:`feed_text` for ASCII bytes (the whole-file reader): a big log is never decoded as
-        one string - the block path reads the bytes, the grammar gets its lines one by one."""
-        if self._tail or not self.fast or b"\r" in data:
-            return self.feed_text(data.decode("ascii"))
+        one string - the block path reads the bytes, the grammar gets its lines one by one.
+        ``data`` may be a read-only memory map of the file."""
+        if self._tail or not self.fast or data.find(b"\r") >= 0:
+            return self.feed_text(bytes(data).decode("ascii"))
         cut = data.rfind(b"\n")
         self._tail = data[cut + 1:].decode("ascii")
         return self._feed_ascii(data, cut + 1) if cut >= 0 else 0
@@ -232,10 +233,10 @@ class TextLogParser:
         while pos < end:
             hot = self._hot
             if hot is not None and hot.columnar is not None:
-                got = hot.columnar.read(data, pos, end)
+                got = hot.columnar.read_rows(data, pos, end)
                 if got is not None:
-                    self._take_pieces(hot, got[0])
-                    pos = got[1]
+                    self._take_chunk(hot, *got[:3])
+                    pos = got[3]
                     continue
             nl = data.find(b"\n", pos, end)
             nl = end if nl < 0 else nl
@@ -400,25 +401,30 @@ class TextLogParser:
         columnar = ColumnarShape.from_line(line, pre, numbers, parsed.slots, forms)
         return _Shape(phase=parsed.phase, columnar=columnar) if columnar is not None else None
 
-    def _take_pieces(self, shape: _Shape, pieces: list) -> None:
-        """Rows read by the columnar path, and the lines of other shapes between them, in order."""
-        if len(pieces) > 2 and _steps_only(shape):
-            pieces = self._take_interleaved(shape, pieces)
-        self._take_pieces_one_by_one(shape, pieces)
+    def _take_chunk(self, shape: _Shape, values: list[np.ndarray], taken: np.ndarray, texts: dict[int, str]) -> None:
+        """A chunk read by the columnar path (:meth:`ColumnarShape.read_rows`): its rows, and the
+        lines of other shapes between them, in file order."""
+        start = 0
+        if texts and _steps_only(shape):
+            start = self._take_interleaved(shape, values, taken, texts)
+        self._take_pieces(shape, chunk_pieces(values, taken, texts, start))
 
-    def _take_interleaved(self, shape: _Shape, pieces: list) -> list:
+    def _take_interleaved(self, shape: _Shape, values: list[np.ndarray], taken: np.ndarray,
+                          texts: dict[int, str]) -> int:
         """The lines between the rows of a chunk (a validation line every N training lines) that
         have a shape seen before are read all at once (:meth:`ColumnarShape.values_of_lines`), and
         the rows and those lines become merged blocks in file order (:meth:`_take_merged`) - a
-        piece-by-piece walk costs a Python step per switch of shape. Returns the pieces left from
-        the first line no recent shape fits (they go the piece-by-piece way, which may learn from it).
+        piece-by-piece walk costs a Python step per switch of shape. Returns the chunk line where
+        it stopped: the first line no recent shape fits (from there on the piece-by-piece way,
+        which may learn from it).
 
         Only for shapes whose x is a step and that carry no epoch: there the grammar's state
         machine, over lines whose step never falls back, reduces to "the last line wins" whatever
         the shape of each line (see :meth:`_advance`)."""
-        lines = [item for kind, item in pieces if kind == "line"]
+        at = np.flatnonzero(~taken)  # chunk lines that were not read as rows
+        lines = [texts[k] for k in at.tolist()]
         owner = np.full(len(lines), -1, dtype=np.int64)  # index in `shapes` of the shape that reads each line
-        values: list[list[np.ndarray]] = []
+        found: list[list[np.ndarray]] = []
         shapes = [s for s in self._recent if s.columnar is not None]
         left = np.arange(len(lines))
         for k, candidate in enumerate(shapes):  # the order _known_line tries them in
@@ -428,48 +434,27 @@ class TextLogParser:
             full = [np.full(len(lines), np.nan) for _ in got]
             for column, part in zip(full, got):
                 column[left] = part
-            values.append(full)
+            found.append(full)
             owner[left[fits]] = k
             left = left[~fits]
-        for _ in range(len(values), len(shapes)):
-            values.append([])
         stop = int(np.flatnonzero(owner < 0)[0]) if (owner < 0).any() else len(lines)
         if stop == 0 or any(not _steps_only(shapes[k]) for k in set(owner[:stop].tolist())):
-            return pieces
-        # merged rows in file order, up to the first line no shape reads
-        line_at: list[int] = []
-        row_parts: list[list[np.ndarray]] = []
-        row_at: list[tuple[int, int]] = []
-        pos = k = 0
-        rest = len(pieces)
-        for at, (kind, item) in enumerate(pieces):
-            if kind == "rows":
-                row_parts.append(item)
-                row_at.append((pos, len(item[0])))
-                pos += len(item[0])
-                continue
-            if k == stop:
-                rest = at
-                break
-            line_at.append(pos)
-            pos += 1
-            k += 1
-        m = pos
-        is_line = np.zeros(m, dtype=bool)
-        line_pos = np.asarray(line_at, dtype=np.int64)
-        is_line[line_pos] = True
-        # groups: [shape, rows of the merged order it reads (a mask), [values per role in row order]]
+            return 0
+        m = int(at[stop]) if stop < len(lines) else len(taken)  # merged: chunk lines 0..m
+        # groups: (shape, the merged rows it reads as a mask, its values per role in row order)
         parts: dict[int, list] = {}
-        if row_parts:
-            parts[id(shape)] = [shape, [~is_line], [[np.concatenate(col) for col in zip(*row_parts)]]]
+        rows = taken[:m]
+        n_rows = int(np.count_nonzero(rows))
+        if n_rows:
+            parts[id(shape)] = [shape, [rows], [[v[:n_rows] for v in values]]]
         owned = owner[:stop]
         for k in np.unique(owned).tolist():
             sel = np.flatnonzero(owned == k)
-            entry = parts.setdefault(id(shapes[k]), [shapes[k], [], []])
             mask = np.zeros(m, dtype=bool)
-            mask[line_pos[sel]] = True
+            mask[at[sel]] = True
+            entry = parts.setdefault(id(shapes[k]), [shapes[k], [], []])
             entry[1].append(mask)
-            entry[2].append([v[sel] for v in values[k]])
+            entry[2].append([v[sel] for v in found[k]])
         groups = []
         for s, masks, vals in parts.values():
             if len(masks) == 1:
@@ -480,16 +465,20 @@ class TextLogParser:
             order = np.argsort(np.concatenate([np.flatnonzero(mk) for mk in masks]), kind="stable")
             groups.append((s, mask, [np.concatenate(c)[order] for c in zip(*vals)]))
         self._take_merged(groups, m)
-        return pieces[rest:]
+        return m
 
     def _take_merged(self, groups: list, m: int) -> None:
         """Rows of several step-only shapes, ``groups`` of (shape, the rows it reads as a mask over
         the merged order, values per role in row order): blocks of the rows whose step does not
         fall back from the state; a row that does (a restart, a NaN step) goes the record way
         (:meth:`_line_values`)."""
-        x = np.empty(m)
-        for s, mask, cols in groups:
-            x[mask] = cols[self._block_layout(s.columnar.roles, s.phase)[0]["step"]]
+        if len(groups) == 1 and groups[0][1].all():
+            s, _, cols = groups[0]
+            x = cols[self._block_layout(s.columnar.roles, s.phase)[0]["step"]]
+        else:
+            x = np.empty(m)
+            for s, mask, cols in groups:
+                x[mask] = cols[self._block_layout(s.columnar.roles, s.phase)[0]["step"]]
         bad = ~np.isfinite(x)
         bad[1:] |= x[1:] < x[:-1]
         bad_at = np.flatnonzero(bad)
@@ -500,7 +489,7 @@ class TextLogParser:
             if head == head and (self._step is None or head > self._step or head == self._step and not self._banner):
                 nxt = int(np.searchsorted(bad_at, start, side="right"))
                 stop = int(bad_at[nxt]) if nxt < len(bad_at) else m
-                self._take_merged_block(groups, taken, start, stop)
+                self._take_merged_block(groups, taken, x[start:stop], start, stop)
                 start = stop
                 continue
             g = next(g for g, (_, mask, _) in enumerate(groups) if mask[start])
@@ -509,8 +498,9 @@ class TextLogParser:
             taken[g] += 1
             start += 1
 
-    def _take_merged_block(self, groups: list, taken: list[int], a: int, b: int) -> None:
-        """Merged rows a..b as one block (step-only shapes, steps not falling back)."""
+    def _take_merged_block(self, groups: list, taken: list[int], steps: np.ndarray, a: int, b: int) -> None:
+        """Merged rows a..b as one block (step-only shapes, steps not falling back). A key held by
+        some rows only is kept compact: its values, and in ``present`` the rows holding them."""
         n = b - a
         found = []
         for g, (s, mask, cols) in enumerate(groups):
@@ -526,33 +516,29 @@ class TextLogParser:
         present: dict[str, np.ndarray] = {}
         if carried is not None:
             out["epoch"] = np.full(n, carried)
-        step = out["step"] = np.empty(n) if len(found) > 1 else None
+        out["step"] = steps
         for _, s, rows, vals, every in found:
-            last_of, named = self._block_layout(s.columnar.roles, s.phase)
-            if every:
-                out["step"] = vals[last_of["step"]]
-            else:
-                step[rows] = vals[last_of["step"]]
             seen = set()
-            for key, idx in named:
+            for key, idx in self._block_layout(s.columnar.roles, s.phase)[1]:
                 if key == "step" or key == "epoch" and carried is not None or key in seen:
                     continue  # the record keeps its x, and the first of a key twice (setdefault)
                 seen.add(key)
-                if every:
+                if key not in out:
                     out[key] = vals[idx]
+                    if not every:
+                        present[key] = rows
                     continue
-                col = out.get(key)
-                if col is None:
-                    col = out[key] = np.full(n, np.nan)
-                    present[key] = rows
-                else:
-                    present[key] = present[key] | rows
-                col[rows] = vals[idx]
+                # a key two shapes hold: spread both, keep the rows holding it
+                full, held = _spread(out[key], present.get(key), n)
+                full[rows] = vals[idx]
+                held = held | rows
+                out[key] = full[held]
+                present[key] = held
+        present = {k: p for k, p in present.items() if not p.all()}
         first_line = self.lines_read + 1
         self.lines_read += n
         out["line"] = np.arange(first_line, first_line + n, dtype=np.float64)
         out["run"] = np.full(n, float(self.run))
-        steps = out["step"]
         last = float(steps[-1])
         self._epoch_max = max(self._epoch_max, last)
         self._step = self._last_raw_step = last
@@ -565,7 +551,9 @@ class TextLogParser:
         self._segments.append(("b", len(self._blocks)))
         self._blocks.append((len(self._records), out, present))
 
-    def _take_pieces_one_by_one(self, shape: _Shape, pieces: list) -> None:
+    def _take_pieces(self, shape: _Shape, pieces: list) -> None:
+        """Rows read by the columnar path, and the lines of other shapes between them, one piece at
+        a time in file order."""
         for kind, item in pieces:
             if kind == "line":
                 if self._known_line(item):
@@ -727,7 +715,7 @@ class TextLogParser:
             out.update(rec)
         for _, cols, present in self._blocks:
             if len(cols["run"]):
-                out.update(k for k in cols if k not in present or present[k].any())
+                out.update(k for k in cols if k not in present or len(cols[k]))
         return out
 
     @property
@@ -773,7 +761,7 @@ class TextLogParser:
                 for k, v in block.items():
                     if k not in ("run", "line"):
                         order.setdefault(k, None)
-                        blocks.setdefault(k, []).append((row, v, held.get(k)))
+                        blocks.setdefault(k, []).append((row, v, held.get(k), m))
                 row += m
         if rec_run_rows:
             runs[np.asarray(rec_run_rows, dtype=np.int64)] = rec_runs
@@ -781,16 +769,19 @@ class TextLogParser:
         for key in order:
             parts = blocks.get(key, ())
             rows = rec_rows.get(key, ())
-            if len(parts) == 1 and not rows and parts[0][0] == 0 and len(parts[0][1]) == n:
-                held = parts[0][2]
-                cols[key] = (np.asarray(parts[0][1], dtype=np.float64),
-                             np.ones(n, dtype=bool) if held is None else held)
+            if len(parts) == 1 and not rows and parts[0][0] == 0 and parts[0][3] == n:
+                cols[key] = _spread(parts[0][1], parts[0][2], n) if parts[0][2] is not None else (
+                    np.asarray(parts[0][1], dtype=np.float64), np.ones(n, dtype=bool))
                 continue
             values = np.full(n, np.nan)
             present = np.zeros(n, dtype=bool)
-            for start, block_values, held in parts:
-                values[start:start + len(block_values)] = block_values  # NaN where the block's row lacks the key
-                present[start:start + len(block_values)] = True if held is None else held
+            for start, block_values, held, m in parts:
+                if held is None:
+                    values[start:start + m] = block_values
+                    present[start:start + m] = True
+                else:  # a key some rows of the block hold: its values are those rows' only
+                    values[start:start + m][held] = block_values
+                    present[start:start + m] = held
             if rows:
                 at = np.asarray(rows, dtype=np.int64)
                 values[at] = np.array(rec_vals[key], dtype=np.float64)
@@ -875,6 +866,8 @@ def _block_records(cols: dict[str, np.ndarray], present: dict[str, np.ndarray]) 
     keys = list(cols)
     out = []
     if present:
+        n = len(cols["run"])
+        cols = {k: _spread(v, present.get(k), n)[0] if k in present else v for k, v in cols.items()}
         held = [present[k].tolist() if k in present else None for k in keys]
         for row, values in enumerate(zip(*(cols[k].tolist() for k in keys))):
             rec = {k: v for k, v, h in zip(keys, values, held) if h is None or h[row]}
@@ -888,6 +881,15 @@ def _block_records(cols: dict[str, np.ndarray], present: dict[str, np.ndarray]) 
         rec["line"] = int(rec["line"])
         out.append(rec)
     return out
+
+
+def _spread(values: np.ndarray, held: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A block column as n rows: (values with NaN where a row lacks the key, rows holding it)."""
+    if held is None:
+        return np.array(values, dtype=np.float64), np.ones(n, dtype=bool)
+    full = np.full(n, np.nan)
+    full[held] = values
+    return full, held
 
 
 def _steps_only(shape: _Shape) -> bool:

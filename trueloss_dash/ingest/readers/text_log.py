@@ -59,9 +59,11 @@ def has_metric_lines(text: str) -> bool:
 
 def read(source: Source) -> list[Run]:
     parser = TextLogParser()
-    data = source.utf8()
-    if source.utf8_is_ascii():  # most logs: the bytes are read as they are, never decoded as one string
-        parser.feed_ascii(data)
+    mapped = source.mapped_ascii()
+    if mapped is not None:  # a big ASCII log on disk: parsed in place, never copied into Python
+        parser.feed_ascii(mapped)
+    elif source.utf8_is_ascii():  # most logs: the bytes are read as they are, never decoded as one string
+        parser.feed_ascii(source.utf8())
     else:
         parser.feed_text(source.text())
     parser.flush()
