@@ -57,8 +57,11 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
         # strongest rule, plus a little for each independent supporter
         conf = min(0.97, confs[0] + 0.1 * sum(confs[1:]))
         c = by_cause[cid]
-        if severe and c.findings and not set(c.findings) & severe and CAUSES[cid].benign:
-            conf *= T.INFO_ONLY_CAUSE_WEIGHT  # explains a harmless finding while something else is wrong
+        if severe and c.findings and not set(c.findings) & severe and (CAUSES[cid].benign or conf < T.MISMATCH_WARNING_CONFIDENCE):
+            # explains only harmless findings while something else is wrong: a side note. Harmful causes
+            # too, unless sure enough to make their finding a warning (a weak data-mismatch guess behind
+            # an info gap would otherwise outrank the likelier training-time effect behind the same gap)
+            conf *= T.INFO_ONLY_CAUSE_WEIGHT
         c.confidence = conf
         # what the reading rests on: a measurement if any supporter used one, else the finding's shape, else priors
         c.basis = next(b for b in BASES if b in bases[cid])

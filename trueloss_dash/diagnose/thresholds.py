@@ -135,6 +135,9 @@ INVERTED_MIN_FRACTION = 0.3
 INVERTED_MIN_INVERTED = 2
 #: "Early only": no inversion in the last this fraction of the run.
 INVERTED_LATE_FRACTION = 0.34
+#: A training-time effect (dropout, penalty, augmentation) also explains an underfitting finding when
+#: validation stays below the reported training loss at the end and at >= this share of the late points.
+REGULARIZED_UNDERFIT_LATE_FRACTION = 0.5
 #: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
 #: reported loss with validation half an interval earlier, at most this share stays inverted.
 LAG_EXPLAINED_MAX_REMAINING = 0.25

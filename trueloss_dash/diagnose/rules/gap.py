@@ -235,19 +235,49 @@ def _persistent_without_regularizer(inp: RuleInput) -> Assessment | None:
     return Assessment(conf, ev, [i], MEASURED if all_known else PRIOR)
 
 
+def _holds_training_up(cause: str, assess):
+    """A training-time effect that keeps the reported training loss above validation to the end also
+    explains an underfitting finding read on that loss: strong dropout, an L2 term in the loss or hard
+    augmentation are a textbook reason a model cannot fit (loosen them before growing the model). The
+    cause then explains a warning, so it is not discounted as a harmless side note."""
+
+    def wrapped(inp: RuleInput) -> Assessment | None:
+        got = assess(inp)
+        if got is None or cause not in _HOLDS_UP:
+            return got
+        i, f = inp.first("inverted_gap")
+        iu, u = inp.first("underfitting")
+        if f is None or u is None or i not in got.findings:
+            return got
+        m = f.metrics
+        if m.get("early_only") or not m.get("persists_to_end") or m.get("late_fraction", 0.0) < T.REGULARIZED_UNDERFIT_LATE_FRACTION:
+            return got
+        got.findings = sorted(set(got.findings) | {iu})
+        got.evidence = got.evidence + [
+            f"validation stays below the reported training loss to the end ({pct(m['late_fraction'])} of the late points): "
+            f"the training loss the underfitting check reads is inflated by this effect, and too much of it is a common "
+            f"reason a model cannot fit - loosen it before making the model larger"]
+        return got
+
+    return wrapped
+
+
+_HOLDS_UP = ("dropout", "augmentation", "weight_penalty")
+
+
 _GAP = ("inverted_gap",)
 GAP_RULES: tuple[Rule, ...] = (
     # inverted gap - 1) the trainer's exact decomposition settles it
     *(Rule(f"decomposition_{c}", c, "Largest term of the measured gap decomposition", _GAP + ("gap_* series",),
            "0.6 + 0.35 x share of the positive terms when this term is the largest; 0.15 + 0.4 x share otherwise",
-           _decomposition(c)) for c in ("epoch_averaging_lag", "dropout", "batchnorm_instability", "weight_penalty", "augmentation", "data_mismatch")),
+           _holds_training_up(c, _decomposition(c))) for c in ("epoch_averaging_lag", "dropout", "batchnorm_instability", "weight_penalty", "augmentation", "data_mismatch")),
     # 2) with the true training loss
     Rule("true_above_val", "data_mismatch", "True training loss above validation", _GAP + ("true_train_loss",),
          "0.9 when true > val at >= half the points and at the end, whatever the context says", _true_above_val),
     *(Rule(f"true_below_val_{c}", c, "True loss <= validation: training-time effect", _GAP + ("true_train_loss", "context", "gap shape"),
            "context names it: 0.8 if reported - true persists (0.45 if it fades); lag: 0.8 if the offset fades; "
            "no context: priors 0.5 dropout / 0.4 augmentation / 0.35 penalty / 0.2 batch norm",
-           _training_time_effect(c)) for c in ("epoch_averaging_lag", "dropout", "augmentation", "weight_penalty", "batchnorm_instability")),
+           _holds_training_up(c, _training_time_effect(c))) for c in ("epoch_averaging_lag", "dropout", "augmentation", "weight_penalty", "batchnorm_instability")),
     # 3) without it: shape tests, then context, at lower confidence
     Rule("val_tracks_true_to_memorisation", "data_mismatch", "Validation tracks the true training loss down to memorisation",
          ("true_train_loss (or train_loss)", "val_loss"), "0.85 (above the benign averaging lag that may explain the inversion's shape) when val stays within LEAKAGE_MAX_LOG_DISTANCE of true while true falls below "
@@ -259,7 +289,7 @@ GAP_RULES: tuple[Rule, ...] = (
     *(Rule(f"context_{c}", c, "Context names a training-time effect", _GAP + ("context",),
            "0.65 when the context names it and the inversion persists (0.4 early-only); batch norm -0.2; "
            "no context at all: priors 0.45 dropout / 0.35 augmentation / 0.25 penalty / 0.15 batch norm",
-           _context_regularizer(c)) for c in ("dropout", "augmentation", "weight_penalty", "batchnorm_instability")),
+           _holds_training_up(c, _context_regularizer(c))) for c in ("dropout", "augmentation", "weight_penalty", "batchnorm_instability")),
     Rule("persistent_without_regularizer", "data_mismatch", "Persistent inversion with nothing to explain it", _GAP + ("context",),
          "0.65 when the context rules out every training-time effect, 0.25-0.3 when it is unknown", _persistent_without_regularizer),
 )
