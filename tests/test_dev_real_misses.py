@@ -87,3 +87,20 @@ def test_a_loss_logged_as_train_loss_batch_is_the_training_loss_and_its_flat_lin
     rep = diagnose(run)
     plateau = [f for f in rep.findings if f.kind == "plateau"]
     assert plateau and plateau[0].severity == "warning" and plateau[0].metrics.get("from_start")
+
+
+def test_a_phase_word_with_a_count_is_not_an_epoch_and_the_resumed_run_stays_one_run():
+    # Python-logging console log: "[Split] Train=3667 | Val=786 | Test=787" and "Train=115 batches | ..."
+    # are data-set sizes; read as epochs 787 and 25 they split the run resumed at epoch 21 (from the
+    # epoch-20 checkpoint) off as a "part 2", where the overfitting is (val 1.05 -> 1.28, train 0.93 -> 0.51)
+    from trueloss_dash.ingest.textgrammar import parse_message
+
+    sizes = parse_message("[Split] Train=3667 | Val=786 | Test=787")
+    assert sizes.epoch is None and not sizes.pairs
+    timm = parse_message("Train: 0 [ 100/1251 (  8%)]  Loss: 6.91 (6.91)")  # timm: a phase with its epoch
+    assert timm.epoch == 0 and timm.pairs == [("Loss", 6.91)]
+    runs = load_path(CORPUS / "Akash05-kr__skin_lesion_classifier" / "training.log")
+    assert len(runs) == 1 and runs[0].get("val_loss").epoch.max() == 30
+    rep = diagnose(runs[0])
+    over = [f for f in rep.findings if f.kind == "overfitting"]
+    assert over and over[0].metrics["best_x"] == 20 and over[0].severity == "warning"

@@ -167,6 +167,8 @@ def parse_message(text: str) -> ParsedLine:
             out.phase = phase
             if bracket:  # "Test: [ 10/390]": progress through the test set, not an epoch
                 return
+            if not (idx + 1 < n and toks[idx + 1].group() == "["):
+                return  # "Train=3667 | Val=786 | Test=787": a phase with a count (examples, batches), not an epoch
             axis = EPOCH  # "Train: 0 [ 100/1251]" (timm): a phase with its epoch
         if axis == EPOCH:
             out.epoch = value
