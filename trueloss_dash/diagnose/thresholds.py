@@ -82,6 +82,12 @@ ERRATIC_ROUGHER = 3.0
 #: convergence (a few examples move it by tens of percent), not erratic validation.
 ERRATIC_MIN_LEVEL = 0.05
 
+#: Erratic validation whose jumps stopped (none in the last this fraction of the x range) and that
+#: ends within ERRATIC_ENDS_AT_BEST_MARGIN of its best is info: the final model is the best one
+#: evaluated, the jumps cost nothing (severity follows consequence).
+ERRATIC_SETTLED_FRACTION = 0.25
+ERRATIC_ENDS_AT_BEST_MARGIN = 0.02
+
 # --- divergence ----------------------------------------------------------------------------------
 #: A training loss diverges when its last points stay above max(start, best * this factor), or when
 #: its very last point alone is this factor above both its start and its best (ends far worse than untrained).

@@ -7,7 +7,9 @@ training loss's roughness at the same cadence (per-interval means for a step-lev
 Two or more jumps are a finding. One jump is a spike (its own check).
 
 Why it matters: validation that swings this much cannot pick a checkpoint or drive early stopping,
-and the swings say the evaluated model itself is unstable. Causes: batch norm with small batches
+and the swings say the evaluated model itself is unstable (a warning) - unless the jumps stopped (none
+in the last quarter) and validation ends at its best: they came on the way down and the final model is
+the best one evaluated (info). Causes: batch norm with small batches
 (running statistics that do not match any batch), a tiny validation set, an eval-mode bug
 (dropout/BN left in train mode, a different preprocessing at evaluation).
 """
@@ -87,9 +89,16 @@ def detect(view) -> Detected:
         return Detected([], detail)
     w = binned(view.val, T.SPIKE_MAX_POINTS)
     xs = metrics["jump_x"]
+    # severity follows consequence: such a curve cannot pick a checkpoint - unless the jumps stopped
+    # (none in the last ERRATIC_SETTLED_FRACTION of the points) and it ends at its best: they came on
+    # the way down, and the final model is the best one evaluated
+    calm = float(w.x[-1] - T.ERRATIC_SETTLED_FRACTION * (w.x[-1] - w.x[0]))
+    settled = bool(w.positive and xs[-1] < calm and w.y[-1] <= float(np.min(w.y)) * (1 + T.ERRATIC_ENDS_AT_BEST_MARGIN))
+    metrics["ends_at_best"] = settled
+    tail = ("; the jumps stopped and validation ends at its best, so they did not cost the final model" if settled else "")
     finding = Finding(
         kind="erratic_validation",
-        severity="warning",
+        severity="info" if settled else "warning",
         series=VAL_LOSS,
         start=float(xs[0]),
         end=float(xs[-1]),
@@ -98,6 +107,6 @@ def detect(view) -> Detected:
         summary=(f"validation loss jumped up and came back {fmt.count(len(jumps), 'time')} "
                  f"({fmt.span(w.axis, xs[0], xs[-1])}; largest {fmt.change(metrics['largest_jump'])} above its neighbours, "
                  f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss moved "
-                 f"only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} around its trend"),
+                 f"only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} around its trend{tail}"),
     )
     return Detected([finding], detail)
