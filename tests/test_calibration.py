@@ -170,3 +170,13 @@ def test_evaluation_prints_the_reliability_table(capsys):
     out = capsys.readouterr().out
     assert "calibration error (ECE)" in out and "Reliability of cause confidences, real:dev" in out
     assert "mean confidence" in out and "fraction right" in out
+
+
+def test_ece_bins_cover_every_confidence_once():
+    # the evaluation's bins: [0, 0.2), [0.2, 0.3), ..., [0.9, 1.0] - a cause at exactly 0.2 is in the
+    # second bin, one at 1.0 in the last; ECE weighs each bin by its share of the causes
+    from eval_scoring import reliability
+
+    rel = reliability([(0.19, False), (0.2, True), (0.25, False), (1.0, True)])
+    assert [(lo, n) for lo, _, n, _, _ in rel.rows] == [(0.0, 1), (0.2, 2), (0.9, 1)]
+    assert rel.ece == pytest.approx(0.25 * 0.19 + 0.5 * abs(0.225 - 0.5) + 0.25 * 0.0)
