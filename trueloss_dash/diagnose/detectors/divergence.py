@@ -78,9 +78,11 @@ def detect(view) -> Detected:
         undone = (float(np.median(v[-tail:])) - best) / (start_level - best) if start_level > best else 0.0
         climbed_back = (best_i < n - tail and undone >= T.DIVERGENCE_UNDONE_FRACTION
                         and np.all(v[-tail:] > best + math.log(T.DIVERGENCE_FACTOR)))
+        above_start = (best_i < n - tail and np.all(v[-tail:] > thr)) or final_blowup
+        climbed_back = climbed_back and not above_start  # said only when it is what decided
         if climbed_back:
             thr = best + math.log(T.DIVERGENCE_FACTOR)
-        if (best_i < n - tail and np.all(v[-tail:] > thr)) or final_blowup or climbed_back:
+        if above_start or climbed_back:
             above = v > thr
             # first point after the best from which the loss stays above the threshold
             below_after = np.flatnonzero(~above[best_i:]) + best_i
