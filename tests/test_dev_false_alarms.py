@@ -55,14 +55,20 @@ def test_validation_bump_within_its_own_bounce_is_not_a_warning_spike():
 
 def test_hf_step_loss_whose_epochs_do_not_repeat_a_profile_is_not_unshuffled_data():
     # HF fine-tune, 1000 logged steps over 38 epochs of ~26: averaged over half the run the profile
-    # looks alike (a shared ramp from the loss's slow drift), but each epoch against the others does
-    # not repeat it (leave-one-out correlation ~0.4) - no evidence of a fixed data order
+    # looks alike (a shared ramp from the loss's slow drift), but one epoch's profile does not repeat
+    # in the next (correlation ~0.24; each epoch against the mean of the others ~0.4) - no evidence
+    # of a fixed data order
     rep = _diag("MattthiasSchedel__DAT55-Project4/trainer_state.json")
     assert "shuffling" not in rep.kinds(), rep.verdict
     assert not _kinds(rep), [f"{f.kind}: {f.summary}" for f in rep.findings]
     check = next(c for c in rep.checks if (c["id"] if isinstance(c, dict) else c.id) == "shuffling")
     detail = check["detail"] if isinstance(check, dict) else check.detail
-    assert "repeat correlation 0.4" in detail, detail
+    import re
+
+    from trueloss_dash.diagnose import thresholds as T
+
+    corr = float(re.search(r"repeat correlation (\S+)$", detail).group(1).replace("\u2212", "-"))
+    assert corr < T.SHUFFLE_MIN_REPEAT_CORR, detail
 
 
 def test_two_bumps_in_a_falling_loss_are_not_oscillation():

@@ -128,3 +128,21 @@ def test_validation_still_jumping_in_the_last_quarter_stays_a_warning_even_if_it
     rep = diagnose(got[0] if isinstance(got, list) else got)
     err = [f for f in rep.findings if f.kind == "erratic_validation"]
     assert err and err[0].severity == "warning" and not err[0].metrics["ends_at_best"]
+
+
+def test_class_sorted_pattern_that_morphs_as_the_model_learns_is_still_unshuffled_data():
+    # class-sorted data, 12 steps per epoch for 19 epochs (trainer log, per-step loss beside the epoch
+    # rows): each epoch replays the same class order, and the within-epoch profile slowly changes shape
+    # as the model learns (early and late epochs disagree; each epoch matches the next at r ~ 0.99).
+    # Also pins the phase binning: step k of 12 lands in bin k (k/12 * 12 is 0.99999... in floats).
+    rep = _diag("dev-0102")
+    f = [f for f in rep.findings if f.kind == "shuffling"]
+    assert f and f[0].severity == "warning" and f[0].metrics["repeat_corr"] > 0.9, rep.verdict
+    assert "unshuffled_data" in _top2(rep)
+
+
+def test_a_small_but_exactly_repeating_epoch_pattern_is_unshuffled_data():
+    # Lightning, class-sorted, 34 steps per epoch: the phase explains only 9% of the detrended step
+    # loss (2.6x what noise explains) but the profile repeats from each epoch to the next at r ~ 0.98
+    rep = _diag("dev-0229")
+    assert "shuffling" in rep.kinds() and "unshuffled_data" in _top2(rep), rep.verdict

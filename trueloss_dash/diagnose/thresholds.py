@@ -245,8 +245,14 @@ SHUFFLE_PHASE_BINS = 16
 SHUFFLE_MIN_ETA2 = 0.12
 #: ... and at least this multiple of what noise alone explains with B bins and N steps ((B-1)/(N-1)).
 SHUFFLE_ETA2_OVER_NOISE = 5.0
-#: ... and the same phase profile must repeat: correlation between profiles of the two halves.
+#: ... and the same phase profile must repeat: median correlation of each epoch's profile with the
+#: next one's (of the two halves' profiles when too few epochs fill every phase bin).
 SHUFFLE_MIN_REPEAT_CORR = 0.5
+#: ... or a profile repeating almost exactly (shuffled epochs' profiles are independent) that explains
+#: at least this multiple of the noise share, and this floor.
+SHUFFLE_STRONG_REPEAT_CORR = 0.8
+SHUFFLE_STRONG_ETA2_OVER_NOISE = 2.0
+SHUFFLE_STRONG_MIN_ETA2 = 0.05
 
 # --- metric disagreement -------------------------------------------------------------------------
 #: Validation loss up at least this much (log) from its best while the metric improved by at least

@@ -3,8 +3,9 @@ structure at epoch boundaries) - the mark of unshuffled or class-sorted data.
 
 Detrend the log-loss with a one-epoch moving average, fold the residuals by position within the
 epoch (SHUFFLE_PHASE_BINS bins) and measure eta^2, the share of residual variance the position
-explains (about bins/points for shuffled data). The profile must also repeat: the profiles of the
-first and second half of the epochs must correlate. Epoch boundaries come from the series' epoch
+explains (about bins/points for shuffled data). The profile must also repeat: each epoch's profile
+must correlate with the next epoch's (the first and second half of the run's, when too few epochs
+fill every phase bin). Epoch boundaries come from the series' epoch
 column, else from the validation interval in steps, else from ``meta['steps_per_epoch']``.
 """
 
@@ -65,22 +66,28 @@ def step_level_train(run):
     return max(cands, key=lambda s: int(np.isfinite(s.y).sum()), default=None)
 
 
-def _leave_one_out_repeat(epoch: np.ndarray, b: np.ndarray, r: np.ndarray, B: int) -> float | None:
-    """Median over epochs of the correlation between the epoch's phase profile and the mean profile
-    of all the other epochs (O(n); None when fewer than 3 epochs fill every phase bin)."""
+def _epoch_to_epoch_repeat(epoch: np.ndarray, b: np.ndarray, r: np.ndarray, B: int) -> float | None:
+    """Median over consecutive epochs of the correlation between one epoch's phase profile and the
+    next one's (O(n); None when fewer than SHUFFLE_MIN_EPOCHS epochs in a row fill every phase bin).
+
+    "The same pattern every epoch" is a statement about neighbouring epochs: class-sorted data
+    replays the same order each epoch, and the pattern's shape may drift slowly as the model learns
+    (early epochs vs late ones, or one epoch vs the mean of all the others, then disagree), while a
+    shuffled loss has profiles that are independent from one epoch to the next."""
     _, e = np.unique(epoch, return_inverse=True)
     n_ep = int(e.max()) + 1
     cell = e * B + b
     cnt = np.bincount(cell, minlength=n_ep * B).reshape(n_ep, B)
     tot = np.bincount(cell, weights=r, minlength=n_ep * B).reshape(n_ep, B)
     full = np.all(cnt > 0, axis=1)
-    if full.sum() < 3:
+    pairs = full[:-1] & full[1:]
+    if pairs.sum() < T.SHUFFLE_MIN_EPOCHS - 1:
         return None
-    prof = tot[full] / cnt[full]
+    prof = tot / np.maximum(cnt, 1)
     prof = prof - prof.mean(axis=1, keepdims=True)
-    others = (prof.sum(axis=0)[None, :] - prof) / (len(prof) - 1)
-    num = (prof * others).sum(axis=1)
-    den = np.sqrt((prof * prof).sum(axis=1) * (others * others).sum(axis=1))
+    a, c = prof[:-1][pairs], prof[1:][pairs]
+    num = (a * c).sum(axis=1)
+    den = np.sqrt((a * a).sum(axis=1) * (c * c).sum(axis=1))
     ok = den > 0
     return float(np.median(num[ok] / den[ok])) if ok.any() else None
 
@@ -112,7 +119,9 @@ def detect(view) -> Detected:
     # no more phase bins than steps per epoch (12 steps in 16 bins leaves bins empty and the
     # profiles ragged)
     B = int(min(T.SHUFFLE_PHASE_BINS, max(4, int(per_epoch))))
-    b = np.minimum((phase * B).astype(np.int64), B - 1)
+    # (a small epsilon: phase k/12 times 12 bins is 0.99999... in floating point, which would put two
+    # steps in one bin and leave the next empty)
+    b = np.minimum((phase * B + 1e-6).astype(np.int64), B - 1)
     total = float(np.sum((r - r.mean()) ** 2))
     cnt = np.bincount(b, minlength=B)
     means = np.bincount(b, weights=r, minlength=B) / np.maximum(cnt, 1)
@@ -121,19 +130,24 @@ def detect(view) -> Detected:
     p1 = np.bincount(b[first], weights=r[first], minlength=B) / np.maximum(np.bincount(b[first], minlength=B), 1)
     p2 = np.bincount(b[~first], weights=r[~first], minlength=B) / np.maximum(np.bincount(b[~first], minlength=B), 1)
     corr = float(np.corrcoef(p1, p2)[0, 1]) if np.std(p1) > 0 and np.std(p2) > 0 else 0.0
-    # the halves compare early epochs (the model still learning: the pattern's amplitude changes)
-    # with late ones, and averaging half the run's epochs leaves any slow drift of the loss as a
-    # shared ramp; each epoch's profile against the mean profile of the others is what "the same
-    # pattern every epoch" means - it decides whenever enough epochs fill every phase bin
-    loo = _leave_one_out_repeat(epoch, b, r, B)
-    if loo is not None:
-        corr = loo
+    # the halves compare early epochs (the model still learning: the pattern's shape changes) with
+    # late ones, and averaging half the run's epochs leaves any slow drift of the loss as a shared
+    # ramp; each epoch's profile against the next one's is what "the same pattern every epoch"
+    # means - it decides whenever enough consecutive epochs fill every phase bin
+    rep = _epoch_to_epoch_repeat(epoch, b, r, B)
+    if rep is not None:
+        corr = rep
     # noise model: with B phase bins and N steps, pure noise explains about (B-1)/(N-1) of the variance;
     # the pattern must explain several times that (and a floor), and repeat epoch after epoch
-    need = max(T.SHUFFLE_MIN_ETA2, T.SHUFFLE_ETA2_OVER_NOISE * (B - 1) / max(len(r) - 1, 1))
-    detail = (f"position within the epoch explains {pct(eta2)} of step-loss variation (needs {pct(need)}: noise alone "
-              f"explains ~{pct((B - 1) / max(len(r) - 1, 1))}), repeat correlation {fmt.num(corr, 2)}")
-    if eta2 < need or corr < T.SHUFFLE_MIN_REPEAT_CORR:
+    # (the two pieces of evidence trade off: a pattern that repeats almost exactly from one epoch to the
+    # next - shuffled profiles are independent - needs less of the variance)
+    null = (B - 1) / max(len(r) - 1, 1)
+    need = max(T.SHUFFLE_MIN_ETA2, T.SHUFFLE_ETA2_OVER_NOISE * null)
+    strong = max(T.SHUFFLE_STRONG_MIN_ETA2, T.SHUFFLE_STRONG_ETA2_OVER_NOISE * null)
+    detail = (f"position within the epoch explains {pct(eta2)} of step-loss variation (needs {pct(need)}, or {pct(strong)} "
+              f"repeating with correlation >= {fmt.num(T.SHUFFLE_STRONG_REPEAT_CORR, 2)}: noise alone explains ~{pct(null)}), "
+              f"repeat correlation {fmt.num(corr, 2)}")
+    if not ((eta2 >= need and corr >= T.SHUFFLE_MIN_REPEAT_CORR) or (eta2 >= strong and corr >= T.SHUFFLE_STRONG_REPEAT_CORR)):
         return Detected([], detail)
     amp = float(np.expm1(means.max() - means.min()))
     finding = Finding(
