@@ -146,3 +146,20 @@ def test_a_small_but_exactly_repeating_epoch_pattern_is_unshuffled_data():
     # loss (2.6x what noise explains) but the profile repeats from each epoch to the next at r ~ 0.98
     rep = _diag("dev-0229")
     assert "shuffling" in rep.kinds() and "unshuffled_data" in _top2(rep), rep.verdict
+
+
+def test_a_noise_free_smooth_step_loss_is_not_an_epoch_pattern():
+    # the complement of the strong-repeat test: a noiseless exponential decay logged per step leaves a
+    # tiny deterministic within-epoch residual after detrending that repeats exactly from one epoch to
+    # the next - a share of nothing, not a data order (the within-epoch swing is far below 5%)
+    import numpy as np
+
+    from trueloss_dash.run import Run, Series
+
+    n = 5000
+    step = np.arange(n, dtype=float)
+    tr = 0.5 + 1.8 * np.exp(-step / 800)
+    vs = np.arange(0, n, 500, dtype=float)
+    run = Run("smooth", {"train_loss": Series("train_loss", tr, step=step),
+                         "val_loss": Series("val_loss", tr[vs.astype(int)] * 1.05, step=vs)})
+    assert "shuffling" not in diagnose(run).kinds()

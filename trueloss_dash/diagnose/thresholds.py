@@ -253,6 +253,8 @@ SHUFFLE_MIN_REPEAT_CORR = 0.5
 SHUFFLE_STRONG_REPEAT_CORR = 0.8
 SHUFFLE_STRONG_ETA2_OVER_NOISE = 2.0
 SHUFFLE_STRONG_MIN_ETA2 = 0.05
+#: ... with the phase means swinging at least this much within the epoch (+5%; relative).
+SHUFFLE_STRONG_MIN_SWING = 0.05
 
 # --- metric disagreement -------------------------------------------------------------------------
 #: Validation loss up at least this much (log) from its best while the metric improved by at least

@@ -147,9 +147,12 @@ def detect(view) -> Detected:
     detail = (f"position within the epoch explains {pct(eta2)} of step-loss variation (needs {pct(need)}, or {pct(strong)} "
               f"repeating with correlation >= {fmt.num(T.SHUFFLE_STRONG_REPEAT_CORR, 2)}: noise alone explains ~{pct(null)}), "
               f"repeat correlation {fmt.num(corr, 2)}")
-    if not ((eta2 >= need and corr >= T.SHUFFLE_MIN_REPEAT_CORR) or (eta2 >= strong and corr >= T.SHUFFLE_STRONG_REPEAT_CORR)):
-        return Detected([], detail)
+    # a swing of the phase means the size a class-sorted order makes (a noise-free smooth curve leaves
+    # a tiny deterministic within-epoch residual that repeats exactly: a share of nothing)
     amp = float(np.expm1(means.max() - means.min()))
+    strong_ok = eta2 >= strong and corr >= T.SHUFFLE_STRONG_REPEAT_CORR and amp >= T.SHUFFLE_STRONG_MIN_SWING
+    if not ((eta2 >= need and corr >= T.SHUFFLE_MIN_REPEAT_CORR) or strong_ok):
+        return Detected([], detail)
     finding = Finding(
         kind="shuffling",
         severity="warning",
