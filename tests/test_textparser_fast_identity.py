@@ -393,3 +393,31 @@ def test_a_big_log_on_disk_reads_like_the_same_bytes_uploaded(tmp_path, accent):
     uploaded = load_bytes("train.log", text.encode("utf-8"))
     assert _series_bytes(on_disk) == _series_bytes(uploaded)
     assert len(on_disk[0].series["train_loss"]) == 30000
+
+
+@pytest.mark.parametrize("rows, template", [
+    ([b"2024-05-01"] * 4, "2024-05-01"),  # one value in every row (a date): one compare
+    ([b"2024-05-01"] * 3 + [b"2024-05-0x"], "2024-05-01"),
+    ([b"2024/05/01"] * 3, "2024-05-01"),  # the same bytes in every row, not the template's
+    ([b"10:00:01,123", b"10:59:59,999", b"00:00:00,000"], "10:00:01,123"),  # digits free
+    ([b"10:00:01,123", b"10:00:01.123", b"10:00:01,123"], "10:00:01,123"),  # a separator differs
+    ([b"10:00:01,123", b"10:0:01,1234", b"10:00:01,123"], "10:00:01,123"),  # widths that add up
+    ([b"1:00:01,123", b"10:00:01,1230"], "10:00:01,123"),
+    ([b"ab", b"a0", b"0b"], "a0"),
+    ([b"\xc3\xa9", b"12"], "12"),
+])
+def test_a_fixed_width_field_is_checked_row_by_row_digit_for_digit(rows, template):
+    """The logging prefix (dates, times) is checked a chunk at a time when every row has its width;
+    it must take exactly the rows that equal the template but for their digits."""
+    import re
+
+    import pyarrow as pa
+
+    from trueloss_dash.ingest.textcolumns import _mask_check, _mask_regex
+
+    pattern = _mask_regex(template)
+    expected = [re.fullmatch(pattern[1:-1], r.decode("latin-1"), re.ASCII) is not None for r in rows]
+    whole = pa.array(rows, pa.binary())
+    assert _mask_check(whole, template, pattern).tolist() == expected
+    assert _mask_check(pa.chunked_array([whole[:2], whole[2:]]), template, pattern).tolist() == expected
+    assert _mask_check(whole[1:], template, pattern).tolist() == expected[1:]

@@ -284,19 +284,28 @@ def _dedupe(series: Series, axis: str, label: str, notes: list[str], warnings: l
     return series.take(last)
 
 
-def _finish(series: Series, fine: str | None, col: str, run: Run) -> Series:
-    """Sort by the finest axis, resolve duplicates, count non-finite values (warnings on ``run``)."""
+def _finish(series: Series, fine: str | None, col: str, run: Run, x_facts: dict | None = None) -> Series:
+    """Sort by the finest axis, resolve duplicates, count non-finite values (warnings on ``run``).
+    ``x_facts``: what was worked out from an x array shared by several series (by its id)."""
     label = col if series.name == col else f"{series.name} ('{col}')"
     if fine is not None and series.x(fine) is not None:
         x = series.x(fine)
-        steps = np.diff(x) if len(x) > 1 else None
-        if steps is not None and np.any(steps < 0):
+        facts = x_facts.get(id(x)) if x_facts is not None else None
+        if facts is None or facts[0] is not x:
+            steps = np.diff(x) if len(x) > 1 else None
+            facts = (x, steps, steps is not None and bool(np.any(steps < 0)), steps is not None and bool((steps == 0).any()))
+            if x_facts is not None:
+                x_facts[id(x)] = facts
+        _, steps, falls_back, repeats = facts
+        if falls_back:
             order = np.argsort(x, kind="stable")
             n_back = int(np.count_nonzero(steps < 0))
             series = series.take(order)
             run.warn(f"{label}: {n_back} rows out of {fine} order; sorted by {fine}")
-            steps = None  # the sorted x has other differences
-        series = _dedupe(series, fine, label, run.notes, run.warnings, steps)
+            series = _dedupe(series, fine, label, run.notes, run.warnings)  # the sorted x has other differences
+        elif repeats:
+            series = _dedupe(series, fine, label, run.notes, run.warnings, steps)
+        # else: x in order without a repeat - nothing to sort or resolve
     bad = series.n_nonfinite
     if bad:
         idx = np.flatnonzero(~np.isfinite(series.y))[:MAX_LISTED]
@@ -443,6 +452,10 @@ def table_to_runs(
         # Which x values are finite, once per part: every column asks (a million rows, several columns).
         finite = {a: np.isfinite(axes[a][lo:hi]) for a in axes}
         n_finite = {a: int(np.count_nonzero(f)) for a, f in finite.items()}
+        # Columns held by the same rows (the metrics of one log line shape) share their x arrays and
+        # what is worked out from them: a million-row log pays for each line shape once, not per column.
+        by_rows: list[tuple[np.ndarray, tuple]] = []
+        x_facts: dict[int, tuple] = {}
         for col in value_cols:
             col_fine = fine
             if col in table.sparse:
@@ -453,6 +466,14 @@ def table_to_runs(
                 dense_all = table.present.get(col) is None  # every row holds a value
                 mask = None if dense_all else table.mask(col)[lo:hi]
                 y_all = table.columns[col][lo:hi]
+                seen = None if dense_all else next(
+                    (got for rows, got in by_rows if rows is mask or np.array_equal(rows, mask)), None)
+                if seen is not None:
+                    col_fine, mask, full, kw = seen
+                    series = Series(name=names[col], y=y_all if full else y_all[mask], source_column=col, **kw)
+                    run.add(_finish(series, col_fine, col, run, x_facts))
+                    continue
+                held = mask
                 if fine is not None:
                     # A series logged only against another axis (epoch-only lines in a log where a
                     # few lines carry a step) keeps its points: it uses the axis covering most of them.
@@ -481,8 +502,10 @@ def table_to_runs(
                         else:
                             xa = xa[mask]
                             kw[axis] = xa if np.isfinite(xa).any() else None
+                if held is not None:
+                    by_rows.append((held, (col_fine, mask, full, kw)))
             series = Series(name=names[col], y=y, source_column=col, **kw)
-            run.add(_finish(series, col_fine, col, run))
+            run.add(_finish(series, col_fine, col, run, x_facts))
         if not run.series:
             continue
         warn_if_roleless(run)

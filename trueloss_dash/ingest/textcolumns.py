@@ -29,7 +29,7 @@ import numpy as np
 
 MIN_CHUNK = 4 * 1024  # after a short block: lines of two shapes alternating cost little
 MAX_CHUNK = 32 * 1024 * 1024
-PARALLEL_BYTES = 8 * 1024 * 1024  # chunks this big are read as two halves on two threads
+PARALLEL_BYTES = 1024 * 1024  # chunks this big are read as two halves on two threads
 BLOCK_BYTES = 4 << 20  # Arrow parses in blocks this big (1 and 16 MB were slower)
 _POOL = None
 
@@ -178,7 +178,7 @@ class ColumnarShape:
             if field.kind == "lit" or field.kind == "mask" and not any(c.isdigit() for c in field.text):
                 ok &= _equal(col, field.text)
             elif field.kind == "mask":  # few distinct values (dates, times): checked once each
-                ok &= _dict_check(pc.dictionary_encode(col), pattern=self._mask[i])
+                ok &= _mask_check(col, field.text, self._mask[i])
                 cores.extend(_digit_values(col, field.digits))
             else:
                 values, good = _numbers(col, field)
@@ -413,12 +413,45 @@ def _equal_chunk(chunk, want: bytes) -> np.ndarray:
     return np.asarray(pc.equal(chunk, want).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _mask_check(col, text: str, pattern: str) -> np.ndarray:
+    """Per row: is the field ``text`` but for its digits, digit for digit? Whole chunks at once when
+    every row is as wide as ``text``: all rows the same bytes (a date) - one compare and one regex
+    match; else the rows with their digits zeroed, end to end, against ``text`` zeroed and repeated
+    (a time of day). Row by row (once per distinct value) otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    width = len(text)
+    zeroed = text.encode().translate(_BYTES_DIGITS_TO_ZERO)
+    out = []
+    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+        m = len(chunk)
+        if m and width and chunk.null_count == 0:
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + m + 1]
+            a, b = int(offsets[0]), int(offsets[-1])
+            if b - a == m * width and (np.diff(offsets) == width).all():
+                data = chunk.buffers()[2].slice(a, b - a)
+                first = data.slice(0, width).to_pybytes()
+                if data.equals(pa.py_buffer(first * m)):
+                    good = re.fullmatch(pattern[1:-1], first.decode("ascii", "replace"), re.ASCII) is not None
+                    out.append(np.full(m, good))
+                    continue
+                if data.to_pybytes().translate(_BYTES_DIGITS_TO_ZERO) == zeroed * m:
+                    out.append(np.ones(m, dtype=bool))
+                    continue
+        out.append(_dict_check(pc.dictionary_encode(chunk), pattern))
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+_BYTES_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
 def _dict_check(col, pattern: str) -> np.ndarray:
     """Per row: does its value match ``pattern``? Evaluated once per distinct value (dictionary column)."""
     import pyarrow.compute as pc
 
     out = []
-    for chunk in col.chunks:
+    for chunk in (col.chunks if hasattr(col, "chunks") else [col]):
         entries = chunk.dictionary
         good = pc.match_substring_regex(entries, pattern).to_numpy(zero_copy_only=False)
         if len(entries) == 1 and good[0] and chunk.null_count == 0:
