@@ -163,3 +163,28 @@ def test_a_noise_free_smooth_step_loss_is_not_an_epoch_pattern():
     run = Run("smooth", {"train_loss": Series("train_loss", tr, step=step),
                          "val_loss": Series("val_loss", tr[vs.astype(int)] * 1.05, step=vs)})
     assert "shuffling" not in diagnose(run).kinds()
+
+
+def test_both_curves_held_a_little_above_their_best_is_a_level_shift():
+    # SGD warm-up over 7 epochs to lr 1.4 (extra dev-range run, Keras training.log, 11 epochs):
+    # validation bottoms at 0.684 and stays ~x1.2 above it (0.75-1.09), and the training loss climbs
+    # from 0.81 to 0.98-1.05 with it. Each rise alone is below the x1.25 held-shift test; together -
+    # the training loss climbed too, so no overfitting explains it - the model got worse.
+    got = load_path(GENERATED / "warmup_overshoot/dev-51016/training.log")
+    rep = diagnose(got[0] if isinstance(got, list) else got)
+    shifts = [f for f in rep.findings if f.kind == "level_shift" and f.series == "val_loss"]
+    assert shifts and 1.15 <= shifts[0].metrics["rise_ratio"] < 1.25, rep.verdict
+    assert {"lr_too_high", "lr_overshoot"} & set(_top2(rep))
+
+
+def test_a_loss_that_jumps_back_to_where_it_started_names_the_learning_rate():
+    # SGD + momentum far too high at a constant LR (extra dev-range run, Lightning, no lr column): the
+    # epoch loss falls 1.49 -> 0.83, then climbs to 2.3 (chance for 10 classes, above its start) and
+    # stays. No LR increase can be seen; the model lost what it learned - the LR is named beside the
+    # overshoot reading
+    got = load_path(GENERATED / "lr_unstable/dev-50137/metrics.csv")
+    rep = diagnose(got[0] if isinstance(got, list) else got)
+    assert any(f.kind == "level_shift" and f.severity == "warning" for f in rep.findings), rep.verdict
+    assert "lr_too_high" in _top2(rep)
+    lr = next(c for c in rep.causes if c.id == "lr_too_high")
+    assert any("lost what it had learned" in e for e in lr.evidence)

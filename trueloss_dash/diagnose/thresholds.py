@@ -49,6 +49,13 @@ LEVEL_SHIFT_MIN_STAY_FRACTION = 0.2
 LEVEL_SHIFT_HELD_MIN_FRACTION = 0.25
 LEVEL_SHIFT_HELD_MIN_LOG_RISE = math.log(1.25)
 LEVEL_SHIFT_HELD_Z = 4.0
+#: Validation held >= x1.15 above its best (2 standard errors) while the training loss is held >= x1.15
+#: above its own best too (2 standard errors): both curves got worse together - a level shift.
+LEVEL_SHIFT_JOINT_MIN_LOG_RISE = math.log(1.15)
+LEVEL_SHIFT_JOINT_Z = 2.0
+#: A shift that lands at >= this share of the loss's starting level (median of its first 10%) undid
+#: the training: the learning rate is a candidate cause even without a logged LR increase.
+LEVEL_SHIFT_BACK_TO_START = 0.9
 #: Validation judged against the training loss's roughness (erratic validation beside a smooth
 #: training loss, the batch-norm signature) must jump at least this much above its trend (+30%).
 SPIKE_REFERENCE_MIN_LOG_RISE = math.log(1.3)

@@ -82,7 +82,8 @@ def _best_index(v: np.ndarray) -> int:
     return int(np.argmin(rolling_median(v, odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))))
 
 
-def _held_above_best(v: np.ndarray, k0: int):
+def _held_above_best(v: np.ndarray, k0: int, min_rise: float = T.LEVEL_SHIFT_HELD_MIN_LOG_RISE,
+                     min_z: float = T.LEVEL_SHIFT_HELD_Z):
     """A training loss whose whole remainder after its best stays well above that best (a warm-up
     peak that pushed it into a worse region it never left): the median of every point after the
     best (at least LEVEL_SHIFT_HELD_MIN_FRACTION of the run) >= LEVEL_SHIFT_HELD_MIN_LOG_RISE above
@@ -100,7 +101,7 @@ def _held_above_best(v: np.ndarray, k0: int):
     rise = float(np.median(rest) - trend[b])
     noise = robust_sigma(np.diff(v)) / np.sqrt(2)
     z = rise / max(noise / np.sqrt(len(rest)), 1e-12)
-    if rise < T.LEVEL_SHIFT_HELD_MIN_LOG_RISE or z < T.LEVEL_SHIFT_HELD_Z:
+    if rise < min_rise or z < min_z:
         return None
     above = np.flatnonzero(trend[b:] >= trend[b] + 0.5 * rise)
     onset = b + int(above[0]) if len(above) else b + 1
@@ -115,13 +116,14 @@ def _largest_step(v: np.ndarray, m: int) -> float:
     return float(max(0.0, np.max(med[m:] - med[:-m]))) if len(med) > m else 0.0
 
 
-def shifts_in(c: Curve, ramps: bool = False, held_if=None) -> tuple[list[Finding], float]:
+def shifts_in(c: Curve, ramps: bool = False, held_if=None, climbed_if=None) -> tuple[list[Finding], float]:
     """Level-shift findings in one curve and the largest shift seen (log units). ``ramps``: also
     report a sustained climb from the best (training losses; a slowly rising validation loss is
     overfitting, its own check). ``held_if(x_best, x_onset)``: also report a curve held well above
     its best for the rest of the run when this says so for the best's x and the x where the rise got
     under way (validation, when the training loss did not keep falling either: the model got worse,
-    it did not overfit)."""
+    it did not overfit). ``climbed_if(x_onset)``: also report a smaller rise held to the end when this
+    says the training loss climbed and stayed up too from ``x_onset`` on (both curves got worse)."""
     w = binned(c, T.SPIKE_MAX_POINTS)
     n = len(w)
     if n < T.LEVEL_SHIFT_MIN_POINTS:
@@ -141,6 +143,12 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None) -> tuple[list[Finding
         got = _held_above_best(v, 1)
         if got is not None and not held_if(float(w.x[_best_index(v)]), float(w.x[got[0]])):
             got = None
+        if got is None and climbed_if is not None:
+            # a smaller rise, seen in both curves: validation and the training loss each held above
+            # their best for the rest of the run - the model got worse, no overfitting makes that
+            got = _held_above_best(v, 1, T.LEVEL_SHIFT_JOINT_MIN_LOG_RISE, T.LEVEL_SHIFT_JOINT_Z)
+            if got is not None and not climbed_if(float(w.x[got[0]])):
+                got = None
     if got is None:
         return [], _largest_step(v, m)
     at, rise, z, pre = got
@@ -190,7 +198,8 @@ def detect(view) -> Detected:
             parts.append(f"{name}: the run diverged (the divergence check reports it)")
             continue
         held_if = (lambda xb, xo: _training_stalled_after(view, xb, xo)) if name == VAL_LOSS else None
-        got, rise = shifts_in(c, ramps=name != VAL_LOSS, held_if=held_if)
+        climbed_if = (lambda xo: _training_climbed_after(view, xo)) if name == VAL_LOSS else None
+        got, rise = shifts_in(c, ramps=name != VAL_LOSS, held_if=held_if, climbed_if=climbed_if)
         if name != VAL_LOSS:
             got = [_judged_by_validation(view, f) for f in got]
         findings += got
@@ -237,6 +246,23 @@ def _training_stalled_after(view, x_best: float, x_onset: float) -> bool:
     if len(before) == 0 or len(after) < 3:
         return False
     return float(np.median(after)) > float(before[-1]) - T.OVERFIT_TRAIN_MIN_LOG_DROP
+
+
+def _training_climbed_after(view, x_onset: float) -> bool:
+    """The training loss is held above its own best (trend) by LEVEL_SHIFT_JOINT_MIN_LOG_RISE, at
+    LEVEL_SHIFT_JOINT_Z standard errors, over its points after ``x_onset``, the best taken before it."""
+    tr = view.curve(TRAIN_LOSS)
+    if tr is None or len(tr) < T.LEVEL_SHIFT_MIN_POINTS:
+        return False
+    w = binned(tr, T.SPIKE_MAX_POINTS)
+    v = w.scaled
+    trend = rolling_median(v, odd_window(len(v), T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+    before, after = trend[w.x <= x_onset], v[w.x > x_onset]
+    if len(before) == 0 or len(after) < 3:
+        return False
+    rise = float(np.median(after)) - float(np.min(before))
+    noise = robust_sigma(np.diff(v)) / np.sqrt(2)
+    return rise >= T.LEVEL_SHIFT_JOINT_MIN_LOG_RISE and rise >= T.LEVEL_SHIFT_JOINT_Z * noise / np.sqrt(len(after))
 
 
 def _divergence_findings(view) -> list[Finding]:

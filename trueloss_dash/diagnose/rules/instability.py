@@ -3,6 +3,8 @@ Causes: LR overshoot, LR too high, batch-norm instability."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ... import fmt
 from ...columns import LR, VAL_LOSS
 from .. import thresholds as T
@@ -159,6 +161,28 @@ def _level_shift_cause(cause: str):
     return assess
 
 
+def _level_shift_back_to_start(inp: RuleInput) -> Assessment | None:
+    """A loss that jumped back up to where training started and stayed: the model lost what it had
+    learned. A step too large kicks the weights into a region they cannot leave (dead ReLUs,
+    saturated units, collapsed outputs) - the learning rate is too high for this model, whether or
+    not it had just risen."""
+    hits, ev = [], []
+    for i, f in inp.of("level_shift"):
+        if not f.metrics.get("stays_to_end") or _diverged(inp, f.series):
+            continue
+        c = inp.view.curve(f.series)
+        if c is None or len(c) < 3 or not c.positive:
+            continue
+        start = float(np.median(c.y[: max(1, len(c) // 10)]))
+        after = float(f.metrics.get("level_after", 0.0))
+        if after >= T.LEVEL_SHIFT_BACK_TO_START * start:
+            hits.append(i)
+            ev.append(f"{f.summary}: back to {fmt.pct(after / start)} of where it started - the model lost what it had learned")
+    if not hits:
+        return None
+    return Assessment(0.55, ev + ["divide the learning rate by 3-10 (or clip gradients) and see whether the loss holds its level"], hits)
+
+
 def _erratic_cause(cause: str):
     """Erratic validation beside smooth training: batch-norm statistics or the evaluation itself."""
 
@@ -207,6 +231,9 @@ INSTABILITY_RULES: tuple[Rule, ...] = (
          "0.7, +0.1 when a non-small lr is known", _oscillation),
     Rule("level_shift_after_lr_increase", "lr_overshoot", "Loss jumps and stays after a learning-rate increase",
          ("level_shift", "lr series"), "0.85", _level_shift_after_lr_increase),
+    Rule("level_shift_back_to_start", "lr_too_high", "Loss jumps back to where training started and stays",
+         ("level_shift", "the loss's first points"), "0.55 when the level after the shift is at least "
+         "LEVEL_SHIFT_BACK_TO_START of the starting level", _level_shift_back_to_start),
     Rule("level_shift_lr_unknown", "lr_overshoot", "Loss jumps and stays (no LR increase seen)", ("level_shift", "lr series"),
          "0.5 without an lr series (cannot check), 0.3 when the lr is logged and did not rise", _level_shift_cause("lr_overshoot")),
     Rule("level_shift_flat_lr", "data_or_pipeline_change", "Loss jumps and stays while the LR is flat", ("level_shift", "lr series"),
