@@ -188,3 +188,26 @@ def test_a_loss_that_jumps_back_to_where_it_started_names_the_learning_rate():
     assert "lr_too_high" in _top2(rep)
     lr = next(c for c in rep.causes if c.id == "lr_too_high")
     assert any("lost what it had learned" in e for e in lr.evidence)
+
+
+def test_erratic_validation_in_a_run_of_five_epochs():
+    # batch norm with batches of 2-4 (extra dev-range run, the trainer's own log with context): 5
+    # epochs, validation 5.2 -> 1.38 -> 2.79 -> 6.88 -> 3.68 while training falls smoothly 1.31 -> 1.00.
+    # Too short for the jump test (6 points); it turned around twice by x1.9-x3.8 each way.
+    got = load_path(GENERATED / "bn_tiny_batch/dev-52013/run.csv")
+    rep = diagnose(got[0] if isinstance(got, list) else got)
+    err = [f for f in rep.findings if f.kind == "erratic_validation"]
+    assert err and err[0].metrics["short_run"] and err[0].metrics["jumps"] >= 2, rep.verdict
+    assert "batchnorm_instability" in _top2(rep)
+
+
+def test_a_short_run_descending_with_one_bump_is_not_erratic():
+    # the complement: 5 validation points falling with one +20% bump - no two large turns
+    import numpy as np
+
+    from trueloss_dash.run import Run, Series
+
+    ep = np.arange(5, dtype=float)
+    run = Run("short", {"train_loss": Series("train_loss", np.array([1.3, 1.0, 0.85, 0.75, 0.7]), epoch=ep),
+                        "val_loss": Series("val_loss", np.array([1.2, 0.95, 1.14, 0.8, 0.74]), epoch=ep)})
+    assert "erratic_validation" not in diagnose(run).kinds()

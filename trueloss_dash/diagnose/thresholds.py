@@ -79,6 +79,10 @@ SPIKE_WARNING_MIN_RECOVERY_POINTS = 2
 #: (+25%) and ERRATIC_Z times the training loss's roughness at the same cadence; this many jumps
 #: make a finding (one is a spike).
 ERRATIC_MIN_POINTS = 6
+#: Runs with 4-5 validation points: erratic when validation turns around ERRATIC_MIN_JUMPS times with
+#: both moves of each turn >= x1.5 (and ERRATIC_Z times the training loss's largest move).
+ERRATIC_SHORT_MIN_POINTS = 4
+ERRATIC_SHORT_MIN_LOG_MOVE = math.log(1.5)
 ERRATIC_MIN_LOG_JUMP = math.log(1.25)
 ERRATIC_Z = 3.0
 ERRATIC_MIN_JUMPS = 2

@@ -38,10 +38,39 @@ def erratic_jumps(view) -> tuple[list[int], dict, str]:
     return view._cache[key]
 
 
+def _short_run_reversals(view, va) -> tuple[list[int], dict, str]:
+    """A run with only 4-5 validation points has no trend to measure jumps against; what it can show
+    is validation turning around twice by large factors while training barely moves: each turn's
+    moves both >= ERRATIC_SHORT_MIN_LOG_MOVE and ERRATIC_Z times the training loss's largest move at
+    the same points (one epoch each)."""
+    tr = view.curve(TRAIN_LOSS)
+    if tr is None or len(tr) < 3:
+        tr = view.curve(TRUE_TRAIN_LOSS)
+    if tr is None or len(tr) < 3 or not (tr.positive and va.positive) or tr.axis != va.axis:
+        return [], {}, f"needs at least {T.ERRATIC_MIN_POINTS} validation points"
+    v = np.log(va.y)
+    t = np.log(np.interp(va.x, tr.x, tr.y))
+    dv, dt = np.diff(v), np.diff(t)
+    big = max(T.ERRATIC_SHORT_MIN_LOG_MOVE, T.ERRATIC_Z * float(np.max(np.abs(dt))))
+    turns = [k + 1 for k in range(len(dv) - 1)
+             if np.sign(dv[k]) != np.sign(dv[k + 1]) and min(abs(dv[k]), abs(dv[k + 1])) >= big]
+    rough = float(np.max(np.abs(dt)))
+    metrics = {"jumps": len(turns), "val_points": int(len(va)), "train_roughness": round(rough, 4),
+               "val_roughness": round(float(np.median(np.abs(dv))), 4),
+               "largest_jump": round(float(np.expm1(np.max(np.abs(dv)))), 3), "jump_x": [float(va.x[k]) for k in turns],
+               "short_run": True}
+    detail = (f"only {fmt.count(len(va), 'validation point')}: validation turned around {fmt.count(len(turns), 'time')} by "
+              f">= {fmt.ratio(float(np.exp(big)))} each way while the training loss moved at most {fmt.pct(float(np.expm1(rough)))} "
+              f"per point")
+    return (turns if len(turns) >= T.ERRATIC_MIN_JUMPS else []), metrics, detail
+
+
 def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     va = view.val
+    if va is not None and T.ERRATIC_SHORT_MIN_POINTS <= len(va) < T.ERRATIC_MIN_POINTS:
+        return _short_run_reversals(view, va)
     if va is None or len(va) < T.ERRATIC_MIN_POINTS:
-        return [], {}, f"needs at least {T.ERRATIC_MIN_POINTS} validation points"
+        return [], {}, f"needs at least {T.ERRATIC_SHORT_MIN_POINTS} validation points"
     tr = view.curve(TRAIN_LOSS)
     if tr is None or len(tr) < 3:
         tr = view.curve(TRUE_TRAIN_LOSS)
@@ -89,6 +118,15 @@ def detect(view) -> Detected:
         return Detected([], detail)
     w = binned(view.val, T.SPIKE_MAX_POINTS)
     xs = metrics["jump_x"]
+    if metrics.get("short_run"):
+        finding = Finding(
+            kind="erratic_validation", severity="warning", series=VAL_LOSS, start=float(xs[0]), end=float(xs[-1]),
+            x_axis=w.axis, metrics=metrics,
+            summary=(f"validation loss turned around {fmt.count(len(jumps), 'time')} in only "
+                     f"{fmt.count(metrics['val_points'], 'point')} (moves up to {fmt.ratio(1 + metrics['largest_jump'])}, "
+                     f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss moved "
+                     f"at most {fmt.pct(float(np.expm1(metrics['train_roughness'])))} per point"))
+        return Detected([finding], detail)
     # severity follows consequence: such a curve cannot pick a checkpoint - unless the jumps stopped
     # (none in the last ERRATIC_SETTLED_FRACTION of the points) and it ends at its best: they came on
     # the way down, and the final model is the best one evaluated
