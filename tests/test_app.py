@@ -32,7 +32,13 @@ def _app(uid: str | None = None) -> AppTest:
 
 
 def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every Plotly figure on the page: ``st.plotly_chart`` and the charts updated in place (ui/live_chart.py)."""
+    figures = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    for el in at.get("component_instance"):
+        args = json.loads(el.proto.json_args or "{}")
+        if "trueloss_live_chart" in el.proto.component_name and "spec" in args:
+            figures.append(json.loads(args["spec"]))
+    return figures
 
 
 def _overlay(at: AppTest) -> dict:

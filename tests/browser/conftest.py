@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 1800}
 CHART = "[data-testid=stPlotlyChart] .js-plotly-plot"
 LOAD_PANEL = re.compile(r"Load (more )?runs")  # the panel's label counts the open runs
+LIVE_CHART = "iframe[src*=trueloss_live_chart]"  # a chart updated in place (ui/live_chart.py): live demo, watch view
 JOB_GRACE_S = 6  # a live job whose page is gone this long is stopped (short here, 30 s by default)
 
 
@@ -73,6 +74,14 @@ class AppServer:
                 self.proc.kill()
                 self.proc.wait(5)
         self.log.close()
+
+
+def live_chart_frame(page, timeout_ms: int = 60_000):
+    """The frame of the page's in-place chart, once its plot is drawn (``#chart`` is the Plotly div)."""
+    page.wait_for_selector(LIVE_CHART, timeout=timeout_ms)
+    frame = page.locator(LIVE_CHART).first.element_handle(timeout=timeout_ms).content_frame()
+    frame.wait_for_selector("#chart .main-svg", timeout=timeout_ms)
+    return frame
 
 
 def _need_chromium() -> None:

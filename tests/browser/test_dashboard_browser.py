@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import CHART
+from .conftest import CHART, live_chart_frame
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,7 @@ def _start_demo(s, preset: str, epochs: int) -> None:
 def _wait_done(s, timeout_ms: int = 120_000) -> str:
     done = s.page.get_by_text("is kept with your runs")
     done.wait_for(timeout=timeout_ms)
-    s.page.wait_for_selector(CHART, timeout=60_000)
+    live_chart_frame(s.page)
     return s.page.locator("[data-testid=stProgress]").first.inner_text()
 
 

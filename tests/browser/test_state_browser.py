@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import CHART, JOB_GRACE_S, LOAD_PANEL, Session
+from .conftest import CHART, JOB_GRACE_S, LOAD_PANEL, Session, live_chart_frame
 
 pytestmark = pytest.mark.browser
 
@@ -167,11 +167,11 @@ def test_two_browsers_cannot_see_or_delete_each_others_runs(open_session, browse
 def test_reload_and_second_tab_reattach_to_the_running_job(open_session, app_server, artifacts_dir):
     s = open_session()
     job_id = _start_long_demo(s)
-    s.page.wait_for_selector(CHART, timeout=60_000)
+    live_chart_frame(s.page)
     s.page.reload()
     progress = s.page.get_by_text(re.compile(r"Training · epoch \d+ of 500"))
     progress.first.wait_for(timeout=30_000)
-    s.page.wait_for_selector(CHART, timeout=60_000)
+    live_chart_frame(s.page)
     assert _query(s.page)["job"] == job_id
     first = int(re.search(r"epoch (\d+) of", progress.first.inner_text()).group(1))
     # another tab of the same browser, without the job in its URL, finds the same job

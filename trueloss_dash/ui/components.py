@@ -13,6 +13,7 @@ from ..errors import ContextError
 from ..run import Run, RunContext
 from . import gap_plots, plots
 from .common import finding_label, fmt_where, severity_badge
+from .live_chart import live_chart
 from .safe import md, md_code
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -52,7 +53,11 @@ def chart_controls(run: Run, report: Any, prefix: str) -> dict[str, Any]:
     return dict(x_axis=axis, log_y=log_y, smoothing=smoothing, highlight=highlight, show_lr=show_lr)
 
 
-def overlay_chart(run: Run, report: Any, prefix: str, *, title: str | None = None) -> Any:
+def overlay_chart(run: Run, report: Any, prefix: str, *, title: str | None = None, in_place: str | None = None) -> Any:
+    """The chart controls and the overlay chart. ``in_place`` (an id of the data being followed, e.g.
+    a live job's) draws it with :func:`.live_chart.live_chart`: one chart updated with
+    ``Plotly.react`` as data arrive, the user's zoom kept until the axis or the y scale changes,
+    instead of a new chart mounted for every update."""
     opts = chart_controls(run, report, prefix)
     fig = plots.overlay_figure(run, report, title=title, **opts)
     if not any((tr.meta or {}).get("role") == "line" for tr in fig.data):
@@ -61,7 +66,12 @@ def overlay_chart(run: Run, report: Any, prefix: str, *, title: str | None = Non
                    f"(series: {md(', '.join(HUMAN_LABELS.get(n, n) for n in run.series) or 'none')}). "
                    "Give a series its role in *Series roles* below to draw and diagnose it.")
         return fig
-    st.plotly_chart(fig, key=f"{prefix}_chart", config=PLOT_CONFIG, theme=None)
+    if in_place is None:
+        st.plotly_chart(fig, key=f"{prefix}_chart", config=PLOT_CONFIG, theme=None)
+    else:
+        fig.update_layout(uirevision=f"{in_place}:{opts['x_axis']}:{opts['log_y']}")
+        live_chart(fig, key=f"{prefix}_chart_in_place", height=int(fig.layout.height or 470), config=PLOT_CONFIG,
+                   revision=f"{in_place}:{sum(len(v.y) for v in run.series.values())}")
     if not any(n in run.series for n in LOSS_SERIES):
         st.caption(":material/info: The losses are drawn as they are: none has the training or validation "
                    "loss role yet. Give them their roles in *Series roles* below to diagnose them.")

@@ -8,7 +8,10 @@ reload or another tab of the same browser reattaches with progress, chart and St
 
 Polling is cheap for server and browser: the fragment that reruns every second draws only the
 progress line and a 0-height ticker (:mod:`.poll_ticker`); the chart, diagnosis and gap plots are a
-second fragment that reruns only when the ticker reports a new epoch. A poll that finds no new
+second fragment that reruns only when the ticker reports a new epoch, at most every
+``VIEW_MIN_SECONDS``. The chart is updated in place (:mod:`.live_chart`: ``Plotly.react``, zoom
+kept, the same chart when the job ends), and the gap plots are drawn while the job trains only when
+asked for: a new epoch used to mount three new Plotly charts in every open page. A poll that finds no new
 epoch sends three unchanged elements and nothing the browser redraws. A queued job is polled every
 3 s. When the job ends, one full rerun stops the polling and the run joins the session's runs
 like an upload. torch is imported only by the job's
@@ -20,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
+import time
 import typing
 from dataclasses import fields
 from typing import Any
@@ -33,6 +37,7 @@ from .poll_ticker import poll_ticker
 from .safe import md
 
 POLL_SECONDS = 1.0
+VIEW_MIN_SECONDS = 2.0  # the chart and diagnosis are redrawn at most this often (the progress line every poll)
 QUEUED_POLL_SECONDS = 3.0
 VIEW_FRAGMENT = "live_view"  # the fragment the poll ticker reruns when an epoch arrives
 GROUPS = {
@@ -256,16 +261,26 @@ def _live_body(job: Any) -> None:
     run = view["run"]
     report = _report_for(view, run, (done, job.done))
     verdict_banner(report, note=None if job.done else f"updated live after epoch {done}")
-    components.overlay_chart(run, report, prefix="live")
+    components.overlay_chart(run, report, prefix="live", in_place=job.id)
     components.diagnosis_panel(run, report, prefix="live")
     if gap_plots.has_gap_terms(run):
-        st.markdown("#### Where the gap comes from")
-        components.gap_decomposition(run, prefix="live", epoch=None if job.done else gap_plots.gap_epochs(run)[-1])
+        _gap_section(run, job)
     if job.done and st.session_state.get("live_finalized") == job.id:
         saved = job.store_id and not job.store_problem
         st.success(f"Run **{md(job.name)}** is kept with your runs"
                    + (" and saved in the run store." if saved else ".")
                    + " Open it on the *Runs* page to edit its context or export it.")
+
+
+def _gap_section(run: Any, job: Any) -> None:
+    """The gap decomposition: drawn when the run has ended; while it trains, only on request, because
+    its two charts would otherwise be rebuilt and redrawn for every epoch in every open page."""
+    st.markdown("#### Where the gap comes from")
+    if not job.done and not st.toggle("Draw it while the run trains (redrawn every epoch)", key="live_gap_live",
+                                      help="Shown by itself when the run ends."):
+        st.caption("The waterfall and the terms over time are drawn when the run ends, or now with the switch above.")
+        return
+    components.gap_decomposition(run, prefix="live", epoch=None if job.done else gap_plots.gap_epochs(run)[-1])
 
 
 def live_view(job: Any) -> None:
@@ -280,6 +295,11 @@ def live_view(job: Any) -> None:
 def _mark(job: Any) -> str:
     """What the live view shows changes only with this: the epochs done and whether the job ended."""
     return f"{job.progress[0]}:{int(job.done)}"
+
+
+def _note_drawn(job: Any) -> None:
+    st.session_state["live_drawn"] = _mark(job)
+    st.session_state["live_drawn_at"] = time.monotonic()
 
 
 def _finish_if_done(job: Any) -> None:
@@ -301,7 +321,11 @@ def _poller() -> None:
         return
     _progress_line(job)
     _finish_if_done(job)
-    poll_ticker(_mark(job), st.session_state.get("live_drawn"), key="live_tick", on_change=_redraw_live_view)
+    drawn = st.session_state.get("live_drawn")
+    mark = _mark(job)
+    if time.monotonic() - st.session_state.get("live_drawn_at", 0.0) < VIEW_MIN_SECONDS:
+        mark = drawn  # the view was redrawn moments ago: the next poll asks for the newer epochs
+    poll_ticker(mark, drawn, key="live_tick", on_change=_redraw_live_view)
 
 
 @st.fragment(key=VIEW_FRAGMENT)
@@ -310,7 +334,7 @@ def _live_view_fragment() -> None:
     job = current_job()
     if job is None:
         return
-    st.session_state["live_drawn"] = _mark(job)  # read before drawing: a later epoch asks again
+    _note_drawn(job)  # read before drawing: a later epoch asks again
     _live_body(job)
 
 
@@ -385,8 +409,13 @@ def page() -> None:
     if running and job.status == "queued":
         _queued_poller()
     elif running:
-        st.session_state["live_drawn"] = _mark(job)  # the view below is drawn in this run: no ticker call for it
+        _note_drawn(job)  # the view below is drawn in this run: no ticker call for it
         _poller()
         _live_view_fragment()
     else:
-        live_view(job)
+        # laid out as the two fragments were (each one is a container), so the chart that was updated
+        # in place stays the same element: the zoom is kept and the browser draws no new chart
+        with st.container():
+            _progress_line(job)
+        with st.container():
+            _live_body(job)
