@@ -39,6 +39,10 @@ PENDING_READERS: dict[str, str] = {
         "ragged CSV: 3-field per-batch rows (a running loss sum) and 5-field per-epoch 'summary' rows "
         "(epoch loss, accuracy, sample count); refused today with 'row 7: found 5 fields, expected 3'"
     ),
+    "nemakun0__GA-UNet/training_log.csv": (
+        "a resumed run whose epoch-14 row lost its first two fields when the file was re-opened (9 fields "
+        "instead of 11, the elapsed time restarts); refused today with 'row 15: found 9 fields, expected 11'"
+    ),
 }
 
 
