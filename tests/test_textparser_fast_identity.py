@@ -376,18 +376,21 @@ def _series_bytes(runs):
              list(run.warnings)) for run in runs]
 
 
-@pytest.mark.parametrize("accent", [False, True])
-def test_a_big_log_on_disk_reads_like_the_same_bytes_uploaded(tmp_path, accent):
+@pytest.mark.parametrize("accent, crlf", [(False, False), (True, False), (False, True)])
+def test_a_big_log_on_disk_reads_like_the_same_bytes_uploaded(tmp_path, accent, crlf):
     """A big ASCII log on disk is parsed from a memory map of the file; an upload (bytes), or a
-    file with one non-ASCII character, takes the in-memory paths. All give the same runs."""
+    file with one non-ASCII character or CR line ends, takes the in-memory paths. All give the
+    same runs."""
     from trueloss_dash.ingest.loader import load_bytes, load_path
     from trueloss_dash.ingest.source import MAP_MIN_BYTES
 
     text = _interleaved_log(4, n_lines=30000, clean=True)
     if accent:
         text = text.replace("\n", "\nnote: caf\u00e9 ouvert\n", 1)
+    if crlf:
+        text = text.replace("\n", "\r\n")
     path = tmp_path / "train.log"
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("utf-8"))
     assert path.stat().st_size > MAP_MIN_BYTES
     on_disk = load_path(path)
     uploaded = load_bytes("train.log", text.encode("utf-8"))

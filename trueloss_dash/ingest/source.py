@@ -30,6 +30,18 @@ def _utf16_bom(data: bytes) -> str | None:
     return UTF16_BOMS.get(data[:2])
 
 
+def _plain_ascii(raw) -> bool:
+    """No byte >= 128 and no carriage return; a big buffer is scanned as two halves on two threads
+    (numpy releases the GIL)."""
+    if len(raw) < (8 << 20):
+        return bool(raw.max() < 128) and not (raw == 13).any()
+    from concurrent.futures import ThreadPoolExecutor
+
+    half = len(raw) // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return all(pool.map(_plain_ascii, [raw[:half], raw[half:]]))
+
+
 def _transcode_utf16(data: bytes, codec: str) -> bytes:
     return data[2:].decode(codec, errors="replace").encode("utf-8")
 
@@ -136,10 +148,10 @@ class Source:
         return self._utf8
 
     def mapped_ascii(self):
-        """The file as a read-only memory map when it is a big plain-ASCII file on disk not read
-        yet, else None. A 100 MB console log is then parsed in place: copying it into Python costs
-        as much as parsing its numbers. (Like the mapped CSV path, this trusts the file not to be
-        truncated while it is read.)"""
+        """The file as a read-only memory map when it is a big plain-ASCII file on disk (no
+        carriage returns) not read yet, else None. A 100 MB console log is then parsed in place:
+        copying it into Python costs as much as parsing its numbers. (Like the mapped CSV path,
+        this trusts the file not to be truncated while it is read.)"""
         if self.path is None or self._data is not None:
             return None
         import mmap
@@ -156,8 +168,8 @@ class Source:
             return None
         if len(mapped) > self.max_bytes or mapped[:3] == BOM or _utf16_bom(mapped[:4]):
             return None
-        if np.frombuffer(mapped, dtype=np.uint8).max() >= 128:
-            return None  # not ASCII: the careful path decodes (and maybe transcodes) it
+        if not _plain_ascii(np.frombuffer(mapped, dtype=np.uint8)):
+            return None  # not ASCII, or CR line ends: the careful path decodes (and maybe transcodes) it
         return mapped
 
     def utf8_is_ascii(self) -> bool:

@@ -200,11 +200,12 @@ class TextLogParser:
         tail, self._tail = self._tail, ""
         return self._feed(tail + "\n") if tail.strip() else 0
 
-    def feed_ascii(self, data: bytes) -> int:
+    def feed_ascii(self, data: bytes, *, no_cr: bool = False) -> int:
         """:meth:`feed_text` for ASCII bytes (the whole-file reader): a big log is never decoded as
         one string - the block path reads the bytes, the grammar gets its lines one by one.
-        ``data`` may be a read-only memory map of the file."""
-        if self._tail or not self.fast or data.find(b"\r") >= 0:
+        ``data`` may be a read-only memory map of the file; ``no_cr``: the caller knows it holds
+        no carriage return."""
+        if self._tail or not self.fast or not no_cr and data.find(b"\r") >= 0:
             return self.feed_text(bytes(data).decode("ascii"))
         cut = data.rfind(b"\n")
         self._tail = data[cut + 1:].decode("ascii")

@@ -61,7 +61,7 @@ def read(source: Source) -> list[Run]:
     parser = TextLogParser()
     mapped = source.mapped_ascii()
     if mapped is not None:  # a big ASCII log on disk: parsed in place, never copied into Python
-        parser.feed_ascii(mapped)
+        parser.feed_ascii(mapped, no_cr=True)
     elif source.utf8_is_ascii():  # most logs: the bytes are read as they are, never decoded as one string
         parser.feed_ascii(source.utf8())
     else:
