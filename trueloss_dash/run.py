@@ -79,7 +79,7 @@ class Series:
 
     @property
     def n_nonfinite(self) -> int:
-        return int(np.count_nonzero(~np.isfinite(self.y)))
+        return len(self.y) - int(np.count_nonzero(np.isfinite(self.y)))
 
     def finite(self) -> "Series":
         """A copy holding only finite y values (for statistics; the run itself keeps them all)."""

@@ -477,11 +477,17 @@ def table_to_runs(
                 if fine is not None:
                     # A series logged only against another axis (epoch-only lines in a log where a
                     # few lines carry a step) keeps its points: it uses the axis covering most of them.
-                    covered = {a: n_finite[a] if dense_all else int(np.count_nonzero(mask & finite[a]))
-                               for a in (fine, *axes) if a in axes}
+                    covered, with_x = {}, {}
+                    for a in dict.fromkeys((fine, *axes)):
+                        if a in axes:
+                            if dense_all:
+                                covered[a] = n_finite[a]
+                            else:
+                                with_x[a] = mask & finite[a]
+                                covered[a] = int(np.count_nonzero(with_x[a]))
                     col_fine = max(covered, key=lambda a: (covered[a], a == fine))
                     if not dense_all:
-                        mask = mask & finite[col_fine]
+                        mask = with_x[col_fine]
                     elif n_finite[col_fine] < hi - lo:
                         mask = finite[col_fine]
                 if mask is None:  # all rows, all with a finite x
@@ -489,9 +495,10 @@ def table_to_runs(
                     if not full:
                         continue
                 else:
-                    if not mask.any():
+                    kept = covered[col_fine] if fine is not None else int(np.count_nonzero(mask))
+                    if not kept:
                         continue
-                    full = mask.all()
+                    full = kept == hi - lo
                 y = y_all if full else y_all[mask]
                 kw = {}
                 for axis in X_AXES:
@@ -500,8 +507,8 @@ def table_to_runs(
                         if full:
                             kw[axis] = xa if n_finite[axis] else None
                         else:
-                            xa = xa[mask]
-                            kw[axis] = xa if np.isfinite(xa).any() else None
+                            xa = xa[mask]  # the rows kept have a finite x on their own axis
+                            kw[axis] = xa if axis == col_fine or np.isfinite(xa).any() else None
                 if held is not None:
                     by_rows.append((held, (col_fine, mask, full, kw)))
             series = Series(name=names[col], y=y, source_column=col, **kw)

@@ -29,7 +29,7 @@ import numpy as np
 
 MIN_CHUNK = 4 * 1024  # after a short block: lines of two shapes alternating cost little
 MAX_CHUNK = 32 * 1024 * 1024
-PARALLEL_BYTES = 1024 * 1024  # chunks this big are read as two halves on two threads
+PARALLEL_BYTES = 512 * 1024  # chunks this big are read as two halves on two threads
 BLOCK_BYTES = 4 << 20  # Arrow parses in blocks this big (1 and 16 MB were slower)
 _POOL = None
 
@@ -265,13 +265,15 @@ class ColumnarShape:
         got = self.read_rows(data, pos, limit)
         if got is None:
             return None
-        values, taken, texts, end = got
-        return chunk_pieces(values, taken, texts), end
+        parts, end = got
+        return [piece for values, taken, texts in parts for piece in chunk_pieces(values, taken, texts)], end
 
     def read_rows(self, data: bytes, pos: int, limit: int | None = None):
-        """:meth:`read` as ``(values, taken, texts, end)``: one array per value for the lines read
-        as rows, which lines of the chunk those are (a mask), and the text of every other line by
-        its index in the chunk; None when the first line does not fit."""
+        """:meth:`read` as ``([(values, taken, texts)], end)``, one triple per part of the chunk in
+        file order (a big chunk is read as two halves on two threads, handed over as they are):
+        one array per value for the lines read as rows, which lines of the part those are (a
+        mask), and the text of every other line by its index in the part. None when the first
+        line does not fit."""
         import pyarrow as pa
 
         limit = len(data) if limit is None else limit
@@ -296,42 +298,32 @@ class ColumnarShape:
         if any(p is None for p in parts):
             self.chunk = MIN_CHUNK
             return None
-        bad_rows, bad_text, oks, values, tables, row_base = [], [], [], None, [], []
-        lines_before = rows_before = 0
-        for n_part, ok_part, values_part, bad_part, text_part, table in parts:
-            bad_rows.extend(r + lines_before for r in bad_part)
-            bad_text.extend(text_part)
-            oks.append(ok_part)
-            values = values_part if values is None else [np.concatenate([v, w]) for v, w in zip(values, values_part)]
-            tables.append(table)
-            row_base.append(rows_before)
-            lines_before += n_part + len(bad_part)
-            rows_before += n_part
-        ok = np.concatenate(oks) if len(oks) > 1 else oks[0]
-        n = rows_before
+        out = [self._part_rows(*part) for part in parts]
+        if not out[0][1][0]:
+            self.chunk = MIN_CHUNK
+            return None
+        self.chunk = min(MAX_CHUNK, self.chunk * 8)  # the whole chunk was used: read more next time
+        return out, end
+
+    def _part_rows(self, n: int, ok: np.ndarray, values: list, bad_rows: list, bad_text: list, table):
+        """(values of the rows that fit, taken per line, texts of the other lines) of one part."""
         n_lines = n + len(bad_rows)
-        if not bad_rows and ok.all():  # the common case: every line of the chunk has the shape
-            self.chunk = min(MAX_CHUNK, self.chunk * 4)
-            return values, np.ones(n_lines, dtype=bool), {}, end
-        # file line (0-based in the chunk) of each parsed row: the lines Arrow skipped are the others
+        if not bad_rows and ok.all():  # the common case: every line of the part has the shape
+            return values, np.ones(n_lines, dtype=bool), {}
+        # line (0-based in the part) of each parsed row: the lines Arrow skipped are the others
         skipped = np.zeros(n_lines, dtype=bool)
         skipped[np.asarray(bad_rows, dtype=np.int64) - 1] = True
         row_line = np.flatnonzero(~skipped)
         taken = ~skipped
         taken[row_line[~ok]] = False
-        if not taken[0]:
-            self.chunk = MIN_CHUNK
-            return None
-        self.chunk = min(MAX_CHUNK, self.chunk * 4)  # the whole chunk was used: read more next time
         texts = dict(zip((np.asarray(bad_rows, dtype=np.int64) - 1).tolist(), bad_text))
-        located = list(zip(row_base, tables))  # for the text of a row that failed a check
         for row in np.flatnonzero(~ok).tolist():
             # a row that failed a check is its fields joined again (split on single spaces, nothing
             # quoted: the same text)
-            texts[int(row_line[row])] = self._row_text(located, row)
+            texts[int(row_line[row])] = self._row_text([(0, table)], row)
         if not ok.all():
             values = [v[ok] for v in values]
-        return values, taken, texts, end
+        return values, taken, texts
 
     def _row_text(self, located: list, row: int) -> str:
         base, table = [(b, t) for b, t in located if b <= row][-1]

@@ -236,8 +236,9 @@ class TextLogParser:
             if hot is not None and hot.columnar is not None:
                 got = hot.columnar.read_rows(data, pos, end)
                 if got is not None:
-                    self._take_chunk(hot, *got[:3])
-                    pos = got[3]
+                    for values, taken, texts in got[0]:
+                        self._take_chunk(hot, values, taken, texts)
+                    pos = got[1]
                     continue
             nl = data.find(b"\n", pos, end)
             nl = end if nl < 0 else nl
