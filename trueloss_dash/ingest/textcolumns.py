@@ -266,14 +266,16 @@ class ColumnarShape:
         if got is None:
             return None
         parts, end = got
-        return [piece for values, taken, texts in parts for piece in chunk_pieces(values, taken, texts)], end
+        return [piece for values, taken, texts, _ in parts for piece in chunk_pieces(values, taken, texts)], end
 
-    def read_rows(self, data: bytes, pos: int, limit: int | None = None):
+    def read_rows(self, data: bytes, pos: int, limit: int | None = None, others: tuple = ()):
         """:meth:`read` as ``([(values, taken, texts)], end)``, one triple per part of the chunk in
         file order (a big chunk is read as two halves on two threads, handed over as they are):
         one array per value for the lines read as rows, which lines of the part those are (a
-        mask), and the text of every other line by its index in the part. None when the first
-        line does not fit."""
+        mask), the text of every other line by its index in the part, and which of ``others``
+        (shapes, tried in order) reads each of those lines (see :func:`assign_lines`; worked out
+        on the part's thread; None when some row failed a check). None when the first line does
+        not fit."""
         import pyarrow as pa
 
         limit = len(data) if limit is None else limit
@@ -291,25 +293,31 @@ class ColumnarShape:
         buf = pa.py_buffer(data)
         if end - pos >= PARALLEL_BYTES:  # two halves on two threads (Arrow and numpy release the GIL)
             mid = data.rfind(b"\n", pos, (pos + end) // 2) + 1
+
+        def read_part(a: int, b: int):
+            part = self._read_part(buf[a:b])
+            return None if part is None else self._part_rows(*part, others=others)
+
         if end - pos >= PARALLEL_BYTES and mid > pos:
-            parts = list(_pool().map(lambda ab: self._read_part(buf[ab[0]:ab[1]]), [(pos, mid), (mid, end)]))
+            out = list(_pool().map(lambda ab: read_part(*ab), [(pos, mid), (mid, end)]))
         else:
-            parts = [self._read_part(buf[pos:end])]
-        if any(p is None for p in parts):
+            out = [read_part(pos, end)]
+        if any(p is None for p in out):
             self.chunk = MIN_CHUNK
             return None
-        out = [self._part_rows(*part) for part in parts]
         if not out[0][1][0]:
             self.chunk = MIN_CHUNK
             return None
         self.chunk = min(MAX_CHUNK, self.chunk * 8)  # the whole chunk was used: read more next time
         return out, end
 
-    def _part_rows(self, n: int, ok: np.ndarray, values: list, bad_rows: list, bad_text: list, table):
-        """(values of the rows that fit, taken per line, texts of the other lines) of one part."""
+    def _part_rows(self, n: int, ok: np.ndarray, values: list, bad_rows: list, bad_text: list, table,
+                   others: tuple = ()):
+        """(values of the rows that fit, taken per line, texts of the other lines, which of
+        ``others`` reads them) of one part."""
         n_lines = n + len(bad_rows)
         if not bad_rows and ok.all():  # the common case: every line of the part has the shape
-            return values, np.ones(n_lines, dtype=bool), {}
+            return values, np.ones(n_lines, dtype=bool), {}, None
         # line (0-based in the part) of each parsed row: the lines Arrow skipped are the others
         skipped = np.zeros(n_lines, dtype=bool)
         skipped[np.asarray(bad_rows, dtype=np.int64) - 1] = True
@@ -321,13 +329,37 @@ class ColumnarShape:
             # a row that failed a check is its fields joined again (split on single spaces, nothing
             # quoted: the same text)
             texts[int(row_line[row])] = self._row_text([(0, table)], row)
+        assigned = None
+        if ok.all() and others:  # lines Arrow skipped only (in line order): read by the shapes seen before
+            assigned = (others, *assign_lines(others, bad_text))
         if not ok.all():
             values = [v[ok] for v in values]
-        return values, taken, texts
+        return values, taken, texts, assigned
 
     def _row_text(self, located: list, row: int) -> str:
         base, table = [(b, t) for b, t in located if b <= row][-1]
         return " ".join(table.column(j)[row - base].as_py().decode("ascii") for j in range(len(self.fields)))
+
+
+def assign_lines(shapes: tuple, lines: list[str]) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    """Which of ``shapes`` (tried in order, the first that fits wins, as the piece-by-piece walk
+    tries them) reads each line: (index per line, -1 for none; per shape its values per role for
+    every line, NaN where it did not read it)."""
+    owner = np.full(len(lines), -1, dtype=np.int64)
+    found: list[list[np.ndarray]] = []
+    left = np.arange(len(lines))
+    for k, shape in enumerate(shapes):
+        if not len(left):
+            found.append([np.full(len(lines), np.nan) for _ in shape.roles])
+            continue
+        fits, got = shape.values_of_lines([lines[i] for i in left.tolist()])
+        full = [np.full(len(lines), np.nan) for _ in got]
+        for column, part in zip(full, got):
+            column[left] = part
+        found.append(full)
+        owner[left[fits]] = k
+        left = left[~fits]
+    return owner, found
 
 
 def chunk_pieces(values: list[np.ndarray], taken: np.ndarray, texts: dict[int, str], start: int = 0) -> list:

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..columns import looks_like_loss
 from .limits import MAX_TEXT_SHAPE_NUMBERS, MAX_TEXT_SHAPES
-from .textcolumns import ColumnarShape, chunk_pieces
+from .textcolumns import ColumnarShape, assign_lines, chunk_pieces
 from .textgrammar import (
     BANNER,
     LINE_PREFIX,
@@ -234,10 +234,11 @@ class TextLogParser:
         while pos < end:
             hot = self._hot
             if hot is not None and hot.columnar is not None:
-                got = hot.columnar.read_rows(data, pos, end)
+                others = tuple(s.columnar for s in self._recent if s.columnar is not None)
+                got = hot.columnar.read_rows(data, pos, end, others if _steps_only(hot) else ())
                 if got is not None:
-                    for values, taken, texts in got[0]:
-                        self._take_chunk(hot, values, taken, texts)
+                    for values, taken, texts, assigned in got[0]:
+                        self._take_chunk(hot, values, taken, texts, assigned)
                     pos = got[1]
                     continue
             nl = data.find(b"\n", pos, end)
@@ -403,16 +404,17 @@ class TextLogParser:
         columnar = ColumnarShape.from_line(line, pre, numbers, parsed.slots, forms)
         return _Shape(phase=parsed.phase, columnar=columnar) if columnar is not None else None
 
-    def _take_chunk(self, shape: _Shape, values: list[np.ndarray], taken: np.ndarray, texts: dict[int, str]) -> None:
+    def _take_chunk(self, shape: _Shape, values: list[np.ndarray], taken: np.ndarray, texts: dict[int, str],
+                    assigned: tuple | None = None) -> None:
         """A chunk read by the columnar path (:meth:`ColumnarShape.read_rows`): its rows, and the
         lines of other shapes between them, in file order."""
         start = 0
         if texts and _steps_only(shape):
-            start = self._take_interleaved(shape, values, taken, texts)
+            start = self._take_interleaved(shape, values, taken, texts, assigned)
         self._take_pieces(shape, chunk_pieces(values, taken, texts, start))
 
     def _take_interleaved(self, shape: _Shape, values: list[np.ndarray], taken: np.ndarray,
-                          texts: dict[int, str]) -> int:
+                          texts: dict[int, str], assigned: tuple | None = None) -> int:
         """The lines between the rows of a chunk (a validation line every N training lines) that
         have a shape seen before are read all at once (:meth:`ColumnarShape.values_of_lines`), and
         the rows and those lines become merged blocks in file order (:meth:`_take_merged`) - a
@@ -424,25 +426,17 @@ class TextLogParser:
         machine, over lines whose step never falls back, reduces to "the last line wins" whatever
         the shape of each line (see :meth:`_advance`)."""
         at = np.flatnonzero(~taken)  # chunk lines that were not read as rows
-        lines = [texts[k] for k in at.tolist()]
-        owner = np.full(len(lines), -1, dtype=np.int64)  # index in `shapes` of the shape that reads each line
-        found: list[list[np.ndarray]] = []
-        shapes = [s for s in self._recent if s.columnar is not None]
-        left = np.arange(len(lines))
-        for k, candidate in enumerate(shapes):  # the order _known_line tries them in
-            if not len(left):
-                break
-            fits, got = candidate.columnar.values_of_lines([lines[i] for i in left.tolist()])
-            full = [np.full(len(lines), np.nan) for _ in got]
-            for column, part in zip(full, got):
-                column[left] = part
-            found.append(full)
-            owner[left[fits]] = k
-            left = left[~fits]
-        stop = int(np.flatnonzero(owner < 0)[0]) if (owner < 0).any() else len(lines)
+        shapes = [s for s in self._recent if s.columnar is not None]  # in the order _known_line tries them
+        others = tuple(s.columnar for s in shapes)
+        if assigned is not None and len(assigned[0]) == len(others) and all(
+                a is b for a, b in zip(assigned[0], others)):
+            owner, found = assigned[1:]  # worked out on the chunk's thread, for the same shapes
+        else:
+            owner, found = assign_lines(others, [texts[k] for k in at.tolist()])
+        stop = int(np.flatnonzero(owner < 0)[0]) if (owner < 0).any() else len(owner)
         if stop == 0 or any(not _steps_only(shapes[k]) for k in set(owner[:stop].tolist())):
             return 0
-        m = int(at[stop]) if stop < len(lines) else len(taken)  # merged: chunk lines 0..m
+        m = int(at[stop]) if stop < len(owner) else len(taken)  # merged: chunk lines 0..m
         # groups: (shape, the merged rows it reads as a mask, its values per role in row order)
         parts: dict[int, list] = {}
         rows = taken[:m]
