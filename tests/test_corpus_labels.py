@@ -35,10 +35,6 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
-    "Gardenou__TFG_IA_Model/training_log.csv": (
-        "ragged CSV: 3-field per-batch rows (a running loss sum) and 5-field per-epoch 'summary' rows "
-        "(epoch loss, accuracy, sample count); refused today with 'row 7: found 5 fields, expected 3'"
-    ),
     "nemakun0__GA-UNet/training_log.csv": (
         "a resumed run whose epoch-14 row lost its first two fields when the file was re-opened (9 fields "
         "instead of 11, the elapsed time restarts); refused today with 'row 15: found 9 fields, expected 11'"

@@ -207,6 +207,9 @@ def read_table(source: Source, header: Header | None = None) -> tuple[Table, Hea
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+        ragged = _read_record_kinds(source, header, bytes(body), first_row, notes, warnings)
+        if ragged is not None:
+            return ragged, header, notes, warnings
         raise _shape_error(source, header, bytes(body), first_row, err) from None
     table = Table(first_row=first_row)
     for i, col in enumerate(header.columns):
@@ -257,6 +260,85 @@ def _read_mapped(source: Source):
         _add_column(table, col, arrow.column(i), source, notes, warnings)
     _index_column(table, notes)
     return table, header, notes, warnings
+
+
+MAX_RECORD_KINDS = 3  # field counts a ragged table may have (more: a broken file, refused)
+MAX_RAGGED_BYTES = 64 * 1024 * 1024  # read row by row in Python: bigger ragged files are refused
+
+
+def _read_record_kinds(source: Source, header: Header, body: bytes, first_row: int, notes: list[str],
+                       warnings: list[str]) -> Table | None:
+    """A table whose rows come in a few kinds told apart by their field count - per-batch rows
+    like the header and per-epoch summary rows with more fields (``1,summary,1.98,0.30,6986``
+    under ``Epoch,Batch,Loss``). Each kind is read into its own columns: the header's x columns
+    (epoch, step) are shared, a field holding one word in every row of a kind (``summary``)
+    names that kind, and its other fields become ``<kind> <header name>`` (``<kind> field N``
+    past the header). None when the rows are not like that (one odd row is a broken row, not a
+    kind): the caller then refuses the file naming the first row that does not fit."""
+    if len(body) > MAX_RAGGED_BYTES:
+        return None
+    ncols = len(header.columns)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8", errors="replace")), delimiter=header.delimiter))
+    counts: dict[int, int] = {}
+    for fields in rows:
+        if fields:
+            counts[len(fields)] = counts.get(len(fields), 0) + 1
+    others = sorted(c for c in counts if c != ncols)
+    if ncols not in counts or not others or len(counts) > MAX_RECORD_KINDS or any(counts[c] < 2 for c in others):
+        return None
+    n = len(rows)
+    is_x = [canonical_x(name) is not None for name in header.columns]
+    columns: dict[str, list] = {name: [None] * n for name in header.columns}
+    for i, fields in enumerate(rows):
+        if len(fields) == ncols:
+            for j, cell in enumerate(fields):
+                columns[header.columns[j]][i] = cell
+    described = []
+    for count in others:
+        at = [i for i, fields in enumerate(rows) if len(fields) == count]
+        tag_field, tag = _kind_tag([rows[i] for i in at])
+        kind = tag if tag is not None else f"{count}-field rows"
+        names = []
+        for j in range(count):
+            if j == tag_field:
+                continue
+            if j < ncols and is_x[j]:
+                name = header.columns[j]  # the x axis is shared by every kind
+            else:
+                name = f"{kind} {header.columns[j]}" if j < ncols else f"{kind} field {j + 1}"
+                if name in columns:
+                    return None
+                columns[name] = [None] * n
+                names.append(name)
+            for i in at:
+                columns[name][i] = rows[i][j]
+        where = f"'{tag}' in field {tag_field + 1}" if tag is not None else "no word naming them"
+        described.append(f"{counts[count]} rows of {count} fields ({where}) read as {', '.join(repr(x) for x in names)}")
+    table = Table(first_row=first_row)
+    for name, cells in columns.items():
+        _add_text_column(table, name, cells, source, notes, warnings)
+    warnings.append(
+        f"rows come in {len(counts)} kinds by their number of fields: {counts[ncols]} rows of {ncols} fields like the "
+        f"header; " + "; ".join(described) + " - each kind in its own series")
+    _index_column(table, notes)
+    return table
+
+
+def _kind_tag(rows: list[list[str]]) -> tuple[int | None, str | None]:
+    """The first field holding the same word (not a number) in every row of a kind, and that word."""
+    for j in range(len(rows[0])):
+        word = rows[0][j].strip()
+        if word and not _is_number(word) and all(r[j].strip() == word for r in rows):
+            return j, word
+    return None, None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _shape_error(source: Source, header: Header, body: bytes, first_row: int, err: Exception) -> LogFormatError:

@@ -230,6 +230,28 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
     return names
 
 
+def _count_on_across_epochs(step: np.ndarray, epoch: np.ndarray) -> np.ndarray | None:
+    """A step column that falls back exactly when the epoch moves on (``Epoch,Batch``: the batch
+    counter starts again each epoch) as one count across epochs: each epoch counts on from the
+    largest count of the one before (a counter from 0 from one past it). None when it is not that
+    (an epoch falling back is an appended run, left to :func:`restart_points`)."""
+    both = np.flatnonzero(np.isfinite(step) & np.isfinite(epoch))
+    if len(both) < 3:
+        return None
+    s, e = step[both], epoch[both]
+    new_epoch = np.diff(e)
+    falls = np.diff(s) < 0
+    if (new_epoch < 0).any() or not falls.any() or not np.array_equal(falls, new_epoch > 0):
+        return None
+    segment = np.concatenate(([0], np.cumsum(falls)))
+    starts = np.flatnonzero(np.concatenate(([True], falls)))
+    gap = np.maximum.reduceat(s, starts)[:-1] + np.maximum(0.0, 1.0 - s[starts[1:]])
+    offset = np.concatenate(([0.0], np.cumsum(gap)))
+    out = np.array(step, dtype=np.float64)
+    out[both] = s + offset[segment]
+    return out
+
+
 def restart_points(x: np.ndarray) -> list[int]:
     """Indices where the axis falls back to (or below) where the current segment started."""
     finite = np.flatnonzero(np.isfinite(x))
@@ -422,6 +444,12 @@ def table_to_runs(
     names = _assign_names(value_cols, notes, warnings, counts)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
+    if split_restarts and fine == STEP and EPOCH in axes:
+        counted = _count_on_across_epochs(axes[STEP], axes[EPOCH])
+        if counted is not None:
+            axes[STEP] = counted
+            notes.append(f"'{x_cols[STEP]}' starts again at every new epoch: read as a count within the epoch; "
+                         "the step axis counts on across epochs")
     cuts = restart_points(axes[fine]) if (split_restarts and fine in (STEP, EPOCH)) else []
     if len(cuts) >= MAX_RUNS_PER_FILE:
         raise LogFormatError(
