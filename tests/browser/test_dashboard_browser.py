@@ -80,7 +80,12 @@ def test_live_demo_preset_runs_to_completion(open_session, artifacts_dir):
     progress = _wait_done(s)
     assert "Finished" in progress and "epoch 3 of 3" in progress
     assert s.page.locator("[data-testid=tl-verdict]").count() >= 1
-    s.page.screenshot(path=str(artifacts_dir / "browser_live_demo.png"))
+    # the gap decomposition is drawn on request (no second Plotly bundle loaded into every page)
+    assert s.page.locator(CHART).count() == 0
+    s.click(s.page.get_by_text("Show the waterfall and the terms over time").first)
+    s.page.get_by_text("Each term over time").first.wait_for(timeout=30_000)
+    s.page.locator(CHART).nth(1).wait_for(timeout=30_000)
+    s.page.screenshot(path=str(artifacts_dir / "browser_live_demo.png"), full_page=True)
 
 
 def test_two_sessions_run_live_demos_at_once(open_session, app_server, artifacts_dir):
@@ -104,3 +109,38 @@ def test_two_sessions_run_live_demos_at_once(open_session, app_server, artifacts
     run_a, run_b = store.load(infos["dropout"].id), store.load(infos["lr_too_low"].id)
     assert len(run_a.series[VAL_LOSS]) == 4 and len(run_b.series[VAL_LOSS]) == 3
     assert run_a.context.dropout == 0.5 and run_b.context.dropout in (0.0, None)
+
+
+def test_live_knobs_are_drawn_only_when_open_and_kept_when_closed(open_session):
+    """The knob widgets are drawn only while their panel is open (a closed panel's thirty hidden
+    widgets doubled the browser's work on every full rerun), and what the user set still applies -
+    and is shown again - when the panel is closed and re-opened."""
+    from playwright.sync_api import expect
+
+    s = open_session()
+    s.nav("Live demo")
+    page = s.page
+    width = page.get_by_role("textbox", name="width", exact=True)
+    start = page.get_by_role("button", name=re.compile("Start"))
+    expect(start).to_be_enabled(timeout=30_000)
+    assert width.count() == 0  # closed: not drawn
+    panel = page.locator("[data-testid=stExpander] summary").filter(has_text="Set the knobs yourself").first
+    s.click(panel)
+    width.wait_for(timeout=30_000)
+    width.fill("abc")
+    width.press("Enter")
+    s.settle()
+    refusal = page.locator("[data-testid=stAlert]").filter(has_text="width")
+    refusal.first.wait_for(timeout=30_000)
+    expect(start).to_be_disabled()
+    s.click(panel)  # closed again: the widgets go, the value stays in force
+    expect(width).to_have_count(0, timeout=30_000)
+    expect(refusal.first).to_be_visible()
+    expect(start).to_be_disabled()
+    s.click(panel)  # re-opened: the value the user typed is shown
+    expect(width).to_have_value("abc", timeout=30_000)
+    width.fill("64")
+    width.press("Enter")
+    s.settle()
+    expect(refusal).to_have_count(0, timeout=30_000)
+    expect(start).to_be_enabled()

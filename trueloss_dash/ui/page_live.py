@@ -10,8 +10,8 @@ Polling is cheap for server and browser: the fragment that reruns every second d
 progress line and a 0-height ticker (:mod:`.poll_ticker`); the chart, diagnosis and gap plots are a
 second fragment that reruns only when the ticker reports a new epoch, at most every
 ``VIEW_MIN_SECONDS``. The chart is updated in place (:mod:`.live_chart`: ``Plotly.react``, zoom
-kept, the same chart when the job ends), and the gap plots are drawn while the job trains only when
-asked for: a new epoch used to mount three new Plotly charts in every open page. A poll that finds no new
+kept, the same chart when the job ends), and the gap plots are drawn only when asked for: a new
+epoch used to mount three new Plotly charts in every open page. A poll that finds no new
 epoch sends three unchanged elements and nothing the browser redraws. A queued job is polled every
 3 s. When the job ends, one full rerun stops the polling and the run joins the session's runs
 like an upload. torch is imported only by the job's
@@ -176,23 +176,35 @@ def setup_panel() -> tuple[Any, str] | None:
         overrides["seed"] = str(int(seed))
     help_texts = cfg_mod.TrainConfig.field_help()
     hints = typing.get_type_hints(cfg_mod.TrainConfig)
-    with st.expander("Set the knobs yourself (start from the preset)"):
-        st.caption(f"Limits on this server, checked before a run starts: at most {int(limits.max_epochs):,} epochs, "
-                   f"{int(limits.max_params):,} model parameters (width × depth), {int(limits.max_samples):,} samples; "
-                   f"{int(services.job_manager().max_jobs)} runs train at once, the others wait in a queue.")
-        known = {f.name for f in fields(cfg_mod.TrainConfig)}
-        for group, names_in_group in GROUPS.items():
-            st.markdown(f"**{md(group)}**")
-            cols = st.columns(4)
-            for i, name in enumerate(n for n in names_in_group if n in known):
-                with cols[i % 4]:
-                    current = getattr(base, name)
-                    raw = _knob_widget(name, current, hints.get(name), cfg_mod.CHOICES, help_texts.get(name, ""),
-                                       key=f"knob_{preset}_{name}")
-                    base_text = ("true" if current else "false") if hints.get(name) is bool else (
-                        "" if current is None else f"{current:g}" if isinstance(current, float) else str(current))
-                    if raw != base_text:
-                        overrides[name] = raw
+    # The ~30 knob widgets are drawn only while the panel is open (a full rerun of the page - Start,
+    # a job starting or ending - cost the browser twice as much with them drawn, hidden); what the
+    # user set is kept here, per preset, and applies whether the panel is open or not.
+    chosen: dict[str, str] = st.session_state.setdefault("live_knob_values", {}).setdefault(preset, {})
+    panel = st.expander("Set the knobs yourself (start from the preset)", key="live_knobs_open", on_change="rerun",
+                        expanded=False)
+    if panel.open:
+        with panel:
+            st.caption(f"Limits on this server, checked before a run starts: at most {int(limits.max_epochs):,} epochs, "
+                       f"{int(limits.max_params):,} model parameters (width × depth), {int(limits.max_samples):,} samples; "
+                       f"{int(services.job_manager().max_jobs)} runs train at once, the others wait in a queue.")
+            known = {f.name for f in fields(cfg_mod.TrainConfig)}
+            for group, names_in_group in GROUPS.items():
+                st.markdown(f"**{md(group)}**")
+                cols = st.columns(4)
+                for i, name in enumerate(n for n in names_in_group if n in known):
+                    with cols[i % 4]:
+                        current = getattr(base, name)
+                        is_bool = hints.get(name) is bool
+                        base_text = ("true" if current else "false") if is_bool else (
+                            "" if current is None else f"{current:g}" if isinstance(current, float) else str(current))
+                        shown = chosen.get(name, base_text)  # a re-opened panel shows what was set
+                        raw = _knob_widget(name, (shown == "true") if is_bool else shown, hints.get(name),
+                                           cfg_mod.CHOICES, help_texts.get(name, ""), key=f"knob_{preset}_{name}")
+                        if raw != base_text:
+                            chosen[name] = raw
+                        else:
+                            chosen.pop(name, None)
+    overrides.update(chosen)
     try:
         config = cfg_mod.TrainConfig.from_overrides(base, overrides)
     except TruelossError as err:
@@ -273,12 +285,13 @@ def _live_body(job: Any) -> None:
 
 
 def _gap_section(run: Any, job: Any) -> None:
-    """The gap decomposition: drawn when the run has ended; while it trains, only on request, because
-    its two charts would otherwise be rebuilt and redrawn for every epoch in every open page."""
+    """The gap decomposition, on request: its two charts would otherwise be rebuilt and redrawn for
+    every epoch in every open page, and loading a second Plotly bundle into each page when its run
+    ends cost about as much as the whole training view (docs/hardening.md). The switch is
+    remembered for the session's next runs; the Runs page shows the decomposition as well."""
     st.markdown("#### Where the gap comes from")
-    if not job.done and not st.toggle("Draw it while the run trains (redrawn every epoch)", key="live_gap_live",
-                                      help="Shown by itself when the run ends."):
-        st.caption("The waterfall and the terms over time are drawn when the run ends, or now with the switch above.")
+    if not st.toggle("Show the waterfall and the terms over time", key="live_gap_show",
+                     help="While the run trains they are redrawn with the chart."):
         return
     components.gap_decomposition(run, prefix="live", epoch=None if job.done else gap_plots.gap_epochs(run)[-1])
 
