@@ -424,3 +424,14 @@ def test_a_fixed_width_field_is_checked_row_by_row_digit_for_digit(rows, templat
     assert _mask_check(whole, template, pattern).tolist() == expected
     assert _mask_check(pa.chunked_array([whole[:2], whole[2:]]), template, pattern).tolist() == expected
     assert _mask_check(whole[1:], template, pattern).tolist() == expected[1:]
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_columns_assembled_on_two_threads_equal_the_records_one_by_one(seed, monkeypatch):
+    """A long log assembles its columns on two threads; force that on a small one."""
+    from trueloss_dash.ingest import textparser
+
+    monkeypatch.setattr(textparser, "PARALLEL_ROWS", 10)
+    fast, _ = read_both(_interleaved_log(seed))
+    _assert_columns_match_records(fast, f"seed {seed} two-thread columns")
+    assert_same(_interleaved_log(seed), label=f"seed {seed} two-thread columns")

@@ -65,6 +65,7 @@ class _Shape:
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+PARALLEL_ROWS = 200_000  # logs this long assemble their columns on two threads
 # Stand-ins for a template's number, one per form the grammar must read alike (plain forms: all must
 # pass or the shape is not used; signed and nan/inf forms: allowed per number when they pass).
 _PLAIN_FORMS = ("7", "123456", "7.5", "1234.5678", "7.", ".5", "1e-05", "2.5E+10", "0")
@@ -761,14 +762,12 @@ class TextLogParser:
                 row += m
         if rec_run_rows:
             runs[np.asarray(rec_run_rows, dtype=np.int64)] = rec_runs
-        cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for key in order:
+        def assemble(key: str) -> tuple[np.ndarray, np.ndarray]:
             parts = blocks.get(key, ())
             rows = rec_rows.get(key, ())
             if len(parts) == 1 and not rows and parts[0][0] == 0 and parts[0][3] == n:
-                cols[key] = _spread(parts[0][1], parts[0][2], n) if parts[0][2] is not None else (
+                return _spread(parts[0][1], parts[0][2], n) if parts[0][2] is not None else (
                     np.asarray(parts[0][1], dtype=np.float64), np.ones(n, dtype=bool))
-                continue
             values = np.full(n, np.nan)
             present = np.zeros(n, dtype=bool)
             for start, block_values, held, m in parts:
@@ -782,7 +781,16 @@ class TextLogParser:
                 at = np.asarray(rows, dtype=np.int64)
                 values[at] = np.array(rec_vals[key], dtype=np.float64)
                 present[at] = True
-            cols[key] = (values, present)
+            return values, present
+
+        keys = list(order)
+        if n >= PARALLEL_ROWS and len(keys) > 1:  # whole-array copies: numpy releases the GIL
+            from .textcolumns import _pool
+
+            built = list(_pool().map(assemble, keys))
+        else:
+            built = [assemble(key) for key in keys]
+        cols: dict[str, tuple[np.ndarray, np.ndarray]] = dict(zip(keys, built))
         return runs, cols
 
     def runs(self, *, name: str, source: str, format: str = "text_log", context=None, meta: dict | None = None,
