@@ -40,7 +40,7 @@ RIDGE = 1.0
 DECIMALS = 3
 DEV = ("dev",)
 #: The shipped design, chosen by grouped cross-validation inside dev (benchmarks/cv_calibration.py).
-DESIGN = dict(use_basis=False, balanced=0.25)
+DESIGN = dict(use_basis=False, balanced=False)
 
 
 @dataclass(frozen=True)
