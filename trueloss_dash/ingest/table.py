@@ -35,6 +35,7 @@ from ..errors import LogFormatError
 from ..roles import warn_if_roleless
 from ..run import Run, RunContext, Series
 from .limits import MAX_POINTS_PER_SERIES, MAX_RUNS_PER_FILE
+from .running_total import RUNNING_TOTAL_SUFFIX, is_running_total
 
 MAX_LISTED = 5  # rows/values quoted in one message
 
@@ -228,6 +229,30 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
             notes.append(f"no validation loss column: '{stand_in}' is used as the validation loss "
                          "(right when the training loss is the same error measure)")
     return names
+
+
+def _set_running_totals_apart(table: Table, value_cols: list[str], names: dict[str, str],
+                              axes: dict[str, np.ndarray], notes: list[str]) -> None:
+    """A loss column that sums the batch losses within each epoch (:mod:`.running_total`) loses
+    its loss role and is kept as '<column> (running total)'; when that leaves no training loss and
+    exactly one other loss-like column has no role (a per-epoch summary loss), that one is the
+    training loss."""
+    epoch, batch = axes[EPOCH], axes.get(STEP)
+    freed = []
+    for col in value_cols:
+        if names[col] not in LOSS_SERIES:
+            continue
+        y, present = table.dense(col)
+        if is_running_total(y[present], epoch[present], None if batch is None else batch[present]):
+            freed.append(names[col])
+            names[col] = f"{col}{RUNNING_TOTAL_SUFFIX}"
+            notes.append(f"'{col}' climbs through every epoch and starts again at the next (a running sum of the "
+                         f"batch losses, not their mean): kept as '{names[col]}' without a loss role")
+    if TRAIN_LOSS in freed and TRAIN_LOSS not in names.values():
+        left = [c for c in value_cols if names[c] == c and looks_like_loss(c)]
+        if len(left) == 1:
+            names[left[0]] = TRAIN_LOSS
+            notes.append(f"{TRAIN_LOSS} taken from '{left[0]}' (the only loss left)")
 
 
 def _count_on_across_epochs(step: np.ndarray, epoch: np.ndarray) -> np.ndarray | None:
@@ -444,6 +469,8 @@ def table_to_runs(
     names = _assign_names(value_cols, notes, warnings, counts)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
+    if EPOCH in x_cols:
+        _set_running_totals_apart(table, value_cols, names, axes, notes)
     if split_restarts and fine == STEP and EPOCH in axes:
         counted = _count_on_across_epochs(axes[STEP], axes[EPOCH])
         if counted is not None:
