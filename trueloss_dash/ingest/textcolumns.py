@@ -10,10 +10,11 @@ so a row is taken only when the grammar would read it exactly as it read the fir
   column, so the check costs one comparison per distinct value, not per row.
 - ``mask``: the logging prefix (timestamps) and fields holding several numbers (``10:00:00,123``)
   must be equal with only the digits free, digit for digit (same width), because the prefix
-  stripper and the tokenizer look at digit counts there.
+  stripper and the tokenizer look at digit counts there. Checked a chunk at a time when every row
+  has the field's width (:func:`_mask_check`).
 - ``val``: one number between a fixed prefix and suffix (``120:``, ``2.31,``, ``95.1ms``). The core
   must be a number Arrow parses; a sign or a nan/inf is accepted only where the template's
-  self-check (``textparser._allowed_forms``) showed the grammar reads it the same way.
+  self-check (``textshape.allowed_forms``) showed the grammar reads it the same way.
 
 Rows that fail any check, and lines with another field count, go through the grammar in file
 order. Nothing here decides what a line means - the roles come from the grammar's reading of the

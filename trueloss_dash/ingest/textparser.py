@@ -9,7 +9,9 @@ for that number) and becomes *hot*. Following lines are then split into fields b
 (:mod:`.textcolumns`); a row is taken only when every field passes (words equal, prefix digits in
 place, numbers between fixed affixes in an accepted form), and only while its x keeps rising from the
 reader's state (:meth:`TextLogParser._take_values`); every other line goes through the grammar in
-file order. ``TextLogParser(fast=False)`` reads everything through the grammar: the reference the
+file order. Lines of other shapes seen before between the rows of a chunk (a validation line every N
+steps) are read all at once and merged with the rows into one block when the shapes' x is a step
+(:meth:`TextLogParser._take_interleaved`). ``TextLogParser(fast=False)`` reads everything through the grammar: the reference the
 block path is tested against.
 
 Incremental use (the folder watcher)::
@@ -30,7 +32,6 @@ written (``loss``, ``val/loss``, ``Train Loss``) - the alias table maps keys to 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -38,7 +39,9 @@ import numpy as np
 
 from ..columns import looks_like_loss
 from .limits import MAX_TEXT_SHAPE_NUMBERS, MAX_TEXT_SHAPES
-from .textcolumns import ColumnarShape, assign_lines, chunk_pieces
+from .textcolumns import ColumnarShape
+from .textmerge import MergedBlocks, _spread, _steps_only
+from .textshape import allowed_forms
 from .textgrammar import (
     BANNER,
     LINE_PREFIX,
@@ -66,77 +69,7 @@ class _Shape:
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 PARALLEL_ROWS = 200_000  # logs this long assemble their columns on two threads
-# Stand-ins for a template's number, one per form the grammar must read alike (plain forms: all must
-# pass or the shape is not used; signed and nan/inf forms: allowed per number when they pass).
-_PLAIN_FORMS = ("7", "123456", "7.5", "1234.5678", "7.", ".5", "1e-05", "2.5E+10", "0")
-_SIGNED_FORMS = ("-7", "+7", "-0.25", "-1e-05", "+.5")
-_SPECIAL_FORMS = ("nan", "NaN", "inf", "Infinity", "-inf", "+inf", "-nan")
-
-
-def _allowed_forms(line: str, pre: int, parsed: ParsedLine, numbers: list[re.Match],
-                   fixed: set[int] = frozenset()) -> list[tuple[bool, bool]] | None:
-    """Self-check of a template: put each stand-in form in place of the numbers of ``line`` and
-    re-read it with the grammar. Returns per number (signed forms read alike, nan/inf read alike),
-    or None when some plain form is read differently (the shape then stays on the slow path).
-
-    A form is first tried in every number at once (one re-read); only when that fails is it tried
-    number by number, to find which numbers it may not stand in. Numbers in ``fixed`` (inside
-    fixed-width fields, where only their digits may change) keep their text."""
-    want = _structure(parsed)
-    spans = []
-    for tok in numbers:
-        unit = tok.group("unit") if tok.lastgroup in ("num", "unit") else tok.group("sunit")
-        spans.append((pre + tok.start(), pre + tok.end() - len(unit or "")))
-
-    def reads_alike(form: str, where: list[int]) -> bool:
-        trial, last = [], 0
-        for k in where:
-            a, b = spans[k]
-            trial += [line[last:a], form]
-            last = b
-        trial = "".join(trial) + line[last:]
-        if LINE_PREFIX.match(trial).end() != pre:
-            return False
-        got = parse_message(trial[pre:])
-        if _structure(got) != want:
-            return False
-        value = float(form)
-        for k in where:
-            role = parsed.slots[k]
-            if role is None:
-                continue
-            if role == "epoch":
-                seen = got.epoch
-            elif role == "step":
-                seen = got.step
-            else:  # the n-th pair of that key is the n-th number with this role
-                nth = sum(1 for r in parsed.slots[:k] if r == role)
-                same = [v for key, v in got.pairs if key == role[2:]]
-                seen = same[nth] if nth < len(same) else None
-            if seen is None or not (seen == value or (seen != seen and value != value)):
-                return False
-        return True
-
-    every = [k for k in range(len(numbers)) if k not in fixed]
-    allowed = {}
-    for form in _PLAIN_FORMS + _SIGNED_FORMS + _SPECIAL_FORMS:
-        if not every or reads_alike(form, every):
-            allowed[form] = dict.fromkeys(every, True)
-        else:
-            allowed[form] = {k: reads_alike(form, [k]) for k in every}
-            if form in _PLAIN_FORMS and not all(allowed[form].values()):
-                return None
-    return [(all(allowed[f][k] for f in _SIGNED_FORMS), all(allowed[f][k] for f in _SPECIAL_FORMS))
-            if k not in fixed else (False, False) for k in range(len(numbers))]
-
-
-def _structure(p: ParsedLine) -> tuple:
-    """What a line said apart from its values."""
-    return ([k for k, _ in p.pairs], p.epoch is None, p.step is None, p.step_total is None, p.in_epoch is None,
-            p.in_epoch_total is None, p.phase, p.bar, p.unfinished, tuple(p.slots), p.simple)
-
-
-class TextLogParser:
+class TextLogParser(MergedBlocks):
     """Stateful, resumable reader of console logs (see the module docstring for the grammar).
 
     ``feed(lines)`` / ``feed_text(text)`` may be called any number of times as a log grows; the
@@ -399,154 +332,11 @@ class TextLogParser:
         layout = ColumnarShape.from_line(line, pre, numbers, parsed.slots, None)
         if layout is None:
             return None
-        forms = _allowed_forms(line, pre, parsed, numbers, layout.fixed)
+        forms = allowed_forms(line, pre, parsed, numbers, layout.fixed)
         if forms is None:
             return None
         columnar = ColumnarShape.from_line(line, pre, numbers, parsed.slots, forms)
         return _Shape(phase=parsed.phase, columnar=columnar) if columnar is not None else None
-
-    def _take_chunk(self, shape: _Shape, values: list[np.ndarray], taken: np.ndarray, texts: dict[int, str],
-                    assigned: tuple | None = None) -> None:
-        """A chunk read by the columnar path (:meth:`ColumnarShape.read_rows`): its rows, and the
-        lines of other shapes between them, in file order."""
-        start = 0
-        if texts and _steps_only(shape):
-            start = self._take_interleaved(shape, values, taken, texts, assigned)
-        self._take_pieces(shape, chunk_pieces(values, taken, texts, start))
-
-    def _take_interleaved(self, shape: _Shape, values: list[np.ndarray], taken: np.ndarray,
-                          texts: dict[int, str], assigned: tuple | None = None) -> int:
-        """The lines between the rows of a chunk (a validation line every N training lines) that
-        have a shape seen before are read all at once (:meth:`ColumnarShape.values_of_lines`), and
-        the rows and those lines become merged blocks in file order (:meth:`_take_merged`) - a
-        piece-by-piece walk costs a Python step per switch of shape. Returns the chunk line where
-        it stopped: the first line no recent shape fits (from there on the piece-by-piece way,
-        which may learn from it).
-
-        Only for shapes whose x is a step and that carry no epoch: there the grammar's state
-        machine, over lines whose step never falls back, reduces to "the last line wins" whatever
-        the shape of each line (see :meth:`_advance`)."""
-        at = np.flatnonzero(~taken)  # chunk lines that were not read as rows
-        shapes = [s for s in self._recent if s.columnar is not None]  # in the order _known_line tries them
-        others = tuple(s.columnar for s in shapes)
-        if assigned is not None and len(assigned[0]) == len(others) and all(
-                a is b for a, b in zip(assigned[0], others)):
-            owner, found = assigned[1:]  # worked out on the chunk's thread, for the same shapes
-        else:
-            owner, found = assign_lines(others, [texts[k] for k in at.tolist()])
-        stop = int(np.flatnonzero(owner < 0)[0]) if (owner < 0).any() else len(owner)
-        if stop == 0 or any(not _steps_only(shapes[k]) for k in set(owner[:stop].tolist())):
-            return 0
-        m = int(at[stop]) if stop < len(owner) else len(taken)  # merged: chunk lines 0..m
-        # groups: (shape, the merged rows it reads as a mask, its values per role in row order)
-        parts: dict[int, list] = {}
-        rows = taken[:m]
-        n_rows = int(np.count_nonzero(rows))
-        if n_rows:
-            parts[id(shape)] = [shape, [rows], [[v[:n_rows] for v in values]]]
-        owned = owner[:stop]
-        for k in np.unique(owned).tolist():
-            sel = np.flatnonzero(owned == k)
-            mask = np.zeros(m, dtype=bool)
-            mask[at[sel]] = True
-            entry = parts.setdefault(id(shapes[k]), [shapes[k], [], []])
-            entry[1].append(mask)
-            entry[2].append([v[sel] for v in found[k]])
-        groups = []
-        for s, masks, vals in parts.values():
-            if len(masks) == 1:
-                groups.append((s, masks[0], vals[0]))
-                continue
-            # one shape read both as rows and as lines: values back into row order
-            mask = np.logical_or.reduce(masks)
-            order = np.argsort(np.concatenate([np.flatnonzero(mk) for mk in masks]), kind="stable")
-            groups.append((s, mask, [np.concatenate(c)[order] for c in zip(*vals)]))
-        self._take_merged(groups, m)
-        return m
-
-    def _take_merged(self, groups: list, m: int) -> None:
-        """Rows of several step-only shapes, ``groups`` of (shape, the rows it reads as a mask over
-        the merged order, values per role in row order): blocks of the rows whose step does not
-        fall back from the state; a row that does (a restart, a NaN step) goes the record way
-        (:meth:`_line_values`)."""
-        if len(groups) == 1 and groups[0][1].all():
-            s, _, cols = groups[0]
-            x = cols[self._block_layout(s.columnar.roles, s.phase)[0]["step"]]
-        else:
-            x = np.empty(m)
-            for s, mask, cols in groups:
-                x[mask] = cols[self._block_layout(s.columnar.roles, s.phase)[0]["step"]]
-        bad = ~np.isfinite(x)
-        bad[1:] |= x[1:] < x[:-1]
-        bad_at = np.flatnonzero(bad)
-        taken = [0] * len(groups)  # rows of each group used so far
-        start = 0
-        while start < m:
-            head = x[start]  # checked against the state, which a row read the record way changes
-            if head == head and (self._step is None or head > self._step or head == self._step and not self._banner):
-                nxt = int(np.searchsorted(bad_at, start, side="right"))
-                stop = int(bad_at[nxt]) if nxt < len(bad_at) else m
-                self._take_merged_block(groups, taken, x[start:stop], start, stop)
-                start = stop
-                continue
-            g = next(g for g, (_, mask, _) in enumerate(groups) if mask[start])
-            s, _, cols = groups[g]
-            self._line_values(s, [c[taken[g]] for c in cols])
-            taken[g] += 1
-            start += 1
-
-    def _take_merged_block(self, groups: list, taken: list[int], steps: np.ndarray, a: int, b: int) -> None:
-        """Merged rows a..b as one block (step-only shapes, steps not falling back). A key held by
-        some rows only is kept compact: its values, and in ``present`` the rows holding them."""
-        n = b - a
-        found = []
-        for g, (s, mask, cols) in enumerate(groups):
-            rows = mask[a:b]
-            count = int(np.count_nonzero(rows))
-            if count:
-                first = int(np.argmax(rows))
-                found.append((first, s, rows, [c[taken[g]:taken[g] + count] for c in cols], count == n))
-                taken[g] += count
-        found.sort(key=lambda f: f[0])  # keys in the order the records first hold them
-        carried = self._epoch
-        out: dict[str, np.ndarray] = {}
-        present: dict[str, np.ndarray] = {}
-        if carried is not None:
-            out["epoch"] = np.full(n, carried)
-        out["step"] = steps
-        for _, s, rows, vals, every in found:
-            seen = set()
-            for key, idx in self._block_layout(s.columnar.roles, s.phase)[1]:
-                if key == "step" or key == "epoch" and carried is not None or key in seen:
-                    continue  # the record keeps its x, and the first of a key twice (setdefault)
-                seen.add(key)
-                if key not in out:
-                    out[key] = vals[idx]
-                    if not every:
-                        present[key] = rows
-                    continue
-                # a key two shapes hold: spread both, keep the rows holding it
-                full, held = _spread(out[key], present.get(key), n)
-                full[rows] = vals[idx]
-                held = held | rows
-                out[key] = full[held]
-                present[key] = held
-        present = {k: p for k, p in present.items() if not p.all()}
-        first_line = self.lines_read + 1
-        self.lines_read += n
-        out["line"] = np.arange(first_line, first_line + n, dtype=np.float64)
-        out["run"] = np.full(n, float(self.run))
-        last = float(steps[-1])
-        self._epoch_max = max(self._epoch_max, last)
-        self._step = self._last_raw_step = last
-        self._raw_epoch = self._epoch
-        if self._run_start[0] is None or self._run_start[1] is None:
-            self._run_start = (self._run_start[0] if self._run_start[0] is not None else carried,
-                               self._run_start[1] if self._run_start[1] is not None else float(steps[0]))
-        self._banner = False
-        self._last_bar = False
-        self._segments.append(("b", len(self._blocks)))
-        self._blocks.append((len(self._records), out, present))
 
     def _take_pieces(self, shape: _Shape, pieces: list) -> None:
         """Rows read by the columnar path, and the lines of other shapes between them, one piece at
@@ -885,21 +675,6 @@ def _block_records(cols: dict[str, np.ndarray], present: dict[str, np.ndarray]) 
         rec["line"] = int(rec["line"])
         out.append(rec)
     return out
-
-
-def _spread(values: np.ndarray, held: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """A block column as n rows: (values with NaN where a row lacks the key, rows holding it)."""
-    if held is None:
-        return np.array(values, dtype=np.float64), np.ones(n, dtype=bool)
-    full = np.full(n, np.nan)
-    full[held] = values
-    return full, held
-
-
-def _steps_only(shape: _Shape) -> bool:
-    """The shape's x is a step and it holds no epoch (see :meth:`TextLogParser._take_interleaved`)."""
-    roles = shape.columnar.roles if shape.columnar is not None else ()
-    return "step" in roles and "epoch" not in roles
 
 
 def _names_phase(key: str) -> bool:
