@@ -176,7 +176,7 @@ def setup_panel() -> tuple[Any, str] | None:
         overrides["seed"] = str(int(seed))
     help_texts = cfg_mod.TrainConfig.field_help()
     hints = typing.get_type_hints(cfg_mod.TrainConfig)
-    # The ~30 knob widgets are drawn only while the panel is open (a full rerun of the page - Start,
+    # The 34 knob widgets are drawn only while the panel is open (a full rerun of the page - Start,
     # a job starting or ending - cost the browser twice as much with them drawn, hidden); what the
     # user set is kept here, per preset, and applies whether the panel is open or not.
     chosen: dict[str, str] = st.session_state.setdefault("live_knob_values", {}).setdefault(preset, {})
