@@ -119,6 +119,12 @@ OVERFIT_SHORT_MIN_POINTS = 3
 OVERFIT_SHORT_GL = 0.2
 #: The rise must also exceed this many units of validation's own noise (robust residual scale).
 OVERFIT_NOISE_Z = 2.0
+#: That noise is the larger of the run-wide scale and the local (heteroscedastic) scale of the
+#: stretch since the best point, once that stretch holds at least this many points (a noise window:
+#: NOISE_WINDOW_MIN): a validation set measured on a few batches gets noisier as its loss falls, and
+#: the smooth early descent pulls the run-wide scale down (JosephHuang913: run-wide 0.25 log units,
+#: 0.5-0.6 over the last 50 of 132 epochs where validation wanders 0.055-0.2 around ~0.09).
+OVERFIT_LOCAL_NOISE_MIN_POINTS = 9
 #: Or: validation (smoothed) never improved on its first points (gain < 2%) over at least this many
 #: points while the training loss fell at least 10% over the run - it learns its training set only.
 OVERFIT_FLAT_MIN_POINTS = 8

@@ -22,6 +22,10 @@ _VAL_PREFIXES = ("val", "valid", "eval", "test", "metrics")
 #: threshold moved), so neither alone says the predictions the loss scores got better. Not compared.
 _ONE_SIDED = ("precision", "recall")
 _SUMMARY_OK = ("average", "map", "f1", "fbeta")
+#: Bookkeeping an evaluation logs beside its metrics (HF ``eval_runtime``, ``eval_samples_per_second``,
+#: ``eval_steps_per_second``): how fast it ran says nothing about the model, so it never corroborates
+#: or contradicts a loss (selvxhini-10: a slower evaluation read as "eval runtime got worse").
+_NOT_A_METRIC = ("runtime", "persecond", "walltime", "elapsed", "duration", "flos", "memory")
 
 
 def _val_metrics(run) -> list[str]:
@@ -31,6 +35,8 @@ def _val_metrics(run) -> list[str]:
         if name in LOSS_SERIES or name == VAL_ACC or "loss" in key or name.endswith(("_ci_low", "_ci_high")):
             continue
         if any(t in key for t in _ONE_SIDED) and not any(t in key for t in _SUMMARY_OK):
+            continue
+        if any(t in key for t in _NOT_A_METRIC):
             continue
         if key.startswith(_VAL_PREFIXES):
             out.append(name)

@@ -15,7 +15,7 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import residuals
+from ..noise import local_sigma, residuals
 from ..signals import binned, odd_window, pct, robust_sigma, rolling_median
 from . import Check, Detected
 
@@ -58,7 +58,14 @@ def detect(view) -> Detected:
     gl_smooth = float(np.exp(recent - sm.min()) - 1) if w.positive else float(recent - sm.min())
     best_x = float(w.x[b])
     # the noise model: validation's own point-to-point scale; a rise inside it is not overfitting
-    noise = robust_sigma(residuals(w)) if n >= T.OVERFIT_MIN_POINTS and w.positive else 0.0
+    # heteroscedastic: a validation set that gets noisier as the loss falls (a few batches at a low
+    # loss) is judged by the noise of the stretch since its best, not by the run-wide scale its
+    # smooth early descent pulls down
+    noise = 0.0
+    if n >= T.OVERFIT_MIN_POINTS and w.positive:
+        noise = robust_sigma(residuals(w))
+        if after >= T.OVERFIT_LOCAL_NOISE_MIN_POINTS:
+            noise = max(noise, float(np.median(local_sigma(w)[b:])))
     best_val = float(w.y[b])
     detail = (f"best validation {fmt.num(best_val)} at {fmt.at(w.axis, best_x)}, {fmt.count(after, 'point')} after it, "
               f"GL {pct(gl)}" + (f" ({fmt.count(n, 'validation point')} only)" if short else ""))

@@ -1,0 +1,103 @@
+"""Issue 9, second round of real dev failures: the mechanisms behind them, each on the real file
+and on generated runs that stand for the healthy side (stays quiet) and the faulty side (still
+called)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from trueloss_dash.diagnose import diagnose
+from trueloss_dash.ingest import load_path
+from trueloss_dash.run import Run, Series
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def _diag(rel: str):
+    run, = load_path(CORPUS / rel)
+    return diagnose(run)
+
+
+def _alarms(rep) -> list[str]:
+    return [f"{f.kind}: {f.summary}" for f in rep.findings if f.severity in ("warning", "critical")]
+
+
+def _run(**curves) -> Run:
+    run = Run(name="generated", source="generated", format="generated")
+    for name, y in curves.items():
+        y = np.asarray(y, dtype=float)
+        run.add(Series(name=name, y=y, epoch=np.arange(1, len(y) + 1, dtype=float)))
+    return run
+
+
+# --- overfitting: validation noise that grows as the loss falls ----------------------------------
+
+def test_noisy_small_validation_set_wandering_after_convergence_is_not_overfitting():
+    rep = _diag("JosephHuang913__mmAlphabet-Air-Writing-Alphabet-Recognition-System/train_history.csv")
+    assert not any(f.kind == "overfitting" and f.severity != "info" for f in rep.findings), _alarms(rep)
+    check = next(c for c in rep.checks if c["id"] == "overfitting")
+    assert "noise" in check["detail"]
+
+
+SIGMA_LATE = 0.15
+
+
+def _heteroscedastic_val(seed: int, late_rise: float) -> Run:
+    rng = np.random.default_rng(seed)
+    n = 130
+    e = np.arange(n)
+    train = 3.0 * np.exp(-e / 25) + 0.1 + 0.02 * rng.standard_normal(n) * np.exp(-e / 60)
+    level = 3.0 * np.exp(-e / 20) + 0.09
+    level = level * np.exp(late_rise * np.clip((e - 90) / 40, 0, 1))
+    sigma = 0.03 + SIGMA_LATE * np.clip((e - 40) / 40, 0, 1)  # a few validation batches: noisier at a low loss
+    # a few validation batches: a bad batch lifts the loss, nothing lowers it below the level much
+    val = level * np.exp(sigma * np.abs(rng.standard_normal(n)))
+    return _run(train_loss=train, val_loss=val)
+
+
+def test_generated_validation_that_only_gets_noisier_stays_quiet():
+    for seed in range(8):
+        rep = diagnose(_heteroscedastic_val(seed, late_rise=0.0))
+        assert not any(f.kind == "overfitting" and f.severity != "info" for f in rep.findings), (seed, _alarms(rep))
+
+
+def test_generated_validation_that_rises_well_beyond_that_noise_is_still_overfitting():
+    called = [any(f.kind == "overfitting" and f.severity == "warning" for f in diagnose(_heteroscedastic_val(s, 0.6)).findings)
+              for s in range(8)]
+    assert sum(called) >= 7, called
+
+
+# --- oscillation: evaluation bookkeeping is not a validation metric ------------------------------
+
+def test_hf_fine_tune_with_a_slower_evaluation_is_not_lr_too_high():
+    rep = _diag("selvxhini-10__Finetuned-Sentiment-Analysis/trainer_state.json")
+    assert rep.healthy, _alarms(rep)
+    assert not any(c.id == "lr_too_high" for c in rep.causes)
+
+
+def _bouncing_fine_tune(seed: int, **extra) -> Run:
+    rng = np.random.default_rng(seed)
+    n = 120
+    t = np.arange(n)
+    train = (0.3 + 0.4 * np.exp(-t / 5)) * np.exp(0.12 * rng.standard_normal(n))  # 50-step means of a small batch
+    val = (0.29 + 0.38 * np.exp(-t / 4)) * np.exp(0.01 * rng.standard_normal(n))
+    return _run(train_loss=train, val_loss=val, **{k: v(t, rng) for k, v in extra.items()})
+
+
+def test_generated_fine_tune_with_rising_eval_runtime_stays_quiet():
+    for seed in range(4):
+        rep = diagnose(_bouncing_fine_tune(
+            seed, eval_runtime=lambda t, rng: 20 + 0.05 * t + rng.standard_normal(len(t)),
+            eval_samples_per_second=lambda t, rng: 900 - 2 * t + rng.standard_normal(len(t))))
+        assert not any(f.kind == "oscillation" and f.severity != "info" for f in rep.findings), (seed, _alarms(rep))
+
+
+def test_generated_fine_tune_whose_validation_accuracy_falls_still_warns():
+    warned = 0
+    for seed in range(4):
+        rep = diagnose(_bouncing_fine_tune(
+            seed, eval_accuracy=lambda t, rng: 0.9 - 0.002 * t + 0.003 * rng.standard_normal(len(t))))
+        warned += any(f.kind == "oscillation" and f.severity == "warning" for f in rep.findings)
+    assert warned >= 3
