@@ -101,3 +101,52 @@ def test_generated_fine_tune_whose_validation_accuracy_falls_still_warns():
             seed, eval_accuracy=lambda t, rng: 0.9 - 0.002 * t + 0.003 * rng.standard_normal(len(t))))
         warned += any(f.kind == "oscillation" and f.severity == "warning" for f in rep.findings)
     assert warned >= 3
+
+
+# --- erratic validation: jumps back to the start level are not convergence noise -----------------
+
+def test_tiny_validation_set_jumping_back_to_its_start_is_erratic_validation_from_eval_noise():
+    rep = _diag("vraj590__chest-xray-classifier/training_log.csv")
+    erratic = [f for f in rep.findings if f.kind == "erratic_validation"]
+    assert erratic and erratic[0].severity == "warning" and erratic[0].metrics["jumps"] == 3
+    assert not any(f.kind == "spike" for f in rep.findings)  # repeated jumps are one erratic finding
+    assert rep.causes[0].id == "eval_noise" and rep.causes[0].basis == "measured"
+    assert any("steps of 1/8" in e for e in rep.causes[0].evidence)
+
+
+def _settled_validation(seed: int, peaks: dict[int, float]) -> Run:
+    rng = np.random.default_rng(seed)
+    n = 14
+    e = np.arange(n)
+    train = 0.5 * np.exp(-e / 4) * np.exp(0.01 * rng.standard_normal(n))
+    sigma = np.where(e >= 8, 0.3, 0.03)  # a few examples: +-30% once validation is below ~5% of its start
+    val = 0.45 * np.exp(-e / 2.5) * np.exp(sigma * rng.standard_normal(n))
+    for at, level in peaks.items():
+        val[at] = level
+    return _run(train_loss=train, val_loss=val)
+
+
+def test_generated_wiggles_near_convergence_stay_quiet():
+    for seed in range(6):
+        rep = diagnose(_settled_validation(seed, {}))
+        assert not any(f.kind == "erratic_validation" for f in rep.findings), (seed, _alarms(rep))
+
+
+def test_generated_jumps_back_to_the_start_level_near_convergence_are_erratic():
+    for seed in range(6):
+        rep = diagnose(_settled_validation(seed, {9: 0.4, 12: 1.5}))
+        assert any(f.kind == "erratic_validation" for f in rep.findings), (seed, [f.kind for f in rep.findings])
+
+
+def test_validation_set_size_read_from_the_accuracy_steps():
+    from trueloss_dash.diagnose.rules.instability import validation_set_size
+    from trueloss_dash.diagnose.view import RunView
+
+    def size(acc):
+        run = _run(train_loss=np.linspace(1, 0.1, len(acc)), val_loss=np.linspace(1, 0.2, len(acc)), val_acc=acc)
+        return validation_set_size(RunView.of(run, None))
+
+    assert size(np.array([0.75, 0.875, 0.875, 0.625, 1.0, 1.0], dtype=np.float32)) == 8
+    assert size([62.5, 87.5, 100.0, 75.0]) == 8  # percent
+    assert size([0.9123, 0.9311, 0.9402, 0.9388, 0.9415]) is None  # thousands of examples
+    assert size([1.0, 1.0, 1.0, 1.0]) is None  # one value says nothing

@@ -92,6 +92,10 @@ ERRATIC_ROUGHER = 3.0
 #: Jumps from a level below this share of validation's start are the noise of a loss near
 #: convergence (a few examples move it by tens of percent), not erratic validation.
 ERRATIC_MIN_LEVEL = 0.05
+#: ... unless the jump climbs back to at least this share of the start: a few examples near
+#: convergence move the loss by tens of percent of a small level, not back to where training began
+#: (vraj590: an 8-image validation set at 0.014-0.047 jumping to 0.44 and 2.56 from a start of 0.46).
+ERRATIC_SETTLED_MAX_PEAK = 0.5
 
 #: Erratic validation whose jumps stopped (none in the last this fraction of the x range) and that
 #: ends within ERRATIC_ENDS_AT_BEST_MARGIN of its best is info: the final model is the best one
@@ -301,6 +305,11 @@ LR_INCREASE_RATIO = 1.2
 LR_LOOKBACK_FRACTION = 0.05
 #: Batch sizes below this are "small" for batch-norm statistics.
 SMALL_BATCH = 32
+#: A validation accuracy that only ever takes values k/N for some N at most this (0.625, 0.875, 1.0:
+#: N = 8) was measured on about N examples: a validation set that small makes evaluations jump
+#: (eval_noise, measured). At least TINY_VAL_MIN_POINTS accuracy points with >= 2 distinct values.
+TINY_VAL_SET_MAX = 50
+TINY_VAL_MIN_POINTS = 4
 #: Validation spikes with a training loss at most this rough (robust sd of log residuals) are
 #: "val-only" (training smooth).
 SMOOTH_TRAIN_MAX_SIGMA = 0.05

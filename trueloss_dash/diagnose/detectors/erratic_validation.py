@@ -96,7 +96,8 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     base = np.full(len(v), -np.inf)
     if len(v) >= 3:
         base[1:-1] = np.minimum(v[:-2], v[2:])
-    settled = base - start < np.log(T.ERRATIC_MIN_LEVEL) if w.positive else np.zeros(len(v), bool)
+    settled = ((base - start < np.log(T.ERRATIC_MIN_LEVEL)) & (v - start < np.log(T.ERRATIC_SETTLED_MAX_PEAK))
+               if w.positive else np.zeros(len(v), bool))
     jumps = np.flatnonzero((r >= T.ERRATIC_MIN_LOG_JUMP) & (r >= T.ERRATIC_Z * rough) & ~settled)
     metrics = {"jumps": int(len(jumps)), "val_points": int(len(va)), "train_roughness": round(float(rough), 4),
                "val_roughness": round(float(val_sigma), 4),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fmt
-from ...columns import LR, VAL_LOSS
+from ...columns import LR, VAL_ACC, VAL_LOSS
 from .. import thresholds as T
 from ..signals import xfmt
 from .base import MEASURED, PRIOR, SHAPE, Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
@@ -183,6 +183,27 @@ def _level_shift_back_to_start(inp: RuleInput) -> Assessment | None:
     return Assessment(0.55, ev + ["divide the learning rate by 3-10 (or clip gradients) and see whether the loss holds its level"], hits)
 
 
+def validation_set_size(view) -> int | None:
+    """N when every validation accuracy is a multiple of 1/N (N <= TINY_VAL_SET_MAX; accuracy in
+    [0, 1] or in percent): the accuracy was counted on about N examples. None otherwise."""
+    acc = view.run.get(VAL_ACC)
+    if acc is None:
+        return None
+    a = np.asarray(acc.y, dtype=float)
+    a = a[np.isfinite(a)]
+    if len(a) < T.TINY_VAL_MIN_POINTS or len(np.unique(a)) < 2 or a.min() < 0:
+        return None
+    if a.max() > 1.0:
+        if a.max() > 100.0:
+            return None
+        a = a / 100.0
+    for n in range(2, T.TINY_VAL_SET_MAX + 1):
+        k = a * n
+        if np.all(np.abs(k - np.round(k)) < 1e-4 * n):  # float32 accuracies: 0.875 is exact, 0.3333 is not
+            return n
+    return None
+
+
 def _erratic_cause(cause: str):
     """Erratic validation beside smooth training: batch-norm statistics or the evaluation itself."""
 
@@ -210,6 +231,11 @@ def _erratic_cause(cause: str):
                 conf -= 0.15
             return Assessment(min(conf, 0.9), ev, [i], basis)
         conf = 0.6 if ctx.batchnorm is False else (0.25 if ctx.batchnorm and small else 0.4)
+        n_val = validation_set_size(inp.view)
+        if n_val is not None:
+            ev.append(f"validation accuracy only takes values in steps of 1/{n_val}: it was measured on about "
+                      f"{n_val} examples, too few for a steady validation loss")
+            return Assessment(max(conf, 0.8), ev, [i], MEASURED)
         ev.append(f"{fmt.count(f.metrics.get('val_points', 0), 'validation point')}: a small validation set or an eval-mode bug "
                   "(dropout/batch norm left in train mode) makes evaluations jump like this")
         return Assessment(conf, ev, [i], basis)
