@@ -150,3 +150,36 @@ def test_validation_set_size_read_from_the_accuracy_steps():
     assert size([62.5, 87.5, 100.0, 75.0]) == 8  # percent
     assert size([0.9123, 0.9311, 0.9402, 0.9388, 0.9415]) is None  # thousands of examples
     assert size([1.0, 1.0, 1.0, 1.0]) is None  # one value says nothing
+
+
+# --- spikes: a jump both losses make at the same point -------------------------------------------
+
+def test_training_and_validation_jumping_together_is_a_spike():
+    rep = _diag("SriHarshaBoyina__vehicle-classification/training_log.csv")
+    spikes = [f for f in rep.findings if f.kind == "spike"]
+    assert {f.series for f in spikes} == {"train_loss", "val_loss"}
+    assert all(f.metrics["joint"] and f.metrics["peak_x"] == 16 for f in spikes)
+
+
+def _rough_fine_tune(seed: int, jump_at: int | None) -> Run:
+    rng = np.random.default_rng(seed)
+    n = 20
+    e = np.arange(n)
+    train = (0.6 * np.exp(-e / 3) + 0.02) * np.exp(0.2 * rng.standard_normal(n))  # rough, like a small fine-tune
+    val = (1.4 * np.exp(-e / 3) + 0.5) * np.exp(0.08 * rng.standard_normal(n))
+    if jump_at is not None:
+        train[jump_at] *= 2.6
+        val[jump_at] *= 1.7
+    return _run(train_loss=train, val_loss=val)
+
+
+def test_generated_rough_runs_without_a_shared_jump_get_no_joint_spike():
+    for seed in range(20):
+        rep = diagnose(_rough_fine_tune(seed, None))
+        assert not any(f.kind == "spike" and f.metrics.get("joint") for f in rep.findings), seed
+        assert not any(f.kind == "spike" and f.severity != "info" for f in rep.findings), (seed, _alarms(rep))
+
+
+def test_generated_shared_jump_is_found():
+    found = sum(any(f.kind == "spike" for f in diagnose(_rough_fine_tune(seed, 15)).findings) for seed in range(10))
+    assert found >= 8, found

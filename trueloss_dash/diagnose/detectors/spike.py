@@ -50,7 +50,8 @@ def warmup_points(n: int) -> int:
     return max(1, int(np.ceil(T.SPIKE_WARMUP_FRACTION * n)))
 
 
-def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: float | None = None) -> tuple[list[Finding], float, str]:
+def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: float | None = None,
+              z_threshold: float = T.SPIKE_Z, joint: bool = False) -> tuple[list[Finding], float, str]:
     """Spike findings in one curve, the largest z seen, and - when that point is above the z
     threshold but was not called a spike - why not (for the check's detail).
 
@@ -82,7 +83,7 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
     why_not: dict[int, str] = {}
 
     # transient spikes: points far above the trend
-    for s, e in _groups(z > T.SPIKE_Z):
+    for s, e in _groups(z > z_threshold):
         p = s + int(np.argmax(r[s : e + 1]))
         if p < k0 and not (p > 0 and v[p] - v[0] >= T.SPIKE_WARMUP_OVERRIDE_LOG_RISE):
             # early swings are common while the trend forms; a jump far above where the run started is not one
@@ -104,7 +105,8 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
         made = float(np.median(v[: max(1, k0)]) - pre)  # log progress made before the jump
         lost = rise / made if made > 0 else 0.0
         own_z = float((r[p] - np.median(r)) / own_sigma)
-        found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit, lost, own_z))
+        found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit, lost,
+                              None if joint else own_z, joint))
 
     note = ""
     if max_z > T.SPIKE_Z and not found:
@@ -114,7 +116,8 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
     return found, max_z, note
 
 
-def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, own_z: float | None = None) -> Finding:
+def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, own_z: float | None = None,
+             joint: bool = False) -> Finding:
     ratio = float(np.exp(rise)) if c.positive else 1.0 + rise
     x0, x1, xp = float(w.x[s]), float(w.x[min(e, len(w) - 1)]), float(w.x[p])
     transient = recovered is not None
@@ -141,6 +144,8 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
         tail += f", undoing {fmt.pct(min(lost, 1.0))} of the progress made before it"
     if usual:
         tail += f"; against its own noise only z={fmt.num(own_z, 2)} (its usual bounce)"
+    if joint:
+        tail += f"; the {'validation' if c.name != VAL_LOSS else 'training'} loss jumped at the same point"
     return Finding(
         kind="spike",
         severity=severity,
@@ -157,6 +162,7 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
             "lost_progress": round(float(lost), 3),
             "recovered_after": recovered,
             "own_z": None if own_z is None else round(own_z, 2),
+            "joint": joint,
             "points": int(len(c)),
         },
         summary=f"{label} jumped to {fmt.num(w.y[p])} at {fmt.at(unit, xp)} ({fmt.ratio(ratio)} its trend, robust z={fmt.num(z, 2)}), {tail}",
@@ -220,4 +226,28 @@ def detect(view) -> Detected:
         parts.append(part)
     if not parts:
         return Detected([], "no loss series", applicable=False)
+    joint = _joint_spikes(view, findings)
+    if joint:
+        findings += joint
+        parts.append(f"{fmt.count(len(joint), 'spike')} that training and validation made at the same point "
+                     f"(robust z > {T.SPIKE_JOINT_Z:g} in both)")
     return Detected(findings, "; ".join(parts))
+
+
+def _joint_spikes(view, found: list[Finding]) -> list[Finding]:
+    """Jumps the training and the validation loss make at the same x, each beyond SPIKE_JOINT_Z of
+    its own noise (two independent noises rarely jump together) - when neither curve already has a
+    spike there. Epoch-level curves on one axis only; erratic validation keeps its own check."""
+    from .erratic_validation import erratic_jumps
+
+    tr, va = view.curve(TRAIN_LOSS), view.val
+    if (tr is None or va is None or tr.axis != va.axis or len(tr) != len(va) or len(va) < T.SPIKE_MIN_POINTS
+            or not np.array_equal(tr.x, va.x) or erratic_jumps(view)[0]):
+        return []
+    taken = {f.metrics["peak_x"] for f in found}
+    got = {}
+    for c, rise in ((tr, T.SPIKE_MIN_LOG_RISE), (va, T.SPIKE_REFERENCE_MIN_LOG_RISE)):
+        f, _, _ = spikes_in(c, None, rise, z_threshold=T.SPIKE_JOINT_Z, joint=True)
+        got[c.name] = {g.metrics["peak_x"]: g for g in f if g.metrics["peak_x"] not in taken}
+    both = sorted(set(got[TRAIN_LOSS]) & set(got[va.name]))
+    return [got[name][x] for x in both for name in (TRAIN_LOSS, va.name)]
