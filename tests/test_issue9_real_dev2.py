@@ -183,3 +183,50 @@ def test_generated_rough_runs_without_a_shared_jump_get_no_joint_spike():
 def test_generated_shared_jump_is_found():
     found = sum(any(f.kind == "spike" for f in diagnose(_rough_fine_tune(seed, 15)).findings) for seed in range(10))
     assert found >= 8, found
+
+
+# --- spike severity follows consequence -----------------------------------------------------------
+
+def test_one_validation_evaluation_off_and_back_at_the_next_is_info():
+    rep = _diag("DomenicoVillari3__Remote-sensing-satellite-/training_metrics.csv")
+    spikes = [f for f in rep.findings if f.kind == "spike" and f.series == "val_loss"]
+    assert spikes and all(f.severity == "info" for f in spikes)
+    assert rep.healthy, _alarms(rep)
+
+
+def test_a_tiny_converged_loss_doubling_for_one_log_is_info():
+    rep = _diag("SaiSwarna__ML-NLP-Project/trainer_state.json")
+    assert rep.healthy, _alarms(rep)
+
+
+def _converging(n=60, seed=0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    e = np.arange(n)
+    train = (2.0 * np.exp(-e / 10) + 0.3) * np.exp(0.01 * rng.standard_normal(n))
+    val = (2.0 * np.exp(-e / 10) + 0.35) * np.exp(0.01 * rng.standard_normal(n))
+    return train, val
+
+
+def test_generated_validation_spikes_warn_only_when_they_stay():
+    train, val = _converging()
+    one = val.copy()
+    one[40] *= 2.5
+    f = [f for f in diagnose(_run(train_loss=train, val_loss=one)).findings if f.kind == "spike"]
+    assert f and f[0].severity == "info"
+    stays = val.copy()
+    stays[40:43] *= 2.5  # three evaluations up: the run lost epochs of progress
+    rep = diagnose(_run(train_loss=train, val_loss=stays))
+    assert any(f.kind in ("spike", "level_shift") and f.severity == "warning" for f in rep.findings), _alarms(rep)
+
+
+def test_generated_training_spike_keeps_its_ratio_rule_above_a_tiny_level():
+    train, val = _converging()
+    tr = train.copy()
+    tr[40] *= 2.5  # at ~17% of its start: a x2.5 jump threatens the run
+    assert any(f.kind == "spike" and f.series == "train_loss" and f.severity == "warning"
+               for f in diagnose(_run(train_loss=tr, val_loss=val)).findings)
+    tiny = 13.6 * np.exp(-np.arange(60) / 6) + 0.004  # a fine-tune down to 0.03% of its start
+    tiny = tiny * np.exp(0.1 * np.random.default_rng(1).standard_normal(60))
+    tiny[50] *= 2.3
+    rep = diagnose(_run(train_loss=tiny))
+    assert not any(f.kind == "spike" and f.severity != "info" for f in rep.findings), _alarms(rep)

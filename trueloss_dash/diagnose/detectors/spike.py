@@ -105,8 +105,9 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
         made = float(np.median(v[: max(1, k0)]) - pre)  # log progress made before the jump
         lost = rise / made if made > 0 else 0.0
         own_z = float((r[p] - np.median(r)) / own_sigma)
+        peak_level = float(np.exp(v[p] - np.median(v[: max(1, k0)]))) if w.positive else None  # peak / start
         found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit, lost,
-                              None if joint else own_z, joint))
+                              None if joint else own_z, joint, peak_level))
 
     note = ""
     if max_z > T.SPIKE_Z and not found:
@@ -117,7 +118,7 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
 
 
 def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, own_z: float | None = None,
-             joint: bool = False) -> Finding:
+             joint: bool = False, peak_level: float | None = None) -> Finding:
     ratio = float(np.exp(rise)) if c.positive else 1.0 + rise
     x0, x1, xp = float(w.x[s]), float(w.x[min(e, len(w) - 1)]), float(w.x[p])
     transient = recovered is not None
@@ -134,7 +135,15 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
     # undoing progress costs the points it takes to win it back: none to speak of when the very next
     # point is back (the run lost one evaluation interval, the final model nothing)
     slow_back = recovered is None or recovered >= T.SPIKE_WARNING_MIN_RECOVERY_POINTS
-    costly = ratio >= T.SPIKE_WARNING_RATIO or (lost >= T.SPIKE_WARNING_LOST_PROGRESS and slow_back)  # big, or undid the progress
+    # near convergence a few examples double a tiny loss: a recovered jump that stays far below where
+    # the loss began is not big by its ratio alone
+    low = transient and c.positive and peak_level is not None and peak_level < T.SPIKE_WARNING_MIN_PEAK_LEVEL
+    costly = ((ratio >= T.SPIKE_WARNING_RATIO and not low)
+              or (lost >= T.SPIKE_WARNING_LOST_PROGRESS and slow_back))  # big, or undid the progress
+    # a validation loss only measures the model: one evaluation off and back at the next (however
+    # big) cost the weights nothing - the training loss, which moves them, is judged by its size
+    if c.name == VAL_LOSS and not slow_back:
+        costly = False
     # a jump found against a smoother companion's noise (validation beside training) that is within
     # the curve's own usual bounce (its own robust z below SPIKE_Z) is that curve's ordinary noise:
     # a recovered one costs nothing beyond what the curve does every few points
