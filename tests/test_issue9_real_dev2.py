@@ -230,3 +230,38 @@ def test_generated_training_spike_keeps_its_ratio_rule_above_a_tiny_level():
     tiny[50] *= 2.3
     rep = diagnose(_run(train_loss=tiny))
     assert not any(f.kind == "spike" and f.severity != "info" for f in rep.findings), _alarms(rep)
+
+
+# --- underfitting: a model that never fitted its training set -------------------------------------
+
+def test_training_stuck_at_chance_is_underfitting_however_far_validation_jumps():
+    rep = _diag("AlisaSujyan__Face_Recognition_and_Emotion_Detection/training_history.csv")
+    under = [f for f in rep.findings if f.kind == "underfitting"]
+    assert under and under[0].severity == "warning"
+    assert rep.causes[0].id == "underfitting"
+
+
+def _chance_run(seed: int, learns: bool) -> Run:
+    rng = np.random.default_rng(seed)
+    n = 21
+    e = np.arange(n)
+    if learns:  # learns its training set, validation far above: not underfitting
+        train = 1.95 * np.exp(-e / 8) * np.exp(0.01 * rng.standard_normal(n))
+        acc = np.clip(0.14 + 0.8 * (1 - np.exp(-e / 6)), 0, 1)
+    else:  # stuck at ln 7 with chance accuracy
+        train = 1.97 * np.exp(0.01 * rng.standard_normal(n))
+        acc = 0.12 + 0.02 * rng.random(n)
+    val = 5.0 * np.exp(0.3 * rng.standard_normal(n))
+    return _run(train_loss=train, val_loss=val, train_acc=acc)
+
+
+def test_generated_runs_stuck_at_chance_are_underfitting():
+    for seed in range(4):
+        rep = diagnose(_chance_run(seed, learns=False))
+        assert any(f.kind == "underfitting" and f.severity == "warning" for f in rep.findings), seed
+
+
+def test_generated_runs_that_fit_their_training_set_are_not_underfitting():
+    for seed in range(4):
+        rep = diagnose(_chance_run(seed, learns=True))
+        assert not any(f.kind == "underfitting" for f in rep.findings), seed

@@ -62,7 +62,10 @@ def detect(view) -> Detected:
         # the loss ended above where it started: that is divergence or a level shift, not a model too small
         return Detected([], detail + "; it rose overall, which the divergence and level-shift checks judge")
     high = remaining >= T.UNDERFIT_MIN_REMAINING or (acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC)
-    close = rel_gap is None or rel_gap <= T.UNDERFIT_MAX_REL_GAP
+    # a training loss that barely moved beside a low training accuracy never fitted its training set:
+    # however far validation sits from it (jumping, or well above), there was nothing to overfit
+    never_fitted = remaining >= T.UNDERFIT_STUCK_REMAINING and acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC
+    close = rel_gap is None or rel_gap <= T.UNDERFIT_MAX_REL_GAP or never_fitted
     if not (high and close):
         return Detected([], detail)
     still = prof["late_rate"] > 0 and prof["slope_ratio"] >= T.LR_LOW_MIN_SLOPE_RATIO
@@ -96,7 +99,9 @@ def detect(view) -> Detected:
             "final": t_end,
         },
         summary=f"{HUMAN_LABELS.get(name, name)} only fell to {fmt.of_start(remaining)} ({fmt.num(t_end)})"
-        + (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else "")
+        + (f" with a training accuracy of {fmt.num(acc)}: it never fitted its training set"
+           if never_fitted and rel_gap is not None and rel_gap > T.UNDERFIT_MAX_REL_GAP else
+           (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else ""))
         + ("; still improving at a steady rate" if still else "; it has stopped improving"),
     )
     return Detected([finding], detail)
