@@ -34,12 +34,7 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
-PENDING_READERS: dict[str, str] = {
-    "nemakun0__GA-UNet/training_log.csv": (
-        "a resumed run whose epoch-14 row lost its first two fields when the file was re-opened (9 fields "
-        "instead of 11, the elapsed time restarts); refused today with 'row 15: found 9 fields, expected 11'"
-    ),
-}
+PENDING_READERS: dict[str, str] = {}
 
 
 def split_for(repo: str) -> str:

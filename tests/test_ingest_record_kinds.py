@@ -85,3 +85,33 @@ def test_appended_runs_are_still_split_when_the_epoch_falls_back_too(tmp_path):
     runs = load_path(_write(tmp_path, text))
     assert len(runs) == 2
     assert np.array_equal(runs[1].series["train_loss"].step, [0, 10, 30, 40, 60, 70])
+
+
+def test_a_line_cut_by_a_resumed_write_is_skipped_with_a_warning_naming_its_row():
+    """nemakun0/GA-UNet: the log was resumed onto the same file and the row for epoch 14 lost its
+    first two fields; the 64 rows around it are read, and the warning names row 15."""
+    run = load_path(Path(__file__).parent / "data" / "corpus" / "nemakun0__GA-UNet" / "training_log.csv")[0]
+    assert len(run.series["train_loss"]) == 64 and len(run.series["val_loss"]) == 64
+    assert 14 not in run.series["train_loss"].epoch.tolist() and run.series["train_loss"].epoch.tolist()[-1] == 65
+    assert any("row 15 skipped: 9 fields where the header has 11" in w for w in run.warnings), run.warnings
+
+
+@pytest.mark.parametrize("cut_rows", [1, 2])
+def test_cut_rows_are_skipped_only_while_they_are_a_small_share(tmp_path, cut_rows):
+    rows = [f"{e},{1 / e:.4f},{1.1 / e:.4f}" for e in range(1, 101)]
+    for k in range(cut_rows):
+        rows[30 + 20 * k] = rows[30 + 20 * k].split(",", 1)[1]  # the epoch field lost
+    run = load_path(_write(tmp_path, "epoch,loss,val_loss\n" + "\n".join(rows) + "\n"))[0]
+    assert len(run.series["train_loss"]) == 100 - cut_rows
+    assert sum("skipped" in w for w in run.warnings) == cut_rows
+
+
+@pytest.mark.parametrize("text, row", [
+    ("epoch,loss,val_loss\n" + "".join(f"{e},{1 / e:.3f},{1 / e:.3f}\n" for e in range(1, 10)) + "10,0.1\n", 11),  # 1 of 10
+    ("epoch,loss,val_loss\n" + "".join(f"{e},{1 / e:.3f},{1 / e:.3f}\n" for e in range(1, 30)) + "30,0.1,0.1,7\n"
+     + "".join(f"{e},0.1\n" if e == 35 else f"{e},0.1,0.1\n" for e in range(31, 60)), 31),  # a longer row too
+])
+def test_cut_rows_beyond_a_small_share_are_still_refused(tmp_path, text, row):
+    with pytest.raises(LogFormatError) as err:
+        load_path(_write(tmp_path, text))
+    assert f"row {row}" in str(err.value) and "fields, expected 3" in str(err.value)

@@ -24,7 +24,7 @@ from ..columns import canonical_series, canonical_x, fold, looks_like_loss
 from ..errors import LogFormatError
 from ..provenance import parse_header
 from ..run import RunContext
-from .limits import MAX_COLUMNS
+from .limits import MAX_COLUMNS, MAX_CUT_ROWS, MAX_CUT_ROWS_SHARE
 from .source import Source
 from .table import MAX_LISTED, Table
 
@@ -197,20 +197,31 @@ def read_table(source: Source, header: Header | None = None) -> tuple[Table, Hea
         body = memoryview(b"\n".join(kept))
     ncols = len(header.columns)
     names = [f"__col{i}" for i in range(ncols)]
-    try:
-        arrow = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(body)),
+
+    def parse(buffer):
+        return pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(buffer)),
             read_options=pacsv.ReadOptions(column_names=names, block_size=4 << 20),
             parse_options=pacsv.ParseOptions(delimiter=header.delimiter),
             convert_options=pacsv.ConvertOptions(
                 null_values=NULL_TOKENS, strings_can_be_null=True, quoted_strings_can_be_null=True
             ),
         )
+
+    try:
+        arrow = parse(body)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
-        ragged = _read_record_kinds(source, header, bytes(body), first_row, notes, warnings)
-        if ragged is not None:
-            return ragged, header, notes, warnings
-        raise _shape_error(source, header, bytes(body), first_row, err) from None
+        # a few cut lines first (they are not a kind of rows), then rows of a few kinds, else refused
+        blanked = _blank_cut_rows(header, bytes(body), first_row, warnings)
+        if blanked is None:
+            ragged = _read_record_kinds(source, header, bytes(body), first_row, notes, warnings)
+            if ragged is not None:
+                return ragged, header, notes, warnings
+            raise _shape_error(source, header, bytes(body), first_row, err) from None
+        try:
+            arrow = parse(blanked)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            raise _shape_error(source, header, bytes(body), first_row, err) from None
     table = Table(first_row=first_row)
     for i, col in enumerate(header.columns):
         _add_column(table, col, arrow.column(i), source, notes, warnings)
@@ -322,6 +333,37 @@ def _read_record_kinds(source: Source, header: Header, body: bytes, first_row: i
         f"header; " + "; ".join(described) + " - each kind in its own series")
     _index_column(table, notes)
     return table
+
+
+def _blank_cut_rows(header: Header, body: bytes, first_row: int, warnings: list[str]) -> bytes | None:
+    """The body with a few cut lines (fewer fields than the header: a write interrupted, then the
+    log resumed on the same file) blanked, each named in a warning; None when the table is broken
+    in another way (a longer row, or more cut rows than ``MAX_CUT_ROWS``), which is refused.
+
+    A blanked line keeps its place as a row of empty cells, so the rows after it keep their numbers."""
+    ncols = len(header.columns)
+    lines = body.split(b"\n")
+    cut: list[int] = []
+    rows = 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        rows += 1
+        fields = next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=header.delimiter), [])
+        if len(fields) > ncols:
+            return None
+        if len(fields) < ncols:
+            cut.append(i)
+            if len(cut) > MAX_CUT_ROWS:
+                return None
+    if not cut or len(cut) > MAX_CUT_ROWS_SHARE * rows:
+        return None
+    for i in cut:
+        nfields = len(next(csv.reader([lines[i].decode("utf-8", errors="replace")], delimiter=header.delimiter)))
+        warnings.append(f"row {first_row + i} skipped: {nfields} fields where the header has {ncols} "
+                        f"(a line cut by an interrupted write); the rows around it are read")
+        lines[i] = header.delimiter.encode() * (ncols - 1)
+    return b"\n".join(lines)
 
 
 def _kind_tag(rows: list[list[str]]) -> tuple[int | None, str | None]:

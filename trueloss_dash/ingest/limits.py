@@ -51,3 +51,10 @@ MAX_DIR_FILES = 2_000
 def mb(n: int) -> str:
     """A byte count for sentences: '12.3 MB' for big sizes, 'N bytes' for small ones."""
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n} bytes"
+
+MAX_CUT_ROWS = 5
+"""Rows with fewer fields than the header (a line cut by an interrupted or resumed write) that a
+CSV may hold and still be read, each skipped with a warning naming it; they must also be at most
+``MAX_CUT_ROWS_SHARE`` of the rows. More than that is a broken table, refused at its first odd row."""
+
+MAX_CUT_ROWS_SHARE = 0.02
