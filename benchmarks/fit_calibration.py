@@ -40,7 +40,7 @@ RIDGE = 1.0
 DECIMALS = 3
 DEV = ("dev",)
 #: The shipped design, chosen by grouped cross-validation inside dev (benchmarks/cv_calibration.py).
-DESIGN = dict(use_basis=False, balanced=False, split_alike=True, split_agreed=True)
+DESIGN = dict(use_basis=False, balanced=False, slope=False)
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,13 @@ def test_fit_of_known_points_recovers_their_rates():
     lead = dict(zip(fit["grid"], fit["table"][("leading", "shape")]))
     if not fit_calibration.DESIGN.get("split_agreed"):  # a design that does not split leads gives agreed = leading
         assert fit["table"][("agreed", "shape")] == fit["table"][("leading", "shape")]
+    if fit_calibration.DESIGN.get("slope", True) is False:
+        # a position-only design (no score slope) learns one rate per row: the points' mean rate; the
+        # slope machinery is still checked on the same points with the slope switched on
+        assert max(lead.values()) - min(lead.values()) < 1e-9 and 0.5 < lead[0.9] < 0.8
+        sloped = fit_calibration.table_of(fit_calibration.fit_model(
+            _synthetic(np.random.default_rng(0)), **{**fit_calibration.DESIGN, "slope": True}))
+        lead = dict(zip(fit["grid"], sloped[("leading", "shape")]))
     assert lead[0.4] < lead[0.9] and abs(lead[0.9] - 0.9) < 0.1 and abs(lead[0.4] - 0.4) < 0.12
     assert all(abs(v - 0.5) < 0.1 for v in fit["table"][("rival", "shape")])
     assert all(v < 0.2 for v in fit["table"][("side", "shape")])

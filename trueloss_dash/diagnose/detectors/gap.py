@@ -30,6 +30,23 @@ def _rel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a - b) / np.maximum(np.abs(a), 1e-300)
 
 
+def _evaluated_after_steps(view, k0: int) -> bool:
+    """True when the logged steps show the first validation came after the first ``k0`` logged
+    training points. On an epoch axis a Lightning file puts the first epoch's step losses and the
+    validation that ends that epoch at the same x (epoch 0); only the step column says that
+    validation was measured after the whole epoch of learning, not before it."""
+    from ...columns import TRAIN_LOSS, VAL_LOSS
+
+    tr_s, va_s = view.run.get(TRAIN_LOSS), view.run.get(VAL_LOSS)
+    if tr_s is None or va_s is None or tr_s.step is None or va_s.step is None:
+        return False
+    ts = np.sort(tr_s.step[np.isfinite(tr_s.step) & np.isfinite(tr_s.y)])
+    vs = va_s.step[np.isfinite(va_s.step) & np.isfinite(va_s.y)]
+    if len(ts) < k0 or len(vs) == 0:
+        return False
+    return bool(np.min(vs) > ts[k0 - 1])
+
+
 def detect(view) -> Detected:
     tr, va = view.train, view.val
     if tr is None or va is None or len(tr) == 0 or len(va) == 0:
@@ -111,7 +128,7 @@ def detect(view) -> Detected:
     span = tr.x[-1] - tr.x[0]
     k0 = 3  # validation no later than the third logged training point: nothing learned yet
     before_learning = bool(span > 0 and xs[0] - tr.x[0] <= T.EARLY_X_FRACTION * span and len(tr) >= 3 * n
-                           and xs[0] <= tr.x[min(k0 - 1, len(tr) - 1)])
+                           and xs[0] <= tr.x[min(k0 - 1, len(tr) - 1)] and not _evaluated_after_steps(view, k0))
     metrics["first_point_before_learning"] = before_learning
     if before_learning:
         t0 = float(np.median(tr.y[:k0]))

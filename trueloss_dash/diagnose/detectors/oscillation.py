@@ -33,6 +33,20 @@ def _bin_stats(x, v, bins):
     return np.add.reduceat(x, edges) / cnt, m, sd / np.sqrt(cnt)
 
 
+def _logged_on_steps(view, name: str) -> bool:
+    """The loss was logged on a step schedule even though the report reads it on epochs: several
+    points share an epoch (per-batch rows) or consecutive points are more than one epoch apart
+    (Lightning's ``log_every_n_steps``). Such points are single-batch values, not epoch means."""
+    s = view.run.get(name)
+    if s is None or s.epoch is None or s.step is None:
+        return False
+    e = s.epoch[np.isfinite(s.epoch) & np.isfinite(s.y)]
+    if len(e) < T.OSCILLATION_MIN_POINTS:
+        return False
+    d = np.diff(np.sort(e))
+    return bool(np.mean(d == 0) >= 0.5 or np.median(d) > 1)
+
+
 def _consequence(view, c, x, m, lo) -> tuple[str, str]:
     """Warning only when the bouncing costs something (docs/diagnosis.md, "Severity"): the loss is
     still far from where it could get, and - when validation is logged - the evaluated model swings
@@ -61,7 +75,7 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
                             f"~{fmt.pct(float(np.expm1(t_sw)))}){tail}: the model that is evaluated is not unstable")
         return "warning", (f"validation swings too (~{fmt.pct(float(np.expm1(v_sw)))})" +
                            (f" and {mc.name.replace('_', ' ')} got worse" if worse else ""))
-    if c.axis == "step" and c.binned_from is None and len(c) <= _MAX_POINTS:
+    if (c.axis == "step" or _logged_on_steps(view, c.name)) and c.binned_from is None and len(c) <= _MAX_POINTS:
         return "info", ("single-batch step losses without validation: these swings cannot be told from minibatch noise; "
                         "log validation to judge stability")
     return "warning", f"the loss is still at {fmt.pct(level)} of its start"
