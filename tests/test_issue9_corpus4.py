@@ -104,3 +104,37 @@ def test_generated_epoch_means_bouncing_the_same_way_still_warn():
     rep = diagnose(_bouncing(np.arange(n, dtype=float)))
     osc = next(f for f in rep.findings if f.kind == "oscillation")
     assert osc.severity == "warning", osc.summary
+
+
+# --- metric disagreement: a metric on a 1/N grid must gain more than one example ------------------
+
+def test_top1_up_by_one_validation_example_does_not_excuse_a_20_percent_loss_rise():
+    runs = load_path(CORPUS / "Multimodal-Emotion-Recognition-Group__image_bind/version_23_metrics.csv")
+    rep = diagnose(runs[-1])  # the part with the 23 epochs (the reader splits off a one-epoch start)
+    over = next(f for f in rep.findings if f.kind == "overfitting")
+    assert over.severity == "warning", over.summary
+    assert not any(f.kind == "metric_disagreement" for f in rep.findings)
+
+
+def _overconfident(correct_gain: int, n_val: int = 200) -> Run:
+    """Validation loss bottoms at epoch 10 and rises ~15% by epoch 24 while training keeps falling;
+    validation accuracy (k of n_val right) ends ``correct_gain`` examples above its value at the best."""
+    e = np.arange(25, dtype=float)
+    train = 2.0 * np.exp(-e / 8) + 0.2
+    val = np.where(e <= 10, 2.0 * np.exp(-e / 8) + 0.5, (2.0 * np.exp(-10 / 8) + 0.5) * (1 + 0.011 * (e - 10)))
+    right = np.round(np.minimum(e, 10) * 8 + 60 + correct_gain * np.clip((e - 10) / 12, 0, 1))
+    run = Run(name="generated", source="generated", format="generated")
+    for name, y in (("train_loss", train), ("val_loss", val), ("val_acc", right / n_val)):
+        run.add(Series(name=name, y=np.asarray(y, float), epoch=e))
+    return run
+
+
+def test_generated_accuracy_up_by_many_examples_is_still_metric_disagreement():
+    rep = diagnose(_overconfident(correct_gain=12))
+    assert any(f.kind == "metric_disagreement" for f in rep.findings), [f.kind for f in rep.findings]
+
+
+def test_generated_accuracy_up_by_one_example_is_not():
+    rep = diagnose(_overconfident(correct_gain=1))
+    assert not any(f.kind == "metric_disagreement" for f in rep.findings), [f.summary for f in rep.findings]
+    assert any(f.kind == "overfitting" for f in rep.findings)

@@ -43,6 +43,18 @@ def _val_metrics(run) -> list[str]:
     return out
 
 
+def _grid_step(y: np.ndarray) -> float:
+    """The step a metric moves in when its values sit on a grid (accuracy over N examples: 1/N),
+    else 0. The grid is the smallest move; every move must be a whole number of it."""
+    d = np.abs(np.diff(y[np.isfinite(y)]))
+    d = d[d > 1e-12]
+    if len(d) < 3:
+        return 0.0
+    q = float(d.min())
+    k = d / q
+    return q if bool(np.all(np.abs(k - np.round(k)) <= 0.02)) else 0.0
+
+
 def higher_is_better(name: str) -> bool:
     key = fold(name)
     return not any(tok in key for tok in _LOWER_BETTER)
@@ -73,7 +85,8 @@ def detect(view) -> Detected:
         gain = sign * (recent - at_best) / max(abs(at_best), 1e-12)
         # the gain must stand out of the metric's own epoch-to-epoch noise (medians of k points)
         noise = robust_sigma(np.diff(m.y) / np.sqrt(2)) / max(abs(at_best), 1e-12) if len(m) > 3 else 0.0
-        need = max(T.METRIC_MIN_IMPROVEMENT, T.METRIC_NOISE_Z * noise / np.sqrt(k))
+        need = max(T.METRIC_MIN_IMPROVEMENT, T.METRIC_NOISE_Z * noise / np.sqrt(k),
+                   T.METRIC_MIN_GRID_STEPS * _grid_step(m.y) / max(abs(at_best), 1e-12))
         detail += f"; {name} {'+' if gain >= 0 else ''}{pct(gain)} since (needs {pct(need)})"
         if gain >= need:
             findings.append(
