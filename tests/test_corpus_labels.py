@@ -34,12 +34,7 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
-PENDING_READERS: dict[str, str] = {
-    "4prince8__Object_Detection_Yolov10/results.csv": (
-        "YOLOv10 results.csv names its losses train/box_om, train/cls_om, ... (one-to-many and "
-        "one-to-one heads) with no 'loss' in the name; no reader maps them yet"
-    ),
-}
+PENDING_READERS: dict[str, str] = {}
 
 
 def split_for(repo: str) -> str:

@@ -138,3 +138,24 @@ def test_generated_accuracy_up_by_one_example_is_not():
     rep = diagnose(_overconfident(correct_gain=1))
     assert not any(f.kind == "metric_disagreement" for f in rep.findings), [f.summary for f in rep.findings]
     assert any(f.kind == "overfitting" for f in rep.findings)
+
+
+# --- reader: YOLOv10 results.csv (one-to-many / one-to-one head losses) -------------------------
+
+def test_yolov10_results_sum_both_heads_into_the_losses():
+    run, = load_path(CORPUS / "4prince8__Object_Detection_Yolov10/results.csv")
+    assert run.format == "ultralytics_csv"
+    tr, va = run.series["train_loss"].y, run.series["val_loss"].y
+    # epoch 0: box/cls/dfl of both heads, as logged (13.64 and 30.89 in the file's columns)
+    assert abs(tr[0] - 13.641) < 0.01 and abs(va[0] - 30.894) < 0.01
+    assert len(tr) == len(va) == 15
+
+
+def test_yolov8_loss_names_still_read_the_same_way(tmp_path):
+    p = tmp_path / "results.csv"
+    p.write_text("epoch,train/box_loss,train/cls_loss,train/dfl_loss,metrics/mAP50(B),val/box_loss,val/cls_loss,val/dfl_loss\n"
+                 + "".join(f"{e},{1.5 - e * 0.1},{2.0 - e * 0.1},{1.2},0.{e},{1.4},{1.9 - e * 0.1},{1.1}\n" for e in range(1, 6)))
+    run, = load_path(p)
+    assert run.format == "ultralytics_csv"
+    assert abs(run.series["train_loss"].y[0] - (1.4 + 1.9 + 1.2)) < 1e-9
+    assert not any(n.endswith(("_om", "_oo")) for n in run.series)

@@ -257,6 +257,9 @@ OSCILLATION_HARM_MIN_REMAINING = 0.2
 #: ... and, when validation is logged, validation swings at least this share as much as training
 #: (the instability reaches the model that is evaluated) or a validation metric gets worse.
 OSCILLATION_VAL_SHARE = 0.5
+#: A training loss read on epochs was logged on a step schedule (single-batch values, not epoch means)
+#: when at least this share of its consecutive points share an epoch, or they sit > 1 epoch apart.
+OSCILLATION_STEP_LOGGED_SHARE = 0.5
 
 # --- noise model -----------------------------------------------------------------------------------
 #: Local (trailing) window for the per-point noise scale: this fraction of the run, at least the minimum.

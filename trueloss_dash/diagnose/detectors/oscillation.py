@@ -44,7 +44,7 @@ def _logged_on_steps(view, name: str) -> bool:
     if len(e) < T.OSCILLATION_MIN_POINTS:
         return False
     d = np.diff(np.sort(e))
-    return bool(np.mean(d == 0) >= 0.5 or np.median(d) > 1)
+    return bool(np.mean(d == 0) >= T.OSCILLATION_STEP_LOGGED_SHARE or np.median(d) > 1)
 
 
 def _consequence(view, c, x, m, lo) -> tuple[str, str]:

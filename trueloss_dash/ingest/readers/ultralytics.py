@@ -1,7 +1,7 @@
 """Ultralytics ``results.csv`` (YOLOv5, YOLOv8 8.0.x with padded headers, 8.1+/YOLO11/12).
 
 Detection/segmentation/pose runs log component losses (``train/box_loss``, ``train/cls_loss``,
-``train/dfl_loss`` or ``train/obj_loss`` ...). The components are kept as extra series and the
+``train/dfl_loss`` or ``train/obj_loss`` ...; YOLOv10: ``train/box_om`` ... ``train/dfl_oo``). The components are kept as extra series and the
 total ``train_loss``/``val_loss`` is their sum - the quantity the optimiser minimised (up to the
 per-component gains). Classification runs log ``train/loss``/``val/loss`` directly.
 """
@@ -17,13 +17,16 @@ from ...run import RunContext
 from ..registry import Reader
 from ._csv import read_csv_runs
 
-_COMPONENT = re.compile(r"^(train|val)/(\w+)_loss$")
+# YOLOv10 logs each loss twice, for its one-to-many and one-to-one heads (``train/box_om``,
+# ``train/box_oo``, ...); it minimises their sum.
+_COMPONENT = re.compile(r"^(train|val)/(\w+)_(loss|om|oo)$")
+_LOSS_ENDINGS = ("loss", "_om", "_oo")
 
 
 def sniff(sample) -> int:
     cols = sample.columns
-    has_train = any(c.startswith("train/") and c.endswith("loss") for c in cols)
-    has_val = any(c.startswith("val/") and c.endswith("loss") for c in cols)
+    has_train = any(c.startswith("train/") and c.endswith(_LOSS_ENDINGS) for c in cols)
+    has_val = any(c.startswith("val/") and c.endswith(_LOSS_ENDINGS) for c in cols)
     if not (has_train or has_val):
         return 0
     score = 60 + 10 * has_train + 10 * has_val
