@@ -109,8 +109,9 @@ def test_generated_epoch_means_bouncing_the_same_way_still_warn():
 # --- metric disagreement: a metric on a 1/N grid must gain more than one example ------------------
 
 def test_top1_up_by_one_validation_example_does_not_excuse_a_20_percent_loss_rise():
-    runs = load_path(CORPUS / "Multimodal-Emotion-Recognition-Group__image_bind/version_23_metrics.csv")
-    rep = diagnose(runs[-1])  # the part with the 23 epochs (the reader splits off a one-epoch start)
+    run, = load_path(CORPUS / "Multimodal-Emotion-Recognition-Group__image_bind/version_23_metrics.csv")
+    assert len(run.series["val_loss"].y) == 23  # per-batch validation rows do not split the file
+    rep = diagnose(run)
     over = next(f for f in rep.findings if f.kind == "overfitting")
     assert over.severity == "warning", over.summary
     assert not any(f.kind == "metric_disagreement" for f in rep.findings)
@@ -159,3 +160,35 @@ def test_yolov8_loss_names_still_read_the_same_way(tmp_path):
     assert run.format == "ultralytics_csv"
     assert abs(run.series["train_loss"].y[0] - (1.4 + 1.9 + 1.2)) < 1e-9
     assert not any(n.endswith(("_om", "_oo")) for n in run.series)
+
+
+# --- reader: Lightning per-batch validation rows (no epoch, a validation-batch count as step) ------
+
+def _lightning_csv(tmp_path, appended: bool):
+    """Per-batch validation rows in every epoch; ``appended``: instead of those rows, a second
+    training appended to the file (epoch and step start again), which must still split."""
+    rows = ["epoch,step,train_loss,val_loss_step,val_loss_epoch"]
+    vb = 0
+    for e in range(6):
+        for s in (e * 10 + 4, e * 10 + 9):
+            rows.append(f"{e},{s},{2.0 - 0.2 * e - 0.01 * s:.4f},,")
+        for _ in range(0 if appended else 4):
+            rows.append(f",{vb},,{1.9 - 0.2 * e + 0.05 * (vb % 3):.4f},")
+            vb += 1
+        rows.append(f"{e},{e * 10 + 9},,,{1.95 - 0.2 * e:.4f}")
+    if appended:
+        rows += [f"{e},{e * 10},{2.0 - 0.1 * e:.4f},,{2.1 - 0.1 * e:.4f}" for e in range(6)]
+    p = tmp_path / "metrics.csv"
+    p.write_text("\n".join(rows) + "\n")
+    return load_path(p)
+
+
+def test_generated_per_batch_validation_rows_do_not_split_a_lightning_file(tmp_path):
+    runs = _lightning_csv(tmp_path, appended=False)
+    assert len(runs) == 1 and len(runs[0].series["val_loss"].y) == 6
+    assert any("per-batch validation rows" in n for n in runs[0].notes)
+
+
+def test_generated_appended_training_still_splits(tmp_path):
+    runs = _lightning_csv(tmp_path, appended=True)
+    assert len(runs) >= 2

@@ -96,7 +96,54 @@ def _split_after_fit(table, notes, warnings) -> None:
     )
 
 
+_EVAL_PREFIXES = ("val", "valid", "test")
+
+
+def _per_batch_eval_rows(table, notes) -> None:
+    """Validation metrics logged per batch (``on_step=True`` in ``validation_step``) are written with
+    a count of validation batches as the step and no epoch, so the step falls back below the training
+    steps at every evaluation: that is not a run appended to the file. Those rows are left out when
+    the rest of the file counts on; the epoch-level twins carry the curve."""
+    cols = table.names
+    step_col = next((c for c in cols if canonical_x(c) == STEP), None)
+    epoch_col = next((c for c in cols if canonical_x(c) == EPOCH), None)
+    if not (step_col and epoch_col):
+        return
+    epoch_v, epoch_p = table.dense(epoch_col)
+    rows = ~epoch_p | ~np.isfinite(epoch_v)
+    if rows.sum() < 3:
+        return
+    values = [c for c in cols if c not in (step_col, epoch_col)]
+    batch = [c for c in values if fold(c).startswith(_EVAL_PREFIXES) and fold(c).endswith("step")]
+    if not batch:
+        return
+    for c in values:
+        if c not in batch:
+            rows &= ~table.dense(c)[1]
+    rows &= np.any([table.dense(c)[1] for c in batch], axis=0)
+    step_v, step_p = table.dense(step_col)
+    logged = step_p & np.isfinite(step_v)
+    rest = step_v[logged & ~rows]
+    # only when these rows are what makes the step fall back (the rest of the file counts on)
+    if rows.sum() < 3 or not (np.diff(step_v[logged]) < 0).any() or (np.diff(rest) < 0).any():
+        return
+    for c in (*batch, step_col):
+        if c in table.sparse:
+            r, v = table.sparse[c]
+            keep = ~rows[r]
+            table.sparse[c] = (r[keep], v[keep])
+        else:
+            present = table.mask(c).copy()
+            present[rows] = False
+            vals = table.columns[c].copy()
+            vals[rows] = np.nan
+            table.add(c, vals, present)
+    notes.append(f"{int(rows.sum())} per-batch validation rows ({', '.join(batch[:3])}{', ...' if len(batch) > 3 else ''}) "
+                 "carry a validation-batch count as step and no epoch: left out, the epoch-level values carry the curve")
+
+
 def _prepare(table, source, notes, warnings):
+    _per_batch_eval_rows(table, notes)
     _split_after_fit(table, notes, warnings)
     return _hparams_context(source, notes, warnings)
 
