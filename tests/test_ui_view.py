@@ -26,6 +26,7 @@ from trueloss_dash.columns import (
 )
 from trueloss_dash.diagnose import diagnose
 from trueloss_dash.ingest import load_path
+from trueloss_dash.ingest.delimited import is_number
 from trueloss_dash.run import Run, Series
 from trueloss_dash.ui import gap_plots, plots
 from trueloss_dash.ui.safe import md, md_code
@@ -272,15 +273,7 @@ def test_run_csv_neutralises_formula_cells():
     assert "plain" in cells
     assert "-1.5" in cells  # numbers stay numbers
     for c in cells:
-        assert not c.startswith(("=", "+", "@", "\t", "\r")) and not (c.startswith("-") and not _is_number(c))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+        assert not c.startswith(("=", "+", "@", "\t", "\r")) and not (c.startswith("-") and not is_number(c))
 
 
 # --- small things (item 10) -----------------------------------------------------------------------

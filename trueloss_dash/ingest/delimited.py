@@ -343,7 +343,7 @@ def _blank_cut_rows(header: Header, body: bytes, first_row: int, warnings: list[
     A blanked line keeps its place as a row of empty cells, so the rows after it keep their numbers."""
     ncols = len(header.columns)
     lines = body.split(b"\n")
-    cut: list[int] = []
+    cut: list[tuple[int, int]] = []  # (line index, its field count)
     rows = 0
     for i, line in enumerate(lines):
         if not line.strip():
@@ -353,13 +353,12 @@ def _blank_cut_rows(header: Header, body: bytes, first_row: int, warnings: list[
         if len(fields) > ncols:
             return None
         if len(fields) < ncols:
-            cut.append(i)
+            cut.append((i, len(fields)))
             if len(cut) > MAX_CUT_ROWS:
                 return None
     if not cut or len(cut) > MAX_CUT_ROWS_SHARE * rows:
         return None
-    for i in cut:
-        nfields = len(next(csv.reader([lines[i].decode("utf-8", errors="replace")], delimiter=header.delimiter)))
+    for i, nfields in cut:
         warnings.append(f"row {first_row + i} skipped: {nfields} fields where the header has {ncols} "
                         f"(a line cut by an interrupted write); the rows around it are read")
         lines[i] = header.delimiter.encode() * (ncols - 1)
@@ -370,12 +369,13 @@ def _kind_tag(rows: list[list[str]]) -> tuple[int | None, str | None]:
     """The first field holding the same word (not a number) in every row of a kind, and that word."""
     for j in range(len(rows[0])):
         word = rows[0][j].strip()
-        if word and not _is_number(word) and all(r[j].strip() == word for r in rows):
+        if word and not is_number(word) and all(r[j].strip() == word for r in rows):
             return j, word
     return None, None
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """A cell that reads as a number (``float`` accepts it: ``1e-3``, ``nan``, ``-inf``)."""
     try:
         float(text)
     except ValueError:

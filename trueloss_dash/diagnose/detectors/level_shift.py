@@ -230,19 +230,28 @@ def _judged_by_validation(view, f: Finding) -> Finding:
     return f
 
 
+def _training_trend(view):
+    """The training loss as the spike check bins it - (x, scaled values, rolling-median trend) -
+    or None when it is missing or too short to judge a shift against."""
+    tr = view.curve(TRAIN_LOSS)
+    if tr is None or len(tr) < T.LEVEL_SHIFT_MIN_POINTS:
+        return None
+    w = binned(tr, T.SPIKE_MAX_POINTS)
+    v = w.scaled
+    return w.x, v, rolling_median(v, odd_window(len(v), T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+
+
 def _training_stalled_after(view, x_best: float, x_onset: float) -> bool:
     """The training loss did not keep falling while validation was held above its best: the median
     of its points after validation's rise (``x_onset``) is not OVERFIT_TRAIN_MIN_LOG_DROP below its
     trend's level at validation's best (``x_best``). Overfitting is the complement - training still
     falling by that much while validation climbs; a warm-up peak that throws the model into a
     worse region shows in both curves (training climbs too, or stalls)."""
-    tr = view.curve(TRAIN_LOSS)
-    if tr is None or len(tr) < T.LEVEL_SHIFT_MIN_POINTS:
+    training = _training_trend(view)
+    if training is None:
         return False
-    w = binned(tr, T.SPIKE_MAX_POINTS)
-    v = w.scaled
-    trend = rolling_median(v, odd_window(len(v), T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
-    before, after = trend[w.x <= x_best], v[w.x > x_onset]
+    x, v, trend = training
+    before, after = trend[x <= x_best], v[x > x_onset]
     if len(before) == 0 or len(after) < 3:
         return False
     return float(np.median(after)) > float(before[-1]) - T.OVERFIT_TRAIN_MIN_LOG_DROP
@@ -251,13 +260,11 @@ def _training_stalled_after(view, x_best: float, x_onset: float) -> bool:
 def _training_climbed_after(view, x_onset: float) -> bool:
     """The training loss is held above its own best (trend) by LEVEL_SHIFT_JOINT_MIN_LOG_RISE, at
     LEVEL_SHIFT_JOINT_Z standard errors, over its points after ``x_onset``, the best taken before it."""
-    tr = view.curve(TRAIN_LOSS)
-    if tr is None or len(tr) < T.LEVEL_SHIFT_MIN_POINTS:
+    training = _training_trend(view)
+    if training is None:
         return False
-    w = binned(tr, T.SPIKE_MAX_POINTS)
-    v = w.scaled
-    trend = rolling_median(v, odd_window(len(v), T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
-    before, after = trend[w.x <= x_onset], v[w.x > x_onset]
+    x, v, trend = training
+    before, after = trend[x <= x_onset], v[x > x_onset]
     if len(before) == 0 or len(after) < 3:
         return False
     rise = float(np.median(after)) - float(np.min(before))

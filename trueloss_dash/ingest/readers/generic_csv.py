@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..delimited import read_header
+from ..delimited import is_number, read_header
 from ..registry import Reader
 from ..source import Source
 from ._csv import read_csv_runs
@@ -16,7 +16,7 @@ def sniff(sample) -> int:
 
 def read(source):
     header = read_header(source)
-    if header is not None and header.columns and all(_is_number(c) for c in header.columns):
+    if header is not None and header.columns and all(is_number(c) for c in header.columns):
         # A headerless table ("0.58,0.55" on the first line): only a file named for its losses says
         # what the columns are; they load without roles (the user picks them).
         if "loss" not in source.stem.lower():
@@ -32,14 +32,6 @@ def read(source):
             run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says they are losses)")
         return runs
     return read_csv_runs(source, "generic_csv")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 READERS = [Reader("generic_csv", sniff, read, "any CSV/TSV/semicolon table with a header")]
