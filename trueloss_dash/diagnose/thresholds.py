@@ -95,10 +95,25 @@ ERRATIC_MIN_POINTS = 6
 ERRATIC_SHORT_MIN_POINTS = 4
 ERRATIC_SHORT_MIN_LOG_MOVE = math.log(1.5)
 ERRATIC_MIN_LOG_JUMP = math.log(1.25)
+#: Smaller repeated jumps (+15% .. +25% above both neighbours, still ERRATIC_Z times the training
+#: loss's roughness) make an info finding: validation noisier than training by an order of magnitude
+#: says checkpoints cannot be told apart below that level, but costs nothing by itself
+#: (InquisitorNova: a regression's validation +-20% around a flat level beside a 0.5%-smooth training loss).
+ERRATIC_INFO_MIN_LOG_JUMP = math.log(1.15)
+#: ... and they must be common: at least this share of the validation points (a couple of 15% bumps
+#: in a long run are ordinary evaluation noise).
+ERRATIC_INFO_MIN_SHARE = 0.08
 ERRATIC_Z = 3.0
 ERRATIC_MIN_JUMPS = 2
-#: Training counts as smooth beside validation when its roughness is below SMOOTH_TRAIN_MAX_SIGMA,
-#: or validation is at least this many times as rough (short runs: a fast first drop roughens training).
+#: ... and at least this share of the validation points: two jumps in a hundred evaluations are
+#: spikes, not a validation that cannot be trusted (Driemann: one x4 swing early and one x400 blip).
+ERRATIC_MIN_SHARE = 0.03
+#: Beside a rough training loss (above SMOOTH_TRAIN_MAX_SIGMA) a validation jump counts only when
+#: training's own residual at that point is below this share of the jump (not a swing both made).
+ERRATIC_SHARED_SHARE = 0.5
+#: ... and, unless validation's own roughness is at least this many times training's, a jump must also
+#: stand ERRATIC_Z times above validation's own bounce (GalexyBrain: validation bouncing ~20% beside
+#: a 7%-rough training loss; its +31% bumps are its usual bounce).
 ERRATIC_ROUGHER = 3.0
 #: Jumps from a level below this share of validation's start are the noise of a loss near
 #: convergence (a few examples move it by tens of percent), not erratic validation.

@@ -24,7 +24,7 @@ from .. import thresholds as T
 from ..model import Finding
 from ..signals import binned, loo_rolling_median, odd_window, robust_sigma
 from . import Check, Detected
-from .spike import residual_sigma, train_roughness_beside
+from .spike import residual_sigma, warmup_points, residuals_at, train_curve_beside, train_roughness_beside
 
 CHECK = Check("erratic_validation", "Erratic validation", "validation jumping up and down repeatedly while training is smooth")
 
@@ -40,9 +40,9 @@ def erratic_jumps(view) -> tuple[list[int], dict, str]:
 
 def _short_run_reversals(view, va) -> tuple[list[int], dict, str]:
     """A run with only 4-5 validation points has no trend to measure jumps against; what it can show
-    is validation turning around twice by large factors while training barely moves: each turn's
-    moves both >= ERRATIC_SHORT_MIN_LOG_MOVE and ERRATIC_Z times the training loss's largest move at
-    the same points (one epoch each)."""
+    is validation turning around twice by large factors while training moves steadily: each turn's
+    moves both >= ERRATIC_SHORT_MIN_LOG_MOVE and ERRATIC_Z times the training loss's noise at the same
+    points (how much its step changes from one point to the next - a fast steady descent is not noise)."""
     tr = view.curve(TRAIN_LOSS)
     if tr is None or len(tr) < 3:
         tr = view.curve(TRUE_TRAIN_LOSS)
@@ -51,18 +51,47 @@ def _short_run_reversals(view, va) -> tuple[list[int], dict, str]:
     v = np.log(va.y)
     t = np.log(np.interp(va.x, tr.x, tr.y))
     dv, dt = np.diff(v), np.diff(t)
-    big = max(T.ERRATIC_SHORT_MIN_LOG_MOVE, T.ERRATIC_Z * float(np.max(np.abs(dt))))
+    # training's noise is how much its steps change (a fast but steady descent is trend, not noise):
+    # the largest change between consecutive steps, or the largest step when training turns around
+    turning = np.sign(dt[:-1]) != np.sign(dt[1:])
+    rough = float(np.max(np.abs(np.diff(dt)))) if len(dt) >= 2 else float(np.max(np.abs(dt)))
+    if np.any(turning):
+        rough = max(rough, float(np.max(np.minimum(np.abs(dt[:-1]), np.abs(dt[1:]))[turning])))
+    big = max(T.ERRATIC_SHORT_MIN_LOG_MOVE, T.ERRATIC_Z * rough)
     turns = [k + 1 for k in range(len(dv) - 1)
              if np.sign(dv[k]) != np.sign(dv[k + 1]) and min(abs(dv[k]), abs(dv[k + 1])) >= big]
-    rough = float(np.max(np.abs(dt)))
     metrics = {"jumps": len(turns), "val_points": int(len(va)), "train_roughness": round(rough, 4),
                "val_roughness": round(float(np.median(np.abs(dv))), 4),
                "largest_jump": round(float(np.expm1(np.max(np.abs(dv)))), 3), "jump_x": [float(va.x[k]) for k in turns],
                "short_run": True}
     detail = (f"only {fmt.count(len(va), 'validation point')}: validation turned around {fmt.count(len(turns), 'time')} by "
-              f">= {fmt.ratio(float(np.exp(big)))} each way while the training loss moved at most {fmt.pct(float(np.expm1(rough)))} "
-              f"per point")
+              f">= {fmt.ratio(float(np.exp(big)))} each way while the training loss's steps changed by at most "
+              f"{fmt.pct(float(np.expm1(rough)))} from one point to the next")
     return (turns if len(turns) >= T.ERRATIC_MIN_JUMPS else []), metrics, detail
+
+
+def excursion_rises(v: np.ndarray) -> np.ndarray:
+    """Per point, how far it stands above both sides of its excursion (log units; -inf: none).
+
+    An excursion is one point above the points before and after it, or two consecutive points both
+    above the point before and the point after the pair (validation that stays up for two
+    evaluations and comes back is the same swing). The rise is the smaller of the two steps, so a
+    falling trend cannot fake one; a pair's rise goes to its higher point, and a point keeps the
+    larger of its one- and two-point readings - unless it is the other point of an already counted pair."""
+    n = len(v)
+    r = np.full(n, -np.inf)
+    if n < 3:
+        return r
+    r[1:-1] = np.minimum(v[1:-1] - v[:-2], v[1:-1] - v[2:])
+    if n >= 4:
+        low = np.minimum(v[1:-2], v[2:-1])  # the lower point of each pair (i, i+1), i = 1 .. n-3
+        pair = np.minimum(low - v[:-3], low - v[3:])
+        for i in np.flatnonzero(pair > np.maximum(r[1:-2], r[2:-1])) + 1:
+            top, other = (i, i + 1) if v[i] >= v[i + 1] else (i + 1, i)
+            if r[other] <= pair[i - 1] or not np.isfinite(r[other]):
+                r[top] = max(r[top], pair[i - 1])
+                r[other] = -np.inf
+    return r
 
 
 def _erratic_jumps(view) -> tuple[list[int], dict, str]:
@@ -80,9 +109,7 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     v = w.scaled
     # a jump goes up from the point before AND comes back down at the point after (a pause in a fast
     # descent is neither): the smaller of the two steps, so a falling trend cannot fake one
-    r = np.full(len(v), -np.inf)
-    if len(v) >= 3:
-        r[1:-1] = np.minimum(v[1:-1] - v[:-2], v[1:-1] - v[2:])
+    r = excursion_rises(v)
     win = odd_window(len(v), T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
     resid = v - loo_rolling_median(v, win)
     rough = train_roughness_beside(tr, va)
@@ -98,26 +125,52 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
         base[1:-1] = np.minimum(v[:-2], v[2:])
     settled = ((base - start < np.log(T.ERRATIC_MIN_LEVEL)) & (v - start < np.log(T.ERRATIC_SETTLED_MAX_PEAK))
                if w.positive else np.zeros(len(v), bool))
-    jumps = np.flatnonzero((r >= T.ERRATIC_MIN_LOG_JUMP) & (r >= T.ERRATIC_Z * rough) & ~settled)
+    candidate = (r >= T.ERRATIC_Z * rough) & ~settled
+    candidate[: warmup_points(len(v))] = False  # early swings: the trend is not established yet (as for spikes)
+    jumps = np.flatnonzero(candidate & (r >= T.ERRATIC_MIN_LOG_JUMP))
+    small = np.flatnonzero(candidate & (r >= T.ERRATIC_INFO_MIN_LOG_JUMP))
+    shared_note = ""
+    if rough > T.SMOOTH_TRAIN_MAX_SIGMA:
+        # a rough training loss is no smooth reference: a jump counts only when training did not make
+        # it too (a swing both curves make is the task's noise or a shared event) and - unless
+        # validation as a whole is ERRATIC_ROUGHER times as rough as training - it stands out from
+        # validation's own usual bounce as well (a few big jumps hardly move validation's robust scale)
+        beside = train_curve_beside(tr, va)
+        much_rougher = val_sigma >= T.ERRATIC_ROUGHER * rough
+        if beside is None and not much_rougher:
+            jumps = small = np.array([], int)
+            shared_note = " (training is not smooth: the swings may be shared)"
+        elif beside is not None:
+            def own(idx):
+                keep = residuals_at(beside, w.x[idx]) < T.ERRATIC_SHARED_SHARE * r[idx]
+                return idx[keep if much_rougher else keep & (r[idx] >= T.ERRATIC_Z * val_sigma)]
+
+            jumps, small = own(jumps), own(small)
+            shared_note = " (training is rough: jumps it made too" + (
+                "" if much_rougher else f", or within {T.ERRATIC_Z:g}x validation's own bounce of {fmt.pct(float(np.expm1(val_sigma)))},") + " are not counted)"
     metrics = {"jumps": int(len(jumps)), "val_points": int(len(va)), "train_roughness": round(float(rough), 4),
                "val_roughness": round(float(val_sigma), 4),
                "largest_jump": round(float(np.expm1(r[jumps].max())), 3) if len(jumps) else 0.0,
                "jump_x": [float(w.x[j]) for j in jumps]}
     detail = (f"validation jumps up and back by >= {fmt.pct(float(np.expm1(T.ERRATIC_MIN_LOG_JUMP)))}: "
               f"{fmt.count(len(jumps), 'time')} in {fmt.count(len(va), 'point')}; "
-              f"training roughness {fmt.pct(float(np.expm1(rough)))}")
-    if rough > T.SMOOTH_TRAIN_MAX_SIGMA and val_sigma < T.ERRATIC_ROUGHER * rough:
-        return [], metrics, detail + " (training is not smooth: the swings are shared)"
-    return (jumps.tolist() if len(jumps) >= T.ERRATIC_MIN_JUMPS else []), metrics, detail
+              f"training roughness {fmt.pct(float(np.expm1(rough)))}{shared_note}")
+    if len(small) >= max(T.ERRATIC_MIN_JUMPS, T.ERRATIC_INFO_MIN_SHARE * len(v)):
+        metrics["small_jump_x"] = [float(w.x[j]) for j in small]
+        metrics["largest_small_jump"] = round(float(np.expm1(r[small].max())), 3)
+    repeated = len(jumps) >= max(T.ERRATIC_MIN_JUMPS, T.ERRATIC_MIN_SHARE * len(v))
+    return (jumps.tolist() if repeated else []), metrics, detail
 
 
 def detect(view) -> Detected:
     jumps, metrics, detail = erratic_jumps(view)
     if not metrics:
         return Detected([], detail, applicable=False)
+    w = binned(view.val, T.SPIKE_MAX_POINTS)
+    if not jumps and metrics.get("small_jump_x"):
+        return Detected([_noisy_validation(w, metrics)], detail)
     if not jumps:
         return Detected([], detail)
-    w = binned(view.val, T.SPIKE_MAX_POINTS)
     xs = metrics["jump_x"]
     if metrics.get("short_run"):
         finding = Finding(
@@ -125,8 +178,8 @@ def detect(view) -> Detected:
             x_axis=w.axis, metrics=metrics,
             summary=(f"validation loss turned around {fmt.count(len(jumps), 'time')} in only "
                      f"{fmt.count(metrics['val_points'], 'point')} (moves up to {fmt.ratio(1 + metrics['largest_jump'])}, "
-                     f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss moved "
-                     f"at most {fmt.pct(float(np.expm1(metrics['train_roughness'])))} per point"))
+                     f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss's steps "
+                     f"changed by at most {fmt.pct(float(np.expm1(metrics['train_roughness'])))} from one point to the next"))
         return Detected([finding], detail)
     # severity follows consequence: such a curve cannot pick a checkpoint - unless the jumps stopped
     # (none in the last ERRATIC_SETTLED_FRACTION of the points) and it ends at its best: they came on
@@ -149,3 +202,16 @@ def detect(view) -> Detected:
                  f"only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} around its trend{tail}"),
     )
     return Detected([finding], detail)
+
+
+def _noisy_validation(w, metrics) -> Finding:
+    """Repeated jumps of +15-25% beside a smooth training loss: worth knowing (checkpoints closer than
+    that cannot be told apart), not an alarm by itself (info)."""
+    xs = metrics["small_jump_x"]
+    return Finding(
+        kind="erratic_validation", severity="info", series=VAL_LOSS, start=float(xs[0]), end=float(xs[-1]),
+        x_axis=w.axis, metrics=dict(metrics, jumps=len(xs), largest_jump=metrics["largest_small_jump"], jump_x=xs),
+        summary=(f"validation loss is noisy: it jumped up and came back {fmt.count(len(xs), 'time')} "
+                 f"({fmt.span(w.axis, xs[0], xs[-1])}; up to {fmt.change(metrics['largest_small_jump'])} above its "
+                 f"neighbours) while the training loss moved only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} "
+                 f"around its trend; differences between checkpoints smaller than that are noise"))

@@ -193,15 +193,38 @@ def train_roughness_beside(tr, val) -> float | None:
 
 
 def _train_roughness_beside(tr, val) -> float | None:
+    c = train_curve_beside(tr, val)
+    return None if c is None else residual_sigma(c)
+
+
+def train_curve_beside(tr, val) -> Curve | None:
+    """The training loss at the validation's cadence: itself when it has about as many points, its
+    per-validation-interval means when it is step-level; None when not comparable."""
+    if tr is None or val is None or tr.axis != val.axis:
+        return None
     if T.SPIKE_MIN_POINTS <= len(tr) <= 3 * len(val):
-        return residual_sigma(tr)
+        return tr
     if len(tr) > 3 * len(val):
         idx = overlap(tr, val)
         if len(idx) >= T.SPIKE_MIN_POINTS:
             ym = interval_means(tr, val.x[idx])
             if np.all(np.isfinite(ym)) and (not tr.positive or np.all(ym > 0)):
-                return residual_sigma(Curve(tr.name, val.axis, val.x[idx], ym))
+                return Curve(tr.name, val.axis, val.x[idx], ym)
     return None
+
+
+def residuals_at(c: Curve, xs) -> np.ndarray:
+    """Log residuals of a curve from its rolling-median trend, read at the nearest point to each x."""
+    w = binned(c, T.SPIKE_MAX_POINTS)
+    xs = np.asarray(xs, float)
+    if len(w) < 3 or not len(xs):
+        return np.zeros(len(xs))
+    v = w.scaled
+    win = odd_window(len(v), T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
+    resid = v - loo_rolling_median(v, win)
+    pos = np.clip(np.searchsorted(w.x, xs), 1, len(w.x) - 1)
+    nearest = np.where(np.abs(w.x[pos - 1] - xs) <= np.abs(w.x[pos] - xs), pos - 1, pos)
+    return resid[nearest]
 
 
 def detect(view) -> Detected:

@@ -1,0 +1,109 @@
+"""Erratic validation, round 5: the noise model behind the check.
+
+- a swing that stays up for two evaluations is one excursion, like a one-point jump;
+- beside a rough training loss, only the jumps training did not make too count (no blanket veto);
+- a short run's training noise is how much its steps change, not its (steady) descent;
+- +15-25% repeated jumps beside a very smooth training loss are an info finding, never an alarm;
+- two jumps in a hundred evaluations are spikes, not erratic validation.
+Each on generated curves (both sides) and, where one exists, a real dev file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from trueloss_dash.diagnose import diagnose
+from trueloss_dash.diagnose.detectors.erratic_validation import excursion_rises
+from trueloss_dash.ingest import load_path
+from trueloss_dash.run import Run, Series
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def _run(**curves) -> Run:
+    run = Run(name="generated", source="generated", format="generated")
+    for name, y in curves.items():
+        y = np.asarray(y, dtype=float)
+        run.add(Series(name=name, y=y, epoch=np.arange(1, len(y) + 1, dtype=float)))
+    return run
+
+
+def _erratic(rep):
+    return [f for f in rep.findings if f.kind == "erratic_validation"]
+
+
+def _alarms(rep) -> list[str]:
+    return [f"{f.kind}: {f.summary}" for f in rep.findings if f.severity in ("warning", "critical")]
+
+
+def test_excursion_rises_counts_one_and_two_point_swings_once():
+    v = np.log(np.array([1.0, 1.5, 1.0, 1.0, 1.6, 1.55, 1.0, 0.9]))
+    r = excursion_rises(v)
+    assert np.isclose(r[1], np.log(1.5))  # one point up and back
+    assert np.isclose(r[4], np.log(1.55))  # the pair (1.6, 1.55): rise of its lower point, credited to the higher
+    assert r[5] == -np.inf  # the pair's other point is not a second jump
+    assert np.all(r[[0, 2, 3, 6, 7]] < np.log(1.1))
+    # a falling staircase is no excursion
+    assert np.all(excursion_rises(np.log(np.array([2.0, 1.8, 1.8, 1.5, 1.5, 1.2]))) <= 0)
+
+
+def test_two_epoch_swings_beside_smooth_training_are_erratic():
+    n = 15
+    train = 1.9 * np.exp(-np.arange(n) / 3) + 0.25
+    val = 0.8 * np.exp(-np.arange(n) / 4) + 0.35
+    val[[4, 5, 9, 10]] *= 1.45  # up for two evaluations, back, twice
+    found = _erratic(diagnose(_run(train_loss=train, val_loss=val)))
+    assert found and found[0].metrics["jumps"] == 2, [f.summary for f in found]
+
+
+def test_big_validation_jumps_count_beside_a_rough_training_loss_when_training_did_not_make_them():
+    n, rng = 20, np.random.default_rng(3)
+    train = (1.9 * np.exp(-np.arange(n) / 4) + 0.25) * np.exp(rng.normal(0, 0.08, n))  # ~6% rough
+    val = 0.8 * np.exp(-np.arange(n) / 5) + 0.35
+    val[[3, 7, 12, 16]] *= 1.6
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    found = _erratic(rep)
+    assert found and found[0].severity == "warning", [f.summary for f in rep.findings]
+    # ... but the same jumps made by both curves at the same points are shared swings, not the evaluation's
+    shared = train.copy()
+    shared[[3, 7, 12, 16]] *= 1.6
+    assert not _erratic(diagnose(_run(train_loss=shared, val_loss=val)))
+
+
+def test_short_run_reversals_are_judged_against_training_noise_not_its_steady_descent():
+    train = [1.2, 0.9, 0.7, 0.6, 0.5]  # a fast, steady descent: large moves, little noise
+    found = _erratic(diagnose(_run(train_loss=train, val_loss=[1.0, 1.6, 0.8, 1.5, 0.7])))
+    assert found and found[0].metrics.get("short_run"), found
+    # validation falling along with training (small wiggles) stays quiet
+    assert not _erratic(diagnose(_run(train_loss=train, val_loss=[1.0, 0.85, 0.8, 0.72, 0.7])))
+    # training that turns around as much as validation: the swings are shared, nothing to call
+    assert not _erratic(diagnose(_run(train_loss=[1.2, 1.9, 0.9, 1.6, 0.8], val_loss=[1.0, 1.6, 0.8, 1.5, 0.7])))
+
+
+def test_repeated_moderate_jumps_beside_very_smooth_training_are_info_on_a_real_regression():
+    # InquisitorNova (dev): regression validation +-20% around ~59 with no trend while the training loss
+    # falls 0.5% per epoch; the jumps (+16%, +19%) are too small for a warning but are the evaluation's noise
+    run, = load_path(CORPUS / "InquisitorNova__StellarRegression" / "version_1_metrics.csv")
+    rep = diagnose(run)
+    found = _erratic(rep)
+    assert found and found[0].severity == "info", [f.summary for f in rep.findings]
+    assert "noisy" in found[0].summary
+    assert not _alarms(rep)
+
+
+def test_moderate_jumps_rare_in_a_long_run_are_not_erratic():
+    n = 100
+    train = 2.0 * np.exp(-np.arange(n) / 20) + 0.2
+    val = 1.6 * np.exp(-np.arange(n) / 22) + 0.3
+    val[[30, 70]] *= 1.18  # two +18% bumps in a hundred evaluations
+    assert not _erratic(diagnose(_run(train_loss=train, val_loss=val)))
+
+
+def test_two_jumps_in_a_hundred_evaluations_are_spikes_not_erratic_validation():
+    # Driemann v2 (dev, healthy): one x4 swing at epoch 4 and a single x400 blip at epoch 80 beside a
+    # rough (28%) training loss - spikes at most, never "validation cannot be trusted"
+    run, = load_path(CORPUS / "Driemann__ml-aos" / "version_2_metrics.csv")
+    rep = diagnose(run)
+    assert not _erratic(rep), [f.summary for f in rep.findings]
+    assert not _alarms(rep)
