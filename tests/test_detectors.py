@@ -43,8 +43,10 @@ def test_persistent_spike_is_a_level_shift_that_stays():
     tr = decay(60, tau=5)
     tr[30:] *= 2.5
     found = detect("spike", epoch_run(train_loss=tr))
-    assert [f.metrics["transient"] for f in found] == [False]
+    # a jump that does not come back is reported as what it is: a level shift (here: to the end)
+    assert [(f.kind, f.severity, f.metrics["stays_to_end"]) for f in found] == [("level_shift", "warning", True)]
     assert 29 <= found[0].start <= 31
+    assert found[0].metrics["from_spike_check"] and 2.0 < found[0].metrics["rise_ratio"] < 3.0
 
 
 def test_noisy_but_clean_run_has_no_spike():

@@ -107,3 +107,41 @@ def test_two_jumps_in_a_hundred_evaluations_are_spikes_not_erratic_validation():
     rep = diagnose(run)
     assert not _erratic(rep), [f.summary for f in rep.findings]
     assert not _alarms(rep)
+
+
+# --- round 5, beside erratic validation: what a jump that stays and a NaN that recovers are -------
+
+def test_a_jump_that_does_not_come_back_is_a_level_shift_not_a_spike():
+    n, at = 20, 8
+    t = np.arange(n)
+    train = 1.5 * np.exp(-t / 4) + 0.2
+    val = 1.3 * np.exp(-t / 5) + 0.3
+    train[at:] = train[at] * 1.6 * np.exp(-(t[at:] - at) / 30)  # x1.6 at the warm-up peak, slow partial recovery
+    val[at:] = val[at] * 1.6 * np.exp(-(t[at:] - at) / 30)
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    kinds = [f.kind for f in rep.findings]
+    assert "level_shift" in kinds and "spike" not in kinds, [f.summary for f in rep.findings]
+    shift = next(f for f in rep.findings if f.kind == "level_shift")
+    assert shift.start == at + 1 and "not a spike" in shift.summary
+    assert rep.causes and rep.causes[0].id == "lr_overshoot", [(c.id, c.confidence) for c in rep.causes]
+
+
+def test_validation_nan_at_the_first_evaluations_then_finite_is_not_a_blown_up_run():
+    # VikSn0w (dev, healthy): YOLOv8-seg validation losses NaN at epochs 1-2, then 98 finite epochs
+    # falling to their minimum at the last one; the run recovered - info, and no learning rate is blamed
+    run, = load_path(CORPUS / "VikSn0w__car-damage-detection-yolo" / "segment_train2_results.csv")
+    rep = diagnose(run)
+    div = [f for f in rep.findings if f.kind == "divergence"]
+    assert div and all(f.severity == "info" and f.metrics["recovered"] for f in div)
+    assert not _alarms(rep) and "lr_too_high" not in [c.id for c in rep.causes]
+
+
+def test_a_loss_that_ends_nan_is_still_a_critical_divergence():
+    train = np.r_[np.linspace(2.0, 0.5, 12), [np.nan, np.nan]]
+    val = np.r_[np.linspace(2.1, 0.7, 12), [np.nan, np.nan]]
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    assert any(f.kind == "divergence" and f.severity == "critical" for f in rep.findings)
+    # ... and a training loss that recovered from NaN is still worth a warning (the optimised loss overflowed)
+    train2 = np.r_[np.linspace(2.0, 1.0, 6), [np.nan], np.linspace(0.95, 0.5, 8)]
+    rep2 = diagnose(_run(train_loss=train2, val_loss=np.linspace(2.1, 0.7, 15)))
+    assert [f.severity for f in rep2.findings if f.kind == "divergence"] == ["warning"]

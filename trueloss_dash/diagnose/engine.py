@@ -15,19 +15,21 @@ from .view import RunView
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """A jump that did not come back is one event: when the level-shift check found it, the spike
-    check's 'persistent spike' on the same series and place is dropped."""
-    shifts = [f for f in findings if f.kind == "level_shift"]
-    if not shifts:
+    """A jump that did not come back is one event: the spike check reports it as a level shift (it
+    did not recover) and the level-shift check may find it too, or the divergence check may own it;
+    the spike check's copy is dropped when another finding of those kinds covers the same series and place."""
+    owners = [f for f in findings if f.kind in ("level_shift", "divergence") and not f.metrics.get("from_spike_check")]
+    if not owners:
         return findings
 
     def covered(f: Finding) -> bool:
-        return any(s.series == f.series and f.start is not None and s.start is not None
+        return any(s.series == f.series and (s.kind == "divergence" or (
+                   f.start is not None and s.start is not None
                    and (f.start <= s.start <= (f.end if f.end is not None else f.start) or
-                        s.start <= f.start <= (s.end if s.end is not None else s.start))
-                   for s in shifts)
+                        s.start <= f.start <= (s.end if s.end is not None else s.start))))
+                   for s in owners)
 
-    return [f for f in findings if not (f.kind == "spike" and not f.metrics.get("transient") and covered(f))]
+    return [f for f in findings if not (f.metrics.get("from_spike_check") and covered(f))]
 
 
 def _order_key(f: Finding):

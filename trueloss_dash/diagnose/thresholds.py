@@ -133,6 +133,10 @@ ERRATIC_ENDS_AT_BEST_MARGIN = 0.02
 #: A training loss diverges when its last points stay above max(start, best * this factor), or when
 #: its very last point alone is this factor above both its start and its best (ends far worse than untrained).
 DIVERGENCE_FACTOR = 3.0
+#: A loss that went non-finite and then had at least this many finite points after its last NaN/inf
+#: recovered: not a blown-up run (critical) - a NaN evaluation before the model was usable, or a
+#: skipped fp16 overflow (VikSn0w: YOLO-seg validation NaN at epochs 1-2, then 98 finite epochs).
+DIVERGENCE_RECOVERED_POINTS = 3
 #: "Stays up": the last this fraction of points (at least 2) are all above the threshold.
 DIVERGENCE_TAIL_FRACTION = 0.15
 #: A loss that climbed back: its last points all stay DIVERGENCE_FACTOR x above its best AND their

@@ -22,6 +22,12 @@ from . import Check, Detected
 CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss that explodes and stays up")
 
 
+def _finite_after_last_nonfinite(s) -> int:
+    """How many points follow the series' last non-finite value (all finite by definition)."""
+    bad = np.flatnonzero(~np.isfinite(np.asarray(s.y, float)))
+    return int(len(s.y) - 1 - bad[-1]) if len(bad) else len(s.y)
+
+
 def detect(view) -> Detected:
     findings: list[Finding] = []
     parts = []
@@ -38,18 +44,27 @@ def detect(view) -> Detected:
             label = HUMAN_LABELS.get(name, name)
             first = c.first_nonfinite_x if c is not None else None
             last_x = float(np.nanmax(s.x(c.axis))) if c is not None and s.x(c.axis) is not None else first
+            after = _finite_after_last_nonfinite(s)
+            # severity follows consequence: a loss that went NaN and stayed so (or ended so) blew the run
+            # up; one that came back to finite values for DIVERGENCE_RECOVERED_POINTS points did not -
+            # an evaluation that returned NaN before the model produced usable outputs (YOLO's first
+            # validations), or a skipped fp16 overflow. Still worth a look when it hit the optimised loss.
+            recovered = after >= T.DIVERGENCE_RECOVERED_POINTS
+            severity = "critical" if not recovered else ("warning" if name in (TRAIN_LOSS, TRAIN_LOSS_STEP) else "info")
+            tail = (f"; finite again for the {fmt.count(after, 'point')} after it: the run recovered" if recovered else "")
             findings.append(
                 Finding(
                     kind="divergence",
-                    severity="critical",
+                    severity=severity,
                     series=name,
                     start=first,
                     end=last_x,
                     x_axis=c.axis if c is not None else view.axis,
                     metrics={"nonfinite": bad, "first_nonfinite_x": first, "finite_points": len(c) if c else 0,
-                             "last_finite": float(c.y[-1]) if c is not None and len(c) else None},
+                             "last_finite": float(c.y[-1]) if c is not None and len(c) else None,
+                             "finite_after": after, "recovered": recovered},
                     summary=f"{label} became non-finite (NaN/inf) at {fmt.at(c.axis if c else view.axis, first)}: "
-                    f"{fmt.count(bad, 'non-finite value')}",
+                    f"{fmt.count(bad, 'non-finite value')}{tail}",
                 )
             )
     canonical = [n for n in (TRAIN_LOSS, TRUE_TRAIN_LOSS) if n in names] or ([VAL_LOSS] if VAL_LOSS in names else [])

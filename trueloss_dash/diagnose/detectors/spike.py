@@ -122,11 +122,10 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
     ratio = float(np.exp(rise)) if c.positive else 1.0 + rise
     x0, x1, xp = float(w.x[s]), float(w.x[min(e, len(w) - 1)]), float(w.x[p])
     transient = recovered is not None
-    if transient:
-        dx = float(w.x[min(p + recovered, len(w) - 1)] - w.x[p])
-        tail = f"recovered within {fmt.x_value(dx, unit)} {fmt.axis_noun(unit, many=dx != 1)}"
-    else:
-        tail = "and stayed up (persistent)"
+    if not transient:
+        return _persistent_jump(c, w, s, p, z, rise, label, unit)
+    dx = float(w.x[min(p + recovered, len(w) - 1)] - w.x[p])
+    tail = f"recovered within {fmt.x_value(dx, unit)} {fmt.axis_noun(unit, many=dx != 1)}"
     # severity follows consequence: a bump that came back within a few points costs nothing unless it
     # is large enough (x SPIKE_WARNING_RATIO) to threaten the run. One raw single-batch loss that is
     # back at the next log is a hard batch, not instability; a loss that can go negative has no ratio
@@ -175,6 +174,44 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
             "points": int(len(c)),
         },
         summary=f"{label} jumped to {fmt.num(w.y[p])} at {fmt.at(unit, xp)} ({fmt.ratio(ratio)} its trend, robust z={fmt.num(z, 2)}), {tail}",
+    )
+
+
+def _persistent_jump(c, w, s, p, z, rise, label, unit) -> Finding:
+    """A jump that did not come back within SPIKE_RECOVERY_POINTS is not a spike but a level shift
+    (the loss jumped and stayed), reported as one with the level-shift check's metrics. Severity
+    follows consequence as there: a warning when the loss is still at least LEVEL_SHIFT_STAYS_SHARE of
+    the jump above the level before it at the end and the jump was at least
+    LEVEL_SHIFT_HELD_MIN_LOG_RISE (the final model is worse than before it), info otherwise."""
+    v = w.scaled
+    n = len(v)
+    pre = float(v[p] - rise)
+    tail_n = max(1, min(T.SPIKE_RECOVERY_POINTS, n // 10))
+    end_level = float(np.median(v[-tail_n:]))
+    stays = end_level - pre >= T.LEVEL_SHIFT_STAYS_SHARE * rise
+    ratio = float(np.exp(rise)) if c.positive else 1.0 + rise
+    before, after = (float(np.exp(pre)), float(w.y[p])) if c.positive else (pre, float(w.y[p]))
+    xp = float(w.x[p])
+    if stays:
+        tail_txt = "and stayed up to the end"
+    else:
+        back = np.flatnonzero(v[p:] <= pre + (1 - T.LEVEL_SHIFT_STAYS_SHARE) * rise)
+        tail_txt = f"and stayed up until {fmt.at(unit, float(w.x[p + int(back[0])]) if len(back) else float(w.x[-1]))}"
+    warning = stays and c.positive and rise >= T.LEVEL_SHIFT_HELD_MIN_LOG_RISE
+    return Finding(
+        kind="level_shift",
+        severity="warning" if warning else "info",
+        series=c.name,
+        start=xp,
+        end=float(w.x[-1]) if stays else float(w.x[min(p + T.SPIKE_RECOVERY_POINTS, n - 1)]),
+        x_axis=unit,
+        metrics={"rise_ratio": round(ratio, 3), "from_x": float(w.x[max(0, s - 1)]), "z": round(z, 2),
+                 "level_before": before, "level_after": after, "stays_to_end": bool(stays), "sharp": True,
+                 "window_points": 1, "points": int(len(c)), "from_spike_check": True, "peak_x": xp,
+                 "peak_value": float(w.y[p])},
+        summary=(f"{label} jumped from about {fmt.num(before)} to {fmt.num(after)} ({fmt.ratio(ratio)}, robust z={fmt.num(z, 2)}) "
+                 f"at {fmt.at(unit, xp)} and did not come back within {fmt.count(T.SPIKE_RECOVERY_POINTS, 'point')}: "
+                 f"a level shift, not a spike - {tail_txt}"),
     )
 
 

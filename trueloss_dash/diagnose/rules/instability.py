@@ -49,16 +49,9 @@ def _spike_recovered(inp: RuleInput) -> Assessment | None:
     return Assessment(0.35 if has_lr else 0.5, ev, [j for j, _ in tr], MEASURED if has_lr else PRIOR)
 
 
-def _spike_persistent(inp: RuleInput) -> Assessment | None:
-    hits = [(i, f) for i, f in inp.of("spike") if f.series != VAL_LOSS and not f.metrics.get("transient")]
-    if not hits:
-        return None
-    i, f = hits[0]
-    return Assessment(0.55, [f"{f.summary}: the optimizer did not find its way back"], [j for j, _ in hits])
-
-
 def _divergence(inp: RuleInput) -> Assessment | None:
-    hits = inp.of("divergence")
+    # a NaN evaluation the run came back from (info) blew nothing up: no learning rate to blame
+    hits = [(i, f) for i, f in inp.of("divergence") if f.severity != "info"]
     if not hits:
         return None
     ev = [f.summary for _, f in hits[:2]]
@@ -249,8 +242,6 @@ INSTABILITY_RULES: tuple[Rule, ...] = (
          "0.9 when the spike recovers, 0.75 otherwise", _spike_after_lr_increase),
     Rule("spike_recovers", "lr_overshoot", "Training spike that recovers", ("spike (training, transient)", "lr series"),
          "0.5 without an lr series (cannot check), 0.35 when the lr is logged and did not rise", _spike_recovered),
-    Rule("spike_persistent", "lr_too_high", "Training loss jumps and stays up", ("spike (training, persistent)",),
-         "0.55", _spike_persistent),
     Rule("divergence", "lr_too_high", "Loss diverged", ("divergence", "lr series", "context.lr"),
          "0.8; 0.9 when the LR had just risen (warmup/schedule) and the loss never came back", _divergence),
     Rule("oscillation", "lr_too_high", "Loss oscillates without trend", ("oscillation", "context.lr"),
