@@ -145,3 +145,26 @@ def test_a_loss_that_ends_nan_is_still_a_critical_divergence():
     train2 = np.r_[np.linspace(2.0, 1.0, 6), [np.nan], np.linspace(0.95, 0.5, 8)]
     rep2 = diagnose(_run(train_loss=train2, val_loss=np.linspace(2.1, 0.7, 15)))
     assert [f.severity for f in rep2.findings if f.kind == "divergence"] == ["warning"]
+
+
+def test_a_burst_wider_than_the_spike_window_that_comes_back_is_a_spike():
+    # zeerafle (dev): training 0.299 -> 0.817, 0.862, 0.926 -> 0.621 -> 0.411 -> 0.313 (epochs 29-35):
+    # the spike check's rolling median rides on a 3-point burst; the level-shift check sees the rise and
+    # it came back - a transient spike, not a level shift
+    run, = load_path(CORPUS / "zeerafle__bisindo-video-recognition" / "dvclive")
+    rep = diagnose(run)
+    spikes = [f for f in rep.findings if f.kind == "spike" and f.series == "train_loss"]
+    assert spikes and spikes[0].metrics["transient"] and spikes[0].metrics["burst_points"] >= 3, [f.summary for f in rep.findings]
+    assert not [f for f in rep.findings if f.kind == "level_shift" and f.series == "train_loss"]
+
+
+def test_a_validation_burst_with_no_training_loss_to_compare_names_the_lr_not_batch_norm():
+    # GajdaMJ (dev): full-batch regression logging its training loss twice; validation bursts x4.6 at
+    # epoch 21 and comes back (a damped oscillation). "Training stayed smooth" cannot be said with two
+    # training points: the batch-norm reading does not apply, and validation is the view of the weights
+    run, = load_path(CORPUS / "GajdaMJ__AI-for-Chemistry-Project" / "metrics.csv")
+    rep = diagnose(run)
+    assert rep.causes and rep.causes[0].id == "lr_overshoot", [(c.id, c.confidence) for c in rep.causes]
+    assert "batchnorm_instability" not in [c.id for c in rep.causes]
+    # one event, one finding: no level shift beside the burst's spike
+    assert not [f for f in rep.findings if f.kind == "level_shift"]

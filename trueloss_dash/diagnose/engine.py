@@ -15,10 +15,12 @@ from .view import RunView
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """A jump that did not come back is one event: the spike check reports it as a level shift (it
-    did not recover) and the level-shift check may find it too, or the divergence check may own it;
-    the spike check's copy is dropped when another finding of those kinds covers the same series and place."""
-    owners = [f for f in findings if f.kind in ("level_shift", "divergence") and not f.metrics.get("from_spike_check")]
+    """A jump is one event, whichever checks saw it: the spike check reports one that did not come
+    back as a level shift, the level-shift check reports a burst that came back as a spike, and the
+    divergence check may own it; the spike check's copy is dropped when a level shift, a divergence
+    or the level-shift check's burst covers the same series and place."""
+    owners = [f for f in findings if (f.kind in ("level_shift", "divergence") and not f.metrics.get("from_spike_check"))
+              or f.metrics.get("burst_points")]
     if not owners:
         return findings
 

@@ -163,6 +163,11 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None, climbed_if=None) -> t
         tail_txt = "and stayed there to the end"
     else:
         back = np.flatnonzero(v[at:] <= pre + (1 - T.LEVEL_SHIFT_STAYS_SHARE) * rise)
+        burst = _burst_end(v, at, pre) if sharp else None
+        if burst is not None:
+            # up for a few points and back as a spike recovers: a burst wider than the spike check's
+            # window (its rolling median rides on the burst) - a transient spike, not a level that stayed
+            return [_burst_as_spike(c, w, at, burst, pre, z, k0)], rise
         x_back = float(w.x[at + int(back[0])]) if len(back) else float(w.x[-1])
         tail_txt = f"and stayed there until {fmt.at(w.axis, x_back)}"
     how = "jumped" if sharp else "climbed"
@@ -181,6 +186,36 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None, climbed_if=None) -> t
         f"{fmt.at(w.axis, x_at)} {tail_txt}{few}",
     )
     return [finding], rise
+
+
+def _burst_end(v: np.ndarray, at: int, pre: float) -> int | None:
+    """Index where a rise starting at ``at`` is back as the spike check defines recovery (within
+    SPIKE_RECOVERY_FRACTION of the rise above the level before, at most SPIKE_RECOVERY_POINTS after
+    the peak), or None when it did not come back that soon."""
+    stop = min(len(v), at + 2 * T.SPIKE_RECOVERY_POINTS + 1)
+    p = at + int(np.argmax(v[at:stop]))
+    rise = float(v[p] - pre)
+    after = v[p + 1 : p + 1 + T.SPIKE_RECOVERY_POINTS]
+    back = np.flatnonzero(after <= pre + T.SPIKE_RECOVERY_FRACTION * max(rise, 0.0))
+    return p + 1 + int(back[0]) if len(back) else None
+
+
+def _burst_as_spike(c: Curve, w, at: int, stop: int, pre: float, z: float, k0: int) -> Finding:
+    """A sharp rise that came back within a few points, reported as the spike it is (the spike
+    check's severity rules: by its size over the level before it and the progress it undid)."""
+    from .spike import _finding
+
+    v = w.scaled
+    p = at + int(np.argmax(v[at:stop]))
+    rise = float(v[p] - pre)
+    made = float(np.median(v[: max(1, k0)]) - pre)
+    lost = rise / made if made > 0 else 0.0
+    peak_level = float(np.exp(v[p] - np.median(v[: max(1, k0)]))) if w.positive else None
+    f = _finding(c, w, at, stop, p, z, rise, stop - p, HUMAN_LABELS.get(c.name, c.name), w.axis, lost,
+                 peak_level=peak_level)
+    f.metrics["burst_points"] = int(stop - at)
+    f.summary += f" (a burst {fmt.count(stop - at, 'point')} wide)"
+    return f
 
 
 def detect(view) -> Detected:

@@ -35,7 +35,10 @@ def _spike_after_lr_increase(inp: RuleInput) -> Assessment | None:
 
 
 def _spike_recovered(inp: RuleInput) -> Assessment | None:
-    tr = [(i, f) for i, f in inp.of("spike") if f.series != VAL_LOSS and f.metrics.get("transient")
+    # the training loss's spikes; validation's too when no training loss can be compared with it
+    # (then validation is the only view of the weights: a full-batch regression logging its train loss twice)
+    own_view = _train_roughness(inp.view) is None
+    tr = [(i, f) for i, f in inp.of("spike") if (f.series != VAL_LOSS or own_view) and f.metrics.get("transient")
           and f.severity != "info" and not _diverged(inp, f.series)]  # a bump that cost nothing names no cause
     if not tr:
         return None
@@ -83,7 +86,9 @@ def _val_spikes_smooth_train(inp: RuleInput) -> Assessment | None:
         return None
     rough = _train_roughness(inp.view)
     overlapping = [f for _, f in vs if any(abs((t.start or 0) - (f.start or 0)) <= max(1.0, abs((f.end or 0) - (f.start or 0))) for t in train_spikes)]
-    if len(overlapping) == len(vs) or (rough is not None and rough > T.SMOOTH_TRAIN_MAX_SIGMA):
+    # "training stayed smooth" needs a training loss to look at (5+ points): without one nothing
+    # tells the evaluation's noise from the model's own jump
+    if rough is None or len(overlapping) == len(vs) or rough > T.SMOOTH_TRAIN_MAX_SIGMA:
         return None
     ctx = inp.context
     ev = [f"validation spiked {len(vs)} time(s) (largest: {max(vs, key=lambda p: p[1].metrics.get('z', 0))[1].summary}) "
@@ -240,7 +245,7 @@ INSTABILITY_RULES: tuple[Rule, ...] = (
     # spikes and instability
     Rule("spike_after_lr_increase", "lr_overshoot", "Spike right after a learning-rate increase", ("spike", "lr series"),
          "0.9 when the spike recovers, 0.75 otherwise", _spike_after_lr_increase),
-    Rule("spike_recovers", "lr_overshoot", "Training spike that recovers", ("spike (training, transient)", "lr series"),
+    Rule("spike_recovers", "lr_overshoot", "Training spike that recovers", ("spike (training, transient; validation when no training loss compares)", "lr series"),
          "0.5 without an lr series (cannot check), 0.35 when the lr is logged and did not rise", _spike_recovered),
     Rule("divergence", "lr_too_high", "Loss diverged", ("divergence", "lr series", "context.lr"),
          "0.8; 0.9 when the LR had just risen (warmup/schedule) and the loss never came back", _divergence),
