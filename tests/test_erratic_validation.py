@@ -168,3 +168,17 @@ def test_a_validation_burst_with_no_training_loss_to_compare_names_the_lr_not_ba
     assert "batchnorm_instability" not in [c.id for c in rep.causes]
     # one event, one finding: no level shift beside the burst's spike
     assert not [f for f in rep.findings if f.kind == "level_shift"]
+
+
+def test_jumps_that_are_validations_usual_bounce_are_info_not_a_warning():
+    # Pranita1297 (dev, healthy): Ultralytics classify validation on a small set (top-1 in steps of
+    # 1/158) bouncing ~20% per point with +47% peaks while falling overall: no jump stands out from
+    # its own noise - a steadily noisy evaluation, reported as info
+    run, = load_path(CORPUS / "Pranita1297__CVosteoporosis" / "results.csv")
+    rep = diagnose(run)
+    found = _erratic(rep)
+    assert found and found[0].severity == "info" and found[0].metrics["usual_bounce"], [f.summary for f in found]
+    # ... while big jumps over a moderately noisy validation stay a warning (whale-call BN CNN, x2.4 peaks)
+    run, = load_path(CORPUS / "Jannik-m12__whale-call-classifier" / "baseline_training_log.csv")
+    found = _erratic(diagnose(run))
+    assert found and found[0].severity == "warning"

@@ -127,6 +127,12 @@ ERRATIC_SETTLED_MAX_PEAK = 0.5
 #: ends within ERRATIC_ENDS_AT_BEST_MARGIN of its best is info: the final model is the best one
 #: evaluated, the jumps cost nothing (severity follows consequence).
 ERRATIC_SETTLED_FRACTION = 0.25
+#: Erratic validation is a warning when its largest jump is at least this many times validation's own
+#: robust noise, or that noise is itself at least ERRATIC_WARNING_MIN_SIGMA (+-25% per point); below
+#: both, the jumps are a steadily noisy evaluation's usual bounce: info (Pranita1297: a 1/158-step
+#: classify validation bouncing ~20% with +47% peaks).
+ERRATIC_WARNING_OWN_Z = 3.0
+ERRATIC_WARNING_MIN_SIGMA = math.log(1.25)
 ERRATIC_ENDS_AT_BEST_MARGIN = 0.02
 
 # --- divergence ----------------------------------------------------------------------------------

@@ -188,9 +188,19 @@ def detect(view) -> Detected:
     settled = bool(w.positive and xs[-1] < calm and w.y[-1] <= float(np.min(w.y)) * (1 + T.ERRATIC_ENDS_AT_BEST_MARGIN))
     metrics["ends_at_best"] = settled
     tail = ("; the jumps stopped and validation ends at its best, so they did not cost the final model" if settled else "")
+    # ... or the jumps are validation's usual bounce: no larger than ERRATIC_WARNING_OWN_Z x its own
+    # noise, and that noise itself moderate (below ERRATIC_WARNING_MIN_SIGMA): a steadily noisy
+    # evaluation (a small validation set) - worth knowing, not a model that turns unstable
+    val_sigma = float(metrics.get("val_roughness", 0.0))
+    usual = (not settled and val_sigma < T.ERRATIC_WARNING_MIN_SIGMA
+             and np.log1p(metrics["largest_jump"]) < T.ERRATIC_WARNING_OWN_Z * val_sigma)
+    metrics["usual_bounce"] = bool(usual)
+    if usual:
+        tail = (f"; no jump stands out from validation's own bounce (~{fmt.pct(float(np.expm1(val_sigma)))} per point): "
+                "a steadily noisy evaluation (a small validation set?) rather than an unstable model")
     finding = Finding(
         kind="erratic_validation",
-        severity="info" if settled else "warning",
+        severity="info" if settled or usual else "warning",
         series=VAL_LOSS,
         start=float(xs[0]),
         end=float(xs[-1]),
