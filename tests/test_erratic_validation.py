@@ -182,3 +182,20 @@ def test_jumps_that_are_validations_usual_bounce_are_info_not_a_warning():
     run, = load_path(CORPUS / "Jannik-m12__whale-call-classifier" / "baseline_training_log.csv")
     found = _erratic(diagnose(run))
     assert found and found[0].severity == "warning"
+
+
+def test_oscillation_is_a_warning_only_when_validation_swings_with_training():
+    n, rng = 60, np.random.default_rng(7)
+    t = np.arange(n)
+    trend = 1.5 * np.exp(-t / 25) + 0.45
+    bounce = np.exp(rng.normal(0, 0.1, n))  # the weights bouncing: 10% epoch to epoch
+    train = trend * bounce
+    # an unstable LR moves the weights: the end-of-epoch validation sees at epoch k what the
+    # epoch-averaged training loss shows at k+1 (averaging lag)
+    val_with = (trend * 1.1) * np.r_[bounce[1:], bounce[-1]]
+    with_ = [f for f in diagnose(_run(train_loss=train, val_loss=val_with)).findings if f.kind == "oscillation"]
+    assert with_ and with_[0].severity == "warning" and "correlation" in with_[0].summary, [f.summary for f in with_]
+    # the same training bounce beside a validation with its own, independent noise of the same size
+    val_own = (trend * 1.1) * np.exp(np.random.default_rng(8).normal(0, 0.1, n))
+    own = [f for f in diagnose(_run(train_loss=train, val_loss=val_own)).findings if f.kind == "oscillation"]
+    assert not own or own[0].severity == "info", [f.summary for f in own]

@@ -282,6 +282,14 @@ OSCILLATION_HARM_MIN_REMAINING = 0.2
 #: ... and, when validation is logged, validation swings at least this share as much as training
 #: (the instability reaches the model that is evaluated) or a validation metric gets worse.
 OSCILLATION_VAL_SHARE = 0.5
+#: ... and, where both are logged at the same points, swings WITH training: the correlation of their
+#: point-to-point log moves at least this (an unstable LR moves the weights, so the evaluated model
+#: gets worse at the same epochs; independent evaluation noise of the same size does not), and at
+#: least OSCILLATION_SHARED_CORR_Z standard errors of a chance correlation over the n moves (z / sqrt(n)).
+OSCILLATION_MIN_SHARED_CORR = 0.2
+OSCILLATION_SHARED_CORR_Z = 1.65
+#: The correlation test needs this many shared moves (fewer: it has no power, the size rule alone decides).
+OSCILLATION_SHARED_MIN_MOVES = 10
 #: A training loss read on epochs was logged on a step schedule (single-batch values, not epoch means)
 #: when at least this share of its consecutive points share an epoch, or they sit > 1 epoch apart.
 OSCILLATION_STEP_LOGGED_SHARE = 0.5

@@ -73,12 +73,40 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
             tail = f" and {mc.name.replace('_', ' ')} did not get worse" if mc is not None else ""
             return "info", (f"validation stays steady (moves ~{fmt.pct(float(np.expm1(v_sw)))} against training's "
                             f"~{fmt.pct(float(np.expm1(t_sw)))}){tail}: the model that is evaluated is not unstable")
+        together, n_moves = _shared_moves(vseg, tseg)
+        # beyond what independent noises reach by chance over n moves (one-sided, ~5%)
+        need = max(T.OSCILLATION_MIN_SHARED_CORR, T.OSCILLATION_SHARED_CORR_Z / np.sqrt(max(n_moves, 1)))
+        if together is not None and n_moves >= T.OSCILLATION_SHARED_MIN_MOVES and together < need and not worse:
+            # an unstable LR moves the weights, so the evaluated model gets worse at the same points as
+            # the training loss; validation swinging at other points is its own evaluation noise
+            return "info", (f"validation swings (~{fmt.pct(float(np.expm1(v_sw)))}) but not with training (correlation of "
+                            f"their moves {together:.2f}): its own evaluation noise, not the training instability reaching the model")
         return "warning", (f"validation swings too (~{fmt.pct(float(np.expm1(v_sw)))})" +
+                           (f", with training (correlation of their moves {together:.2f})" if together is not None else "") +
                            (f" and {mc.name.replace('_', ' ')} got worse" if worse else ""))
     if (c.axis == "step" or _logged_on_steps(view, c.name)) and c.binned_from is None and len(c) <= _MAX_POINTS:
         return "info", ("single-batch step losses without validation: these swings cannot be told from minibatch noise; "
                         "log validation to judge stability")
     return "warning", f"the loss is still at {fmt.pct(level)} of its start"
+
+
+def _shared_moves(va: Curve, tr: Curve) -> tuple[float | None, int]:
+    """Correlation of validation's and training's point-to-point log moves at the points both have,
+    the larger of the same point and training one point later (an epoch-averaged training loss
+    shows at epoch k+1 what the end-of-epoch validation saw at k: the averaging lag). None when
+    fewer than OSCILLATION_MIN_POINTS shared points, or either is constant; and the number of moves."""
+    if not (va.positive and tr.positive):
+        return None, 0
+    common, iv, it = np.intersect1d(va.x, tr.x, return_indices=True)
+    if len(common) < T.OSCILLATION_MIN_POINTS:
+        return None, 0
+    dv, dt = np.diff(np.log(va.y[iv])), np.diff(np.log(tr.y[it]))
+
+    def corr(a, b) -> float | None:
+        return None if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0 else float(np.corrcoef(a, b)[0, 1])
+
+    got = [c for c in (corr(dv, dt), corr(dv[:-1], dt[1:])) if c is not None]
+    return (max(got) if got else None), len(dv)
 
 
 def _moves(m: np.ndarray, lo: int) -> dict | None:
