@@ -199,3 +199,20 @@ def test_oscillation_is_a_warning_only_when_validation_swings_with_training():
     val_own = (trend * 1.1) * np.exp(np.random.default_rng(8).normal(0, 0.1, n))
     own = [f for f in diagnose(_run(train_loss=train, val_loss=val_own)).findings if f.kind == "oscillation"]
     assert not own or own[0].severity == "info", [f.summary for f in own]
+
+
+def test_mild_overfitting_whose_validation_metric_held_is_info():
+    n = 30
+    t = np.arange(n)
+    train = 2.0 * np.exp(-t / 6) + 0.05
+    val = np.r_[1.9 * np.exp(-t[:15] / 4) + 0.4, (1.9 * np.exp(-14 / 4) + 0.4) * np.linspace(1.02, 1.15, 15)]
+    rng = np.random.default_rng(3)
+    held = np.r_[np.linspace(0.5, 0.9, 15), 0.9 + rng.normal(0, 0.004, 15)]  # accuracy flat after the loss's best
+    rep = diagnose(_run(train_loss=train, val_loss=val, val_acc=held))
+    over = [f for f in rep.findings if f.kind == "overfitting"]
+    assert over and over[0].severity == "info" and "held" in over[0].summary, [f.summary for f in rep.findings]
+    assert rep.causes and rep.causes[0].id == "overfitting"  # still named, just not an alarm
+    # the same loss rise with the accuracy falling 0.90 -> 0.84 is the final model getting worse: a warning
+    worse = np.r_[np.linspace(0.5, 0.9, 15), np.linspace(0.9, 0.84, 15) + rng.normal(0, 0.004, 15)]
+    over = [f for f in diagnose(_run(train_loss=train, val_loss=val, val_acc=worse)).findings if f.kind == "overfitting"]
+    assert over and over[0].severity == "warning"

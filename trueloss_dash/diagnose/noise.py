@@ -69,9 +69,11 @@ class MetricChange(NamedTuple):
     z: float  # ... in units of its point-to-point noise
 
 
-def metric_change(view, x0: float, x1: float) -> MetricChange | None:
+def metric_change(view, x0: float, x1: float, local_noise: bool = False) -> MetricChange | None:
     """How the first logged validation metric moved between ``x0`` and ``x1`` (medians of the points
-    around each end), signed so that positive = better. None when no metric is logged there."""
+    around each end), signed so that positive = better. None when no metric is logged there.
+    ``local_noise``: its noise measured on the stretch from ``x0`` on (>= 4 points), so the trend
+    that brought it to ``x0`` (accuracy climbing every epoch) is not read as noise."""
     from .detectors.metric_disagreement import _val_metrics, higher_is_better
 
     for name in _val_metrics(view.run):
@@ -86,6 +88,7 @@ def metric_change(view, x0: float, x1: float) -> MetricChange | None:
         k = max(1, min(3, len(m) // 10))
         a, b = float(np.median(before[-k:])), float(np.median(after[:k] if x1 < m.x[-1] else after[-k:]))
         sign = 1.0 if higher_is_better(name) else -1.0
-        noise = robust_sigma(np.diff(m.y), 1e-12) / np.sqrt(2)
+        ys = m.y[m.x >= x0] if local_noise and np.count_nonzero(m.x >= x0) >= 4 else m.y
+        noise = robust_sigma(np.diff(ys), 1e-12) / np.sqrt(2)
         return MetricChange(name, sign * (b - a), sign * (b - a) / max(noise, 1e-12))
     return None

@@ -302,6 +302,10 @@ NOISE_WINDOW_MIN = 9
 NOISE_GLOBAL_SHARE = 0.5
 #: A validation metric "corroborates" a move when it changes by at least this many noise units.
 METRIC_CORROBORATE_Z = 2.0
+#: A validation metric "held" when it ends no more than this many noise units (its point-to-point
+#: noise after the loss's best) worse than at the loss's best: then a mild overfitting (GL below
+#: METRIC_RISE_WARNING) left the final model no worse at the task, and is info.
+METRIC_HELD_Z = 1.0
 
 # --- shuffling -----------------------------------------------------------------------------------
 #: Need at least this many full epochs and steps per epoch at step level.

@@ -15,7 +15,7 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import local_sigma, residuals
+from ..noise import local_sigma, metric_change, residuals
 from ..signals import binned, odd_window, pct, robust_sigma, rolling_median
 from . import Check, Detected
 
@@ -108,10 +108,19 @@ def detect(view) -> Detected:
         return Detected([], detail)
 
     severity = "warning" if gl >= T.OVERFIT_GL_WARNING else "info"
+    held_note = ""
     if severity == "warning" and gl < T.METRIC_RISE_WARNING and _metric_still_improves(view):
         # corroborating metric: it kept improving since the loss's best, so the final model is not
         # worse at the task - a mild loss rise is info (the metric-disagreement finding explains it)
         severity = "info"
+    elif severity == "warning" and gl < T.METRIC_RISE_WARNING:
+        # ... or it held: no worse (beyond METRIC_HELD_Z of its own noise) at the end than at
+        # the loss's best - the final model is no worse at the task; the loss rise is confidence
+        # on the examples it gets wrong (severity follows consequence: info)
+        mc = metric_change(view, best_x, float(w.x[-1]), local_noise=True)
+        if mc is not None and mc.z > -T.METRIC_HELD_Z:
+            severity = "info"
+            held_note = f"; {mc.name.replace('_', ' ')} held ({'+' if mc.better >= 0 else ''}{fmt.num(mc.better)} in its better direction since), so the final model is no worse at the task"
     drop_txt = (f" while the {HUMAN_LABELS.get(train_name, train_name)} fell to {fmt.pct(float(np.exp(-train_drop)))} of its level then"
                 if train_drop is not None else "")
     finding = Finding(
@@ -137,6 +146,6 @@ def detect(view) -> Detected:
         f"(generalization loss){drop_txt}"
         + ("; smoothed, validation never improved on its first epochs while training kept falling"
            if gl_smooth < min_gl else "")
-        + (f"; it rose at every one of the {fmt.count(after, 'point')} since" if climbing else "") + (f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
+        + (f"; it rose at every one of the {fmt.count(after, 'point')} since" if climbing else "") + held_note + (f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
     )
     return Detected([finding], detail)
