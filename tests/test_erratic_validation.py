@@ -216,3 +216,33 @@ def test_mild_overfitting_whose_validation_metric_held_is_info():
     worse = np.r_[np.linspace(0.5, 0.9, 15), np.linspace(0.9, 0.84, 15) + rng.normal(0, 0.004, 15)]
     over = [f for f in diagnose(_run(train_loss=train, val_loss=val, val_acc=worse)).findings if f.kind == "overfitting"]
     assert over and over[0].severity == "warning"
+
+
+def test_a_short_sawtooth_validation_is_erratic_by_its_turns():
+    # O-keita (dev): 10 epochs, BN CNN, 16 validation images: validation 73.5, 75.7, 2.86, 0.68, 0.26,
+    # 0.40, 11.3, 2.29, 0.72, 2.42 beside a smooth training loss - one up-and-back peak, three turns
+    run, = load_path(CORPUS / "O-keita__chest-xray-classifier" / "history.json")
+    found = _erratic(diagnose(run))
+    assert found and found[0].metrics["short_run"] and found[0].metrics["jumps"] >= 2, [f.summary for f in found]
+    # alisherizmukhan (dev): 5 epochs, validation 0.195, 0.109, 0.255, 0.153, 0.270 (x1.7-2.3 each way)
+    # while training falls 0.101 -> 0.061 with a fast first step: the turns are validation's own
+    run, = load_path(CORPUS / "alisherizmukhan__pneumonia-detection" / "history.json")
+    found = _erratic(diagnose(run))
+    assert found and found[0].severity == "warning", [f.summary for f in found]
+
+
+def test_short_run_swings_before_a_best_final_point_are_info():
+    # Younes-Bouchouk (dev, healthy): validation 0.99, 1.15, 0.099, 0.184, 0.118, 0.089 (its best last)
+    run, = load_path(CORPUS / "Younes-Bouchouk__DeepLearningCNN_Traffic-Sign-Classification" / "train_log.csv")
+    found = _erratic(diagnose(run))
+    assert not found or (found[0].severity == "info" and found[0].metrics["ends_at_best"])
+
+
+def test_one_log_blips_in_a_long_step_log_are_info_spikes():
+    # Priyanshisharma22 (dev, healthy): HF 50-step means at ~3e-4 with 19 isolated logs of 0.05-0.34,
+    # each back at the next log: blips in one logging interval, not instability
+    run, = load_path(CORPUS / "Priyanshisharma22__fake-news" / "trainer_state.json")
+    rep = diagnose(run)
+    spikes = [f for f in rep.findings if f.kind == "spike"]
+    assert spikes and all(f.severity == "info" for f in spikes if f.metrics["recovered_after"] == 1)
+    assert len({f.metrics["peak_x"] for f in spikes}) == len(spikes)  # each blip once (no burst copy)

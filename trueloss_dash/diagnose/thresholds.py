@@ -84,6 +84,10 @@ SPIKE_WARNING_MIN_PEAK_LEVEL = 0.05
 #: ... and took at least this many points to come back (back at the very next point: one evaluation
 #: interval lost, the final model unaffected - info).
 SPIKE_WARNING_MIN_RECOVERY_POINTS = 2
+#: A one-point spike back at the very next point in a curve of at least this many (working) points
+#: is a blip in one logging interval the weights did not keep: info, whatever its ratio
+#: (Priyanshisharma22: HF 50-step means at 3e-4 with isolated 0.1-0.3 logs, each back at the next).
+SPIKE_BLIP_MIN_POINTS = 100
 
 # --- erratic validation ------------------------------------------------------------------------
 #: Validation needs this many points; a jump is a point this far above its leave-one-out trend
@@ -91,9 +95,15 @@ SPIKE_WARNING_MIN_RECOVERY_POINTS = 2
 #: make a finding (one is a spike).
 ERRATIC_MIN_POINTS = 6
 #: Runs with 4-5 validation points: erratic when validation turns around ERRATIC_MIN_JUMPS times with
-#: both moves of each turn >= x1.5 (and ERRATIC_Z times the training loss's largest move).
+#: both moves of each turn >= x1.5 (and not shared by training: see ERRATIC_SHORT_TRAIN_RATIO).
 ERRATIC_SHORT_MIN_POINTS = 4
 ERRATIC_SHORT_MIN_LOG_MOVE = math.log(1.5)
+#: ... each move either against training's move at the same step or this many times as large (a move
+#: training shares at a similar size is the model's, not the evaluation's).
+ERRATIC_SHORT_TRAIN_RATIO = 2.0
+#: Runs with fewer validation points than this also count turns when the jump test finds too few (a
+#: 10-epoch sawtooth 0.26, 0.40, 11.3, 2.3, 0.72, 2.4 has one up-and-back peak but three turns).
+ERRATIC_TURNS_MAX_POINTS = 12
 ERRATIC_MIN_LOG_JUMP = math.log(1.25)
 #: Smaller repeated jumps (+15% .. +25% above both neighbours, still ERRATIC_Z times the training
 #: loss's roughness) make an info finding: validation noisier than training by an order of magnitude

@@ -34,15 +34,23 @@ def erratic_jumps(view) -> tuple[list[int], dict, str]:
     Computed once per view (the spike, oscillation and overfitting checks ask too)."""
     key = ("erratic_jumps",)
     if key not in view._cache:
-        view._cache[key] = _erratic_jumps(view)
+        got = _erratic_jumps(view)
+        va = view.val
+        if not got[0] and got[1] and va is not None and len(va) < T.ERRATIC_TURNS_MAX_POINTS and not got[1].get("short_run"):
+            # a short run whose validation swings in a sawtooth has few up-and-back peaks but many turns
+            turned = _short_run_reversals(view, va)
+            if turned[0]:
+                got = turned
+        view._cache[key] = got
     return view._cache[key]
 
 
 def _short_run_reversals(view, va) -> tuple[list[int], dict, str]:
-    """A run with only 4-5 validation points has no trend to measure jumps against; what it can show
-    is validation turning around twice by large factors while training moves steadily: each turn's
-    moves both >= ERRATIC_SHORT_MIN_LOG_MOVE and ERRATIC_Z times the training loss's noise at the same
-    points (how much its step changes from one point to the next - a fast steady descent is not noise)."""
+    """A run with few validation points (4-5, and up to ERRATIC_TURNS_MAX_POINTS when the jump test
+    finds too few) has no trend to measure jumps against; what it can show is validation turning
+    around again and again by large factors that training does not share: a turn is two consecutive
+    moves in opposite directions, each >= ERRATIC_SHORT_MIN_LOG_MOVE and each either against the
+    training loss's move at the same step or ERRATIC_SHORT_TRAIN_RATIO times as large as it."""
     tr = view.curve(TRAIN_LOSS)
     if tr is None or len(tr) < 3:
         tr = view.curve(TRUE_TRAIN_LOSS)
@@ -51,22 +59,17 @@ def _short_run_reversals(view, va) -> tuple[list[int], dict, str]:
     v = np.log(va.y)
     t = np.log(np.interp(va.x, tr.x, tr.y))
     dv, dt = np.diff(v), np.diff(t)
-    # training's noise is how much its steps change (a fast but steady descent is trend, not noise):
-    # the largest change between consecutive steps, or the largest step when training turns around
-    turning = np.sign(dt[:-1]) != np.sign(dt[1:])
-    rough = float(np.max(np.abs(np.diff(dt)))) if len(dt) >= 2 else float(np.max(np.abs(dt)))
-    if np.any(turning):
-        rough = max(rough, float(np.max(np.minimum(np.abs(dt[:-1]), np.abs(dt[1:]))[turning])))
-    big = max(T.ERRATIC_SHORT_MIN_LOG_MOVE, T.ERRATIC_Z * rough)
-    turns = [k + 1 for k in range(len(dv) - 1)
-             if np.sign(dv[k]) != np.sign(dv[k + 1]) and min(abs(dv[k]), abs(dv[k + 1])) >= big]
+    own = (np.abs(dv) >= T.ERRATIC_SHORT_MIN_LOG_MOVE) & (
+        (np.sign(dv) != np.sign(dt)) | (np.abs(dv) >= T.ERRATIC_SHORT_TRAIN_RATIO * np.abs(dt)))
+    turns = [k + 1 for k in range(len(dv) - 1) if np.sign(dv[k]) != np.sign(dv[k + 1]) and own[k] and own[k + 1]]
+    rough = float(np.max(np.abs(dt)))
     metrics = {"jumps": len(turns), "val_points": int(len(va)), "train_roughness": round(rough, 4),
                "val_roughness": round(float(np.median(np.abs(dv))), 4),
                "largest_jump": round(float(np.expm1(np.max(np.abs(dv)))), 3), "jump_x": [float(va.x[k]) for k in turns],
                "short_run": True}
-    detail = (f"only {fmt.count(len(va), 'validation point')}: validation turned around {fmt.count(len(turns), 'time')} by "
-              f">= {fmt.ratio(float(np.exp(big)))} each way while the training loss's steps changed by at most "
-              f"{fmt.pct(float(np.expm1(rough)))} from one point to the next")
+    detail = (f"{fmt.count(len(va), 'validation point')}: validation turned around {fmt.count(len(turns), 'time')} by "
+              f">= {fmt.ratio(float(np.exp(T.ERRATIC_SHORT_MIN_LOG_MOVE)))} each way, moves training did not share "
+              f"(training moved at most {fmt.pct(float(np.expm1(rough)))} per point)")
     return (turns if len(turns) >= T.ERRATIC_MIN_JUMPS else []), metrics, detail
 
 
@@ -173,13 +176,18 @@ def detect(view) -> Detected:
         return Detected([], detail)
     xs = metrics["jump_x"]
     if metrics.get("short_run"):
+        # severity follows consequence: validation ending at its best means the final model is the best
+        # one evaluated, whatever the swings before
+        at_best = bool(w.positive and w.y[-1] <= float(np.min(w.y)) * (1 + T.ERRATIC_ENDS_AT_BEST_MARGIN))
+        metrics["ends_at_best"] = at_best
         finding = Finding(
-            kind="erratic_validation", severity="warning", series=VAL_LOSS, start=float(xs[0]), end=float(xs[-1]),
+            kind="erratic_validation", severity="info" if at_best else "warning", series=VAL_LOSS, start=float(xs[0]), end=float(xs[-1]),
             x_axis=w.axis, metrics=metrics,
             summary=(f"validation loss turned around {fmt.count(len(jumps), 'time')} in only "
                      f"{fmt.count(metrics['val_points'], 'point')} (moves up to {fmt.ratio(1 + metrics['largest_jump'])}, "
-                     f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss's steps "
-                     f"changed by at most {fmt.pct(float(np.expm1(metrics['train_roughness'])))} from one point to the next"))
+                     f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss "
+                     f"moved at most {fmt.pct(float(np.expm1(metrics['train_roughness'])))} per point"
+                     + ("; validation ends at its best, so the swings did not cost the final model" if at_best else "")))
         return Detected([finding], detail)
     # severity follows consequence: such a curve cannot pick a checkpoint - unless the jumps stopped
     # (none in the last ERRATIC_SETTLED_FRACTION of the points) and it ends at its best: they came on

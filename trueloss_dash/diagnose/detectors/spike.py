@@ -130,7 +130,11 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
     # is large enough (x SPIKE_WARNING_RATIO) to threaten the run. One raw single-batch loss that is
     # back at the next log is a hard batch, not instability; a loss that can go negative has no ratio
     # to judge by - both are info.
-    single_batch = transient and recovered == 1 and c.axis == "step" and w.binned_from is None and e == s
+    # (one point: the peak opens its group and the very next point is back; ``e`` is where it ended)
+    single_batch = transient and recovered == 1 and c.axis == "step" and w.binned_from is None and p == s
+    # one logged point out of hundreds, back at the next: a blip in one logging interval (a hard batch
+    # inside a 50-step mean) that the weights did not keep - not the instability of an epoch-level jump
+    blip = transient and recovered == 1 and p == s and len(w) >= T.SPIKE_BLIP_MIN_POINTS
     # undoing progress costs the points it takes to win it back: none to speak of when the very next
     # point is back (the run lost one evaluation interval, the final model nothing)
     slow_back = recovered is None or recovered >= T.SPIKE_WARNING_MIN_RECOVERY_POINTS
@@ -147,7 +151,7 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
     # the curve's own usual bounce (its own robust z below SPIKE_Z) is that curve's ordinary noise:
     # a recovered one costs nothing beyond what the curve does every few points
     usual = transient and own_z is not None and own_z < T.SPIKE_Z
-    severity = "warning" if costly and c.positive and not single_batch and not usual else "info"
+    severity = "warning" if costly and c.positive and not single_batch and not blip and not usual else "info"
     if lost >= T.SPIKE_WARNING_LOST_PROGRESS:
         tail += f", undoing {fmt.pct(min(lost, 1.0))} of the progress made before it"
     if usual:
