@@ -39,10 +39,6 @@ PENDING_READERS: dict[str, str] = {
         "GAN epoch lines 'Average Loss_G: x, Loss_D: y' load as series 'Average Loss_G' and 'Loss_D'; "
         "neither is recognised as a training loss yet"
     ),
-    "AleksaVukadinovic__Vehicle-Detection/history.json": (
-        "a JSON object whose per-epoch records sit in a nested 'history' list beside final test_acc/test_loss "
-        "scalars; the generic JSON reader reads the top-level keys only (val_loss: 1 point)"
-    ),
 }
 
 

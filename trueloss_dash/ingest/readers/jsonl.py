@@ -80,6 +80,20 @@ def sniff_generic(sample) -> int:
     return 0
 
 
+def _nested_records(whole: dict) -> tuple[str, list[dict]] | None:
+    """The longest list of metric records (dicts with at least one number) held under one key of a
+    JSON object - ``{"history": [{"epoch": 1, "train_loss": ...}, ...], "test_acc": 0.93}`` -
+    when it has at least 2 records; None otherwise."""
+    best = None
+    for key, value in whole.items():
+        if not isinstance(value, list) or len(value) < 2:
+            continue
+        recs = [r for r in value if isinstance(r, dict) and any(scalar(x) is not None for x in r.values())]
+        if len(recs) >= max(2, 0.9 * len(value)) and (best is None or len(recs) > len(best[1])):
+            best = (key, recs)
+    return best
+
+
 def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
     """Records from JSON lines / array / dict-of-lists; returns (records, warnings, first line)."""
     text = source.text()
@@ -100,6 +114,14 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
     except ValueError:
         whole = None
     if isinstance(whole, dict):
+        nested = _nested_records(whole)
+        if nested is not None:
+            key, records = nested
+            rest = sorted(k for k, v in whole.items() if k != key and scalar(v) is not None)
+            if rest:
+                warnings.append(f"read the {len(records)} records under {key!r}; top-level values "
+                                f"{', '.join(rest[:6])} (a final summary, one value each) are not curves")
+            return records, warnings, first_line
         lists = {k: v for k, v in whole.items() if isinstance(v, list)}
         if lists and all(all(scalar(x) is not None or x is None for x in v) for v in lists.values()):
             n = max(len(v) for v in lists.values())
