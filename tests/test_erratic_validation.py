@@ -246,3 +246,19 @@ def test_one_log_blips_in_a_long_step_log_are_info_spikes():
     spikes = [f for f in rep.findings if f.kind == "spike"]
     assert spikes and all(f.severity == "info" for f in spikes if f.metrics["recovered_after"] == 1)
     assert len({f.metrics["peak_x"] for f in spikes}) == len(spikes)  # each blip once (no burst copy)
+
+
+def test_a_training_jump_validation_does_not_follow_is_a_pipeline_change_not_a_divergence():
+    # Rishiatweb (dev): a DANN term switched on at epoch 5 - training 0.022 -> 0.70 and flat for 16
+    # epochs while validation stays 0.003-0.045 (accuracy 0.99): the reported loss changed, not the model
+    run, = load_path(CORPUS / "Rishiatweb__Audio_Deepfake_Detection" / "training_history.csv")
+    rep = diagnose(run)
+    assert not [f for f in rep.findings if f.kind == "divergence"], [f.summary for f in rep.findings]
+    shift = [f for f in rep.findings if f.kind == "level_shift" and f.series == "train_loss"]
+    assert shift and shift[0].metrics["validation_followed"] is False and shift[0].severity == "info"
+    assert rep.causes[0].id == "data_or_pipeline_change", [(c.id, c.confidence) for c in rep.causes]
+    # the same training explosion with validation exploding too is still a divergence
+    t = np.arange(20)
+    train = np.r_[np.linspace(0.5, 0.1, 5), np.full(15, 2.0)]
+    val = np.r_[np.linspace(0.55, 0.12, 5), np.full(15, 2.2)]
+    assert any(f.kind == "divergence" for f in diagnose(_run(train_loss=train * (1 + 0.01 * np.sin(t)), val_loss=val)).findings)

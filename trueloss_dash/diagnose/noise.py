@@ -92,3 +92,19 @@ def metric_change(view, x0: float, x1: float, local_noise: bool = False) -> Metr
         noise = robust_sigma(np.diff(ys), 1e-12) / np.sqrt(2)
         return MetricChange(name, sign * (b - a), sign * (b - a) / max(noise, 1e-12))
     return None
+
+
+def validation_follows(view, x_onset: float, log_rise: float) -> tuple[bool, float] | None:
+    """Did the evaluated model follow a training-loss jump that started at ``x_onset``? Compares the
+    validation loss after it (median) with its last points before it (median of up to 3), in log
+    units, against the training jump ``log_rise``: (followed, validation's log change), followed when
+    validation rose at least LEVEL_SHIFT_VAL_FOLLOW_SHARE of the training jump. None when validation
+    has fewer than 2 points on either side (nothing to tell)."""
+    va = view.val
+    if va is None or not va.positive or log_rise <= 0:
+        return None
+    before, after = va.y[va.x < x_onset], va.y[va.x >= x_onset]
+    if len(before) < 2 or len(after) < 2:
+        return None
+    change = float(np.log(np.median(after)) - np.log(np.median(before[-3:])))
+    return change >= T.LEVEL_SHIFT_VAL_FOLLOW_SHARE * log_rise, change

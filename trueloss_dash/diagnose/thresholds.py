@@ -56,6 +56,12 @@ LEVEL_SHIFT_JOINT_Z = 2.0
 #: A shift that lands at >= this share of the loss's starting level (median of its first 10%) undid
 #: the training: the learning rate is a candidate cause even without a logged LR increase.
 LEVEL_SHIFT_BACK_TO_START = 0.9
+#: A training-loss jump (a level shift or an explosion) that validation did not follow - validation
+#: after it rose less than this share of the training jump (log units) - changed the reported loss,
+#: not the model: a new loss term or data switched on mid-run (Rishiatweb: a DANN term switched on,
+#: training x25 and flat, validation x2 at 0.01-0.03 with accuracy 0.99). Not a divergence; the cause
+#: is a data/pipeline change, the severity info (the evaluated model is not worse).
+LEVEL_SHIFT_VAL_FOLLOW_SHARE = 1 / 3
 #: Validation judged against the training loss's roughness (erratic validation beside a smooth
 #: training loss, the batch-norm signature) must jump at least this much above its trend (+30%).
 SPIKE_REFERENCE_MIN_LOG_RISE = math.log(1.3)

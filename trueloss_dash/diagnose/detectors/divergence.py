@@ -16,6 +16,7 @@ from ... import fmt
 from ...columns import GAP_TERMS, HUMAN_LABELS, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, looks_like_loss
 from .. import thresholds as T
 from ..model import Finding
+from ..noise import validation_follows
 from ..signals import binned, odd_window, rolling_median
 from . import Check, Detected
 
@@ -103,6 +104,13 @@ def detect(view) -> Detected:
             below_after = np.flatnonzero(~above[best_i:]) + best_i
             onset = int(below_after[-1]) + 1 if len(below_after) else best_i
             label = HUMAN_LABELS.get(name, name)
+            follows = validation_follows(view, float(w.x[onset]), float(np.median(v[onset:]) - best)) if name != VAL_LOSS else None
+            if follows is not None and not follows[0]:
+                # the evaluated model did not get worse: the reported loss changed (a new term, other
+                # data), the level-shift check reports it
+                parts[-1] += (f"; validation did not follow ({fmt.ratio(float(np.exp(follows[1])))}): not a divergence "
+                              "of the model")
+                continue
             findings.append(
                 Finding(
                     kind="divergence",

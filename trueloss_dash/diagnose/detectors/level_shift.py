@@ -19,7 +19,7 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import local_sigma
+from ..noise import local_sigma, validation_follows
 from ..signals import Curve, binned, odd_window, robust_sigma, rolling_median, window_medians
 from . import Check, Detected
 from .spike import warmup_points
@@ -236,13 +236,29 @@ def detect(view) -> Detected:
         climbed_if = (lambda xo: _training_climbed_after(view, xo)) if name == VAL_LOSS else None
         got, rise = shifts_in(c, ramps=name != VAL_LOSS, held_if=held_if, climbed_if=climbed_if)
         if name != VAL_LOSS:
-            got = [_judged_by_validation(view, f) for f in got]
+            got = [_judged_by_validation(view, _followed_by_validation(view, f)) for f in got]
         findings += got
         parts.append(f"{name}: " + (f"a level shift ({fmt.ratio(float(np.exp(rise)))})" if got else
                                     f"largest rise of the level {fmt.ratio(float(np.exp(rise)))}, none that stays"))
     if not parts:
         return Detected([], "no loss series", applicable=False)
     return Detected(findings, "; ".join(parts))
+
+
+def _followed_by_validation(view, f: Finding) -> Finding:
+    """A training-loss shift validation did not follow (LEVEL_SHIFT_VAL_FOLLOW_SHARE) changed the
+    reported loss, not the model: info, marked for the rules (a data/pipeline change, not the LR)."""
+    if f.kind != "level_shift" or not f.metrics.get("level_before") or not f.metrics.get("level_after"):
+        return f
+    rise = float(np.log(f.metrics["level_after"] / f.metrics["level_before"]))
+    follows = validation_follows(view, float(f.start), rise)
+    if follows is None or follows[0]:
+        return f
+    f.severity = "info"
+    f.metrics["validation_followed"] = False
+    f.summary += (f"; validation did not follow ({fmt.ratio(float(np.exp(follows[1])))} against {fmt.ratio(float(np.exp(rise)))}): "
+                  "the reported loss changed - a new loss term or other data mid-run - not the model")
+    return f
 
 
 def _judged_by_validation(view, f: Finding) -> Finding:

@@ -147,11 +147,19 @@ def _level_shift_cause(cause: str):
             return None  # a run that blew up: the jump is the divergence's, not a data change
         has_lr = inp.view.curve(LR) is not None
         i, f = hits[0]
+        unharmed = any(g.metrics.get("validation_followed") is False for _, g in hits)
         if cause == "data_or_pipeline_change":
             conf = 0.55 if has_lr else 0.35
             ev = [f"{f.summary}" + ("; the logged learning rate did not rise before it" if has_lr else "")]
+            if unharmed:
+                # the evaluated model did not get worse while the training loss jumped: what is being
+                # measured changed, not the weights
+                conf, ev = 0.75, ev + ["validation did not follow the jump: the reported training loss changed, not the model"]
+                return Assessment(conf, ev, [j for j, _ in hits], MEASURED)
         else:
             conf = 0.3 if has_lr else 0.5
+            if unharmed:
+                conf = 0.15  # an LR overshoot damages the weights, and validation would show it
             ev = [f"{f.summary}", "the logged learning rate did not rise before it" if has_lr else
                   "log the learning rate (`lr` column) to see whether a warm-up peak or schedule step came just before"]
         return Assessment(conf, ev, [j for j, _ in hits], MEASURED if has_lr else PRIOR)
@@ -166,8 +174,8 @@ def _level_shift_back_to_start(inp: RuleInput) -> Assessment | None:
     not it had just risen."""
     hits, ev = [], []
     for i, f in inp.of("level_shift"):
-        if not f.metrics.get("stays_to_end") or _diverged(inp, f.series):
-            continue
+        if not f.metrics.get("stays_to_end") or _diverged(inp, f.series) or f.metrics.get("validation_followed") is False:
+            continue  # (a jump validation did not follow did not undo what the model learned)
         c = inp.view.curve(f.series)
         if c is None or len(c) < 3 or not c.positive:
             continue
