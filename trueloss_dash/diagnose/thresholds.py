@@ -119,6 +119,13 @@ ERRATIC_INFO_MIN_LOG_JUMP = math.log(1.15)
 #: ... and they must be common: at least this share of the validation points (a couple of 15% bumps
 #: in a long run are ordinary evaluation noise).
 ERRATIC_INFO_MIN_SHARE = 0.08
+#: Validation whose robust roughness (log residuals from its rolling median) is at least
+#: ERRATIC_NOISY_MIN_SIGMA (+-15% per point) and ERRATIC_NOISY_RATIO times the training loss's, over at
+#: least ERRATIC_NOISY_MIN_POINTS points, is the same info 'noisy validation' finding even without clean
+#: up-and-back peaks (a random walk around its trend: ktrl-Alt-Defeat, AleksaVukadinovic).
+ERRATIC_NOISY_MIN_SIGMA = math.log(1.15)
+ERRATIC_NOISY_RATIO = 8.0
+ERRATIC_NOISY_MIN_POINTS = 8
 ERRATIC_Z = 3.0
 ERRATIC_MIN_JUMPS = 2
 #: ... and at least this share of the validation points: two jumps in a hundred evaluations are

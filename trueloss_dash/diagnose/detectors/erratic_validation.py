@@ -161,6 +161,16 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     if len(small) >= max(T.ERRATIC_MIN_JUMPS, T.ERRATIC_INFO_MIN_SHARE * len(v)):
         metrics["small_jump_x"] = [float(w.x[j]) for j in small]
         metrics["largest_small_jump"] = round(float(np.expm1(r[small].max())), 3)
+    elif (len(v) >= T.ERRATIC_NOISY_MIN_POINTS and val_sigma >= T.ERRATIC_NOISY_MIN_SIGMA
+          and val_sigma >= T.ERRATIC_NOISY_RATIO * rough):
+        # no clean up-and-back peaks, but validation as a whole is an order of magnitude rougher than
+        # training (a random walk around its trend): the same 'noisy validation' reading
+        up = np.flatnonzero((resid >= val_sigma) & np.isfinite(r))
+        up = up[up >= warmup_points(len(v))]
+        if len(up) >= T.ERRATIC_MIN_JUMPS:
+            metrics["small_jump_x"] = [float(w.x[j]) for j in up]
+            metrics["largest_small_jump"] = round(float(np.expm1(resid[up].max())), 3)
+            metrics["rough_only"] = True
     repeated = len(jumps) >= max(T.ERRATIC_MIN_JUMPS, T.ERRATIC_MIN_SHARE * len(v))
     return (jumps.tolist() if repeated else []), metrics, detail
 
@@ -228,7 +238,7 @@ def _noisy_validation(w, metrics) -> Finding:
     xs = metrics["small_jump_x"]
     return Finding(
         kind="erratic_validation", severity="info", series=VAL_LOSS, start=float(xs[0]), end=float(xs[-1]),
-        x_axis=w.axis, metrics=dict(metrics, jumps=len(xs), largest_jump=metrics["largest_small_jump"], jump_x=xs),
+        x_axis=w.axis, metrics=dict(metrics, jumps=len(xs), largest_jump=metrics["largest_small_jump"], jump_x=xs, noisy_only=True),
         summary=(f"validation loss is noisy: it jumped up and came back {fmt.count(len(xs), 'time')} "
                  f"({fmt.span(w.axis, xs[0], xs[-1])}; up to {fmt.change(metrics['largest_small_jump'])} above its "
                  f"neighbours) while the training loss moved only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} "
