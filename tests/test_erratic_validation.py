@@ -280,3 +280,18 @@ def test_validation_an_order_of_magnitude_rougher_than_training_is_noted_as_nois
     val = (1.8 * np.exp(-t / 9) + 0.3) * np.exp(rng.normal(0, 0.25, n))
     found = _erratic(diagnose(_run(train_loss=train, val_loss=val)))
     assert found, "a validation 10x rougher than training is worth a note"
+
+
+def test_a_lucky_low_of_a_long_noisy_validation_is_not_overfitting():
+    n, rng = 100, np.random.default_rng(21)
+    t = np.arange(n)
+    train = (1.5 * np.exp(-t / 48) + 0.22) * np.exp(rng.normal(0, 0.02, n))
+    trend = 1.3 * np.exp(-t / 53) + 0.25  # still falling at the end: nothing to overfit
+    val = trend * np.exp(rng.normal(0, 0.1, n))
+    val[83] = trend[83] * 0.72  # the luckiest point, well under the level around it
+    over = [f for f in diagnose(_run(train_loss=train, val_loss=val)).findings if f.kind == "overfitting"]
+    assert not over or over[0].severity == "info", [f.summary for f in over]
+    # a real valley then a climb of the same noise is still overfitting
+    val2 = np.r_[trend[:60], trend[59] * np.linspace(1.0, 1.6, 40)] * np.exp(rng.normal(0, 0.1, n))
+    over = [f for f in diagnose(_run(train_loss=train, val_loss=val2)).findings if f.kind == "overfitting"]
+    assert over and over[0].severity == "warning"

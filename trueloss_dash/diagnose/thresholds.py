@@ -203,6 +203,11 @@ OVERFIT_MIN_POINTS_AFTER_BEST = 2
 OVERFIT_GL_MIN = 0.03  # mild: validation stalled, reported as info
 OVERFIT_GL_WARNING = 0.05  # Prechelt's GL5 stopping criterion
 OVERFIT_RECENT_POINTS = 5
+#: Runs with at least this many validation points also judge the rise from the level around the best
+#: (median of this fraction of the points centred on it) against OVERFIT_NOISE_Z standard errors: the
+#: lowest of a hundred noisy points sits well under the curve's level.
+OVERFIT_LEVEL_MIN_POINTS = 40
+OVERFIT_LEVEL_FRACTION = 0.1
 #: Validation that rose at every one of at least this many moves since its best is a climb, not
 #: noise (all up by chance: 1 in 2^4): its recent level is its last point, not a median reaching back
 #: to the best (MridulHu: 43.36 best, then up at each of 5 epochs to 48.46).

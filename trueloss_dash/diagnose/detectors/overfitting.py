@@ -89,6 +89,19 @@ def detect(view) -> Detected:
     # GL compares a median of recent_n points with the best: its noise is the per-point scale / sqrt(recent_n)
     if w.positive and np.log1p(gl) < T.OVERFIT_NOISE_Z * noise / np.sqrt(recent_n):
         return Detected([], detail + f"; within validation's own noise (~{pct(float(np.expm1(noise)))} per point)")
+    flat_note = ""
+    if w.positive and n >= T.OVERFIT_LEVEL_MIN_POINTS and not climbing:
+        # a long noisy run's best point is the luckiest of many: judge the rise from the level around
+        # it (median of the OVERFIT_LEVEL_FRACTION of the points centred on it) - a real minimum is a
+        # broad valley, a lucky low is one point under a level validation then held (stalled, not
+        # getting worse: info - early stopping would still have stopped there)
+        h = max(2, int(round(T.OVERFIT_LEVEL_FRACTION * n / 2)))
+        level = float(np.median(v[max(0, b - h): b + h + 1]))
+        if recent - level < T.OVERFIT_NOISE_Z * noise / np.sqrt(recent_n):
+            flat_note = (f"; only {pct(float(np.expm1(recent - level)))} above the level around its best (median of "
+                         f"{fmt.count(2 * h + 1, 'point')}): validation stalled there - the best point was a lucky low, "
+                         "the model is not getting worse")
+            detail += flat_note
 
     train_name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= 3 else TRAIN_LOSS
     tr = view.curve(train_name)
@@ -107,8 +120,8 @@ def detect(view) -> Detected:
     elif gl < T.OVERFIT_GL_WARNING or short:
         return Detected([], detail)
 
-    severity = "warning" if gl >= T.OVERFIT_GL_WARNING else "info"
-    held_note = ""
+    severity = "warning" if gl >= T.OVERFIT_GL_WARNING and not flat_note else "info"
+    held_note = flat_note
     if severity == "warning" and gl < T.METRIC_RISE_WARNING and _metric_still_improves(view):
         # corroborating metric: it kept improving since the loss's best, so the final model is not
         # worse at the task - a mild loss rise is info (the metric-disagreement finding explains it)
