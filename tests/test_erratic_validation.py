@@ -295,3 +295,17 @@ def test_a_lucky_low_of_a_long_noisy_validation_is_not_overfitting():
     val2 = np.r_[trend[:60], trend[59] * np.linspace(1.0, 1.6, 40)] * np.exp(rng.normal(0, 0.1, n))
     over = [f for f in diagnose(_run(train_loss=train, val_loss=val2)).findings if f.kind == "overfitting"]
     assert over and over[0].severity == "warning"
+
+
+def test_a_multi_head_run_without_an_overall_training_loss_gets_a_plateau_per_head():
+    # daleas0120 (dev): Lightning log with train/val_classification_loss and train/val_regression_loss
+    # and no overall loss; the classification head sits at ln 200 (chance for 200 classes) all run
+    run, = load_path(CORPUS / "daleas0120__cub-classification" / "metrics.csv")
+    rep = diagnose(run)
+    heads = [f for f in rep.findings if f.kind == "plateau" and f.series == "train_classification_loss"]
+    assert heads and heads[0].metrics["from_start"], [f.summary for f in rep.findings]
+    # a GAN's losses have no validation twins: no per-head plateau for them
+    n = 30
+    gan = _run(G_loss=np.full(n, 0.7) * np.exp(np.random.default_rng(1).normal(0, 0.01, n)),
+               D_loss=np.full(n, 0.69) * np.exp(np.random.default_rng(2).normal(0, 0.01, n)))
+    assert not [f for f in diagnose(gan).findings if f.kind == "plateau"]

@@ -8,10 +8,12 @@ also carries the early and late rates of progress that the ``lr_too_low`` rule r
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ... import fmt
-from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, looks_like_loss
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import residuals
@@ -38,11 +40,41 @@ def progress_profile(c) -> dict:
     }
 
 
+_TRAIN_PREFIX = re.compile(r"^(train|training)[_/](.+)$", re.IGNORECASE)
+_VAL_PREFIXES = ("val_", "valid_", "validation_", "eval_", "val/", "valid/", "eval/")
+
+
+def head_losses(view) -> list[str]:
+    """Training-side losses of a multi-head model that logs no overall training loss: each
+    ``train_<head>`` loss that has a validation twin (``val_<head>``, ``eval_<head>`` ...). A GAN's
+    G/D losses have no such twins and are not heads (a flat discriminator loss is its equilibrium)."""
+    names = set(view.run.series)
+    out = []
+    for n in view.run.series:
+        m = _TRAIN_PREFIX.match(n)
+        if m and looks_like_loss(n) and any(p + m.group(2) in names for p in _VAL_PREFIXES):
+            out.append(n)
+    return out
+
+
 def detect(view) -> Detected:
     name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= T.PLATEAU_MIN_POINTS + 1 else TRAIN_LOSS
     c = view.curve(name)
     if c is None or len(c) < T.PLATEAU_MIN_POINTS + 1:
-        return Detected([], "needs a training loss with enough points", applicable=False)
+        heads = [h for h in head_losses(view) if (hc := view.curve(h)) is not None and len(hc) >= T.PLATEAU_MIN_POINTS + 1]
+        if not heads:
+            return Detected([], "needs a training loss with enough points", applicable=False)
+        # no overall training loss, but per-head ones: a head that stopped learning is a plateau of its own
+        found, parts = [], []
+        for h in heads:
+            got = _plateau_of(view.curve(h), h)
+            found += got.findings
+            parts.append(got.detail)
+        return Detected(found, "; ".join(parts))
+    return _plateau_of(c, name)
+
+
+def _plateau_of(c, name: str) -> Detected:
     w = binned(c, 400)
     n = len(w)
     ws = odd_window(n, 0.05, 1, 21)
