@@ -9,7 +9,7 @@ assignments. The test splits are never read (``fit_calibration.dev_points`` asks
 
     .venv/bin/python benchmarks/cv_calibration.py [--folds 5] [--repeats 20]
 
-The design shipped in ``trueloss_dash/diagnose/calibration.py`` is the one this picks (docs/diagnosis.md).
+The design shipped in ``trueloss_dash/diagnose/calibration.py`` is the one this picks (docs/diagnosis-history.md has the tables).
 """
 
 from __future__ import annotations

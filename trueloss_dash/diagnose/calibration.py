@@ -33,10 +33,10 @@ their calibrated probability, then by raw score.
 The table is fitted on the dev splits only (scenario dev + real-log dev) by
 ``benchmarks/fit_calibration.py`` with the design ``fit_calibration.DESIGN``, chosen among candidates
 by grouped cross-validation inside dev (``benchmarks/cv_calibration.py``: folds by repository and by
-generator seed; docs/diagnosis.md has the table). The shipped design reads position x raw score with
-the real logs given a quarter of the fitting weight; the basis and the alike/agreed positions did not
-win out of fold, so their rows equal the shape / rival / leading rows until a refit on more real logs
-says otherwise. Regenerate with ``python benchmarks/fit_calibration.py --write``;
+generator seed; docs/diagnosis-history.md has the CV tables). The shipped design (E) reads the
+position only, scenario and real causes pooled: the raw score's slope, the basis and the alike/agreed
+positions did not win out of fold, so each position's row is flat at its dev rate and the basis and
+alike/agreed rows equal the leading / rival rows until a refit on more real logs says otherwise. Regenerate with ``python benchmarks/fit_calibration.py --write``;
 ``tests/test_calibration.py`` checks that the shipped table is what the script produces from dev. The
 test splits are never read here: they report how well the map holds on runs it was not fitted to.
 """
