@@ -39,6 +39,14 @@ PENDING_READERS: dict[str, str] = {
         "GAN epoch lines 'Average Loss_G: x, Loss_D: y' load as series 'Average Loss_G' and 'Loss_D'; "
         "neither is recognised as a training loss yet"
     ),
+    "tech-tatsuma__VisualAtom/train.txt": (
+        "ViT console log: 'Epoch 25, Training loss: x, Validation loss: y' lines after a long model printout; "
+        "the text sniffer gives up on the first lines ('-----biginning training-----', module repr)"
+    ),
+    "tech-tatsuma__VisualAtom/log.txt": (
+        "Optuna console log ('[I 2024-...] A new study created'): the same 'Epoch N, Training loss: x, "
+        "Validation loss: y' lines after a model printout; the text sniffer gives up on the first lines"
+    ),
 }
 
 
