@@ -47,6 +47,10 @@ PENDING_READERS: dict[str, str] = {
         "Optuna console log ('[I 2024-...] A new study created'): the same 'Epoch N, Training loss: x, "
         "Validation loss: y' lines after a model printout; the text sniffer gives up on the first lines"
     ),
+    "hoidn__PtychoPINN/history.json": (
+        "nested history {'epochs': [...], 'metrics': {'loss': [...], 'val_loss': [...]}}: the JSON reader sees "
+        "only the top-level 'epochs' list ('only x-axis columns') and not the loss lists under 'metrics'"
+    ),
 }
 
 
