@@ -309,3 +309,17 @@ def test_a_multi_head_run_without_an_overall_training_loss_gets_a_plateau_per_he
     gan = _run(G_loss=np.full(n, 0.7) * np.exp(np.random.default_rng(1).normal(0, 0.01, n)),
                D_loss=np.full(n, 0.69) * np.exp(np.random.default_rng(2).normal(0, 0.01, n)))
     assert not [f for f in diagnose(gan).findings if f.kind == "plateau"]
+
+
+def test_a_multi_epoch_burst_of_a_short_training_loss_is_a_spike_but_a_one_epoch_wobble_is_not():
+    # DunatosCharles (dev): training 10.5 -> 0.704 (epoch 7), then 2.13, 2.38, 2.18, 1.09 and back to
+    # 0.394: the rolling-median trend rode on the 3-epoch burst (robust z 2.8); above the running
+    # minimum it is a x3.4 burst, twice any other rise of the curve
+    run = load_path(CORPUS / "DunatosCharles__MedVisionAI" / "training_history.json")[0]
+    rep = diagnose(run)
+    spikes = [f for f in rep.findings if f.kind == "spike" and f.series == "train_loss"]
+    assert spikes and spikes[0].metrics["burst_points"] >= 2 and spikes[0].metrics["transient"], [f.summary for f in rep.findings]
+    # Abas527 (dev, healthy): 0.0057 -> 0.0127 -> 0.0025 near convergence - one epoch up and back,
+    # which the rolling-median test judges (robust z 0.7): no spike
+    for run in load_path(CORPUS / "Abas527__chest-cancer-classifier" / "training.log"):  # three appended runs
+        assert not [f for f in diagnose(run).findings if f.kind == "spike"]

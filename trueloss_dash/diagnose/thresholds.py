@@ -94,6 +94,13 @@ SPIKE_WARNING_MIN_RECOVERY_POINTS = 2
 #: is a blip in one logging interval the weights did not keep: info, whatever its ratio
 #: (Priyanshisharma22: HF 50-step means at 3e-4 with isolated 0.1-0.3 logs, each back at the next).
 SPIKE_BLIP_MIN_POINTS = 100
+#: Bursts of a short training loss (<= SPIKE_BURST_MAX_POINTS working points) above its running
+#: minimum: at least x2 above it, back as a spike recovers, and at least SPIKE_BURST_OVER_OTHER_UPS
+#: times the largest upward move elsewhere in the curve (DunatosCharles: 0.70 -> 2.13, 2.38, 2.18 ->
+#: 1.09 -> 0.39 after a x15 descent; the rolling median rode on the 3-epoch burst, robust z 2.8).
+SPIKE_BURST_MAX_POINTS = 60
+SPIKE_BURST_MIN_LOG_RISE = math.log(2.0)
+SPIKE_BURST_OVER_OTHER_UPS = 2.0
 
 # --- erratic validation ------------------------------------------------------------------------
 #: Validation needs this many points; a jump is a point this far above its leave-one-out trend

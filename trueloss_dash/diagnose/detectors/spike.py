@@ -268,6 +268,53 @@ def residuals_at(c: Curve, xs) -> np.ndarray:
     return resid[nearest]
 
 
+def bursts_over_running_min(c: Curve) -> list[Finding]:
+    """Bursts of a short (epoch-level) training loss that a rolling-median trend rides on: the loss
+    climbs to >= SPIKE_BURST_MIN_LOG_RISE above its running minimum, stays up a few points and comes
+    back as a spike recovers (within SPIKE_RECOVERY_FRACTION of the rise, <= SPIKE_RECOVERY_POINTS
+    after the peak). Noise guard: the rise is at least SPIKE_BURST_OVER_OTHER_UPS times the largest
+    upward move of the curve outside the burst (a loss that bounces that much has no burst), and the
+    burst is at least 2 points wide (one point up and back is what the rolling-median test judges)."""
+    w = binned(c, T.SPIKE_MAX_POINTS)
+    n = len(w)
+    if not c.positive or n < T.SPIKE_MIN_POINTS or n > T.SPIKE_BURST_MAX_POINTS:
+        return []
+    v = w.scaled
+    runmin = np.minimum.accumulate(v)
+    k0 = max(1, warmup_points(n))
+    made0 = float(np.median(v[:k0]))
+    found, i = [], k0
+    while i < n:
+        pre = float(runmin[i - 1])
+        if v[i] - pre < T.SPIKE_BURST_MIN_LOG_RISE:
+            i += 1
+            continue
+        peak, stop = i, None
+        for k in range(i, min(n, i + 2 * T.SPIKE_RECOVERY_POINTS + 1)):
+            if v[k] > v[peak]:
+                peak = k
+            if k > peak and v[k] <= pre + T.SPIKE_RECOVERY_FRACTION * (v[peak] - pre):
+                stop = k if k - peak <= T.SPIKE_RECOVERY_POINTS else None
+                break
+        if stop is None:
+            i += 1
+            continue
+        rise = float(v[peak] - pre)
+        outside = np.concatenate([np.diff(v[:i]), np.diff(v[stop:])])
+        other_up = float(max(outside.max(initial=0.0), 0.0))
+        # one point up and back is the rolling-median test's case (it judged it already)
+        if stop - i >= 2 and rise >= T.SPIKE_BURST_OVER_OTHER_UPS * other_up:
+            z = rise / max(robust_sigma(np.diff(v)), T.SPIKE_SIGMA_FLOOR)
+            made = made0 - pre
+            f = _finding(c, w, i, stop, peak, z, rise, stop - peak, HUMAN_LABELS.get(c.name, c.name), w.axis,
+                         rise / made if made > 0 else 0.0, peak_level=float(np.exp(v[peak] - made0)))
+            f.metrics["burst_points"] = int(stop - i)
+            f.summary += f" (a burst {fmt.count(stop - i, 'point')} wide above its running minimum)"
+            found.append(f)
+        i = stop + 1
+    return found
+
+
 def detect(view) -> Detected:
     from .erratic_validation import erratic_jumps
 
@@ -304,6 +351,13 @@ def detect(view) -> Detected:
         findings += joint
         parts.append(f"{fmt.count(len(joint), 'spike')} that training and validation made at the same point "
                      f"(robust z > {T.SPIKE_JOINT_Z:g} in both)")
+    tr = view.curve(TRAIN_LOSS)
+    if tr is not None and TRAIN_LOSS in view.checked_losses and not any(f.series == TRAIN_LOSS for f in findings):
+        bursts = bursts_over_running_min(tr)
+        if bursts:
+            findings += bursts
+            parts.append(f"{fmt.count(len(bursts), 'burst')} of the training loss above its running minimum "
+                         "(the trend window rode on it)")
     return Detected(findings, "; ".join(parts))
 
 
