@@ -51,6 +51,10 @@ PENDING_READERS: dict[str, str] = {
         "nested history {'epochs': [...], 'metrics': {'loss': [...], 'val_loss': [...]}}: the JSON reader sees "
         "only the top-level 'epochs' list ('only x-axis columns') and not the loss lists under 'metrics'"
     ),
+    "doosik71__Person-reID-triplet-loss/train.log": (
+        "'Epoch e/69' header lines with the epoch's 'train Loss: x Reg: y Acc: z' on a later line; the text "
+        "reader splits it into one-point runs instead of pairing each loss with its epoch header"
+    ),
 }
 
 
