@@ -55,6 +55,13 @@ PENDING_READERS: dict[str, str] = {
         "'Epoch e/69' header lines with the epoch's 'train Loss: x Reg: y Acc: z' on a later line; the text "
         "reader splits it into one-point runs instead of pairing each loss with its epoch header"
     ),
+    "matt-balda__fewshot-bert-ensemble-hatespeech/scenario_A_GroNLP_hateBERT_training_meta.json": (
+        "training-meta JSON: hyperparameters and best_epoch at the top, the curves nested one level down in "
+        "'history': {'train_loss': [...], 'val_loss': [...], 'val_f1_macro': [...]}; the JSON reader does not look there"
+    ),
+    "matt-balda__fewshot-bert-ensemble-hatespeech/scenario_C_bert-base-uncased_training_meta.json": (
+        "same training-meta JSON layout (curves nested under 'history')"
+    ),
 }
 
 
