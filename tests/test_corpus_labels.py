@@ -62,6 +62,10 @@ PENDING_READERS: dict[str, str] = {
     "matt-balda__fewshot-bert-ensemble-hatespeech/scenario_C_bert-base-uncased_training_meta.json": (
         "same training-meta JSON layout (curves nested under 'history')"
     ),
+    "ivanovot__ToxicClassifier/training.log": (
+        "Python-logging lines 'Average loss for epoch N: x' (the epoch inside the sentence, no 'loss:' key "
+        "before the number); the text sniffer does not recognise the file"
+    ),
 }
 
 
