@@ -77,3 +77,53 @@ def test_repeated_steps_with_other_values_keep_the_last():
     assert s.step.tolist() == [0, 1, 2]
     assert s.y.tolist() == [1.0, 0.85, 0.8]
     assert any("repeated step values" in w for w in run.warnings), run.warnings
+
+
+def _same_runs_packed_and_full(columns: dict, n: int):
+    """table_to_runs of ``columns`` ({name: (values, present)}) added full, and with every column
+    some rows lack added packed (the values of the rows holding it): the same series and messages."""
+    full, packed = Table(), Table()
+    packed.n = n
+    for name, (values, present) in columns.items():
+        values, present = np.asarray(values, dtype=float), np.asarray(present, dtype=bool)
+        full.add(name, values, present)
+        if present.all():
+            packed.add(name, values)
+        else:
+            packed.add_packed(name, values[present], present)
+    a, b = _run(full), _run(packed)
+    assert list(a.series) == list(b.series)
+    for name in a.series:
+        for axis in ("y", "step", "epoch", "wall_time"):
+            x, y = getattr(a.series[name], axis), getattr(b.series[name], axis)
+            assert (x is None) == (y is None) and (x is None or x.tobytes() == y.tobytes()), (name, axis)
+    assert (a.notes, a.warnings) == (b.notes, b.warnings)
+    return b
+
+
+def test_a_packed_column_is_taken_as_it_is_when_every_row_holding_it_has_a_step():
+    run = _same_runs_packed_and_full({
+        "step": ([0, 1, 1, 2, 3, 3], [True] * 6),
+        "train_loss": ([1.0, 0.9, NAN, 0.8, 0.7, NAN], [True, True, False, True, True, False]),
+        "val_loss": ([NAN, NAN, 1.1, NAN, NAN, 1.0], [False, False, True, False, False, True]),
+    }, 6)
+    assert run.series["val_loss"].y.tolist() == [1.1, 1.0]
+
+
+def test_a_packed_column_whose_rows_lack_a_step_is_spread_and_picked_like_a_full_one():
+    # the first two rows hold no step: the general path drops them (or keeps them on the epoch)
+    _same_runs_packed_and_full({
+        "step": ([NAN, NAN, 2, 3, 4, 5], [False, False, True, True, True, True]),
+        "train_loss": ([1.0, 0.9, NAN, 0.8, 0.7, NAN], [True, True, False, True, True, False]),
+        "val_loss": ([NAN, 1.5, 1.1, NAN, NAN, 1.0], [False, True, True, False, False, True]),
+    }, 6)
+    _same_runs_packed_and_full({
+        "epoch": ([0, 0, 1, 1, 2, 2], [True] * 6),
+        "step": ([NAN, 1, NAN, 3, NAN, 5], [False, True, False, True, False, True]),
+        "loss": ([1.0, 0.9, 0.95, 0.8, 0.7, NAN], [True, True, True, True, True, False]),
+        "val_loss": ([1.2, NAN, 1.1, NAN, 1.0, NAN], [True, False, True, False, True, False]),
+    }, 6)
+    _same_runs_packed_and_full({  # a NaN value written in the log is kept (present), a gap is not
+        "step": ([0, 1, 2, 3], [True] * 4),
+        "loss": ([1.0, NAN, NAN, 0.8], [True, True, False, True]),
+    }, 4)

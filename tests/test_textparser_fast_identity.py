@@ -429,9 +429,36 @@ def test_a_fixed_width_field_is_checked_row_by_row_digit_for_digit(rows, templat
 @pytest.mark.parametrize("seed", [0, 3])
 def test_columns_assembled_on_two_threads_equal_the_records_one_by_one(seed, monkeypatch):
     """A long log assembles its columns on two threads; force that on a small one."""
-    from trueloss_dash.ingest import textparser
+    from trueloss_dash.ingest import textassemble
 
-    monkeypatch.setattr(textparser, "PARALLEL_ROWS", 10)
+    monkeypatch.setattr(textassemble, "PARALLEL_ROWS", 10)
     fast, _ = read_both(_interleaved_log(seed))
     _assert_columns_match_records(fast, f"seed {seed} two-thread columns")
     assert_same(_interleaved_log(seed), label=f"seed {seed} two-thread columns")
+
+
+def _runs_packed_and_full(parser: TextLogParser, monkeypatch):
+    """(runs with keys held by some rows kept packed in the Table, runs with every key spread into a
+    full NaN column first) - the layout must not change a value, a note or a warning."""
+    packed = _canon_runs(parser)
+    original = TextLogParser._columns
+    with monkeypatch.context() as m:
+        m.setattr(TextLogParser, "_columns", lambda self, pack=False: original(self))
+        full = _canon_runs(parser)
+    return packed, full
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_packed_columns_give_the_runs_full_columns_give(seed, monkeypatch):
+    for text in (_interleaved_log(seed), _generated_log(seed)):
+        for parser in read_both(text):
+            packed, full = _runs_packed_and_full(parser, monkeypatch)
+            assert packed == full, f"seed {seed}"
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if p.suffix in (".txt", ".log", "")][:60],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_packed_columns_give_the_runs_full_columns_give_on_real_files(path, monkeypatch):
+    fast, _ = read_both(path.read_text(encoding="utf-8"))
+    packed, full = _runs_packed_and_full(fast, monkeypatch)
+    assert packed == full, str(path)

@@ -30,16 +30,18 @@ def _utf16_bom(data: bytes) -> str | None:
     return UTF16_BOMS.get(data[:2])
 
 
-def _plain_ascii(raw) -> bool:
-    """No byte >= 128 and no carriage return; a big buffer is scanned as two halves on two threads
-    (numpy releases the GIL)."""
-    if len(raw) < (8 << 20):
-        return bool(raw.max() < 128) and not (raw == 13).any()
-    from concurrent.futures import ThreadPoolExecutor
+def plain_ascii(mapped, segment: int = 4 << 20) -> bool:
+    """No byte >= 128 and no carriage return in a memory map. ``max`` is a vectorised pass without
+    a temporary and ``find`` is memchr: about 6 ms for 100 MB, where ``(raw == 13).any()`` built a
+    100 MB mask first (20 ms). Segment by segment, so that ``find`` (which holds the GIL) lets other
+    threads run between segments (the text reader runs this beside its parse)."""
+    import numpy as np
 
-    half = len(raw) // 2
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return all(pool.map(_plain_ascii, [raw[:half], raw[half:]]))
+    raw = np.frombuffer(mapped, dtype=np.uint8)
+    for a in range(0, len(raw), segment):
+        if raw[a:a + segment].max() >= 128 or mapped.find(b"\r", a, a + segment) >= 0:
+            return False
+    return True
 
 
 def _transcode_utf16(data: bytes, codec: str) -> bytes:
@@ -147,16 +149,17 @@ class Source:
             self._utf8 = data
         return self._utf8
 
-    def mapped_ascii(self):
+    def mapped_ascii(self, *, scan: bool = True):
         """The file as a read-only memory map when it is a big plain-ASCII file on disk (no
         carriage returns) not read yet, else None. A 100 MB console log is then parsed in place:
         copying it into Python costs as much as parsing its numbers. (Like the mapped CSV path,
-        this trusts the file not to be truncated while it is read.)"""
+        this trusts the file not to be truncated while it is read.) ``scan=False``: a big file on
+        disk as a map whose bytes are not looked at yet - the caller checks them with
+        :func:`plain_ascii` before it trusts anything read from it (the text reader does so on a
+        thread of its own while it parses)."""
         if self.path is None or self._data is not None:
             return None
         import mmap
-
-        import numpy as np
 
         try:
             with open(self.path, "rb") as fh:
@@ -168,7 +171,7 @@ class Source:
             return None
         if len(mapped) > self.max_bytes or mapped[:3] == BOM or _utf16_bom(mapped[:4]):
             return None
-        if not _plain_ascii(np.frombuffer(mapped, dtype=np.uint8)):
+        if scan and not plain_ascii(mapped):
             return None  # not ASCII, or CR line ends: the careful path decodes (and maybe transcodes) it
         return mapped
 

@@ -56,13 +56,18 @@ class Table:
     n: int | None = None
     sparse: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     """Rare columns as (sorted row indices, values): a dense copy would cost a full row count each."""
+    packed: dict[str, np.ndarray] = field(default_factory=dict)
+    """Columns held by some rows, as the values of those rows in row order (``present`` marks the
+    rows; ``columns`` holds None in their place, keeping the column order). A text log's training
+    metric misses only the validation lines: its series is exactly these values, so it is not
+    spread into a NaN column to be picked out again (see :func:`_rows_of`)."""
 
     @property
     def nrows(self) -> int:
         if self.n is not None:
             return self.n
-        for values in self.columns.values():
-            return len(values)
+        for name, values in self.columns.items():
+            return len(values) if values is not None else len(self.present[name])
         return 0
 
     @property
@@ -82,6 +87,11 @@ class Table:
             values[rows] = vals
             present[rows] = True
             return values, present
+        if name in self.packed:
+            present = self.present[name]
+            values = np.full(len(present), np.nan)
+            values[present] = self.packed[name]
+            return values, present
         return self.columns[name], self.mask(name)
 
     def add(self, name: str, values: np.ndarray, present: np.ndarray | None = None) -> None:
@@ -90,9 +100,19 @@ class Table:
             present = None
         self.present[name] = present
 
+    def add_packed(self, name: str, values: np.ndarray, present: np.ndarray) -> None:
+        """A column as the values of the rows ``present`` marks, in row order (see ``packed``)."""
+        if present.all():
+            self.add(name, values)
+            return
+        self.columns[name] = None
+        self.packed[name] = np.asarray(values, dtype=np.float64)
+        self.present[name] = present
+
     def drop(self, name: str) -> None:
         self.columns.pop(name, None)
         self.present.pop(name, None)
+        self.packed.pop(name, None)
 
     def mask(self, name: str) -> np.ndarray:
         p = self.present.get(name)
@@ -114,7 +134,7 @@ def concat_tables(parts: list[Table]) -> Table:
         values, present, all_present = [], [], True
         for part in parts:
             if name in part.columns:
-                values.append(part.columns[name])
+                values.append(part.dense(name)[0])
                 p = part.present.get(name)
                 all_present &= p is None
                 present.append(np.ones(part.nrows, dtype=bool) if p is None else p)
@@ -305,7 +325,7 @@ def _dedupe(series: Series, axis: str, label: str, notes: list[str], warnings: l
     same = (np.diff(x) if steps is None else steps) == 0
     if not same.any():
         return series
-    n_dup = int(same.sum())
+    n_dup = int(np.count_nonzero(same))
     y = series.y
     identical = np.all((y[1:][same] == y[:-1][same]) | (np.isnan(y[1:][same]) & np.isnan(y[:-1][same])))
     first = np.concatenate(([True], ~same))  # first row of each x group
@@ -339,19 +359,23 @@ def _finish(series: Series, fine: str | None, col: str, run: Run, x_facts: dict 
         x = series.x(fine)
         facts = x_facts.get(id(x)) if x_facts is not None else None
         if facts is None or facts[0] is not x:
-            steps = np.diff(x) if len(x) > 1 else None
-            facts = (x, steps, steps is not None and bool(np.any(steps < 0)), steps is not None and bool((steps == 0).any()))
+            # compared in place, not through np.diff: no million-row temporary (x - x' < 0 is x < x';
+            # x - x' == 0 is x == x' for a finite x - two infinities differ by NaN, not 0)
+            back = x[1:] < x[:-1]
+            falls_back = bool(back.any())
+            same = x[1:] == x[:-1]
+            repeats = bool(same.any()) and bool(np.any(same & np.isfinite(x[1:])))
+            facts = (x, int(np.count_nonzero(back)) if falls_back else 0, falls_back, repeats)
             if x_facts is not None:
                 x_facts[id(x)] = facts
-        _, steps, falls_back, repeats = facts
+        _, n_back, falls_back, repeats = facts
         if falls_back:
             order = np.argsort(x, kind="stable")
-            n_back = int(np.count_nonzero(steps < 0))
             series = series.take(order)
             run.warn(f"{label}: {n_back} rows out of {fine} order; sorted by {fine}")
             series = _dedupe(series, fine, label, run.notes, run.warnings)  # the sorted x has other differences
         elif repeats:
-            series = _dedupe(series, fine, label, run.notes, run.warnings, steps)
+            series = _dedupe(series, fine, label, run.notes, run.warnings)
         # else: x in order without a repeat - nothing to sort or resolve
     bad = series.n_nonfinite
     if bad:
@@ -410,6 +434,20 @@ def _check_points(n: int, display: str, column: str | None = None) -> None:
         )
 
 
+def _rows_of(table: Table, col: str, lo: int, hi: int, mask: np.ndarray | None, full: bool) -> np.ndarray:
+    """The values of ``col`` in rows lo..hi that ``mask`` keeps (all when ``full``). A packed column
+    whose rows are all kept (``mask`` is within the rows holding it, so as many rows means the same
+    rows) is its values as they are."""
+    packed = table.packed.get(col)
+    if packed is not None:
+        if lo == 0 and hi == table.nrows and (full or int(np.count_nonzero(mask)) == len(packed)):
+            return packed
+        y_all = table.dense(col)[0][lo:hi]
+    else:
+        y_all = table.columns[col][lo:hi]
+    return y_all if full else y_all[mask]
+
+
 def _sparse_part(column, axes, fine, lo, hi):
     """(y, x axes) of a sparse column's rows in [lo, hi): cost proportional to its own values."""
     rows, vals = column
@@ -465,7 +503,8 @@ def table_to_runs(
         axes[EPOCH] = np.arange(n, dtype=np.float64)
         if not ignored:  # else the note about the ignored column already says so
             notes.append("no epoch or step column: row index used as epoch (0-based)")
-    counts = {c: len(table.sparse[c][0]) if c in table.sparse else int(table.mask(c).sum()) for c in value_cols}
+    counts = {c: len(table.sparse[c][0]) if c in table.sparse else
+              n if table.present.get(c) is None else int(np.count_nonzero(table.present[c])) for c in value_cols}
     names = _assign_names(value_cols, notes, warnings, counts)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
@@ -520,12 +559,11 @@ def table_to_runs(
             else:
                 dense_all = table.present.get(col) is None  # every row holds a value
                 mask = None if dense_all else table.mask(col)[lo:hi]
-                y_all = table.columns[col][lo:hi]
                 seen = None if dense_all else next(
                     (got for rows, got in by_rows if rows is mask or np.array_equal(rows, mask)), None)
                 if seen is not None:
                     col_fine, mask, full, kw = seen
-                    series = Series(name=names[col], y=y_all if full else y_all[mask], source_column=col, **kw)
+                    series = Series(name=names[col], y=_rows_of(table, col, lo, hi, mask, full), source_column=col, **kw)
                     run.add(_finish(series, col_fine, col, run, x_facts))
                     continue
                 held = mask
@@ -554,7 +592,7 @@ def table_to_runs(
                     if not kept:
                         continue
                     full = kept == hi - lo
-                y = y_all if full else y_all[mask]
+                y = _rows_of(table, col, lo, hi, mask, full)
                 kw = {}
                 for axis in X_AXES:
                     if axis in axes:

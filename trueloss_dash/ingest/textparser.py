@@ -40,6 +40,7 @@ import numpy as np
 from ..columns import looks_like_loss
 from .limits import MAX_TEXT_SHAPE_NUMBERS, MAX_TEXT_SHAPES
 from .textcolumns import ColumnarShape
+from .textassemble import assemble, run_tables
 from .textmerge import MergedBlocks, _spread, _steps_only
 from .textshape import allowed_forms
 from .textgrammar import (
@@ -68,7 +69,6 @@ class _Shape:
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
-PARALLEL_ROWS = 200_000  # logs this long assemble their columns on two threads
 class TextLogParser(MergedBlocks):
     """Stateful, resumable reader of console logs (see the module docstring for the grammar).
 
@@ -165,15 +165,22 @@ class TextLogParser(MergedBlocks):
         """Complete lines of ``data[:end]`` (ASCII, no carriage returns): blocks where a shape is hot."""
         before = self._count()
         pos = 0
+        ahead = None  # (shape, position, the chunk read there on the pool's threads)
         while pos < end:
             hot = self._hot
             if hot is not None and hot.columnar is not None:
-                others = tuple(s.columnar for s in self._recent if s.columnar is not None)
-                got = hot.columnar.read_rows(data, pos, end, others if _steps_only(hot) else ())
+                others = tuple(s.columnar for s in self._recent if s.columnar is not None) if _steps_only(hot) else ()
+                if ahead is not None and ahead[0] is hot and ahead[1] == pos:
+                    got = hot.columnar.collect(ahead[2])
+                else:
+                    got = hot.columnar.read_rows(data, pos, end, others)
+                ahead = None
                 if got is not None:
+                    pos = got[1]
+                    if pos < end:  # read the next chunk while this one is recorded (used if the shape stays hot)
+                        ahead = (hot, pos, hot.columnar.submit(data, pos, end, others, background=True))
                     for values, taken, texts, assigned in got[0]:
                         self._take_chunk(hot, values, taken, texts, assigned)
-                    pos = got[1]
                     continue
             nl = data.find(b"\n", pos, end)
             nl = end if nl < 0 else nl
@@ -514,82 +521,17 @@ class TextLogParser(MergedBlocks):
         runs, cols = self._columns()
         return runs.tolist(), cols
 
-    def _columns(self) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
-        """(run per row as an array, {key: (values, present)}). Each column is one NaN array that the
-        blocks are copied into as slices and the single records scattered into at once: a log of a
-        thousand blocks split by validation lines costs a few array writes per key, not a Python
-        step per piece."""
-        n = self._count()
-        blocks: dict[str, list] = {}  # key -> [(first row, values)] of blocks
-        rec_rows: dict[str, list[int]] = {}  # key -> rows of single records holding it
-        rec_vals: dict[str, list] = {}
-        rec_run_rows: list[int] = []
-        rec_runs: list = []
-        order: dict[str, None] = {}  # keys in first-seen order (the table's column order)
-        row = 0
-        runs = np.zeros(n, dtype=np.int64)
-        for kind, idx in self._segments:
-            if kind == "r":
-                rec = self._records[idx]
-                rec_run_rows.append(row)
-                rec_runs.append(rec["run"])
-                for k, v in rec.items():
-                    if k not in ("run", "line"):
-                        order.setdefault(k, None)
-                        if k not in rec_rows:
-                            rec_rows[k], rec_vals[k] = [], []
-                        rec_rows[k].append(row)
-                        rec_vals[k].append(v)
-                row += 1
-            else:
-                _, block, held = self._blocks[idx]
-                m = len(block["run"])
-                runs[row:row + m] = block["run"]
-                for k, v in block.items():
-                    if k not in ("run", "line"):
-                        order.setdefault(k, None)
-                        blocks.setdefault(k, []).append((row, v, held.get(k), m))
-                row += m
-        if rec_run_rows:
-            runs[np.asarray(rec_run_rows, dtype=np.int64)] = rec_runs
-        def assemble(key: str) -> tuple[np.ndarray, np.ndarray]:
-            parts = blocks.get(key, ())
-            rows = rec_rows.get(key, ())
-            if len(parts) == 1 and not rows and parts[0][0] == 0 and parts[0][3] == n:
-                return _spread(parts[0][1], parts[0][2], n) if parts[0][2] is not None else (
-                    np.asarray(parts[0][1], dtype=np.float64), np.ones(n, dtype=bool))
-            values = np.full(n, np.nan)
-            present = np.zeros(n, dtype=bool)
-            for start, block_values, held, m in parts:
-                if held is None:
-                    values[start:start + m] = block_values
-                    present[start:start + m] = True
-                else:  # a key some rows of the block hold: its values are those rows' only
-                    values[start:start + m][held] = block_values
-                    present[start:start + m] = held
-            if rows:
-                at = np.asarray(rows, dtype=np.int64)
-                values[at] = np.array(rec_vals[key], dtype=np.float64)
-                present[at] = True
-            return values, present
-
-        keys = list(order)
-        if n >= PARALLEL_ROWS and len(keys) > 1:  # whole-array copies: numpy releases the GIL
-            from .textcolumns import _pool
-
-            built = list(_pool().map(assemble, keys))
-        else:
-            built = [assemble(key) for key in keys]
-        cols: dict[str, tuple[np.ndarray, np.ndarray]] = dict(zip(keys, built))
-        return runs, cols
+    def _columns(self, *, pack: bool = False) -> tuple[np.ndarray, dict]:
+        """(run per row as an array, {key: (values, present)}); see :func:`.textassemble.assemble`."""
+        return assemble(self._segments, self._records, self._blocks, self._count(), pack=pack)
 
     def runs(self, *, name: str, source: str, format: str = "text_log", context=None, meta: dict | None = None,
              notes: Iterable[str] = ()) -> list:
         """Canonical Runs from every record so far (one per appended run); LogFormatError if none."""
         from ..errors import LogFormatError
-        from .table import Table, table_to_runs
+        from .table import table_to_runs
 
-        ids, cols = self._columns()
+        ids, cols = self._columns(pack=True)
         if not len(ids):
             where = ""
             if self.first_ignored is not None:
@@ -613,13 +555,7 @@ class TextLogParser(MergedBlocks):
             warnings.append(f"the log starts again at line {', '.join(map(str, lines[:5]))}: the file holds "
                             f"{len(parts)} appended runs, split into separate runs")
         out = []
-        for number, part in enumerate(parts, start=1):
-            rows = ids == part if len(parts) > 1 else slice(None)  # one run: no copies
-            table = Table(first_row=1, row_label="metric line")
-            for key, (values, present) in cols.items():
-                pres = present[rows]
-                if pres.any():
-                    table.add(key, values[rows], pres)
+        for number, table in enumerate(run_tables(ids, cols, parts), start=1):
             try:
                 found = table_to_runs(table, name=name if number == 1 else f"{name} (part {number})", source=source,
                                       format=format, context=context, notes=notes, warnings=warnings,

@@ -19,7 +19,28 @@ _SIGNED_FORMS = ("-7", "+7", "-0.25", "-1e-05", "+.5")
 _SPECIAL_FORMS = ("nan", "NaN", "inf", "Infinity", "-inf", "+inf", "-nan")
 
 
+_CHECKED: dict[tuple, list | None] = {}  # (line, pre, fixed) -> result: a log is sniffed, then read
+_CHECKED_MAX = 256
+
+
 def allowed_forms(line: str, pre: int, parsed: ParsedLine, numbers: list[re.Match],
+                  fixed: set[int] = frozenset()) -> list[tuple[bool, bool]] | None:
+    """:func:`_allowed_forms`, remembered per template line: the sniffer reads a log's head and the
+    reader then reads the same first lines again; the self-check (some twenty re-reads of the line by
+    the grammar) is the costliest step of starting a shape. ``parsed`` and ``numbers`` follow from
+    ``line`` and ``pre`` (the grammar's reading of it), so the line is the whole key."""
+    key = (line, pre, tuple(sorted(fixed)))
+    if key in _CHECKED:
+        got = _CHECKED[key]
+        return None if got is None else list(got)
+    got = _allowed_forms(line, pre, parsed, numbers, fixed)
+    if len(_CHECKED) >= _CHECKED_MAX:
+        _CHECKED.clear()
+    _CHECKED[key] = None if got is None else tuple(got)
+    return got
+
+
+def _allowed_forms(line: str, pre: int, parsed: ParsedLine, numbers: list[re.Match],
                    fixed: set[int] = frozenset()) -> list[tuple[bool, bool]] | None:
     """Self-check of a template: put each stand-in form in place of the numbers of ``line`` and
     re-read it with the grammar. Returns per number (signed forms read alike, nan/inf read alike),
