@@ -65,6 +65,8 @@ class Source:
     _utf8: bytes | None = field(default=None, repr=False)
     _ascii: bool = field(default=False, repr=False)
     _head: bytes | None = field(default=None, repr=False)
+    sniffed: dict = field(default_factory=dict, repr=False)
+    """Work a sniffer did on the head that its reader may carry on from (the text reader's parser)."""
 
     @property
     def data(self) -> bytes:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import pooled
+
 PARALLEL_ROWS = 200_000  # logs this long assemble their columns on two threads
 
 
@@ -74,10 +76,10 @@ def assemble(segments: list, records: list[dict], blocks: list, n: int, *, pack:
         rows = rec_rows.get(key, ())
         tiles = not rows and _tiles(got, n)
         if tiles and all(held is None for _, _, held, _ in got):  # every row holds it: one concatenation
-            values = np.asarray(got[0][1], dtype=np.float64) if len(got) == 1 else np.concatenate(
-                [v for _, v, _, _ in got]).astype(np.float64, copy=False)
-            return values, np.ones(n, dtype=bool)
-        present = np.zeros(n, dtype=bool)
+            values = np.asarray(got[0][1], dtype=np.float64) if len(got) == 1 else pooled.concatenate(
+                [v for _, v, _, _ in got])
+            return values, pooled.full(n, True, bool)
+        present = pooled.full(n, False, bool)
         for start, _, held, m in got:
             present[start:start + m] = True if held is None else held
         at = np.asarray(rows, dtype=np.int64)
@@ -93,8 +95,8 @@ def assemble(segments: list, records: list[dict], blocks: list, n: int, *, pack:
                 pieces += [rec[prev:c], block_values]
                 prev = c
             pieces.append(rec[prev:])
-            return None, present, np.concatenate(pieces).astype(np.float64, copy=False)
-        values = np.full(n, np.nan)
+            return None, present, pooled.concatenate(pieces)
+        values = pooled.full(n, np.nan)
         for start, block_values, held, m in got:
             if held is None:
                 values[start:start + m] = block_values

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import pooled
 from .textcolumns import assign_lines, chunk_pieces
 
 
@@ -65,7 +66,7 @@ class MergedBlocks:
         owned = owner[:stop]
         for k in np.unique(owned).tolist():
             sel = np.flatnonzero(owned == k)
-            mask = np.zeros(m, dtype=bool)
+            mask = pooled.full(m, False, bool)
             mask[at[sel]] = True
             entry = parts.setdefault(id(shapes[k]), [shapes[k], [], []])
             entry[1].append(mask)
@@ -91,7 +92,7 @@ class MergedBlocks:
             s, _, cols = groups[0]
             x = cols[self._block_layout(s.columnar.roles, s.phase)[0]["step"]]
         else:
-            x = np.empty(m)
+            x = pooled.empty(m)
             for s, mask, cols in groups:
                 x[mask] = cols[self._block_layout(s.columnar.roles, s.phase)[0]["step"]]
         bad = ~np.isfinite(x)
@@ -130,7 +131,7 @@ class MergedBlocks:
         out: dict[str, np.ndarray] = {}
         present: dict[str, np.ndarray] = {}
         if carried is not None:
-            out["epoch"] = np.full(n, carried)
+            out["epoch"] = pooled.full(n, carried)
         out["step"] = steps
         for _, s, rows, vals, every in found:
             seen = set()
@@ -152,8 +153,8 @@ class MergedBlocks:
         present = {k: p for k, p in present.items() if not p.all()}
         first_line = self.lines_read + 1
         self.lines_read += n
-        out["line"] = np.arange(first_line, first_line + n, dtype=np.float64)
-        out["run"] = np.full(n, float(self.run))
+        out["line"] = LineNumbers(first_line, n)
+        out["run"] = np.broadcast_to(np.float64(self.run), (n,))  # one value: no array per block
         last = float(steps[-1])
         self._epoch_max = max(self._epoch_max, last)
         self._step = self._last_raw_step = last
@@ -167,11 +168,35 @@ class MergedBlocks:
         self._blocks.append((len(self._records), out, present))
 
 
+class LineNumbers:
+    """The line numbers of a block's rows (one after another), made only when asked for: records
+    handed out one by one (``take_new``) and the restart warning need them, reading a log does not -
+    a float array per block was a tenth of the page faults of reading a million-line log."""
+
+    __slots__ = ("first", "n")
+
+    def __init__(self, first: int, n: int) -> None:
+        self.first, self.n = first, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index):
+        if isinstance(index, (int, np.integer)):
+            if not -self.n <= index < self.n:
+                raise IndexError(index)
+            return float(self.first + index % self.n)
+        return np.arange(self.first, self.first + self.n, dtype=np.float64)[index]
+
+    def tolist(self) -> list[float]:
+        return [float(k) for k in range(self.first, self.first + self.n)]
+
+
 def _spread(values: np.ndarray, held: np.ndarray | None, n: int) -> tuple[np.ndarray, np.ndarray]:
     """A block column as n rows: (values with NaN where a row lacks the key, rows holding it)."""
     if held is None:
         return np.array(values, dtype=np.float64), np.ones(n, dtype=bool)
-    full = np.full(n, np.nan)
+    full = pooled.full(n, np.nan)
     full[held] = values
     return full, held
 

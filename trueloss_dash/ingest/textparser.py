@@ -38,10 +38,11 @@ from typing import Iterable
 import numpy as np
 
 from ..columns import looks_like_loss
+from . import pooled
 from .limits import MAX_TEXT_SHAPE_NUMBERS, MAX_TEXT_SHAPES
 from .textcolumns import ColumnarShape
 from .textassemble import assemble, run_tables
-from .textmerge import MergedBlocks, _spread, _steps_only
+from .textmerge import LineNumbers, MergedBlocks, _spread, _steps_only
 from .textshape import allowed_forms
 from .textgrammar import (
     BANNER,
@@ -134,16 +135,16 @@ class TextLogParser(MergedBlocks):
         tail, self._tail = self._tail, ""
         return self._feed(tail + "\n") if tail.strip() else 0
 
-    def feed_ascii(self, data: bytes, *, no_cr: bool = False) -> int:
+    def feed_ascii(self, data: bytes, *, no_cr: bool = False, start: int = 0) -> int:
         """:meth:`feed_text` for ASCII bytes (the whole-file reader): a big log is never decoded as
         one string - the block path reads the bytes, the grammar gets its lines one by one.
         ``data`` may be a read-only memory map of the file; ``no_cr``: the caller knows it holds
-        no carriage return."""
-        if self._tail or not self.fast or not no_cr and data.find(b"\r") >= 0:
-            return self.feed_text(bytes(data).decode("ascii"))
-        cut = data.rfind(b"\n")
-        self._tail = data[cut + 1:].decode("ascii")
-        return self._feed_ascii(data, cut + 1) if cut >= 0 else 0
+        no carriage return; ``start``: read from there (a line start; the bytes before were fed)."""
+        if self._tail or not self.fast or not no_cr and data.find(b"\r", start) >= 0:
+            return self.feed_text(bytes(data[start:]).decode("ascii"))
+        cut = data.rfind(b"\n", start)
+        self._tail = data[max(cut + 1, start):].decode("ascii")
+        return self._feed_ascii(data, cut + 1, start) if cut >= 0 else 0
 
     def _feed(self, text: str, data: bytes | None = None) -> int:
         if "\r" in text:
@@ -161,10 +162,10 @@ class TextLogParser(MergedBlocks):
             pos = nl + 1
         return self._count() - before
 
-    def _feed_ascii(self, data: bytes, end: int) -> int:
-        """Complete lines of ``data[:end]`` (ASCII, no carriage returns): blocks where a shape is hot."""
+    def _feed_ascii(self, data: bytes, end: int, start: int = 0) -> int:
+        """Complete lines of ``data[start:end]`` (ASCII, no carriage returns): blocks where a shape is hot."""
         before = self._count()
-        pos = 0
+        pos = start
         ahead = None  # (shape, position, the chunk read there on the pool's threads)
         while pos < end:
             hot = self._hot
@@ -438,13 +439,13 @@ class TextLogParser(MergedBlocks):
         for key, idx in named:
             cols.setdefault(key, values[idx])
         if "epoch" not in cols and self._epoch is not None:
-            cols["epoch"] = np.full(n, self._epoch)
+            cols["epoch"] = pooled.full(n, self._epoch)
         if "step" not in cols and self._step is not None and (phase in ("val", "test") or "epoch" not in last_of):
-            cols["step"] = np.full(n, self._step)  # a line without a step sits at the last step
+            cols["step"] = pooled.full(n, self._step)  # a line without a step sits at the last step
         first_line = self.lines_read + 1
         self.lines_read += n
-        cols["line"] = np.arange(first_line, first_line + n, dtype=np.float64)
-        cols["run"] = np.full(n, float(self.run))
+        cols["line"] = LineNumbers(first_line, n)
+        cols["run"] = np.broadcast_to(np.float64(self.run), (n,))  # one value: no array per block
         self._banner = False
         if "step" in last_of:
             steps = cols["step"]

@@ -45,6 +45,8 @@ def sniff(sample) -> int:
     parser = TextLogParser()
     parser.feed_text(text)
     if any(looks_like_loss(k) for k in parser.keys()):  # text_log is the last resort: any line with a loss value
+        if text.isascii():  # the reader of a big mapped file carries on from here (see _read_mapped)
+            sample.source.sniffed["text_log"] = (parser, len(text))
         return 60
     return 0
 
@@ -92,9 +94,11 @@ def _read_mapped(source: Source) -> TextLogParser | None:
 
         _CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text-log-check")
     plain = _CHECKER.submit(plain_ascii, mapped)
-    parser = TextLogParser()
+    # The sniffer's parser has read the head (ASCII text, cut after a newline): carry on from there,
+    # the parser is resumable (its state, shapes and chunk sizes are those of the head's last line).
+    parser, start = source.sniffed.pop("text_log", None) or (TextLogParser(), 0)
     try:
-        parser.feed_ascii(mapped, no_cr=True)
+        parser.feed_ascii(mapped, no_cr=True, start=start)
         parser.flush()
     except Exception:
         if plain.result():
