@@ -462,3 +462,33 @@ def test_packed_columns_give_the_runs_full_columns_give_on_real_files(path, monk
     fast, _ = read_both(path.read_text(encoding="utf-8"))
     packed, full = _runs_packed_and_full(fast, monkeypatch)
     assert packed == full, str(path)
+
+
+@pytest.mark.parametrize("rows, prefix, suffix, signed_ok, special_ok", [
+    ([b"2.3063,", b"2.2934,", b"0.0001,", b"9.9999,"], "", ",", True, True),
+    ([b"2.3063,", b"2.2934;", b"0.0001,"], "", ",", True, True),  # one width, one suffix wrong
+    ([b"lr=1e-05", b"lr=2e-05", b"xr=3e-05"], "lr=", "", True, True),  # a prefix wrong
+    ([b"-1.50ms", b"+2.50ms", b"03.25ms"], "", "ms", False, True),  # signs where the template had none
+    ([b"nan,", b"inf,", b"1.5,", b"-inf"], "", ",", True, True),
+    ([b"nan,", b"inf,", b"1.5,"], "", ",", True, False),
+    ([b",", b",", b","], "", ",", True, True),  # nothing between the affixes
+    ([b"1_0,", b"1 0,", b"0x1,", b"1e5,"], "", ",", True, True),  # float() would take "1_0"; the grammar not
+    ([b"12:", b"3:", b"456:"], "", ":", True, True),  # widths differ: row by row
+])
+def test_a_value_column_of_one_width_reads_like_row_by_row(rows, prefix, suffix, signed_ok, special_ok, monkeypatch):
+    """Values of one width are checked and cut as a byte matrix; that must take exactly the rows,
+    and give exactly the values, of the row-by-row check (also on a slice and on chunks)."""
+    import pyarrow as pa
+
+    from trueloss_dash.ingest import textcolumns
+    from trueloss_dash.ingest.textcolumns import Field, _numbers
+
+    field = Field("val", prefix=prefix, suffix=suffix, role="m:x", signed_ok=signed_ok, special_ok=special_ok)
+    whole = pa.array(rows, pa.binary())
+    inputs = [whole, whole[1:], pa.chunked_array([whole[:2], whole[2:]])]
+    fast = [_numbers(col, field) for col in inputs]
+    monkeypatch.setattr(textcolumns, "_fixed_width_core", lambda *args: None)
+    for (values, ok), col in zip(fast, inputs):
+        want_values, want_ok = _numbers(col, field)
+        assert ok.tolist() == want_ok.tolist(), rows
+        assert values[ok].tobytes() == want_values[want_ok].tobytes(), rows

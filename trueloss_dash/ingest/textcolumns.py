@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import pooled
+
 MIN_CHUNK = 4 * 1024  # after a short block: lines of two shapes alternating cost little
 MAX_CHUNK = 32 * 1024 * 1024
 PARALLEL_BYTES = 512 * 1024  # chunks this big are read as two halves on two threads
@@ -549,14 +551,18 @@ def _numbers(col, field: Field) -> tuple[np.ndarray, np.ndarray]:
     raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else np.zeros(1, np.uint8)
     top = len(raw) - 1
     starts, ends = offsets[:-1], offsets[1:]
-    ok = (ends - starts) > plen + slen
-    # Arrow's starts_with/ends_with: one compare per row in C, a third of numpy gathers per byte
-    for check, affix in ((pc.starts_with, field.prefix), (pc.ends_with, field.suffix)):
-        if affix:
-            ok &= check(chunk, pattern=affix).to_numpy(zero_copy_only=False)
-    if not ok.all():  # slicing a value shorter than the affixes is refused: stand a "0" in for it
-        chunk = pc.if_else(pa.array(ok), chunk, pa.scalar(pre + b"0" + suf, pa.binary()))
-    core = pc.binary_slice(chunk, plen, -slen) if slen else (pc.binary_slice(chunk, plen, 1 << 30) if plen else chunk)
+    core = _fixed_width_core(raw, offsets, m, pre, suf) if plen or slen else None
+    if core is not None:
+        ok = np.ones(m, dtype=bool)
+    else:
+        ok = (ends - starts) > plen + slen
+        # Arrow's starts_with/ends_with: one compare per row in C, a third of numpy gathers per byte
+        for check, affix in ((pc.starts_with, field.prefix), (pc.ends_with, field.suffix)):
+            if affix:
+                ok &= check(chunk, pattern=affix).to_numpy(zero_copy_only=False)
+        if not ok.all():  # slicing a value shorter than the affixes is refused: stand a "0" in for it
+            chunk = pc.if_else(pa.array(ok), chunk, pa.scalar(pre + b"0" + suf, pa.binary()))
+        core = pc.binary_slice(chunk, plen, -slen) if slen else (pc.binary_slice(chunk, plen, 1 << 30) if plen else chunk)
     try:
         vals = pc.cast(core, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -575,6 +581,39 @@ def _numbers(col, field: Field) -> tuple[np.ndarray, np.ndarray]:
             ok[odd] &= np.fromiter((_SPECIAL_TEXT.fullmatch(t.decode("ascii", "replace")) is not None
                                     for t in texts), dtype=bool, count=len(texts))
     return vals, ok
+
+
+def _fixed_width_core(raw: np.ndarray, offsets: np.ndarray, m: int, pre: bytes, suf: bytes):
+    """The numbers of a value column whose every row is as wide, with its prefix and suffix in
+    place on every row, as a binary column of the numbers alone; None when that is not so (the
+    caller then checks and slices row by row). Formatted floats (``2.3063,``, ``1.000e-03,``) are
+    mostly of one width: the rows are then a matrix of bytes, the affixes two of its column
+    ranges and the numbers a third - a strided compare and copy instead of a per-row compare and
+    slice (a third of the time of the value's whole check)."""
+    import pyarrow as pa
+
+    width = int(offsets[1] - offsets[0])
+    k = width - len(pre) - len(suf)
+    if k <= 0 or int(offsets[-1] - offsets[0]) != m * width or not (np.diff(offsets) == width).all():
+        return None
+    rows = raw[int(offsets[0]):int(offsets[-1])].reshape(m, width)
+    for at, affix in ((0, pre), (width - len(suf), suf)):
+        if affix and not (rows[:, at:at + len(affix)] == np.frombuffer(affix, dtype=np.uint8)).all():
+            return None
+    cores = pooled.empty(m * k, np.uint8)
+    cores.reshape(m, k)[...] = rows[:, len(pre):width - len(suf)]
+    return pa.BinaryArray.from_buffers(pa.binary(), m, [None, pa.py_buffer(_steps_of(k, m + 1)), pa.py_buffer(cores)])
+
+
+_STEPS: dict[int, np.ndarray] = {}
+
+
+def _steps_of(k: int, n: int) -> np.ndarray:
+    """0, k, 2k, ... (n values, int32): the offsets of a column of k-byte values, kept per k."""
+    have = _STEPS.get(k)
+    if have is None or len(have) < n:
+        have = _STEPS[k] = np.arange(0, k * max(n, 1 << 18), k, dtype=np.int32)
+    return have[:n]
 
 
 _PLAIN_CORE = re.compile(r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)")
