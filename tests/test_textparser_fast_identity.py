@@ -492,3 +492,17 @@ def test_a_value_column_of_one_width_reads_like_row_by_row(rows, prefix, suffix,
         want_values, want_ok = _numbers(col, field)
         assert ok.tolist() == want_ok.tolist(), rows
         assert values[ok].tobytes() == want_values[want_ok].tobytes(), rows
+
+
+@pytest.mark.parametrize("bad_at", [None, 0, 16383, 16384, 39999])
+def test_a_long_fixed_width_field_is_checked_in_pieces_to_its_last_row(bad_at):
+    """Many rows are checked some thousands at a time; a row out of shape anywhere is found."""
+    import pyarrow as pa
+
+    from trueloss_dash.ingest.textcolumns import _mask_check, _mask_regex
+
+    rows = [b"10:%02d:%02d,123" % (i // 60 % 60, i % 60) for i in range(40000)]
+    if bad_at is not None:
+        rows[bad_at] = b"10:00:01;123"
+    expected = [k != bad_at for k in range(len(rows))]
+    assert _mask_check(pa.array(rows, pa.binary()), "10:00:01,123", _mask_regex("10:00:01,123")).tolist() == expected

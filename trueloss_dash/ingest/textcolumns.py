@@ -449,7 +449,8 @@ def _equal(col, text: str) -> np.ndarray:
 
 def _equal_chunk(chunk, want: bytes) -> np.ndarray:
     """The common case first: every row holds ``want`` when every length is ``len(want)`` and the
-    value bytes, end to end, are ``want`` repeated (one memcmp, no per-row compare); else per row."""
+    value bytes, end to end, are ``want`` repeated (the first row is ``want`` and the bytes equal
+    themselves shifted by one row: one memcmp, no per-row compare, nothing allocated); else per row."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -460,7 +461,8 @@ def _equal_chunk(chunk, want: bytes) -> np.ndarray:
         if b - a == m * width:
             if width == 0:  # every length is 0: every row is the empty text
                 return np.ones(m, dtype=bool)
-            if (np.diff(offsets) == width).all() and chunk.buffers()[2].slice(a, b - a).equals(pa.py_buffer(want * m)):
+            data = chunk.buffers()[2].slice(a, b - a)
+            if (np.diff(offsets) == width).all() and data.slice(0, width).equals(pa.py_buffer(want)) and _periodic(data, width):
                 return np.ones(m, dtype=bool)
     return np.asarray(pc.equal(chunk, want).to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -468,13 +470,12 @@ def _equal_chunk(chunk, want: bytes) -> np.ndarray:
 def _mask_check(col, text: str, pattern: str) -> np.ndarray:
     """Per row: is the field ``text`` but for its digits, digit for digit? Whole chunks at once when
     every row is as wide as ``text``: all rows the same bytes (a date) - one compare and one regex
-    match; else the rows with their digits zeroed, end to end, against ``text`` zeroed and repeated
-    (a time of day). Row by row (once per distinct value) otherwise."""
+    match; else the rows as a byte matrix, digits where ``text`` has digits and its other bytes
+    elsewhere (a time of day). Row by row (once per distinct value) otherwise."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     width = len(text)
-    zeroed = text.encode().translate(_BYTES_DIGITS_TO_ZERO)
     out = []
     for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
         m = len(chunk)
@@ -483,19 +484,60 @@ def _mask_check(col, text: str, pattern: str) -> np.ndarray:
             a, b = int(offsets[0]), int(offsets[-1])
             if b - a == m * width and (np.diff(offsets) == width).all():
                 data = chunk.buffers()[2].slice(a, b - a)
-                first = data.slice(0, width).to_pybytes()
-                if data.equals(pa.py_buffer(first * m)):
+                if _periodic(data, width):
+                    first = data.slice(0, width).to_pybytes()
                     good = re.fullmatch(pattern[1:-1], first.decode("ascii", "replace"), re.ASCII) is not None
                     out.append(np.full(m, good))
                     continue
-                if data.to_pybytes().translate(_BYTES_DIGITS_TO_ZERO) == zeroed * m:
+                if width <= 64 and _digits_in_place(np.frombuffer(data, dtype=np.uint8).reshape(m, width), text):
                     out.append(np.ones(m, dtype=bool))
                     continue
         out.append(_dict_check(pc.dictionary_encode(chunk), pattern))
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
-_BYTES_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+def _periodic(data, width: int) -> bool:
+    """Every ``width``-byte row of ``data`` (an Arrow buffer, a whole number of rows) is the same:
+    the bytes equal themselves shifted by one row (a memcmp of two views, nothing copied)."""
+    return data.size <= width or data.slice(width).equals(data.slice(0, data.size - width))
+
+
+def _digits_in_place(rows: np.ndarray, text: str) -> bool:
+    """Each row of the byte matrix ``rows`` is ``text`` but for its digits, digit for digit: each
+    byte minus what ``text`` has there ('0' where it has a digit) is at most 9 at digit places and
+    0 elsewhere (unsigned: below is a wrap to 246 and more). On the flat bytes of up to
+    ``_TILE_ROWS`` rows at a time against the pattern repeated that often (kept per text):
+    contiguous vector passes, not a 12-wide inner loop per row."""
+    base, top = _tiled(text)
+    step = _TILE_ROWS * len(text)
+    flat = rows.reshape(-1)
+    diff = pooled.empty(min(step, flat.size), np.uint8)
+    below = pooled.empty(min(step, flat.size), bool)
+    for a in range(0, flat.size, step):
+        part = flat[a:a + step]
+        k = part.size
+        np.subtract(part, base[:k], out=diff[:k])
+        if not np.less_equal(diff[:k], top[:k], out=below[:k]).all():
+            return False
+    return True
+
+
+_TILE_ROWS = 16384
+_TILED: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _tiled(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(what ``text`` has at each place, '0' for a digit; 9 at digit places, else 0), repeated
+    ``_TILE_ROWS`` times."""
+    have = _TILED.get(text)
+    if have is None:
+        want = np.frombuffer(text.encode(), dtype=np.uint8)
+        digit = (want >= 48) & (want <= 57)
+        if len(_TILED) >= 8:
+            _TILED.clear()
+        have = _TILED[text] = (np.tile(np.where(digit, 48, want).astype(np.uint8), _TILE_ROWS),
+                               np.tile(np.where(digit, 9, 0).astype(np.uint8), _TILE_ROWS))
+    return have
 
 
 def _dict_check(col, pattern: str) -> np.ndarray:
