@@ -480,14 +480,14 @@ def test_a_value_column_of_one_width_reads_like_row_by_row(rows, prefix, suffix,
     and give exactly the values, of the row-by-row check (also on a slice and on chunks)."""
     import pyarrow as pa
 
-    from trueloss_dash.ingest import textcolumns
+    from trueloss_dash.ingest import textchecks
     from trueloss_dash.ingest.textcolumns import Field, _numbers
 
     field = Field("val", prefix=prefix, suffix=suffix, role="m:x", signed_ok=signed_ok, special_ok=special_ok)
     whole = pa.array(rows, pa.binary())
     inputs = [whole, whole[1:], pa.chunked_array([whole[:2], whole[2:]])]
     fast = [_numbers(col, field) for col in inputs]
-    monkeypatch.setattr(textcolumns, "_fixed_width_core", lambda *args: None)
+    monkeypatch.setattr(textchecks, "_fixed_width_core", lambda *args: None)
     for (values, ok), col in zip(fast, inputs):
         want_values, want_ok = _numbers(col, field)
         assert ok.tolist() == want_ok.tolist(), rows
