@@ -28,14 +28,23 @@ def _equal(col, text: str) -> np.ndarray:
 
     want = text.encode()
     chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
-    out = [_equal_chunk(chunk, want) for chunk in chunks]
-    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+    return _joined([_equal_chunk(chunk, want) for chunk in chunks], [len(c) for c in chunks])
 
 
-def _equal_chunk(chunk, want: bytes) -> np.ndarray:
+def _joined(parts: list, sizes: list[int]) -> np.ndarray:
+    """Per-chunk results as one mask; None stands for "every row of the chunk passes". When every
+    chunk passes (the common case) a read-only broadcast of True: nothing to allocate or AND in."""
+    total = sum(sizes)
+    if all(p is None for p in parts):
+        return np.broadcast_to(np.True_, (total,))
+    return np.concatenate([np.ones(k, dtype=bool) if p is None else p for p, k in zip(parts, sizes)])
+
+
+def _equal_chunk(chunk, want: bytes) -> np.ndarray | None:
     """The common case first: every row holds ``want`` when every length is ``len(want)`` and the
     value bytes, end to end, are ``want`` repeated (the first row is ``want`` and the bytes equal
-    themselves shifted by one row: one memcmp, no per-row compare, nothing allocated); else per row."""
+    themselves shifted by one row: one memcmp, no per-row compare, nothing allocated: None); else
+    per row."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -45,10 +54,10 @@ def _equal_chunk(chunk, want: bytes) -> np.ndarray:
         a, b = int(offsets[0]), int(offsets[-1])
         if b - a == m * width:
             if width == 0:  # every length is 0: every row is the empty text
-                return np.ones(m, dtype=bool)
+                return None
             data = chunk.buffers()[2].slice(a, b - a)
             if (np.diff(offsets) == width).all() and data.slice(0, width).equals(pa.py_buffer(want)) and _periodic(data, width):
-                return np.ones(m, dtype=bool)
+                return None
     return np.asarray(pc.equal(chunk, want).to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -62,7 +71,8 @@ def _mask_check(col, text: str, pattern: str) -> np.ndarray:
 
     width = len(text)
     out = []
-    for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    for chunk in chunks:
         m = len(chunk)
         if m and width and chunk.null_count == 0:
             offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + m + 1]
@@ -72,13 +82,13 @@ def _mask_check(col, text: str, pattern: str) -> np.ndarray:
                 if _periodic(data, width):
                     first = data.slice(0, width).to_pybytes()
                     good = re.fullmatch(pattern[1:-1], first.decode("ascii", "replace"), re.ASCII) is not None
-                    out.append(np.full(m, good))
+                    out.append(None if good else np.zeros(m, dtype=bool))
                     continue
                 if width <= 64 and _digits_in_place(np.frombuffer(data, dtype=np.uint8).reshape(m, width), text):
-                    out.append(np.ones(m, dtype=bool))
+                    out.append(None)
                     continue
         out.append(_dict_check(pc.dictionary_encode(chunk), pattern))
-    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+    return _joined(out, [len(c) for c in chunks])
 
 
 def _periodic(data, width: int) -> bool:
