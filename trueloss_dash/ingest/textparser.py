@@ -178,7 +178,11 @@ class TextLogParser(MergedBlocks):
                 ahead = None
                 if got is not None:
                     pos = got[1]
-                    if pos < end:  # read the next chunk while this one is recorded (used if the shape stays hot)
+                    # Read the next chunk while this one is recorded (used if the shape stays hot) -
+                    # unless some line of this one no recent shape reads: the grammar may learn a
+                    # shape from it, and the next chunk's lines would be assigned again here.
+                    if pos < end and not (others and any(texts and (assigned is None or (assigned[1] < 0).any())
+                                                         for _, _, texts, assigned in got[0])):
                         ahead = (hot, pos, hot.columnar.submit(data, pos, end, others, background=True))
                     for values, taken, texts, assigned in got[0]:
                         self._take_chunk(hot, values, taken, texts, assigned)
