@@ -376,26 +376,41 @@ def _series_bytes(runs):
              list(run.warnings)) for run in runs]
 
 
-@pytest.mark.parametrize("accent, crlf", [(False, False), (True, False), (False, True)])
+@pytest.mark.parametrize("accent, crlf", [(False, False), (True, False), (False, True), ("middle", False),
+                                          ("last", False), (False, "one"), (False, "last"), ("row", False)])
 def test_a_big_log_on_disk_reads_like_the_same_bytes_uploaded(tmp_path, accent, crlf):
-    """A big ASCII log on disk is parsed from a memory map of the file; an upload (bytes), or a
-    file with one non-ASCII character or CR line ends, takes the in-memory paths. All give the
-    same runs."""
+    """A big ASCII log on disk is parsed from a memory map of the file, its bytes checked as they
+    are read; an upload (bytes), or a file with one non-ASCII character or a carriage return
+    anywhere (head, a chunk's middle, a line the grammar reads, the last line), takes the
+    in-memory paths. All give the same runs."""
     from trueloss_dash.ingest.loader import load_bytes, load_path
     from trueloss_dash.ingest.source import MAP_MIN_BYTES
 
     text = _interleaved_log(4, n_lines=30000, clean=True)
-    if accent:
+    lines = text.split("\n")
+    middle = len(lines) * 2 // 3
+    if accent is True:
         text = text.replace("\n", "\nnote: caf\u00e9 ouvert\n", 1)
-    if crlf:
+    elif accent == "middle":  # a line no shape reads, deep in a chunk
+        text = "\n".join(lines[:middle] + ["note: caf\u00e9 ouvert"] + lines[middle:])
+    elif accent == "row":  # inside a row of the hot shape
+        lines[middle] = lines[middle].replace(" ", " \u00e9", 1)
+        text = "\n".join(lines)
+    elif accent == "last":  # the last line, without a newline
+        text = text.rstrip("\n") + "\nnote: caf\u00e9"
+    if crlf is True:
         text = text.replace("\n", "\r\n")
+    elif crlf == "one":
+        text = "\n".join(lines[:middle]) + "\r\n" + "\n".join(lines[middle:])
+    elif crlf == "last":
+        text = text.rstrip("\n") + "\r"
     path = tmp_path / "train.log"
     path.write_bytes(text.encode("utf-8"))
     assert path.stat().st_size > MAP_MIN_BYTES
     on_disk = load_path(path)
     uploaded = load_bytes("train.log", text.encode("utf-8"))
     assert _series_bytes(on_disk) == _series_bytes(uploaded)
-    assert len(on_disk[0].series["train_loss"]) == 30000
+    assert len(on_disk[0].series["train_loss"]) == 30000 - (accent == "row")  # that row is not a metric line
 
 
 @pytest.mark.parametrize("rows, template", [

@@ -30,6 +30,19 @@ def _utf16_bom(data: bytes) -> str | None:
     return UTF16_BOMS.get(data[:2])
 
 
+class NotPlain(Exception):
+    """Bytes that are not plain ASCII without carriage returns, met by a reader that read them as
+    such before they were checked (the text reader then reads the file the careful way)."""
+
+
+def plain_range(data, a: int, b: int) -> bool:
+    """``data[a:b]`` (a buffer: bytes, a memory map) holds no byte >= 128 and no carriage return."""
+    import numpy as np
+
+    return b <= a or bool(np.frombuffer(data, dtype=np.uint8, count=b - a, offset=a).max() < 128) and (
+        data.find(b"\r", a, b) < 0)
+
+
 def plain_ascii(mapped, segment: int = 4 << 20) -> bool:
     """No byte >= 128 and no carriage return in a memory map. ``max`` is a vectorised pass without
     a temporary and ``find`` is memchr: about 6 ms for 100 MB, where ``(raw == 13).any()`` built a

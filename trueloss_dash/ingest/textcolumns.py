@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .source import NotPlain, plain_range
 from .textchecks import _core_value, _digit_values, _equal, _mask_check, _numbers
 
 MIN_CHUNK = 4 * 1024  # after a short block: lines of two shapes alternating cost little
@@ -280,22 +281,24 @@ class ColumnarShape:
         parts, end = got
         return [piece for values, taken, texts, _ in parts for piece in chunk_pieces(values, taken, texts)], end
 
-    def read_rows(self, data: bytes, pos: int, limit: int | None = None, others: tuple = ()):
+    def read_rows(self, data: bytes, pos: int, limit: int | None = None, others: tuple = (), *, check: bool = False):
         """:meth:`read` as ``([(values, taken, texts, assigned)], end)``, one entry per part of the
         chunk in file order (a big chunk is read as two halves on two threads, handed over as they
         are): one array per value for the lines read as rows, which lines of the part those are (a
         mask), the text of every other line by its index in the part, and which of ``others``
         (shapes, tried in order) reads each of those lines (see :func:`assign_lines`; worked out
         on the part's thread; None when some row failed a check). None when the first line does
-        not fit."""
-        return self.collect(self.submit(data, pos, limit, others))
+        not fit. ``check``: see :meth:`submit`."""
+        return self.collect(self.submit(data, pos, limit, others, check=check))
 
     def submit(self, data: bytes, pos: int, limit: int | None = None, others: tuple = (), *,
-               background: bool = False):
+               background: bool = False, check: bool = False):
         """Start reading the chunk at ``pos`` (:meth:`read_rows` is ``collect(submit(...))``); None
         when its first line does not fit. A big chunk is read as two halves on the pool's two
         threads; ``background``: a small one too (the caller has work to do meanwhile - the text
-        parser reads chunk k+1 while it records chunk k, see ``TextLogParser._feed_ascii``)."""
+        parser reads chunk k+1 while it records chunk k, see ``TextLogParser._feed_ascii``).
+        ``check``: the bytes are not known to be plain ASCII without carriage returns - each part
+        is checked on its own thread before it is read (:class:`~.source.NotPlain` otherwise)."""
         limit = len(data) if limit is None else limit
         first_end = data.find(b"\n", pos, limit)
         if first_end < 0 or not self.fits(data[pos:first_end].decode("ascii")):
@@ -313,6 +316,8 @@ class ColumnarShape:
         buf = pa.py_buffer(data)
 
         def read_part(a: int, b: int):
+            if check and not plain_range(data, a, b):
+                raise NotPlain(f"bytes {a}-{b}")
             part = self._read_part(buf[a:b])
             return None if part is None else self._part_rows(*part, others=others)
 

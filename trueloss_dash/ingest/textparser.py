@@ -40,6 +40,7 @@ import numpy as np
 from ..columns import looks_like_loss
 from . import pooled
 from .limits import MAX_TEXT_SHAPE_NUMBERS, MAX_TEXT_SHAPES
+from .source import NotPlain, plain_range
 from .textcolumns import ColumnarShape
 from .textassemble import assemble, run_tables
 from .textmerge import LineNumbers, MergedBlocks, _spread, _steps_only
@@ -135,16 +136,27 @@ class TextLogParser(MergedBlocks):
         tail, self._tail = self._tail, ""
         return self._feed(tail + "\n") if tail.strip() else 0
 
-    def feed_ascii(self, data: bytes, *, no_cr: bool = False, start: int = 0) -> int:
+    def feed_ascii(self, data: bytes, *, no_cr: bool = False, start: int = 0, unchecked: bool = False) -> int:
         """:meth:`feed_text` for ASCII bytes (the whole-file reader): a big log is never decoded as
         one string - the block path reads the bytes, the grammar gets its lines one by one.
         ``data`` may be a read-only memory map of the file; ``no_cr``: the caller knows it holds
-        no carriage return; ``start``: read from there (a line start; the bytes before were fed)."""
-        if self._tail or not self.fast or not no_cr and data.find(b"\r", start) >= 0:
+        no carriage return; ``start``: read from there (a line start; the bytes before were fed).
+        ``unchecked``: nobody has looked at the bytes yet - they are checked as they are read (each
+        chunk on its own thread, each other line as it is decoded) and the first that is not
+        plain ASCII without carriage returns raises :class:`~.source.NotPlain` (or
+        UnicodeDecodeError): a whole-file scan ahead of the parse cost ~10 ms of 150."""
+        if not unchecked and (self._tail or not self.fast or not no_cr and data.find(b"\r", start) >= 0):
+            return self.feed_text(bytes(data[start:]).decode("ascii"))
+        if unchecked and (self._tail or not self.fast):
+            if not plain_range(data, start, len(data)):
+                raise NotPlain("not plain ASCII")
             return self.feed_text(bytes(data[start:]).decode("ascii"))
         cut = data.rfind(b"\n", start)
-        self._tail = data[max(cut + 1, start):].decode("ascii")
-        return self._feed_ascii(data, cut + 1, start) if cut >= 0 else 0
+        tail = data[max(cut + 1, start):]
+        if unchecked and b"\r" in tail:
+            raise NotPlain("a carriage return in the last line")
+        self._tail = tail.decode("ascii")
+        return self._feed_ascii(data, cut + 1, start, check=unchecked) if cut >= 0 else 0
 
     def _feed(self, text: str, data: bytes | None = None) -> int:
         if "\r" in text:
@@ -162,8 +174,9 @@ class TextLogParser(MergedBlocks):
             pos = nl + 1
         return self._count() - before
 
-    def _feed_ascii(self, data: bytes, end: int, start: int = 0) -> int:
-        """Complete lines of ``data[start:end]`` (ASCII, no carriage returns): blocks where a shape is hot."""
+    def _feed_ascii(self, data: bytes, end: int, start: int = 0, check: bool = False) -> int:
+        """Complete lines of ``data[start:end]`` (ASCII, no carriage returns - ``check``: not known
+        yet, see :meth:`feed_ascii`): blocks where a shape is hot."""
         before = self._count()
         pos = start
         ahead = None  # (shape, position, the chunk read there on the pool's threads)
@@ -174,7 +187,7 @@ class TextLogParser(MergedBlocks):
                 if ahead is not None and ahead[0] is hot and ahead[1] == pos:
                     got = hot.columnar.collect(ahead[2])
                 else:
-                    got = hot.columnar.read_rows(data, pos, end, others)
+                    got = hot.columnar.read_rows(data, pos, end, others, check=check)
                 ahead = None
                 if got is not None:
                     pos = got[1]
@@ -183,13 +196,16 @@ class TextLogParser(MergedBlocks):
                     # shape from it, and the next chunk's lines would be assigned again here.
                     if pos < end and not (others and any(texts and (assigned is None or (assigned[1] < 0).any())
                                                          for _, _, texts, assigned in got[0])):
-                        ahead = (hot, pos, hot.columnar.submit(data, pos, end, others, background=True))
+                        ahead = (hot, pos, hot.columnar.submit(data, pos, end, others, background=True, check=check))
                     for values, taken, texts, assigned in got[0]:
                         self._take_chunk(hot, values, taken, texts, assigned)
                     continue
             nl = data.find(b"\n", pos, end)
             nl = end if nl < 0 else nl
-            self._line(data[pos:nl].decode("ascii"))
+            line = data[pos:nl]
+            if check and b"\r" in line:
+                raise NotPlain(f"a carriage return at byte {pos}")
+            self._line(line.decode("ascii"))
             pos = nl + 1
         return self._count() - before
 

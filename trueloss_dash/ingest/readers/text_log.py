@@ -18,7 +18,7 @@ from ...columns import looks_like_loss
 from ...run import Run
 from ..provenance_util import header_context
 from ..registry import Reader
-from ..source import Source, plain_ascii
+from ..source import NotPlain, Source
 from ..textgrammar import LINE_PREFIX, parse_message
 from ..textparser import TextLogParser
 
@@ -45,7 +45,7 @@ def sniff(sample) -> int:
     parser = TextLogParser()
     parser.feed_text(text)
     if any(looks_like_loss(k) for k in parser.keys()):  # text_log is the last resort: any line with a loss value
-        if text.isascii():  # the reader of a big mapped file carries on from here (see _read_mapped)
+        if text.isascii() and "\r" not in text:  # the reader of a big mapped file carries on from here (see _read_mapped)
             sample.source.sniffed["text_log"] = (parser, len(text))
         return 60
     return 0
@@ -73,42 +73,39 @@ def read(source: Source) -> list[Run]:
                        notes=source.notes)
 
 
-_CHECKER = None
+_BACKGROUND = None
 
 
 def _read_mapped(source: Source) -> TextLogParser | None:
     """A big log on disk parsed in place from a memory map, never copied into Python; None when the
     file is not one, or is not plain ASCII without carriage returns (the caller then decodes it).
 
-    Why the check runs beside the parse: it is one pass over every byte (~10 ms for 100 MB, page
-    faults of the map included) that held up the first chunk. Here it runs on a thread of its own
-    while the parse starts (whose first chunks are small and use one core), and it is waited for
-    before anything read is used; an error met while the bytes were unchecked is raised only for a
-    plain file - otherwise the careful path reads it, as before."""
-    global _CHECKER
+    Why the bytes are checked as they are read: the check is one pass over every byte (~10 ms for
+    100 MB, page faults of the map included) that held up the first chunk, and on a thread of its
+    own it still slowed the first chunks down. Each chunk is now checked on the thread that reads
+    it, each other line as it is decoded (``feed_ascii(unchecked=True)``); the first byte that is
+    not plain stops the parse and the careful path reads the file, as before."""
+    global _BACKGROUND
     mapped = source.mapped_ascii(scan=False)
     if mapped is None:
         return None
-    if _CHECKER is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _CHECKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text-log-check")
-    plain = _CHECKER.submit(plain_ascii, mapped)
     # The sniffer's parser has read the head (ASCII text, cut after a newline): carry on from there,
     # the parser is resumable (its state, shapes and chunk sizes are those of the head's last line).
     parser, start = source.sniffed.pop("text_log", None) or (TextLogParser(), 0)
     try:
-        parser.feed_ascii(mapped, no_cr=True, start=start)
+        parser.feed_ascii(mapped, start=start, unchecked=True)
         parser.flush()
-    except Exception:
-        if plain.result():
-            raise
+    except (NotPlain, UnicodeDecodeError):
         return None
     finally:
-        # Unmapping 100 MB of read pages takes the kernel ~4 ms: on the checker's thread, while the
+        # Unmapping 100 MB of read pages takes the kernel ~4 ms: on a thread of its own, while the
         # Runs are built (the map holds nothing a Run uses).
-        _CHECKER.submit(_unmap, mapped)
-    return parser if plain.result() else None
+        if _BACKGROUND is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text-log-unmap")
+        _BACKGROUND.submit(_unmap, mapped)
+    return parser
 
 
 def _unmap(mapped) -> None:
