@@ -37,6 +37,7 @@ MIN_CHUNK = 4 * 1024  # after a short block: lines of two shapes alternating cos
 MAX_CHUNK = 32 * 1024 * 1024
 PARALLEL_BYTES = 512 * 1024  # chunks this big are read as two halves on two threads
 BLOCK_BYTES = 4 << 20  # Arrow parses in blocks this big (1 and 16 MB were slower)
+LAST_CHUNK = 2 << 20  # the last chunk of a big read (see submit)
 _POOL = None
 
 
@@ -304,6 +305,10 @@ class ColumnarShape:
         if first_end < 0 or not self.fits(data[pos:first_end].decode("ascii")):
             return None
         end = min(limit, pos + self.chunk)
+        if end < limit and limit - end < self.chunk and self.chunk >= PARALLEL_BYTES:
+            # the next chunk would be the last: leave it small, so that reading it takes about as
+            # long as recording this one (the read-ahead) and little is left to wait for at the end
+            end = max(end, limit - LAST_CHUNK)
         if end < limit:
             cut = data.rfind(b"\n", pos, end)
             if cut < 0:
