@@ -47,20 +47,9 @@ PENDING_READERS: dict[str, str] = {
         "Optuna console log ('[I 2024-...] A new study created'): the same 'Epoch N, Training loss: x, "
         "Validation loss: y' lines after a model printout; the text sniffer gives up on the first lines"
     ),
-    "hoidn__PtychoPINN/history.json": (
-        "nested history {'epochs': [...], 'metrics': {'loss': [...], 'val_loss': [...]}}: the JSON reader sees "
-        "only the top-level 'epochs' list ('only x-axis columns') and not the loss lists under 'metrics'"
-    ),
     "doosik71__Person-reID-triplet-loss/train.log": (
         "'Epoch e/69' header lines with the epoch's 'train Loss: x Reg: y Acc: z' on a later line; the text "
         "reader splits it into one-point runs instead of pairing each loss with its epoch header"
-    ),
-    "matt-balda__fewshot-bert-ensemble-hatespeech/scenario_A_GroNLP_hateBERT_training_meta.json": (
-        "training-meta JSON: hyperparameters and best_epoch at the top, the curves nested one level down in "
-        "'history': {'train_loss': [...], 'val_loss': [...], 'val_f1_macro': [...]}; the JSON reader does not look there"
-    ),
-    "matt-balda__fewshot-bert-ensemble-hatespeech/scenario_C_bert-base-uncased_training_meta.json": (
-        "same training-meta JSON layout (curves nested under 'history')"
     ),
     "ivanovot__ToxicClassifier/training.log": (
         "Python-logging lines 'Average loss for epoch N: x' (the epoch inside the sentence, no 'loss:' key "

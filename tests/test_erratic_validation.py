@@ -323,3 +323,22 @@ def test_a_multi_epoch_burst_of_a_short_training_loss_is_a_spike_but_a_one_epoch
     # which the rolling-median test judges (robust z 0.7): no spike
     for run in load_path(CORPUS / "Abas527__chest-cancer-classifier" / "training.log"):  # three appended runs
         assert not [f for f in diagnose(run).findings if f.kind == "spike"]
+
+
+def test_a_staircase_of_a_memorised_small_set_is_not_unshuffled_data():
+    # 29aitch (dev, healthy): an HF LoRA fine-tune on a small set, its loss stepping down at each epoch
+    # boundary (seen again = lower) - a per-epoch pattern that is a step, not an order within the epoch
+    run = load_path(CORPUS / "29aitch__AIchatbot" / "trainer_state.json")[0]
+    rep = diagnose(run)
+    assert not [f for f in rep.findings if f.kind == "shuffling"], [f.summary for f in rep.findings]
+    assert "epoch boundary" in next(c for c in rep.checks if c["id"] == "shuffling")["detail"]
+
+
+def test_a_fine_tune_converging_on_a_floor_near_its_start_is_not_an_underfitting_warning():
+    # arthuribias-coder (dev, healthy): an LM fine-tune, eval loss 2.835 -> 2.722 down at each of 45
+    # evaluations, slower each time; training ends at 91% of its first logged value
+    run = load_path(CORPUS / "arthuribias-coder__tech-challenge-finetune" / "trainer_state.json")[0]
+    rep = diagnose(run)
+    under = [f for f in rep.findings if f.kind == "underfitting"]
+    assert not under or (under[0].severity == "info" and under[0].metrics["converging_on_its_floor"])
+    assert not _alarms(rep)

@@ -85,11 +85,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "loss", "train_loss", "training_loss", "train/loss", "Train Loss", "train_loss_epoch",
         "trn_loss", "tr_loss", "trl", "train_epoch_loss", "epoch_loss", "total_loss", "train/total_loss",
         "reported_loss", "train_reported_loss", "loss/train", "Loss/train", "loss_train",
+        "train_losses", "training_losses", "losses",  # hand-written histories: {"train_losses": [...]}
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
         "validation/loss", "dev_loss", "valid/loss", "eval/loss", "tel", "val_epoch_loss", "vl",
         "loss/val", "Loss/val", "loss/valid", "loss/validation", "Loss/validation",
+        "val_losses", "valid_losses", "validation_losses", "eval_losses",
     ),
     # "train/..." is how HF's TensorBoard / W&B reporters rename every non-eval key (the HF callback's too)
     TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss", "train/true_train_loss"),

@@ -236,6 +236,11 @@ INVERTED_LATE_FRACTION = 0.34
 #: A training-time effect (dropout, penalty, augmentation) also explains an underfitting finding when
 #: validation stays below the reported training loss at the end and at >= this share of the late points.
 REGULARIZED_UNDERFIT_LATE_FRACTION = 0.5
+#: Validation falling at >= this share of its moves over the second half of the run (at least
+#: UNDERFIT_STILL_FALLING_MIN_MOVES moves) is still improving: an underfitting finding there is info
+#: (arthuribias: an LM fine-tune starting near its floor, eval loss down at each of 45 evaluations).
+UNDERFIT_STILL_FALLING_SHARE = 0.8
+UNDERFIT_STILL_FALLING_MIN_MOVES = 5
 #: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
 #: reported loss with validation half an interval earlier, at most this share stays inverted.
 LAG_EXPLAINED_MAX_REMAINING = 0.25
@@ -362,6 +367,10 @@ SHUFFLE_STRONG_ETA2_OVER_NOISE = 2.0
 SHUFFLE_STRONG_MIN_ETA2 = 0.05
 #: ... with the phase means swinging at least this much within the epoch (+5%; relative).
 SHUFFLE_STRONG_MIN_SWING = 0.05
+#: ... and the pattern must live inside the epochs: on the loss minus each epoch's own mean (first
+#: epoch left out) the phase bins still explain at least this share of what was needed (a staircase -
+#: a small set memorised, the loss stepping down at each epoch boundary - leaves nothing: 29aitch).
+SHUFFLE_WITHIN_EPOCH_SHARE = 0.5
 
 # --- metric disagreement -------------------------------------------------------------------------
 #: Validation loss up at least this much (log) from its best while the metric improved by at least

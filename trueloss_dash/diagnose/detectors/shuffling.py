@@ -92,6 +92,22 @@ def _epoch_to_epoch_repeat(epoch: np.ndarray, b: np.ndarray, r: np.ndarray, B: i
     return float(np.median(num[ok] / den[ok])) if ok.any() else None
 
 
+def _within_epoch_share(v: np.ndarray, epoch: np.ndarray, b: np.ndarray, B: int) -> float:
+    """eta^2 of the phase bins on the loss minus each epoch's own mean, the first epoch left out."""
+    _, e = np.unique(epoch, return_inverse=True)
+    keep = e > 0
+    if keep.sum() < B * 2:
+        return 0.0
+    e, vv, bb = e[keep], v[keep], b[keep]
+    r = vv - (np.bincount(e, weights=vv) / np.maximum(np.bincount(e), 1))[e]
+    total = float(np.sum(r ** 2))
+    if total <= 0:
+        return 0.0
+    cnt = np.bincount(bb, minlength=B)
+    means = np.bincount(bb, weights=r, minlength=B) / np.maximum(cnt, 1)
+    return float(np.sum(cnt * means ** 2) / total)
+
+
 def detect(view) -> Detected:
     s = step_level_train(view.run)
     if s is None or s.step is None:
@@ -153,6 +169,14 @@ def detect(view) -> Detected:
     strong_ok = eta2 >= strong and corr >= T.SHUFFLE_STRONG_REPEAT_CORR and amp >= T.SHUFFLE_STRONG_MIN_SWING
     if not ((eta2 >= need and corr >= T.SHUFFLE_MIN_REPEAT_CORR) or strong_ok):
         return Detected([], detail)
+    # the pattern must live inside the epochs: removed each epoch's own level (and left out the first
+    # epoch, the fast initial descent), a staircase - the loss stepping down at every epoch boundary
+    # as a model memorises a small set it sees shuffled - leaves nothing, an unshuffled order's
+    # within-epoch shape stays
+    own = _within_epoch_share(v, epoch, b, B)
+    detail += f"; within each epoch's own level (first epoch left out) {pct(own)}"
+    if own < T.SHUFFLE_WITHIN_EPOCH_SHARE * min(eta2, need):
+        return Detected([], detail + ": the pattern is a step at each epoch boundary (a small set memorised), not an order within the epoch")
     finding = Finding(
         kind="shuffling",
         severity="warning",

@@ -74,6 +74,13 @@ def detect(view) -> Detected:
         # training loss (underfitting), its steady descent is the clearer sign the LR is too low
         vprof = progress_profile(va)
         still = vprof["late_rate"] > 0 and vprof["slope_ratio"] >= T.LR_LOW_MIN_SLOPE_RATIO
+    # a validation loss that still falls at (nearly) every evaluation of the second half while its
+    # rate slows (not the steady descent above) is converging on a floor close to where it started
+    # (a fine-tune of a pre-trained model): not a model that cannot fit
+    converging = False
+    if not still and va is not None and len(va) >= 3 and va.positive:
+        late = np.diff(va.y[len(va) // 2:])
+        converging = len(late) >= T.UNDERFIT_STILL_FALLING_MIN_MOVES and bool(np.mean(late < 0) >= T.UNDERFIT_STILL_FALLING_SHARE)
     # severity follows consequence: a loss that barely moved, or a low training accuracy that has
     # stopped improving, is a model that cannot fit (warning); a loss still falling at a steady rate
     # (the run was stopped while learning: train longer), or settled at a level that may be the
@@ -82,7 +89,7 @@ def detect(view) -> Detected:
     stuck = remaining >= T.UNDERFIT_STUCK_REMAINING  # barely moved over the whole run: it never really learned
     # without validation, "train and validation high and close" cannot be confirmed (an accuracy column
     # of a regression model says nothing): info
-    severity = "warning" if ((low_acc and not still) or stuck) and rel_gap is not None else "info"
+    severity = "warning" if ((low_acc and not still) or stuck) and not converging and rel_gap is not None else "info"
     finding = Finding(
         kind="underfitting",
         severity=severity,
@@ -95,6 +102,7 @@ def detect(view) -> Detected:
             "val_rel_gap": None if rel_gap is None else round(rel_gap, 4),
             "train_acc_end": acc,
             "still_improving": bool(still),
+            "converging_on_its_floor": converging,
             "slope_ratio": round(prof["slope_ratio"], 4) if np.isfinite(prof["slope_ratio"]) else None,
             "final": t_end,
         },
@@ -102,6 +110,8 @@ def detect(view) -> Detected:
         + (f" with a training accuracy of {fmt.num(acc)}: it never fitted its training set"
            if never_fitted and rel_gap is not None and rel_gap > T.UNDERFIT_MAX_REL_GAP else
            (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else ""))
-        + ("; still improving at a steady rate" if still else "; it has stopped improving"),
+        + ("; still improving at a steady rate" if still else
+           "; validation still falls at nearly every evaluation, more slowly each time: converging on a floor near its start "
+           "(a pre-trained model's fine-tune?)" if converging else "; it has stopped improving"),
     )
     return Detected([finding], detail)

@@ -80,17 +80,37 @@ def sniff_generic(sample) -> int:
     return 0
 
 
+def _columns_of(d: dict) -> dict[str, list] | None:
+    """A dict of equal-purpose number lists (``{"loss": [...], "val_loss": [...]}``), or None."""
+    lists = {k: v for k, v in d.items() if isinstance(v, list) and len(v) >= 2}
+    if lists and all(all(scalar(x) is not None or x is None for x in v) for v in lists.values()):
+        return lists
+    return None
+
+
 def _nested_records(whole: dict) -> tuple[str, list[dict]] | None:
-    """The longest list of metric records (dicts with at least one number) held under one key of a
-    JSON object - ``{"history": [{"epoch": 1, "train_loss": ...}, ...], "test_acc": 0.93}`` -
-    when it has at least 2 records; None otherwise."""
+    """Per-epoch records held under one key of a JSON object, when it has at least 2:
+    - a list of metric dicts - ``{"history": [{"epoch": 1, "train_loss": ...}, ...], "test_acc": 0.93}``
+      (the longest such list);
+    - a dict of number lists - ``{"hyperparams": {...}, "history": {"train_loss": [...], ...}}`` - with a
+      top-level list of the same length beside it (``{"epochs": [0, 1, 2], "metrics": {...}}``) as a
+      column too. None otherwise."""
     best = None
     for key, value in whole.items():
-        if not isinstance(value, list) or len(value) < 2:
-            continue
-        recs = [r for r in value if isinstance(r, dict) and any(scalar(x) is not None for x in r.values())]
-        if len(recs) >= max(2, 0.9 * len(value)) and (best is None or len(recs) > len(best[1])):
-            best = (key, recs)
+        if isinstance(value, list) and len(value) >= 2:
+            recs = [r for r in value if isinstance(r, dict) and any(scalar(x) is not None for x in r.values())]
+            if len(recs) >= max(2, 0.9 * len(value)) and (best is None or len(recs) > len(best[1])):
+                best = (key, recs)
+        elif isinstance(value, dict):
+            cols = _columns_of(value)
+            if cols is None:
+                continue
+            n = max(len(v) for v in cols.values())
+            beside = {k: v for k, v in whole.items() if k != key and isinstance(v, list) and len(v) == n
+                      and all(scalar(x) is not None for x in v) and k not in cols}
+            recs = [{k: v[i] for k, v in {**beside, **cols}.items() if i < len(v)} for i in range(n)]
+            if best is None or len(recs) > len(best[1]):
+                best = (key, recs)
     return best
 
 
@@ -118,9 +138,8 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
         if nested is not None:
             key, records = nested
             rest = sorted(k for k, v in whole.items() if k != key and scalar(v) is not None)
-            if rest:
-                warnings.append(f"read the {len(records)} records under {key!r}; top-level values "
-                                f"{', '.join(rest[:6])} (a final summary, one value each) are not curves")
+            warnings.append(f"read the {len(records)} records under {key!r}" + (
+                f"; top-level values {', '.join(rest[:6])} (a final summary, one value each) are not curves" if rest else ""))
             return records, warnings, first_line
         lists = {k: v for k, v in whole.items() if isinstance(v, list)}
         if lists and all(all(scalar(x) is not None or x is None for x in v) for v in lists.values()):
