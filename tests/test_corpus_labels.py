@@ -39,21 +39,9 @@ PENDING_READERS: dict[str, str] = {
         "GAN epoch lines 'Average Loss_G: x, Loss_D: y' load as series 'Average Loss_G' and 'Loss_D'; "
         "neither is recognised as a training loss yet"
     ),
-    "tech-tatsuma__VisualAtom/train.txt": (
-        "ViT console log: 'Epoch 25, Training loss: x, Validation loss: y' lines after a long model printout; "
-        "the text sniffer gives up on the first lines ('-----biginning training-----', module repr)"
-    ),
-    "tech-tatsuma__VisualAtom/log.txt": (
-        "Optuna console log ('[I 2024-...] A new study created'): the same 'Epoch N, Training loss: x, "
-        "Validation loss: y' lines after a model printout; the text sniffer gives up on the first lines"
-    ),
     "doosik71__Person-reID-triplet-loss/train.log": (
         "'Epoch e/69' header lines with the epoch's 'train Loss: x Reg: y Acc: z' on a later line; the text "
         "reader splits it into one-point runs instead of pairing each loss with its epoch header"
-    ),
-    "ivanovot__ToxicClassifier/training.log": (
-        "Python-logging lines 'Average loss for epoch N: x' (the epoch inside the sentence, no 'loss:' key "
-        "before the number); the text sniffer does not recognise the file"
     ),
 }
 

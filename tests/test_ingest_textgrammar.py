@@ -134,3 +134,37 @@ def test_fast_path_blocks_match_the_line_by_line_reading():
         return [sorted((k, repr(v)) for k, v in r.items()) for r in recs]
 
     assert canon(records) == canon(slow.take_new())
+
+
+def test_a_counter_inside_a_sentence_names_the_value_after_the_colon():
+    from trueloss_dash.ingest.textgrammar import parse_message
+
+    p = parse_message("Average loss for epoch 1: 0.3625")
+    assert p.pairs == [("loss", 0.3625)] and p.epoch == 1
+    p = parse_message("Loss after step 200 = 0.5")
+    assert p.pairs == [("Loss", 0.5)] and p.step == 200
+    # prose with the same words stays prose
+    assert parse_message("val_loss improved from 0.52 to 0.50").pairs == []
+    assert parse_message("best loss at epoch 3").pairs == []
+
+
+def test_the_print_glued_after_a_tqdm_bar_is_read_as_its_own_line():
+    from trueloss_dash.ingest.textgrammar import parse_message
+
+    p = parse_message("  1%|          | 1/100 [31:27<51:54:28, 1887.57s/it]Epoch 2, Training loss: 1.6877, Validation loss: 1.0509")
+    assert p.epoch == 2 and dict(p.pairs) == {"Training loss": 1.6877, "Validation loss": 1.0509} and not p.bar
+    # a plain unfinished bar is still an unfinished bar
+    p = parse_message("Epoch 1:  45%|####5     | 425/938 [00:10<00:12, 41.2it/s, loss=0.31]")
+    assert p.unfinished
+
+
+def test_real_logs_with_a_sentence_counter_and_a_glued_bar_load():
+    from pathlib import Path
+
+    from trueloss_dash.ingest import load_path
+
+    corpus = Path(__file__).resolve().parent / "data" / "corpus"
+    run, = load_path(corpus / "ivanovot__ToxicClassifier" / "training.log")  # 'Average loss for epoch N: x'
+    assert len(run.series["train_loss"].y) == 50
+    run, = load_path(corpus / "tech-tatsuma__VisualAtom" / "train.txt")  # tqdm bar + 'Epoch N, Training loss: x'
+    assert len(run.series["train_loss"].y) == 61 and len(run.series["val_loss"].y) == 61

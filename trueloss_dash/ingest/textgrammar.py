@@ -73,6 +73,10 @@ _TENSOR = re.compile(r"tensor\(\s*([^,()]+?)\s*(?:,[^()]*)?\)")
 _QUOTED = re.compile(r"(['\"])([\w./@+-]+)\1")
 BANNER = re.compile(r"^[=\-*#]{5,}.*[=\-*#]{5,}$")
 _BAR = re.compile(r"%\||\[[=>.\s]{3,}\]|[█▏▎▍▌▋▊▉]")
+# A tqdm bar whose status bracket ("[31:27<51:54:28, 1887.57s/it]") is followed, on the same line, by
+# what the program printed next (the bar's carriage return left both on one line): that text is a line
+# of its own ("  1%|   | 1/100 [31:27<51:54, 1887.57s/it]Epoch 2, Training loss: 1.69, ...").
+_GLUED_AFTER_BAR = re.compile(r"\|[^|\n]*\[[^\[\]]*(?:it/s|s/it)[^\[\]]*\](?=[ \t]*[A-Za-z])")
 
 PHASES = {
     "train": "train", "training": "train", "train_inner": "train",
@@ -85,6 +89,8 @@ STOP_WORDS = {
     "from", "to", "at", "of", "is", "was", "are", "by", "improved", "improve", "did", "not", "the", "a", "an",
     "in", "on", "for", "with", "than", "best", "saving", "saved", "save", "reached", "after", "using", "be",
 }
+# Words linking a metric to the counter inside a sentence: "loss for epoch 3: 0.36", "loss after step 200 = 0.5".
+_LINKING = {"for", "after", "at", "of"}
 # Keys that are countdowns or bookkeeping, not measurements.
 DROPPED_KEYS = {"eta"}
 MAX_KEY_WORDS = 3
@@ -134,6 +140,13 @@ def tokenize(text: str) -> list[re.Match]:
 def parse_message(text: str) -> ParsedLine:
     """Apply the grammar to one line (prefix already removed)."""
     out = ParsedLine()
+    if "it" in text and "|" in text:
+        glued = None
+        for glued in _GLUED_AFTER_BAR.finditer(text):
+            pass
+        if glued is not None:
+            text = text[glued.end():]
+            out.simple = False
     if "tensor(" in text:
         text = _TENSOR.sub(r"\1", text)
         out.simple = False
@@ -155,11 +168,28 @@ def parse_message(text: str) -> ParsedLine:
     n = len(toks)
     i = 0
 
+    pending: list[str | None] = [None]  # "loss for epoch 3: 0.36": the metric named before its epoch
+
     def take_pair(key: str, value: float, total: float | None, idx: int, bracket: bool = False) -> None:
         nonlocal last_key
         last_key = key
         lowered = [w.lower() for w in key.split()]
         if any(w in STOP_WORDS for w in lowered):
+            # "Average loss for epoch 3: 0.36" / "Loss after step 200 = 0.5": the counter sits inside the
+            # sentence; the number is its x and the words before the linking word name the value after ':'
+            s_at = max(k for k, w in enumerate(lowered) if w in STOP_WORDS)
+            tail = " ".join(key.split()[s_at + 1:])
+            if (0 < s_at and lowered[s_at] in _LINKING and tail and canonical_x(tail) in (EPOCH, STEP)
+                    and not any(w in STOP_WORDS for w in lowered[:s_at])
+                    and idx + 2 < n and toks[idx + 1].group() in ":=" and is_number(toks[idx + 2])):
+                if canonical_x(tail) == EPOCH:
+                    out.epoch = value
+                    out.slots[slot_of[idx]] = "epoch"
+                else:
+                    out.step, out.step_total = value, total
+                    out.slots[slot_of[idx]] = "step"
+                pending[0] = " ".join(key.split()[:s_at])
+                out.simple = False
             return
         axis = canonical_x(key)
         phase = phase_of(key)
@@ -227,6 +257,9 @@ def parse_message(text: str) -> ParsedLine:
             if words:
                 take_pair(" ".join(words), value, total, i)
                 words.clear()
+            elif pending[0] is not None and i > 0 and toks[i - 1].group() in ":=":
+                key, pending[0] = pending[0], None
+                take_pair(key, value, total, i)
             elif i == 0 and total is not None:
                 # "32/32 [====] - 1s - loss: ..." / "19/19 - 21s - loss: ..." (Keras): batches of the epoch
                 out.unfinished = value < total
