@@ -39,10 +39,6 @@ PENDING_READERS: dict[str, str] = {
         "GAN epoch lines 'Average Loss_G: x, Loss_D: y' load as series 'Average Loss_G' and 'Loss_D'; "
         "neither is recognised as a training loss yet"
     ),
-    "doosik71__Person-reID-triplet-loss/train.log": (
-        "'Epoch e/69' header lines with the epoch's 'train Loss: x Reg: y Acc: z' on a later line; the text "
-        "reader splits it into one-point runs instead of pairing each loss with its epoch header"
-    ),
 }
 
 

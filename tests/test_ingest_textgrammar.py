@@ -168,3 +168,15 @@ def test_real_logs_with_a_sentence_counter_and_a_glued_bar_load():
     assert len(run.series["train_loss"].y) == 50
     run, = load_path(corpus / "tech-tatsuma__VisualAtom" / "train.txt")  # tqdm bar + 'Epoch N, Training loss: x'
     assert len(run.series["train_loss"].y) == 61 and len(run.series["val_loss"].y) == 61
+
+
+def test_a_per_epoch_count_under_an_epoch_header_is_not_a_restart():
+    # doosik71 (dev): "Epoch 3/69" / "batch = 405" / "train Loss: 0.3854 ..." - the same count every
+    # epoch under its header: one run of 70 epochs (global step 405 x epoch), not 70 one-point runs
+    from pathlib import Path
+
+    from trueloss_dash.ingest import load_path
+
+    run, = load_path(Path(__file__).resolve().parent / "data" / "corpus" / "doosik71__Person-reID-triplet-loss" / "train.log")
+    s = run.series["train_loss"]
+    assert len(s.y) == 70 and list(s.epoch[:3]) == [0, 1, 2] and list(s.step[:3]) == [405, 810, 1215]

@@ -273,10 +273,15 @@ class TextLogParser(MergedBlocks):
         # Compare with the epoch of the last line that had a step counter: progress-bar lines in
         # between ("Epoch 2/200: 100%|...") move the epoch but not the counter.
         counter_epoch = self._raw_epoch
-        if raw is not None and not within and epoch is not None and counter_epoch is not None:
-            if epoch > counter_epoch and self._last_raw_step is not None and raw <= self._last_raw_step:
+        # the epoch this counter belongs to: its own line's, or the one an "Epoch 3/69" header line set
+        # ("Epoch 3/69" / "batch = 405" / "train Loss: 0.38" - a per-epoch count under the header)
+        carried = epoch if epoch is not None else (self._epoch if raw is not None and not within else None)
+        if raw is not None and not within and carried is not None and counter_epoch is not None:
+            if carried > counter_epoch and self._last_raw_step is not None and raw <= self._last_raw_step:
                 self._within = True  # CycleGAN "epoch: 2, iters: 100": the counter restarts each epoch
-        within = within or (self._within and raw is not None and epoch is not None)
+        within = within or (self._within and raw is not None and carried is not None)
+        if epoch is None and within and carried is not None and raw is not None:
+            epoch = carried
         if epoch is not None:
             if raw is not None and counter_epoch is not None and epoch > counter_epoch:
                 if within:
