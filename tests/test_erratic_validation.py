@@ -342,3 +342,17 @@ def test_a_fine_tune_converging_on_a_floor_near_its_start_is_not_an_underfitting
     under = [f for f in rep.findings if f.kind == "underfitting"]
     assert not under or (under[0].severity == "info" and under[0].metrics["converging_on_its_floor"])
     assert not _alarms(rep)
+
+
+def test_a_training_loss_climbing_for_most_of_the_run_is_a_slow_divergence():
+    # Ggury (dev): a LoRA loss logged per step, 2.89 (first 100 steps) climbing to 4.40 over the
+    # remaining 1,300 of 1,500 steps and never coming back - below the x3 explosion test
+    run = load_path(CORPUS / "Ggury__Muon_Mezo_Research" / "train_history.json")[0]
+    rep = diagnose(run)
+    div = [f for f in rep.findings if f.kind == "divergence"]
+    assert div and div[0].severity == "warning" and div[0].metrics["creeping"], [f.summary for f in rep.findings]
+    assert rep.causes[0].id == "lr_too_high"
+    # a loss that rose x1.4 and came back down is not one
+    t = np.arange(60)
+    back = np.r_[np.linspace(1.0, 0.5, 20), np.linspace(0.5, 0.7, 20), np.linspace(0.7, 0.45, 20)]
+    assert not [f for f in diagnose(_run(train_loss=back * (1 + 0.01 * np.sin(t)))).findings if f.kind == "divergence"]

@@ -180,6 +180,12 @@ DIVERGENCE_TAIL_FRACTION = 0.15
 #: when the very first logged value (an untrained loss the first interval cut 3x) stays higher.
 #: (siasio's CTC fine-tune: 4x its best, 72% of the progress undone.)
 DIVERGENCE_UNDONE_FRACTION = 0.5
+#: A slow divergence (warning): the training loss's trend climbing since its best over at least
+#: this share of the run, up at >= DIVERGENCE_CREEP_RISING_SHARE of its moves, ending >= x1.3 above
+#: the best and near its top (Ggury: a LoRA loss 2.89 -> 4.40 over 1,300 of 1,500 steps).
+DIVERGENCE_CREEP_MIN_FRACTION = 0.4
+DIVERGENCE_CREEP_RISING_SHARE = 0.7
+DIVERGENCE_CREEP_MIN_LOG_RISE = math.log(1.3)
 
 # --- overfitting ---------------------------------------------------------------------------------
 OVERFIT_MIN_POINTS = 5

@@ -29,6 +29,43 @@ def _finite_after_last_nonfinite(s) -> int:
     return int(len(s.y) - 1 - bad[-1]) if len(bad) else len(s.y)
 
 
+def _creeping(w, trend: np.ndarray, best_i: int) -> tuple[int, float] | None:
+    """A training loss that has been climbing slowly since its best and never came back: over at least
+    DIVERGENCE_CREEP_MIN_FRACTION of the run its trend rose at >= DIVERGENCE_CREEP_RISING_SHARE of its
+    moves and ends >= DIVERGENCE_CREEP_MIN_LOG_RISE above the best, the last point of it near its top
+    (no recovery). (onset index, log rise) or None."""
+    n = len(trend)
+    after = n - 1 - best_i
+    if after < max(3, T.DIVERGENCE_CREEP_MIN_FRACTION * n):
+        return None
+    seg = trend[best_i:]
+    rise = float(seg[-1] - seg[0])
+    # judged on up to 10 block medians: a rolling median's point-to-point moves are mostly ties and noise
+    blocks = np.array([np.median(b) for b in np.array_split(seg, min(10, len(seg)))])
+    d = np.diff(blocks)
+    if rise < T.DIVERGENCE_CREEP_MIN_LOG_RISE or len(d) < 2 or np.mean(d > 0) < T.DIVERGENCE_CREEP_RISING_SHARE:
+        return None
+    if float(seg.max() - seg[-1]) > 0.25 * rise:  # it came back down a good part of the way
+        return None
+    return best_i, rise
+
+
+def _creep_finding(name: str, w, best: float, best_i: int, onset: int, rise: float) -> Finding:
+    label = HUMAN_LABELS.get(name, name)
+    return Finding(
+        kind="divergence",
+        severity="warning",
+        series=name,
+        start=float(w.x[onset]),
+        end=float(w.x[-1]),
+        x_axis=w.axis,
+        metrics={"end_over_best": round(float(np.exp(rise)), 3), "best": float(np.exp(best)),
+                 "best_x": float(w.x[best_i]), "final": float(w.y[-1]), "creeping": True},
+        summary=(f"{label} has been climbing since its best {fmt.num(np.exp(best))} ({fmt.at(w.axis, w.x[best_i])}): "
+                 f"{fmt.ratio(float(np.exp(rise)))} by the end, rising at most points and not coming back - a slow divergence"),
+    )
+
+
 def detect(view) -> Detected:
     findings: list[Finding] = []
     parts = []
@@ -98,6 +135,20 @@ def detect(view) -> Detected:
         climbed_back = climbed_back and not above_start  # said only when it is what decided
         if climbed_back:
             thr = best + math.log(T.DIVERGENCE_FACTOR)
+        if not (above_start or climbed_back) and name != VAL_LOSS:
+            creep = _creeping(w, trend, best_i)
+            if creep is not None:
+                from .level_shift import shifts_in
+
+                if shifts_in(c, ramps=True)[0]:
+                    creep = None  # a climb to a level held for a good part of the run: the level-shift check's
+            if creep is not None:
+                onset, rise = creep
+                follows = validation_follows(view, float(w.x[onset]), rise)
+                if follows is None or follows[0]:
+                    findings.append(_creep_finding(name, w, best, best_i, onset, rise))
+                    parts[-1] += f"; it has been climbing since {fmt.at(w.axis, w.x[onset])} ({fmt.ratio(float(np.exp(rise)))})"
+            continue
         if above_start or climbed_back:
             above = v > thr
             # first point after the best from which the loss stays above the threshold

@@ -72,7 +72,9 @@ def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
     if onset < k0 or stop - onset < max(3, T.LEVEL_SHIFT_MIN_STAY_FRACTION * n):
         return None
     rise = float(np.median(v[onset:stop]) - trend[b])
-    z = rise / float(sig[max(b, 1) - 1])
+    # the held level is a median of (stop - onset) points: its noise is the per-point scale over the
+    # square root of that count (a climb held for hundreds of noisy steps is measured precisely)
+    z = rise / (float(sig[max(b, 1) - 1]) / np.sqrt(max(1, stop - onset)))
     return (onset, rise, z, float(trend[b])) if z > T.LEVEL_SHIFT_Z else None
 
 
