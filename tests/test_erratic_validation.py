@@ -356,3 +356,17 @@ def test_a_training_loss_climbing_for_most_of_the_run_is_a_slow_divergence():
     t = np.arange(60)
     back = np.r_[np.linspace(1.0, 0.5, 20), np.linspace(0.5, 0.7, 20), np.linspace(0.7, 0.45, 20)]
     assert not [f for f in diagnose(_run(train_loss=back * (1 + 0.01 * np.sin(t)))).findings if f.kind == "divergence"]
+
+
+def test_a_flat_training_loss_beside_a_validation_metric_that_never_moved_is_underfitting():
+    # MonashAIM (dev): a segmentation net whose training loss stays within 1.40-1.60 for 20 epochs and
+    # whose validation Dice is 0.0 at all 4 evaluations - no validation loss, no training accuracy
+    run = load_path(CORPUS / "MonashAIM__harmonic-dense-network" / "dvclive")[0]
+    under = [f for f in diagnose(run).findings if f.kind == "underfitting"]
+    assert under and under[0].severity == "warning" and "never improved" in under[0].summary
+    # the same flat loss beside a metric that did improve stays a plateau, not underfitting
+    n = 20
+    flat = 1.5 * np.exp(np.random.default_rng(4).normal(0, 0.03, n))
+    run = _run(train_loss=flat)
+    run.add(Series(name="val_dice", y=np.linspace(0.1, 0.6, 5), epoch=np.linspace(4, 20, 5)))
+    assert not [f for f in diagnose(run).findings if f.kind == "underfitting"]

@@ -247,6 +247,11 @@ REGULARIZED_UNDERFIT_LATE_FRACTION = 0.5
 #: (arthuribias: an LM fine-tune starting near its floor, eval loss down at each of 45 evaluations).
 UNDERFIT_STILL_FALLING_SHARE = 0.8
 UNDERFIT_STILL_FALLING_MIN_MOVES = 5
+#: Without a validation loss or a training accuracy, a validation metric logged >= this many times that
+#: never beat its first value by more than UNDERFIT_METRIC_MIN_GAIN of its scale (or is 0 throughout) is
+#: the evidence that a training loss that barely moved is a model that learns nothing (MonashAIM: Dice 0).
+UNDERFIT_METRIC_MIN_POINTS = 3
+UNDERFIT_METRIC_MIN_GAIN = 0.01
 #: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
 #: reported loss with validation half an interval earlier, at most this share stays inverted.
 LAG_EXPLAINED_MAX_REMAINING = 0.25

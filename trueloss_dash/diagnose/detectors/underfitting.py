@@ -22,6 +22,29 @@ from .plateau import progress_profile
 CHECK = Check("underfitting", "Underfitting", "training loss staying high and close to validation")
 
 
+def _metric_never_improved(view) -> tuple[str, float] | None:
+    """(name, first value) of a validation metric (accuracy, Dice, F1, ...) logged at least
+    UNDERFIT_METRIC_MIN_POINTS times that never got better than its first value by more than
+    UNDERFIT_METRIC_MIN_GAIN of its scale; None otherwise. Evidence, without a validation loss, that
+    a flat training loss is a model that learns nothing the task measures."""
+    from .metric_disagreement import _val_metrics, higher_is_better
+
+    for name in _val_metrics(view.run):
+        s = view.run.get(name)
+        if s is None:
+            continue
+        y = np.asarray(s.y, float)
+        y = y[np.isfinite(y)]
+        if len(y) < T.UNDERFIT_METRIC_MIN_POINTS:
+            continue
+        better = y if higher_is_better(name) else -y
+        gain = float(np.max(better) - better[0])  # the most it ever improved on its first value
+        scale = max(float(np.max(np.abs(y))), 1e-12)
+        if gain <= T.UNDERFIT_METRIC_MIN_GAIN * scale:
+            return name, float(y[0])
+    return None
+
+
 def detect(view) -> Detected:
     name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= 3 else TRAIN_LOSS
     tr = view.curve(name)
@@ -54,10 +77,13 @@ def detect(view) -> Detected:
     detail = f"{name} ends at {fmt.of_start(remaining)}" + (f", validation within {pct(rel_gap)}" if rel_gap is not None else "")
     if acc is not None:
         detail += f", training accuracy {fmt.num(acc)}"
-    if rel_gap is None and acc is None:
+    stuck_metric = _metric_never_improved(view) if rel_gap is None and acc is None else None
+    if rel_gap is None and acc is None and stuck_metric is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
         # training loss is a plateau (its own finding), not evidence that the model cannot fit
         return Detected([], detail + "; no validation loss or accuracy to compare with: a flat loss is reported as a plateau")
+    if stuck_metric is not None:
+        detail += f"; {stuck_metric[0]} never improved ({fmt.num(stuck_metric[1])} at every evaluation)"
     if remaining > 1.0 + T.UNDERFIT_MAX_REL_GAP:
         # the loss ended above where it started: that is divergence or a level shift, not a model too small
         return Detected([], detail + "; it rose overall, which the divergence and level-shift checks judge")
@@ -89,7 +115,10 @@ def detect(view) -> Detected:
     stuck = remaining >= T.UNDERFIT_STUCK_REMAINING  # barely moved over the whole run: it never really learned
     # without validation, "train and validation high and close" cannot be confirmed (an accuracy column
     # of a regression model says nothing): info
-    severity = "warning" if ((low_acc and not still) or stuck) and not converging and rel_gap is not None else "info"
+    # a validation metric that never moved off its first value beside a training loss that barely moved:
+    # the model never learned anything the task measures (MonashAIM: Dice 0.0 at every evaluation)
+    never = stuck_metric is not None and stuck
+    severity = "warning" if (((low_acc and not still) or stuck) and not converging and rel_gap is not None) or never else "info"
     finding = Finding(
         kind="underfitting",
         severity=severity,
@@ -110,6 +139,7 @@ def detect(view) -> Detected:
         + (f" with a training accuracy of {fmt.num(acc)}: it never fitted its training set"
            if never_fitted and rel_gap is not None and rel_gap > T.UNDERFIT_MAX_REL_GAP else
            (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else ""))
+        + (f"; {stuck_metric[0]} never improved on {fmt.num(stuck_metric[1])}" if stuck_metric is not None else "")
         + ("; still improving at a steady rate" if still else
            "; validation still falls at nearly every evaluation, more slowly each time: converging on a floor near its start "
            "(a pre-trained model's fine-tune?)" if converging else "; it has stopped improving"),
