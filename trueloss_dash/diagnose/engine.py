@@ -23,7 +23,6 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
               or f.metrics.get("burst_points")]
     if not owners:
         return findings
-    # (a burst the spike check found itself is reported once, by the spike check)
 
     def covered(f: Finding) -> bool:
         return any(s.series == f.series and (s.kind == "divergence" or (
@@ -32,6 +31,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
                         s.start <= f.start <= (s.end if s.end is not None else s.start))))
                    for s in owners)
 
+    # a burst the spike check found itself is reported once, by the spike check
     spike_peaks = {(f.series, f.metrics.get("peak_x")) for f in findings if f.kind == "spike" and not f.metrics.get("burst_points")}
     return [f for f in findings if not (f.metrics.get("from_spike_check") and covered(f))
             and not (f.metrics.get("burst_points") and (f.series, f.metrics.get("peak_x")) in spike_peaks)]

@@ -24,7 +24,7 @@ from .. import thresholds as T
 from ..model import Finding
 from ..signals import binned, loo_rolling_median, odd_window, robust_sigma
 from . import Check, Detected
-from .spike import residual_sigma, warmup_points, residuals_at, train_curve_beside, train_roughness_beside
+from .spike import residual_sigma, residuals_at, train_curve_beside, train_roughness_beside, warmup_points
 
 CHECK = Check("erratic_validation", "Erratic validation", "validation jumping up and down repeatedly while training is smooth")
 
@@ -188,7 +188,7 @@ def detect(view) -> Detected:
     if metrics.get("short_run"):
         # severity follows consequence: validation ending at its best means the final model is the best
         # one evaluated, whatever the swings before
-        at_best = bool(w.positive and w.y[-1] <= float(np.min(w.y)) * (1 + T.ERRATIC_ENDS_AT_BEST_MARGIN))
+        at_best = _ends_at_best(w)
         metrics["ends_at_best"] = at_best
         finding = Finding(
             kind="erratic_validation", severity="info" if at_best else "warning", series=VAL_LOSS, start=float(xs[0]), end=float(xs[-1]),
@@ -203,7 +203,7 @@ def detect(view) -> Detected:
     # (none in the last ERRATIC_SETTLED_FRACTION of the points) and it ends at its best: they came on
     # the way down, and the final model is the best one evaluated
     calm = float(w.x[-1] - T.ERRATIC_SETTLED_FRACTION * (w.x[-1] - w.x[0]))
-    settled = bool(w.positive and xs[-1] < calm and w.y[-1] <= float(np.min(w.y)) * (1 + T.ERRATIC_ENDS_AT_BEST_MARGIN))
+    settled = bool(xs[-1] < calm and _ends_at_best(w))
     metrics["ends_at_best"] = settled
     tail = ("; the jumps stopped and validation ends at its best, so they did not cost the final model" if settled else "")
     # ... or the jumps are validation's usual bounce: no larger than ERRATIC_WARNING_OWN_Z x its own
@@ -230,6 +230,11 @@ def detect(view) -> Detected:
                  f"only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} around its trend{tail}"),
     )
     return Detected([finding], detail)
+
+
+def _ends_at_best(w) -> bool:
+    """Validation ends within ERRATIC_ENDS_AT_BEST_MARGIN of its best: the final model is the best one evaluated."""
+    return bool(w.positive and w.y[-1] <= float(np.min(w.y)) * (1 + T.ERRATIC_ENDS_AT_BEST_MARGIN))
 
 
 def _noisy_validation(w, metrics) -> Finding:

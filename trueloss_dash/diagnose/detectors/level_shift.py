@@ -22,7 +22,7 @@ from ..model import Finding
 from ..noise import local_sigma, validation_follows
 from ..signals import Curve, binned, odd_window, robust_sigma, rolling_median, window_medians
 from . import Check, Detected
-from .spike import warmup_points
+from .spike import burst_finding, recovery_after, warmup_points
 
 CHECK = Check("level_shift", "Level shifts", "a loss that jumps and stays up (not a transient spike)")
 
@@ -169,7 +169,7 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None, climbed_if=None) -> t
         if burst is not None:
             # up for a few points and back as a spike recovers: a burst wider than the spike check's
             # window (its rolling median rides on the burst) - a transient spike, not a level that stayed
-            return [_burst_as_spike(c, w, at, burst, pre, z, k0)], rise
+            return [burst_finding(c, w, at, burst, at + int(np.argmax(v[at:burst])), pre, z, k0)], rise
         x_back = float(w.x[at + int(back[0])]) if len(back) else float(w.x[-1])
         tail_txt = f"and stayed there until {fmt.at(w.axis, x_back)}"
     how = "jumped" if sharp else "climbed"
@@ -191,33 +191,11 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None, climbed_if=None) -> t
 
 
 def _burst_end(v: np.ndarray, at: int, pre: float) -> int | None:
-    """Index where a rise starting at ``at`` is back as the spike check defines recovery (within
-    SPIKE_RECOVERY_FRACTION of the rise above the level before, at most SPIKE_RECOVERY_POINTS after
-    the peak), or None when it did not come back that soon."""
-    stop = min(len(v), at + 2 * T.SPIKE_RECOVERY_POINTS + 1)
-    p = at + int(np.argmax(v[at:stop]))
-    rise = float(v[p] - pre)
-    after = v[p + 1 : p + 1 + T.SPIKE_RECOVERY_POINTS]
-    back = np.flatnonzero(after <= pre + T.SPIKE_RECOVERY_FRACTION * max(rise, 0.0))
-    return p + 1 + int(back[0]) if len(back) else None
-
-
-def _burst_as_spike(c: Curve, w, at: int, stop: int, pre: float, z: float, k0: int) -> Finding:
-    """A sharp rise that came back within a few points, reported as the spike it is (the spike
-    check's severity rules: by its size over the level before it and the progress it undid)."""
-    from .spike import _finding
-
-    v = w.scaled
-    p = at + int(np.argmax(v[at:stop]))
-    rise = float(v[p] - pre)
-    made = float(np.median(v[: max(1, k0)]) - pre)
-    lost = rise / made if made > 0 else 0.0
-    peak_level = float(np.exp(v[p] - np.median(v[: max(1, k0)]))) if w.positive else None
-    f = _finding(c, w, at, stop, p, z, rise, stop - p, HUMAN_LABELS.get(c.name, c.name), w.axis, lost,
-                 peak_level=peak_level)
-    f.metrics["burst_points"] = int(stop - at)
-    f.summary += f" (a burst {fmt.count(stop - at, 'point')} wide)"
-    return f
+    """Index where a rise starting at ``at`` is back as a spike recovers (``spike.recovery_after``,
+    from its highest point within 2 x SPIKE_RECOVERY_POINTS), or None when it did not come back that soon."""
+    p = at + int(np.argmax(v[at:min(len(v), at + 2 * T.SPIKE_RECOVERY_POINTS + 1)]))
+    back = recovery_after(v, p, pre)
+    return p + back if back is not None else None
 
 
 def detect(view) -> Detected:

@@ -98,14 +98,10 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
         if rise < min_rise:
             why_not[p] = "not above the level just before it (a fall that paused, not a jump)"
             continue  # above a falling trend but not above where the loss just was: not a jump
-        after = v[p + 1 : p + 1 + T.SPIKE_RECOVERY_POINTS]
-        back = np.flatnonzero(after <= pre + T.SPIKE_RECOVERY_FRACTION * max(rise, 0.0))
-        recovered = int(back[0]) + 1 if len(back) else None
+        recovered = recovery_after(v, p, pre)
         stop = p + recovered if recovered is not None else e
-        made = float(np.median(v[: max(1, k0)]) - pre)  # log progress made before the jump
-        lost = rise / made if made > 0 else 0.0
+        lost, peak_level = progress_lost(w, k0, p, pre)
         own_z = float((r[p] - np.median(r)) / own_sigma)
-        peak_level = float(np.exp(v[p] - np.median(v[: max(1, k0)]))) if w.positive else None  # peak / start
         found.append(_finding(c, w, s, stop, p, float(z[p]), rise, recovered, label, unit, lost,
                               None if joint else own_z, joint, peak_level))
 
@@ -115,6 +111,36 @@ def spikes_in(c: Curve, reference_sigma: float | None = None, min_log_rise: floa
         if note:
             note = f"at {unit} {xfmt(float(w.x[at_max]))}: {note}"
     return found, max_z, note
+
+
+def recovery_after(v: np.ndarray, p: int, pre: float) -> int | None:
+    """Points after the peak ``p`` until the loss is back within SPIKE_RECOVERY_FRACTION of its rise
+    above ``pre`` (the level before the jump), looking at most SPIKE_RECOVERY_POINTS ahead; None when
+    it did not come back that soon (a level shift, not a spike). The one recovery rule every spike
+    reading uses."""
+    rise = max(float(v[p] - pre), 0.0)
+    back = np.flatnonzero(v[p + 1 : p + 1 + T.SPIKE_RECOVERY_POINTS] <= pre + T.SPIKE_RECOVERY_FRACTION * rise)
+    return int(back[0]) + 1 if len(back) else None
+
+
+def progress_lost(w, k0: int, p: int, pre: float) -> tuple[float, float | None]:
+    """(share of the log progress made before the jump that the peak ``p`` undid, peak over the
+    loss's start or None for a loss that can go negative): what a spike's severity weighs."""
+    v = w.scaled
+    start = float(np.median(v[: max(1, k0)]))
+    made = start - pre
+    return (float(v[p] - pre) / made if made > 0 else 0.0), (float(np.exp(v[p] - start)) if w.positive else None)
+
+
+def burst_finding(c, w, start: int, stop: int, p: int, pre: float, z: float, k0: int, where: str = "") -> Finding:
+    """A rise several points wide that came back as a spike recovers (found by the level-shift check's
+    step test or by the running-minimum test below), reported as the transient spike it is."""
+    lost, peak_level = progress_lost(w, k0, p, pre)
+    f = _finding(c, w, start, stop, p, z, float(w.scaled[p] - pre), stop - p, HUMAN_LABELS.get(c.name, c.name), w.axis,
+                 lost, peak_level=peak_level)
+    f.metrics["burst_points"] = int(stop - start)
+    f.summary += f" (a burst {fmt.count(stop - start, 'point')} wide{where})"
+    return f
 
 
 def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, own_z: float | None = None,
@@ -282,7 +308,6 @@ def bursts_over_running_min(c: Curve) -> list[Finding]:
     v = w.scaled
     runmin = np.minimum.accumulate(v)
     k0 = max(1, warmup_points(n))
-    made0 = float(np.median(v[:k0]))
     found, i = [], k0
     while i < n:
         pre = float(runmin[i - 1])
@@ -305,12 +330,7 @@ def bursts_over_running_min(c: Curve) -> list[Finding]:
         # one point up and back is the rolling-median test's case (it judged it already)
         if stop - i >= 2 and rise >= T.SPIKE_BURST_OVER_OTHER_UPS * other_up:
             z = rise / max(robust_sigma(np.diff(v)), T.SPIKE_SIGMA_FLOOR)
-            made = made0 - pre
-            f = _finding(c, w, i, stop, peak, z, rise, stop - peak, HUMAN_LABELS.get(c.name, c.name), w.axis,
-                         rise / made if made > 0 else 0.0, peak_level=float(np.exp(v[peak] - made0)))
-            f.metrics["burst_points"] = int(stop - i)
-            f.summary += f" (a burst {fmt.count(stop - i, 'point')} wide above its running minimum)"
-            found.append(f)
+            found.append(burst_finding(c, w, i, stop, peak, pre, z, k0, " above its running minimum"))
         i = stop + 1
     return found
 
