@@ -10,12 +10,13 @@ import numpy as np
 from trueloss_dash.run import Run, RunContext, Series
 
 
-def epoch_run(name="run", *, context=None, **series) -> Run:
-    """A run whose series are all epoch-level: ``epoch_run(train_loss=arr, val_loss=arr, lr=arr)``."""
+def epoch_run(name="run", *, context=None, first_epoch=0, **series) -> Run:
+    """A run whose series are all epoch-level: ``epoch_run(train_loss=arr, val_loss=arr, lr=arr)``,
+    epochs numbered from ``first_epoch``."""
     run = Run(name=name, format="test", context=context or RunContext())
     for key, y in series.items():
         y = np.asarray(y, dtype=float)
-        run.add(Series(key, y, epoch=np.arange(len(y), dtype=float)))
+        run.add(Series(key, y, epoch=np.arange(first_epoch, first_epoch + len(y), dtype=float)))
     return run
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from test_diagnose_support import epoch_run
 from trueloss_dash.diagnose import diagnose
 from trueloss_dash.ingest import load_path
-from trueloss_dash.run import Run, Series
+from trueloss_dash.run import Run
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
@@ -25,11 +26,8 @@ def _alarms(rep) -> list[str]:
 
 
 def _run(**curves) -> Run:
-    run = Run(name="generated", source="generated", format="generated")
-    for name, y in curves.items():
-        y = np.asarray(y, dtype=float)
-        run.add(Series(name=name, y=y, epoch=np.arange(1, len(y) + 1, dtype=float)))
-    return run
+    """Epoch-level curves, epochs numbered from 1."""
+    return epoch_run("generated", first_epoch=1, **curves)
 
 
 # --- overfitting: validation noise that grows as the loss falls ----------------------------------
