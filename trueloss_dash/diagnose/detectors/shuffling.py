@@ -99,13 +99,15 @@ def _within_epoch_share(v: np.ndarray, epoch: np.ndarray, b: np.ndarray, B: int)
     if keep.sum() < B * 2:
         return 0.0
     e, vv, bb = e[keep], v[keep], b[keep]
-    r = vv - (np.bincount(e, weights=vv) / np.maximum(np.bincount(e), 1))[e]
-    total = float(np.sum(r ** 2))
-    if total <= 0:
-        return 0.0
-    cnt = np.bincount(bb, minlength=B)
-    means = np.bincount(bb, weights=r, minlength=B) / np.maximum(cnt, 1)
-    return float(np.sum(cnt * means ** 2) / total)
+    return _phase_eta2(vv - (np.bincount(e, weights=vv) / np.maximum(np.bincount(e), 1))[e], bb, B)[0]
+
+
+def _phase_eta2(r: np.ndarray, b: np.ndarray, B: int) -> tuple[float, np.ndarray]:
+    """(eta^2: the share of the variance of ``r`` its phase bin ``b`` explains, the per-bin means)."""
+    total = float(np.sum((r - r.mean()) ** 2))
+    cnt = np.bincount(b, minlength=B)
+    means = np.bincount(b, weights=r, minlength=B) / np.maximum(cnt, 1)
+    return (float(np.sum(cnt * (means - r.mean()) ** 2) / total) if total > 0 else 0.0), means
 
 
 def detect(view) -> Detected:
@@ -138,10 +140,7 @@ def detect(view) -> Detected:
     # (a small epsilon: phase k/12 times 12 bins is 0.99999... in floating point, which would put two
     # steps in one bin and leave the next empty)
     b = np.minimum((phase * B + 1e-6).astype(np.int64), B - 1)
-    total = float(np.sum((r - r.mean()) ** 2))
-    cnt = np.bincount(b, minlength=B)
-    means = np.bincount(b, weights=r, minlength=B) / np.maximum(cnt, 1)
-    eta2 = float(np.sum(cnt * (means - r.mean()) ** 2) / total) if total > 0 else 0.0
+    eta2, means = _phase_eta2(r, b, B)
     first = epoch < (epoch[0] + epoch[-1]) / 2
     p1 = np.bincount(b[first], weights=r[first], minlength=B) / np.maximum(np.bincount(b[first], minlength=B), 1)
     p2 = np.bincount(b[~first], weights=r[~first], minlength=B) / np.maximum(np.bincount(b[~first], minlength=B), 1)
