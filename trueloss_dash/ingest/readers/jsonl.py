@@ -80,12 +80,19 @@ def sniff_generic(sample) -> int:
     return 0
 
 
-def _columns_of(d: dict) -> dict[str, list] | None:
-    """A dict of equal-purpose number lists (``{"loss": [...], "val_loss": [...]}``), or None."""
-    lists = {k: v for k, v in d.items() if isinstance(v, list) and len(v) >= 2}
+def _columns_of(d: dict, min_len: int = 0) -> dict[str, list] | None:
+    """The number lists of a dict (``{"loss": [...], "val_loss": [...]}``, lists shorter than
+    ``min_len`` left out) when every one of them holds only numbers or nulls; None otherwise."""
+    lists = {k: v for k, v in d.items() if isinstance(v, list) and len(v) >= min_len}
     if lists and all(all(scalar(x) is not None or x is None for x in v) for v in lists.values()):
         return lists
     return None
+
+
+def _rows_of(columns: dict[str, list]) -> list[dict]:
+    """Column lists as records, row i holding the i-th value of every list long enough."""
+    n = max(len(v) for v in columns.values())
+    return [{k: v[i] for k, v in columns.items() if i < len(v)} for i in range(n)]
 
 
 def _nested_records(whole: dict) -> tuple[str, list[dict]] | None:
@@ -102,13 +109,13 @@ def _nested_records(whole: dict) -> tuple[str, list[dict]] | None:
             if len(recs) >= max(2, 0.9 * len(value)) and (best is None or len(recs) > len(best[1])):
                 best = (key, recs)
         elif isinstance(value, dict):
-            cols = _columns_of(value)
+            cols = _columns_of(value, min_len=2)
             if cols is None:
                 continue
             n = max(len(v) for v in cols.values())
             beside = {k: v for k, v in whole.items() if k != key and isinstance(v, list) and len(v) == n
                       and all(scalar(x) is not None for x in v) and k not in cols}
-            recs = [{k: v[i] for k, v in {**beside, **cols}.items() if i < len(v)} for i in range(n)]
+            recs = _rows_of({**beside, **cols})
             if best is None or len(recs) > len(best[1]):
                 best = (key, recs)
     return best
@@ -141,10 +148,9 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
             warnings.append(f"read the {len(records)} records under {key!r}" + (
                 f"; top-level values {', '.join(rest[:6])} (a final summary, one value each) are not curves" if rest else ""))
             return records, warnings, first_line
-        lists = {k: v for k, v in whole.items() if isinstance(v, list)}
-        if lists and all(all(scalar(x) is not None or x is None for x in v) for v in lists.values()):
-            n = max(len(v) for v in lists.values())
-            return [{k: v[i] for k, v in lists.items() if i < len(v)} for i in range(n)], warnings, first_line
+        lists = _columns_of(whole)
+        if lists is not None:
+            return _rows_of(lists), warnings, first_line
         return [whole], warnings, first_line
     records, bad = [], []
     lines = text.splitlines()
