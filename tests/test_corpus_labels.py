@@ -39,6 +39,10 @@ PENDING_READERS: dict[str, str] = {
         "GAN epoch lines 'Average Loss_G: x, Loss_D: y' load as series 'Average Loss_G' and 'Loss_D'; "
         "neither is recognised as a training loss yet"
     ),
+    "cxnaive__yolov5-RM/results.txt": (
+        "YOLOv5 variant results.txt with 18 whitespace columns (6 loss terms + total + labels + img size + 7 val "
+        "columns) instead of the 15 the YOLOv5 reader expects: refused as 'unknown log format'"
+    ),
 }
 
 
