@@ -40,6 +40,13 @@ STYLES = {
         [f"Epoch {e}:  50%|#####     | 5/10 [00:01<00:01, 9.1it/s, loss=9.99]\r"
          f"Epoch {e}: 100%|##########| 10/10 [00:02<00:00, 9.1it/s, loss={t}, val_loss={v}]" for e, (t, v) in enumerate(zip(TRAIN, VAL))],
         "epoch"),
+    "PaddleVideo phase counters and END-epoch averages": (
+        [f"[12/25 14:2{e}:40] epoch:[  {e}/4 ] train step:0    loss: 9.{e} lr: 0.010000 top1: 0.01\n"
+         f"[12/25 14:2{e}:50] epoch:[  {e}/4 ] train step:100  loss: 8.{e} lr: 0.010000 top1: 0.23\n"
+         f"[12/25 14:2{e}:53] END epoch:{e}   train loss_avg: {t}  top1_avg: 0.10 avg_batch_cost: 6.8 sec\n"
+         f"[12/25 14:2{e}:57] epoch:[  {e}/4 ] val step:0    loss: 7.{e} top1: 0.12\n"
+         f"[12/25 14:2{e}:59] END epoch:{e}   val loss_avg: {v} top1_avg: 0.14 avg_batch_cost: 0.03 sec"
+         for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)], "epoch"),
     "keras with tensors and units": (
         [f"Epoch {e}/4\n32/32 [==============================] - 1s 5ms/step - loss: tensor({t}, device='cuda:0') - val_loss: {v}"
          for e, (t, v) in enumerate(zip(TRAIN, VAL), 1)], "epoch"),
@@ -180,3 +187,23 @@ def test_a_per_epoch_count_under_an_epoch_header_is_not_a_restart():
     run, = load_path(Path(__file__).resolve().parent / "data" / "corpus" / "doosik71__Person-reID-triplet-loss" / "train.log")
     s = run.series["train_loss"]
     assert len(s.y) == 70 and list(s.epoch[:3]) == [0, 1, 2] and list(s.step[:3]) == [405, 810, 1215]
+
+
+def test_paddlevideo_log_is_one_run_with_epoch_averages_as_the_curves():
+    """justld/3D-ResNets_paddle: 'val step:0' is the evaluation loop's counter (it used to restart the
+    training step and split epoch 1 off as a run of its own), 'END epoch:N' closes an epoch, and the
+    epoch means 'train loss_avg' / 'val loss_avg' beat the one-batch 'loss' samples for the roles."""
+    from pathlib import Path
+
+    from trueloss_dash.ingest import load_path
+
+    path = Path(__file__).parent / "data" / "corpus" / "justld__3D-ResNets_paddle" / "train.log"
+    runs = load_path(path)
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.series["train_loss"].source_column == "train loss_avg"
+    assert run.series["val_loss"].source_column == "val loss_avg"
+    assert len(run.series["train_loss"].y) == len(run.series["val_loss"].y) == 25
+    assert run.series["train_loss"].y[0] == pytest.approx(3.94312)
+    assert run.series["val_loss"].y[-1] == pytest.approx(2.57698)
+    assert run.series["val/loss"].y[0] == pytest.approx(3.27431)  # the one-batch sample stays, apart

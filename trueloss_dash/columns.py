@@ -155,17 +155,25 @@ _LR_OPTIMIZER = re.compile(r"^lr[a-z]+\d*$")  # Lightning's LearningRateMonitor:
 
 # Qualifiers that do not change which curve a column is ("Average Train Loss", "mean_val_loss").
 _QUALIFIER = re.compile(r"^(?:average|avg|mean)")
+# ... also after the name ("loss_avg", "val loss_avg": PaddleVideo's epoch averages)
+_TRAILING_QUALIFIER = re.compile(r"(?<=loss)(?:average|avg|mean)$")
 
 
 def canonical_series(column: str) -> str | None:
     """Canonical series name for a column, or None when it is an extra series."""
     key = fold(column)
-    for candidate in (key, _QUALIFIER.sub("", key)):
+    for candidate in (key, _QUALIFIER.sub("", key), _TRAILING_QUALIFIER.sub("", key)):
         if candidate in _SERIES_LOOKUP:
             return _SERIES_LOOKUP[candidate]
         if candidate in FLAGGED_ALIASES:
             return FLAGGED_ALIASES[candidate]
     return None
+
+
+def is_averaged_name(column: str) -> bool:
+    """The name says the values are an average ("Average Loss", "loss_avg", "mean_val_loss")."""
+    key = fold(column)
+    return key not in _SERIES_LOOKUP and bool(_QUALIFIER.match(key) or _TRAILING_QUALIFIER.search(key))
 
 
 def canonical_bound(column: str) -> str | None:

@@ -28,6 +28,7 @@ from ..columns import (
     canonical_series,
     canonical_x,
     fold,
+    is_averaged_name,
     is_flagged_alias,
     looks_like_loss,
 )
@@ -193,8 +194,10 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
                   counts: dict[str, int] | None = None) -> dict[str, str]:
     """Column -> series name: canonical where an alias matches (one column per canonical name).
 
-    The exact name wins over an alias, unless the alias holds far more points: a console log's
-    per-step ``loss`` is the curve, the one-line ``train_loss`` summary at its end is not."""
+    A name that says it is an average (``loss_avg``, ``Average loss``: the epoch's mean, which a
+    sampled per-step ``loss`` beside it is not) wins, then the exact name over an alias, unless
+    another column holds far more points: a console log's per-step ``loss`` is the curve, the
+    one-line ``train_loss`` summary at its end is not."""
     by_canonical: dict[str, list[str]] = {}
     for col in value_cols:
         canon = canonical_series(col)
@@ -204,7 +207,8 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
     for canon, cols in by_canonical.items():
         exact = [c for c in cols if fold(c) == fold(canon)]
         solid = [c for c in cols if not is_flagged_alias(c)]
-        winner = (exact or solid or cols)[0]
+        averaged = [c for c in solid if is_averaged_name(c)] if len(cols) > 1 else []
+        winner = (averaged or exact or solid or cols)[0]
         if counts:
             most = max(cols, key=lambda c: counts.get(c, 0))
             if counts.get(most, 0) > 4 * counts.get(winner, 0):

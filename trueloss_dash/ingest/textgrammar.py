@@ -128,6 +128,10 @@ def is_number(tok: re.Match | None) -> bool:
     return tok is not None and tok.lastgroup in ("num", "unit", "special", "sunit")
 
 
+#: Words that mark an epoch's boundary before the counter ("END epoch:1", "Finished epoch 3").
+_BOUNDARY_WORDS = frozenset({"end", "finished", "finish", "completed", "done", "start", "begin", "starting"})
+
+
 def phase_of(word: str) -> str | None:
     return PHASES.get(word.lower())
 
@@ -193,6 +197,16 @@ def parse_message(text: str) -> ParsedLine:
             return
         axis = canonical_x(key)
         phase = phase_of(key)
+        if len(lowered) == 2 and lowered[0] in _BOUNDARY_WORDS and canonical_x(lowered[1]) == EPOCH:
+            axis = EPOCH  # "END epoch:1 train loss_avg: 3.94": the epoch a summary line closes
+        if (len(lowered) == 2 and phase_of(lowered[0]) and axis is None
+                and canonical_x(lowered[1]) in (EPOCH, STEP)):
+            # "train step:100 loss: 3.45" / "val step:0 loss: 3.27" (PaddleVideo): the phase names
+            # the progress counter that follows it, and the line's metrics belong to that phase
+            out.phase = out.phase or phase_of(lowered[0])
+            axis = canonical_x(lowered[1])
+            if out.phase in ("val", "test"):
+                return  # the evaluation loop's own batch counter, not the training step
         if phase and len(lowered) == 1:
             out.phase = phase
             if bracket:  # "Test: [ 10/390]": progress through the test set, not an epoch
