@@ -97,6 +97,18 @@ def excursion_rises(v: np.ndarray) -> np.ndarray:
     return r
 
 
+def _start_level(v: np.ndarray, tr) -> float:
+    """The loss level training started from (log), the yardstick of 'validation near convergence':
+    validation's first points, but never above the training loss's first point at validation's cadence
+    (an average over the first interval) - both measure the same barely trained model on the same
+    loss, and one wild first evaluation (Balupurohit23: validation 620 beside a training loss of 5.4)
+    would otherwise make every later jump look like noise at a few percent of the start."""
+    start = float(np.median(v[: max(1, len(v) // 10)]))
+    if tr is not None and tr.positive and len(tr):
+        start = min(start, float(np.log(tr.y[0])))
+    return start
+
+
 def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     va = view.val
     if va is not None and T.ERRATIC_SHORT_MIN_POINTS <= len(va) < T.ERRATIC_MIN_POINTS:
@@ -122,7 +134,8 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     val_sigma = robust_sigma(resid)
     # heteroscedastic noise: near convergence (validation at a few % of its start) a handful of
     # examples moves the loss by tens of percent; jumps there are that noise, not an unstable model
-    start = float(np.median(v[: max(1, len(v) // 10)]))
+    beside = train_curve_beside(tr, va)
+    start = _start_level(v, tr if beside is None else beside) if w.positive else 0.0
     base = np.full(len(v), -np.inf)
     if len(v) >= 3:
         base[1:-1] = np.minimum(v[:-2], v[2:])
@@ -138,7 +151,6 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
         # it too (a swing both curves make is the task's noise or a shared event) and - unless
         # validation as a whole is ERRATIC_ROUGHER times as rough as training - it stands out from
         # validation's own usual bounce as well (a few big jumps hardly move validation's robust scale)
-        beside = train_curve_beside(tr, va)
         much_rougher = val_sigma >= T.ERRATIC_ROUGHER * rough
         if beside is None and not much_rougher:
             jumps = small = np.array([], int)

@@ -1,0 +1,80 @@
+"""Issue 9, round 9: the two finding kinds that generalised worst (erratic validation, level shift).
+
+Each mechanism on generated curves (both sides: caught, and the healthy look-alike left alone) and,
+where a real dev file shows it, on that file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from test_diagnose_support import epoch_run
+from trueloss_dash.diagnose import diagnose
+from trueloss_dash.ingest import load_path
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def _run(**curves):
+    return epoch_run("generated", first_epoch=1, **curves)
+
+
+def _erratic(rep):
+    return [f for f in rep.findings if f.kind == "erratic_validation"]
+
+
+def _alarms(rep) -> list[str]:
+    return [f"{f.kind}: {f.summary}" for f in rep.findings if f.severity in ("warning", "critical")]
+
+
+# --- erratic validation: 'near convergence' is measured from where training started -----------------
+
+
+def _wild_first_eval(jumps: bool, floor: float = 0.3):
+    n = 26
+    t = np.arange(n)
+    train = 4.0 * np.exp(-t / 6) + floor
+    val = 3.6 * np.exp(-t / 6.5) + floor * 1.15
+    val[0] = 300.0  # an untrained model's first evaluation, x75 the training loss
+    if jumps:
+        val[[9, 15, 21]] *= 2.0  # up x2 and back, three times, training smooth
+    return train, val
+
+
+def test_jumps_after_a_wild_first_evaluation_are_not_excused_as_convergence_noise():
+    # before: 'start' was the median of validation's first points (300 and 14): every later jump sat
+    # at < 5% of it and was taken for the noise of a converged loss
+    train, val = _wild_first_eval(jumps=True)
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    found = _erratic(rep)
+    assert found and found[0].metrics["jumps"] >= 2, [f.summary for f in rep.findings]
+
+
+def test_a_wild_first_evaluation_alone_is_not_erratic():
+    train, val = _wild_first_eval(jumps=False)
+    rng = np.random.default_rng(5)
+    val = val * np.exp(rng.normal(0, 0.03, len(val)))
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    assert not _erratic(rep) and not _alarms(rep), _alarms(rep)
+
+
+def test_jumps_of_a_loss_converged_far_below_the_training_start_stay_convergence_noise():
+    # the guard itself still holds: validation at ~1% of where training started, +40% bumps
+    n = 40
+    t = np.arange(n)
+    train = 2.0 * np.exp(-t / 3) + 0.01
+    val = 1.9 * np.exp(-t / 3.2) + 0.02
+    val[[20, 28, 35]] *= 1.4
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    assert not [f for f in _erratic(rep) if f.severity != "info"], _alarms(rep)
+
+
+def test_real_keras_log_with_a_wild_first_validation_is_erratic():
+    # Balupurohit23: validation 620 at epoch 0 beside a training loss of 5.4; later x1.5-2.7 jumps
+    # (0.66 -> 1.21 -> 0.53, 0.39 -> 1.07 -> 0.52) while training falls smoothly
+    run = load_path(CORPUS / "Balupurohit23__Book-genre-prediction-by-cover" / "train.log")[0]
+    rep = diagnose(run)
+    found = _erratic(rep)
+    assert found and found[0].metrics["jumps"] >= 2, [f.summary for f in rep.findings]
+    assert rep.causes and "batchnorm_instability" in [c.id for c in rep.causes[:2]]
