@@ -43,6 +43,10 @@ PENDING_READERS: dict[str, str] = {
         "YOLOv5 variant results.txt with 18 whitespace columns (6 loss terms + total + labels + img size + 7 val "
         "columns) instead of the 15 the YOLOv5 reader expects: refused as 'unknown log format'"
     ),
+    "DaisyLiu1996__style_transfer_85/loss_log.txt": (
+        "CycleGAN loss_log.txt '(epoch: e, iters: i, ...) D_A: x G_A: y cycle_A: z idt_A: w ...' loads as series "
+        "D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B; none is recognised as a training loss yet"
+    ),
 }
 
 
