@@ -344,6 +344,11 @@ OSCILLATION_SHARED_MIN_MOVES = 10
 #: A training loss read on epochs was logged on a step schedule (single-batch values, not epoch means)
 #: when at least this share of its consecutive points share an epoch, or they sit > 1 epoch apart.
 OSCILLATION_STEP_LOGGED_SHARE = 0.5
+#: Spread of the per-example loss relative to its mean, assumed when a point's sampling noise is
+#: worked out from what it averages (batch size x steps between logged points: HF's logging_steps):
+#: the mean of n examples moves by ~CV/sqrt(n) between points by chance alone. About 1 for a
+#: cross-entropy (roughly exponential per example); the swings must exceed 3x that noise to count.
+OSCILLATION_EXAMPLE_CV = 1.0
 
 # --- noise model -----------------------------------------------------------------------------------
 #: Local (trailing) window for the per-point noise scale: this fraction of the run, at least the minimum.

@@ -177,9 +177,22 @@ def _choose_x_columns(table: Table, notes: list[str]) -> tuple[dict[str, str], s
             notes.append(f"column '{col}' goes up and down, so it is kept as a series, not used as wall time")
             continue
         chosen[axis] = col
+    # An epoch column that falls back while the step moves on (HF's Trainer on a streaming dataset
+    # or after a resume: 0.05, 0.01, ... 1.08, 2.0) would scramble the curves: the step is the axis.
+    epoch_col, step_col = chosen.get(EPOCH), chosen.get(STEP)
+    if epoch_col is not None and step_col is not None:
+        (ed, ep), (sd, sp) = table.dense(epoch_col), table.dense(step_col)
+        both = ep & sp & np.isfinite(ed) & np.isfinite(sd)
+        e, st = ed[both], sd[both]
+        back = (np.diff(e) < 0) & (np.diff(st) > 0)
+        if back.any():
+            k = int(np.flatnonzero(back)[0])
+            del chosen[EPOCH]
+            notes.append(f"column '{epoch_col}' falls back from {e[k]:g} to {e[k + 1]:g} while '{step_col}' moves on "
+                         f"({st[k]:g} -> {st[k + 1]:g}), so the step is the axis")
+            return chosen, {epoch_col}
     # An epoch column with one value on every row (a logger that never advanced it) would fold the
     # whole run onto one point; with no step column to fall back on, the row order is the axis.
-    epoch_col = chosen.get(EPOCH)
     if epoch_col is not None and STEP not in chosen:
         dense, present = table.dense(epoch_col)
         values = dense[present]

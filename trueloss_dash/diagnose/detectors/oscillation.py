@@ -47,6 +47,33 @@ def _logged_on_steps(view, name: str) -> bool:
     return bool(np.mean(d == 0) >= T.OSCILLATION_STEP_LOGGED_SHARE or np.median(d) > 1)
 
 
+def _sampling_noise(view, name: str, n_points: int) -> float:
+    """The chance move of a logged point (log units) when the log says how many examples it
+    averages: batch size (context) x training steps per point. A fine-tune logging the mean of 500
+    single-example steps moves ~4.5% between points by sampling alone. Means over the whole
+    training set (full-batch, or one point per epoch) have no such noise - the same examples every
+    time (finite-population factor 1 - n/N, N from n_train or from steps per epoch); 0 when the
+    batch size or the step axis is unknown."""
+    batch = view.run.context.batch_size
+    s = view.run.get(name)
+    if not batch or s is None or s.step is None or n_points < 2:
+        return 0.0
+    ok = np.isfinite(s.step)
+    steps = s.step[ok]
+    if len(steps) < 2 or steps[-1] <= steps[0]:
+        return 0.0
+    per_point = batch * float(steps[-1] - steps[0]) / (n_points - 1)
+    dataset = view.run.context.n_train
+    if dataset is None and s.epoch is not None:
+        epochs = s.epoch[ok]
+        if np.all(np.isfinite(epochs)) and epochs[-1] > epochs[0]:
+            dataset = batch * float(steps[-1] - steps[0]) / float(epochs[-1] - epochs[0])
+    unseen = 1.0 - per_point / dataset if dataset else 1.0
+    if unseen <= 0:
+        return 0.0
+    return T.OSCILLATION_EXAMPLE_CV * float(np.sqrt(unseen / max(per_point, 1.0)))
+
+
 def _consequence(view, c, x, m, lo) -> tuple[str, str]:
     """Warning only when the bouncing costs something (docs/diagnosis.md, "Severity"): the loss is
     still far from where it could get, and - when validation is logged - the evaluated model swings
@@ -179,7 +206,7 @@ def detect(view) -> Detected:
         x, m, se = _bin_stats(c.x, v, _MAX_POINTS)
         noise = float(np.median(se))
     else:
-        x, m, noise = c.x, v, 0.0
+        x, m, noise = c.x, v, _sampling_noise(view, name, len(c))
     # look at the second half too: oscillation often starts once the easy descent is over
     cands = [c_ for c_ in (_moves(m, lo) for lo in (0, len(m) // 2)) if c_ is not None]
     if not cands:
