@@ -78,3 +78,46 @@ def test_real_keras_log_with_a_wild_first_validation_is_erratic():
     found = _erratic(rep)
     assert found and found[0].metrics["jumps"] >= 2, [f.summary for f in rep.findings]
     assert rep.causes and "batchnorm_instability" in [c.id for c in rep.causes[:2]]
+
+
+# --- erratic validation: a training loss that fell at every evaluation showed no noise ------------
+
+
+_STEEP = np.array([2.0, 1.9, 1.2, 0.5, 0.45, 0.2, 0.05, 0.04, 0.01, 0.008, 0.007, 0.0065])  # x300, uneven pace
+
+
+def test_jumps_beside_a_steep_uneven_but_monotone_training_loss_are_erratic():
+    # before: the changing pace of the descent read as ~40% roughness, so validation's x1.8 jumps had
+    # to clear 3x validation's own bounce as if training were noisy
+    val = 0.9 * _STEEP + 0.3
+    val[[4, 8]] *= 1.8
+    rep = diagnose(_run(train_loss=_STEEP, val_loss=val))
+    found = _erratic(rep)
+    assert found and found[0].metrics["jumps"] == 2, [f.summary for f in rep.findings]
+    assert found[0].metrics["train_roughness"] < 0.05
+
+
+def test_a_steep_monotone_training_loss_beside_a_quiet_validation_is_not_erratic():
+    rng = np.random.default_rng(2)
+    val = (0.9 * _STEEP + 0.3) * np.exp(rng.normal(0, 0.03, len(_STEEP)))
+    rep = diagnose(_run(train_loss=_STEEP, val_loss=val))
+    assert not _erratic(rep) and not _alarms(rep), _alarms(rep)
+
+
+def test_a_training_loss_that_rose_once_keeps_its_measured_roughness():
+    # one rise (x1.3 at epoch 6) is training noise: no floor, the rough-training guards apply
+    train = _STEEP.copy()
+    train[5] = 0.65
+    val = 0.9 * train + 0.3
+    val[[4, 8]] *= 1.8
+    found = _erratic(diagnose(_run(train_loss=train, val_loss=val)))
+    assert not found or found[0].metrics["train_roughness"] > 0.05
+
+
+def test_real_resnet_log_with_a_monotone_training_loss_is_erratic():
+    # 1uf3n: ResNet-50 (batch norm), 64 validation images; training 1.45 -> 0.00057 falling at every
+    # epoch, validation 1.56, 9.49, 7.58, 1.52, 0.86, 1.33, 1.04 ... (accuracy flipping between class shares)
+    run = load_path(CORPUS / "1uf3n__Galaxy-Morphology-and-Simulation-Bias-Analysis-Research" / "training.log")[0]
+    rep = diagnose(run)
+    assert _erratic(rep), [f.summary for f in rep.findings]
+    assert {"batchnorm_instability", "eval_noise"} & {c.id for c in rep.causes[:2]}

@@ -97,6 +97,11 @@ def excursion_rises(v: np.ndarray) -> np.ndarray:
     return r
 
 
+def _never_rose(c) -> bool:
+    """A curve (at validation's cadence) that fell or held at every point: it showed no noise."""
+    return c is not None and len(c) >= T.ERRATIC_MIN_POINTS and bool(np.all(np.diff(c.y) <= 0))
+
+
 def _start_level(v: np.ndarray, tr) -> float:
     """The loss level training started from (log), the yardstick of 'validation near convergence':
     validation's first points, but never above the training loss's first point at validation's cadence
@@ -130,11 +135,17 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     rough = train_roughness_beside(tr, va)
     if rough is None:
         rough = residual_sigma(tr)
+    beside = train_curve_beside(tr, va)
+    if _never_rose(beside) and (view.true_train is None or _never_rose(train_curve_beside(view.true_train, va))):
+        # a training loss that fell at every evaluation showed no noise at all: its residuals from a
+        # rolling median are the changing pace of a steep descent (1uf3n: x2500 in 10 epochs read
+        # as '49% rough'), not bounce - validation's jumps are judged against the noise floor (the
+        # true training loss, when logged, must not have moved up either: it sees what the average hides)
+        rough = T.SPIKE_SIGMA_FLOOR
     rough = max(rough, T.SPIKE_SIGMA_FLOOR)
     val_sigma = robust_sigma(resid)
     # heteroscedastic noise: near convergence (validation at a few % of its start) a handful of
     # examples moves the loss by tens of percent; jumps there are that noise, not an unstable model
-    beside = train_curve_beside(tr, va)
     start = _start_level(v, tr if beside is None else beside) if w.positive else 0.0
     base = np.full(len(v), -np.inf)
     if len(v) >= 3:
