@@ -56,6 +56,15 @@ PENDING_READERS: dict[str, str] = {
         "Python-logging lines 'Epoch e/20 | Train Energy: x | Train Perplexity: y | Val Energy: z | Val Perplexity: w' "
         "(a predictive-coding LM whose objective is called energy): refused as 'unknown log format'"
     ),
+    "avoytkiv__azml_finetune_llm/dvclive": (
+        "DVCLive folder written by the HF DVCLiveCallback: plots/metrics/epoch.tsv (step, epoch) beside "
+        "train/loss.tsv and eval/loss.tsv; the folder is refused ('no file in this folder could be loaded', "
+        "only epoch.tsv tried) instead of reading train/ and eval/"
+    ),
+    "enriquemondragon__nebulae-nn/history.csv": (
+        "np.savetxt of a training cost: one unnamed column of 2500 numbers, no header; refused as "
+        "'unknown log format' (a headerless single numeric column could be read as an unnamed loss curve)"
+    ),
 }
 
 
