@@ -65,6 +65,14 @@ PENDING_READERS: dict[str, str] = {
         "np.savetxt of a training cost: one unnamed column of 2500 numbers, no header; refused as "
         "'unknown log format' (a headerless single numeric column could be read as an unnamed loss curve)"
     ),
+    "raphalencar__signature-verification": (
+        "a folder of two headerless np.savetxt files (train_loss.csv, val_loss.csv: one float per line, one "
+        "line per epoch): each is refused as 'unknown log format'"
+    ),
+    "nosyarlin__CNN-SG": (
+        "a folder of two one-line files (train_loss.csv, val_loss.csv: 10 epoch values on one comma-separated "
+        "line): the line is read as a CSV header, leaving 10 one-point series 'loss_1'..'loss_10'"
+    ),
 }
 
 
