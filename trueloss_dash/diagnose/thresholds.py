@@ -252,6 +252,10 @@ UNDERFIT_STILL_FALLING_MIN_MOVES = 5
 #: the evidence that a training loss that barely moved is a model that learns nothing (MonashAIM: Dice 0).
 UNDERFIT_METRIC_MIN_POINTS = 3
 UNDERFIT_METRIC_MIN_GAIN = 0.01
+#: A model with a bounded validation metric (accuracy, mAP, F1 in [0, 1], higher is better) ending at
+#: this or more fits its task: a training loss that barely moved sits at the task's floor (a
+#: pre-trained detector fine-tuned at mAP50 0.97), so an underfitting finding is info.
+UNDERFIT_METRIC_CEILING = 0.9
 #: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
 #: reported loss with validation half an interval earlier, at most this share stays inverted.
 LAG_EXPLAINED_MAX_REMAINING = 0.25

@@ -45,6 +45,29 @@ def _metric_never_improved(view) -> tuple[str, float] | None:
     return None
 
 
+def _metrics_near_ceiling(view) -> tuple[list[str], float] | None:
+    """(name, end value) of the best-ending bounded validation metric (in [0, 1], higher is better)
+    when it ends at UNDERFIT_METRIC_CEILING or more: the evaluated model fits the task (mAP50 0.97
+    beside mAP50-95 0.70: the detector finds the objects)."""
+    from .metric_disagreement import _val_metrics, higher_is_better
+
+    ends, names = [], []
+    for name in _val_metrics(view.run):
+        s = view.run.get(name)
+        if s is None or not higher_is_better(name):
+            continue
+        y = np.asarray(s.y, float)
+        y = y[np.isfinite(y)]
+        if len(y) < T.UNDERFIT_METRIC_MIN_POINTS or y.min() < 0 or y.max() > 1:
+            continue
+        ends.append(float(np.median(y[-max(1, len(y) // 10):])))
+        names.append(name)
+    if not ends or max(ends) < T.UNDERFIT_METRIC_CEILING:
+        return None
+    best = int(np.argmax(ends))
+    return names[best], ends[best]
+
+
 def detect(view) -> Detected:
     name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= 3 else TRAIN_LOSS
     tr = view.curve(name)
@@ -118,7 +141,10 @@ def detect(view) -> Detected:
     # a validation metric that never moved off its first value beside a training loss that barely moved:
     # the model never learned anything the task measures (MonashAIM: Dice 0.0 at every evaluation)
     never = stuck_metric is not None and stuck
-    severity = "warning" if (((low_acc and not still) or stuck) and not converging and rel_gap is not None) or never else "info"
+    # validation metrics near their ceiling: the model fits the task, the loss sits at the task's floor
+    fits = _metrics_near_ceiling(view) if not never else None
+    severity = ("warning" if (((low_acc and not still) or stuck) and not converging and rel_gap is not None and fits is None)
+                or never else "info")
     finding = Finding(
         kind="underfitting",
         severity=severity,
@@ -142,6 +168,8 @@ def detect(view) -> Detected:
         + (f"; {stuck_metric[0]} never improved on {fmt.num(stuck_metric[1])}" if stuck_metric is not None else "")
         + ("; still improving at a steady rate" if still else
            "; validation still falls at nearly every evaluation, more slowly each time: converging on a floor near its start "
-           "(a pre-trained model's fine-tune?)" if converging else "; it has stopped improving"),
+           "(a pre-trained model's fine-tune?)" if converging else "; it has stopped improving")
+        + (f"; but {fits[0].replace('_', ' ')} ends at {fmt.num(fits[1])}: the model fits the task and the loss sits "
+           "at its floor" if fits is not None else ""),
     )
     return Detected([finding], detail)
