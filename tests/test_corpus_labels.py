@@ -73,6 +73,18 @@ PENDING_READERS: dict[str, str] = {
         "a folder of two one-line files (train_loss.csv, val_loss.csv: 10 epoch values on one comma-separated "
         "line): the line is read as a CSV header, leaving 10 one-point series 'loss_1'..'loss_10'"
     ),
+    "ArturMakowski__Sound_event_detection_system/dvclive": (
+        "DVCLive folder with plots/metrics/epoch.tsv beside train/loss.tsv, val/obj_metric.tsv and test/loss.tsv: "
+        "refused like avoytkiv__azml_finetune_llm ('no file in this folder could be loaded', only epoch.tsv tried)"
+    ),
+    "msh2481__LanguageTransfer/dvclive": (
+        "DVCLive folder of an HF run with top-level plots/metrics/{epoch,loss,learning_rate}.tsv (1250 steps) and a "
+        "one-row train/loss.tsv: refused ('no file in this folder could be loaded', only epoch.tsv tried)"
+    ),
+    "PartyPenguin__Thesis/dvclive": (
+        "DVCLive train/loss.tsv whose 195 rows all carry step 0 (the step was never advanced): read as one "
+        "repeated step (last value kept) and refused as 'fewer than 3 points'; the file order is the time order"
+    ),
 }
 
 
