@@ -89,30 +89,3 @@ def test_real_streaming_whisper_finetune_reads_on_steps_and_is_quiet():
     assert _warnings(report) == []
     assert not any(f.kind == "spike" for f in report.findings)
 
-
-# -- underfitting beside a validation metric at its ceiling (real dev, corpus round 9) ----------------
-
-def _stuck_run(val_metric_end: float):
-    from test_diagnose_support import epoch_run
-
-    n = 30
-    x = np.arange(n)
-    train = 2.35 - 0.2 * x / n + 0.03 * np.sin(x)  # barely moves: 91% of its start
-    val = train * 0.98
-    metric = np.linspace(val_metric_end - 0.15, val_metric_end, n)
-    return epoch_run(train_loss=train, val_loss=val, val_accuracy=metric)
-
-
-def test_a_loss_at_its_floor_beside_a_metric_at_its_ceiling_is_not_a_warning():
-    fits = diagnose(_stuck_run(0.97))
-    under = [f for f in fits.findings if f.kind == "underfitting"]
-    assert under and under[0].severity == "info" and "fits the task" in under[0].summary
-    weak = diagnose(_stuck_run(0.60))  # the same loss beside a weak model: still a warning
-    assert [f.severity for f in weak.findings if f.kind == "underfitting"] == ["warning"]
-
-
-def test_real_yolo_finetune_at_map50_097_is_quiet():
-    """110062122domingo/CoffeeBeanQualityDetection: box+cls+dfl 2.35 -> 2.15 (91%) while mAP50 ends
-    0.97 - a pre-trained detector's fine-tune; it was an underfitting warning."""
-    report = diagnose(load_path(CORPUS / "110062122domingo__CoffeeBeanQualityDetection" / "train13_results.csv")[0])
-    assert _warnings(report) == []

@@ -256,6 +256,9 @@ UNDERFIT_METRIC_MIN_GAIN = 0.01
 #: this or more fits its task: a training loss that barely moved sits at the task's floor (a
 #: pre-trained detector fine-tuned at mAP50 0.97), so an underfitting finding is info.
 UNDERFIT_METRIC_CEILING = 0.9
+#: A metric that never improved is "stuck at its worst" within this share of the bad end of its range
+#: ([0, 1], or [0, 100] for percents): accuracy/Dice <= 0.1, an error rate >= 90%.
+UNDERFIT_METRIC_WORST_SHARE = 0.1
 #: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
 #: reported loss with validation half an interval earlier, at most this share stays inverted.
 LAG_EXPLAINED_MAX_REMAINING = 0.25

@@ -45,6 +45,22 @@ def _metric_never_improved(view) -> tuple[str, float] | None:
     return None
 
 
+def _stuck_at_worst(stuck: tuple[str, float] | None) -> bool:
+    """A metric that never improved (:func:`_metric_never_improved`) sits at the bad end of its range
+    ([0, 1] or percent): class error 100%, accuracy or Dice ~0 - the model learned nothing, not a
+    model that was good from its first evaluation."""
+    if stuck is None:
+        return False
+    from .metric_disagreement import higher_is_better
+
+    name, first = stuck
+    bound = 1.0 if 0 <= first <= 1 else 100.0 if 0 <= first <= 100 else None
+    if bound is None:
+        return False
+    worst = T.UNDERFIT_METRIC_WORST_SHARE * bound
+    return first <= worst if higher_is_better(name) else first >= bound - worst
+
+
 def _metrics_near_ceiling(view) -> tuple[list[str], float] | None:
     """(name, end value) of the best-ending bounded validation metric (in [0, 1], higher is better)
     when it ends at UNDERFIT_METRIC_CEILING or more: the evaluated model fits the task (mAP50 0.97
@@ -101,19 +117,25 @@ def detect(view) -> Detected:
     if acc is not None:
         detail += f", training accuracy {fmt.num(acc)}"
     stuck_metric = _metric_never_improved(view) if rel_gap is None and acc is None else None
+    # beside a validation loss too: a validation metric stuck at the bad end of its range (DETR's class
+    # error 100% at every epoch) says nothing was learned, however far validation sits from training
+    worst_metric = _metric_never_improved(view) if acc is None else None
+    worst_metric = worst_metric if _stuck_at_worst(worst_metric) else None
     if rel_gap is None and acc is None and stuck_metric is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
         # training loss is a plateau (its own finding), not evidence that the model cannot fit
         return Detected([], detail + "; no validation loss or accuracy to compare with: a flat loss is reported as a plateau")
-    if stuck_metric is not None:
-        detail += f"; {stuck_metric[0]} never improved ({fmt.num(stuck_metric[1])} at every evaluation)"
+    shown = stuck_metric or worst_metric
+    if shown is not None:
+        detail += f"; {shown[0]} never improved ({fmt.num(shown[1])} at every evaluation)"
     if remaining > 1.0 + T.UNDERFIT_MAX_REL_GAP:
         # the loss ended above where it started: that is divergence or a level shift, not a model too small
         return Detected([], detail + "; it rose overall, which the divergence and level-shift checks judge")
     high = remaining >= T.UNDERFIT_MIN_REMAINING or (acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC)
     # a training loss that barely moved beside a low training accuracy never fitted its training set:
     # however far validation sits from it (jumping, or well above), there was nothing to overfit
-    never_fitted = remaining >= T.UNDERFIT_STUCK_REMAINING and acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC
+    never_fitted = remaining >= T.UNDERFIT_STUCK_REMAINING and (
+        (acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC) or worst_metric is not None)
     close = rel_gap is None or rel_gap <= T.UNDERFIT_MAX_REL_GAP or never_fitted
     if not (high and close):
         return Detected([], detail)
@@ -140,7 +162,7 @@ def detect(view) -> Detected:
     # of a regression model says nothing): info
     # a validation metric that never moved off its first value beside a training loss that barely moved:
     # the model never learned anything the task measures (MonashAIM: Dice 0.0 at every evaluation)
-    never = stuck_metric is not None and stuck
+    never = (stuck_metric is not None or worst_metric is not None) and stuck
     # validation metrics near their ceiling: the model fits the task, the loss sits at the task's floor
     fits = _metrics_near_ceiling(view) if not never else None
     severity = ("warning" if (((low_acc and not still) or stuck) and not converging and rel_gap is not None and fits is None)
@@ -162,10 +184,10 @@ def detect(view) -> Detected:
             "final": t_end,
         },
         summary=f"{HUMAN_LABELS.get(name, name)} only fell to {fmt.of_start(remaining)} ({fmt.num(t_end)})"
-        + (f" with a training accuracy of {fmt.num(acc)}: it never fitted its training set"
+        + ((f" with a training accuracy of {fmt.num(acc)}" if acc is not None else "") + ": it never fitted its training set"
            if never_fitted and rel_gap is not None and rel_gap > T.UNDERFIT_MAX_REL_GAP else
            (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else ""))
-        + (f"; {stuck_metric[0]} never improved on {fmt.num(stuck_metric[1])}" if stuck_metric is not None else "")
+        + (f"; {shown[0]} never improved on {fmt.num(shown[1])}" if shown is not None else "")
         + ("; still improving at a steady rate" if still else
            "; validation still falls at nearly every evaluation, more slowly each time: converging on a floor near its start "
            "(a pre-trained model's fine-tune?)" if converging else "; it has stopped improving")
