@@ -160,8 +160,11 @@ ERRATIC_SETTLED_FRACTION = 0.25
 #: Erratic validation is a warning when its largest jump is at least this many times validation's own
 #: robust noise, or that noise is itself at least ERRATIC_WARNING_MIN_SIGMA (+-25% per point); below
 #: both, the jumps are a steadily noisy evaluation's usual bounce: info (Pranita1297: a 1/158-step
-#: classify validation bouncing ~20% with +47% peaks).
-ERRATIC_WARNING_OWN_Z = 3.0
+#: classify validation bouncing ~20% with +47% peaks). 4.5: the largest up-and-back excursion of pure
+#: Gaussian noise, over its robust scale, exceeds 3 in ~9-13% of curves of 8-100 points (the max of n
+#: draws) and 4.5 in ~1% of curves of 20-100 points (simulated; p99 4.0-4.7) - at 3, one healthy
+#: validation in ten with +-10-20% noise was a warning (issue 9, round 9).
+ERRATIC_WARNING_OWN_Z = 4.5
 ERRATIC_WARNING_MIN_SIGMA = math.log(1.25)
 ERRATIC_ENDS_AT_BEST_MARGIN = 0.02
 
