@@ -155,3 +155,53 @@ def test_real_healthy_resnet_with_a_bouncing_validation_is_not_alarmed():
     rep = diagnose(load_path(CORPUS / "Eric-Ristol__resnet-from-scratch" / "history.json")[0])
     assert [f.severity for f in _erratic(rep)] == ["info"], [f"{f.kind}:{f.severity}" for f in rep.findings]
     assert not _alarms(rep), _alarms(rep)
+
+
+# --- level shift: validation followed when it gained the same loss, not the same factor -----------
+
+GENERATED = Path(__file__).resolve().parent / "data" / "generated"
+
+
+def _shift(val_jump: float):
+    """Training converged near 0.012, validation on a gap near 0.10; at epoch 15 training gains +0.07
+    and stays; validation gains ``val_jump`` (loss units)."""
+    n = 22
+    t = np.arange(n)
+    train = 2.0 * np.exp(-t / 2.5) + 0.012
+    val = 1.8 * np.exp(-t / 2.7) + 0.10
+    train[14:] += 0.07
+    val[14:] += val_jump
+    return train, val
+
+
+def _shifts(rep, series="train_loss"):
+    return [f for f in rep.findings if f.kind == "level_shift" and f.series == series]
+
+
+def test_a_jump_both_losses_make_by_the_same_amount_is_a_shift_of_the_model():
+    # before: validation x1.7 against training x7 read as 'validation did not follow' - a changed
+    # training loss (info, data/pipeline change); both gained +0.07: the model got worse
+    train, val = _shift(0.07)
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    found = _shifts(rep)
+    assert found and found[0].metrics.get("validation_followed") is not False, [f.summary for f in rep.findings]
+    assert found[0].severity == "warning"
+    assert "lr_overshoot" in [c.id for c in rep.causes[:2]]
+
+
+def test_a_training_jump_validation_barely_shares_is_still_a_changed_training_loss():
+    # validation +0.005 (x1.05): the training loss changed (a new term, other data), not the model
+    train, val = _shift(0.005)
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    found = _shifts(rep)
+    assert found and found[0].metrics.get("validation_followed") is False
+    assert found[0].severity == "info"
+
+
+def test_generated_warmup_overshoot_run_names_the_lr():
+    # dev-61128 (extra dev-range run, AdamW warm-up to 0.014): training 0.018 -> 0.091, validation
+    # 0.104 -> 0.176 at epoch 17, both staying up
+    rep = diagnose(load_path(GENERATED / "warmup_overshoot" / "dev-61128" / "log.csv")[0])
+    found = _shifts(rep)
+    assert found and found[0].severity == "warning", [f.summary for f in rep.findings]
+    assert "lr_overshoot" in [c.id for c in rep.causes[:2]]

@@ -231,7 +231,7 @@ def _followed_by_validation(view, f: Finding) -> Finding:
     if f.kind != "level_shift" or not f.metrics.get("level_before") or not f.metrics.get("level_after"):
         return f
     rise = float(np.log(f.metrics["level_after"] / f.metrics["level_before"]))
-    follows = validation_follows(view, float(f.start), rise)
+    follows = validation_follows(view, float(f.start), rise, float(f.metrics["level_before"]))
     if follows is None or follows[0]:
         return f
     f.severity = "info"
