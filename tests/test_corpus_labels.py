@@ -56,11 +56,6 @@ PENDING_READERS: dict[str, str] = {
         "Python-logging lines 'Epoch e/20 | Train Energy: x | Train Perplexity: y | Val Energy: z | Val Perplexity: w' "
         "(a predictive-coding LM whose objective is called energy): refused as 'unknown log format'"
     ),
-    "avoytkiv__azml_finetune_llm/dvclive": (
-        "DVCLive folder written by the HF DVCLiveCallback: plots/metrics/epoch.tsv (step, epoch) beside "
-        "train/loss.tsv and eval/loss.tsv; the folder is refused ('no file in this folder could be loaded', "
-        "only epoch.tsv tried) instead of reading train/ and eval/"
-    ),
     "enriquemondragon__nebulae-nn/history.csv": (
         "np.savetxt of a training cost: one unnamed column of 2500 numbers, no header; refused as "
         "'unknown log format' (a headerless single numeric column could be read as an unnamed loss curve)"
@@ -72,14 +67,6 @@ PENDING_READERS: dict[str, str] = {
     "nosyarlin__CNN-SG": (
         "a folder of two one-line files (train_loss.csv, val_loss.csv: 10 epoch values on one comma-separated "
         "line): the line is read as a CSV header, leaving 10 one-point series 'loss_1'..'loss_10'"
-    ),
-    "ArturMakowski__Sound_event_detection_system/dvclive": (
-        "DVCLive folder with plots/metrics/epoch.tsv beside train/loss.tsv, val/obj_metric.tsv and test/loss.tsv: "
-        "refused like avoytkiv__azml_finetune_llm ('no file in this folder could be loaded', only epoch.tsv tried)"
-    ),
-    "msh2481__LanguageTransfer/dvclive": (
-        "DVCLive folder of an HF run with top-level plots/metrics/{epoch,loss,learning_rate}.tsv (1250 steps) and a "
-        "one-row train/loss.tsv: refused ('no file in this folder could be loaded', only epoch.tsv tried)"
     ),
     "PartyPenguin__Thesis/dvclive": (
         "DVCLive train/loss.tsv whose 195 rows all carry step 0 (the step was never advanced): read as one "

@@ -177,13 +177,6 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
     skipped: list[str] = []
     handled: set[Path] = set()
 
-    if format in (None, "mlflow"):
-        for run_dir in mlflow.find_run_dirs(root):
-            try:
-                runs.extend(keep([mlflow.read_run_dir(run_dir, max_bytes)], str(run_dir)))
-            except LogFormatError as err:
-                skipped.append(str(err))
-            handled.add(run_dir)
     if format in (None, "dvclive"):
         for cand in [root, root / "dvclive", *sorted(root.glob("*/dvclive"))]:
             if (cand / "plots" / "metrics").is_dir() and cand not in handled:
@@ -192,9 +185,21 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
                 except LogFormatError as err:
                     skipped.append(str(err))
                 handled.add(cand)
+    if format in (None, "mlflow"):
+        for run_dir in mlflow.find_run_dirs(root):
+            if any(run_dir == h or h in run_dir.parents for h in handled):
+                continue  # a DVCLive folder's plots/metrics is not an MLflow run
+            try:
+                runs.extend(keep([mlflow.read_run_dir(run_dir, max_bytes)], str(run_dir)))
+            except LogFormatError as err:
+                skipped.append(str(err))
+            handled.add(run_dir)
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         d = Path(dirpath)
+        if d in handled:  # read whole by its own reader (a DVCLive or MLflow run folder)
+            dirnames[:] = []
+            continue
         dirnames[:] = sorted(n for n in dirnames if not n.startswith(".") and d / n not in handled)
         for name in sorted(filenames):
             files.append(d / name)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...columns import EPOCH, STEP, canonical_x
 from ...errors import LogFormatError
 from ...run import Run
 from ..delimited import read_table
@@ -56,12 +57,24 @@ def read_directory(root: Path, max_bytes: int, read_source) -> list[Run]:
     if not files:
         raise LogFormatError("no metric .tsv files under plots/metrics", path=str(root))
     run = Run(name=root.parent.name if root.name == "dvclive" else root.name, source=str(root), format="dvclive")
+    epoch_of_step: dict[float, float] = {}
     for path in files:
         metric = path.relative_to(metrics_dir).with_suffix("").as_posix()
         src = read_source(path, max_bytes)
         table, header, notes, warnings = read_table(src)
         _timestamps_to_seconds(table)
         value_cols = [c for c in table.columns if c.lower() not in _BOOKKEEPING and c != "wall_time"]
+        if all(canonical_x(c) in (STEP, EPOCH) for c in value_cols):
+            # bookkeeping, not a metric: HF's DVCLiveCallback writes epoch.tsv (step -> epoch), an axis
+            # for the other files; Lightning's logger a train/step.tsv holding the step alone
+            epoch_col = next((c for c in value_cols if canonical_x(c) == EPOCH), None)
+            if epoch_col is not None and "step" in table.columns:
+                steps, present = table.dense("step")
+                epochs, has = table.dense(epoch_col)
+                epoch_of_step.update((float(a), float(b)) for a, b, ok in zip(steps, epochs, present & has) if ok)
+            else:
+                run.note(f"{metric}.tsv holds only an axis ({', '.join(table.columns)}): not a metric, skipped")
+            continue
         if len(value_cols) == 1 and value_cols[0] != metric:
             table.columns = {(metric if c == value_cols[0] else c): v for c, v in table.columns.items()}
             table.present = {(metric if c == value_cols[0] else c): v for c, v in table.present.items()}
@@ -77,6 +90,8 @@ def read_directory(root: Path, max_bytes: int, read_source) -> list[Run]:
                 run.note(n)
             for w in part.warnings:
                 run.warn(w)
+    if epoch_of_step:
+        _add_epochs(run, epoch_of_step)
     params = root / "params.yaml"
     if params.is_file():
         try:
@@ -85,6 +100,20 @@ def read_directory(root: Path, max_bytes: int, read_source) -> list[Run]:
         except LogFormatError as err:
             run.warn(f"params.yaml ignored: {err.message}")
     return [run]
+
+
+def _add_epochs(run: Run, epoch_of_step: dict[float, float]) -> None:
+    """Give each series the epochs of its steps when epoch.tsv lists every one of them."""
+    given = 0
+    for s in run.series.values():
+        if s.step is None or s.epoch is not None:
+            continue
+        got = [epoch_of_step.get(float(v)) for v in s.step]
+        if all(e is not None for e in got):
+            s.epoch = np.asarray(got, dtype=float)
+            given += 1
+    run.note("epoch.tsv (step -> epoch) read as the epoch axis" + (f" of {given} series" if given else
+                                                                     ", but it lists none of the series' steps"))
 
 
 READERS = [Reader("dvclive", sniff, read, "DVCLive plots/metrics/*.tsv")]
