@@ -205,3 +205,39 @@ def test_generated_warmup_overshoot_run_names_the_lr():
     found = _shifts(rep)
     assert found and found[0].severity == "warning", [f.summary for f in rep.findings]
     assert "lr_overshoot" in [c.id for c in rep.causes[:2]]
+
+
+# --- erratic validation is not overfitting because its last point sits on a jump ------------------
+
+
+def _bn_like(overfit: bool):
+    n = 14
+    t = np.arange(n)
+    train = 1.9 * np.exp(-t / 5) + 0.4  # smooth, falling throughout
+    val = 1.7 * np.exp(-t / 4) + 0.6
+    if overfit:
+        val[7:] *= np.exp(0.15 * np.arange(1, n - 6))  # the model itself gets worse: x2.9 by the end
+    val[[5, 8, 11, 13]] *= np.array([3.0, 2.5, 4.0, 3.5])  # batch-norm jumps, the last point one of them
+    return train, val
+
+
+def test_erratic_validation_whose_last_point_is_a_jump_is_not_overfitting():
+    # issue 9 case 2: 'Overfitting (90%)' because the last point happens to sit above the minimum
+    train, val = _bn_like(overfit=False)
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    assert _erratic(rep) and not [f for f in rep.findings if f.kind == "overfitting"], [f"{f.kind}:{f.severity}" for f in rep.findings]
+    assert rep.causes[0].id in ("batchnorm_instability", "eval_noise")
+
+
+def test_erratic_validation_over_a_model_that_does_overfit_still_shows_the_overfitting():
+    train, val = _bn_like(overfit=True)
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    assert _erratic(rep) and [f for f in rep.findings if f.kind == "overfitting"], [f"{f.kind}:{f.severity}" for f in rep.findings]
+
+
+def test_real_batchnorm_audio_cnn_is_erratic_not_overfitting():
+    # Jannik-m12 baseline: BatchNorm CNN, training falls smoothly every epoch, validation jumps
+    # 2.4 -> 6.8 -> 2.6; its lows do not rise
+    rep = diagnose(load_path(CORPUS / "Jannik-m12__whale-call-classifier" / "baseline_training_log.csv")[0])
+    assert _erratic(rep) and not [f for f in rep.findings if f.kind == "overfitting"], [f"{f.kind}:{f.severity}" for f in rep.findings]
+    assert rep.causes[0].id in ("batchnorm_instability", "eval_noise")

@@ -82,8 +82,17 @@ def detect(view) -> Detected:
                         "too soon to tell a small rise from noise")
     from .erratic_validation import erratic_jumps
 
-    if not short and erratic_jumps(view)[0] and gl_smooth < T.OVERFIT_SHORT_GL:
-        return Detected([], detail + f"; validation is erratic and its smoothed curve rose only {pct(gl_smooth)} from its best")
+    if not short and erratic_jumps(view)[0]:
+        # erratic validation jumps up and comes back: the evaluations that came out high are the
+        # disturbed ones, and the last points are as likely to sit on a jump as the rest. What the
+        # model itself did is the curve's lower envelope (each point or a neighbour, whichever is
+        # lower): overfitting must lift that too (dev-60105: lows 2.57, 1.96, 2.12 under jumps to
+        # 7.5-16.7, the last point one of them)
+        low = np.minimum(v, np.minimum(np.r_[v[1:], np.inf], np.r_[np.inf, v[:-1]]))
+        gl_low = float(np.exp(np.median(low[-recent_n:]) - v[b]) - 1) if w.positive else gl_smooth
+        if min(gl_smooth, gl_low) < T.OVERFIT_SHORT_GL:
+            return Detected([], detail + f"; validation is erratic and its smoothed curve rose only "
+                            f"{pct(min(gl_smooth, gl_low))} from its best (jumps excluded)")
     if gl_smooth < min_gl and not never_improved:
         return Detected([], detail + f"; against the smoothed curve's best only {pct(gl_smooth)}: the best point was a noisy low")
     # GL compares a median of recent_n points with the best: its noise is the per-point scale / sqrt(recent_n)
