@@ -82,6 +82,17 @@ def lines(n: int) -> tuple[str, bytes]:
     return "train.log", text.encode()
 
 
+def bare_files(n: int) -> tuple[str, bytes]:
+    """A zip with n files of bare numbers in one folder: merged into one run (one-curve files)."""
+    return "curves.zip", _zip({f"run/curve_{i}_loss.txt": "".join(f"{1 / (e + 1):.6e}\n" for e in range(20))
+                               for i in range(n)})
+
+
+def bare_lines(n: int) -> tuple[str, bytes]:
+    """A file of n bare numbers, one per line (np.savetxt)."""
+    return "train_loss.txt", "".join(f"{1 / (e + 1):.18e}\n" for e in range(n)).encode()
+
+
 # (builder, base size n): n chosen so the base case does measurable work, 4n stays under every cap.
 DIMENSIONS = {
     "distinct keys": (keys, 1_000),
@@ -91,6 +102,8 @@ DIMENSIONS = {
     "runs per file": (runs, 60),
     "zip members": (members, 12),
     "log lines": (lines, 2_000),
+    "bare number files": (bare_files, 12),
+    "bare number lines": (bare_lines, 5_000),
 }
 
 

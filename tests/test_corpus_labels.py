@@ -56,18 +56,6 @@ PENDING_READERS: dict[str, str] = {
         "Python-logging lines 'Epoch e/20 | Train Energy: x | Train Perplexity: y | Val Energy: z | Val Perplexity: w' "
         "(a predictive-coding LM whose objective is called energy): refused as 'unknown log format'"
     ),
-    "enriquemondragon__nebulae-nn/history.csv": (
-        "np.savetxt of a training cost: one unnamed column of 2500 numbers, no header; refused as "
-        "'unknown log format' (a headerless single numeric column could be read as an unnamed loss curve)"
-    ),
-    "raphalencar__signature-verification": (
-        "a folder of two headerless np.savetxt files (train_loss.csv, val_loss.csv: one float per line, one "
-        "line per epoch): each is refused as 'unknown log format'"
-    ),
-    "nosyarlin__CNN-SG": (
-        "a folder of two one-line files (train_loss.csv, val_loss.csv: 10 epoch values on one comma-separated "
-        "line): the line is read as a CSV header, leaving 10 one-point series 'loss_1'..'loss_10'"
-    ),
     "PartyPenguin__Thesis/dvclive": (
         "DVCLive train/loss.tsv whose 195 rows all carry step 0 (the step was never advanced): read as one "
         "repeated step (last value kept) and refused as 'fewer than 3 points'; the file order is the time order"

@@ -1,7 +1,7 @@
 """Fuzz the readers: every input either loads or raises LogFormatError with a message.
 
-Inputs: real logs from ../shared/real_logs (truncated, mutated, headers rewritten), random bytes
-behind real magic prefixes, generated CSV tables with huge/odd numbers, deep and wrongly typed
+Inputs: real logs from ../shared/real_logs and a few files of bare numbers (truncated, mutated,
+headers rewritten), random bytes behind real magic prefixes, generated CSV tables with huge/odd numbers, deep and wrongly typed
 JSON, zip archives with traversal names, symlinks and bombs, and files on disk with fuzzed
 context sidecars (``load_path``). Zero other exceptions are allowed.
 
@@ -68,6 +68,14 @@ def _load_seeds() -> dict[str, bytes]:
                                                               {"eval_loss": 0.9, "step": 1, "epoch": 0.1}]}).encode(),
             "train.log": b"epoch 1, loss: 0.5, val_loss: 0.6\nepoch 2, loss: 0.4, val_loss: 0.55\n",
         }
+    # Files of bare numbers (no header: np.savetxt, one comma-separated line, json.dump(list)) - the
+    # shared logs hold none, and the bare_numbers reader must be fuzzed too.
+    seeds.update({
+        "bare/train_loss.csv": b"".join(b"%.18e\n" % (1.0 / (e + 1)) for e in range(40)),
+        "bare/val_loss.csv": (",".join(repr(1.1 / (e + 1)) for e in range(20)) + "\n").encode(),
+        "bare/history.json": json.dumps([0.9 / (e + 1) + 0.05 for e in range(30)]).encode(),
+        "bare/cost.txt": b"# cost per epoch\r\n" + b"".join(b"%g\r\n" % (2.0 - e / 10) for e in range(15)),
+    })
     return seeds
 
 
@@ -212,7 +220,8 @@ def test_rewritten_headers(data, seed):
 MAGIC = [b"", b"epoch,loss,val_loss\n", b"step\tloss\n", b"{", b"[", b"{\"log_history\": [", b"\xef\xbb\xbf",
          b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04", b"1700000000000 0.5 1\n", b"epoch 1 loss: ",
          b"\x00\x00\x00\x00\x00\x00\x00\x00", b"brain.Event", b"%PDF-1.4", b"\x89PNG\r\n\x1a\n", b"\x80\x04\x95",
-         b"#!/bin/sh\n", b"# trueloss-dash: {", b"<html><script>alert(1)</script>"]
+         b"#!/bin/sh\n", b"# trueloss-dash: {", b"<html><script>alert(1)</script>",
+         b"2.908779233694076538e-01\n1.99e-01\n", b"0.71,0.52,", b"[0.7, 0.5, ", b"[0.7 0.5\n"]
 for _n in SEED_NAMES:  # real magic: the first bytes of each kind of real file (TensorBoard records ...)
     if "tfevents" in _n:
         MAGIC.append(SEEDS[_n][:16])

@@ -26,11 +26,18 @@ class RoleError(TruelossError):
     """A role mapping names a series the run does not have, or a role that does not exist."""
 
 
+def _unnamed(run) -> set[str]:
+    """Curves a reader could not name (a file of bare numbers called ``history.csv``): candidates
+    for a loss role as much as a column called ``loss0``. Readers list them in ``meta``."""
+    return set((getattr(run, "meta", None) or {}).get("unnamed_curves", ()) or ())
+
+
 def roleless_losses(run) -> list[str]:
-    """Loss-like series without a role, when the run has no canonical loss at all; else []."""
+    """Loss-like (or unnamed) series without a role, when the run has no canonical loss at all; else []."""
     if any(name in run.series for name in LOSS_SERIES):
         return []
-    return [name for name in run.series if name not in CANONICAL_SERIES and looks_like_loss(name)]
+    unnamed = _unnamed(run)
+    return [name for name in run.series if name not in CANONICAL_SERIES and (looks_like_loss(name) or name in unnamed)]
 
 
 def warn_if_roleless(run) -> None:
@@ -39,9 +46,17 @@ def warn_if_roleless(run) -> None:
     run.warnings[:] = [w for w in run.warnings if not w.startswith(ROLELESS_WARNING)]
     if names:
         listed = ", ".join(names[:8]) + (" ..." if len(names) > 8 else "")
-        run.warn(f"{ROLELESS_WARNING} (training / validation): {len(names)} loss series loaded as they are "
-                 f"({listed}); pick their roles (CLI: --role {names[0]}=train_loss; page: 'Series roles') "
-                 "to have them diagnosed")
+        unnamed = _unnamed(run)
+        n_unnamed = sum(1 for n in names if n in unnamed)
+        parts = [f"{len(names) - n_unnamed} loss series"] if len(names) > n_unnamed else []
+        if n_unnamed == 1:
+            parts.append("1 unnamed curve (its file name names no role)")
+        elif n_unnamed:
+            parts.append(f"{n_unnamed} unnamed curves (their file names name no role)")
+        one = len(names) == 1
+        run.warn(f"{ROLELESS_WARNING} (training / validation): {' and '.join(parts)} loaded as "
+                 f"{'it is' if one else 'they are'} ({listed}); pick {'its role' if one else 'their roles'} "
+                 f"(CLI: --role {names[0]}=train_loss; page: 'Series roles') to have {'it' if one else 'them'} diagnosed")
 
 
 def parse_role_args(items: Iterable[str]) -> dict[str, str]:

@@ -130,8 +130,10 @@ def _nothing_reason(view: RunView) -> tuple[str, str]:
     others = [n for n in view.run.series if n not in LOSS_SERIES]
     if not losses:
         named = ", ".join(others[:6]) or "none"
+        pick = (f" (CLI: --role {view.run.series[others[0]].source_column or others[0]}=train_loss; "
+                "page: 'Series roles')") if others else ""
         return (f"no series was recognised as a training or validation loss (series found: {named})",
-                "map the loss columns to their roles (train_loss, val_loss) when loading the file")
+                f"map the loss columns to their roles (train_loss, val_loss) when loading the file{pick}")
     longest = max(losses.values())
     if longest < T.MIN_CURVE_POINTS:
         parts = ", ".join(f"{HUMAN_LABELS.get(n, n)}: {fmt.count(k, 'point')}" for n, k in losses.items())

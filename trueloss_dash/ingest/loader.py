@@ -125,7 +125,8 @@ def finish_runs(source: Source, runs: list[Run], fmt: str) -> list[Run]:
                 run.note(f"context read from {source.path.name}{SIDECAR_SUFFIX}")
         if source.stem.lower() in _GENERIC_STEMS and source.path.parent.name:
             for run in runs:
-                run.name = run.name.replace(source.stem, source.path.parent.name, 1)
+                if run.name != source.path.parent.name:  # (a reader may have named it after the folder already)
+                    run.name = run.name.replace(source.stem, source.path.parent.name, 1)
     for run in runs:
         run.format = run.format or fmt
     return runs
@@ -231,14 +232,34 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
             )
         listed = "; ".join(skipped[:5]) + (f"; and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         raise LogFormatError(f"no file in this folder could be loaded: {listed}", path=str(root))
-    from .readers.exported_csv import merge_tensorboard_csv
+    from .onecurve import merge_one_curve_files
 
-    runs = merge_tensorboard_csv(runs)  # one-tag TensorBoard CSV downloads of one run -> one Run
+    # one-tag TensorBoard CSV downloads of one run, train_loss.csv + val_loss.csv of bare numbers -> one Run
+    runs = merge_one_curve_files(runs)
+    runs = _set_aside_lone_numbers(runs, skipped)
     if skipped:
         for run in runs:
             run.meta.setdefault("skipped_files", skipped[:20])
         runs[0].note(f"{len(skipped)} other file(s) in the folder were not loaded (see meta.skipped_files)")
     return runs
+
+
+def _set_aside_lone_numbers(runs: list[Run], skipped: list[str]) -> list[Run]:
+    """Files of bare numbers with no loss in them (``seed.txt``, a list of class ids) beside the
+    folder's real logs: listed as skipped, not shown as runs of their own."""
+    from ..columns import looks_like_loss
+
+    def lossless_numbers(run: Run) -> bool:
+        return run.format == "bare_numbers" and not any(looks_like_loss(n) for n in run.series)
+
+    if all(lossless_numbers(r) for r in runs):
+        return runs
+    for run in runs:
+        if lossless_numbers(run):
+            names = ", ".join(f"{n} ({len(s):,} values)" for n, s in run.series.items())
+            skipped.append(f"{run.source}: a file of bare numbers holding no loss ({names}), beside the folder's "
+                           "logs; load it on its own to see it")
+    return [r for r in runs if not lossless_numbers(r)]
 
 
 # -- uploads ----------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def handle_uploads(files: list[Any]) -> None:
         batch.extend((run, digest) for run in loaded)
     digests = {id(run): digest for run, digest in batch}
     merged_digest = hashlib.sha256("".join(sorted(d for _, d in batch)).encode()).hexdigest()
-    for run in roles_ui.prepare_uploaded([run for run, _ in batch]):  # one-tag TensorBoard CSVs merged
+    for run in roles_ui.prepare_uploaded([run for run, _ in batch]):  # one-curve files (TensorBoard one-tag CSVs, bare numbers) merged
         store_id, problem = _save_to_store(run, digests.get(id(run), merged_digest))
         state.add_run(run, "upload", store_id=store_id)
         points = max((len(s) for s in run.series.values()), default=0)

@@ -39,10 +39,10 @@ def apply_remembered(run: Any) -> Any:
 
 
 def prepare_uploaded(runs: list[Any]) -> list[Any]:
-    """Runs from one upload batch: TensorBoard one-tag CSVs merged, remembered roles applied."""
-    from ..ingest.readers.exported_csv import merge_tensorboard_csv
+    """Runs from one upload batch: one-curve files (TensorBoard one-tag CSVs, bare numbers) merged, remembered roles applied."""
+    from ..ingest.onecurve import merge_one_curve_files
 
-    return [apply_remembered(r) for r in merge_tensorboard_csv(runs)]
+    return [apply_remembered(r) for r in merge_one_curve_files(runs)]
 
 
 def role_picker(entry: Any) -> bool:

@@ -5,7 +5,7 @@ long-format (metric/split/value) tables.
   per ``<run>`` prefix, the ``__MIN``/``__MAX`` band columns (W&B's downsampling envelope) dropped.
 * TensorBoard: ``Wall time,Step,Value`` - one tag per file; the tag comes from the file name
   (``run-version_0-tag-train_loss.csv`` -> ``train_loss``). Several such files from one run, uploaded
-  together or lying in one folder, are merged into one Run by :func:`merge_tensorboard_csv`.
+  together or lying in one folder, are merged into one Run by :func:`..onecurve.merge_one_curve_files`.
 * Long format: a ``metric`` (or ``name``/``key``/``tag``) column, an optional ``split``/``phase``/
   ``stage`` column, a ``value`` column and an x column (step/epoch); pivoted to one series per
   ``split/metric``.
@@ -14,13 +14,13 @@ long-format (metric/split/value) tables.
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 
 import numpy as np
 
 from ...columns import canonical_x, fold
 from ...run import Run
 from ..delimited import read_table
+from ..onecurve import MERGE_KEY, MERGE_NAME, merge_one_curve_files
 from ..registry import Reader
 from ..source import Source
 from ..table import Table, points_to_run, restart_points, table_to_runs
@@ -127,51 +127,17 @@ def read_tensorboard(source: Source) -> list[Run]:
                             source=source.display, format=TB_CSV_FORMAT, notes=notes, warnings=warnings,
                             require_loss=False)
         one.meta["tensorboard_csv_run"] = key
+        one.meta[MERGE_KEY] = key  # one-tag files of one run merge (onecurve.merge_one_curve_files)
+        if key:
+            one.meta[MERGE_NAME] = key
         out.append(one)
     return out
 
 
 def merge_tensorboard_csv(runs: list[Run]) -> list[Run]:
-    """One Run per TensorBoard run out of many one-tag CSV downloads (order kept for the rest).
-
-    Files named ``run-<name>-tag-<tag>.csv`` merge by ``<name>``; plain ``<tag>.csv`` files uploaded
-    together merge into one run named after their tags.
-    """
-    from ...roles import warn_if_roleless
-
-    groups: dict[str, list[Run]] = {}
-    out: list[Run | str] = []
-    for run in runs:
-        if run.format != TB_CSV_FORMAT:
-            out.append(run)
-            continue
-        key = run.meta.get("tensorboard_csv_run", "")
-        if key not in groups:
-            out.append(f"tb:{key}")
-        groups.setdefault(key, []).append(run)
-    merged: dict[str, Run] = {}
-    for key, members in groups.items():
-        if len(members) == 1:
-            merged[key] = members[0]
-            continue
-        first = members[0]
-        folders = {PurePath(r.source or "").parent.name for r in members}
-        folder = folders.pop() if len(folders) == 1 else ""  # files of one folder: the folder names the run
-        name = key or folder or "+".join(sorted(next(iter(r.series.values())).source_column or r.name
-                                                for r in members))[:80]
-        run = Run(name=name, source=", ".join(r.source or "" for r in members)[:500], format=TB_CSV_FORMAT,
-                  context=first.context, meta={"tensorboard_csv_run": key, "files": len(members)})
-        for member in members:
-            for series_name, series in member.series.items():
-                if series_name in run.series:
-                    run.warn(f"tag '{series.source_column}' appears in two files; the later one is kept")
-                run.add(series)
-            for w in member.warnings:
-                run.warn(w)
-        run.note(f"merged {len(members)} TensorBoard CSV files (one tag each) into one run")
-        warn_if_roleless(run)
-        merged[key] = run
-    return [merged[item[3:]] if isinstance(item, str) else item for item in out]
+    """One Run per TensorBoard run out of many one-tag CSV downloads: the merge of every one-curve-per-file
+    format, :func:`..onecurve.merge_one_curve_files` (kept under this name for its callers)."""
+    return merge_one_curve_files(runs)
 
 
 # -- long format ------------------------------------------------------------------------------------

@@ -134,7 +134,8 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
             raise source.error(f"not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
         records = [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
         if not records:
-            raise source.error("a JSON array without objects; expected a list of {metric: value} records")
+            raise source.error("a JSON array without objects; expected a list of {metric: value} records "
+                               "(or a flat list of numbers, read as one curve)")
         return records, warnings, first_line
     try:
         whole = json.loads(text)
