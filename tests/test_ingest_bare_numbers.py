@@ -279,3 +279,8 @@ def test_fuzzed_number_files_load_or_are_refused(tokens, sep, wrap, name):
     assert runs and all(isinstance(r, Run) for r in runs)
     for run in runs:
         json.dumps(run.to_dict())
+
+
+def test_a_short_headerless_row_of_mixed_metrics_is_not_guessed_to_be_a_loss():
+    run = load_bytes("metrics.csv", b"1,0.52,0.61,0.85\n", require_curve=False)[0]
+    assert set(run.series) == {"metrics"} and any(w.startswith(ROLELESS_WARNING) for w in run.warnings)

@@ -64,7 +64,8 @@ def detect(source: Source) -> str:
         first = sample.lines[0][:80] if sample.lines else ""
         raise source.error(
             f"unknown log format (first line {first!r}); expected a CSV/TSV table with a header, "
-            "JSON/JSON lines, a trainer_state.json, a TensorBoard event file, an MLflow metric file "
+            "JSON/JSON lines, a trainer_state.json, a TensorBoard event file, an MLflow metric file, "
+            "a file of bare numbers (one loss value per line, or one line '0.71,0.52,0.44') "
             "or console lines like 'epoch 3, loss: 0.41, val_loss: 0.52'"
         )
     return best

@@ -40,11 +40,12 @@ _FAMILY = {
     "bare_numbers": "files of bare numbers (one curve each)",
 }
 
-# A lone curve reads as a loss when every finite value is > 0 and the median of its last tenth is
-# at least this much below the median of its first tenth (a loss that falls overall). An ingest
-# heuristic, not a detector threshold: it only decides which role an unnamed curve gets.
+# A lone curve reads as a loss when it has a few points, every finite value is > 0 and the median of
+# its last third is at least this much below the median of its first third (a loss that falls
+# overall; a one-line headerless row of mixed metrics such as "1,0.52,0.61,0.85" is not guessed). An
+# ingest heuristic, not a detector threshold: it only decides which role an unnamed curve gets.
 LONE_LOSS_MIN_FALL = 0.05
-LONE_LOSS_MIN_POINTS = 3
+LONE_LOSS_MIN_POINTS = 5
 _GUESS_NOTE = "one unnamed curve"
 MAX_NOTED_FILES = 10  # a merged run repeats the notes of this many of its files
 
@@ -53,7 +54,7 @@ def _falls_like_a_loss(y: np.ndarray) -> tuple[bool, float, float]:
     finite = y[np.isfinite(y)]
     if len(finite) < LONE_LOSS_MIN_POINTS or not np.all(finite > 0):
         return False, float("nan"), float("nan")
-    k = max(1, len(finite) // 10)
+    k = max(1, len(finite) // 3)
     head, tail = float(np.median(finite[:k])), float(np.median(finite[-k:]))
     return tail <= head * (1.0 - LONE_LOSS_MIN_FALL), head, tail
 
@@ -76,7 +77,7 @@ def read_lone_curve_as_loss(run: Run) -> None:
     series.source_column = src
     run.add(series)
     run.meta[GUESSED] = src
-    run.note(f"{_GUESS_NOTE} ('{src}', {len(series):,} values, all > 0, falling: median {head:.4g} over its first tenth, {tail:.4g} over its last) read as "
+    run.note(f"{_GUESS_NOTE} ('{src}', {len(series):,} values, all > 0, falling: median {head:.4g} over its first third, {tail:.4g} over its last) read as "
              f"the training loss: its file name names no role; assign another role with --role {src}=val_loss "
              "(or =none) on the CLI or in 'Series roles' on the page")
     warn_if_roleless(run)
