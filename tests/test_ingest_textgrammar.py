@@ -207,3 +207,59 @@ def test_paddlevideo_log_is_one_run_with_epoch_averages_as_the_curves():
     assert run.series["train_loss"].y[0] == pytest.approx(3.94312)
     assert run.series["val_loss"].y[-1] == pytest.approx(2.57698)
     assert run.series["val/loss"].y[0] == pytest.approx(3.27431)  # the one-batch sample stays, apart
+
+
+def test_a_phase_header_line_gives_its_phase_to_the_block_below():
+    """'testing in eval mode...' heads the evaluation's metric line; the block ends at a line that
+    repeats one of its keys (the next record) or names its own phase. Prose that only mentions a
+    phase word ('testing the cuda device here') is not a header, and 'loss is: x' names 'loss'."""
+    lines = ["testing the cuda device here", "testing in eval mode......",
+             "epoch: 0,  loss is: 2.5, acc is: 0.07"]  # before training: an evaluation of the random model
+    for e, (t, v) in enumerate(zip(TRAIN, VAL)):
+        lines += [f"epoch: {e},  loss is: {t}, acc is: 0.8", "testing in eval mode......",
+                  f"epoch: {e},  loss is: {v}, acc is: 0.7", "Now continue training......"]
+    run = _load("\n".join(lines) + "\n")[0]
+    assert run.series["train_loss"].y.tolist() == TRAIN
+    assert run.series["val_loss"].y.tolist() == VAL  # epoch 0's evaluation after training is kept
+    assert run.series["train_acc"].y.tolist() == [0.8] * 4
+
+
+def test_validation_block_under_a_header_and_training_after_it():
+    text = "\n".join(
+        f"Epoch {e}: loss {t}\nValidation:\nloss {v}\nacc 0.9" for e, (t, v) in enumerate(zip(TRAIN, VAL), 1))
+    run = _load(text + "\n")[0]
+    assert run.series["train_loss"].y.tolist() == TRAIN
+    assert run.series["val_loss"].y.tolist() == VAL
+
+
+def test_real_paddle_capture_with_eval_headers():
+    """AIHHU/PaddleCIFAR10 (real dev): train and test lines share one format; only the
+    'testing in eval mode' line above a line says it is the test set. It used to be refused."""
+    from pathlib import Path
+
+    from trueloss_dash.ingest import load_path
+
+    run = load_path(Path(__file__).parent / "data" / "corpus" / "AIHHU__PaddleCIFAR10" / "training_log.txt")[0]
+    assert run.series["train_loss"].y[:3].round(4).tolist() == [0.6286, 0.3675, 0.2923]
+    assert run.series["val_loss"].y[:3].round(4).tolist() == [0.4866, 0.5760, 0.4973]
+    assert len(run.series["train_loss"].y) == len(run.series["val_loss"].y)
+
+
+def test_a_step_total_under_a_carried_epoch_reads_the_same_on_the_fast_path():
+    """'Batch 10/165' lines under an 'Epoch 2/20' header: when the batch counter restarts, the step
+    moves on by the total (165), not by the last logged batch (160) - on the fast path too."""
+    from trueloss_dash.ingest.textparser import TextLogParser
+
+    lines = []
+    for e in (1, 2, 3):
+        lines.append(f"2025-11-20 13:44:58,764 - INFO - Epoch {e}/20")
+        lines += [f"2025-11-20 13:44:59,{b:03d} - INFO -   Batch {b}/165 | Batch Energy: {1.5 - e * 0.1 - b / 1e4:.4f} | "
+                  f"Perplexity: {900 + b}.1234" for b in range(10, 170, 10)]
+        lines.append(f"2025-11-20 13:45:08,427 - INFO - Epoch {e}/20 | Train Energy: 1.3597 | Val Energy: 1.3987")
+    got = {}
+    for fast in (True, False):
+        p = TextLogParser(fast=fast)
+        p.feed(lines)
+        got[fast] = [r.get("step") for r in p.take_new()]
+    assert got[True] == got[False]
+    assert 175.0 in got[False] and 340.0 in got[False]

@@ -89,6 +89,8 @@ STOP_WORDS = {
     "from", "to", "at", "of", "is", "was", "are", "by", "improved", "improve", "did", "not", "the", "a", "an",
     "in", "on", "for", "with", "than", "best", "saving", "saved", "save", "reached", "after", "using", "be",
 }
+# A verb between a metric's name and its value ("loss is: 0.49", "accuracy was 0.91").
+_COPULAS = {"is", "was", "are", "="}
 # Words linking a metric to the counter inside a sentence: "loss for epoch 3: 0.36", "loss after step 200 = 0.5".
 _LINKING = {"for", "after", "at", "of"}
 # Keys that are countdowns or bookkeeping, not measurements.
@@ -178,6 +180,9 @@ def parse_message(text: str) -> ParsedLine:
         nonlocal last_key
         last_key = key
         lowered = [w.lower() for w in key.split()]
+        if len(lowered) > 1 and lowered[-1] in _COPULAS and not any(w in STOP_WORDS for w in lowered[:-1]):
+            key = " ".join(key.split()[:-1])  # "loss is: 0.49": the verb is not part of the name
+            lowered = lowered[:-1]
         if any(w in STOP_WORDS for w in lowered):
             # "Average loss for epoch 3: 0.36" / "Loss after step 200 = 0.5": the counter sits inside the
             # sentence; the number is its x and the words before the linking word name the value after ':'

@@ -32,6 +32,8 @@ written (``loss``, ``val/loss``, ``Train Loss``) - the alias table maps keys to 
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -68,6 +70,7 @@ class _Shape:
 
     phase: str | None
     columnar: "ColumnarShape | None" = None  # None: this shape stays on the slow path
+    total_at: int | None = None  # the value that is the step counter's total ("Batch 10/165"): _advance uses it
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
@@ -112,6 +115,14 @@ class TextLogParser(MergedBlocks):
         self._offset = 0.0
         self._epoch_max = 0.0
         self._last_bar = False
+        # "testing in eval mode..." / "Now continue training...": a line naming only a phase heads the
+        # metric lines after it (see _header_phase_of); once one is seen, shapes are not made hot (the
+        # fast path reads a shape with one phase, and headed lines share their shape with the others)
+        self._header: str | None = None
+        self._header_keys: set[str] = set()
+        self._header_line = 0  # the header's line number; the block takes at most one line with a counter
+        self._header_x = False
+        self._headers_seen = False
 
     # -- input -------------------------------------------------------------------------------------
     def feed(self, lines: Iterable[str]) -> int:
@@ -225,6 +236,15 @@ class TextLogParser(MergedBlocks):
             self.progress_skipped += 1
             return
         has_x = parsed.epoch is not None or parsed.step is not None
+        if not parsed.pairs and not has_x and parsed.phase is not None:
+            if parsed.phase == "train":
+                self._header = None  # "Now continue training...": back to the default
+            elif _is_phase_header(message):
+                self._header, self._header_keys, self._headers_seen = parsed.phase, set(), True
+                self._header_line, self._header_x = self.lines_read, False
+                self._hot = None
+        elif parsed.pairs and self._header is not None:
+            self._header_phase_of(parsed)
         if not parsed.pairs:
             if has_x:
                 self._advance(parsed)  # "Epoch 3/10" heading the lines that follow
@@ -249,6 +269,21 @@ class TextLogParser(MergedBlocks):
         self._segments.append(("r", len(self._records)))
         self._records.append(record)
         self._learn_shape(message, parsed, pre, raw)
+
+    def _header_phase_of(self, parsed) -> None:
+        """Give a metric line the phase of the header line above it. The header's block ends at a line
+        that names its own phase, repeats a key the block already had or brings a second counter (the
+        next record starts: "testing..." / "epoch 0, loss 0.49" / "epoch 1, loss 0.37" - the last one is
+        training again), or more than _HEADER_REACH lines below the header."""
+        keys = {k for k, _ in parsed.pairs}
+        has_x = parsed.epoch is not None or parsed.step is not None
+        if (parsed.phase is not None or any(_names_phase(k) for k in keys) or keys & self._header_keys
+                or (has_x and self._header_x) or self.lines_read - self._header_line > _HEADER_REACH):
+            self._header = None
+            return
+        self._header_keys |= keys
+        self._header_x |= has_x
+        parsed.phase = self._header
 
     def _ignore(self, line: str) -> None:
         if BANNER.match(line):  # "===== Training Loss (date) =====": a new session may start here
@@ -329,7 +364,7 @@ class TextLogParser(MergedBlocks):
         """After a line read the slow way: make its shape hot when the previous slow line had the same
         key (its text without digits) - a shape is built on its first repeat, so a log of ever-new
         lines pays nothing for the fast path."""
-        if not self.fast or not parsed.simple or self._within:
+        if not self.fast or not parsed.simple or self._within or self._headers_seen:
             self._hot = self._last_key = None
             return
         key = (str(pre) if pre else "") + message.translate(_NO_DIGITS)
@@ -369,7 +404,18 @@ class TextLogParser(MergedBlocks):
         if forms is None:
             return None
         columnar = ColumnarShape.from_line(line, pre, numbers, parsed.slots, forms)
-        return _Shape(phase=parsed.phase, columnar=columnar) if columnar is not None else None
+        if columnar is None:
+            return None
+        total_at = None
+        if parsed.step_total is not None:
+            # the number after the step is its total: a row read by this shape must carry it to _advance
+            # (under a carried "Epoch 2/20" header the step restarts and the offset is the total)
+            if len(columnar.roles) != len(parsed.slots) or "step" not in parsed.slots:
+                return None
+            total_at = parsed.slots.index("step") + 1
+            if total_at >= len(parsed.slots) or parsed.slots[total_at] is not None:
+                return None
+        return _Shape(phase=parsed.phase, columnar=columnar, total_at=total_at)
 
     def _take_pieces(self, shape: _Shape, pieces: list) -> None:
         """Rows read by the columnar path, and the lines of other shapes between them, one piece at
@@ -412,6 +458,8 @@ class TextLogParser(MergedBlocks):
             elif role:
                 parsed.pairs.append((role[2:], value))
         parsed.phase = shape.phase
+        if shape.total_at is not None:
+            parsed.step_total = float(row[shape.total_at])
         self.lines_read += 1
         record = self._advance(parsed)
         prefix = {"val": "val/", "test": "test/"}.get(parsed.phase or "", "")
@@ -637,6 +685,22 @@ def _block_records(cols: dict[str, np.ndarray], present: dict[str, np.ndarray]) 
         rec["line"] = int(rec["line"])
         out.append(rec)
     return out
+
+
+#: Words an evaluation header may hold beside its phase word ("testing in eval mode", "Start validation").
+_HEADER_FILLER = frozenset({"in", "on", "mode", "set", "now", "start", "starting", "begin", "running", "run", "phase",
+                            "loop", "the", "model", "step", "epoch"})
+#: A header gives its phase to metric lines at most this many lines below it.
+_HEADER_REACH = 5
+
+
+def _is_phase_header(message: str) -> bool:
+    """An evaluation header, not prose or a logger name that happens to hold a phase word ("testing
+    the cuda device here", "d2.evaluation.coco_evaluation INFO: Evaluating predictions ..."): a few
+    words, each a phase word or filler ("Validation:", "=== Test ===", "testing in eval mode...")."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z_]+", message)]
+    return (0 < len(words) <= 5 and any(phase_of(w) in ("val", "test") for w in words)
+            and all(phase_of(w) is not None or w in _HEADER_FILLER for w in words))
 
 
 def _names_phase(key: str) -> bool:
