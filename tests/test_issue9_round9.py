@@ -241,3 +241,44 @@ def test_real_batchnorm_audio_cnn_is_erratic_not_overfitting():
     rep = diagnose(load_path(CORPUS / "Jannik-m12__whale-call-classifier" / "baseline_training_log.csv")[0])
     assert _erratic(rep) and not [f for f in rep.findings if f.kind == "overfitting"], [f"{f.kind}:{f.severity}" for f in rep.findings]
     assert rep.causes[0].id in ("batchnorm_instability", "eval_noise")
+
+
+# --- level shift: both curves jump at the same evaluation early in the descent and never get back --
+
+
+def test_an_early_joint_jump_that_never_recovers_is_a_level_shift():
+    # a warm-up peak at epoch 4 of 12: both curves jump x1.7 from their best and stay there (+-2-3%
+    # noise); before, the rolling-median trend had no pre-jump level (one low point) and nothing was found
+    rng = np.random.default_rng(4)
+    t = np.arange(12)
+    train = (1.6 * np.exp(-t / 0.6) + 0.5) * np.where(t >= 3, 1.7, 1.0) * np.exp(rng.normal(0, 0.02, 12))
+    val = (1.5 * np.exp(-t / 0.65) + 0.6) * np.where(t >= 3, 1.7, 1.0) * np.exp(rng.normal(0, 0.03, 12))
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    found = [f for f in rep.findings if f.kind == "level_shift"]
+    assert found and found[0].metrics.get("joint") and found[0].severity == "warning", [f.summary for f in rep.findings]
+    assert "lr_overshoot" in [c.id for c in rep.causes[:2]]
+
+
+def test_a_lucky_low_before_a_shared_bounce_is_no_joint_level_shift():
+    # converged, train and validation sharing +-10% per-epoch noise (the model's state that epoch):
+    # a lucky low then the usual level is no jump of 4 noise units
+    rng = np.random.default_rng(11)
+    n = 60
+    t = np.arange(n)
+    common = rng.normal(0, 0.1, n)
+    train = (1.5 * np.exp(-t / 5) + 0.1) * np.exp(common + rng.normal(0, 0.01, n))
+    val = (1.4 * np.exp(-t / 5.5) + 0.13) * np.exp(common + rng.normal(0, 0.05, n))
+    train[40], val[40] = train[40] * 0.75, val[40] * 0.75  # a lucky low in both
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    assert not [f for f in rep.findings if f.kind == "level_shift" and f.metrics.get("joint")]
+
+
+def test_the_first_step_of_a_steady_climb_is_no_joint_jump():
+    n = 20
+    t = np.arange(n)
+    train = 1.5 * np.exp(-t / 2) + 0.01
+    val = 1.4 * np.exp(-t / 2.2) + 0.012
+    train[12:] *= np.exp(0.2 * np.arange(1, n - 11))  # both climb steadily from epoch 13
+    val[12:] *= np.exp(0.2 * np.arange(1, n - 11))
+    rep = diagnose(_run(train_loss=train, val_loss=val))
+    assert not [f for f in rep.findings if f.kind == "level_shift" and f.metrics.get("joint")]

@@ -217,6 +217,9 @@ def detect(view) -> Detected:
         got, rise = shifts_in(c, ramps=name != VAL_LOSS, held_if=held_if, climbed_if=climbed_if)
         if name != VAL_LOSS:
             got = [_judged_by_validation(view, _followed_by_validation(view, f)) for f in got]
+        if name == VAL_LOSS and not got and not any(f.kind == "level_shift" for f in findings):
+            got = _joint_jump(view, c)
+            rise = max(rise, float(np.log(got[0].metrics["rise_ratio"]))) if got else rise
         findings += got
         parts.append(f"{name}: " + (f"a level shift ({fmt.ratio(float(np.exp(rise)))})" if got else
                                     f"largest rise of the level {fmt.ratio(float(np.exp(rise)))}, none that stays"))
@@ -301,6 +304,59 @@ def _training_climbed_after(view, x_onset: float) -> bool:
     rise = float(np.median(after)) - float(np.min(before))
     noise = robust_sigma(np.diff(v)) / np.sqrt(2)
     return rise >= T.LEVEL_SHIFT_JOINT_MIN_LOG_RISE and rise >= T.LEVEL_SHIFT_JOINT_Z * noise / np.sqrt(len(after))
+
+
+def _joint_jump(view, c: Curve) -> list[Finding]:
+    """Validation and the training loss (at validation's cadence) jump up at the same evaluation and
+    neither ever gets back to its best before the jump: the model itself got worse there and stayed
+    worse - a level shift even when it came early, during the descent, where a rolling-median trend
+    has no pre-jump level to compare with (one low point before a warm-up peak). Each curve's jump
+    >= LEVEL_SHIFT_JOINT_MIN_LOG_RISE and LEVEL_SHIFT_HELD_Z times its own point-to-point noise (a
+    shared noise, the model's state that epoch, moves both curves together - but rarely by 4 sigma);
+    the rest of the run (>= LEVEL_SHIFT_HELD_MIN_FRACTION of it, >= 3 points) never back to that best
+    and held (median) >= LEVEL_SHIFT_JOINT_MIN_LOG_RISE and LEVEL_SHIFT_HELD_Z point-noises above it in both. Two independent curves making the same
+    step on the same evaluation is not noise; one curve alone is the other checks' business."""
+    from .spike import train_curve_beside
+
+    va = binned(c, T.SPIKE_MAX_POINTS)
+    tr = view.curve(TRAIN_LOSS)
+    beside = train_curve_beside(tr, va) if tr is not None else None
+    if beside is None or not (va.positive and beside.positive) or len(beside) < T.LEVEL_SHIFT_MIN_POINTS:
+        return []
+    x = beside.x
+    v = np.interp(x, va.x, va.scaled)
+    t = np.log(beside.y)
+    n = len(x)
+    rest_min = max(3, int(np.ceil(T.LEVEL_SHIFT_HELD_MIN_FRACTION * n)))
+    for j in range(1, n - rest_min + 1):
+        # the noise of the level held after the jump: the spread of its points around their median (a
+        # descent before the jump is trend, not noise; a steady climb after it spreads wide, so its
+        # first step is no jump); with fewer than 5 points after it, the curve's point-to-point scale
+        noise_v, noise_t = (max(robust_sigma(u[j:] - np.median(u[j:])) if n - j >= 5 else robust_sigma(np.diff(u)) / np.sqrt(2),
+                                T.SPIKE_SIGMA_FLOOR) for u in (v, t))
+        jumps = [(u[j] - u[j - 1], noise) for u, noise in ((v, noise_v), (t, noise_t))]
+        if not all(d >= T.LEVEL_SHIFT_JOINT_MIN_LOG_RISE and d >= T.LEVEL_SHIFT_HELD_Z * noise for d, noise in jumps):
+            continue
+        # held against the best before the jump - the lowest point, maybe a lucky low: the level
+        # after it must clear that best by LEVEL_SHIFT_HELD_Z of the curve's per-point noise
+        held = all(float(np.min(u[j:])) > float(np.min(u[:j])) and
+                   float(np.median(u[j:]) - np.min(u[:j])) >= max(T.LEVEL_SHIFT_JOINT_MIN_LOG_RISE, T.LEVEL_SHIFT_HELD_Z * noise)
+                   for u, noise in ((v, noise_v), (t, noise_t)))
+        if not held:
+            continue
+        best_v, after_v = float(np.exp(np.min(v[:j]))), float(np.exp(np.median(v[j:])))
+        best_t, after_t = float(np.exp(np.min(t[:j]))), float(np.exp(np.median(t[j:])))
+        ratio = after_v / best_v
+        return [Finding(
+            kind="level_shift", severity="warning", series=VAL_LOSS, start=float(x[j]), end=float(x[-1]), x_axis=va.axis,
+            metrics={"rise_ratio": round(ratio, 3), "from_x": float(x[j - 1]), "z": round(float(jumps[0][0] / max(noise_v, 1e-12)), 2),
+                     "level_before": best_v, "level_after": after_v, "stays_to_end": True, "sharp": True, "joint": True,
+                     "train_level_before": best_t, "train_level_after": after_t, "window_points": 1, "points": int(len(c))},
+            summary=(f"validation loss and the training loss jumped together at {fmt.at(va.axis, float(x[j]))} and neither got "
+                     f"back to its best before it: validation {fmt.num(best_v)} -> ~{fmt.num(after_v)} ({fmt.ratio(ratio)}), "
+                     f"training {fmt.num(best_t)} -> ~{fmt.num(after_t)} ({fmt.ratio(after_t / best_t)}) for the rest of the run"),
+        )]
+    return []
 
 
 def _divergence_findings(view) -> list[Finding]:
