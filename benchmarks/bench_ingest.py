@@ -2,10 +2,13 @@
 
 1. A 1,000,000-row step-level CSV (step, train_loss, lr, val_loss every 1,000 steps):
    ``load_path`` vs ``pandas.read_csv(engine="pyarrow")``.          target: ratio <= 1.5
-2. A 1,000,000-line console log (``2024-05-01 10:00:00,123 - INFO - step 120: train loss 2.31, lr
+2. A 1,000,000-line console log (``2024-05-01 10:00:00,123 - INFO - step 120: train loss 2.3063, lr
    1.000e-03, time 95.1ms`` with a ``step N: val loss x`` line every 1,000 steps): ``load_path`` vs
    ``pandas.read_csv`` (default C engine) on the same numbers written as CSV.     target: ratio <= 3
-   (best of 5 interleaved runs, like the CSV part; the load average is printed beside the ratio)
+   (best of 5 interleaved runs, like the CSV part; the load average is printed beside the ratio).
+   Then the same log with the loss and the learning rate printed as Python prints a float
+   (``repr``, ``:g``: widths vary from line to line), ratio shown beside it: lines of a few widths
+   are read as a byte matrix (``ingest/textfixed.py``), these go through Arrow's split.
 3. A TensorBoard event file of 1,000,000 scalars (train_loss and lr at 500,000 steps, plus
    val_loss every 1,000 steps): ``load_path`` vs ``tbparse.SummaryReader(...).scalars``.
                                                                     target: ratio <= 1.0
@@ -72,8 +75,10 @@ def make_events(path: Path) -> None:
                     value=[Value(tag="val_loss", simple_value=losses[step] + 0.1)])).SerializeToString())
 
 
-def make_text_log(log_path: Path, csv_path: Path) -> int:
-    """The console log and the same numbers as CSV; returns the number of log lines."""
+def make_text_log(log_path: Path, csv_path: Path, varying: bool = False) -> int:
+    """The console log and the same numbers as CSV; returns the number of log lines. ``varying``:
+    the loss and the learning rate printed as Python prints a float (``repr``, ``:g``), so their
+    widths vary from line to line (the default prints them at fixed precision, ``:.4f``/``:.3e``)."""
     rng = np.random.default_rng(0)
     step = np.arange(N_ROWS)
     train = 2.0 * np.exp(-step / 2e5) + 0.05 * rng.standard_normal(N_ROWS) + 0.3
@@ -82,29 +87,40 @@ def make_text_log(log_path: Path, csv_path: Path) -> int:
     lines, rows = [], ["step,train_loss,lr,time_ms,val_loss"]
     for i in range(N_ROWS):
         sec = i % 60
-        lines.append(f"2024-05-01 10:{(i // 60) % 60:02d}:{sec:02d},123 - INFO - step {i}: train loss {train[i]:.4f}, "
-                     f"lr {lr[i]:.3e}, time {ms[i]:.1f}ms")
+        loss, rate = (repr(float(train[i])), f"{lr[i]:g}") if varying else (f"{train[i]:.4f}", f"{lr[i]:.3e}")
+        lines.append(f"2024-05-01 10:{(i // 60) % 60:02d}:{sec:02d},123 - INFO - step {i}: train loss {loss}, "
+                     f"lr {rate}, time {ms[i]:.1f}ms")
         if i % VAL_EVERY == VAL_EVERY - 1:
             val = train[i] + 0.1
             lines.append(f"2024-05-01 10:{(i // 60) % 60:02d}:{sec:02d},123 - INFO - step {i}: val loss {val:.4f}")
-            rows.append(f"{i},{train[i]:.4f},{lr[i]:.3e},{ms[i]:.1f},{val:.4f}")
+            rows.append(f"{i},{loss},{rate},{ms[i]:.1f},{val:.4f}")
         else:
-            rows.append(f"{i},{train[i]:.4f},{lr[i]:.3e},{ms[i]:.1f},")
+            rows.append(f"{i},{loss},{rate},{ms[i]:.1f},")
     log_path.write_text("\n".join(lines) + "\n")
     csv_path.write_text("\n".join(rows) + "\n")
     return len(lines)
 
 
 def bench_text(tmp: str) -> bool:
+    """The target is on the log printed at fixed precision; the same log with numbers of varying
+    widths (which the byte-matrix reading does not take: Arrow's split reads it) is shown beside it."""
+    ok = True
+    for varying in (False, True):
+        ratio = _bench_text_log(tmp, varying)
+        ok &= varying or ratio <= 3
+    return ok
+
+
+def _bench_text_log(tmp: str, varying: bool) -> float:
     import pandas as pd
 
     from trueloss_dash.ingest import load_path
 
     log_path, csv_path = Path(tmp) / "train.log", Path(tmp) / "same_numbers.csv"
     t0 = time.perf_counter()
-    n_lines = make_text_log(log_path, csv_path)
-    print(f"generated {log_path.name}: {n_lines:,} lines, {log_path.stat().st_size / 1e6:.1f} MB "
-          f"in {time.perf_counter() - t0:.1f} s")
+    n_lines = make_text_log(log_path, csv_path, varying)
+    print(f"generated {log_path.name}{' (numbers of varying widths)' if varying else ''}: {n_lines:,} lines, "
+          f"{log_path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s")
     base, ours = float("inf"), float("inf")
     for _ in range(5):  # interleaved best-of-5: on a shared machine the load changes between runs
         t, frame = timed(lambda: pd.read_csv(csv_path))
@@ -116,9 +132,12 @@ def bench_text(tmp: str) -> bool:
     assert len(run.series["val_loss"]) == N_ROWS // VAL_EVERY
     ratio = ours / base
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"TEXT 1M lines: trueloss load_path {ours:.3f} s   pandas.read_csv (same numbers as CSV, same run) {base:.3f} s   "
-          f"ratio {ratio:.2f}x  (target <= 3x) {'OK' if ratio <= 3 else 'MISSED'}   [load average {load:.1f}, {os.cpu_count()} cores]")
-    return ratio <= 3
+    verdict = "(shown for the general path; the target is on the log above)" if varying else (
+        f"(target <= 3x) {'OK' if ratio <= 3 else 'MISSED'}")
+    print(f"TEXT 1M lines{', varying widths' if varying else ''}: trueloss load_path {ours:.3f} s   pandas.read_csv "
+          f"(same numbers as CSV, same run) {base:.3f} s   ratio {ratio:.2f}x  {verdict}   "
+          f"[load average {load:.1f}, {os.cpu_count()} cores]")
+    return ratio
 
 
 def timed(fn, repeat: int = 1) -> tuple[float, object]:

@@ -206,9 +206,19 @@ def _numbers(col, field: "Field") -> tuple[np.ndarray, np.ndarray]:
         texts = core.to_pylist()
         vals = np.array([_float_or_nan(t) for t in texts], dtype=np.float64)
         ok &= np.fromiter((_float_or_nan(t, check=True) for t in texts), dtype=bool, count=m)
+    return vals, _number_forms(vals, ok, core, field, lambda: raw[np.minimum(starts + plen, top)])
+
+
+def _number_forms(vals: np.ndarray, ok: np.ndarray, core, field: "Field", first) -> np.ndarray:
+    """``ok`` (changed in place) narrowed to the rows whose number (``core``: the numbers' text,
+    ``vals``: as Arrow read them) is in a form the grammar reads alike: no sign where the template's
+    self-check refused one (``first()``: each number's first byte, asked for only then), nan/inf
+    only where allowed and only as the grammar spells them."""
+    import pyarrow as pa
+
     if not field.signed_ok:
-        first = raw[np.minimum(starts + plen, top)]
-        ok &= (first != ord("-")) & (first != ord("+"))
+        head = first()
+        ok &= (head != ord("-")) & (head != ord("+"))
     odd = ~np.isfinite(vals)
     if odd.any():
         if not field.special_ok:
@@ -217,7 +227,7 @@ def _numbers(col, field: "Field") -> tuple[np.ndarray, np.ndarray]:
             texts = core.filter(pa.array(odd)).to_pylist()
             ok[odd] &= np.fromiter((_SPECIAL_TEXT.fullmatch(t.decode("ascii", "replace")) is not None
                                     for t in texts), dtype=bool, count=len(texts))
-    return vals, ok
+    return ok
 
 
 def _fixed_width_core(raw: np.ndarray, offsets: np.ndarray, m: int, pre: bytes, suf: bytes):

@@ -16,7 +16,10 @@ so a row is taken only when the grammar would read it exactly as it read the fir
   must be a number Arrow parses; a sign or a nan/inf is accepted only where the template's
   self-check (``textshape.allowed_forms``) showed the grammar reads it the same way.
 
-The checks themselves, a column at a time, are in :mod:`.textchecks`.
+The checks themselves, a column at a time, are in :mod:`.textchecks`. A part of a chunk whose lines
+come in a few lengths (numbers printed at fixed precision) is first tried as byte matrices
+(:mod:`.textfixed`: the same checks as column ranges, no split), and split here when that does not
+take it.
 
 Rows that fail any check, and lines with another field count, go through the grammar in file
 order. Nothing here decides what a line means - the roles come from the grammar's reading of the
@@ -32,6 +35,7 @@ import numpy as np
 
 from .source import NotPlain, plain_range
 from .textchecks import _core_value, _digit_values, _equal, _mask_check, _numbers
+from .textfixed import read_fixed
 
 MIN_CHUNK = 4 * 1024  # after a short block: lines of two shapes alternating cost little
 MAX_CHUNK = 32 * 1024 * 1024
@@ -83,6 +87,8 @@ class ColumnarShape:
             elif f.kind == "mask":
                 self.roles.extend(role for role, _, _ in f.digits)
         self.chunk = MIN_CHUNK
+        self.fixed_layouts: dict = {}  # line layouts of the byte-matrix reading (see .textfixed)
+        self.fixed_misses = 0  # parts in a row it did not read
         self._mask = [_mask_regex(f.text) if f.kind == "mask" else None for f in fields]
 
     @classmethod
@@ -321,9 +327,11 @@ class ColumnarShape:
         buf = pa.py_buffer(data)
 
         def read_part(a: int, b: int):
-            if check and not plain_range(data, a, b):
-                raise NotPlain(f"bytes {a}-{b}")
-            part = self._read_part(buf[a:b])
+            part = read_fixed(self, data, a, b, check)  # lines of a few widths: a byte matrix (.textfixed)
+            if part is None:
+                if check and not plain_range(data, a, b):
+                    raise NotPlain(f"bytes {a}-{b}")
+                part = self._read_part(buf[a:b])
             return None if part is None else self._part_rows(*part, others=others)
 
         mid = data.rfind(b"\n", pos, (pos + end) // 2) + 1 if end - pos >= PARALLEL_BYTES else 0
