@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from eval_diagnosis import real_items, scenario_items  # noqa: E402
-from eval_scoring import scored_causes  # noqa: E402
+from eval_scoring import judge, judge_unloadable, scored_causes  # noqa: E402
 
 from trueloss_dash.diagnose import calibration, diagnose  # noqa: E402
 from trueloss_dash.diagnose import thresholds as T  # noqa: E402
@@ -34,6 +34,7 @@ from trueloss_dash.diagnose.calibration import AGREED, ALIKE, LEADING, POSITIONS
 from trueloss_dash.diagnose.rules.base import BASES, MEASURED, PRIOR, SHAPE  # noqa: E402
 
 MODULE = ROOT / "trueloss_dash" / "diagnose" / "calibration.py"
+FIRST_SIGHT = ROOT / "benchmarks" / "data" / "first_sight.tsv"
 GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 #: Ridge on each logistic slope (per unit of raw score, centred at 0.5) and on each basis offset.
 RIDGE = 1.0
@@ -51,7 +52,7 @@ class Point:
     score: float  # the rules' raw score
     where: str  # calibration.position
     basis: str  # measured / shape / prior (rules.base.BASES)
-    right: bool
+    right: float  # 1 right, 0 wrong; the fit may discount a real dev cause's 1 (fit_table: optimism)
     group: str  # scenarios | real
     fold: str  # what cross-validation keeps together: the repository (real) or the generator seed (scenarios)
     top_score: float = 1.0  # the leading cause's raw score, basis and position (a lower cause is capped at its probability)
@@ -65,23 +66,47 @@ def _fold_key(item) -> str:
     return f"scenarios:{item.name}"  # one generator seed per scenario run
 
 
-def dev_points() -> list[Point]:
-    """Every scored cause on the dev splits (never test)."""
+def first_sight_rate() -> float:
+    """Share of freshly labelled real dev logs the engine got right before any fix was made for them
+    (benchmarks/data/first_sight.tsv: every corpus round records it)."""
+    import csv
+
+    with FIRST_SIGHT.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    return sum(int(r["right_at_first_sight"]) for r in rows) / sum(int(r["dev_logs"]) for r in rows)
+
+
+def optimism_factor(tuned_accuracy: float) -> float:
+    """How much less often the engine is right on real logs it was not tuned on: first-sight accuracy
+    over today's accuracy on the real dev logs (which every fix was made on). The real dev causes the
+    table is fitted to are right that much more often than a new user's runs will be, so each right
+    real cause counts as right with this probability (a soft label). At most 1."""
+    return min(1.0, first_sight_rate() / tuned_accuracy) if tuned_accuracy > 0 else 1.0
+
+
+def dev_points(with_accuracy: bool = False):
+    """Every scored cause on the dev splits (never test); ``with_accuracy``: also the share of real
+    dev logs diagnosed right (eval_scoring.judge; a refused file is scored as the evaluation does)."""
     from trueloss_dash.errors import TruelossError
     from trueloss_dash.ingest import load_path
 
     points = []
+    real_right = real_total = 0
     for item in scenario_items(splits=DEV) + real_items(splits=DEV):
         assert item.split == "dev"
         if item.status == "undecidable":
             continue
+        real_total += item.group == "real"
         try:
             runs = load_path(item.path)
-        except TruelossError:
+        except TruelossError as err:
+            real_right += item.group == "real" and judge_unloadable(item.label, str(err)).right
             continue
         if not runs:
+            real_right += item.group == "real" and judge_unloadable(item.label, "no run").right
             continue
         report = diagnose(runs[0])
+        real_right += item.group == "real" and judge(item.label, report).right
         if not report.causes:
             continue
         top = report.causes[0]
@@ -90,6 +115,8 @@ def dev_points() -> list[Point]:
             where = wheres[cause.id]
             points.append(Point(cause.rank_score, where, cause.basis or SHAPE, bool(right), item.group, _fold_key(item),
                                 top.rank_score, top.basis or SHAPE, wheres[top.id]))
+    if with_accuracy:
+        return points, (real_right / real_total if real_total else 0.0)
     return points
 
 
@@ -203,11 +230,16 @@ def table_of(model: dict) -> dict:
     return {k: tuple(round(float(v), DECIMALS) for v in row) for k, row in rows.items()}
 
 
-def fit_table(points=None) -> dict:
-    """{"grid", "table", "summary", "basis_summary"} of the shipped design fitted on the dev points."""
-    points = dev_points() if points is None else points
+def fit_table(points=None, optimism: float = 1.0) -> dict:
+    """{"grid", "table", "summary", "basis_summary", "optimism"} of the shipped design fitted on the dev
+    points; with no points given, the real dev causes are discounted by :func:`optimism_factor`."""
+    if points is None:
+        points, accuracy = dev_points(with_accuracy=True)
+        optimism = optimism_factor(accuracy)
+    points = [replace(p, right=float(p.right) * optimism) if p.group == "real" else p for p in points]
     model = fit_model(points, **DESIGN)
-    return {"grid": GRID, "table": table_of(model), "summary": model["summary"], "basis_summary": model["basis_summary"]}
+    return {"grid": GRID, "table": table_of(model), "summary": model["summary"], "basis_summary": model["basis_summary"],
+            "optimism": round(optimism, DECIMALS)}
 
 
 def render(fit: dict) -> str:
@@ -223,7 +255,11 @@ def render(fit: dict) -> str:
         "CALIBRATION_TABLE = {",
         *(f"    ({w.upper()}, {b.upper()}): {row(fit['table'][(w, b)])}," for w in POSITIONS for b in BASES),
         "}",
-        "#: What the fit saw: scored causes per position and per basis, and the share of them that were right.",
+        "#: Each right real dev cause counted as right with this probability (first-sight accuracy over",
+        "#: today's real dev accuracy: benchmarks/fit_calibration.optimism_factor).",
+        f"OPTIMISM_FACTOR = {fit['optimism']:g}",
+        "#: What the fit saw: scored causes per position and per basis, and the share of them that were right",
+        "#: (real dev causes discounted by OPTIMISM_FACTOR).",
         "FIT_SUMMARY = {",
         *(f"    {w.upper()}: ({fit['summary'][w][0]}, {fit['summary'][w][1]:g})," for w in POSITIONS),
         *(f"    {b.upper()}: ({fit['basis_summary'][b][0]}, {fit['basis_summary'][b][1]:g})," for b in BASES),
@@ -238,7 +274,8 @@ def shipped() -> dict | None:
     if not all(k in summ for k in (*POSITIONS, *BASES)):
         return None
     return {"grid": tuple(calibration.RAW_GRID), "table": {k: tuple(v) for k, v in calibration.CALIBRATION_TABLE.items()},
-            "summary": {w: tuple(summ[w]) for w in POSITIONS}, "basis_summary": {b: tuple(summ[b]) for b in BASES}}
+            "summary": {w: tuple(summ[w]) for w in POSITIONS}, "basis_summary": {b: tuple(summ[b]) for b in BASES},
+            "optimism": getattr(calibration, "OPTIMISM_FACTOR", None)}
 
 
 def main(argv=None) -> int:
@@ -251,6 +288,7 @@ def main(argv=None) -> int:
         print(f"{w + ' / ' + b:<18} " + "  ".join(f"{v:5.2f}" for v in row))
     for k, (n, right) in {**fit["summary"], **fit["basis_summary"]}.items():
         print(f"{k:<9} n={n:<4} {100 * right:.0f}% right")
+    print(f"optimism factor on real dev causes: {fit['optimism']:g} (first sight {first_sight_rate():.3f})")
     same = fit == shipped()
     if args.write and not same:
         text = MODULE.read_text(encoding="utf-8")

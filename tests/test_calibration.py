@@ -24,15 +24,25 @@ from trueloss_dash.ingest import load_path  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def dev_points():
-    return fit_calibration.dev_points()
+def dev_fit():
+    return fit_calibration.dev_points(with_accuracy=True)
 
 
-def test_shipped_table_is_the_fit_on_dev(dev_points):
+@pytest.fixture(scope="module")
+def dev_points(dev_fit):
+    return dev_fit[0]
+
+
+def test_shipped_table_is_the_fit_on_dev(dev_fit):
+    dev_points, accuracy = dev_fit
     assert {p.where for p in dev_points} == set(calibration.POSITIONS)
     assert {p.group for p in dev_points} == {"scenarios", "real"} and {p.basis for p in dev_points} == set(calibration.BASES)
-    fit = fit_calibration.fit_table(dev_points)
+    optimism = fit_calibration.optimism_factor(accuracy)
+    fit = fit_calibration.fit_table(dev_points, optimism)
     assert fit == fit_calibration.shipped(), "run: python benchmarks/fit_calibration.py --write"
+    # the real dev causes are discounted by first-sight accuracy over today's (both measured on dev)
+    assert 0.5 < optimism <= 1.0 and calibration.OPTIMISM_FACTOR == round(optimism, 3)
+    assert optimism == pytest.approx(min(1.0, fit_calibration.first_sight_rate() / accuracy))
     # the points are the dev splits' scored causes: as many as the evaluation counts on dev
     scores, _ = eval_diagnosis.score_all(eval_diagnosis.scenario_items(splits=("dev",)) + eval_diagnosis.real_items(splits=("dev",)))
     assert len(dev_points) == sum(s.reliability.n for s in scores.values())
@@ -189,3 +199,15 @@ def test_ece_bins_cover_every_confidence_once():
     rel = reliability([(0.19, False), (0.2, True), (0.25, False), (1.0, True)])
     assert [(lo, n) for lo, _, n, _, _ in rel.rows] == [(0.0, 1), (0.2, 2), (0.9, 1)]
     assert rel.ece == pytest.approx(0.25 * 0.19 + 0.5 * abs(0.225 - 0.5) + 0.25 * 0.0)
+
+
+def test_optimism_discounts_only_the_real_causes():
+    pts = _synthetic(np.random.default_rng(5)) + _synthetic(np.random.default_rng(6), group="real")
+    plain = fit_calibration.fit_table(pts, 1.0)
+    discounted = fit_calibration.fit_table(pts, 0.8)
+    assert discounted["optimism"] == 0.8
+    lead = ("leading", "shape")
+    assert all(d < p for d, p in zip(discounted["table"][lead], plain["table"][lead]))
+    only_scenarios = [p for p in pts if p.group == "scenarios"]
+    assert fit_calibration.fit_table(only_scenarios, 0.8)["table"] == fit_calibration.fit_table(only_scenarios, 1.0)["table"]
+    assert fit_calibration.optimism_factor(0.5) == 1.0  # never above 1: a worse engine is not discounted

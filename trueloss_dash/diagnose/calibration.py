@@ -39,7 +39,14 @@ scenarios equally, and keeps ``alike`` causes apart from rivals: on scenario dev
 reading of the lead's finding is right 95% of the time and a rival reading 21%, and the earlier
 design that pooled them at 0.55 was calibrated only on average. The basis and the agreed position
 did not win out of fold, so the basis rows and the agreed rows equal the position's rows until a
-refit on more real logs says otherwise. Regenerate with ``python benchmarks/fit_calibration.py --write``;
+refit on more real logs says otherwise.
+
+Every fix to the engine was made on the dev logs, so on them it is right more often than on a log it
+has never seen: freshly labelled real dev logs, scored before any fix (benchmarks/data/first_sight.tsv),
+were right ~84% of the time where the same split now scores ~98%. The fit therefore counts each right
+real dev cause as right with probability ``OPTIMISM_FACTOR`` (first-sight over today's accuracy) - the
+table is calibrated for a new user's run, not for the runs it was tuned on, and reads a little
+underconfident on dev by design. Regenerate with ``python benchmarks/fit_calibration.py --write``;
 ``tests/test_calibration.py`` checks that the shipped table is what the script produces from dev. The
 test splits are never read here: they report how well the map holds on runs it was not fitted to.
 """
@@ -66,32 +73,36 @@ __all__ = ["AGREED", "ALIKE", "BASES", "LEADS", "positions_of", "LEADING", "MEAS
 RAW_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1)
 #: Calibrated probability per (position, basis) at each grid point.
 CALIBRATION_TABLE = {
-    (LEADING, MEASURED): (0.862, 0.866, 0.87, 0.874, 0.878, 0.882, 0.885, 0.889, 0.892),
-    (LEADING, SHAPE): (0.862, 0.866, 0.87, 0.874, 0.878, 0.882, 0.885, 0.889, 0.892),
-    (LEADING, PRIOR): (0.862, 0.866, 0.87, 0.874, 0.878, 0.882, 0.885, 0.889, 0.892),
-    (AGREED, MEASURED): (0.862, 0.866, 0.87, 0.874, 0.878, 0.882, 0.885, 0.889, 0.892),
-    (AGREED, SHAPE): (0.862, 0.866, 0.87, 0.874, 0.878, 0.882, 0.885, 0.889, 0.892),
-    (AGREED, PRIOR): (0.862, 0.866, 0.87, 0.874, 0.878, 0.882, 0.885, 0.889, 0.892),
+    (LEADING, MEASURED): (0.797, 0.8, 0.802, 0.805, 0.807, 0.809, 0.812, 0.814, 0.816),
+    (LEADING, SHAPE): (0.797, 0.8, 0.802, 0.805, 0.807, 0.809, 0.812, 0.814, 0.816),
+    (LEADING, PRIOR): (0.797, 0.8, 0.802, 0.805, 0.807, 0.809, 0.812, 0.814, 0.816),
+    (AGREED, MEASURED): (0.797, 0.8, 0.802, 0.805, 0.807, 0.809, 0.812, 0.814, 0.816),
+    (AGREED, SHAPE): (0.797, 0.8, 0.802, 0.805, 0.807, 0.809, 0.812, 0.814, 0.816),
+    (AGREED, PRIOR): (0.797, 0.8, 0.802, 0.805, 0.807, 0.809, 0.812, 0.814, 0.816),
     (ALIKE, MEASURED): (0.88, 0.881, 0.883, 0.885, 0.887, 0.888, 0.89, 0.892, 0.893),
     (ALIKE, SHAPE): (0.88, 0.881, 0.883, 0.885, 0.887, 0.888, 0.89, 0.892, 0.893),
     (ALIKE, PRIOR): (0.88, 0.881, 0.883, 0.885, 0.887, 0.888, 0.89, 0.892, 0.893),
-    (RIVAL, MEASURED): (0.299, 0.306, 0.313, 0.32, 0.328, 0.335, 0.343, 0.35, 0.358),
-    (RIVAL, SHAPE): (0.299, 0.306, 0.313, 0.32, 0.328, 0.335, 0.343, 0.35, 0.358),
-    (RIVAL, PRIOR): (0.299, 0.306, 0.313, 0.32, 0.328, 0.335, 0.343, 0.35, 0.358),
-    (SIDE, MEASURED): (0.15, 0.184, 0.225, 0.271, 0.323, 0.38, 0.44, 0.502, 0.564),
-    (SIDE, SHAPE): (0.15, 0.184, 0.225, 0.271, 0.323, 0.38, 0.44, 0.502, 0.564),
-    (SIDE, PRIOR): (0.15, 0.184, 0.225, 0.271, 0.323, 0.38, 0.44, 0.502, 0.564),
+    (RIVAL, MEASURED): (0.28, 0.285, 0.29, 0.295, 0.3, 0.306, 0.311, 0.316, 0.322),
+    (RIVAL, SHAPE): (0.28, 0.285, 0.29, 0.295, 0.3, 0.306, 0.311, 0.316, 0.322),
+    (RIVAL, PRIOR): (0.28, 0.285, 0.29, 0.295, 0.3, 0.306, 0.311, 0.316, 0.322),
+    (SIDE, MEASURED): (0.135, 0.164, 0.197, 0.236, 0.28, 0.328, 0.38, 0.435, 0.492),
+    (SIDE, SHAPE): (0.135, 0.164, 0.197, 0.236, 0.28, 0.328, 0.38, 0.435, 0.492),
+    (SIDE, PRIOR): (0.135, 0.164, 0.197, 0.236, 0.28, 0.328, 0.38, 0.435, 0.492),
 }
-#: What the fit saw: scored causes per position and per basis, and the share of them that were right.
+#: Each right real dev cause counted as right with this probability (first-sight accuracy over
+#: today's real dev accuracy: benchmarks/fit_calibration.optimism_factor).
+OPTIMISM_FACTOR = 0.857
+#: What the fit saw: scored causes per position and per basis, and the share of them that were right
+#: (real dev causes discounted by OPTIMISM_FACTOR).
 FIT_SUMMARY = {
-    LEADING: (140, 0.857),
+    LEADING: (140, 0.822),
     AGREED: (0, 0),
     ALIKE: (43, 0.93),
-    RIVAL: (53, 0.245),
-    SIDE: (84, 0.179),
-    MEASURED: (63, 0.524),
-    SHAPE: (110, 0.636),
-    PRIOR: (147, 0.578),
+    RIVAL: (53, 0.237),
+    SIDE: (84, 0.162),
+    MEASURED: (63, 0.485),
+    SHAPE: (110, 0.61),
+    PRIOR: (147, 0.569),
 }
 # END FITTED TABLE
 
