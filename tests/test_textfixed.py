@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 import pytest
-from test_textparser_fast_identity import _generated_log, _interleaved_log, assert_same, read_both
+from test_textparser_fast_identity import FILES, _generated_log, _interleaved_log, assert_same, read_both
 
 from trueloss_dash.ingest import textcolumns, textfixed
 from trueloss_dash.ingest.textparser import TextLogParser
@@ -211,3 +211,10 @@ def test_numbers_of_varying_widths_read_as_a_matrix_equal_the_grammar(seed, smal
             lines.append(f"step {i}: val loss {rng.uniform(0, 3)!r}")
     assert_same("\n".join(lines) + "\n", label=f"seed {seed}")
     assert small_parts["matrix"] > 0
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if p.suffix in (".txt", ".log", "")],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_real_logs_read_in_small_parts_as_matrices_equal_the_grammar(path, small_parts):
+    """Every text log of the corpus and ../shared/real_logs, each part of it tried as byte matrices."""
+    assert_same(path.read_text(encoding="utf-8"), label=str(path))

@@ -45,6 +45,7 @@ MAX_LAYOUTS = 4  # layouts tried per line length (a number one byte wider, anoth
 MIN_GROUP_ROWS = 16  # lines of one length and layout fewer than this are read with the other lines
 MAX_OTHER_SHARE = 16  # more than 1/16 of the lines left to the other lines: Arrow's split
 MAX_LINE = 4096  # longer lines: Arrow's split
+GATHER_BYTES = 1 << 16  # scattered lines are copied this many bytes at a time (see _gather)
 SCAN_BYTES = 1 << 20  # newlines are found this many bytes at a time (the mask stays in cache)
 TILE_BYTES = 1 << 18  # the template is repeated to about this size (see _mismatches)
 VALUE_TILE_BYTES = 1 << 20  # numbers are added up this many bytes of lines at a time (see _values)
@@ -207,9 +208,12 @@ def _gather(raw: np.ndarray, starts: np.ndarray, lines: np.ndarray, width: int) 
     line now and then), else line by line."""
     out = pooled.empty(len(lines) * width, np.uint8).reshape(len(lines), width)
     gaps = np.flatnonzero(np.diff(lines) != 1) + 1  # where a stretch of consecutive lines ends
-    if len(gaps) * 8 > len(lines):  # scattered: gathered in one go
-        out[...] = as_strided(raw, shape=(len(raw) - width + 1, width), strides=(1, 1), writeable=False)[
-            starts[lines]]
+    if len(gaps) * 8 > len(lines):  # scattered: gathered a block of lines at a time (small temporaries)
+        windows = as_strided(raw, shape=(len(raw) - width + 1, width), strides=(1, 1), writeable=False)
+        at = starts[lines]
+        step = max(1, GATHER_BYTES // width)
+        for i in range(0, len(lines), step):
+            out[i:i + step] = windows[at[i:i + step]]
         return out
     bounds = [0, *gaps.tolist(), len(lines)]
     first = starts[lines[bounds[:-1]]].tolist()
@@ -268,9 +272,10 @@ def _layout(shape: "ColumnarShape", line: str) -> _Layout | None:
         return None
     parts = line.split(" ")
     key = tuple(p.translate(_TO_ZERO) for p, f in zip(parts, shape.fields) if f.kind == "val")
-    cache = shape.fixed_layouts
-    if key in cache:
-        return cache[key]
+    cache = shape.fixed_layouts  # shared by the two halves' threads: one get, no check-then-read
+    layout = cache.get(key)
+    if layout is not None:
+        return layout
     base = np.frombuffer((line + "\n").encode("ascii"), dtype=np.uint8).copy()
     top = np.zeros(len(base), dtype=np.uint8)
     numbers, digits = [], []
