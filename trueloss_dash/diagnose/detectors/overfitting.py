@@ -106,10 +106,20 @@ def detect(view) -> Detected:
         # getting worse: info - early stopping would still have stopped there)
         h = max(2, int(round(T.OVERFIT_LEVEL_FRACTION * n / 2)))
         level = float(np.median(v[max(0, b - h): b + h + 1]))
-        if recent - level < T.OVERFIT_NOISE_Z * noise / np.sqrt(recent_n):
-            flat_note = (f"; only {pct(float(np.expm1(recent - level)))} above the level around its best (median of "
-                         f"{fmt.count(2 * h + 1, 'point')}): validation stalled there - the best point was a lucky low, "
-                         "the model is not getting worse")
+        spread = T.OVERFIT_NOISE_Z * noise / np.sqrt(recent_n)
+        around = f"the level around its best (median of {fmt.count(2 * h + 1, 'point')})"
+    elif w.positive and n >= T.OVERFIT_FLAT_MIN_POINTS and not climbing and ws > 1:
+        # shorter runs: the level is the smoothed curve's best (rolling median over ws points); both
+        # it and the recent median carry noise, so the rise must clear the noise of their difference
+        level = float(sm.min())
+        spread = T.OVERFIT_NOISE_Z * noise * float(np.sqrt(1 / recent_n + 1 / ws))
+        around = f"the smoothed curve's best (rolling median of {fmt.count(ws, 'point')})"
+    else:
+        level = None
+    if level is not None:
+        if recent - level < spread:
+            flat_note = (f"; only {pct(float(np.expm1(recent - level)))} above {around}, within validation's noise: "
+                         "validation stalled there - the best point was a lucky low, the model is not getting worse")
             detail += flat_note
 
     train_name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= 3 else TRAIN_LOSS
