@@ -60,15 +60,6 @@ PENDING_READERS: dict[str, str] = {
         "DVCLive train/loss.tsv whose 195 rows all carry step 0 (the step was never advanced): read as one "
         "repeated step (last value kept) and refused as 'fewer than 3 points'; the file order is the time order"
     ),
-    "AIHHU__PaddleCIFAR10/training_log.txt": (
-        "PaddlePaddle console capture that starts with a shell prompt and warnings, then pairs of "
-        "'epoch: N,  loss is: x, acc is: y' lines (train, then the test pass after 'testing in eval mode'): "
-        "refused as 'unknown log format'; the two passes share one line format, told apart only by the marker line"
-    ),
-    "dager23__VideoClassifier_X3Dnet/version_5_metrics.csv": (
-        "Lightning metrics.csv whose losses are named val_cross_entropy / train_cross_entropy_epoch / "
-        "train_cross_entropy_step: refused as 'no loss series found' (cross-entropy columns are not loss aliases)"
-    ),
 }
 
 
@@ -148,10 +139,10 @@ def _has_loss(run, *, finite: bool) -> bool:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=_ids)
-def test_file_loads(row):
+def test_file_loads(row, request):
     path = CORPUS / row["file"]
-    if row["file"] in PENDING_READERS:
-        pytest.xfail(f"reader pending: {PENDING_READERS[row['file']]}")
+    if row["file"] in PENDING_READERS:  # strict: a file that loads now must leave PENDING_READERS
+        request.applymarker(pytest.mark.xfail(reason=f"reader pending: {PENDING_READERS[row['file']]}", strict=True))
     if row["expected_finding"] == "nothing_to_diagnose":
         try:
             runs = load_path(path)

@@ -43,3 +43,62 @@ def test_a_stuck_epoch_is_kept_when_steps_exist():
     [run] = load_bytes("metrics.csv", ("epoch,step,loss\n" + rows).encode())
     assert list(run.series["train_loss"].step) == list(range(6))
     assert set(run.series["train_loss"].epoch) == {0.0}
+
+
+# -- a loss measure under its own name (cross-entropy, NLL, BCE) is the loss of its phase ---------------------
+
+
+@pytest.mark.parametrize("train_col,val_col", [
+    ("train_cross_entropy", "val_cross_entropy"), ("xent", "val_xent"), ("train_nll", "valid_nll"),
+    ("ce_loss", "val_ce"), ("bce", "val/bce"), ("cross_entropy/train", "cross_entropy/val"),
+])
+def test_a_cross_entropy_column_is_the_loss_when_none_is_named_loss(train_col, val_col):
+    data = f"epoch,{train_col},{val_col},val_accuracy\n0,0.9,0.95,0.5\n1,0.6,0.7,0.6\n2,0.4,0.6,0.7\n".encode()
+    [run] = load_bytes("metrics.csv", data)
+    assert list(run.series["train_loss"].y) == [0.9, 0.6, 0.4]
+    assert list(run.series["val_loss"].y) == [0.95, 0.7, 0.6]
+    assert run.series["train_loss"].source_column == train_col
+    assert sum("(a loss measure) is used as" in n for n in run.notes) == 2
+
+
+def test_lightning_cross_entropy_twins_take_the_epoch_level_column():
+    rows = []
+    for e in range(4):
+        rows += [f"{e},{10 * e + 5},,,,{1 - e / 10:.2f}", f"{e},{10 * e + 9},{0.9 - e / 10:.2f},,{0.8 - e / 10:.2f},",
+                 f"{e},{10 * e + 9},,{0.7 - e / 20:.2f},,"]
+    data = ("epoch,step,train_cross_entropy_epoch,val_cross_entropy,train_accuracy_epoch,train_cross_entropy_step\n"
+            + "\n".join(rows) + "\n").encode()
+    [run] = load_bytes("metrics.csv", data)
+    assert run.series["train_loss"].source_column == "train_cross_entropy_epoch"
+    assert len(run.series["train_loss"]) == 4 and len(run.series["val_loss"]) == 4
+    assert len(run.series["train_cross_entropy_step"]) == 4  # the step twin stays an extra series
+
+
+def test_a_column_named_loss_wins_over_a_loss_measure():
+    data = b"epoch,loss,nll,val_loss,val_nll\n0,1.0,0.9,1.1,1.0\n1,0.8,0.7,0.9,0.8\n2,0.7,0.6,0.8,0.7\n"
+    [run] = load_bytes("h.csv", data)
+    assert run.series["train_loss"].source_column == "loss"
+    assert run.series["val_loss"].source_column == "val_loss"
+    assert {"nll", "val_nll"} <= set(run.series)
+    assert not any("a loss measure" in n for n in run.notes)
+
+
+@pytest.mark.parametrize("col", ["trainval_ce", "lce", "center", "cell", "test_ce_weight"])
+def test_names_that_only_contain_the_letters_are_not_loss_measures(col):
+    from trueloss_dash.columns import loss_measure_role
+
+    assert loss_measure_role(col) is None
+
+
+def test_real_lightning_log_with_cross_entropy_columns():
+    """dager23/VideoClassifier_X3Dnet version_5 (real dev): was refused as 'no loss series found'."""
+    from pathlib import Path
+
+    from trueloss_dash.ingest import load_path
+
+    [run] = load_path(Path(__file__).parent / "data" / "corpus" / "dager23__VideoClassifier_X3Dnet" / "version_5_metrics.csv")
+    assert run.series["train_loss"].source_column == "train_cross_entropy_epoch"
+    assert run.series["val_loss"].source_column == "val_cross_entropy"
+    assert len(run.series["train_loss"]) == 3 and len(run.series["val_loss"]) == 3
+    assert run.series["val_loss"].y.round(4).tolist()[:2] == [0.96, 1.0827]
+    assert "train_cross_entropy_step" in run.series

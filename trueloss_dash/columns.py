@@ -127,8 +127,33 @@ FLAGGED_ALIASES: dict[str, str] = {
 # only then, and said in a note, because it matches the training loss only for an MSE loss.
 VAL_LOSS_FALLBACKS: frozenset[str] = frozenset(fold(n) for n in (
     "val_mse", "valid_mse", "validation_mse", "eval_mse", "val/mse", "val_mean_squared_error",
-    "validation_mean_squared_error", "val_nll", "valid_nll", "val_cross_entropy", "val_ce",
+    "validation_mean_squared_error",
 ))
+
+# Loss measures logged under their own name, not "loss" (torchmetrics / Lightning ``val_cross_entropy``,
+# ``train_xent``, ``nll``, ``bce``): such a column IS the loss of its phase when the log has no column for
+# that loss role - it stands in, with a note (:func:`loss_measure_role`). Matched on the folded name:
+# optional phase before or after, optional Lightning ``_epoch``/``_step``/``_batch`` twin suffix.
+_LOSS_MEASURE = r"(?:crossentropy(?:loss)?|xent(?:ropy)?|celoss|ce|nll(?:loss)?|negativeloglikelihood|bce(?:loss)?|logloss)"
+_TRAIN_PHASE = r"(?:train|training|trn|tr)"
+_VAL_PHASE = r"(?:val|valid|validation|eval|dev)"
+_MEASURE_SUFFIX = r"(epoch|step|batch)?"
+_LOSS_MEASURE_NAME = re.compile(
+    rf"^(?:(?P<pre>{_TRAIN_PHASE}|{_VAL_PHASE})?{_LOSS_MEASURE}(?P<post>{_TRAIN_PHASE}|{_VAL_PHASE})?){_MEASURE_SUFFIX}$"
+)
+
+
+def loss_measure_role(column: str) -> tuple[str, str] | None:
+    """``(TRAIN_LOSS | VAL_LOSS, twin suffix)`` for a column named after a loss measure (cross-entropy,
+    NLL, BCE, log loss) in a phase - no phase means training - else None. ``val_cross_entropy`` ->
+    (val_loss, ""); ``train_cross_entropy_step`` -> (train_loss, "step"); ``val_ce`` -> (val_loss, "")."""
+    m = _LOSS_MEASURE_NAME.match(fold(column))
+    if m is None or (m.group("pre") and m.group("post")):
+        return None
+    phase = m.group("pre") or m.group("post") or ""
+    canon = VAL_LOSS if re.fullmatch(_VAL_PHASE, phase) else TRAIN_LOSS
+    return canon, m.group(3) or ""
+
 
 X_ALIASES: dict[str, tuple[str, ...]] = {
     STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "iters", "it", "num_updates", "_step", "s", "batch", "trainer/global_step", "train/global_step"),
@@ -227,4 +252,5 @@ def looks_like_loss(column: str) -> bool:
     key = fold(column)
     if _LOSS_SETTING.search(key):
         return False
-    return "loss" in key or canonical_series(column) in LOSS_SERIES or bool(_GAN_LOSS.match(str(column).strip().lower()))
+    return ("loss" in key or canonical_series(column) in LOSS_SERIES or loss_measure_role(column) is not None
+            or bool(_GAN_LOSS.match(str(column).strip().lower())))
