@@ -40,6 +40,10 @@ PENDING_READERS: dict[str, str] = {
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
     ),
+    "neemiasbsilva__developing-nanoGPT2-fineweb/train_log.txt": (
+        "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' lines (no colon, no 'loss' word; "
+        "1992 train lines, 8 val lines every 250 steps): refused as 'unknown log format'; the middle word names the phase"
+    ),
     "Latinaxia__Unet/training.log": (
         "GAN epoch lines 'Average Loss_G: x, Loss_D: y' load as series 'Average Loss_G' and 'Loss_D'; "
         "neither is recognised as a training loss yet"
