@@ -56,11 +56,6 @@ PENDING_READERS: dict[str, str] = {
         "CycleGAN loss_log.txt '(epoch: e, iters: i, ...) D_A: x G_A: y cycle_A: z idt_A: w ...' loads as series "
         "D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B; none is recognised as a training loss yet"
     ),
-    "DrunkMacintosh__EFFICIENTNET_B0-for-emotion-recognition-of-FER-2013-dataset/training_history.json": (
-        "a JSON dict mixing run metadata (timestamp, backbone, img_size, classes, phase_starts, test_acc) with "
-        "90-long train_loss / val_loss / train_acc / val_acc lists: read as the scalars [img_size, test_acc] and "
-        "refused as 'no loss series found'; the equal-length number lists are the history"
-    ),
     "Cheralia__PC-Transformers/training.log": (
         "Python-logging lines 'Epoch e/20 | Train Energy: x | Train Perplexity: y | Val Energy: z | Val Perplexity: w' "
         "(a predictive-coding LM whose objective is called energy): refused as 'unknown log format'"

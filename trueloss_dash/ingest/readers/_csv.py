@@ -7,7 +7,8 @@ from typing import Callable
 from ...run import Run, RunContext
 from ..delimited import read_table
 from ..source import Source
-from ..table import Table, table_to_runs
+from ..sidebyside import table_to_runs_by_prefix
+from ..table import Table
 
 # (table, source, notes, warnings) -> RunContext | None
 Prepare = Callable[[Table, Source, list, list], "RunContext | None"]
@@ -28,7 +29,7 @@ def runs_from_table(table: Table, header, notes: list, warnings: list, source: S
         if found is not None:
             # The log's own provenance header wins over what the flavour inferred.
             context = found.merged(context)
-    return table_to_runs(
+    return table_to_runs_by_prefix(
         table,
         name=source.stem,
         source=source.display,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 
+from ...columns import looks_like_loss
 from ...run import Run
 from ..provenance_util import header_context
 from ..records import records_to_table, scalar
 from ..limits import MAX_LINE_BYTES, mb
 from ..registry import Reader
 from ..source import Source
-from ..table import table_to_runs
+from ..sidebyside import table_to_runs_by_prefix
 
 
 def _is_detectron2(sample) -> bool:
@@ -89,6 +90,22 @@ def _columns_of(d: dict, min_len: int = 0) -> dict[str, list] | None:
     return None
 
 
+def _history_lists(d: dict) -> tuple[dict[str, list], list[str]] | None:
+    """The history of a dict that mixes run metadata (``timestamp``, ``backbone``, ``classes: [..]``,
+    ``phase_starts: [3, 30, 60]``, ``test_acc``) with per-epoch lists: the number lists of one length
+    (at least 3 values, at least one of them a loss), the length holding the most lists - the longest
+    on a tie. Returns (lists, the other keys) or None."""
+    by_len: dict[int, dict[str, list]] = {}
+    for k, v in d.items():
+        if isinstance(v, list) and len(v) >= 3 and all(scalar(x) is not None or x is None for x in v):
+            by_len.setdefault(len(v), {})[k] = v
+    with_loss = [(len(cols), n) for n, cols in by_len.items() if any(looks_like_loss(k) for k in cols)]
+    if not with_loss:
+        return None
+    lists = by_len[max(with_loss)[1]]
+    return lists, [k for k in d if k not in lists]
+
+
 def _rows_of(columns: dict[str, list]) -> list[dict]:
     """Column lists as records, row i holding the i-th value of every list long enough."""
     n = max(len(v) for v in columns.values())
@@ -152,6 +169,14 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
         lists = _columns_of(whole)
         if lists is not None:
             return _rows_of(lists), warnings, first_line
+        history = _history_lists(whole)
+        if history is not None:
+            lists, rest = history
+            warnings.append(f"read the {len(lists)} number lists of {len(next(iter(lists.values())))} values "
+                            f"({', '.join(list(lists)[:6])}{' ...' if len(lists) > 6 else ''}) as the history; "
+                            f"{', '.join(rest[:8])}{' ...' if len(rest) > 8 else ''} beside them "
+                            "(other lengths, text, single values) are run metadata, not curves")
+            return _rows_of(lists), warnings, first_line
         return [whole], warnings, first_line
     records, bad = [], []
     lines = text.splitlines()
@@ -190,7 +215,7 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
 def runs_from_table(table, notes: list, warnings: list, source: Source, format: str) -> list[Run]:
     """Normalise the records' table (also used by the folder watcher, which builds it in pieces)."""
     context, meta = header_context(source)
-    return table_to_runs(
+    return table_to_runs_by_prefix(
         table, name=source.stem, source=source.display, format=format, context=context,
         meta=meta, notes=notes + source.notes, warnings=warnings,
     )
