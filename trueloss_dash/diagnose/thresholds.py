@@ -330,6 +330,10 @@ OSCILLATION_BOUNCE_OVER_TREND = 1.0
 OSCILLATION_MIN_CLIMB_SHARE = 0.3
 #: Alternating swings at least this multiple of the net trend progress per point (no trend to speak of).
 OSCILLATION_SWING_OVER_TREND = 3.0
+#: A stretch that ends above its start must also reverse at this share of its moves or more to be a
+#: swing (a loss exploding at nearly every move reverses at ~8%: that is divergence, not oscillation;
+#: a damped ringing that ends lower may reverse less - period 13: ~15%).
+OSCILLATION_MIN_REVERSALS = 0.2
 #: Swinging means repeatedly: at least this many rises of the visible size (OSCILLATION_BOUNCE_MIN_LOG_SWING
 #: for a bouncing descent, OSCILLATION_MIN_LOG_SWING for flat swings) in the judged stretch. Two bumps in
 #: a 15-epoch run are two bumps (AVINASHGK16: rises of +5.0% and +17% among small moves), not an LR

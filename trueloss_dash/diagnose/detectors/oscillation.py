@@ -152,6 +152,7 @@ def _moves(m: np.ndarray, lo: int) -> dict | None:
         # descent that never goes up)
         climb=float(ups.sum()) / max(abs(float(seg[-1] - seg[0])), float(ups.sum()), 1e-12),
         alternation=float(np.mean(np.sign(nz[1:]) != np.sign(nz[:-1]))),
+        net=float(seg[-1] - seg[0]),
         up_fraction=len(ups) / len(nz),
         swing=float(np.median(ups)) if len(ups) else 0.0,
         trend=abs(float(np.median(seg[: max(2, len(seg) // 4)]) - np.median(seg[-max(2, len(seg) // 4):]))) / len(seg),
@@ -170,7 +171,11 @@ def _bouncing(c: dict, noise: float) -> bool:
     a, s, tr, up = c["alternation"], c["swing"], c["trend"], c["up_fraction"]
     if s < 3 * noise:
         return False
-    repeated = c["bounce_rises"] >= T.OSCILLATION_MIN_RISES
+    # a swing comes back down between its rises: a loss that ends far above where it started while
+    # rising at nearly every move is a divergence or a level shift (their own checks), not a swing
+    # (a damped ringing of period 13 reverses at only ~15% of its moves, but it ends lower)
+    climbs_through = c["net"] > 0 and c["alternation"] < T.OSCILLATION_MIN_REVERSALS
+    repeated = c["bounce_rises"] >= T.OSCILLATION_MIN_RISES and not climbs_through
     bouncing = (up >= T.OSCILLATION_MIN_UP_FRACTION and s >= T.OSCILLATION_BOUNCE_MIN_LOG_SWING
                 and s >= T.OSCILLATION_BOUNCE_OVER_TREND * tr and repeated)
     # the climb share is a magnitude, not a count of moves: one more or one fewer small up-move on a

@@ -1,0 +1,96 @@
+"""The same training curves written as a Keras CSV, a Lightning metrics.csv (step rows + epoch
+rows), an HF trainer_state.json (interval means every 10 steps + evals) and a Keras console log: the
+diagnosis must not depend on the format it arrives in. A format-dependent reading (HF's epoch field,
+Lightning's step rows) is how a run nobody tuned on gets a different verdict."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from trueloss_dash.diagnose import diagnose
+from trueloss_dash.ingest import load_path
+
+SPE = 50  # steps per epoch
+
+
+def curves(kind, rng, E=30):
+    """Epoch means of training and validation with one phenomenon, and per-step training losses."""
+    t = np.arange(1, E + 1, dtype=float)
+    tr = 2.0 * np.exp(-t / 6) + 0.2
+    va = 2.0 * np.exp(-t / 6.5) + 0.3
+    if kind == "overfitting":
+        va = va + 0.03 * np.clip(t - 12, 0, None)
+    elif kind == "divergence":
+        tr[20:] = tr[19] * np.exp(np.arange(1, E - 19) * 0.5)
+        va[20:] = va[19] * np.exp(np.arange(1, E - 19) * 0.5)
+    elif kind == "spike":
+        tr[15] *= 4
+        va[15] *= 3
+    elif kind == "plateau":
+        tr = np.where(t < 8, tr, tr[7])
+        va = np.where(t < 8, va, va[7])
+    tr = tr * np.exp(rng.normal(0, 0.01, E))
+    va = va * np.exp(rng.normal(0, 0.02, E))
+    # step-level: per-step losses around the epoch mean
+    steps = np.exp(np.interp(np.arange(1, E * SPE + 1) / SPE, t, np.log(tr))) * np.exp(rng.normal(0, 0.05, E * SPE))
+    return t, tr, va, steps
+
+
+def write(kind, seed, out):
+    """The curves of ``kind`` in the four formats, in ``out/<kind>-<seed>/``."""
+    rng = np.random.default_rng(seed)
+    t, tr, va, steps = curves(kind, rng)
+    E = len(t)
+    d = out / f"{kind}-{seed}"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "history.csv").write_text("epoch,loss,val_loss\n" + "".join(f"{int(e-1)},{a:.6f},{b:.6f}\n" for e, a, b in zip(t, tr, va)))
+    rows = ["epoch,step,train_loss_step,train_loss_epoch,val_loss"]
+    for e in range(E):
+        for s in range(0, SPE, 10):
+            g = e * SPE + s
+            rows.append(f"{e},{g},{steps[g]:.6f},,")
+        rows.append(f"{e},{(e+1)*SPE-1},,,{va[e]:.6f}")
+        rows.append(f"{e},{(e+1)*SPE-1},,{tr[e]:.6f},")
+    (d / "metrics.csv").write_text("\n".join(rows) + "\n")
+    hist = []
+    for e in range(E):
+        for k in range(5):
+            g = e * SPE + (k + 1) * 10
+            hist.append({"epoch": round(g / SPE, 2), "loss": float(np.mean(steps[g - 10:g])), "learning_rate": 1e-3, "step": g})
+        hist.append({"epoch": float(e + 1), "eval_loss": float(va[e]), "step": (e + 1) * SPE})
+    (d / "trainer_state.json").write_text(json.dumps({"log_history": hist, "global_step": E * SPE, "train_batch_size": 32}))
+    lines = []
+    for e in range(E):
+        lines.append(f"Epoch {e+1}/{E}")
+        lines.append(f"{SPE}/{SPE} [==============================] - 1s 5ms/step - loss: {tr[e]:.4f} - val_loss: {va[e]:.4f}")
+    (d / "train.log").write_text("\n".join(lines) + "\n")
+    return d
+
+
+FORMATS = ["history.csv", "metrics.csv", "trainer_state.json", "train.log"]
+EXPECTED = {"healthy": set(), "overfitting": {"overfitting"}, "divergence": {"divergence"}, "spike": {"spike"},
+            "plateau": set()}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_the_verdict_does_not_depend_on_the_format(kind, tmp_path):
+    d = write(kind, 0, tmp_path)
+    alarms = {}
+    found = {}
+    for name in FORMATS:
+        report = diagnose(load_path(d / name)[0])
+        alarms[name] = {f.kind for f in report.findings if f.severity in ("warning", "critical")}
+        found[name] = {f.kind for f in report.findings}
+    assert all(a == EXPECTED[kind] for a in alarms.values()), alarms
+    if kind == "plateau":
+        assert all("plateau" in f for f in found.values()), found
+
+
+def test_an_exploding_loss_is_a_divergence_not_an_oscillation(tmp_path):
+    """A loss rising at nearly every move (8% reversals) used to add 'swings up and down' beside the
+    divergence; a swing comes back down."""
+    report = diagnose(load_path(write("divergence", 0, tmp_path) / "history.csv")[0])
+    assert "oscillation" not in report.kinds() and "divergence" in report.kinds()
