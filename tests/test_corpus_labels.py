@@ -60,10 +60,6 @@ PENDING_READERS: dict[str, str] = {
         "Python-logging lines 'Epoch e/20 | Train Energy: x | Train Perplexity: y | Val Energy: z | Val Perplexity: w' "
         "(a predictive-coding LM whose objective is called energy): refused as 'unknown log format'"
     ),
-    "PartyPenguin__Thesis/dvclive": (
-        "DVCLive train/loss.tsv whose 195 rows all carry step 0 (the step was never advanced): read as one "
-        "repeated step (last value kept) and refused as 'fewer than 3 points'; the file order is the time order"
-    ),
 }
 
 

@@ -102,3 +102,40 @@ def test_real_lightning_log_with_cross_entropy_columns():
     assert len(run.series["train_loss"]) == 3 and len(run.series["val_loss"]) == 3
     assert run.series["val_loss"].y.round(4).tolist()[:2] == [0.96, 1.0827]
     assert "train_cross_entropy_step" in run.series
+
+
+# -- a step column that never advances -------------------------------------------------------------------
+
+
+def test_a_step_column_stuck_at_zero_gives_way_to_row_order():
+    rows = "".join(f"0\t{0.9 - 0.05 * i:.3f}\n" for i in range(10))
+    [run] = load_bytes("loss.tsv", ("step\tloss\n" + rows).encode())
+    assert len(run.series["train_loss"]) == 10
+    assert list(run.series["train_loss"].step) == list(range(10))
+    assert run.series["train_loss"].epoch is None
+    assert any("'step' is 0 on every row, so the row order is used as the step" in n for n in run.notes)
+
+
+def test_a_stuck_step_gives_way_to_a_moving_epoch():
+    rows = "".join(f"{i},5,{0.9 - 0.05 * i:.3f}\n" for i in range(6))
+    [run] = load_bytes("metrics.csv", ("epoch,step,loss\n" + rows).encode())
+    assert list(run.series["train_loss"].epoch) == list(range(6))
+    assert any("'epoch' is the axis" in n for n in run.notes)
+
+
+def test_a_moving_step_is_kept():
+    [run] = load_bytes("loss.tsv", b"step\tloss\n0\t0.9\n0\t0.8\n1\t0.7\n2\t0.6\n")
+    assert list(run.series["train_loss"].step) == [0, 1, 2]  # a repeated step, not a stuck one
+
+
+def test_real_dvclive_folder_whose_step_never_advanced(tmp_path):
+    """PartyPenguin/Thesis dvclive (real test split; loaded only): 195 rows all at step 0 were folded into
+    one point and refused as 'fewer than 3 points'."""
+    from pathlib import Path
+
+    from trueloss_dash.ingest import load_path
+
+    [run] = load_path(Path(__file__).parent / "data" / "corpus" / "PartyPenguin__Thesis" / "dvclive")
+    assert {n: len(s) for n, s in run.series.items()} == {"train_loss": 195}
+    assert run.series["train_loss"].source_column == "train/loss"
+    assert list(run.series["train_loss"].step[:3]) == [0, 1, 2]

@@ -193,6 +193,17 @@ def _choose_x_columns(table: Table, notes: list[str]) -> tuple[dict[str, str], s
             notes.append(f"column '{epoch_col}' falls back from {e[k]:g} to {e[k + 1]:g} while '{step_col}' moves on "
                          f"({st[k]:g} -> {st[k + 1]:g}), so the step is the axis")
             return chosen, {epoch_col}
+    # A step column with one value on every row (DVCLive's step never advanced by next_step()) would
+    # fold the whole run onto one point: the epoch is the axis when there is one, else the row order
+    # (as the step, see table_to_runs).
+    if step_col is not None:
+        dense, present = table.dense(step_col)
+        values = dense[present]
+        if len(values) > 2 and np.all(values == values[0]):
+            del chosen[STEP]
+            notes.append(f"column '{step_col}' is {values[0]:g} on every row, so "
+                         + (f"'{epoch_col}' is the axis" if epoch_col is not None else "the row order is used as the step"))
+            return chosen, {step_col}
     # An epoch column with one value on every row (a logger that never advanced it) would fold the
     # whole run onto one point; with no step column to fall back on, the row order is the axis.
     if epoch_col is not None and STEP not in chosen:
@@ -531,7 +542,8 @@ def table_to_runs(
         raise no_loss_error(display, table.names)
     axes = {axis: table.dense(col)[0] for axis, col in x_cols.items()}
     if EPOCH not in axes and STEP not in axes and index_as_epoch:
-        axes[EPOCH] = np.arange(n, dtype=np.float64)
+        # a step column stuck at one value (ignored above) means the rows are steps
+        axes[STEP if any(canonical_x(c) == STEP for c in ignored) else EPOCH] = np.arange(n, dtype=np.float64)
         if not ignored:  # else the note about the ignored column already says so
             notes.append("no epoch or step column: row index used as epoch (0-based)")
     counts = {c: len(table.sparse[c][0]) if c in table.sparse else
