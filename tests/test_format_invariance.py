@@ -1,5 +1,6 @@
 """The same training curves written as a Keras CSV, a Lightning metrics.csv (step rows + epoch
-rows), an HF trainer_state.json (interval means every 10 steps + evals) and a Keras console log: the
+rows), an HF trainer_state.json (interval means every 10 steps + evals), a Keras console log and a
+nanoGPT log (single-batch 'iter' losses + 'step N: train loss, val loss' evaluations): the
 diagnosis must not depend on the format it arrives in. A format-dependent reading (HF's epoch field,
 Lightning's step rows) is how a run nobody tuned on gets a different verdict."""
 
@@ -80,10 +81,15 @@ def write(kind, seed, out):
         lines.append(f"Epoch {e+1}/{E}")
         lines.append(f"{SPE}/{SPE} [==============================] - 1s 5ms/step - loss: {tr[e]:.4f} - val_loss: {va[e]:.4f}")
     (d / "train.log").write_text("\n".join(lines) + "\n")
+    lines = []  # nanoGPT: single-batch losses every 10 iterations, train/val estimates at each evaluation
+    for e in range(E):
+        lines += [f"iter {e * SPE + s}: loss {steps[e * SPE + s]:.4f}, time 95.12ms, mfu 12.3%" for s in range(0, SPE, 10)]
+        lines.append(f"step {(e + 1) * SPE}: train loss {tr[e]:.4f}, val loss {va[e]:.4f}")
+    (d / "nanogpt.log").write_text("\n".join(lines) + "\n")
     return d
 
 
-FORMATS = ["history.csv", "metrics.csv", "trainer_state.json", "train.log"]
+FORMATS = ["history.csv", "metrics.csv", "trainer_state.json", "train.log", "nanogpt.log"]
 EXPECTED = {"healthy": set(), "overfitting": {"overfitting"}, "divergence": {"divergence"}, "spike": {"spike"},
             "plateau": set()}
 

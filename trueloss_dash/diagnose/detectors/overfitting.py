@@ -127,7 +127,13 @@ def detect(view) -> Detected:
     train_drop = None
     if tr is not None and len(tr) >= 3 and tr.positive:
         tb = binned(tr)
-        at_best = float(np.log(tb.at(np.array([best_x]))[0]))
+        # the training loss over the interval validation's best closes (from the evaluation before it):
+        # read at the one x, a step-level loss that jumped right there reads the jump into 'then' and
+        # makes a rise of both curves look like training still falling
+        since = float(w.x[b - 1]) if b > 0 else -np.inf
+        inside = (tb.x > since) & (tb.x <= best_x)
+        at_best = (float(np.median(np.log(tb.y[inside]))) if np.count_nonzero(inside) >= 2
+                   else float(np.log(tb.at(np.array([best_x]))[0])))
         tail = tb.x >= w.x[-recent_n]
         t_recent = float(np.median(np.log(tb.y[tail]))) if tail.any() else float(np.log(tb.y[-1]))
         train_drop = at_best - t_recent
