@@ -86,6 +86,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "trn_loss", "tr_loss", "trl", "train_epoch_loss", "epoch_loss", "total_loss", "train/total_loss",
         "reported_loss", "train_reported_loss", "loss/train", "Loss/train", "loss_train",
         "train_losses", "training_losses", "losses",  # hand-written histories: {"train_losses": [...]}
+        "loss_total",
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
@@ -153,6 +154,52 @@ def loss_measure_role(column: str) -> tuple[str, str] | None:
     phase = m.group("pre") or m.group("post") or ""
     canon = VAL_LOSS if re.fullmatch(_VAL_PHASE, phase) else TRAIN_LOSS
     return canon, m.group(3) or ""
+
+
+# ``train_mlm_loss`` / ``val/mlm_loss``: a loss of one phase named after what it measures; when it is the
+# phase's only loss (one measure across the phases) and no column holds the role, it is that role.
+_PHASE_LOSS_NAME = re.compile(
+    rf"^(?P<phase>{_TRAIN_PHASE}|{_VAL_PHASE})[_/.\- ](?P<what>[a-z0-9]+(?:[_\-][a-z0-9]+)*)[_/.\- ]loss(?:[_/.\- ]{_MEASURE_SUFFIX})?$"
+)
+
+
+def phase_loss_role(column: str) -> tuple[str, str, str] | None:
+    """``(TRAIN_LOSS | VAL_LOSS, what it measures, twin suffix)`` for ``train_mlm_loss``,
+    ``val/recon_loss_epoch`` ...; None for other names (``train_loss`` itself has no measure)."""
+    m = _PHASE_LOSS_NAME.match(str(column).strip().lower())
+    if m is None:
+        return None
+    canon = VAL_LOSS if re.fullmatch(_VAL_PHASE, m.group("phase")) else TRAIN_LOSS
+    return canon, fold(m.group("what")), m.group(3) or ""
+
+
+_TWIN_ORDER = ("", "epoch", "step", "batch")
+
+
+def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]]:
+    """``(column, TRAIN_LOSS | VAL_LOSS, note)`` for the loss roles no column holds (``taken``), from
+    columns ``free`` of any role: first a loss measure under its own name (:func:`loss_measure_role`,
+    the epoch-level twin first), then a phase's only loss named after its measure (:func:`phase_loss_role`,
+    one measure across the phases)."""
+    out: list[tuple[str, str, str]] = []
+    roles = set(taken)
+    for canon in (TRAIN_LOSS, VAL_LOSS):
+        measures = [(_TWIN_ORDER.index(r[1]), c) for c in free if (r := loss_measure_role(c)) is not None and r[0] == canon]
+        if canon not in roles and measures:
+            col = min(measures)[1]
+            roles.add(canon)
+            out.append((col, canon, f"no {HUMAN_LABELS[canon]} column named 'loss': '{col}' (a loss measure) is used as {canon}"))
+    used = {c for c, _, _ in out}
+    phased = {c: r for c in free if c not in used and (r := phase_loss_role(c)) is not None}
+    if len({r[1] for r in phased.values()}) == 1:
+        for canon in (TRAIN_LOSS, VAL_LOSS):
+            cols = sorted((_TWIN_ORDER.index(r[2]), c) for c, r in phased.items() if r[0] == canon)
+            if canon not in roles and cols and len({phased[c][2] for _, c in cols}) == len(cols):
+                col = cols[0][1]
+                roles.add(canon)
+                out.append((col, canon, f"{canon} taken from '{col}' (the only "
+                                        f"{'validation' if canon == VAL_LOSS else 'training'} loss)"))
+    return out
 
 
 X_ALIASES: dict[str, tuple[str, ...]] = {

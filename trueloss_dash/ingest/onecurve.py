@@ -24,7 +24,7 @@ from pathlib import PurePath
 
 import numpy as np
 
-from ..columns import CANONICAL_SERIES, LOSS_SERIES, TRAIN_LOSS
+from ..columns import CANONICAL_SERIES, LOSS_SERIES, TRAIN_LOSS, measure_roles
 from ..roles import warn_if_roleless
 from ..run import Run
 
@@ -165,7 +165,20 @@ def _merge(group: tuple[str, str], members: list[Run]) -> Run:
              + (f" (the notes of the first {MAX_NOTED_FILES} files kept)" if len(members) > MAX_NOTED_FILES else ""))
     if meta.get(X_IS_POSITION):
         _position_lengths(run, members)
+    give_measure_roles(run)
     read_lone_curve_as_loss(run)
     warn_if_roleless(run)
     note_unnamed(run)
     return run
+
+
+def give_measure_roles(run: Run) -> None:
+    """One tag per file: the roles that depend on the other columns (a loss measure under its own name,
+    a phase's only loss) are given once the files are merged."""
+    free = [n for n in run.series if n not in CANONICAL_SERIES]
+    for name, canon, note in measure_roles(free, {n for n in LOSS_SERIES if n in run.series}):
+        series = run.series.pop(name)
+        series.name = canon
+        run.series[canon] = series
+        run.note(note)
+        warn_if_roleless(run)  # a file's own role-less warning may no longer hold

@@ -16,7 +16,6 @@ import numpy as np
 from ..columns import (
     CANONICAL_SERIES,
     EPOCH,
-    HUMAN_LABELS,
     LOSS_SERIES,
     STEP,
     TRAIN_LOSS,
@@ -32,7 +31,7 @@ from ..columns import (
     is_averaged_name,
     is_flagged_alias,
     looks_like_loss,
-    loss_measure_role,
+    measure_roles,
 )
 from ..errors import LogFormatError
 from ..roles import warn_if_roleless
@@ -271,18 +270,12 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
                 taken.add(canon)
                 notes.append(f"{canon} taken from '{col}' (no epoch-level column)")
                 break
-    # A loss measure under its own name (val_cross_entropy, train_xent_epoch, nll) is the loss of its phase
-    # when no column holds that role: the epoch-level twin first.
-    for canon in (TRAIN_LOSS, VAL_LOSS):
-        if canon in taken:
-            continue
-        measures = [(("", "epoch", "step", "batch").index(role[1]), col) for col in value_cols
-                    if names[col] == col and (role := loss_measure_role(col)) is not None and role[0] == canon]
-        if measures:
-            col = min(measures)[1]
+    # a loss measure under its own name (val_cross_entropy), a phase's only loss (train/mlm_loss)
+    if len(value_cols) > 1:  # a one-column file (one TensorBoard tag) is judged when its files are merged
+        for col, canon, note in measure_roles([c for c in value_cols if names[c] == c], taken):
             names[col] = canon
             taken.add(canon)
-            notes.append(f"no {HUMAN_LABELS[canon]} column named 'loss': '{col}' (a loss measure) is used as {canon}")
+            notes.append(note)
     if VAL_LOSS not in taken and TRAIN_LOSS in taken:
         stand_in = next((c for c in value_cols if names[c] == c and fold(c) in VAL_LOSS_FALLBACKS), None)
         if stand_in is not None:

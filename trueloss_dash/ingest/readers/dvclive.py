@@ -16,6 +16,7 @@ from ...errors import LogFormatError
 from ...run import Run
 from ..delimited import read_table
 from ..hparams import context_from_params, parse_yaml
+from ..onecurve import give_measure_roles
 from ..registry import Reader
 from ..safe_read import read_side_text
 from ..source import Source
@@ -90,6 +91,7 @@ def read_directory(root: Path, max_bytes: int, read_source) -> list[Run]:
                 run.note(n)
             for w in part.warnings:
                 run.warn(w)
+    give_measure_roles(run)  # one metric per file: eval/cross_entropy.tsv is judged beside the others
     if epoch_of_step:
         _add_epochs(run, epoch_of_step)
     params = root / "params.yaml"
