@@ -263,3 +263,13 @@ def test_a_step_total_under_a_carried_epoch_reads_the_same_on_the_fast_path():
         got[fast] = [r.get("step") for r in p.take_new()]
     assert got[True] == got[False]
     assert 175.0 in got[False] and 340.0 in got[False]
+
+
+def test_a_named_training_loss_beats_a_bare_loss_printed_for_the_evaluation():
+    """Haodan2401/densenet: 'Epoch 1 [IMPR] loss = 0.502' is the validation loss; 'Training loss: 0.433,
+    Valid loss: 0.502' names both. The bare 'loss' used to win the training role."""
+    text = "".join(f"Epoch {e} [IMPR] loss = {v}\nTraining loss: {t}, Valid loss: {v}\n" for e, (t, v) in enumerate(zip(TRAIN, VAL), 1))
+    run = _load(text)[0]
+    assert run.series["train_loss"].y.tolist() == TRAIN
+    assert run.series["val_loss"].y.tolist() == VAL
+    assert run.series["train_loss"].source_column == "Training loss"

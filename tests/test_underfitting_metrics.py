@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from trueloss_dash.diagnose import diagnose
 from trueloss_dash.ingest import load_path
@@ -67,3 +68,33 @@ def test_real_detr_that_learns_nothing_is_underfitting():
     100% at every epoch; it was 'No problems found'."""
     report = diagnose(load_path(CORPUS / "Tanveer81__transformed_detr" / "train_log.txt")[0])
     assert "underfitting" in _warnings(report)
+
+
+# -- round 10 dev false alarms: 'stopped improving' on runs still learning, and on four points ---------
+
+def test_a_descent_that_falls_at_every_epoch_is_still_learning():
+    from test_diagnose_support import epoch_run
+
+    t = np.arange(10)
+    train = 2.0 + 1.2 * np.exp(-t / 2.5)  # 3.2 -> 2.1, down at every epoch, the pace slowing
+    run = epoch_run(train_loss=train, val_loss=train * 0.96, train_acc=np.linspace(0.16, 0.35, 10))
+    under = [f for f in diagnose(run).findings if f.kind == "underfitting"]
+    assert under and under[0].severity == "info" and "still" in under[0].summary
+    flat = epoch_run(train_loss=2.3 + 0.01 * np.sin(np.arange(12)), val_loss=np.full(12, 2.35),
+                     train_acc=np.full(12, 0.2))  # the same low accuracy beside a loss that never moved
+    assert "underfitting" in _warnings(diagnose(flat))
+
+
+def test_four_points_are_too_few_for_an_underfitting_warning():
+    from test_diagnose_support import epoch_run
+
+    run = epoch_run(train_loss=[2.069, 1.948, 1.927, 1.908], val_loss=[2.002, 1.993, 1.986, 1.988])
+    assert "underfitting" not in _warnings(diagnose(run))
+
+
+@pytest.mark.parametrize("name", ["FarrisFoo__ai-mini-project/training_log.csv", "joo9810__LLM/trainer_state.json"])
+def test_real_runs_still_learning_or_too_short_are_quiet(name):
+    """FarrisFoo: Keras, 10 epochs, loss 3.24 -> 2.01 falling every epoch, val at its min last; joo9810:
+    an LLM fine-tune stopped after 4 evaluations (train 2.07 -> 1.91, eval 2.00 -> 1.99). Both were
+    underfitting warnings ('it has stopped improving')."""
+    assert _warnings(diagnose(load_path(CORPUS / name)[0])) == []

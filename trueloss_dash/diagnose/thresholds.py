@@ -262,6 +262,12 @@ UNDERFIT_METRIC_CEILING = 0.9
 #: A metric that never improved is "stuck at its worst" within this share of the bad end of its range
 #: ([0, 1], or [0, 100] for percents): accuracy/Dice <= 0.1, an error rate >= 90%.
 UNDERFIT_METRIC_WORST_SHARE = 0.1
+#: Underfitting is a warning only on a training curve of at least this many points (fewer: info,
+#: unless a validation metric shows nothing was learned).
+UNDERFIT_WARNING_MIN_POINTS = 6
+#: ... and a training loss falling at nearly every point of its second half is still learning when that
+#: half took at least this much off (a converged exponential creeping down 0.2% is not).
+UNDERFIT_STILL_MIN_LOG_DROP = math.log(1.03)
 #: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
 #: reported loss with validation half an interval earlier, at most this share stays inverted.
 LAG_EXPLAINED_MAX_REMAINING = 0.25

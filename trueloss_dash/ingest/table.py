@@ -215,12 +215,16 @@ def _choose_x_columns(table: Table, notes: list[str]) -> tuple[dict[str, str], s
     return chosen, set()
 
 
+_BARE = frozenset({"loss", "losses"})  # aliases that name no phase
+
+
 def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
                   counts: dict[str, int] | None = None) -> dict[str, str]:
     """Column -> series name: canonical where an alias matches (one column per canonical name).
 
     A name that says it is an average (``loss_avg``, ``Average loss``: the epoch's mean, which a
-    sampled per-step ``loss`` beside it is not) wins, then the exact name over an alias, unless
+    sampled per-step ``loss`` beside it is not) wins, then the exact name, then a name that says its
+    phase (``Training loss``) over a bare ``loss``, unless
     another column holds far more points: a console log's per-step ``loss`` is the curve, the
     one-line ``train_loss`` summary at its end is not."""
     by_canonical: dict[str, list[str]] = {}
@@ -233,7 +237,10 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
         exact = [c for c in cols if fold(c) == fold(canon)]
         solid = [c for c in cols if not is_flagged_alias(c)]
         averaged = [c for c in solid if is_averaged_name(c)] if len(cols) > 1 else []
-        winner = (averaged or exact or solid or cols)[0]
+        # a name that says which curve it is ('Training loss') over a bare 'loss', which a console log
+        # also prints for its evaluation ("Epoch 1 [IMPR] loss = 0.502" beside "Training loss: 0.433")
+        named = [c for c in solid if fold(c) != fold(canon) and fold(c) not in _BARE]
+        winner = (averaged or exact or named or solid or cols)[0]
         if counts:
             most = max(cols, key=lambda c: counts.get(c, 0))
             if counts.get(most, 0) > 4 * counts.get(winner, 0):

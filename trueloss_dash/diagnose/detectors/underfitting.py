@@ -140,6 +140,14 @@ def detect(view) -> Detected:
     if not (high and close):
         return Detected([], detail)
     still = prof["late_rate"] > 0 and prof["slope_ratio"] >= T.LR_LOW_MIN_SLOPE_RATIO
+    # a training loss that fell at (nearly) every point of its second half is still learning, however
+    # much its pace slowed ('train longer'): not 'stopped improving' - a low accuracy there is no
+    # warning (FarrisFoo: 3.24 -> 2.01 in 10 epochs, down at every one, accuracy 0.35 and rising)
+    late = tr.y[len(tr) // 2:]
+    late_moves = np.diff(late)
+    learning = (len(late_moves) >= T.UNDERFIT_STILL_FALLING_MIN_MOVES - 1
+                and bool(np.mean(late_moves < 0) >= T.UNDERFIT_STILL_FALLING_SHARE)
+                and float(np.log(late[0] / late[-1])) >= T.UNDERFIT_STILL_MIN_LOG_DROP)
     if not still and va is not None and len(va) >= 3 and va.positive:
         # validation is measured on a fixed set without minibatch noise: when it sits next to the
         # training loss (underfitting), its steady descent is the clearer sign the LR is too low
@@ -165,7 +173,11 @@ def detect(view) -> Detected:
     never = (stuck_metric is not None or worst_metric is not None) and stuck
     # validation metrics near their ceiling: the model fits the task, the loss sits at the task's floor
     fits = _metrics_near_ceiling(view) if not never else None
-    severity = ("warning" if (((low_acc and not still) or stuck) and not converging and rel_gap is not None and fits is None)
+    # a run of a few points shows too little to call a model unable to fit (joo9810: an LLM fine-tune
+    # stopped after 4 evaluations, 2.07 -> 1.91) - unless a metric says nothing was learned
+    few = len(tr) < T.UNDERFIT_WARNING_MIN_POINTS
+    severity = ("warning" if (((low_acc and not still and not learning) or stuck) and not converging and rel_gap is not None
+                              and fits is None and not few)
                 or never else "info")
     finding = Finding(
         kind="underfitting",
@@ -179,6 +191,7 @@ def detect(view) -> Detected:
             "val_rel_gap": None if rel_gap is None else round(rel_gap, 4),
             "train_acc_end": acc,
             "still_improving": bool(still),
+            "still_falling": bool(learning),
             "converging_on_its_floor": converging,
             "slope_ratio": round(prof["slope_ratio"], 4) if np.isfinite(prof["slope_ratio"]) else None,
             "final": t_end,
@@ -189,6 +202,7 @@ def detect(view) -> Detected:
            (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else ""))
         + (f"; {shown[0]} never improved on {fmt.num(shown[1])}" if shown is not None else "")
         + ("; still improving at a steady rate" if still else
+           "; still falling at every epoch of its second half, more slowly each time" if learning else
            "; validation still falls at nearly every evaluation, more slowly each time: converging on a floor near its start "
            "(a pre-trained model's fine-tune?)" if converging else "; it has stopped improving")
         + (f"; but {fits[0].replace('_', ' ')} ends at {fmt.num(fits[1])}: the model fits the task and the loss sits "
