@@ -89,3 +89,25 @@ def test_real_streaming_whisper_finetune_reads_on_steps_and_is_quiet():
     assert _warnings(report) == []
     assert not any(f.kind == "spike" for f in report.findings)
 
+
+
+def test_real_trl_finetune_at_its_floor_is_quiet():
+    """LEEDONGQUE/serverlog (real dev, round 10): HF/TRL, batch 2, a point every 50 steps, loss 1.05 ->
+    0.06 then +-10% at the floor while the LR decays to 0. It was 'Learning rate too high (80%)': 120
+    points were binned and the binned branch ignored the logged mean's sampling noise, and the start was
+    the median of the first tenth (already 5x down). eval_num_tokens (a counter) was read as a metric
+    that 'kept improving' while validation rose."""
+    report = diagnose(load_path(CORPUS / "LEEDONGQUE__serverlog" / "trainer_state.json")[0])
+    assert _warnings(report) == []
+    assert not any(f.kind == "metric_disagreement" and "num_tokens" in f.summary for f in report.findings)
+
+
+def test_counters_and_entropy_are_not_validation_metrics():
+    from trueloss_dash.diagnose.detectors.metric_disagreement import _val_metrics
+    from trueloss_dash.run import Run, Series
+
+    run = Run(name="r", format="test")
+    for name in ("val_loss", "eval_num_tokens", "eval_entropy", "eval_samples_per_second", "eval_accuracy", "val_f1"):
+        run.add(Series(name, np.linspace(1, 2, 5), epoch=np.arange(5.0)))
+    assert set(_val_metrics(run)) == {"eval_accuracy", "val_f1"}
+

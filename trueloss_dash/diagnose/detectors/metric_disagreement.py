@@ -25,7 +25,11 @@ _SUMMARY_OK = ("average", "map", "f1", "fbeta")
 #: Bookkeeping an evaluation logs beside its metrics (HF ``eval_runtime``, ``eval_samples_per_second``,
 #: ``eval_steps_per_second``): how fast it ran says nothing about the model, so it never corroborates
 #: or contradicts a loss (selvxhini-10: a slower evaluation read as "eval runtime got worse").
-_NOT_A_METRIC = ("runtime", "persecond", "walltime", "elapsed", "duration", "flos", "memory")
+# Logged beside the metrics but measuring no quality: timings, sizes, counters (HF/TRL's eval_num_tokens
+# grows at every evaluation - read as a metric, it 'kept improving' while validation rose), and the
+# model's output entropy (confidence, not correctness).
+_NOT_A_METRIC = ("runtime", "persecond", "walltime", "elapsed", "duration", "flos", "memory", "numtokens", "tokensseen",
+                 "numsamples", "numexamples", "samplesseen", "batchsize", "entropy", "gradnorm", "learningrate")
 
 
 def _val_metrics(run) -> list[str]:

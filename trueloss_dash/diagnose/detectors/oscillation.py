@@ -79,7 +79,9 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
     still far from where it could get, and - when validation is logged - the evaluated model swings
     too (or a validation metric gets worse). Otherwise the swings are the noise of a loss near
     convergence, and the finding is info."""
-    level = float(np.exp(np.median(m[-max(2, len(m) // 5):]) - np.median(m[: max(1, len(m) // 10)]))) if c.positive else 1.0
+    # the start is the first few points (a loss that falls 15x in its first tenth has a median there
+    # far below where it started: LEEDONGQUE 1.05 -> 0.06 read as 'still at 20% of its start')
+    level = float(np.exp(np.median(m[-max(2, len(m) // 5):]) - np.median(m[: max(1, min(3, len(m) // 10))]))) if c.positive else 1.0
     if c.positive and level < T.OSCILLATION_HARM_MIN_REMAINING:
         return "info", (f"at {fmt.pct(level)} of its start these moves are the noise of a loss near convergence, "
                         "not an unstable learning rate")
@@ -207,11 +209,12 @@ def detect(view) -> Detected:
     elif va is not None and len(c) >= 3 * max(len(va), 1) or (c.axis == "step" and len(c) < 10 * _MAX_POINTS and len(c) > _MAX_POINTS):
         return Detected([], f"{name} is step-level without enough validation intervals to average it", applicable=False)
     v = c.scaled
+    chance = _sampling_noise(view, name, len(c))  # per logged point, when the log says what it averages
     if len(v) > _MAX_POINTS:
         x, m, se = _bin_stats(c.x, v, _MAX_POINTS)
-        noise = float(np.median(se))
+        noise = max(float(np.median(se)), chance / float(np.sqrt(len(v) / _MAX_POINTS)))
     else:
-        x, m, noise = c.x, v, _sampling_noise(view, name, len(c))
+        x, m, noise = c.x, v, chance
     # look at the second half too: oscillation often starts once the easy descent is over
     cands = [c_ for c_ in (_moves(m, lo) for lo in (0, len(m) // 2)) if c_ is not None]
     if not cands:
