@@ -342,3 +342,19 @@ def parse_message(text: str) -> ParsedLine:
     if out.bar or out.step_total is not None and out.epoch is not None:
         out.simple = False
     return out
+
+
+#: Words an evaluation header may hold beside its phase word ("testing in eval mode", "Start validation").
+HEADER_FILLER = frozenset({"in", "on", "mode", "set", "now", "start", "starting", "begin", "running", "run", "phase",
+                            "loop", "the", "model", "step", "epoch"})
+#: A header gives its phase to metric lines at most this many lines below it.
+HEADER_REACH = 5
+
+
+def is_phase_header(message: str) -> bool:
+    """An evaluation header, not prose or a logger name that happens to hold a phase word ("testing
+    the cuda device here", "d2.evaluation.coco_evaluation INFO: Evaluating predictions ..."): a few
+    words, each a phase word or filler ("Validation:", "=== Test ===", "testing in eval mode...")."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z_]+", message)]
+    return (0 < len(words) <= 5 and any(phase_of(w) in ("val", "test") for w in words)
+            and all(phase_of(w) is not None or w in HEADER_FILLER for w in words))

@@ -32,7 +32,6 @@ written (``loss``, ``val/loss``, ``Train Loss``) - the alias table maps keys to 
 
 from __future__ import annotations
 
-import re
 
 from dataclasses import dataclass
 from typing import Iterable
@@ -49,14 +48,11 @@ from .textmerge import LineNumbers, MergedBlocks, _spread, _steps_only
 from .textshape import allowed_forms
 from .textgrammar import (
     BANNER,
+    HEADER_REACH,
     LINE_PREFIX,
-    NUMBER_END,
-    NUMBER_START,
-    PLAIN_NUMBER,
     ParsedLine,
-    SPECIAL_NUMBER,
-    TOKEN,
     is_number,
+    is_phase_header,
     parse_message,
     phase_of,
     tokenize,
@@ -239,7 +235,7 @@ class TextLogParser(MergedBlocks):
         if not parsed.pairs and not has_x and parsed.phase is not None:
             if parsed.phase == "train":
                 self._header = None  # "Now continue training...": back to the default
-            elif _is_phase_header(message):
+            elif is_phase_header(message):
                 self._header, self._header_keys, self._headers_seen = parsed.phase, set(), True
                 self._header_line, self._header_x = self.lines_read, False
                 self._hot = None
@@ -274,11 +270,11 @@ class TextLogParser(MergedBlocks):
         """Give a metric line the phase of the header line above it. The header's block ends at a line
         that names its own phase, repeats a key the block already had or brings a second counter (the
         next record starts: "testing..." / "epoch 0, loss 0.49" / "epoch 1, loss 0.37" - the last one is
-        training again), or more than _HEADER_REACH lines below the header."""
+        training again), or more than HEADER_REACH lines below the header."""
         keys = {k for k, _ in parsed.pairs}
         has_x = parsed.epoch is not None or parsed.step is not None
         if (parsed.phase is not None or any(_names_phase(k) for k in keys) or keys & self._header_keys
-                or (has_x and self._header_x) or self.lines_read - self._header_line > _HEADER_REACH):
+                or (has_x and self._header_x) or self.lines_read - self._header_line > HEADER_REACH):
             self._header = None
             return
         self._header_keys |= keys
@@ -685,22 +681,6 @@ def _block_records(cols: dict[str, np.ndarray], present: dict[str, np.ndarray]) 
         rec["line"] = int(rec["line"])
         out.append(rec)
     return out
-
-
-#: Words an evaluation header may hold beside its phase word ("testing in eval mode", "Start validation").
-_HEADER_FILLER = frozenset({"in", "on", "mode", "set", "now", "start", "starting", "begin", "running", "run", "phase",
-                            "loop", "the", "model", "step", "epoch"})
-#: A header gives its phase to metric lines at most this many lines below it.
-_HEADER_REACH = 5
-
-
-def _is_phase_header(message: str) -> bool:
-    """An evaluation header, not prose or a logger name that happens to hold a phase word ("testing
-    the cuda device here", "d2.evaluation.coco_evaluation INFO: Evaluating predictions ..."): a few
-    words, each a phase word or filler ("Validation:", "=== Test ===", "testing in eval mode...")."""
-    words = [w.lower() for w in re.findall(r"[A-Za-z_]+", message)]
-    return (0 < len(words) <= 5 and any(phase_of(w) in ("val", "test") for w in words)
-            and all(phase_of(w) is not None or w in _HEADER_FILLER for w in words))
 
 
 def _names_phase(key: str) -> bool:
