@@ -129,3 +129,19 @@ def test_dvclive_metric_files_get_measure_roles(tmp_path):
     assert run.series["train_loss"].source_column == "train/cross_entropy"
     assert run.series["val_loss"].source_column == "eval/cross_entropy"
     assert not any(w.startswith(ROLELESS_WARNING) for w in run.warnings)
+
+
+@pytest.mark.parametrize("cols,role", [(["mse_loss"], "mse_loss"), (["recon-loss", "acc"], "recon-loss"),
+                                       (["d_loss"], None), (["mse_loss", "kl_loss"], None), (["test_loss"], None)])
+def test_the_logs_only_loss_without_a_phase_is_the_training_loss(cols, role):
+    header = "epoch," + ",".join(cols)
+    rows = "".join(",".join([str(e)] + [f"{1 / (e + 2):.3f}"] * len(cols)) + "\n" for e in range(5))
+    [run] = load_bytes("metrics.csv", (header + "\n" + rows).encode())
+    got = run.series["train_loss"].source_column if "train_loss" in run.series else None
+    assert got == role
+
+
+def test_real_autoencoder_log_with_one_mse_loss():
+    """Martinmbiro/standard-autoencoder metrics.csv (real dev): 'epoch,mse_loss,step', 20 epochs."""
+    [run] = load_path(CORPUS / "Martinmbiro__standard-autoencoder" / "metrics.csv")
+    assert run.series["train_loss"].source_column == "mse_loss" and len(run.series["train_loss"]) == 20

@@ -199,7 +199,20 @@ def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]
                 roles.add(canon)
                 out.append((col, canon, f"{canon} taken from '{col}' (the only "
                                         f"{'validation' if canon == VAL_LOSS else 'training'} loss)"))
+    if not roles & {TRAIN_LOSS, VAL_LOSS}:
+        used = {c for c, _, _ in out}
+        lossy = [c for c in free if c not in used and looks_like_loss(c)]
+        if len(lossy) == 1 and _MEASURE_LOSS_NAME.match(str(lossy[0]).strip().lower()):
+            out.append((lossy[0], TRAIN_LOSS, f"{TRAIN_LOSS} taken from '{lossy[0]}' (the log's only loss, no phase named)"))
     return out
+
+
+# ``mse_loss``, ``recon-loss``: a loss named after what it measures, no phase, not a GAN player's, not a
+# granularity (``batch loss`` stays role-less: which loss of the run it is is the user's call).
+_MEASURE_LOSS_NAME = re.compile(
+    rf"^(?!(?:{_TRAIN_PHASE}|{_VAL_PHASE}|test|d|g|gen|disc|generator|discriminator|adv|batch|step|iter|epoch|running)[_/.\- ])"
+    r"[a-z0-9]+(?:[_\-][a-z0-9]+)*[_/.\- ]loss$"
+)
 
 
 X_ALIASES: dict[str, tuple[str, ...]] = {

@@ -219,7 +219,7 @@ _BARE = frozenset({"loss", "losses"})  # aliases that name no phase
 
 
 def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
-                  counts: dict[str, int] | None = None) -> dict[str, str]:
+                  counts: dict[str, int] | None = None, whole_log: bool = True) -> dict[str, str]:
     """Column -> series name: canonical where an alias matches (one column per canonical name).
 
     A name that says it is an average (``loss_avg``, ``Average loss``: the epoch's mean, which a
@@ -278,12 +278,13 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
                 notes.append(f"{canon} taken from '{col}' (no epoch-level column)")
                 break
     # a loss measure under its own name (val_cross_entropy), a phase's only loss (train/mlm_loss)
-    if len(value_cols) > 1:  # a one-column file (one TensorBoard tag) is judged when its files are merged
+    named_train = TRAIN_LOSS in taken  # an error-metric stand-in for validation needs a training loss by name
+    if whole_log:  # one metric of a log kept in many files (a TensorBoard tag, a DVCLive tsv): judged after the merge
         for col, canon, note in measure_roles([c for c in value_cols if names[c] == c], taken):
             names[col] = canon
             taken.add(canon)
             notes.append(note)
-    if VAL_LOSS not in taken and TRAIN_LOSS in taken:
+    if VAL_LOSS not in taken and named_train:
         stand_in = next((c for c in value_cols if names[c] == c and fold(c) in VAL_LOSS_FALLBACKS), None)
         if stand_in is not None:
             names[stand_in] = VAL_LOSS
@@ -456,7 +457,7 @@ def points_to_run(
         _check_points(len(points[c]["y"]), display, c)
     if require_loss and not any(looks_like_loss(c) for c in cols):
         raise no_loss_error(display, cols)
-    names = _assign_names(cols, run.notes, run.warnings, {c: len(points[c]["y"]) for c in cols})
+    names = _assign_names(cols, run.notes, run.warnings, {c: len(points[c]["y"]) for c in cols}, require_loss)
     for col in cols:
         p = points[col]
         kw = {axis: p.get(axis) for axis in X_AXES}
@@ -548,7 +549,7 @@ def table_to_runs(
             notes.append("no epoch or step column: row index used as epoch (0-based)")
     counts = {c: len(table.sparse[c][0]) if c in table.sparse else
               n if table.present.get(c) is None else int(np.count_nonzero(table.present[c])) for c in value_cols}
-    names = _assign_names(value_cols, notes, warnings, counts)
+    names = _assign_names(value_cols, notes, warnings, counts, require_loss)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
     if EPOCH in x_cols:
