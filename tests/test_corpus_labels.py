@@ -47,11 +47,6 @@ PENDING_READERS: dict[str, str] = {
         "'Validation perplexity: 16193.5' (the training loss is logged only as perplexity, exp(loss)), ending in a "
         "traceback: refused as 'unknown log format'; ppl is the loss's exponential and diverges here"
     ),
-    "Martinmbiro__standard-autoencoder/metrics.csv": (
-        "epoch CSV 'epoch,mse_loss,step' of an autoencoder, the only loss and no phase word: loads with series "
-        "'mse_loss' but no loss role (since the stricter role check of 961f83c); a file's only loss, with no "
-        "validation column, is its training loss"
-    ),
     "2zmc__car_DL/training_metrics.csv": (
         "per-step CSV with Chinese column names '步骤' (step), '损失' (loss), '准确率' (accuracy, %), '步骤准确率' "
         "(accuracy): refused as 'no loss series found'; '损失' is not a loss alias and '步骤' not a step alias"
