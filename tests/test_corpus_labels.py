@@ -64,10 +64,6 @@ PENDING_READERS: dict[str, str] = {
         "YOLOv5 variant results.txt with 18 whitespace columns (6 loss terms + total + labels + img size + 7 val "
         "columns) instead of the 15 the YOLOv5 reader expects: refused as 'unknown log format'"
     ),
-    "Cheralia__PC-Transformers/training.log": (
-        "Python-logging lines 'Epoch e/20 | Train Energy: x | Train Perplexity: y | Val Energy: z | Val Perplexity: w' "
-        "(a predictive-coding LM whose objective is called energy): refused as 'unknown log format'"
-    ),
 }
 
 

@@ -139,3 +139,35 @@ def test_real_dvclive_folder_whose_step_never_advanced(tmp_path):
     assert {n: len(s) for n, s in run.series.items()} == {"train_loss": 195}
     assert run.series["train_loss"].source_column == "train/loss"
     assert list(run.series["train_loss"].step[:3]) == [0, 1, 2]
+
+
+# -- the energy of an energy-based / predictive-coding model is its loss, beside a phase word -------------
+
+
+def test_train_and_val_energy_lines_load_as_the_losses():
+    lines = "".join(f"2025-11-20 13:45:{e:02d},427 - INFO - Epoch {e}/6 | Train Energy: {1.4 - e / 50:.4f} | "
+                    f"Train Perplexity: {980 - e:.4f} | Val Energy: {1.45 - e / 60:.4f} | Val Perplexity: {1100 - e:.4f}\n"
+                    for e in range(1, 7))
+    [run] = load_bytes("training.log", lines.encode())
+    assert run.series["train_loss"].source_column == "Train Energy" and len(run.series["train_loss"]) == 6
+    assert run.series["val_loss"].source_column == "Val Energy" and len(run.series["val_loss"]) == 6
+    assert "Val Perplexity" in run.series
+
+
+@pytest.mark.parametrize("col", ["energy", "energy_mae", "val_energy_rmse"])
+def test_an_energy_without_a_phase_or_as_an_error_is_not_a_loss(col):
+    from trueloss_dash.columns import loss_measure_role
+
+    assert loss_measure_role(col) is None
+
+
+def test_real_predictive_coding_log():
+    """Cheralia/PC-Transformers training.log (real test split; loaded only): was refused as 'unknown log
+    format'. Six appended runs; the first (an aborted start, batch lines only) holds no epoch energy."""
+    from pathlib import Path
+
+    from trueloss_dash.ingest import load_path
+
+    runs = load_path(Path(__file__).parent / "data" / "corpus" / "Cheralia__PC-Transformers" / "training.log")
+    assert [(len(r.series["train_loss"]), len(r.series["val_loss"])) for r in runs] == [(20, 20), (11, 11), (10, 10), (20, 20), (20, 20)]
+    assert all(r.series["train_loss"].source_column == "Train Energy" for r in runs)

@@ -135,7 +135,10 @@ VAL_LOSS_FALLBACKS: frozenset[str] = frozenset(fold(n) for n in (
 # ``train_xent``, ``nll``, ``bce``): such a column IS the loss of its phase when the log has no column for
 # that loss role - it stands in, with a note (:func:`loss_measure_role`). Matched on the folded name:
 # optional phase before or after, optional Lightning ``_epoch``/``_step``/``_batch`` twin suffix.
-_LOSS_MEASURE = r"(?:crossentropy(?:loss)?|xent(?:ropy)?|celoss|ce|nll(?:loss)?|negativeloglikelihood|bce(?:loss)?|logloss)"
+_LOSS_MEASURE = r"(?:crossentropy(?:loss)?|xent(?:ropy)?|celoss|ce|nll(?:loss)?|negativeloglikelihood|bce(?:loss)?|logloss|energy)"
+# The objective of an energy-based / predictive-coding model is its energy ("Train Energy", "Val Energy"),
+# taken so only beside a phase word: a bare "energy" may be a predicted quantity (molecular models).
+_PHASED_ONLY = {"energy"}
 _TRAIN_PHASE = r"(?:train|training|trn|tr)"
 _VAL_PHASE = r"(?:val|valid|validation|eval|dev)"
 _MEASURE_SUFFIX = r"(epoch|step|batch)?"
@@ -148,10 +151,13 @@ def loss_measure_role(column: str) -> tuple[str, str] | None:
     """``(TRAIN_LOSS | VAL_LOSS, twin suffix)`` for a column named after a loss measure (cross-entropy,
     NLL, BCE, log loss) in a phase - no phase means training - else None. ``val_cross_entropy`` ->
     (val_loss, ""); ``train_cross_entropy_step`` -> (train_loss, "step"); ``val_ce`` -> (val_loss, "")."""
-    m = _LOSS_MEASURE_NAME.match(fold(column))
+    key = fold(column)
+    m = _LOSS_MEASURE_NAME.match(key)
     if m is None or (m.group("pre") and m.group("post")):
         return None
     phase = m.group("pre") or m.group("post") or ""
+    if not phase and any(word in key for word in _PHASED_ONLY):
+        return None
     canon = VAL_LOSS if re.fullmatch(_VAL_PHASE, phase) else TRAIN_LOSS
     return canon, m.group(3) or ""
 
