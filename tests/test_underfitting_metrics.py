@@ -98,3 +98,33 @@ def test_real_runs_still_learning_or_too_short_are_quiet(name):
     an LLM fine-tune stopped after 4 evaluations (train 2.07 -> 1.91, eval 2.00 -> 1.99). Both were
     underfitting warnings ('it has stopped improving')."""
     assert _warnings(diagnose(load_path(CORPUS / name)[0])) == []
+
+
+# -- a loss that barely moved: a model that cannot learn, or a fine-tune at its floor? -----------------
+
+def _barely_moving(end: float, n: int = 20, **extra):
+    from test_diagnose_support import epoch_run
+
+    t = np.arange(n)
+    train = end * (1 + 0.08 * np.exp(-t / 6))  # ends at ~93% of its start
+    return epoch_run(train_loss=train, val_loss=train * 1.03, **extra)
+
+
+def test_a_barely_moving_loss_with_nothing_beside_it_is_info():
+    under = [f for f in diagnose(_barely_moving(1.27)).findings if f.kind == "underfitting"]
+    assert under and under[0].severity == "info" and "fine-tuned at its floor" in under[0].summary
+
+
+def test_a_barely_moving_loss_at_chance_or_beside_a_low_metric_is_a_warning():
+    from test_diagnose_support import epoch_run
+
+    flat = np.log(4) * (1 + 0.0005 * np.sin(np.arange(20)))  # pinned at a uniform guess over 4 classes
+    at_chance = diagnose(epoch_run(train_loss=flat, val_loss=flat * 1.001))
+    under = [f for f in at_chance.findings if f.kind == "underfitting"]
+    assert under and under[0].severity == "warning" and "ln 4" in under[0].summary
+    # an LR far too low (scenario dev-0165's shape): 2.42 -> 2.22 in a slow, bumpy line while validation
+    # accuracy climbs only to 0.32
+    rng = np.random.default_rng(0)
+    train = (2.42 - 0.2 * np.arange(28) / 27) * np.exp(rng.normal(0, 0.008, 28))
+    low = diagnose(epoch_run(train_loss=train, val_loss=train * 0.985, val_accuracy=np.linspace(0.10, 0.32, 28)))
+    assert "underfitting" in _warnings(low)

@@ -61,10 +61,27 @@ def _stuck_at_worst(stuck: tuple[str, float] | None) -> bool:
     return first <= worst if higher_is_better(name) else first >= bound - worst
 
 
-def _metrics_near_ceiling(view) -> tuple[list[str], float] | None:
-    """(name, end value) of the best-ending bounded validation metric (in [0, 1], higher is better)
-    when it ends at UNDERFIT_METRIC_CEILING or more: the evaluated model fits the task (mAP50 0.97
-    beside mAP50-95 0.70: the detector finds the objects)."""
+def _chance_level(loss: float) -> int | None:
+    """k when a (cross-entropy) loss sits within UNDERFIT_CHANCE_TOLERANCE of ln k for a small class
+    count k (2..UNDERFIT_CHANCE_MAX_CLASSES): the loss of predicting every class with probability 1/k."""
+    if not np.isfinite(loss) or loss <= 0:
+        return None
+    for k in range(2, T.UNDERFIT_CHANCE_MAX_CLASSES + 1):
+        if abs(loss / np.log(k) - 1) <= T.UNDERFIT_CHANCE_TOLERANCE:
+            return k
+    return None
+
+
+def _metrics_near_ceiling(view) -> tuple[str, float] | None:
+    """The best-ending bounded validation metric when it ends at UNDERFIT_METRIC_CEILING or more."""
+    best = _best_bounded_metric(view)
+    return best if best is not None and best[1] >= T.UNDERFIT_METRIC_CEILING else None
+
+
+def _best_bounded_metric(view) -> tuple[str, float] | None:
+    """(name, end value) of the best-ending bounded validation metric (in [0, 1], higher is better):
+    at the ceiling the evaluated model fits the task (mAP50 0.97 beside mAP50-95 0.70: the detector
+    finds the objects); low, it shows a model that has not learned the task. None without one."""
     from .metric_disagreement import _val_metrics, higher_is_better
 
     ends, names = [], []
@@ -78,7 +95,7 @@ def _metrics_near_ceiling(view) -> tuple[list[str], float] | None:
             continue
         ends.append(float(np.median(y[-max(1, len(y) // 10):])))
         names.append(name)
-    if not ends or max(ends) < T.UNDERFIT_METRIC_CEILING:
+    if not ends:
         return None
     best = int(np.argmax(ends))
     return names[best], ends[best]
@@ -176,8 +193,16 @@ def detect(view) -> Detected:
     # a run of a few points shows too little to call a model unable to fit (joo9810: an LLM fine-tune
     # stopped after 4 evaluations, 2.07 -> 1.91) - unless a metric says nothing was learned
     few = len(tr) < T.UNDERFIT_WARNING_MIN_POINTS
-    severity = ("warning" if (((low_acc and not still and not learning) or stuck) and not converging and rel_gap is not None
-                              and fits is None and not few)
+    # a loss that barely moved is a model that cannot learn only with something beside it saying so - a
+    # low training accuracy, or the loss pinned at chance (ln k of a uniform guess over k classes);
+    # without either it is as likely a pre-trained model fine-tuned at its floor (synthetic fine-tunes
+    # starting 5-60% above their floor: 72 of 400 were underfitting warnings; joo9810, FarrisFoo)
+    chance = _chance_level(float(np.median(tr.y[len(tr) // 2:])))  # pinned there for the second half
+    metric = _best_bounded_metric(view)
+    low_metric = metric is not None and metric[1] < T.UNDERFIT_MAX_TRAIN_ACC  # even the best metric ends low
+    stuck_shown = stuck and (low_acc or low_metric or chance is not None)
+    severity = ("warning" if (((low_acc and not still and not learning) or stuck_shown) and not converging
+                              and rel_gap is not None and fits is None and not few)
                 or never else "info")
     finding = Finding(
         kind="underfitting",
@@ -206,6 +231,10 @@ def detect(view) -> Detected:
            "; validation still falls at nearly every evaluation, more slowly each time: converging on a floor near its start "
            "(a pre-trained model's fine-tune?)" if converging else "; it has stopped improving")
         + (f"; but {fits[0].replace('_', ' ')} ends at {fmt.num(fits[1])}: the model fits the task and the loss sits "
-           "at its floor" if fits is not None else ""),
+           "at its floor" if fits is not None else "")
+        + (f"; the loss sits at ln {chance} = {fmt.num(float(np.log(chance)))}, a uniform guess over {chance} classes"
+           if chance is not None and stuck else "")
+        + ("; nothing beside the loss (accuracy, a metric) shows whether this is a model that cannot learn or a "
+           "pre-trained model fine-tuned at its floor" if stuck and not stuck_shown and not never and fits is None else ""),
     )
     return Detected([finding], detail)
