@@ -60,10 +60,6 @@ PENDING_READERS: dict[str, str] = {
         "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' lines (no colon, no 'loss' word; "
         "1992 train lines, 8 val lines every 250 steps): refused as 'unknown log format'; the middle word names the phase"
     ),
-    "cxnaive__yolov5-RM/results.txt": (
-        "YOLOv5 variant results.txt with 18 whitespace columns (6 loss terms + total + labels + img size + 7 val "
-        "columns) instead of the 15 the YOLOv5 reader expects: refused as 'unknown log format'"
-    ),
 }
 
 

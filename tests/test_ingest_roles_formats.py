@@ -111,3 +111,33 @@ def test_mmengine_scalars_json_keeps_validation_rows():
     assert run.format == "mmengine_json"
     assert run.series["val_loss"].y.tolist() == [1.9, 1.7] and run.series["val_loss"].epoch.tolist() == [1, 2]
     assert run.series["val_loss"].step.tolist() == [100, 200]
+
+
+def _variant_line(e: int, terms: list[float], evaluated: bool) -> str:
+    tail = "0.22 0.06 0.23 0.19 0.014 0.003 0.002" if evaluated else "0 0 0 0 0 0 0"
+    return f"  {e}/9  0.168G " + " ".join(f"{t:.5f}" for t in terms) + f" {sum(terms):.5f}  4  416  {tail}\n"
+
+
+def test_yolov5_fork_results_txt_read_by_its_shape():
+    text = "".join(_variant_line(e, [0.08 - e / 200, 0.015, 0.05 - e / 400, 0.06, 0.065, 0.12], e == 9) for e in range(10))
+    [run] = load_bytes("results.txt", text.encode())
+    assert run.format == "yolov5_txt"
+    assert len(run.series["train_loss"]) == 10 and run.series["train_loss"].source_column == "train/total_loss"
+    assert [f"train/term{i}_loss" in run.series for i in range(1, 7)] == [True] * 6
+    assert len(run.series["val_loss"]) == 1 and run.series["val_loss"].y[0] == pytest.approx(0.019)
+    assert any("9 of 10 lines hold zeros" in n for n in run.notes)
+
+
+def test_a_wide_results_txt_whose_total_is_not_the_sum_is_refused():
+    line = "  {e}/9  0.168G 0.08 0.015 0.05 0.06 0.065 0.12 0.9  4  416  0 0 0 0 0 0 0\n"
+    with pytest.raises(Exception, match="unknown log format|expected"):
+        load_bytes("results.txt", "".join(line.format(e=e) for e in range(10)).encode())
+
+
+def test_real_yolov5_fork_results_txt():
+    """cxnaive/yolov5-RM results.txt (real dev): 18 fields, 6 loss terms + total; evaluated at the last epoch only."""
+    from pathlib import Path
+
+    [run] = load_path(Path(__file__).parent / "data" / "corpus" / "cxnaive__yolov5-RM" / "results.txt")
+    assert len(run.series["train_loss"]) == 300 and run.series["train_loss"].y[0] == pytest.approx(0.4011)
+    assert len(run.series["val_loss"]) == 1 and len(run.series["metrics/mAP_0.5"]) == 1

@@ -25,6 +25,51 @@ COLUMNS = (
 _LINE = re.compile(r"^\s*(\d+)/(\d+)\s+([\d.]+)([GMK]?)\s+((?:[-+\d.eEnaif]+\s+){12}[-+\d.eEnaif]+)\s*$")
 
 
+_EPOCH = re.compile(r"^(\d+)/(\d+)$")
+_MEM = re.compile(r"^([\d.]+)([GMK]?)$")
+_METRICS = ("metrics/precision", "metrics/recall", "metrics/mAP_0.5", "metrics/mAP_0.5:0.95")
+_STANDARD_TERMS = ("box", "obj", "cls")
+
+
+def _variant_layout(lines: list[str]) -> tuple[int, int] | None:
+    """(train loss terms, validation loss terms) of a results.txt from a YOLOv5 fork that logs more loss
+    terms (``yolov5-RM``: 6 + total, 18 fields), recognised by its shape, not its width: ``e/N``, GPU
+    memory, n terms and their total (the last equal to the sum of the others on every line, to the
+    printed precision), two integers (targets, image size a multiple of 32), the 4 metrics
+    (P, R, mAP@.5, mAP@.5:.95) and the validation terms. None when the lines do not have that shape."""
+    rows = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 11 or not _EPOCH.match(fields[0]) or not _MEM.match(fields[1]):
+            return None
+        try:
+            rows.append([float(v) for v in fields[2:]])
+        except ValueError:
+            return None
+    if not rows or len({len(r) for r in rows}) != 1:
+        return None
+    width = len(rows[0])
+    values = np.asarray(rows)
+    for t in range(3, width - 5):  # t = index of the targets column: terms 0..t-2, total t-1
+        targets, size = values[:, t], values[:, t + 1]
+        if not (np.all(targets == np.round(targets)) and np.all(size == np.round(size)) and np.all(size % 32 == 0)
+                and np.all(size >= 32)):
+            continue
+        terms, total = values[:, : t - 1], values[:, t - 1]
+        if np.all(np.abs(terms.sum(axis=1) - total) <= 1e-3 * np.maximum(np.abs(total), 1e-3) + 2e-5 * t):
+            return t - 1, width - t - 2 - len(_METRICS)
+    return None
+
+
+def _columns(n_train: int, n_val: int) -> tuple[str, ...]:
+    def names(split: str, n: int) -> list[str]:  # box/obj/cls only for the standard 3 + 3
+        kinds = _STANDARD_TERMS if (n_train, n_val) == (3, 3) else [f"term{i}" for i in range(1, n + 1)]
+        return [f"{split}/{k}_loss" for k in kinds]
+
+    return ("epoch", "gpu_mem", *names("train", n_train), "train/total_loss", "targets", "img_size", *_METRICS,
+            *names("val", n_val))
+
+
 def sniff(sample) -> int:
     if sample.binary or sample.json_kind:
         return 0
@@ -32,10 +77,16 @@ def sniff(sample) -> int:
     if not lines:
         return 0
     hits = sum(1 for ln in lines if _LINE.match(ln))
-    return 85 if hits >= max(1, 0.8 * len(lines)) else 0
+    if hits >= max(1, 0.8 * len(lines)):
+        return 85
+    return 80 if len(lines) >= 2 and _variant_layout(lines[:-1] if len(lines) > 2 else lines) else 0
 
 
 def read(source: Source) -> list:
+    lines = [ln for ln in source.text().splitlines() if ln.strip()]
+    layout = _variant_layout(lines) if lines and not _LINE.match(lines[0]) else None
+    if layout is not None:
+        return _read_variant(source, lines, layout)
     rows = []
     for number, line in enumerate(source.text().splitlines(), start=1):
         if not line.strip():
@@ -52,11 +103,36 @@ def read(source: Source) -> list:
         rows.append([float(m.group(1)), mem, *rest])
     if not rows:
         raise source.error("no result lines; expected one line per epoch like '0/299 1.86G 0.098 ...'")
-    values = np.asarray(rows, dtype=np.float64)
+    return _runs(source, np.asarray(rows, dtype=np.float64), COLUMNS,
+                 ["headerless YOLOv5 results.txt: columns named in the trainer's fixed order"])
+
+
+def _read_variant(source: Source, lines: list[str], layout: tuple[int, int]) -> list:
+    n_train, n_val = layout
+    rows = []
+    for line in lines:
+        fields = line.split()
+        e, mem = _EPOCH.match(fields[0]), _MEM.match(fields[1])
+        rows.append([float(e.group(1)), float(mem.group(1)) * {"G": 1.0, "M": 1e-3, "K": 1e-6, "": 1.0}[mem.group(2)],
+                     *map(float, fields[2:])])
+    note = (f"headerless results.txt of a YOLOv5 fork with {n_train} training loss terms and their total (the total "
+            f"is their sum on every line), targets, image size, the 4 metrics and {n_val} validation loss terms: "
+            "read by that shape" + ("" if n_train == 3 else "; the terms are numbered, their names are not in the file"))
+    return _runs(source, np.asarray(rows, dtype=np.float64), _columns(n_train, n_val), [note])
+
+
+def _runs(source: Source, values: np.ndarray, columns: tuple[str, ...], notes: list[str]) -> list:
     table = Table(first_row=1, row_label="line")
-    for i, name in enumerate(COLUMNS):
-        table.add(name, values[:, i])
-    notes, warnings = ["headerless YOLOv5 results.txt: columns named in the trainer's fixed order"], []
+    # YOLOv5 writes zeros for the metrics and validation losses of epochs it did not evaluate (--notest,
+    # or every epoch but the last): a row whose every field after the image size is 0 has no evaluation
+    evaluated = np.any(values[:, columns.index("img_size") + 1:] != 0, axis=1)
+    after = columns[columns.index("img_size") + 1:]
+    for i, name in enumerate(columns):
+        table.add(name, values[:, i], evaluated if name in after else None)
+    if not evaluated.all():
+        notes.append(f"{int((~evaluated).sum())} of {len(evaluated)} lines hold zeros for every metric and "
+                     "validation loss (epochs not evaluated): left out of those series")
+    warnings: list[str] = []
     context = _prepare(table, source, notes, warnings)
     return table_to_runs(table, name=source.stem, source=source.display, format="yolov5_txt", context=context,
                          notes=notes + source.notes, warnings=warnings)
