@@ -145,3 +145,19 @@ def test_real_autoencoder_log_with_one_mse_loss():
     """Martinmbiro/standard-autoencoder metrics.csv (real dev): 'epoch,mse_loss,step', 20 epochs."""
     [run] = load_path(CORPUS / "Martinmbiro__standard-autoencoder" / "metrics.csv")
     assert run.series["train_loss"].source_column == "mse_loss" and len(run.series["train_loss"]) == 20
+
+
+def test_a_lone_component_or_unknown_objective_stays_roleless_a_lone_error_measure_does_not(tmp_path):
+    """Issue 10 names `dynamics_loss` among the losses whose role only the user can give; a VAE's
+    `kl_loss` alone is a component, not the objective. `mse_loss` / `recon_loss` alone measure the
+    whole prediction error: the training loss, with a note."""
+    from trueloss_dash.ingest import load_path
+
+    for name, role in (("kl_loss", None), ("dynamics_loss", None), ("mse_loss", "train_loss"), ("recon_loss", "train_loss")):
+        f = tmp_path / f"{name}.csv"
+        f.write_text(f"epoch,{name}\n0,0.5\n1,0.4\n2,0.35\n3,0.3\n")
+        run = load_path(f)[0]
+        if role is None:
+            assert name in run.series and "train_loss" not in run.series, (name, list(run.series))
+        else:
+            assert run.series[role].source_column == name

@@ -213,11 +213,13 @@ def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]
     return out
 
 
-# ``mse_loss``, ``recon-loss``: a loss named after what it measures, no phase, not a GAN player's, not a
-# granularity (``batch loss`` stays role-less: which loss of the run it is is the user's call).
+# ``mse_loss``, ``recon-loss``: a loss named after a measure of the whole prediction error (what a
+# regression or an autoencoder minimises). A component or an unknown objective (``kl_loss``,
+# ``dynamics_loss``, ``D_A``, ``batch loss``) stays role-less: which loss of the run it is is the
+# user's call (issue 10: load it as it is and say so).
 _MEASURE_LOSS_NAME = re.compile(
-    rf"^(?!(?:{_TRAIN_PHASE}|{_VAL_PHASE}|test|d|g|gen|disc|generator|discriminator|adv|batch|step|iter|epoch|running)[_/.\- ])"
-    r"[a-z0-9]+(?:[_\-][a-z0-9]+)*[_/.\- ]loss$"
+    r"^(?:mse|mae|rmse|msle|mape|l1|l2|smooth[_\-]?l1|huber|logcosh|ce|bce|nll|xent|cross[_\-]?entropy|recon|reconstruction)"
+    r"[_/.\- ]loss$"
 )
 
 
