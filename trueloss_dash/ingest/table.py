@@ -195,24 +195,27 @@ def _choose_x_columns(table: Table, notes: list[str]) -> tuple[dict[str, str], s
     # A step column with one value on every row (DVCLive's step never advanced by next_step()) would
     # fold the whole run onto one point: the epoch is the axis when there is one, else the row order
     # (as the step, see table_to_runs).
-    if step_col is not None:
-        dense, present = table.dense(step_col)
-        values = dense[present]
-        if len(values) > 2 and np.all(values == values[0]):
-            del chosen[STEP]
-            notes.append(f"column '{step_col}' is {values[0]:g} on every row, so "
-                         + (f"'{epoch_col}' is the axis" if epoch_col is not None else "the row order is used as the step"))
-            return chosen, {step_col}
+    stuck = _stuck_value(table, step_col) if step_col is not None else None
+    if stuck is not None:
+        del chosen[STEP]
+        notes.append(f"column '{step_col}' is {stuck:g} on every row, so "
+                     + (f"'{epoch_col}' is the axis" if epoch_col is not None else "the row order is used as the step"))
+        return chosen, {step_col}
     # An epoch column with one value on every row (a logger that never advanced it) would fold the
     # whole run onto one point; with no step column to fall back on, the row order is the axis.
-    if epoch_col is not None and STEP not in chosen:
-        dense, present = table.dense(epoch_col)
-        values = dense[present]
-        if len(values) > 2 and np.all(values == values[0]):
-            del chosen[EPOCH]
-            notes.append(f"column '{epoch_col}' is {values[0]:g} on every row, so the row order is used as the epoch")
-            return chosen, {epoch_col}
+    stuck = _stuck_value(table, epoch_col) if epoch_col is not None and STEP not in chosen else None
+    if stuck is not None:
+        del chosen[EPOCH]
+        notes.append(f"column '{epoch_col}' is {stuck:g} on every row, so the row order is used as the epoch")
+        return chosen, {epoch_col}
     return chosen, set()
+
+
+def _stuck_value(table: Table, col: str) -> float | None:
+    """The one value an axis column holds on every row (more than two rows), else None."""
+    dense, present = table.dense(col)
+    values = dense[present]
+    return float(values[0]) if len(values) > 2 and np.all(values == values[0]) else None
 
 
 _BARE = frozenset({"loss", "losses"})  # aliases that name no phase
@@ -224,9 +227,8 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
 
     A name that says it is an average (``loss_avg``, ``Average loss``: the epoch's mean, which a
     sampled per-step ``loss`` beside it is not) wins, then the exact name, then a name that says its
-    phase (``Training loss``) over a bare ``loss``, unless
-    another column holds far more points: a console log's per-step ``loss`` is the curve, the
-    one-line ``train_loss`` summary at its end is not."""
+    phase (``Training loss``) over a bare ``loss`` - unless another column holds far more points: a
+    console log's per-step ``loss`` is the curve, the one-line ``train_loss`` summary at its end is not."""
     by_canonical: dict[str, list[str]] = {}
     for col in value_cols:
         canon = canonical_series(col)

@@ -72,12 +72,6 @@ def _chance_level(loss: float) -> int | None:
     return None
 
 
-def _metrics_near_ceiling(view) -> tuple[str, float] | None:
-    """The best-ending bounded validation metric when it ends at UNDERFIT_METRIC_CEILING or more."""
-    best = _best_bounded_metric(view)
-    return best if best is not None and best[1] >= T.UNDERFIT_METRIC_CEILING else None
-
-
 def _best_bounded_metric(view) -> tuple[str, float] | None:
     """(name, end value) of the best-ending bounded validation metric (in [0, 1], higher is better):
     at the ceiling the evaluated model fits the task (mAP50 0.97 beside mAP50-95 0.70: the detector
@@ -133,11 +127,11 @@ def detect(view) -> Detected:
     detail = f"{name} ends at {fmt.of_start(remaining)}" + (f", validation within {pct(rel_gap)}" if rel_gap is not None else "")
     if acc is not None:
         detail += f", training accuracy {fmt.num(acc)}"
-    stuck_metric = _metric_never_improved(view) if rel_gap is None and acc is None else None
+    never_improved = _metric_never_improved(view) if acc is None else None
+    stuck_metric = never_improved if rel_gap is None else None
     # beside a validation loss too: a validation metric stuck at the bad end of its range (DETR's class
     # error 100% at every epoch) says nothing was learned, however far validation sits from training
-    worst_metric = _metric_never_improved(view) if acc is None else None
-    worst_metric = worst_metric if _stuck_at_worst(worst_metric) else None
+    worst_metric = never_improved if _stuck_at_worst(never_improved) else None
     if rel_gap is None and acc is None and stuck_metric is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
         # training loss is a plateau (its own finding), not evidence that the model cannot fit
@@ -160,11 +154,11 @@ def detect(view) -> Detected:
     # a training loss that fell at (nearly) every point of its second half is still learning, however
     # much its pace slowed ('train longer'): not 'stopped improving' - a low accuracy there is no
     # warning (FarrisFoo: 3.24 -> 2.01 in 10 epochs, down at every one, accuracy 0.35 and rising)
-    late = tr.y[len(tr) // 2:]
-    late_moves = np.diff(late)
+    late_train = tr.y[len(tr) // 2:]
+    late_moves = np.diff(late_train)
     learning = (len(late_moves) >= T.UNDERFIT_STILL_FALLING_MIN_MOVES - 1
                 and bool(np.mean(late_moves < 0) >= T.UNDERFIT_STILL_FALLING_SHARE)
-                and float(np.log(late[0] / late[-1])) >= T.UNDERFIT_STILL_MIN_LOG_DROP)
+                and float(np.log(late_train[0] / late_train[-1])) >= T.UNDERFIT_STILL_MIN_LOG_DROP)
     if not still and va is not None and len(va) >= 3 and va.positive:
         # validation is measured on a fixed set without minibatch noise: when it sits next to the
         # training loss (underfitting), its steady descent is the clearer sign the LR is too low
@@ -188,17 +182,18 @@ def detect(view) -> Detected:
     # a validation metric that never moved off its first value beside a training loss that barely moved:
     # the model never learned anything the task measures (MonashAIM: Dice 0.0 at every evaluation)
     never = (stuck_metric is not None or worst_metric is not None) and stuck
-    # validation metrics near their ceiling: the model fits the task, the loss sits at the task's floor
-    fits = _metrics_near_ceiling(view) if not never else None
+    # the best-ending bounded validation metric: near its ceiling the model fits the task and the loss
+    # sits at the task's floor; low, it shows a model that has not learned the task
+    metric = _best_bounded_metric(view)
+    fits = metric if not never and metric is not None and metric[1] >= T.UNDERFIT_METRIC_CEILING else None
     # a run of a few points shows too little to call a model unable to fit (joo9810: an LLM fine-tune
     # stopped after 4 evaluations, 2.07 -> 1.91) - unless a metric says nothing was learned
     few = len(tr) < T.UNDERFIT_WARNING_MIN_POINTS
     # a loss that barely moved is a model that cannot learn only with something beside it saying so - a
-    # low training accuracy, or the loss pinned at chance (ln k of a uniform guess over k classes);
-    # without either it is as likely a pre-trained model fine-tuned at its floor (synthetic fine-tunes
-    # starting 5-60% above their floor: 72 of 400 were underfitting warnings; joo9810, FarrisFoo)
-    chance = _chance_level(float(np.median(tr.y[len(tr) // 2:])))  # pinned there for the second half
-    metric = _best_bounded_metric(view)
+    # low training accuracy, a low best validation metric, or the loss pinned at chance (ln k of a
+    # uniform guess over k classes); without any it is as likely a pre-trained model fine-tuned at its
+    # floor (synthetic fine-tunes starting 5-60% above their floor: 72 of 400 were underfitting warnings)
+    chance = _chance_level(float(np.median(late_train)))  # pinned there for the second half
     low_metric = metric is not None and metric[1] < T.UNDERFIT_MAX_TRAIN_ACC  # even the best metric ends low
     stuck_shown = stuck and (low_acc or low_metric or chance is not None)
     severity = ("warning" if (((low_acc and not still and not learning) or stuck_shown) and not converging
