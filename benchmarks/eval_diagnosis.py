@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from eval_scoring import Item, Judgement, Label, SplitScore, judge, judge_unloadable, split_list  # noqa: E402
+from eval_scoring import Item, Judgement, Label, SplitScore, judge_runs, judge_unloadable, split_list  # noqa: E402
 
 from trueloss_dash.diagnose import diagnose  # noqa: E402
 
@@ -105,15 +105,17 @@ def evaluate(item: Item) -> tuple[Judgement, dict]:
             return judge_unloadable(item.label, str(err)), {"findings": "-", "top": "-", "verdict": f"refused: {err}", "unloadable": True}
         if not runs:
             return judge_unloadable(item.label, "no run in the file"), {"findings": "-", "top": "-", "verdict": "no run", "unloadable": True}
-        run = runs[0]
-    report = diagnose(run)
+    else:
+        runs = [run]
+    reports = [diagnose(r) for r in runs]  # every run of the file, as its user sees them
+    sep = " || " if len(reports) > 1 else ""
     info = {
-        "findings": " ".join(f"{f.kind}:{f.severity[0]}" for f in report.findings) or "-",
-        "top": ", ".join(f"{c.id} {c.confidence:.2f}" for c in report.causes[:3]) or "-",
-        "verdict": report.verdict,
+        "findings": sep.join(" ".join(f"{f.kind}:{f.severity[0]}" for f in r.findings) or "-" for r in reports),
+        "top": sep.join(", ".join(f"{c.id} {c.confidence:.2f}" for c in r.causes[:3]) or "-" for r in reports),
+        "verdict": sep.join(r.verdict for r in reports),
         "unloadable": False,
     }
-    return judge(item.label, report), info
+    return judge_runs(item.label, reports), info
 
 
 def _key(item: Item) -> str:

@@ -12,6 +12,9 @@ A report is **right** when
 - ``nothing_to_diagnose``: the report says so (or the loader refused the file with a sentence);
 - a kind: that finding is present (any severity) and, if causes are listed, one is in the top 2.
 
+A file that loads as several runs is judged as its user sees it, every run diagnosed (``judge_runs``):
+healthy only when no run alarms, a kind when some run reports it.
+
 A **false alarm** is a healthy-labelled run with any warning/critical finding (other than
 ``also_ok``). **Calibration** looks at every cause a report gives: on a run with acceptable causes
 it is right when it is one of them; on a healthy run a cause that explains a warning/critical
@@ -111,6 +114,27 @@ def judge(label: Label, report) -> Judgement:
     if label.acceptable_causes and not set(top2) & set(label.acceptable_causes):
         bad.append(f"top-2 causes {top2 or '-'} not in {'|'.join(label.acceptable_causes)}")
     return Judgement(not bad, "; ".join(bad), None, points)
+
+
+def judge_runs(label: Label, reports: Sequence) -> Judgement:
+    """Score a file that loads as several runs (appended runs, folds, two models side by side) the way
+    its user sees it - every run diagnosed. The label describes the file: a healthy file is right
+    only when no run raises an alarm (one alarming run is a false alarm), "nothing to diagnose" only
+    when every run says so, and a finding kind when some run reports it (with its causes). Every
+    run's scored causes count for calibration: each is a confidence the user is shown."""
+    judged = [judge(label, r) for r in reports]
+    if len(judged) == 1:
+        return judged[0]
+    points = [p for j in judged for p in j.cause_points]
+    if label.healthy or label.expected_finding == NOTHING:
+        wrong = [(k, j) for k, j in enumerate(judged, 1) if not j.right]
+        why = "; ".join(f"run {k}/{len(judged)}: {j.why}" for k, j in wrong)
+        fa = any(j.false_alarm for j in judged) if label.healthy else None
+        return Judgement(not wrong, why, fa, points)
+    hit = next((j for j in judged if j.right), None)
+    if hit is not None:
+        return Judgement(True, "", None, points)
+    return Judgement(False, f"no run of {len(judged)} right; run 1: {judged[0].why}", None, points)
 
 
 def judge_unloadable(label: Label, message: str) -> Judgement:

@@ -152,6 +152,24 @@ def test_judge_healthy_finding_and_nothing():
     assert not S.judge_unloadable(healthy, "no curve").right
 
 
+def test_judge_runs_scores_a_multi_run_file_as_its_user_sees_it():
+    # a file of appended runs: every run is diagnosed, and the label describes the file
+    quiet = _report([("plateau", "info")], [])
+    loud = _report([("divergence", "critical")], [("lr_too_high", 0.8, [0])])
+    healthy = S.Label("healthy")
+    j = S.judge_runs(healthy, [quiet, loud])
+    assert not j.right and j.false_alarm is True and "run 2/2" in j.why and j.cause_points == [(0.8, False)]
+    assert S.judge_runs(healthy, [quiet, quiet]).right
+    over = S.Label("overfitting")
+    found = _report([("overfitting", "warning")], [])
+    assert S.judge_runs(over, [quiet, found]).right  # some run shows it
+    assert not S.judge_runs(over, [quiet, quiet]).right
+    nothing = S.Label("nothing_to_diagnose")
+    says = Report(run={}, verdict="Nothing to diagnose: one point", status="nothing")
+    assert S.judge_runs(nothing, [says, says]).right and not S.judge_runs(nothing, [says, quiet]).right
+    assert S.judge_runs(over, [found]).why == S.judge(over, found).why  # one run: exactly judge()
+
+
 def test_reliability_and_split_score_numbers():
     points = [(0.9, True), (0.9, False), (0.25, False), (0.25, False)]
     rel = S.reliability(points)

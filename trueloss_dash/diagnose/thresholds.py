@@ -176,6 +176,10 @@ DIVERGENCE_FACTOR = 3.0
 #: recovered: not a blown-up run (critical) - a NaN evaluation before the model was usable, or a
 #: skipped fp16 overflow (VikSn0w: YOLO-seg validation NaN at epochs 1-2, then 98 finite epochs).
 DIVERGENCE_RECOVERED_POINTS = 3
+#: ... and the end (median of the tail, or the last point) stands above the best by at least this many
+#: times the curve's own scatter (robust sigma of its log residuals): a last-batch loss that swings x10
+#: between points has a 'best' that is one lucky batch (noise model under every detector).
+DIVERGENCE_NOISE_Z = 3.0
 #: "Stays up": the last this fraction of points (at least 2) are all above the threshold.
 DIVERGENCE_TAIL_FRACTION = 0.15
 #: A loss that climbed back: its last points all stay DIVERGENCE_FACTOR x above its best AND their

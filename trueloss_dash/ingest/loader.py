@@ -130,7 +130,50 @@ def finish_runs(source: Source, runs: list[Run], fmt: str) -> list[Run]:
                     run.name = run.name.replace(source.stem, source.path.parent.name, 1)
     for run in runs:
         run.format = run.format or fmt
+    mark_continuations(runs)
     return runs
+
+
+#: A part of a file (an appended run after its epoch/step counter restarted) continues the part
+#: before it when its first loss is within this factor of where that part ended, and that part had
+#: learned (ended at most 1/CONTINUATION_FACTOR of its own start): a resumed run, not a fresh one.
+CONTINUATION_FACTOR = 1.1
+
+
+def _first_last(run: Run) -> tuple[str, float, float] | None:
+    """(loss name, its first and last finite value) of the training loss, else the validation loss."""
+    import numpy as np
+
+    from ..columns import TRAIN_LOSS, VAL_LOSS
+
+    for name in (TRAIN_LOSS, VAL_LOSS):
+        s = run.get(name)
+        if s is None:
+            continue
+        y = np.asarray(s.y, float)
+        y = y[np.isfinite(y)]
+        if len(y) >= 2 and np.all(y[[0, -1]] > 0):
+            return name, float(y[0]), float(y[-1])
+    return None
+
+
+def mark_continuations(runs: list[Run]) -> None:
+    """A file's later part that starts where the part before it ended (a training resumed from a
+    checkpoint, a second stage) is marked ``meta["continues"]``: its first point is a trained model,
+    not an untrained one, so "barely moved from its start" and "flat from the start" do not apply."""
+    for prev, run in zip(runs, runs[1:]):
+        if run.meta.get("part") is None and "(part " not in run.name:
+            continue
+        a, b = _first_last(prev), _first_last(run)
+        if a is None or b is None or a[0] != b[0]:
+            continue
+        _, a_first, a_last = a
+        b_first = b[1]
+        learned = a_last * CONTINUATION_FACTOR <= a_first
+        if learned and a_last / CONTINUATION_FACTOR <= b_first <= a_last * CONTINUATION_FACTOR:
+            run.meta["continues"] = prev.name
+            run.note(f"starts where '{prev.name}' ended ({a[0]} {a_last:.4g} -> {b_first:.4g}): read as its "
+                     "continuation, so its first point is a trained model, not an untrained one")
 
 
 def load_path(path: str | Path, *, format: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,

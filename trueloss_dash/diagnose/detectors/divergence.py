@@ -16,8 +16,8 @@ from ... import fmt
 from ...columns import GAP_TERMS, HUMAN_LABELS, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, looks_like_loss
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import validation_follows
-from ..signals import binned, odd_window, rolling_median
+from ..noise import residuals, validation_follows
+from ..signals import binned, odd_window, robust_sigma, rolling_median
 from . import Check, Detected
 
 CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss that explodes and stays up")
@@ -132,6 +132,15 @@ def detect(view) -> Detected:
         climbed_back = (best_i < n - tail and undone >= T.DIVERGENCE_UNDONE_FRACTION
                         and np.all(v[-tail:] > best + math.log(T.DIVERGENCE_FACTOR)))
         above_start = (best_i < n - tail and np.all(v[-tail:] > thr)) or final_blowup
+        # noise model: the end must stand above the best by more than the curve's own scatter - a loss
+        # logged as single batches swings x10 from point to point, and its best is one lucky batch
+        # (HarelAmezcua: last-batch losses 4e-6 .. 0.3 for 50 epochs, 'x73 its best' is its bounce)
+        noise = robust_sigma(residuals(w))
+        rise = float(max(np.median(v[-tail:]), v[-1]) - best)
+        if rise < T.DIVERGENCE_NOISE_Z * noise:
+            if above_start or climbed_back:
+                parts[-1] += f"; within {T.DIVERGENCE_NOISE_Z:g}x its own scatter ({fmt.ratio(float(np.exp(noise)))} per point)"
+            above_start = climbed_back = False
         climbed_back = climbed_back and not above_start  # said only when it is what decided
         if climbed_back:
             thr = best + math.log(T.DIVERGENCE_FACTOR)

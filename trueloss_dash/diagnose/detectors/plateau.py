@@ -67,14 +67,14 @@ def detect(view) -> Detected:
         # no overall training loss, but per-head ones: a head that stopped learning is a plateau of its own
         found, parts = [], []
         for h in heads:
-            got = _plateau_of(view.curve(h), h)
+            got = _plateau_of(view.curve(h), h, bool(view.run.meta.get("continues")))
             found += got.findings
             parts.append(got.detail)
         return Detected(found, "; ".join(parts))
-    return _plateau_of(c, name)
+    return _plateau_of(c, name, bool(view.run.meta.get("continues")))
 
 
-def _plateau_of(c, name: str) -> Detected:
+def _plateau_of(c, name: str, resumed: bool = False) -> Detected:
     w = binned(c, 400)
     n = len(w)
     ws = odd_window(n, 0.05, 1, 21)
@@ -99,7 +99,10 @@ def _plateau_of(c, name: str) -> Detected:
     # "never got going" is a warning only when the stretch is flat by the strict measure; a stretch
     # that is only flat within a noisy curve's own scatter is reported, as info
     strict = bool(np.all(np.abs(prog[starts[k] : ends[k] + 1]) < T.PLATEAU_MAX_LOG_PROGRESS))
-    early = strict and i0 <= T.PLATEAU_EARLY_FRACTION * n and (s[0] - s[i0]) <= T.PLATEAU_EARLY_MAX_LOG_DROP
+    # (a run that resumed a trained model - ingest marks meta "continues" - starts converged: flat from there
+    # is not "never got going")
+    early = (strict and i0 <= T.PLATEAU_EARLY_FRACTION * n and (s[0] - s[i0]) <= T.PLATEAU_EARLY_MAX_LOG_DROP
+             and not resumed)
     at_end = i1 >= n - 1
     severity = "warning" if early else "info"
     kind_txt = "from the start: training made no progress" if early else ("at the end: converged" if at_end else "then resumed")

@@ -176,7 +176,10 @@ def detect(view) -> Detected:
     # (the run was stopped while learning: train longer), or settled at a level that may be the
     # task's floor (language models, detection sums), is info
     low_acc = acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC
-    stuck = remaining >= T.UNDERFIT_STUCK_REMAINING  # barely moved over the whole run: it never really learned
+    # barely moved over the whole run: it never really learned - unless the run resumed a trained model
+    # (a later part of the file that starts where the part before it ended): its start is not untrained
+    resumed = bool(view.run.meta.get("continues"))
+    stuck = remaining >= T.UNDERFIT_STUCK_REMAINING and not resumed
     # without validation, "train and validation high and close" cannot be confirmed (an accuracy column
     # of a regression model says nothing): info
     # a validation metric that never moved off its first value beside a training loss that barely moved:
