@@ -388,7 +388,8 @@ def write(out: Path, rows: list[dict], log: list[str]) -> None:
         "on a healthy row, a leading cause behind a warning/critical finding is a wrong cause behind a false alarm",
         "(judged_as=false_alarm). missed = acceptable causes listed but no cause given (counted in top-2 only); other rows",
         "unjudged (right_* = 0 there, never counted). cause_points = right/n over EVERY cause the calibration scores on the",
-        "row (eval_scoring.cause_points) with confidence >= 0.5. finding_right = the eval's whole-report verdict.",
+        "row (eval_scoring.cause_points) with confidence >= 0.5. finding_right = the eval's whole-report verdict on the",
+        "file's FIRST run (what every first-sight eval judged; the eval judges every run of a multi-run file since 38f6860).",
         "Right/wrong uses today's labels; the note says when a label changed after first sight (none did at generation).",
         "Caveat: today's engine was tuned on these dev rows after first sight, so its column is in-sample.",
     ]
