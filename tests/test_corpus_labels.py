@@ -51,10 +51,6 @@ PENDING_READERS: dict[str, str] = {
         "per-step CSV with Chinese column names '步骤' (step), '损失' (loss), '准确率' (accuracy, %), '步骤准确率' "
         "(accuracy): refused as 'no loss series found'; '损失' is not a loss alias and '步骤' not a step alias"
     ),
-    "Lexmidan__arameic-mishmash/version_6_metrics.csv": (
-        "Lightning metrics.csv whose only curve is 'validation_epoch_average' (5 epochs, the validation loss averaged "
-        "per epoch; the name says neither 'loss' nor 'val_loss'): refused as 'no loss series found'"
-    ),
     "hamin-shim__unetBasic/train_log.txt": (
         "per-batch running SUMS '[i/251] running loss of epoch e is : s' (train pass of 251 batches, then a 32-batch "
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "

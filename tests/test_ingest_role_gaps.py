@@ -161,3 +161,31 @@ def test_a_lone_component_or_unknown_objective_stays_roleless_a_lone_error_measu
             assert name in run.series and "train_loss" not in run.series, (name, list(run.series))
         else:
             assert run.series[role].source_column == name
+
+
+@pytest.mark.parametrize("header,role,column", [
+    ("validation_epoch_average,epoch,step", "val_loss", "validation_epoch_average"),
+    ("epoch,train_epoch_avg,val_epoch_mean", "train_loss", "train_epoch_avg"),
+    ("epoch,train_epoch_avg,val_epoch_mean", "val_loss", "val_epoch_mean"),
+])
+def test_a_phases_epoch_average_is_its_loss(header, role, column):
+    """``self.log("validation_epoch_average", avg_loss)``: a phase's epoch average under no measure's name."""
+    cols = header.split(",")
+    rows = "".join(",".join(str(e) if c in ("epoch", "step") else f"{1 / (e + 2):.4f}" for c in cols) + "\n"
+                   for e in range(5))
+    [run] = load_bytes("metrics.csv", (header + "\n" + rows).encode())
+    assert run.series[role].source_column == column
+    assert any(f"'{column}' (a loss measure) is used as {role}" in n for n in run.notes)
+
+
+@pytest.mark.parametrize("name", ["val_mean", "validation_average", "epoch_average", "val_epoch_acc"])
+def test_other_averages_are_not_a_loss(name):
+    from trueloss_dash.columns import loss_measure_role
+    assert loss_measure_role(name) is None
+
+
+def test_real_validation_epoch_average_lightning_log():
+    [run] = load_path(CORPUS / "Lexmidan__arameic-mishmash" / "version_6_metrics.csv")
+    val = run.series["val_loss"]
+    assert val.source_column == "validation_epoch_average" and len(val.y) == 5
+    assert val.y[0] == pytest.approx(0.0922806) and val.y[-1] == pytest.approx(0.0670903)

@@ -145,13 +145,21 @@ _MEASURE_SUFFIX = r"(epoch|step|batch)?"
 _LOSS_MEASURE_NAME = re.compile(
     rf"^(?:(?P<pre>{_TRAIN_PHASE}|{_VAL_PHASE})?{_LOSS_MEASURE}(?P<post>{_TRAIN_PHASE}|{_VAL_PHASE})?){_MEASURE_SUFFIX}$"
 )
+# ``validation_epoch_average`` / ``train_epoch_avg``: a phase's per-epoch average logged under no measure's
+# name at all (``self.log("validation_epoch_average", avg_loss)``) - what a phase averages over an epoch
+# is its loss; needs the phase word and the epoch word, so ``val_mean`` (a mean prediction?) stays out.
+_PHASE_EPOCH_AVERAGE = re.compile(rf"^(?P<phase>{_TRAIN_PHASE}|{_VAL_PHASE})epoch(?:average|avg|mean)$")
 
 
 def loss_measure_role(column: str) -> tuple[str, str] | None:
     """``(TRAIN_LOSS | VAL_LOSS, twin suffix)`` for a column named after a loss measure (cross-entropy,
-    NLL, BCE, log loss) in a phase - no phase means training - else None. ``val_cross_entropy`` ->
-    (val_loss, ""); ``train_cross_entropy_step`` -> (train_loss, "step"); ``val_ce`` -> (val_loss, "")."""
+    NLL, BCE, log loss) in a phase - no phase means training - or for a phase's epoch average
+    (``validation_epoch_average``), else None. ``val_cross_entropy`` -> (val_loss, "");
+    ``train_cross_entropy_step`` -> (train_loss, "step"); ``val_ce`` -> (val_loss, "")."""
     key = fold(column)
+    averaged = _PHASE_EPOCH_AVERAGE.match(key)
+    if averaged is not None:
+        return (VAL_LOSS if re.fullmatch(_VAL_PHASE, averaged.group("phase")) else TRAIN_LOSS), ""
     m = _LOSS_MEASURE_NAME.match(key)
     if m is None or (m.group("pre") and m.group("post")):
         return None
