@@ -56,6 +56,37 @@ PENDING_READERS: dict[str, str] = {
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
     ),
+    "Ange339__graph_neural_network/train.log": (
+        "a VGAE log whose only metric line is 'Best model found at epoch 0, Val Loss: inf, AUC: 0.00%, AP: 0.00%' - "
+        "the best-so-far sentinel printed before any evaluation: it loads as a one-point val_loss that is non-finite "
+        "(kept as a divergence) instead of being refused as 'no curve to diagnose'"
+    ),
+    "Enoch-H-Kang__DDC-DPT/train_output.log": (
+        "a header line 'Epoch: N' followed by tensor dumps, 'Batch 0 of 4Batch 1 of 4...<TAB>Cross entropy test loss: x' "
+        "and 'Batch 0 of 13...Batch 12 of 13<TAB>Train loss: x' lines: the batch counter restarting on every line splits "
+        "the 22 epochs into 44 one-point runs, so it is refused as 'no curve to diagnose'; the 'Epoch: N' header "
+        "should set the epoch of the lines that follow"
+    ),
+    "AkshayaG27__NICE/train.log": (
+        "NICE flow lines 'Epoch    1/1000 | train: 1090.1872 (2.0061 bpd) | val: 1078.6729 (1.9849 bpd) | z_mean: .. | lr: ..' "
+        "(the loss is named only 'train' / 'val', no 'loss' word): refused as 'unknown log format'"
+    ),
+    "18150167970__example-mining-incremental-learning/loss.txt": (
+        "600 headerless lines '<image id> <loss>' ('001691 1.0250916481018066'; the first column is a zero-padded sample "
+        "id, not a step): refused as 'unknown log format'"
+    ),
+    "Averyyy__AudioToVelocity/loss.txt": (
+        "tuple lines 'loss: (0, 23047468.0)' (the epoch and the loss inside a printed tuple): read as a CSV whose "
+        "header is 'loss: (0' and refused ('expected a number')"
+    ),
+    "BrennanJohnston__Convolutional-Neural-Net/loss.txt": (
+        "headerless 'epoch, loss' rows ('1, 1.2400') in a file named loss.txt: the first column is read as the epoch, "
+        "the second loads as 'loss_1' with no role (the one column left is the file's training loss)"
+    ),
+    "BoyangGu1__M4R/train_loss.txt": (
+        "a grid-search log of 192 lines '[64, 16, [64, 64], [0.1, ...], 0.01, 1]: 13.32, 7.51, ...' (a hyper-parameter "
+        "list, then 20 per-epoch training losses): read as JSON and refused ('Extra data')"
+    ),
     "neemiasbsilva__developing-nanoGPT2-fineweb/train_log.txt": (
         "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' lines (no colon, no 'loss' word; "
         "1992 train lines, 8 val lines every 250 steps): refused as 'unknown log format'; the middle word names the phase"
@@ -76,6 +107,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "daleas0120__cub-classification/metrics.csv": {  # two heads, each with its own train/val loss
         "train_classification_loss", "train_regression_loss", "val_classification_loss", "val_regression_loss"},
     "Enderlogic__batch_effect/version_2_metrics.csv": {"train_elbo_loss", "train_recon_loss"},  # VAE terms
+    "Ayews__M3Net/loss.txt": {"loss_1", "loss_2"},  # headerless 'epoch<TAB>a<TAB>b': two unnamed loss terms
 }
 
 

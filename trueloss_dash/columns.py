@@ -233,7 +233,7 @@ _MEASURE_LOSS_NAME = re.compile(
 
 X_ALIASES: dict[str, tuple[str, ...]] = {
     STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "iters", "it", "num_updates", "_step", "s", "batch", "trainer/global_step", "train/global_step"),
-    EPOCH: ("epoch", "epochs", "ep", "trainer/epoch", "train/epoch"),
+    EPOCH: ("epoch", "epochs", "ep", "trainer/epoch", "train/epoch", "epoca"),  # Spanish "Epoca 3/150 - Loss: .."
     WALL_TIME: ("wall_time", "walltime", "time", "timestamp", "_timestamp", "created_at", "elapsed", "_runtime", "runtime", "relative_time"),
 }
 

@@ -96,6 +96,10 @@ class Source:
             self._data = _transcode_utf16(self._data, codec)
             self._head = None
             self.notes.append(f"file is {codec.upper()} (byte-order mark); transcoded to UTF-8")
+        if b"\r" in self._data and b"\n" not in self._data:  # classic Mac OS line ends: CR only
+            self._data = self._data.replace(b"\r", b"\n")
+            self._head = None
+            self.notes.append("lines end in a bare carriage return (CR, classic Mac OS); read as newlines")
 
     @property
     def loaded(self) -> bool:
@@ -127,8 +131,9 @@ class Source:
                         head = fh.read(SNIFF_BYTES)
                 except OSError as err:
                     raise self.error(f"cannot read the file ({err.strerror or err})") from None
-                # A UTF-16 file is sniffed as the UTF-8 it will be read as.
-                self._head = self.data[:SNIFF_BYTES] if _utf16_bom(head) else head
+                # A UTF-16 or CR-only file is sniffed as the UTF-8 / LF text it will be read as.
+                cr_only = b"\r" in head and b"\n" not in head
+                self._head = self.data[:SNIFF_BYTES] if _utf16_bom(head) or cr_only else head
             else:
                 self._head = self.data[:SNIFF_BYTES]
         return self._head

@@ -22,16 +22,46 @@ def read(source):
         if "loss" not in source.stem.lower():
             raise source.error(f"the first line holds numbers ({', '.join(header.columns[:4])}), not column names; "
                                "expected a header line such as 'epoch,loss,val_loss'", row=header.header_line + 1)
-        names = ",".join(f"loss_{i + 1}" for i in range(len(header.columns)))
         data = source.utf8()
+        counter = _counts_epochs(data, header)
+        losses = [f"loss_{i + 1}" for i in range(len(header.columns) - counter)]
+        names = ",".join(["epoch"] * counter + losses)
         start = sum(len(line) for line in data.splitlines(keepends=True)[: header.header_line])
         synthetic = Source(name=source.name, _data=data[:start] + names.replace(",", header.delimiter).encode() + b"\n" + data[start:])
         runs = read_csv_runs(synthetic, "generic_csv")
         for run in runs:
             run.source = source.display
-            run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says they are losses)")
+            run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says they are losses"
+                     + (", and the first column counts 1, 2, 3, ... like an epoch)" if counter else ")"))
         return runs
     return read_csv_runs(source, "generic_csv")
+
+
+def _counts_epochs(data: bytes, header) -> int:
+    """1 when the first of several headerless columns is an epoch counter, else 0.
+
+    A counter holds whole numbers that go up by one from row to row (``1  0.425  0.188``,
+    ``2  0.282  0.122``, ...), starting again at a lower number where a run was appended; it is
+    the x axis, not a loss (a loss saved to 3 decimals is never a run of consecutive integers).
+    """
+    if len(header.columns) < 2:
+        return 0
+    firsts = []
+    for line in data.decode("utf-8", errors="replace").splitlines()[header.header_line:]:
+        cells = line.split(header.delimiter) if header.delimiter.strip() else line.split()
+        if not cells or not cells[0].strip():
+            continue
+        try:
+            value = float(cells[0])
+        except ValueError:
+            return 0
+        if not value.is_integer():
+            return 0
+        firsts.append(value)
+    steps = [b - a for a, b in zip(firsts, firsts[1:])]
+    if len(firsts) < 3 or any(0 < d != 1 for d in steps):
+        return 0
+    return 1 if sum(d == 1 for d in steps) >= 0.8 * len(steps) else 0
 
 
 READERS = [Reader("generic_csv", sniff, read, "any CSV/TSV/semicolon table with a header")]
