@@ -142,7 +142,13 @@ def detect(view) -> Detected:
     if remaining > 1.0 + T.UNDERFIT_MAX_REL_GAP:
         # the loss ended above where it started: that is divergence or a level shift, not a model too small
         return Detected([], detail + "; it rose overall, which the divergence and level-shift checks judge")
-    high = remaining >= T.UNDERFIT_MIN_REMAINING or (acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC)
+    # a run that resumed a trained model (ingest: meta "continues") started near where it ends: its
+    # progress from that start says nothing about fitting - only a low training accuracy does
+    resumed = bool(view.run.meta.get("continues"))
+    if resumed:
+        detail += "; the run resumed a trained model (it starts where the part before it ended)"
+    high = ((remaining >= T.UNDERFIT_MIN_REMAINING and not resumed)
+            or (acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC))
     # a training loss that barely moved beside a low training accuracy never fitted its training set:
     # however far validation sits from it (jumping, or well above), there was nothing to overfit
     never_fitted = remaining >= T.UNDERFIT_STUCK_REMAINING and (
@@ -177,8 +183,6 @@ def detect(view) -> Detected:
     # task's floor (language models, detection sums), is info
     low_acc = acc is not None and acc < T.UNDERFIT_MAX_TRAIN_ACC
     # barely moved over the whole run: it never really learned - unless the run resumed a trained model
-    # (a later part of the file that starts where the part before it ended): its start is not untrained
-    resumed = bool(view.run.meta.get("continues"))
     stuck = remaining >= T.UNDERFIT_STUCK_REMAINING and not resumed
     # without validation, "train and validation high and close" cannot be confirmed (an accuracy column
     # of a regression model says nothing): info
