@@ -116,25 +116,33 @@ def judge(label: Label, report) -> Judgement:
     return Judgement(not bad, "; ".join(bad), None, points)
 
 
+def deciding_run(label: Label, judged: Sequence[Judgement]) -> int:
+    """Index of the run that decides a multi-run file's judgement: the first wrong run of a healthy
+    (or nothing-to-diagnose) file, the first right run of a finding kind, else the first run."""
+    want_wrong = label.healthy or label.expected_finding == NOTHING
+    return next((k for k, j in enumerate(judged) if j.right != want_wrong), 0)
+
+
 def judge_runs(label: Label, reports: Sequence) -> Judgement:
     """Score a file that loads as several runs (appended runs, folds, two models side by side) the way
     its user sees it - every run diagnosed. The label describes the file: a healthy file is right
     only when no run raises an alarm (one alarming run is a false alarm), "nothing to diagnose" only
-    when every run says so, and a finding kind when some run reports it (with its causes). Every
-    run's scored causes count for calibration: each is a confidence the user is shown."""
+    when every run says so, and a finding kind when some run reports it (with its causes). The file
+    is one labelled item, so calibration takes the causes of the run that decided it
+    (:func:`deciding_run`), not of every run: a log of 40 appended runs must not weigh 40 times as
+    much as a log of one."""
     judged = [judge(label, r) for r in reports]
     if len(judged) == 1:
         return judged[0]
-    points = [p for j in judged for p in j.cause_points]
+    decided = judged[deciding_run(label, judged)]
     if label.healthy or label.expected_finding == NOTHING:
         wrong = [(k, j) for k, j in enumerate(judged, 1) if not j.right]
         why = "; ".join(f"run {k}/{len(judged)}: {j.why}" for k, j in wrong)
         fa = any(j.false_alarm for j in judged) if label.healthy else None
-        return Judgement(not wrong, why, fa, points)
-    hit = next((j for j in judged if j.right), None)
-    if hit is not None:
-        return Judgement(True, "", None, points)
-    return Judgement(False, f"no run of {len(judged)} right; run 1: {judged[0].why}", None, points)
+        return Judgement(not wrong, why, fa, decided.cause_points)
+    if decided.right:
+        return Judgement(True, "", None, decided.cause_points)
+    return Judgement(False, f"no run of {len(judged)} right; run 1: {judged[0].why}", None, decided.cause_points)
 
 
 def judge_unloadable(label: Label, message: str) -> Judgement:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from eval_diagnosis import real_items, scenario_items  # noqa: E402
-from eval_scoring import judge_runs, judge_unloadable, scored_causes  # noqa: E402
+from eval_scoring import deciding_run, judge, judge_runs, judge_unloadable, scored_causes  # noqa: E402
 
 from trueloss_dash.diagnose import calibration, diagnose  # noqa: E402
 from trueloss_dash.diagnose import thresholds as T  # noqa: E402
@@ -107,15 +107,16 @@ def dev_points(with_accuracy: bool = False):
             continue
         reports = [diagnose(run) for run in runs]  # every run of the file, as the evaluation judges it
         real_right += item.group == "real" and judge_runs(item.label, reports).right
-        for report in reports:
-            if not report.causes:
-                continue
-            top = report.causes[0]
-            wheres = dict(zip((c.id for c in report.causes), calibration.positions_of(report.causes, T.CAUSE_TIE_MARGIN)))
-            for cause, right in scored_causes(item.label, report):
-                where = wheres[cause.id]
-                points.append(Point(cause.rank_score, where, cause.basis or SHAPE, bool(right), item.group, _fold_key(item),
-                                    top.rank_score, top.basis or SHAPE, wheres[top.id]))
+        # one file, one item: the causes of the run that decided its judgement (eval_scoring.deciding_run)
+        report = reports[deciding_run(item.label, [judge(item.label, r) for r in reports])]
+        if not report.causes:
+            continue
+        top = report.causes[0]
+        wheres = dict(zip((c.id for c in report.causes), calibration.positions_of(report.causes, T.CAUSE_TIE_MARGIN)))
+        for cause, right in scored_causes(item.label, report):
+            where = wheres[cause.id]
+            points.append(Point(cause.rank_score, where, cause.basis or SHAPE, bool(right), item.group, _fold_key(item),
+                                top.rank_score, top.basis or SHAPE, wheres[top.id]))
     if with_accuracy:
         return points, (real_right / real_total if real_total else 0.0)
     return points

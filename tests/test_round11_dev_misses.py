@@ -49,3 +49,52 @@ def test_generated_swings_are_info_only_while_validation_keeps_improving(seed):
     swinging = falling * np.where(np.arange(7) % 2, 1.25, 1.0)
     rep = diagnose(load_bytes("metrics.csv", _lightning_like(swinging, seed))[0])
     assert not any("improved at every one" in f.summary for f in _findings(rep, "oscillation"))
+
+
+def test_a_file_of_repeating_whole_numbers_is_refused_as_not_a_loss():
+    # loss.txt holding 640 shuffled class indices 0-15 (each 40 times): labelled nothing_to_diagnose
+    from trueloss_dash.errors import LogFormatError
+
+    with pytest.raises(LogFormatError) as err:
+        load_path(CORPUS / "BoChenUIUC__MPL-pytorch" / "loss.txt")
+    msg = str(err.value)
+    assert "loss.txt" in msg and "whole numbers" in msg and "16 distinct" in msg and "from 0 to 15" in msg
+
+
+def test_generated_whole_number_lists_are_refused_but_real_valued_losses_load():
+    from trueloss_dash.errors import LogFormatError
+
+    rng = np.random.default_rng(0)
+    labels = "\n".join(f"{v:.6f}" for v in rng.integers(0, 10, 200)) + "\n"
+    with pytest.raises(LogFormatError):
+        load_bytes("loss.txt", labels.encode())
+    losses = "\n".join(f"{v:.6f}" for v in 2.0 * np.exp(-0.05 * np.arange(200)) + 0.1) + "\n"
+    assert load_bytes("loss.txt", losses.encode())[0].get("train_loss") is not None
+    # distinct whole numbers (a large summed loss printed without decimals) are still a curve
+    summed = "\n".join(str(int(v)) for v in 5000 * np.exp(-0.02 * np.arange(100)) + 300) + "\n"
+    assert load_bytes("loss.txt", summed.encode())[0].get("train_loss") is not None
+
+
+def test_slow_climb_of_a_loss_at_one_percent_of_its_start_is_info():
+    # GoogLeNet on MNIST: 0.687 -> ~0.008 within 2 of 10 epochs, then creeping to ~0.013 (a
+    # 99%-accuracy floor; labelled healthy): a few examples moving a tiny loss, not a worse model
+    rep = diagnose(load_path(CORPUS / "Eric-Sky666__GoogLeNet" / "loss.txt")[0])
+    shifts = _findings(rep, "level_shift")
+    assert shifts and all(f.severity == "info" for f in shifts), [f.summary for f in shifts]
+    assert "of its start" in shifts[0].summary
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_generated_creep_near_convergence_is_info_but_far_from_it_warns(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = np.arange(n)
+
+    def curve(floor):
+        base = 0.7 * np.exp(-t / 25) + floor * np.where(t > 200, 1.0 + 0.7 * np.minimum((t - 200) / 40, 1), 1.0)
+        return base * np.exp(0.05 * rng.standard_normal(n))
+
+    near = diagnose(load_bytes("loss.txt", ("\n".join(f"{v:.6g}" for v in curve(0.008)) + "\n").encode())[0])
+    assert not [f for f in _findings(near, "level_shift") if f.severity != "info"], near.findings
+    far = diagnose(load_bytes("loss.txt", ("\n".join(f"{v:.6g}" for v in curve(0.35)) + "\n").encode())[0])
+    assert [f for f in far.findings if f.kind in ("level_shift", "divergence") and f.severity != "info"], far.findings

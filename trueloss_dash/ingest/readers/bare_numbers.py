@@ -198,8 +198,24 @@ def _parse_list(source: Source, stripped: str) -> tuple[np.ndarray, np.ndarray |
     return _floats([f for f, m in zip(fields, missing) if not m]), np.flatnonzero(keep).astype(np.float64)
 
 
+def _whole_number_list(y: np.ndarray) -> tuple[int, int, int] | None:
+    """(distinct count, lowest, highest) when every value is a whole number and they repeat (fewer
+    distinct values than half the count): class labels, indices or counts - a loss is never that."""
+    f = y[np.isfinite(y)]
+    if len(f) < 6 or not np.all(f == np.round(f)):
+        return None
+    distinct = len(np.unique(f))
+    return (distinct, int(f.min()), int(f.max())) if distinct < len(f) / 2 else None
+
+
 def read(source: Source) -> list[Run]:
     y, at, how = _values(source)
+    named_loss = canonical_series(source.stem.strip()) is not None or looks_like_loss(source.stem.strip())
+    whole = _whole_number_list(y) if named_loss else None  # (an unnamed list is set aside as lossless anyway)
+    if whole is not None:
+        raise source.error(
+            f"holds only whole numbers ({len(y):,} values, {whole[0]} distinct, from {whole[1]} to {whole[2]}): "
+            "a list of labels, indices or counts, not a loss curve; expected loss values such as 0.693, 0.41")
     stem = source.stem.strip() or "values"
     x = np.arange(len(y), dtype=np.float64) if at is None else at
     notes = [f"a file of bare numbers ({how}, {len(y):,} values, no header): one curve named after the file, "
