@@ -91,6 +91,11 @@ PENDING_READERS: dict[str, str] = {
         "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' lines (no colon, no 'loss' word; "
         "1992 train lines, 8 val lines every 250 steps): refused as 'unknown log format'; the middle word names the phase"
     ),
+    "LachlanGibson__CapsNet/log.csv": (
+        "headerless 5-column CSV (epoch, avg_loss, avg_norm, test_acc, test_loss - the names are in the repository's "
+        "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "
+        "which column is the loss without the names"
+    ),
 }
 
 
