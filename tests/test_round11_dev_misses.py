@@ -98,3 +98,29 @@ def test_generated_creep_near_convergence_is_info_but_far_from_it_warns(seed):
     assert not [f for f in _findings(near, "level_shift") if f.severity != "info"], near.findings
     far = diagnose(load_bytes("loss.txt", ("\n".join(f"{v:.6g}" for v in curve(0.35)) + "\n").encode())[0])
     assert [f for f in far.findings if f.kind in ("level_shift", "divergence") and f.severity != "info"], far.findings
+
+
+def test_short_run_whose_validation_rose_at_every_evaluation_since_its_best_gets_an_info_overfitting():
+    # DVCLive, 4 epochs: validation 0.292, 0.274 (best), 0.278, 0.303 while training falls 0.344 -> 0.188
+    rep = diagnose(load_path(CORPUS / "AsimWattoo__SentimentAnalysis_AmazonReviews_Python" / "dvclive")[0])
+    over = _findings(rep, "overfitting")
+    assert over and over[0].severity == "info" and "early sign" in over[0].summary, rep.findings
+
+
+def _short(val, train) -> bytes:
+    return ("epoch,loss,val_loss\n" + "".join(f"{e},{t},{v}\n" for e, (t, v) in enumerate(zip(train, val)))).encode()
+
+
+@pytest.mark.parametrize("val,kind,severity", [
+    ((0.50, 0.52, 0.555), "overfitting", "info"),        # +11% climbing over 2 evaluations: early sign
+    ((0.60, 0.50, 0.53, 0.56), "overfitting", "info"),   # best then +12% climbing
+    ((0.50, 0.56, 0.53, 0.555), None, None),             # up, down, up: no climb - nothing yet
+    ((0.50, 0.56, 0.63), "overfitting", "warning"),      # +26%: large enough to call (existing rule)
+])
+def test_generated_short_runs(val, kind, severity):
+    train = [0.9 * 0.8 ** k for k in range(len(val))]
+    got = _findings(diagnose(load_bytes("history.csv", _short(val, train))[0]), "overfitting")
+    if kind is None:
+        assert not got, got
+    else:
+        assert got and got[0].severity == severity, got

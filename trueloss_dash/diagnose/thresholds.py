@@ -200,6 +200,9 @@ OVERFIT_MIN_POINTS = 5
 #: this, at least one point after the best, and the training loss still falling.
 OVERFIT_SHORT_MIN_POINTS = 3
 OVERFIT_SHORT_GL = 0.2
+#: ... and a smaller rise (at least this GL) that validation made at every evaluation since its best
+#: (two or more) is reported as info: an early sign, not a verdict.
+OVERFIT_SHORT_EARLY_GL = 0.08
 #: The rise must also exceed this many units of validation's own noise (robust residual scale).
 OVERFIT_NOISE_Z = 2.0
 #: That noise is the larger of the run-wide scale and the local (heteroscedastic) scale of the

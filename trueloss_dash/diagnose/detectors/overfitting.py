@@ -71,6 +71,13 @@ def detect(view) -> Detected:
               f"GL {pct(gl)}" + (f" ({fmt.count(n, 'validation point')} only)" if short else ""))
     min_after = 1 if short else T.OVERFIT_MIN_POINTS_AFTER_BEST
     min_gl = T.OVERFIT_SHORT_GL if short else T.OVERFIT_GL_MIN
+    # a short run whose validation rose at every evaluation since its best (two or more) by a smaller
+    # amount is an early sign worth knowing, not a verdict: info (AsimWattoo: 0.274 -> 0.278 -> 0.303
+    # in the last 2 of 4 epochs while training fell 29%)
+    early = (short and after >= 2 and bool(np.all(np.diff(v[b:]) > 0))
+             and T.OVERFIT_SHORT_EARLY_GL <= gl < T.OVERFIT_SHORT_GL)
+    if early:
+        min_gl = T.OVERFIT_SHORT_EARLY_GL
     if after < min_after or gl < min_gl:
         return Detected([], detail + (f"; a run this short needs GL >= {pct(min_gl)}" if short else ""))
     # validation that never improved on its start while the training loss keeps falling is the same
@@ -145,7 +152,7 @@ def detect(view) -> Detected:
     elif gl < T.OVERFIT_GL_WARNING or short:
         return Detected([], detail)
 
-    severity = "warning" if gl >= T.OVERFIT_GL_WARNING and not flat_note else "info"
+    severity = "warning" if gl >= T.OVERFIT_GL_WARNING and not flat_note and not early else "info"
     held_note = flat_note
     if severity == "warning" and gl < T.METRIC_RISE_WARNING and _metric_still_improves(view):
         # corroborating metric: it kept improving since the loss's best, so the final model is not
@@ -184,6 +191,7 @@ def detect(view) -> Detected:
         f"(generalization loss){drop_txt}"
         + ("; smoothed, validation never improved on its first epochs while training kept falling"
            if gl_smooth < min_gl else "")
-        + (f"; it rose at every one of the {fmt.count(after, 'point')} since" if climbing else "") + held_note + (f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
+        + (f"; it rose at every one of the {fmt.count(after, 'point')} since" if climbing else "") + held_note + (f" - only {fmt.count(n, 'validation point')}: an early sign, not yet a verdict" if early else
+           f" - only {fmt.count(n, 'validation point')}, but the rise is large" if short else ""),
     )
     return Detected([finding], detail)
