@@ -1,5 +1,6 @@
 """The stateful, resumable console-log reader: :class:`TextLogParser` applies the line grammar of
-:mod:`.textgrammar` to a log as it grows, carrying epoch, phase, in-epoch step and run between calls.
+:mod:`.textgrammar` to a log as it grows, carrying epoch, phase, in-epoch step and run between calls
+(that carried state and how each line moves it live in :mod:`.textstate`).
 
 Speed - the block path, exact by construction: when a line read by the grammar repeats its shape
 (its text without digits) on the next line, the shape is self-checked (every number of the line is
@@ -47,16 +48,14 @@ from .textassemble import assemble, run_tables
 from .textmerge import LineNumbers, MergedBlocks, _spread, _steps_only
 from .textshape import allowed_forms
 from .textgrammar import (
-    BANNER,
-    HEADER_REACH,
     LINE_PREFIX,
     ParsedLine,
     is_number,
     is_phase_header,
     parse_message,
-    phase_of,
     tokenize,
 )
+from .textstate import LineState, _names_phase
 
 
 # -- the stateful parser ---------------------------------------------------------------------------
@@ -70,7 +69,7 @@ class _Shape:
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
-class TextLogParser(MergedBlocks):
+class TextLogParser(LineState, MergedBlocks):
     """Stateful, resumable reader of console logs (see the module docstring for the grammar).
 
     ``feed(lines)`` / ``feed_text(text)`` may be called any number of times as a log grows; the
@@ -98,27 +97,7 @@ class TextLogParser(MergedBlocks):
         self._built = 0  # shapes built (each costs a self-check; capped so hostile input stays linear)
         self._recent: list[_Shape] = []  # the last shapes made hot (tried on odd lines between blocks)
         self._layouts: dict = {}  # (roles, phase) -> block layout (see _block_layout)
-        # state
-        self.run = 0
-        self._epoch: float | None = None  # carried epoch
-        self._step: float | None = None  # last global step
-        self._run_start: tuple[float | None, float | None] = (None, None)
-        self._last_epoch: float | None = None
-        self._last_raw_step: float | None = None
-        self._within = False  # the step counter restarts every epoch (CycleGAN "iters")
-        self._raw_epoch: float | None = None  # epoch of the last line with a step counter
-        self._banner = False  # a "===== ... =====" line was just seen
-        self._offset = 0.0
-        self._epoch_max = 0.0
-        self._last_bar = False
-        # "testing in eval mode..." / "Now continue training...": a line naming only a phase heads the
-        # metric lines after it (see _header_phase_of); once one is seen, shapes are not made hot (the
-        # fast path reads a shape with one phase, and headed lines share their shape with the others)
-        self._header: str | None = None
-        self._header_keys: set[str] = set()
-        self._header_line = 0  # the header's line number; the block takes at most one line with a counter
-        self._header_x = False
-        self._headers_seen = False
+        self._init_state()
 
     # -- input -------------------------------------------------------------------------------------
     def feed(self, lines: Iterable[str]) -> int:
@@ -265,95 +244,6 @@ class TextLogParser(MergedBlocks):
         self._segments.append(("r", len(self._records)))
         self._records.append(record)
         self._learn_shape(message, parsed, pre, raw)
-
-    def _header_phase_of(self, parsed) -> None:
-        """Give a metric line the phase of the header line above it. The header's block ends at a line
-        that names its own phase, repeats a key the block already had or brings a second counter (the
-        next record starts: "testing..." / "epoch 0, loss 0.49" / "epoch 1, loss 0.37" - the last one is
-        training again), or more than HEADER_REACH lines below the header."""
-        keys = {k for k, _ in parsed.pairs}
-        has_x = parsed.epoch is not None or parsed.step is not None
-        if (parsed.phase is not None or any(_names_phase(k) for k in keys) or keys & self._header_keys
-                or (has_x and self._header_x) or self.lines_read - self._header_line > HEADER_REACH):
-            self._header = None
-            return
-        self._header_keys |= keys
-        self._header_x |= has_x
-        parsed.phase = self._header
-
-    def _ignore(self, line: str) -> None:
-        if BANNER.match(line):  # "===== Training Loss (date) =====": a new session may start here
-            self._banner = True
-        self.ignored += 1
-        if self.first_ignored is None:
-            self.first_ignored = (self.lines_read, line[:80])
-
-    def _advance(self, p: ParsedLine) -> dict:
-        """Update epoch/step/run state from one line's x values; returns the record's x part."""
-        epoch = p.epoch
-        banner, self._banner = self._banner, False
-        if epoch is not None and self._last_epoch is not None and (epoch < self._last_epoch or banner and epoch == self._last_epoch):
-            if _near_start(epoch, self._run_start[0], self._last_epoch):
-                self._new_run()
-        raw = p.step
-        within = p.in_epoch is not None and p.phase not in ("val", "test")
-        if raw is None and within:
-            raw = p.in_epoch
-        elif raw is not None and p.step_total is not None and epoch is not None:
-            within = True  # "Epoch [3/50], Step [100/600]"
-        # Compare with the epoch of the last line that had a step counter: progress-bar lines in
-        # between ("Epoch 2/200: 100%|...") move the epoch but not the counter.
-        counter_epoch = self._raw_epoch
-        # the epoch this counter belongs to: its own line's, or the one an "Epoch 3/69" header line set
-        # ("Epoch 3/69" / "batch = 405" / "train Loss: 0.38" - a per-epoch count under the header)
-        carried = epoch if epoch is not None else (self._epoch if raw is not None and not within else None)
-        if raw is not None and not within and carried is not None and counter_epoch is not None:
-            if carried > counter_epoch and self._last_raw_step is not None and raw <= self._last_raw_step:
-                self._within = True  # CycleGAN "epoch: 2, iters: 100": the counter restarts each epoch
-        within = within or (self._within and raw is not None and carried is not None)
-        if epoch is None and within and carried is not None and raw is not None:
-            epoch = carried
-        if epoch is not None:
-            if raw is not None and counter_epoch is not None and epoch > counter_epoch:
-                if within:
-                    total = p.in_epoch_total if p.in_epoch is not None else p.step_total
-                    self._offset += (total * (epoch - counter_epoch)) if total else self._epoch_max
-                self._epoch_max = 0.0
-            self._last_epoch = epoch
-            self._epoch = epoch
-        step = None
-        if raw is not None and p.phase not in ("val", "test") or (raw is not None and p.in_epoch is None):
-            step = self._offset + raw if within else raw
-            self._epoch_max = max(self._epoch_max, raw)
-            if (self._step is not None and (step < self._step or banner and step == self._step)
-                    and _near_start(step, self._run_start[1], self._step)
-                    and (epoch is None or self._run_start[0] is None or epoch <= self._run_start[0])):
-                self._new_run()  # "(epoch: 1, iters: 100)" again after "(epoch: 1, iters: 1000)"
-                self._epoch = self._last_epoch = epoch
-            self._last_raw_step = raw
-            self._raw_epoch = epoch if epoch is not None else self._epoch
-            self._step = step
-        if self._run_start == (None, None) or (self._run_start[0] is None and self._epoch is not None) or (
-                self._run_start[1] is None and step is not None):
-            self._run_start = (self._run_start[0] if self._run_start[0] is not None else self._epoch,
-                               self._run_start[1] if self._run_start[1] is not None else step)
-        record: dict = {"run": self.run, "line": self.lines_read}
-        if self._epoch is not None:
-            record["epoch"] = self._epoch
-        if step is not None:
-            record["step"] = step
-        elif self._step is not None and (p.phase in ("val", "test") or p.epoch is None):
-            record["step"] = self._step  # a validation line, or one without x, sits at the last step
-        return record
-
-    def _new_run(self) -> None:
-        self.run += 1
-        self._epoch = self._step = None
-        self._last_epoch = self._last_raw_step = self._raw_epoch = None
-        self._run_start = (None, None)
-        self._within = False
-        self._offset = self._epoch_max = 0.0
-        self._hot = None
 
     # -- the fast path -------------------------------------------------------------------------------
     def _learn_shape(self, message: str, parsed: ParsedLine, pre: int, raw: str) -> None:
@@ -681,14 +571,3 @@ def _block_records(cols: dict[str, np.ndarray], present: dict[str, np.ndarray]) 
         rec["line"] = int(rec["line"])
         out.append(rec)
     return out
-
-
-def _names_phase(key: str) -> bool:
-    """The key starts with a phase word ("val_loss", "test/acc", "train loss"): no phase prefix added."""
-    head = key.split("/")[0].split("_")[0].split()
-    return bool(head) and phase_of(head[0]) is not None
-
-
-def _near_start(x: float, start: float | None, last: float) -> bool:
-    """x falls back to where the run started (within its first tenth): a new run, not a resume."""
-    return start is not None and x <= start + 0.1 * max(0.0, last - start)
