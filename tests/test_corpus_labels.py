@@ -101,6 +101,22 @@ PENDING_READERS: dict[str, str] = {
         "0.0004992  640  0 ...': epoch, memory, batch i/N, three loss terms, their sum, targets, lr, image size, 7 "
         "metrics), NaN losses from epoch 1: refused as 'unknown log format' (the YOLOv5 reader knows the 15-column layout)"
     ),
+    "ARUN18-lang__Archon-SLM/loss_history.json": (
+        "a JSON dict of two lists {'train': [...], 'val': [...]} (49 evaluations each; the keys name the phase, no "
+        "'loss' word): refused as 'no loss series found; columns are [train, val]'"
+    ),
+    "CollinPhipps__llm/loss_history.json": (
+        "a JSON list of headerless [step, train_loss, val_loss] triples ([200, 5.95, 6.02], ...): refused as 'a JSON "
+        "array without objects'"
+    ),
+    "20070316lbw-netizen__quant-with-myself/train_history.json": (
+        "nested {'train': {'l2': [...]}, 'valid': {'l2': [...]}} (the phase is the outer key, the loss is an L2/MSE "
+        "named 'l2'): refused as 'no loss series found; columns are [l2]'"
+    ),
+    "Accusmus__NeuralNetQT/epoch_log.csv": (
+        "'Percent Good,Mean Squared Error,' rows (a trailing comma; the loss is named 'Mean Squared Error'): refused as "
+        "'no loss series found'"
+    ),
 }
 
 
@@ -118,6 +134,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
         "train_classification_loss", "train_regression_loss", "val_classification_loss", "val_regression_loss"},
     "Enderlogic__batch_effect/version_2_metrics.csv": {"train_elbo_loss", "train_recon_loss"},  # VAE terms
     "Ayews__M3Net/loss.txt": {"loss_1", "loss_2"},  # headerless 'epoch<TAB>a<TAB>b': two unnamed loss terms
+    "Bam4d__Neural-Game-Engine/training_history.csv": {  # world-model heads trained side by side, no total
+        "mse_observation_loss", "saturation_loss", "ce_reward_loss"},
 }
 
 
