@@ -96,11 +96,6 @@ PENDING_READERS: dict[str, str] = {
         "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "
         "which column is the loss without the names"
     ),
-    "qixuxiang__yoloall/results.txt": (
-        "headerless 17-column YOLO results.txt variant ('0/299  3.15G  625/625  71.21  133.6  84.31  289.1  97  "
-        "0.0004992  640  0 ...': epoch, memory, batch i/N, three loss terms, their sum, targets, lr, image size, 7 "
-        "metrics), NaN losses from epoch 1: refused as 'unknown log format' (the YOLOv5 reader knows the 15-column layout)"
-    ),
     "ARUN18-lang__Archon-SLM/loss_history.json": (
         "a JSON dict of two lists {'train': [...], 'val': [...]} (49 evaluations each; the keys name the phase, no "
         "'loss' word): refused as 'no loss series found; columns are [train, val]'"

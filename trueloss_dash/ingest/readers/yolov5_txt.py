@@ -31,19 +31,26 @@ _METRICS = ("metrics/precision", "metrics/recall", "metrics/mAP_0.5", "metrics/m
 _STANDARD_TERMS = ("box", "obj", "cls")
 
 
-def _variant_layout(lines: list[str]) -> tuple[int, int] | None:
-    """(train loss terms, validation loss terms) of a results.txt from a YOLOv5 fork that logs more loss
-    terms (``yolov5-RM``: 6 + total, 18 fields), recognised by its shape, not its width: ``e/N``, GPU
-    memory, n terms and their total (the last equal to the sum of the others on every line, to the
-    printed precision), two integers (targets, image size a multiple of 32), the 4 metrics
-    (P, R, mAP@.5, mAP@.5:.95) and the validation terms. None when the lines do not have that shape."""
-    rows = []
+def _variant_layout(lines: list[str]) -> tuple[int, int, bool, bool] | None:
+    """(train loss terms, validation loss terms, batch column, lr column) of a results.txt from a YOLOv5
+    fork, recognised by its shape, not its width: ``e/N``, GPU memory, optionally the batch counter ``i/N``
+    (``yoloall``), n terms and their total (the last equal to the sum of the others, to the printed
+    precision, on every line where they are finite), two integers (targets, image size a multiple of 32),
+    optionally the learning rate between them (a fraction below 1), the 4 metrics (P, R, mAP@.5,
+    mAP@.5:.95) and the validation terms (``yolov5-RM``: 6 + total, 18 fields; ``yoloall``: batch, 3 +
+    total, lr, 17 fields). None when the lines do not have that shape."""
+    rows, batch = [], None
     for line in lines:
         fields = line.split()
         if len(fields) < 11 or not _EPOCH.match(fields[0]) or not _MEM.match(fields[1]):
             return None
+        has_batch = bool(_EPOCH.match(fields[2]))
+        if batch is None:
+            batch = has_batch
+        if has_batch != batch:
+            return None
         try:
-            rows.append([float(v) for v in fields[2:]])
+            rows.append([float(v) for v in fields[3 if batch else 2:]])
         except ValueError:
             return None
     if not rows or len({len(r) for r in rows}) != 1:
@@ -51,23 +58,33 @@ def _variant_layout(lines: list[str]) -> tuple[int, int] | None:
     width = len(rows[0])
     values = np.asarray(rows)
     for t in range(3, width - 5):  # t = index of the targets column: terms 0..t-2, total t-1
-        targets, size = values[:, t], values[:, t + 1]
-        if not (np.all(targets == np.round(targets)) and np.all(size == np.round(size)) and np.all(size % 32 == 0)
-                and np.all(size >= 32)):
+        targets = values[:, t]
+        if not np.all(targets == np.round(targets)):
             continue
-        terms, total = values[:, : t - 1], values[:, t - 1]
-        if np.all(np.abs(terms.sum(axis=1) - total) <= 1e-3 * np.maximum(np.abs(total), 1e-3) + 2e-5 * t):
-            return t - 1, width - t - 2 - len(_METRICS)
+        for lr in (False, True):
+            size = values[:, t + 1 + lr]
+            if lr and not np.all((values[:, t + 1] > 0) & (values[:, t + 1] < 1)):
+                continue
+            if not (np.all(size == np.round(size)) and np.all(size % 32 == 0) and np.all(size >= 32)):
+                continue
+            n_val = width - t - 2 - lr - len(_METRICS)
+            if n_val < 1:
+                continue
+            terms, total = values[:, : t - 1], values[:, t - 1]
+            finite = np.isfinite(terms).all(axis=1) & np.isfinite(total)
+            if finite.any() and np.all(np.abs(terms[finite].sum(axis=1) - total[finite])
+                                       <= 1e-3 * np.maximum(np.abs(total[finite]), 1e-3) + 2e-5 * t):
+                return t - 1, n_val, bool(batch), lr
     return None
 
 
-def _columns(n_train: int, n_val: int) -> tuple[str, ...]:
+def _columns(n_train: int, n_val: int, lr: bool = False) -> tuple[str, ...]:
     def names(split: str, n: int) -> list[str]:  # box/obj/cls only for the standard 3 + 3
         kinds = _STANDARD_TERMS if (n_train, n_val) == (3, 3) else [f"term{i}" for i in range(1, n + 1)]
         return [f"{split}/{k}_loss" for k in kinds]
 
-    return ("epoch", "gpu_mem", *names("train", n_train), "train/total_loss", "targets", "img_size", *_METRICS,
-            *names("val", n_val))
+    return ("epoch", "gpu_mem", *names("train", n_train), "train/total_loss", "targets", *(("lr",) if lr else ()),
+            "img_size", *_METRICS, *names("val", n_val))
 
 
 def sniff(sample) -> int:
@@ -107,18 +124,20 @@ def read(source: Source) -> list:
                  ["headerless YOLOv5 results.txt: columns named in the trainer's fixed order"])
 
 
-def _read_variant(source: Source, lines: list[str], layout: tuple[int, int]) -> list:
-    n_train, n_val = layout
+def _read_variant(source: Source, lines: list[str], layout: tuple[int, int, bool, bool]) -> list:
+    n_train, n_val, batch, lr = layout
     rows = []
     for line in lines:
         fields = line.split()
         e, mem = _EPOCH.match(fields[0]), _MEM.match(fields[1])
         rows.append([float(e.group(1)), float(mem.group(1)) * {"G": 1.0, "M": 1e-3, "K": 1e-6, "": 1.0}[mem.group(2)],
-                     *map(float, fields[2:])])
+                     *map(float, fields[3 if batch else 2:])])
     note = (f"headerless results.txt of a YOLOv5 fork with {n_train} training loss terms and their total (the total "
-            f"is their sum on every line), targets, image size, the 4 metrics and {n_val} validation loss terms: "
-            "read by that shape" + ("" if n_train == 3 else "; the terms are numbered, their names are not in the file"))
-    return _runs(source, np.asarray(rows, dtype=np.float64), _columns(n_train, n_val), [note])
+            f"is their sum on every line where they are finite), targets, "
+            + ("the learning rate, " if lr else "") + f"image size, the 4 metrics and {n_val} validation loss terms: "
+            "read by that shape" + ("; its batch counter 'i/N' (third field) is left out" if batch else "")
+            + ("" if (n_train, n_val) == (3, 3) else "; the terms are numbered, their names are not in the file"))
+    return _runs(source, np.asarray(rows, dtype=np.float64), _columns(n_train, n_val, lr), [note])
 
 
 def _runs(source: Source, values: np.ndarray, columns: tuple[str, ...], notes: list[str]) -> list:
