@@ -90,6 +90,9 @@ SPIKE_WARNING_MIN_PEAK_LEVEL = 0.05
 #: ... and took at least this many points to come back (back at the very next point: one evaluation
 #: interval lost, the final model unaffected - info).
 SPIKE_WARNING_MIN_RECOVERY_POINTS = 2
+#: ... and, for a spike whose cost is the progress it undid, at least this share of the curve's points:
+#: the run lost the time it took to win the progress back, nothing when that is a sliver of the run.
+SPIKE_WARNING_RECOVERY_SHARE = 0.05
 #: A one-point spike back at the very next point in a curve of at least this many (working) points
 #: is a blip in one logging interval the weights did not keep: info, whatever its ratio
 #: (Priyanshisharma22: HF 50-step means at 3e-4 with isolated 0.1-0.3 logs, each back at the next).

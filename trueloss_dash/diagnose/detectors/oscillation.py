@@ -90,11 +90,17 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
         # however few the evaluations, validation that improved at every one of them since the swings
         # began shows an evaluated model that is not unstable (DarkStarStrix: 7 evaluations falling
         # 0.620 -> 0.563 beside single-batch training losses bouncing 0.44-0.71)
+        # (steadily: no rise between evaluations as large as a visible bounce, OSCILLATION_BOUNCE_MIN_LOG_SWING,
+        # so a 2% evaluation wobble on a falling curve does not undo the reading)
+        # - unless a validation metric got worse meanwhile (the loss hides what the task sees)
         sub = va.x >= x[lo]
         seg = va.y[sub] if sub.sum() >= 3 else va.y
-        if np.all(np.diff(seg) <= 0):
-            return "info", (f"validation improved at every one of its {len(seg)} evaluations meanwhile: the model "
-                            "that is evaluated is not unstable")
+        mc0 = metric_change(view, float(x[lo]), float(x[-1]))
+        if (va.positive and seg[-1] < seg[0] and np.all(np.diff(np.log(seg)) < T.OSCILLATION_BOUNCE_MIN_LOG_SWING)
+                and not (mc0 is not None and mc0.z <= -T.METRIC_CORROBORATE_Z)):
+            return "info", (f"validation kept improving over its {len(seg)} evaluations meanwhile (never up by "
+                            f"{fmt.pct(float(np.expm1(T.OSCILLATION_BOUNCE_MIN_LOG_SWING)))} or more): the model that is "
+                            "evaluated is not unstable")
     if va is not None and c.name != VAL_LOSS and len(va) >= T.OSCILLATION_MIN_POINTS and va.positive:
         sub = va.x >= x[lo]
         vseg = Curve(va.name, va.axis, va.x[sub], va.y[sub]) if sub.sum() >= 5 else va

@@ -167,8 +167,12 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
     # near convergence a few examples double a tiny loss: a recovered jump that stays far below where
     # the loss began is not big by its ratio alone
     low = transient and c.positive and peak_level is not None and peak_level < T.SPIKE_WARNING_MIN_PEAK_LEVEL
+    # undone progress costs the share of the run spent winning it back: 2-4 epochs of a 150-epoch run
+    # is not a costly event, however much of the (small) progress just before it a x1.2 bump undid
+    long_back = recovered is None or recovered >= max(T.SPIKE_WARNING_MIN_RECOVERY_POINTS,
+                                                      T.SPIKE_WARNING_RECOVERY_SHARE * len(w))
     costly = ((ratio >= T.SPIKE_WARNING_RATIO and not low)
-              or (lost >= T.SPIKE_WARNING_LOST_PROGRESS and slow_back))  # big, or undid the progress
+              or (lost >= T.SPIKE_WARNING_LOST_PROGRESS and long_back))  # big, or undid the progress
     # a validation loss only measures the model: one evaluation off and back at the next (however
     # big) cost the weights nothing - the training loss, which moves them, is judged by its size
     if c.name == VAL_LOSS and not slow_back:
