@@ -61,12 +61,6 @@ PENDING_READERS: dict[str, str] = {
         "the best-so-far sentinel printed before any evaluation: it loads as a one-point val_loss that is non-finite "
         "(kept as a divergence) instead of being refused as 'no curve to diagnose'"
     ),
-    "Enoch-H-Kang__DDC-DPT/train_output.log": (
-        "a header line 'Epoch: N' followed by tensor dumps, 'Batch 0 of 4Batch 1 of 4...<TAB>Cross entropy test loss: x' "
-        "and 'Batch 0 of 13...Batch 12 of 13<TAB>Train loss: x' lines: the batch counter restarting on every line splits "
-        "the 22 epochs into 44 one-point runs, so it is refused as 'no curve to diagnose'; the 'Epoch: N' header "
-        "should set the epoch of the lines that follow"
-    ),
     "AkshayaG27__NICE/train.log": (
         "NICE flow lines 'Epoch    1/1000 | train: 1090.1872 (2.0061 bpd) | val: 1078.6729 (1.9849 bpd) | z_mean: .. | lr: ..' "
         "(the loss is named only 'train' / 'val', no 'loss' word): refused as 'unknown log format'"

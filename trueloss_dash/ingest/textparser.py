@@ -250,7 +250,7 @@ class TextLogParser(LineState, MergedBlocks):
         """After a line read the slow way: make its shape hot when the previous slow line had the same
         key (its text without digits) - a shape is built on its first repeat, so a log of ever-new
         lines pays nothing for the fast path."""
-        if not self.fast or not parsed.simple or self._within or self._headers_seen:
+        if not self.fast or not parsed.simple or self._within or self._headers_seen or self._per_line:
             self._hot = self._last_key = None
             return
         key = (str(pre) if pre else "") + message.translate(_NO_DIGITS)
@@ -362,7 +362,7 @@ class TextLogParser(LineState, MergedBlocks):
         A block holds rows whose x keeps rising from where the state is (no restart, no NaN), so the
         state machine of :meth:`_advance` reduces to "the last row wins"; anything else goes through
         :meth:`_line_values`."""
-        if self._within and "epoch" in roles and "step" in roles:
+        if self._within and "epoch" in roles and "step" in roles or self._per_line:
             return 0
         last_of, named = self._block_layout(roles, phase)
         n = len(values[0])

@@ -11,6 +11,8 @@ above them ("testing in eval mode..."). A mixin: :class:`~.textparser.TextLogPar
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .textgrammar import BANNER, HEADER_REACH, ParsedLine, phase_of
 
 
@@ -25,6 +27,11 @@ class LineState:
         self._last_epoch: float | None = None
         self._last_raw_step: float | None = None
         self._within = False  # the step counter restarts every epoch (CycleGAN "iters")
+        # "Epoch: 3" alone on a line, then passes whose counter restarts under it ("Batch 0 of 4" ...
+        # "test loss", "Batch 0 of 13" ... "Train loss"): the header's epoch is their x (see _per_line_counter)
+        self._header_epoch: float | None = None  # epoch of the last epoch-only line, while it heads the lines
+        self._header_first: float | None = None  # the first counter below that header
+        self._per_line = False  # counters restart under one header: they are not steps
         self._raw_epoch: float | None = None  # epoch of the last line with a step counter
         self._banner = False  # a "===== ... =====" line was just seen
         self._offset = 0.0
@@ -61,8 +68,45 @@ class LineState:
         if self.first_ignored is None:
             self.first_ignored = (self.lines_read, line[:80])
 
+    def _per_line_counter(self, p: ParsedLine) -> bool:
+        """True when the line's counter is not a step: under an epoch header line ("Epoch: 3",
+        "=== epoch 3 ===") the counter went back to where it started below that header before the
+        next header came - one pass after another in the same epoch ("Batch 0 of 4" ... "test loss",
+        then "Batch 0 of 13" ... "Train loss"), not an appended run. The header's epoch wins: the
+        run's records so far lose their step (the same per-pass counter) and the counter is dropped
+        from then on in this run."""
+        if not p.pairs and p.epoch is not None and p.step is None and p.in_epoch is None:
+            self._header_epoch, self._header_first = p.epoch, None  # an epoch header line
+            return False
+        if p.epoch is not None:
+            self._header_epoch = None  # the lines carry their own epoch
+            return False
+        raw = p.step if p.step is not None else p.in_epoch
+        if raw is None or self._header_epoch is None or self._epoch != self._header_epoch:
+            return False
+        if self._per_line:
+            return True
+        if self._header_first is None:
+            self._header_first = raw
+            return False
+        if not (raw <= self._header_first and self._last_raw_step is not None and raw <= self._last_raw_step):
+            return False
+        if any(len(cols["run"]) and int(cols["run"][0]) == self.run for _, cols, _ in self._blocks):
+            return False  # rows of this run were read as blocks with their steps: the counter stays
+        for rec in reversed(self._records):
+            if rec["run"] != self.run:
+                break
+            rec.pop("step", None)
+        self._per_line = True
+        self._step = self._last_raw_step = None
+        self._run_start = (self._run_start[0], None)
+        self._within, self._offset, self._epoch_max = False, 0.0, 0.0
+        return True
+
     def _advance(self, p: ParsedLine) -> dict:
         """Update epoch/step/run state from one line's x values; returns the record's x part."""
+        if self._per_line_counter(p):
+            p = replace(p, step=None, step_total=None, in_epoch=None, in_epoch_total=None)
         epoch = p.epoch
         banner, self._banner = self._banner, False
         if epoch is not None and self._last_epoch is not None and (epoch < self._last_epoch or banner and epoch == self._last_epoch):
@@ -127,6 +171,7 @@ class LineState:
         self._within = False
         self._offset = self._epoch_max = 0.0
         self._hot = None
+        self._per_line = False  # (the header line that started this run still heads its lines)
 
 
 def _names_phase(key: str) -> bool:
