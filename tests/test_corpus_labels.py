@@ -81,6 +81,10 @@ PENDING_READERS: dict[str, str] = {
         "a grid-search log of 192 lines '[64, 16, [64, 64], [0.1, ...], 0.01, 1]: 13.32, 7.51, ...' (a hyper-parameter "
         "list, then 20 per-epoch training losses): read as JSON and refused ('Extra data')"
     ),
+    "chimano__CystSegmentation/losses.csv": (
+        "one comma-separated line of 66 per-epoch losses with a leading empty field (',0.7242,0.3890,...', a pandas "
+        "Series written as a row, no header, no newline): refused as 'header only'; the numbers are the curve"
+    ),
     "neemiasbsilva__developing-nanoGPT2-fineweb/train_log.txt": (
         "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' lines (no colon, no 'loss' word; "
         "1992 train lines, 8 val lines every 250 steps): refused as 'unknown log format'; the middle word names the phase"
@@ -125,6 +129,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "Ayews__M3Net/loss.txt": {"loss_1", "loss_2"},  # headerless 'epoch<TAB>a<TAB>b': two unnamed loss terms
     "Bam4d__Neural-Game-Engine/training_history.csv": {  # world-model heads trained side by side, no total
         "mse_observation_loss", "saturation_loss", "ce_reward_loss"},
+    "cueltschey__wireless-DDoS-GAN/losses.csv": {"discriminator_loss", "generator_loss"},  # GAN D/G losses
 }
 
 
