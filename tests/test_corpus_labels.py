@@ -85,6 +85,14 @@ PENDING_READERS: dict[str, str] = {
         "one comma-separated line of 66 per-epoch losses with a leading empty field (',0.7242,0.3890,...', a pandas "
         "Series written as a row, no header, no newline): refused as 'header only'; the numbers are the curve"
     ),
+    "Nasseredd__Spoken_Language_Identification/training_losses.csv": (
+        "pandas CSV ',Training,Validation' (an unnamed index column, then the training and validation losses named only "
+        "'Training' / 'Validation', no 'loss' word) in a file named training_losses.csv: refused as 'no loss series found'"
+    ),
+    "Max-An__poemGen/loss_log.txt": (
+        "headerless 'epoch,loss' rows ('1,6.2338') of two appended launches in a file named loss_log.txt: the first column "
+        "is read as the epoch, the second loads as 'loss_1' with no role (the one column left is the file's training loss)"
+    ),
     "neemiasbsilva__developing-nanoGPT2-fineweb/train_log.txt": (
         "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' lines (no colon, no 'loss' word; "
         "1992 train lines, 8 val lines every 250 steps): refused as 'unknown log format'; the middle word names the phase"
@@ -130,6 +138,10 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "Bam4d__Neural-Game-Engine/training_history.csv": {  # world-model heads trained side by side, no total
         "mse_observation_loss", "saturation_loss", "ce_reward_loss"},
     "cueltschey__wireless-DDoS-GAN/losses.csv": {"discriminator_loss", "generator_loss"},  # GAN D/G losses
+    "Arnaud58__Ganilla-Witness-Style/loss_log.txt": {  # GANILLA/CycleGAN loss_log.txt, 17 launches
+        "D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"},
+    "Divide-By-0__homeServerGAN/loss_log.txt": {"D_A", "G_A", "D_B", "G_B"},  # CycleGAN (Cyc_A/Cyc_B beside)
+    "FloatButterfly__ImageCompression_VAE-GAN/loss_log.txt": {"G_GAN", "D", "G_L1"},  # VAE-GAN (z_L1, kl beside)
 }
 
 
