@@ -93,6 +93,14 @@ PENDING_READERS: dict[str, str] = {
         "headerless 'epoch,loss' rows ('1,6.2338') of two appended launches in a file named loss_log.txt: the first column "
         "is read as the epoch, the second loads as 'loss_1' with no role (the one column left is the file's training loss)"
     ),
+    "AGNDM__build-nanogpt/log.txt": (
+        "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' / '<step> hella <acc>' lines (95 train "
+        "lines, one val): refused as 'unknown log format'; the middle word names the phase (as neemiasbsilva below)"
+    ),
+    "AaronConnolly__LLM_From_Scratch/log.txt": (
+        "build-nanogpt log of bare '<step> train|val|hella <x>' lines (14 train lines, one val): refused as "
+        "'unknown log format'"
+    ),
     "neemiasbsilva__developing-nanoGPT2-fineweb/train_log.txt": (
         "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' lines (no colon, no 'loss' word; "
         "1992 train lines, 8 val lines every 250 steps): refused as 'unknown log format'; the middle word names the phase"
