@@ -126,6 +126,30 @@ PENDING_READERS: dict[str, str] = {
         "'Percent Good,Mean Squared Error,' rows (a trailing comma; the loss is named 'Mean Squared Error'): refused as "
         "'no loss series found'"
     ),
+    "EonSJeon__ECE6255_VALLEX/loss_history.csv": (
+        "TensorBoard scalars exported long-form ('filename,tag,step,value' rows; tags 'train/current_loss' and "
+        "'train/tot_loss'): loads both tags, but neither gets the training-loss role ('train/' + a loss name "
+        "that is no alias)"
+    ),
+    "0lidaxiang__dp-predict-stock/loss_history.txt": (
+        "np.savetxt column of 50 training losses in a file named loss_history.txt: loads as one series "
+        "'loss_history' with no role (the stem says loss but names no phase; 'losses' is a training-loss alias)"
+    ),
+    "IsraelAbebe__age-and-gender-networks/loss_history.txt": (
+        "np.savetxt column of 100 training losses named loss_history.txt: loads as 'loss_history' with no role"
+    ),
+    "Kabur__bc/loss_history.txt": (
+        "np.savetxt column of 2100 per-step training losses named loss_history.txt: loads as 'loss_history' with no role"
+    ),
+    "DHThcmute__Badminton-Court-Detection-and-Heatmap-Analysis-for-Player/loss_history.txt": (
+        "'Train:59448.5998965993 | Val:46192.8588541667' lines (phase names with no 'loss' word, one line per "
+        "epoch): refused as 'unknown log format'"
+    ),
+    "climateintelligence__DDHWSF/fit_history.csv": (
+        "np.savetxt column of 55 best-so-far fitness values named fit_history.csv: an unnamed curve that falls "
+        "only 3.6% between the medians of its first and last thirds (the lone-curve guess needs 5%), so it "
+        "stays role-less"
+    ),
 }
 
 
@@ -143,6 +167,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
         "train_classification_loss", "train_regression_loss", "val_classification_loss", "val_regression_loss"},
     "Enderlogic__batch_effect/version_2_metrics.csv": {"train_elbo_loss", "train_recon_loss"},  # VAE terms
     "Ayews__M3Net/loss.txt": {"loss_1", "loss_2"},  # headerless 'epoch<TAB>a<TAB>b': two unnamed loss terms
+    "AAAAAiden__IAE-implementation/training_log.txt": {  # adversarial autoencoder: three players, no total
+        "Loss Discriminator", "Loss Encoder", "Loss Decoder"},
     "Bam4d__Neural-Game-Engine/training_history.csv": {  # world-model heads trained side by side, no total
         "mse_observation_loss", "saturation_loss", "ce_reward_loss"},
     "cueltschey__wireless-DDoS-GAN/losses.csv": {"discriminator_loss", "generator_loss"},  # GAN D/G losses
