@@ -142,3 +142,47 @@ def test_a_spike_that_undid_a_small_progress_and_came_back_in_a_sliver_of_the_ru
     z[14:17] *= np.array([1.7, 1.6, 1.3])  # undoes >50% of the progress, back after 3 of 20 epochs
     rep = diagnose(load_bytes("history.csv", ("epoch,loss\n" + "".join(f"{e},{v:.6f}\n" for e, v in enumerate(z))).encode())[0])
     assert [f for f in _findings(rep, "spike") if f.severity == "warning"], rep.findings
+
+
+# --- reinforcement learning: the reward measures progress, the losses chase moving targets ------------
+
+def test_ppo_progress_with_swinging_losses_and_a_rising_reward_is_quiet():
+    # stable-baselines3 PPO progress.csv: train/total_loss 0.011-0.165 with no trend while
+    # rollout/ep_rew_mean climbs 0.96 -> 10.2 (labelled healthy)
+    rep = diagnose(load_path(CORPUS / "BoogaQ__PPO-exploration" / "progress.csv")[0])
+    assert not [f for f in rep.findings if f.severity != "info"], rep.findings
+    assert all("reward" in f.summary for f in rep.findings if f.kind in ("oscillation", "spike"))
+
+
+def test_ppo_loss_that_jumps_when_the_policy_starts_reaching_rewards_is_a_data_change():
+    # loss 134 -> 8,700 at the update where ep_rew_mean moves -98 -> +10 at a constant lr (labelled
+    # level_shift, cause data_or_pipeline_change)
+    rep = diagnose(load_path(CORPUS / "reddyn12__Sb3Test" / "progress.csv")[0])
+    assert _findings(rep, "level_shift")
+    assert rep.causes[0].id == "data_or_pipeline_change", [(c.id, c.confidence) for c in rep.causes]
+
+
+def _sb3(loss, reward) -> bytes:
+    rows = ["rollout/ep_rew_mean,time/total_timesteps,train/loss,train/value_loss,train/learning_rate"]
+    for k, (l, r) in enumerate(zip(loss, reward)):
+        rows.append(f"{r:.4f},{2048 * (k + 1)},{l:.6g},{2 * l:.6g},0.0003")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_generated_rl_runs(seed):
+    rng = np.random.default_rng(seed)
+    n = 60
+    reward = np.linspace(-50, 200, n) + 10 * rng.standard_normal(n)
+    loss = 40 * np.exp(0.8 * rng.standard_normal(n))  # value-target losses: no trend, x2 swings
+    loss[30:] *= 6  # a jump that stays as returns grow
+    rep = diagnose(load_bytes("progress.csv", _sb3(loss, reward))[0])
+    assert not [f for f in rep.findings if f.severity != "info"], [(f.kind, f.severity) for f in rep.findings]
+    # a loss that went NaN blew the run up, RL or not
+    loss[-8:] = np.nan
+    rep = diagnose(load_bytes("progress.csv", _sb3(loss, reward))[0])
+    assert [f for f in rep.findings if f.kind == "divergence" and f.severity == "critical"], rep.findings
+    # the same swinging loss without a reward column is judged as a supervised loss (not silenced)
+    plain = ("epoch,loss\n" + "".join(f"{e},{v:.6g}\n" for e, v in enumerate(40 * np.exp(0.8 * rng.standard_normal(n)) * np.r_[np.ones(30), 6 * np.ones(30)]))).encode()
+    rep = diagnose(load_bytes("history.csv", plain)[0])
+    assert [f for f in rep.findings if f.severity != "info"], rep.findings

@@ -330,3 +330,14 @@ def looks_like_loss(column: str) -> bool:
         return False
     return ("loss" in key or canonical_series(column) in LOSS_SERIES or loss_measure_role(column) is not None
             or bool(_GAN_LOSS.match(str(column).strip().lower())))
+
+
+# Reinforcement-learning progress measures (stable-baselines3 ``rollout/ep_rew_mean``, ``eval/mean_reward``,
+# RLlib ``episode_reward_mean``, CleanRL ``charts/episodic_return``): a run that logs one is an RL run,
+# whose losses chase targets that move as the policy improves.
+_REWARD = re.compile(r"(?:^|[/_.\s-])(?:ep_?rew(?:ard)?s?(?:_mean)?|(?:mean|episode|episodic)_?(?:reward|return)s?|rewards?)(?:_mean)?$")
+
+
+def looks_like_reward(column: str) -> bool:
+    """An RL progress measure: episode reward or return (not a loss, not a metric of a supervised task)."""
+    return bool(_REWARD.search(str(column).strip().lower()))

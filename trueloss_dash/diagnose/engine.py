@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import fmt
-from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS
+from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS, looks_like_reward
 from ..run import Run, RunContext
 from . import thresholds as T
 from .detectors import CHECKS, DETECTORS
@@ -111,6 +113,27 @@ _RANK = {"info": 0, "warning": 1, "critical": 2}
 
 #: Two causes whose rule scores are within this of each other are a tie: the verdict names both.
 TIE = T.CAUSE_TIE_MARGIN
+
+
+def _rl_losses_are_not_progress(view: RunView, findings: list[Finding]) -> None:
+    """A run that logs an episode reward is reinforcement learning: its losses (policy, value,
+    entropy terms) chase targets that move as the policy improves, so their swings, jumps and
+    plateaus are not the training problems they would be in supervised learning - the reward is the
+    measure of progress. Loss-shape findings there are info (a loss that went NaN/inf stays critical)."""
+    rewards = [n for n in view.run.series if looks_like_reward(n)]
+    if not rewards:
+        return
+    r = view.run.get(rewards[0]).y
+    r = r[np.isfinite(r)]
+    trend = (f" ({rewards[0]} {fmt.num(float(np.median(r[: max(1, len(r) // 10)])))} -> "
+             f"{fmt.num(float(np.median(r[-max(1, len(r) // 10):])))})") if len(r) >= 2 else ""
+    for f in findings:
+        if f.kind == "divergence" and f.metrics.get("nonfinite"):
+            continue
+        f.severity = "info"
+        f.metrics["reinforcement_learning"] = True
+        f.summary += (f"; an RL loss chases targets that move as the policy improves - the reward{trend} is the "
+                      "measure of progress, not this loss")
 
 
 def _cause_phrase(causes: list[Cause]) -> tuple[str, str]:
@@ -234,6 +257,7 @@ def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
         details[det.CHECK.id] = (got.detail, got.applicable)
     findings = _dedupe(findings)
     findings.sort(key=_order_key)
+    _rl_losses_are_not_progress(view, findings)
     inp = RuleInput(findings, view.context, view)
     causes = _rank_causes(inp)
     _gap_severity(findings, causes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fmt
-from ...columns import LR, VAL_ACC, VAL_LOSS
+from ...columns import LR, VAL_ACC, VAL_LOSS, looks_like_reward
 from .. import thresholds as T
 from ..signals import xfmt
 from .base import MEASURED, PRIOR, SHAPE, Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
@@ -254,6 +254,19 @@ def _erratic_cause(cause: str):
     return assess
 
 
+def _rl_moving_targets(inp: RuleInput) -> Assessment | None:
+    """A reinforcement-learning run (it logs an episode reward): its losses are fitted to data the
+    policy itself collects, so they jump, swing and drift as the policy changes - a change in the
+    data, not an unstable optimiser."""
+    rewards = [n for n in inp.view.run.series if looks_like_reward(n)]
+    hits = [(i, f) for i, f in enumerate(inp.findings) if f.kind in ("level_shift", "spike", "oscillation", "plateau")]
+    if not rewards or not hits:
+        return None
+    ev = [f"the log holds an episode reward ({rewards[0]}): a reinforcement-learning run, whose losses are fitted to "
+          "the experience the policy collects - it changes as the policy does", hits[0][1].summary]
+    return Assessment(0.8, ev, [i for i, _ in hits], MEASURED)
+
+
 INSTABILITY_RULES: tuple[Rule, ...] = (
     # spikes and instability
     Rule("spike_after_lr_increase", "lr_overshoot", "Spike right after a learning-rate increase", ("spike", "lr series"),
@@ -273,6 +286,9 @@ INSTABILITY_RULES: tuple[Rule, ...] = (
          "0.5 without an lr series (cannot check), 0.3 when the lr is logged and did not rise", _level_shift_cause("lr_overshoot")),
     Rule("level_shift_flat_lr", "data_or_pipeline_change", "Loss jumps and stays while the LR is flat", ("level_shift", "lr series"),
          "0.55 when the lr is logged and did not rise, 0.35 without an lr series", _level_shift_cause("data_or_pipeline_change")),
+    Rule("rl_moving_targets", "data_or_pipeline_change", "Reinforcement learning: the losses chase the policy's own data",
+         ("level_shift / spike / oscillation / plateau", "an episode-reward series"),
+         "0.8 when the log holds an episode reward (rollout/ep_rew_mean, episode_reward_mean, ...)", _rl_moving_targets),
     Rule("erratic_validation_bn", "batchnorm_instability", "Validation jumps repeatedly while training is smooth",
          ("erratic_validation", "context.batchnorm", "context.batch_size"),
          "0.45; +0.3 with batch norm, +0.15 with batch < SMALL_BATCH, -0.15 with large batches; 0.1 without batch norm",
