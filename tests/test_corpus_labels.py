@@ -56,11 +56,6 @@ PENDING_READERS: dict[str, str] = {
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
     ),
-    "Ange339__graph_neural_network/train.log": (
-        "a VGAE log whose only metric line is 'Best model found at epoch 0, Val Loss: inf, AUC: 0.00%, AP: 0.00%' - "
-        "the best-so-far sentinel printed before any evaluation: it loads as a one-point val_loss that is non-finite "
-        "(kept as a divergence) instead of being refused as 'no curve to diagnose'"
-    ),
     "AkshayaG27__NICE/train.log": (
         "NICE flow lines 'Epoch    1/1000 | train: 1090.1872 (2.0061 bpd) | val: 1078.6729 (1.9849 bpd) | z_mean: .. | lr: ..' "
         "(the loss is named only 'train' / 'val', no 'loss' word): refused as 'unknown log format'"

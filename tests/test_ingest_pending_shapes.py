@@ -77,3 +77,58 @@ def test_epoch_header_one_pass_keeps_counters():
     run = _one(_load("\n".join(lines) + "\n"))
     assert len(run.series["train_loss"]) == 10
     assert np.all(np.diff(run.series["train_loss"].step) > 0)
+
+
+# -- best-so-far lines are not points of the curve ----------------------------------------------------
+def test_ange339_best_sentinel_is_not_a_point():
+    from trueloss_dash.errors import LogFormatError
+
+    with pytest.raises(LogFormatError, match="Ange339__graph_neural_network/train.log"):
+        load_path(CORPUS / "Ange339__graph_neural_network/train.log")
+
+
+def test_ecg2dig_best_summary_does_not_take_the_val_role():
+    """'[BEST VAL] Loss: x | AUC ...' at the end was the one-point val_loss; the 18 epoch lines are."""
+    run = _one(load_path(CORPUS / "elenikaxiras__ECG2DIG/training.log"))
+    assert len(run.series["val_loss"]) == 18 and len(run.series["train_loss"]) == 18
+
+
+@pytest.mark.parametrize("best", [
+    "Best model found at epoch {e}, Val Loss: {v}, AUC: 91.00%",
+    "Saving best model at epoch {e} with val loss {v}",
+    "New best valid loss {v}",
+    "get best test loss {v}",
+    "epoch {e}: best_val_loss={v}",
+    "  -> best val loss: {v} (epoch {e})",
+])
+@pytest.mark.parametrize("order", ["after", "before"])
+def test_best_lines_generated(best, order):
+    train = [2.0, 1.4, 1.1, 0.9, 0.8, 0.75, 0.72]
+    val = [2.1, 1.5, 1.3, 1.25, 1.3, 1.35, 1.4]
+    lines = ["Start training", "Best model found at epoch 0, Val Loss: inf, AUC: 0.00%"]
+    best_v = float("inf")
+    for e, (t, v) in enumerate(zip(train, val), 1):
+        line = f"Epoch {e:3d}/50 - train loss: {t:.4f} - val loss: {v:.4f}"
+        lines += [line] if order == "after" else []
+        if v < best_v:
+            best_v = v
+            lines.append(best.format(e=e, v=f"{v:.4f}"))
+        lines += [line] if order == "before" else []
+    lines.append(best.format(e=3, v="1.2500"))  # a final summary
+    run = _one(_load("\n".join(lines) + "\n"))
+    assert np.allclose(run.series["train_loss"].y, train)
+    assert np.allclose(run.series["val_loss"].y, val)
+    assert run.series["val_loss"].epoch.tolist() == list(range(1, 8))
+
+
+@pytest.mark.parametrize("line,kept", [
+    ("Epoch 5 | Train Loss: 0.3 | Val Loss: 0.41 <- best loss", ["Train Loss", "Val Loss"]),  # marker after
+    ("epoch 3 best_acc 0.9 loss 0.3", ["best_acc", "loss"]),  # 'best' about accuracy
+    ("Epoch 4: train loss 0.3, best val loss 0.25", ["train loss"]),
+])
+def test_best_only_about_a_loss(line, kept):
+    from trueloss_dash.ingest.textgrammar import drop_best, parse_message
+
+    parsed = parse_message(line)
+    drop_best(line, parsed)
+    assert [k for k, _ in parsed.pairs] == kept

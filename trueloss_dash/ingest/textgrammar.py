@@ -358,3 +358,38 @@ def is_phase_header(message: str) -> bool:
     words = [w.lower() for w in re.findall(r"[A-Za-z_]+", message)]
     return (0 < len(words) <= 5 and any(phase_of(w) in ("val", "test") for w in words)
             and all(phase_of(w) is not None or w in HEADER_FILLER for w in words))
+
+
+_BEST = re.compile(r"(?i)(?<![a-z])best(?![a-z])|best_|_best")
+
+
+def drop_best(message: str, parsed: ParsedLine) -> bool:
+    """Drop the best-so-far values of a line that says 'best' about a loss: they restate an earlier
+    point (or an inf sentinel printed before any evaluation), not a new measurement of the curve.
+    "Best model found at epoch 0, Val Loss: inf, AUC: 0.00%", "best val loss: 0.31", "Saving best
+    model ... with val loss 0.28", "get best test loss 0.12": every value after a 'best' in the prose
+    goes, and any loss whose own name holds 'best' ("best_val_loss=0.27"). Untouched: a 'best' after
+    the values ("Val Loss: 0.41 <- best loss"), or one inside another metric's name ("best_acc 0.9,
+    loss 0.3"). Returns True when something was dropped (the line then seeds no fast-path shape)."""
+    if not parsed.pairs or not _BEST.search(message):
+        return False
+    from ..columns import looks_like_loss
+
+    low = message.lower()
+    kept: list[tuple[str, float]] = []
+    pos, after_best, dropped_loss = 0, False, False
+    for key, value in parsed.pairs:
+        at = low.find(key.lower(), pos)
+        at = pos if at < 0 else at
+        own = bool(_BEST.search(key))
+        after_best = after_best or bool(_BEST.search(message[pos:at]))
+        if after_best or (own and looks_like_loss(key)):
+            dropped_loss = dropped_loss or looks_like_loss(key)
+        else:
+            kept.append((key, value))
+        pos = at + len(key)
+    if not dropped_loss:
+        return False  # 'best' about something else: the line is a measurement
+    parsed.pairs = kept
+    parsed.simple = False
+    return True

@@ -50,6 +50,7 @@ from .textshape import allowed_forms
 from .textgrammar import (
     LINE_PREFIX,
     ParsedLine,
+    drop_best,
     is_number,
     is_phase_header,
     parse_message,
@@ -209,6 +210,9 @@ class TextLogParser(LineState, MergedBlocks):
         parsed = parse_message(message)
         if parsed.unfinished:
             self.progress_skipped += 1
+            return
+        if drop_best(message, parsed) and not parsed.pairs:
+            self._ignore(line)  # a best-so-far summary: no point of the curve, and no x either
             return
         has_x = parsed.epoch is not None or parsed.step is not None
         if not parsed.pairs and not has_x and parsed.phase is not None:
