@@ -68,10 +68,6 @@ PENDING_READERS: dict[str, str] = {
         "tuple lines 'loss: (0, 23047468.0)' (the epoch and the loss inside a printed tuple): read as a CSV whose "
         "header is 'loss: (0' and refused ('expected a number')"
     ),
-    "BrennanJohnston__Convolutional-Neural-Net/loss.txt": (
-        "headerless 'epoch, loss' rows ('1, 1.2400') in a file named loss.txt: the first column is read as the epoch, "
-        "the second loads as 'loss_1' with no role (the one column left is the file's training loss)"
-    ),
     "BoyangGu1__M4R/train_loss.txt": (
         "a grid-search log of 192 lines '[64, 16, [64, 64], [0.1, ...], 0.01, 1]: 13.32, 7.51, ...' (a hyper-parameter "
         "list, then 20 per-epoch training losses): read as JSON and refused ('Extra data')"
@@ -83,10 +79,6 @@ PENDING_READERS: dict[str, str] = {
     "Nasseredd__Spoken_Language_Identification/training_losses.csv": (
         "pandas CSV ',Training,Validation' (an unnamed index column, then the training and validation losses named only "
         "'Training' / 'Validation', no 'loss' word) in a file named training_losses.csv: refused as 'no loss series found'"
-    ),
-    "Max-An__poemGen/loss_log.txt": (
-        "headerless 'epoch,loss' rows ('1,6.2338') of two appended launches in a file named loss_log.txt: the first column "
-        "is read as the epoch, the second loads as 'loss_1' with no role (the one column left is the file's training loss)"
     ),
     "AGNDM__build-nanogpt/log.txt": (
         "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' / '<step> hella <acc>' lines (95 train "

@@ -106,6 +106,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "val_acc", "val_accuracy", "valid_acc", "valid_accuracy", "validation_accuracy", "eval_accuracy",
         "eval_acc", "val/acc", "val/accuracy", "val_acc_epoch", "val_categorical_accuracy",
         "val_sparse_categorical_accuracy", "metrics/accuracy_top1",
+        "dev_acc", "dev_accuracy",  # a 'dev' split is the validation split (as 'dev_loss' above)
     ),
     GRAD_NORM: ("grad_norm", "gradient_norm", "grad-norm", "gradnorm", "train/grad_norm"),
     TRAIN_LOSS_NO_PENALTY: ("train_loss_no_penalty", "reported_loss_no_penalty", "loss_no_penalty"),

@@ -18,20 +18,24 @@ def read(source):
     header = read_header(source)
     if header is not None and header.columns and all(is_number(c) for c in header.columns):
         # A headerless table ("0.58,0.55" on the first line): only a file named for its losses says
-        # what the columns are; they load without roles (the user picks them).
+        # what the columns are: one beside an epoch counter is the loss, several load without roles.
         if "loss" not in source.stem.lower():
             raise source.error(f"the first line holds numbers ({', '.join(header.columns[:4])}), not column names; "
                                "expected a header line such as 'epoch,loss,val_loss'", row=header.header_line + 1)
         data = source.utf8()
         counter = _counts_epochs(data, header)
-        losses = [f"loss_{i + 1}" for i in range(len(header.columns) - counter)]
+        values = len(header.columns) - counter
+        # One column beside the epoch counter is the file's loss, as in a file of bare numbers; several
+        # are loss terms the file does not name (loss_1, loss_2, ...: the user picks their roles).
+        losses = ["loss"] if counter and values == 1 else [f"loss_{i + 1}" for i in range(values)]
         names = ",".join(["epoch"] * counter + losses)
         start = sum(len(line) for line in data.splitlines(keepends=True)[: header.header_line])
         synthetic = Source(name=source.name, _data=data[:start] + names.replace(",", header.delimiter).encode() + b"\n" + data[start:])
         runs = read_csv_runs(synthetic, "generic_csv")
         for run in runs:
             run.source = source.display
-            run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says they are losses"
+            run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says "
+                     + ("it is a loss" if losses == ["loss"] else "they are losses")
                      + (", and the first column counts 1, 2, 3, ... like an epoch)" if counter else ")"))
         return runs
     return read_csv_runs(source, "generic_csv")
