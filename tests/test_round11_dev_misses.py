@@ -186,3 +186,32 @@ def test_generated_rl_runs(seed):
     plain = ("epoch,loss\n" + "".join(f"{e},{v:.6g}\n" for e, v in enumerate(40 * np.exp(0.8 * rng.standard_normal(n)) * np.r_[np.ones(30), 6 * np.ones(30)]))).encode()
     rep = diagnose(load_bytes("history.csv", plain)[0])
     assert [f for f in rep.findings if f.severity != "info"], rep.findings
+
+
+# --- adversarial training: a GAN's losses move with the game ---------------------------------------
+
+@pytest.mark.parametrize("rel", ["Arnaud58__Ganilla-Witness-Style/loss_log.txt",
+                                 "FloatButterfly__ImageCompression_VAE-GAN/loss_log.txt"])
+def test_gan_loss_logs_get_no_alarm_on_their_adversarial_game(rel):
+    # CycleGAN / BicycleGAN loss_log.txt (labelled healthy): D and G terms trading off, with level
+    # changes as one side wins for a while
+    for run in load_path(CORPUS / rel):
+        rep = diagnose(run)
+        assert not [f for f in rep.findings if f.severity != "info"], (run.name, [(f.kind, f.series) for f in rep.findings])
+
+
+def test_generated_gan_log_is_quiet_but_a_supervised_loss_beside_a_d_column_is_not_silenced():
+    rng = np.random.default_rng(0)
+    n = 200
+    d = 0.6 * np.exp(0.3 * rng.standard_normal(n)) * np.r_[np.ones(100), 0.2 * np.ones(100)]  # D wins from 100 on
+    g = 0.8 * np.exp(0.3 * rng.standard_normal(n)) * np.r_[np.ones(100), 3.0 * np.ones(100)]
+    text = "".join(f"(epoch: {1 + k // 20}, iters: {100 * (k % 20 + 1)}, time: 0.05) D_A: {a:.3f} G_A: {b:.3f} \n"
+                   for k, (a, b) in enumerate(zip(d, g)))
+    rep = diagnose(load_bytes("loss_log.txt", text.encode())[0])
+    assert not [f for f in rep.findings if f.severity != "info"], [(f.kind, f.series, f.severity) for f in rep.findings]
+    # a supervised run whose loss jumps and stays is still judged, even if some column is called 'd'
+    y = 0.5 * np.exp(-np.arange(60) / 10) + 0.1
+    y[40:] *= 3
+    csv = "epoch,loss,d\n" + "".join(f"{e},{v:.5f},{0.1 * e}\n" for e, v in enumerate(y))
+    rep = diagnose(load_bytes("history.csv", csv.encode())[0])
+    assert [f for f in rep.findings if f.severity != "info"], rep.findings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import fmt
-from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS, looks_like_reward
+from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS, looks_like_adversarial_loss, looks_like_reward
 from ..run import Run, RunContext
 from . import thresholds as T
 from .detectors import CHECKS, DETECTORS
@@ -115,25 +115,39 @@ _RANK = {"info": 0, "warning": 1, "critical": 2}
 TIE = T.CAUSE_TIE_MARGIN
 
 
-def _rl_losses_are_not_progress(view: RunView, findings: list[Finding]) -> None:
-    """A run that logs an episode reward is reinforcement learning: its losses (policy, value,
-    entropy terms) chase targets that move as the policy improves, so their swings, jumps and
-    plateaus are not the training problems they would be in supervised learning - the reward is the
-    measure of progress. Loss-shape findings there are info (a loss that went NaN/inf stays critical)."""
-    rewards = [n for n in view.run.series if looks_like_reward(n)]
-    if not rewards:
+def _losses_that_are_not_progress(view: RunView, findings: list[Finding]) -> None:
+    """Two kinds of run whose losses are not the progress measure the detectors assume:
+
+    * reinforcement learning (the log holds an episode reward): the policy, value and entropy losses
+      are fitted to the experience the policy collects, so they swing, jump and plateau as it changes
+      - the reward is the measure of progress;
+    * adversarial training (a GAN's discriminator and adversarial generator terms, and no training/
+      validation loss of a supervised task): those terms trade off against each other, and every other
+      term moves with the game - samples or FID measure progress.
+
+    Loss-shape findings there are info with the reason said; a loss that went NaN/inf stays critical."""
+    names = list(view.run.series)
+    rewards = [n for n in names if looks_like_reward(n)]
+    adversarial = [n for n in names if looks_like_adversarial_loss(n)]
+    supervised = any(view.run.get(n) is not None for n in LOSS_SERIES)
+    if rewards:
+        r = view.run.get(rewards[0]).y
+        r = r[np.isfinite(r)]
+        trend = (f" ({rewards[0]} {fmt.num(float(np.median(r[: max(1, len(r) // 10)])))} -> "
+                 f"{fmt.num(float(np.median(r[-max(1, len(r) // 10):])))})") if len(r) >= 2 else ""
+        why = (f"; an RL loss chases targets that move as the policy improves - the reward{trend} is the measure of "
+               "progress, not this loss")
+    elif adversarial and not supervised:
+        why = (f"; a GAN's losses move with the adversarial game ({', '.join(adversarial[:3])} trade off against each "
+               "other) - samples or FID measure progress, not these curves")
+    else:
         return
-    r = view.run.get(rewards[0]).y
-    r = r[np.isfinite(r)]
-    trend = (f" ({rewards[0]} {fmt.num(float(np.median(r[: max(1, len(r) // 10)])))} -> "
-             f"{fmt.num(float(np.median(r[-max(1, len(r) // 10):])))})") if len(r) >= 2 else ""
     for f in findings:
         if f.kind == "divergence" and f.metrics.get("nonfinite"):
             continue
         f.severity = "info"
-        f.metrics["reinforcement_learning"] = True
-        f.summary += (f"; an RL loss chases targets that move as the policy improves - the reward{trend} is the "
-                      "measure of progress, not this loss")
+        f.metrics["not_a_progress_measure"] = "reinforcement learning" if rewards else "adversarial"
+        f.summary += why
 
 
 def _cause_phrase(causes: list[Cause]) -> tuple[str, str]:
@@ -257,7 +271,7 @@ def diagnose(run: Run, *, context: RunContext | None = None) -> Report:
         details[det.CHECK.id] = (got.detail, got.applicable)
     findings = _dedupe(findings)
     findings.sort(key=_order_key)
-    _rl_losses_are_not_progress(view, findings)
+    _losses_that_are_not_progress(view, findings)
     inp = RuleInput(findings, view.context, view)
     causes = _rank_causes(inp)
     _gap_severity(findings, causes)
