@@ -118,16 +118,6 @@ PENDING_READERS: dict[str, str] = {
         "'train/tot_loss'): loads both tags, but neither gets the training-loss role ('train/' + a loss name "
         "that is no alias)"
     ),
-    "0lidaxiang__dp-predict-stock/loss_history.txt": (
-        "np.savetxt column of 50 training losses in a file named loss_history.txt: loads as one series "
-        "'loss_history' with no role (the stem says loss but names no phase; 'losses' is a training-loss alias)"
-    ),
-    "IsraelAbebe__age-and-gender-networks/loss_history.txt": (
-        "np.savetxt column of 100 training losses named loss_history.txt: loads as 'loss_history' with no role"
-    ),
-    "Kabur__bc/loss_history.txt": (
-        "np.savetxt column of 2100 per-step training losses named loss_history.txt: loads as 'loss_history' with no role"
-    ),
     "DHThcmute__Badminton-Court-Detection-and-Heatmap-Analysis-for-Player/loss_history.txt": (
         "'Train:59448.5998965993 | Val:46192.8588541667' lines (phase names with no 'loss' word, one line per "
         "epoch): refused as 'unknown log format'"

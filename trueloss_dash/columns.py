@@ -320,6 +320,12 @@ _GAN_LOSS = re.compile(
 )
 
 
+def is_gan_loss_name(column: str) -> bool:
+    """A GAN generator/discriminator loss name (``D_A``, ``G_GAN``, ``d_loss``, ``gen_loss``): a loss with no
+    training/validation role of its own."""
+    return bool(_GAN_LOSS.match(str(column).strip().lower()))
+
+
 # Names of loss *settings*, not loss values: "CENTER_LOSS_WEIGHT: 0.0005" in a config dump, loss_scale (fp16).
 _LOSS_SETTING = re.compile(r"loss_?(?:weights?|coef(?:ficient)?s?|factor|scale|type|lambda|ratio)$")
 

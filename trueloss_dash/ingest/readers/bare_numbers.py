@@ -13,7 +13,8 @@ table readers.
 
 The series is named after the file stem and gets its role through the aliases of
 :mod:`trueloss_dash.columns` (``train_loss.csv`` -> train_loss, ``val_loss.txt`` -> val_loss). A stem
-that names no role (``history.csv``, ``cost.txt``) gives an unnamed curve, which
+that names no role (``history.csv``, ``cost.txt``) - or says "loss" but names no phase (``loss_history.txt``,
+``loss_log.txt``; not a GAN ``d_loss``) - gives an unnamed curve, which
 :mod:`..onecurve` reads as the training loss when it is the run's only curve and plainly a loss,
 and leaves to the role picker otherwise. The x axis is each value's position in the file (0, 1,
 2, ...), put on the epoch axis (the usual meaning of one saved value) and said in a note. Several
@@ -27,7 +28,7 @@ from pathlib import PurePath
 
 import numpy as np
 
-from ...columns import canonical_series, looks_like_loss
+from ...columns import canonical_series, is_gan_loss_name, looks_like_loss
 from ...roles import warn_if_roleless
 from ...run import Run
 from ..onecurve import MERGE_KEY, UNNAMED, X_IS_POSITION, read_lone_curve_as_loss
@@ -208,6 +209,14 @@ def _whole_number_list(y: np.ndarray) -> tuple[int, int, int] | None:
     return (distinct, int(f.min()), int(f.max())) if distinct < len(f) / 2 else None
 
 
+def _loss_named_without_role(stem: str) -> bool:
+    """A stem that says 'loss' but names no phase (``loss_history``, ``loss_log``, ``loss_values``): the
+    file's one curve is a loss whose role the name does not give - the same guess as for an unnamed curve
+    applies (the training loss, when it plainly falls like one). GAN losses (``d_loss``, ``g_loss``) are
+    not guessed: a generator or discriminator loss is not the training loss."""
+    return "loss" in stem.lower() and not is_gan_loss_name(stem)
+
+
 def read(source: Source) -> list[Run]:
     y, at, how = _values(source)
     named_loss = canonical_series(source.stem.strip()) is not None or looks_like_loss(source.stem.strip())
@@ -228,7 +237,7 @@ def read(source: Source) -> list[Run]:
     run = points_to_run(points, name=name, source=source.display, format=FORMAT, notes=notes, require_loss=False)
     run.meta[MERGE_KEY] = "" if str(parent) == "." else str(parent)
     run.meta[X_IS_POSITION] = True
-    if canonical_series(stem) is None and not looks_like_loss(stem):
+    if canonical_series(stem) is None and (not looks_like_loss(stem) or _loss_named_without_role(stem)):
         run.meta[UNNAMED] = [stem]
         read_lone_curve_as_loss(run)
         warn_if_roleless(run)
