@@ -56,10 +56,6 @@ PENDING_READERS: dict[str, str] = {
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
     ),
-    "AkshayaG27__NICE/train.log": (
-        "NICE flow lines 'Epoch    1/1000 | train: 1090.1872 (2.0061 bpd) | val: 1078.6729 (1.9849 bpd) | z_mean: .. | lr: ..' "
-        "(the loss is named only 'train' / 'val', no 'loss' word): refused as 'unknown log format'"
-    ),
     "18150167970__example-mining-incremental-learning/loss.txt": (
         "600 headerless lines '<image id> <loss>' ('001691 1.0250916481018066'; the first column is a zero-padded sample "
         "id, not a step): refused as 'unknown log format'"
@@ -79,18 +75,6 @@ PENDING_READERS: dict[str, str] = {
     "Nasseredd__Spoken_Language_Identification/training_losses.csv": (
         "pandas CSV ',Training,Validation' (an unnamed index column, then the training and validation losses named only "
         "'Training' / 'Validation', no 'loss' word) in a file named training_losses.csv: refused as 'no loss series found'"
-    ),
-    "AGNDM__build-nanogpt/log.txt": (
-        "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' / '<step> hella <acc>' lines (95 train "
-        "lines, one val): refused as 'unknown log format'; the middle word names the phase (as neemiasbsilva below)"
-    ),
-    "AaronConnolly__LLM_From_Scratch/log.txt": (
-        "build-nanogpt log of bare '<step> train|val|hella <x>' lines (14 train lines, one val): refused as "
-        "'unknown log format'"
-    ),
-    "neemiasbsilva__developing-nanoGPT2-fineweb/train_log.txt": (
-        "build-nanogpt log of bare '<step> train <loss>' / '<step> val <loss>' lines (no colon, no 'loss' word; "
-        "1992 train lines, 8 val lines every 250 steps): refused as 'unknown log format'; the middle word names the phase"
     ),
     "LachlanGibson__CapsNet/log.csv": (
         "headerless 5-column CSV (epoch, avg_loss, avg_norm, test_acc, test_loss - the names are in the repository's "
@@ -117,10 +101,6 @@ PENDING_READERS: dict[str, str] = {
         "TensorBoard scalars exported long-form ('filename,tag,step,value' rows; tags 'train/current_loss' and "
         "'train/tot_loss'): loads both tags, but neither gets the training-loss role ('train/' + a loss name "
         "that is no alias)"
-    ),
-    "DHThcmute__Badminton-Court-Detection-and-Heatmap-Analysis-for-Player/loss_history.txt": (
-        "'Train:59448.5998965993 | Val:46192.8588541667' lines (phase names with no 'loss' word, one line per "
-        "epoch): refused as 'unknown log format'"
     ),
     "climateintelligence__DDHWSF/fit_history.csv": (
         "np.savetxt column of 55 best-so-far fitness values named fit_history.csv: an unnamed curve that falls "

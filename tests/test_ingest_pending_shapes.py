@@ -132,3 +132,80 @@ def test_best_only_about_a_loss(line, kept):
     parsed = parse_message(line)
     drop_best(line, parsed)
     assert [k for k, _ in parsed.pairs] == kept
+
+
+# -- losses named only by their phase ------------------------------------------------------------------
+def test_nice_pipe_fields_named_by_phase():
+    run = _one(load_path(CORPUS / "AkshayaG27__NICE/train.log"))
+    assert len(run.series["train_loss"]) == len(run.series["val_loss"]) == 560
+    assert run.series["train_loss"].y[0] == pytest.approx(1090.1872)
+    assert run.series["val_loss"].y[0] == pytest.approx(1078.6729)
+    assert any("only by its phase" in n for n in run.notes)
+
+
+@pytest.mark.parametrize("fmt", [
+    "Epoch {e:4d}/200 | train: {t:.4f} ({b:.4f} bpd) | val: {v:.4f} ({b:.4f} bpd) | lr: 0.000100",
+    "epoch {e} | val = {v:.3f} | train = {t:.3f} | time 12.5s",
+    "[{e:03d}] |train:{t:.5f}|valid:{v:.5f}|",
+    "2024-01-01 10:00:00 INFO Epoch {e} | Training: {t:.4f} | Validation: {v:.4f} | grad_norm: 1.25",
+])
+def test_phase_named_pipe_fields_generated(fmt):
+    train = [3.1, 2.4, 2.0, 1.8, 1.7, 1.65]
+    val = [3.2, 2.6, 2.3, 2.2, 2.15, 2.14]
+    lines = ["Dataset : mnist", "Parameters : 19,158,352"]
+    for e, (t, v) in enumerate(zip(train, val), 1):
+        lines.append(fmt.format(e=e, t=t, v=v, b=t / 1000))
+        lines.append(f"  New best model at epoch {e} (val: {v})")
+    run = _one(_load("\n".join(lines) + "\n"))
+    assert np.allclose(run.series["train_loss"].y, train)
+    assert np.allclose(run.series["val_loss"].y, val)
+    assert np.all(np.diff(run.series["train_loss"].epoch) == 1)  # "[001]" is read 0-based, "Epoch 1" as 1
+
+
+def test_phase_named_percentages_stay_accuracies():
+    from trueloss_dash.ingest.textgrammar import parse_message
+
+    for e in range(1, 4):
+        parsed = parse_message(f"epoch {e} | loss: {1 / e:.3f} | train: {80 + e}.5% | val: {78 + e}.0%")
+        assert not parsed.phase_named and [k for k, _ in parsed.pairs] == ["loss"]
+
+
+def test_nanogpt_step_phase_value_lines():
+    run = _one(load_path(CORPUS / "neemiasbsilva__developing-nanoGPT2-fineweb/train_log.txt"))
+    assert len(run.series["train_loss"]) == 1992 and len(run.series["val_loss"]) == 8
+    assert run.series["val_loss"].step.tolist()[:3] == [0, 250, 500]
+
+
+@pytest.mark.parametrize("sep,val_every,hella", [(" ", 100, False), ("\t", 50, True), ("  ", 200, True)])
+def test_nanogpt_step_phase_value_generated(sep, val_every, hella):
+    lines = ["using device: cuda", "total desired batch size: 524288"]
+    train, val = [], []
+    for step in range(0, 600):
+        if step % val_every == 0:
+            v = 10.0 / (1 + step / 100) + 3.2
+            val.append(v)
+            lines.append(f"{step}{sep}val{sep}{v:.4f}")
+            if hella:
+                lines.append(f"{step}{sep}hella{sep}{0.25 + step / 100000:.4f}")
+        t = 10.0 / (1 + step / 90) + 3.0
+        train.append(t)
+        lines.append(f"{step}{sep}train{sep}{t:.6f}")
+    run = _one(_load("\n".join(lines) + "\n", "log.txt"))
+    assert np.allclose(run.series["train_loss"].y, train, atol=1e-6)
+    assert np.allclose(run.series["val_loss"].y, val, atol=1e-4)
+    assert run.series["val_loss"].step.tolist() == list(range(0, 600, val_every))
+
+
+def test_phase_named_counts_are_not_losses():
+    """'[Split] Train=3667 | Val=786 | Test=787' (split sizes, Akash05-kr) names no loss."""
+    from trueloss_dash.ingest.textgrammar import parse_message
+
+    for line in ["[Split] Train=3667 | Val=786 | Test=787", "Train=115 batches | Val=25 batches", "12 train 3"]:
+        assert not parse_message(line).phase_named, line
+
+
+@pytest.mark.parametrize("name", ["AGNDM__build-nanogpt/log.txt", "AaronConnolly__LLM_From_Scratch/log.txt",
+                                  "DHThcmute__Badminton-Court-Detection-and-Heatmap-Analysis-for-Player/loss_history.txt"])
+def test_phase_named_other_corpus_files(name):
+    run = _one(load_path(CORPUS / name))
+    assert len(run.series["train_loss"]) >= 14 and len(run.series["val_loss"]) >= 1

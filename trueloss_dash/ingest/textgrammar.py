@@ -113,6 +113,7 @@ class ParsedLine:
     unfinished: bool = False  # a progress-bar update before the end of its epoch
     slots: list[str | None] = field(default_factory=list)  # per number token: its role (fast path)
     simple: bool = True  # the line can seed the fast path
+    phase_named: bool = False  # a loss named only by its phase ("train: 1090.2 | val: 1078.7", "250 val 5.87")
 
 
 def _number(tok: re.Match) -> float:
@@ -143,9 +144,44 @@ def tokenize(text: str) -> list[re.Match]:
     return [m for m in TOKEN.finditer(text) if m.lastgroup != "space"]
 
 
+_PHASE_WORDS = r"(?i:train|training|val|valid|validation|eval|dev|test)"
+# a loss is written as a float: "Train=3667 | Val=786" (whole numbers) are the split sizes, not losses
+_VALUE = r"[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+(?:\.\d*)?[eE][-+]?\d+)|(?i:nan|inf)"
+# build-nanogpt / nanoGPT-style logs: "<step> train <loss>", "<step> val <loss>" and nothing else on the line
+_STEP_PHASE_VALUE = re.compile(rf"^(\d+)[ \t]+({_PHASE_WORDS})[ \t]+({_VALUE})$")
+# one field of a '|'-separated line that is a phase word and a value: "train: 1090.19 (2.0 bpd)", " val = 0.93 "
+_PHASE_FIELD = re.compile(rf"^(\s*)({_PHASE_WORDS})(\s*[:=]\s*)({_VALUE})(?![\w.%])(\s*(?:\([^()|]*\))?\s*)$")
+
+
+def _phase_named(text: str) -> str | None:
+    """The line with its losses named only by phase spelled as losses, or None when it has none.
+
+    Two families: a bare "<step> <phase> <value>" line (build-nanogpt's log.txt: "250 val 5.8727"),
+    and '|'-separated fields that are just a phase and a value ("Epoch 1/1000 | train: 1090.19 (2.0
+    bpd) | val: 1078.67 | lr: 1e-4"). Only float values: a percentage ("val: 93.1%") is an accuracy and
+    a whole number ("Train=3667 | Val=786") a count; both stay as they are."""
+    if text[:1].isdigit():
+        m = _STEP_PHASE_VALUE.match(text.strip())
+        if m:
+            return f"step {m.group(1)}: {m.group(2)} loss {m.group(3)}"
+    if "|" not in text:
+        return None
+    fields = text.split("|")
+    changed = False
+    for i, field in enumerate(fields):
+        m = _PHASE_FIELD.match(field)
+        if m:
+            fields[i] = f"{m.group(1)}{m.group(2)} loss{m.group(3)}{m.group(4)}{m.group(5)}"
+            changed = True
+    return "|".join(fields) if changed else None
+
+
 def parse_message(text: str) -> ParsedLine:
     """Apply the grammar to one line (prefix already removed)."""
     out = ParsedLine()
+    named = _phase_named(text)
+    if named is not None:
+        text, out.simple, out.phase_named = named, False, True
     if "it" in text and "|" in text:
         glued = None
         for glued in _GLUED_AFTER_BAR.finditer(text):

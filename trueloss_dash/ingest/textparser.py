@@ -85,6 +85,7 @@ class TextLogParser(LineState, MergedBlocks):
         self.ignored = 0  # non-empty lines that carried no metrics
         self.first_ignored: tuple[int, str] | None = None
         self.progress_skipped = 0
+        self.phase_named = 0  # lines whose losses are named only by their phase ("train: 1090.2 | val: 1078.7")
         self._records: list[dict] = []  # slow-path records
         # (position in records, columns, presence): presence maps a key to the rows that hold it when
         # the block interleaves line shapes (train and validation lines); empty when every row holds every key
@@ -235,6 +236,7 @@ class TextLogParser(LineState, MergedBlocks):
             self._ignore(line)
             return
         record = self._advance(parsed)
+        self.phase_named += parsed.phase_named
         prefix = {"val": "val/", "test": "test/"}.get(parsed.phase or "", "")
         for key, value in parsed.pairs:
             name = key if not prefix or _names_phase(key) else prefix + key
@@ -511,6 +513,9 @@ class TextLogParser(LineState, MergedBlocks):
             line, text = self.first_ignored
             warnings.append(f"{self.ignored} lines without metrics ignored (warnings, prose, tracebacks); "
                             f"first at line {line}: {text!r}")
+        if self.phase_named:
+            notes.append(f"{self.phase_named} lines name a value only by its phase ('train: 1090.2 | val: 1078.7', "
+                         "'250 val 5.87'): read as that phase's loss")
         if self.progress_skipped:
             notes.append(f"{self.progress_skipped} unfinished progress-bar updates skipped")
         if len(parts) > 1:
