@@ -215,3 +215,41 @@ def test_generated_gan_log_is_quiet_but_a_supervised_loss_beside_a_d_column_is_n
     csv = "epoch,loss,d\n" + "".join(f"{e},{v:.5f},{0.1 * e}\n" for e, v in enumerate(y))
     rep = diagnose(load_bytes("history.csv", csv.encode())[0])
     assert [f for f in rep.findings if f.severity != "info"], rep.findings
+
+
+def test_memorised_fine_tune_at_zero_swings_are_noise_not_lr_too_high():
+    # Unsloth LoRA fine-tune: loss 0.307 -> ~0 by step 25, then -0.0003 .. 0.02 (labelled healthy);
+    # relative moves of a loss at zero are huge and mean nothing
+    rep = diagnose(load_path(CORPUS / "5hiri__Fine-Tuning-LLM-Test" / "trainer_state.json")[0])
+    osc = _findings(rep, "oscillation")
+    assert osc and all(f.severity == "info" for f in osc), [f.summary for f in osc]
+    assert "near convergence" in osc[0].summary
+
+
+def test_generated_loss_touching_zero_is_judged_by_magnitude():
+    rng = np.random.default_rng(1)
+    y = np.r_[0.3 * np.exp(-np.arange(25) / 4), 0.002 * rng.standard_normal(35)]  # dips below zero
+    rep = diagnose(load_bytes("history.csv", ("epoch,loss\n" + "".join(f"{e},{v:.5f}\n" for e, v in enumerate(y))).encode())[0])
+    assert not [f for f in _findings(rep, "oscillation") if f.severity != "info"], rep.findings
+
+
+def test_frozen_validation_beside_a_flat_training_loss_is_underfitting():
+    # a forecaster whose test loss moves 1e-6 relative over 200 epochs (1.3576178e15 -> 1.3576162e15)
+    # while the training loss bounces with no trend: the model's outputs never changed (labelled underfitting)
+    rep = diagnose(load_path(CORPUS / "YutingYao__BloomPredict" / "training_losses.csv")[0])
+    under = _findings(rep, "underfitting")
+    assert under and under[0].severity == "warning" and "frozen" in under[0].summary, rep.findings
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_generated_frozen_validation(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    train = 2.0 * np.exp(0.05 * rng.standard_normal(n))
+    frozen = 1.7 * (1 + 1e-7 * rng.standard_normal(n))
+    csv = "epoch,loss,val_loss\n" + "".join(f"{e},{t:.6f},{v:.9f}\n" for e, (t, v) in enumerate(zip(train, frozen)))
+    assert _findings(diagnose(load_bytes("history.csv", csv.encode())[0]), "underfitting")
+    # a validation loss that moves (a healthy, falling run) is no frozen one
+    falling = 1.7 * np.exp(-np.arange(n) / 20)
+    csv = "epoch,loss,val_loss\n" + "".join(f"{e},{t:.6f},{v:.9f}\n" for e, (t, v) in enumerate(zip(2.0 * np.exp(-np.arange(n) / 18), falling)))
+    assert not _findings(diagnose(load_bytes("history.csv", csv.encode())[0]), "underfitting")

@@ -325,6 +325,11 @@ UNDERFIT_MAX_TRAIN_ACC = 0.75
 #: this share of its start (it never really learned, whether or not it still creeps down); otherwise info (a loss may settle
 #: at its task's floor, and one still falling just needs more training).
 UNDERFIT_STUCK_REMAINING = 0.9
+#: A validation loss whose whole span over at least UNDERFIT_FROZEN_MIN_POINTS evaluations is below this
+#: share of its level never moved: the model's outputs on validation never changed (a model that learned
+#: nothing the task measures, or an evaluation that ignores the model).
+UNDERFIT_FROZEN_MAX_SPAN = 1e-4
+UNDERFIT_FROZEN_MIN_POINTS = 5
 #: lr_too_low: still improving at the end at this fraction (or more) of its early rate of progress
 #: (a loss that never bends) while having covered little ground.
 LR_LOW_MIN_SLOPE_RATIO = 0.35

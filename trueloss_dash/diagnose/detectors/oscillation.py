@@ -81,8 +81,17 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
     convergence, and the finding is info."""
     # the start is the first few points (a loss that falls 15x in its first tenth has a median there
     # far below where it started: LEEDONGQUE 1.05 -> 0.06 read as 'still at 20% of its start')
-    level = float(np.exp(np.median(m[-max(2, len(m) // 5):]) - np.median(m[: max(1, min(3, len(m) // 10))]))) if c.positive else 1.0
-    if c.positive and level < T.OSCILLATION_HARM_MIN_REMAINING:
+    end_m, start_m = m[-max(2, len(m) // 5):], m[: max(1, min(3, len(m) // 10))]
+    if c.positive:
+        level = float(np.exp(np.median(end_m) - np.median(start_m)))
+    else:
+        # a loss that touches zero or dips below it (a memorised fine-tune logging -0.0003 .. 0.02):
+        # its level against the start by magnitude - relative moves of a loss at ~0 are not LR swings
+        y = np.asarray(c.y, float)
+        k_end, k_start = max(2, len(y) // 5), max(1, min(3, len(y) // 10))
+        start_mag = float(np.median(np.abs(y[:k_start])))
+        level = float(np.median(np.abs(y[-k_end:])) / start_mag) if start_mag > 0 else 1.0
+    if level < T.OSCILLATION_HARM_MIN_REMAINING:
         return "info", (f"at {fmt.pct(level)} of its start these moves are the noise of a loss near convergence, "
                         "not an unstable learning rate")
     va = view.val

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fmt
-from ...columns import HUMAN_LABELS, TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS
+from ...columns import HUMAN_LABELS, TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..signals import Curve, interval_means, overlap, pct
@@ -59,6 +59,15 @@ def _stuck_at_worst(stuck: tuple[str, float] | None) -> bool:
         return False
     worst = T.UNDERFIT_METRIC_WORST_SHARE * bound
     return first <= worst if higher_is_better(name) else first >= bound - worst
+
+
+def _frozen(va) -> bool:
+    """Validation that did not move: at least UNDERFIT_FROZEN_MIN_POINTS evaluations spanning less than
+    UNDERFIT_FROZEN_MAX_SPAN of their level."""
+    if va is None or len(va) < T.UNDERFIT_FROZEN_MIN_POINTS or not va.positive:
+        return False
+    y = np.asarray(va.y, float)
+    return bool(np.ptp(y) < T.UNDERFIT_FROZEN_MAX_SPAN * float(np.median(y)))
 
 
 def _chance_level(loss: float) -> int | None:
@@ -132,6 +141,11 @@ def detect(view) -> Detected:
     # beside a validation loss too: a validation metric stuck at the bad end of its range (DETR's class
     # error 100% at every epoch) says nothing was learned, however far validation sits from training
     worst_metric = never_improved if _stuck_at_worst(never_improved) else None
+    if worst_metric is None and _frozen(va):
+        # a validation loss that never moved at all (its span a sliver of its level over many
+        # evaluations): the model's outputs on the validation set never changed - nothing was learned
+        # that the task measures (YutingYao: 1.3576178e15 -> 1.3576162e15 over 200 epochs)
+        worst_metric = (f"{HUMAN_LABELS.get(VAL_LOSS, VAL_LOSS)} (frozen)", float(va.y[-1]))
     if rel_gap is None and acc is None and stuck_metric is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
         # training loss is a plateau (its own finding), not evidence that the model cannot fit
