@@ -47,10 +47,6 @@ PENDING_READERS: dict[str, str] = {
         "'Validation perplexity: 16193.5' (the training loss is logged only as perplexity, exp(loss)), ending in a "
         "traceback: refused as 'unknown log format'; ppl is the loss's exponential and diverges here"
     ),
-    "2zmc__car_DL/training_metrics.csv": (
-        "per-step CSV with Chinese column names '步骤' (step), '损失' (loss), '准确率' (accuracy, %), '步骤准确率' "
-        "(accuracy): refused as 'no loss series found'; '损失' is not a loss alias and '步骤' not a step alias"
-    ),
     "hamin-shim__unetBasic/train_log.txt": (
         "per-batch running SUMS '[i/251] running loss of epoch e is : s' (train pass of 251 batches, then a 32-batch "
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "

@@ -209,3 +209,31 @@ def test_phase_named_counts_are_not_losses():
 def test_phase_named_other_corpus_files(name):
     run = _one(load_path(CORPUS / name))
     assert len(run.series["train_loss"]) >= 14 and len(run.series["val_loss"]) >= 1
+
+
+# -- Chinese column names ------------------------------------------------------------------------------
+def test_chinese_columns_real_file():
+    run = _one(load_path(CORPUS / "2zmc__car_DL/training_metrics.csv"))
+    loss = run.series["train_loss"]
+    assert len(loss) == 1200 and loss.y[0] == pytest.approx(29.244764) and loss.step[:3].tolist() == [0, 1, 2]
+    assert "train_acc" in run.series
+
+
+@pytest.mark.parametrize("header,sep", [
+    (["轮次", "训练损失", "验证损失", "学习率"], ","),
+    (["步数", "验证集损失", "训练准确率", "损失", "验证准确率"], "\t"),
+    (["迭代次数", "平均损失", "测试损失"], ", "),
+])
+def test_chinese_columns_generated(header, sep):
+    rows = [sep.join(header)]
+    for i in range(12):
+        values = {"轮次": i + 1, "步数": (i + 1) * 50, "迭代次数": i * 10, "学习率": 0.001, "训练准确率": 0.5 + i / 40,
+                  "验证准确率": 0.45 + i / 40}
+        row = [values.get(h, round(2.0 / (i + 1) + (0.3 if "验证" in h or "测试" in h else 0.1), 4)) for h in header]
+        rows.append(sep.join(str(v) for v in row))
+    run = _one(load_bytes("metrics.csv" if sep != "\t" else "metrics.tsv", ("\n".join(rows) + "\n").encode(),
+                          require_curve=False))
+    assert len(run.series["train_loss"]) == 12
+    assert ("val_loss" in run.series) == any(h in header for h in ("验证损失", "验证集损失", "测试损失"))
+    x = run.series["train_loss"].epoch if "轮次" in header else run.series["train_loss"].step
+    assert x is not None and np.all(np.diff(x) > 0)

@@ -87,19 +87,22 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "reported_loss", "train_reported_loss", "loss/train", "Loss/train", "loss_train",
         "train_losses", "training_losses", "losses",  # hand-written histories: {"train_losses": [...]}
         "loss_total",
+        "损失", "训练损失", "训练集损失", "平均损失",  # Chinese: loss, training loss, training-set loss, average loss
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
         "validation/loss", "dev_loss", "valid/loss", "eval/loss", "tel", "val_epoch_loss", "vl",
         "loss/val", "Loss/val", "loss/valid", "loss/validation", "Loss/validation",
         "val_losses", "valid_losses", "validation_losses", "eval_losses",
+        "验证损失", "验证集损失",  # Chinese: validation loss, validation-set loss
     ),
     # "train/..." is how HF's TensorBoard / W&B reporters rename every non-eval key (the HF callback's too)
     TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss", "train/true_train_loss"),
-    LR: ("lr", "learning_rate", "learningrate", "lr-SGD", "lr-Adam", "lr-AdamW", "lr/pg0", "x/lr0", "lr0", "train/lr"),
+    LR: ("学习率", "lr", "learning_rate", "learningrate", "lr-SGD", "lr-Adam", "lr-AdamW", "lr/pg0", "x/lr0", "lr0", "train/lr"),
     TRAIN_ACC: (
         "acc", "accuracy", "train_acc", "train_accuracy", "training_accuracy", "train/acc",
         "train/accuracy", "train_acc_epoch", "categorical_accuracy", "sparse_categorical_accuracy",
+        "准确率", "训练准确率",  # Chinese: accuracy, training accuracy
     ),
     TRUE_TRAIN_ACC: ("base_accuracy", "base_acc", "true_acc", "true_train_acc", "true_accuracy", "train/true_train_acc"),
     VAL_ACC: (
@@ -107,6 +110,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "eval_acc", "val/acc", "val/accuracy", "val_acc_epoch", "val_categorical_accuracy",
         "val_sparse_categorical_accuracy", "metrics/accuracy_top1",
         "dev_acc", "dev_accuracy",  # a 'dev' split is the validation split (as 'dev_loss' above)
+        "验证准确率",  # Chinese: validation accuracy
     ),
     GRAD_NORM: ("grad_norm", "gradient_norm", "grad-norm", "gradnorm", "train/grad_norm"),
     TRAIN_LOSS_NO_PENALTY: ("train_loss_no_penalty", "reported_loss_no_penalty", "loss_no_penalty"),
@@ -122,6 +126,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 FLAGGED_ALIASES: dict[str, str] = {
     fold("test_loss"): VAL_LOSS,
     fold("test/loss"): VAL_LOSS,
+    fold("测试损失"): VAL_LOSS,  # Chinese: test loss
 }
 
 # A validation error metric that stands in for the validation loss when the log has none under a
@@ -233,8 +238,10 @@ _MEASURE_LOSS_NAME = re.compile(
 
 
 X_ALIASES: dict[str, tuple[str, ...]] = {
-    STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "iters", "it", "num_updates", "_step", "s", "batch", "trainer/global_step", "train/global_step"),
-    EPOCH: ("epoch", "epochs", "ep", "trainer/epoch", "train/epoch", "epoca"),  # Spanish "Epoca 3/150 - Loss: .."
+    STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "iters", "it", "num_updates", "_step", "s", "batch", "trainer/global_step", "train/global_step",
+           "步骤", "步数", "迭代次数"),  # Chinese: step, number of steps, iteration count
+    EPOCH: ("epoch", "epochs", "ep", "trainer/epoch", "train/epoch", "epoca",
+            "轮次", "轮数"),  # Chinese: epoch (round), number of epochs  # Spanish "Epoca 3/150 - Loss: .."
     WALL_TIME: ("wall_time", "walltime", "time", "timestamp", "_timestamp", "created_at", "elapsed", "_runtime", "runtime", "relative_time"),
 }
 
@@ -335,7 +342,7 @@ def looks_like_loss(column: str) -> bool:
     key = fold(column)
     if _LOSS_SETTING.search(key):
         return False
-    return ("loss" in key or canonical_series(column) in LOSS_SERIES or loss_measure_role(column) is not None
+    return ("loss" in key or "损失" in key or canonical_series(column) in LOSS_SERIES or loss_measure_role(column) is not None
             or bool(_GAN_LOSS.match(str(column).strip().lower())))
 
 
