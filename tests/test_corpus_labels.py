@@ -37,11 +37,6 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
-    "aunnnn__PyTorch-YOLOv3/log_train.txt": (
-        "PyTorch-YOLOv3 batch lines '[Epoch 0/30, Batch b/7329] [Losses: x 0.27, y 0.25, w 4.8, h 4.6, conf 4.4, cls 0.82, "
-        "total 15.1, recall: 0.0, precision: 0.0]' (loss terms named after the box coordinates, 'total' is the loss, "
-        "separated by ', ' inside brackets): refused as 'unknown log format'"
-    ),
     "DanSchum__NMTGMinor/output.log": (
         "NMTGMinor/OpenNMT-style lines 'Epoch  1,   100/ 1056; ; ppl: 2.07e129 ; lr: 1.0 ; num updates: ...' and "
         "'Validation perplexity: 16193.5' (the training loss is logged only as perplexity, exp(loss)), ending in a "

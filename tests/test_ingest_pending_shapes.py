@@ -237,3 +237,48 @@ def test_chinese_columns_generated(header, sep):
     assert ("val_loss" in run.series) == any(h in header for h in ("验证损失", "验证集损失", "测试损失"))
     x = run.series["train_loss"].epoch if "轮次" in header else run.series["train_loss"].step
     assert x is not None and np.all(np.diff(x) > 0)
+
+
+# -- '[Losses: ... total t ...]' groups (PyTorch-YOLOv3) -----------------------------------------------
+def test_yolov3_losses_group_real_file():
+    run = _one(load_path(CORPUS / "aunnnn__PyTorch-YOLOv3/log_train.txt"))
+    loss = run.series["train_loss"]
+    assert len(loss) == 71 and loss.y[0] == pytest.approx(15.143305) and loss.step[:3].tolist() == [0, 1, 2]
+
+
+def _yolo_log(n_epochs, batches, fmt):
+    lines = ["UserWarning: Anti-aliasing will be enabled by default", "  warn(\"Anti-aliasing\")"]
+    totals = []
+    for e in range(n_epochs):
+        for b in range(batches):
+            t = 20.0 / (1 + e * batches + b) ** 0.3
+            totals.append(round(t, 6))
+            lines.append(fmt.format(e=e, n=n_epochs, b=b, m=batches, x=t / 50, c=t / 4, t=t))
+    return "\n".join(lines) + "\n", totals
+
+
+@pytest.mark.parametrize("fmt", [
+    "[Epoch {e}/{n}, Batch {b}/{m}] [Losses: x {x:.6f}, y {x:.6f}, w {c:.6f}, h {c:.6f}, conf {c:.6f}, cls {x:.6f}, "
+    "total {t:.6f}, recall: 0.50000, precision: 0.01000]",
+    "[Epoch {e}/{n}][Batch {b}/{m}]  [Losses:  xy {x:.4f}  wh {c:.4f}  obj {c:.4f}  total {t:.6f} ]  lr: 0.001",
+    "Epoch {e}/{n} Batch {b}/{m} Losses: coord {x:.6f}, conf {c:.6f}, sum {t:.6f}",
+])
+def test_losses_group_generated(fmt):
+    text, totals = _yolo_log(3, 40, fmt)
+    run = _one(_load(text))
+    assert np.allclose(run.series["train_loss"].y, totals, atol=1e-4)
+    assert np.all(np.diff(run.series["train_loss"].step) > 0)
+    from trueloss_dash.ingest.textparser import TextLogParser  # the fast path reads the same records
+
+    fast, slow = TextLogParser(), TextLogParser(fast=False)
+    for parser in (fast, slow):
+        parser.feed_text(text)
+        parser.flush()
+    assert fast.take_new() == slow.take_new()
+
+
+def test_losses_group_with_a_loss_key_is_left_alone():
+    from trueloss_dash.ingest.textgrammar import parse_message
+
+    parsed = parse_message("[Losses: loss 1.25, aux 0.3, total 1.55]")
+    assert [k for k, _ in parsed.pairs] == ["loss", "aux", "total"]

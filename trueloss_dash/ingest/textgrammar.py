@@ -377,7 +377,29 @@ def parse_message(text: str) -> ParsedLine:
     drop_words()
     if out.bar or out.step_total is not None and out.epoch is not None:
         out.simple = False
+    if out.pairs and "osses" in text and _LOSSES_GROUP.search(text):
+        _name_total(out)
     return out
+
+
+# "[Losses: x 0.27, y 0.25, w 4.8, conf 4.4, cls 0.82, total 15.1, recall: 0.0]" (PyTorch-YOLOv3): a group
+# headed 'Losses' names its terms without the word loss; its 'total' is the loss
+_LOSSES_GROUP = re.compile(r"(?i)\blosses\s*[:=]")
+_TOTAL_KEYS = ("total", "sum", "overall")
+
+
+def _name_total(out: ParsedLine) -> None:
+    """In a line with a 'Losses:' group and no key saying loss, the total term ('total', 'sum',
+    'overall') is the loss: it becomes 'total loss'."""
+    from ..columns import looks_like_loss
+
+    if any(looks_like_loss(k) for k, _ in out.pairs):
+        return
+    for i, (key, value) in enumerate(out.pairs):
+        if key.lower() in _TOTAL_KEYS:
+            out.pairs[i] = ("total loss", value)  # 'sum' / 'overall' too: the total loss (a train_loss alias)
+            out.slots = ["m:total loss" if slot == f"m:{key}" else slot for slot in out.slots]
+            return
 
 
 #: Words an evaluation header may hold beside its phase word ("testing in eval mode", "Start validation").
