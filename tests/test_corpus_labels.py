@@ -59,39 +59,10 @@ PENDING_READERS: dict[str, str] = {
         "a grid-search log of 192 lines '[64, 16, [64, 64], [0.1, ...], 0.01, 1]: 13.32, 7.51, ...' (a hyper-parameter "
         "list, then 20 per-epoch training losses): read as JSON and refused ('Extra data')"
     ),
-    "chimano__CystSegmentation/losses.csv": (
-        "one comma-separated line of 66 per-epoch losses with a leading empty field (',0.7242,0.3890,...', a pandas "
-        "Series written as a row, no header, no newline): refused as 'header only'; the numbers are the curve"
-    ),
-    "Nasseredd__Spoken_Language_Identification/training_losses.csv": (
-        "pandas CSV ',Training,Validation' (an unnamed index column, then the training and validation losses named only "
-        "'Training' / 'Validation', no 'loss' word) in a file named training_losses.csv: refused as 'no loss series found'"
-    ),
     "LachlanGibson__CapsNet/log.csv": (
         "headerless 5-column CSV (epoch, avg_loss, avg_norm, test_acc, test_loss - the names are in the repository's "
         "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "
         "which column is the loss without the names"
-    ),
-    "ARUN18-lang__Archon-SLM/loss_history.json": (
-        "a JSON dict of two lists {'train': [...], 'val': [...]} (49 evaluations each; the keys name the phase, no "
-        "'loss' word): refused as 'no loss series found; columns are [train, val]'"
-    ),
-    "CollinPhipps__llm/loss_history.json": (
-        "a JSON list of headerless [step, train_loss, val_loss] triples ([200, 5.95, 6.02], ...): refused as 'a JSON "
-        "array without objects'"
-    ),
-    "20070316lbw-netizen__quant-with-myself/train_history.json": (
-        "nested {'train': {'l2': [...]}, 'valid': {'l2': [...]}} (the phase is the outer key, the loss is an L2/MSE "
-        "named 'l2'): refused as 'no loss series found; columns are [l2]'"
-    ),
-    "Accusmus__NeuralNetQT/epoch_log.csv": (
-        "'Percent Good,Mean Squared Error,' rows (a trailing comma; the loss is named 'Mean Squared Error'): refused as "
-        "'no loss series found'"
-    ),
-    "EonSJeon__ECE6255_VALLEX/loss_history.csv": (
-        "TensorBoard scalars exported long-form ('filename,tag,step,value' rows; tags 'train/current_loss' and "
-        "'train/tot_loss'): loads both tags, but neither gets the training-loss role ('train/' + a loss name "
-        "that is no alias)"
     ),
     "climateintelligence__DDHWSF/fit_history.csv": (
         "np.savetxt column of 55 best-so-far fitness values named fit_history.csv: an unnamed curve that falls "

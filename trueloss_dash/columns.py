@@ -86,7 +86,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "trn_loss", "tr_loss", "trl", "train_epoch_loss", "epoch_loss", "total_loss", "train/total_loss",
         "reported_loss", "train_reported_loss", "loss/train", "Loss/train", "loss_train",
         "train_losses", "training_losses", "losses",  # hand-written histories: {"train_losses": [...]}
-        "loss_total",
+        "loss_total", "tot_loss", "train_tot_loss", "train/tot_loss",  # 'tot' = total (VALL-E, detection code)
         "损失", "训练损失", "训练集损失", "平均损失",  # Chinese: loss, training loss, training-set loss, average loss
     ),
     VAL_LOSS: (
@@ -94,6 +94,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "validation/loss", "dev_loss", "valid/loss", "eval/loss", "tel", "val_epoch_loss", "vl",
         "loss/val", "Loss/val", "loss/valid", "loss/validation", "Loss/validation",
         "val_losses", "valid_losses", "validation_losses", "eval_losses",
+        "val_tot_loss", "val/tot_loss", "valid_tot_loss", "valid/tot_loss",
         "验证损失", "验证集损失",  # Chinese: validation loss, validation-set loss
     ),
     # "train/..." is how HF's TensorBoard / W&B reporters rename every non-eval key (the HF callback's too)
@@ -141,7 +142,11 @@ VAL_LOSS_FALLBACKS: frozenset[str] = frozenset(fold(n) for n in (
 # ``train_xent``, ``nll``, ``bce``): such a column IS the loss of its phase when the log has no column for
 # that loss role - it stands in, with a note (:func:`loss_measure_role`). Matched on the folded name:
 # optional phase before or after, optional Lightning ``_epoch``/``_step``/``_batch`` twin suffix.
-_LOSS_MEASURE = r"(?:crossentropy(?:loss)?|xent(?:ropy)?|celoss|ce|nll(?:loss)?|negativeloglikelihood|bce(?:loss)?|logloss|energy)"
+# The measure may be spelled out in words ("Mean Squared Error", "Cross Entropy", "Log Loss", "Negative Log
+# Likelihood", Keras' "categorical_crossentropy"): an error measure written out in full is the objective.
+_LOSS_MEASURE = (r"(?:(?:binary|categorical|sparsecategorical)?crossentropy(?:loss)?|xent(?:ropy)?|celoss|ce|nll(?:loss)?"
+                 r"|negativeloglikelihood|bce(?:loss)?|logloss|energy"
+                 r"|(?:root)?meansquared(?:logarithmic)?error|meanabsolute(?:percentage)?error)")
 # The objective of an energy-based / predictive-coding model is its energy ("Train Energy", "Val Energy"),
 # taken so only beside a phase word: a bare "energy" may be a predicted quantity (molecular models).
 _PHASED_ONLY = {"energy"}
@@ -235,6 +240,47 @@ _MEASURE_LOSS_NAME = re.compile(
     r"^(?:mse|mae|rmse|msle|mape|l1|l2|smooth[_\-]?l1|huber|logcosh|ce|bce|nll|xent|cross[_\-]?entropy|recon|reconstruction)"
     r"[_/.\- ]loss$"
 )
+
+
+# Keys that name only a phase of training ("train", "Validation", the ``{"train": [...], "val": [...]}`` of a
+# hand-written history, pandas' ``,Training,Validation``): the loss of that phase when the file says what
+# its numbers are (see ``ingest/phasekeys.py``). 'test' stands in for validation, flagged as ``test_loss`` is.
+PHASE_WORDS: dict[str, str] = {
+    **{w: TRAIN_LOSS for w in ("train", "training", "trn")},
+    **{w: VAL_LOSS for w in ("val", "valid", "validation", "eval", "evaluation", "dev")},
+    "test": "test_loss",
+}
+# Error measures used as a training objective, under their short names (the inner key of
+# ``{"train": {"l2": [...]}, "valid": {"l2": [...]}}``): such a key, alone in its phase, is that phase's loss.
+ERROR_MEASURES = frozenset(fold(n) for n in (
+    "loss", "l1", "l2", "mse", "mae", "rmse", "msle", "huber", "smooth_l1", "ce", "bce", "nll", "xent",
+    "cross_entropy", "log_loss", "mean_squared_error", "mean_absolute_error", "nll_loss", "ce_loss", "mse_loss",
+))
+# File stems that say the numbers are some other metric, not a loss (``accuracy.json``, ``f1_history.csv``).
+_OTHER_METRIC_STEM = re.compile(r"acc|f1|iou|dice|score|auc|precision|recall|bleu|map|psnr|ssim|reward|lr|perplex|ppl")
+
+
+def phase_word(column: str) -> str | None:
+    """``train_loss`` / ``val_loss`` / ``test_loss`` for a column named only by a phase, else None."""
+    return PHASE_WORDS.get(fold(column))
+
+
+def is_error_measure(key: str) -> bool:
+    """A key naming the loss itself or an error measure used as one (``loss``, ``l2``, ``mse``, ``nll``)."""
+    return fold(key) in ERROR_MEASURES
+
+
+def stem_says_loss(stem: str) -> bool:
+    """The file name says its numbers are losses (``training_losses``, ``loss_history``, ``损失``)."""
+    key = fold(stem)
+    return "loss" in key or "损失" in key
+
+
+def stem_names_other_metric(stem: str) -> bool:
+    """The file name names a metric other than the loss (``accuracy``, ``val_f1``): its phase-named
+    columns are that metric."""
+    key = fold(stem)
+    return not stem_says_loss(stem) and bool(_OTHER_METRIC_STEM.search(key))
 
 
 X_ALIASES: dict[str, tuple[str, ...]] = {

@@ -6,6 +6,7 @@ from typing import Callable
 
 from ...run import Run, RunContext
 from ..delimited import read_table
+from ..phasekeys import name_phase_columns
 from ..source import Source
 from ..sidebyside import table_to_runs_by_prefix
 from ..table import Table
@@ -29,6 +30,7 @@ def runs_from_table(table: Table, header, notes: list, warnings: list, source: S
         if found is not None:
             # The log's own provenance header wins over what the flavour inferred.
             context = found.merged(context)
+    name_phase_columns(table, source.stem, notes)
     return table_to_runs_by_prefix(
         table,
         name=source.stem,

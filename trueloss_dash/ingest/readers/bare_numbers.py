@@ -3,7 +3,8 @@
 Three layouts, each ONE curve, with no header:
 
 * one number per line (``2.908779233694076538e-01``; ``np.savetxt`` of a 1-D array);
-* one line of numbers separated by commas, semicolons, tabs or spaces (``0.71,0.52,0.44``);
+* one line of numbers separated by commas, semicolons, tabs or spaces (``0.71,0.52,0.44``; a leading
+  empty field - ``,0.71,0.52,0.44``, a pandas Series written as a row - is skipped);
 * a bracketed list of numbers, on one line or many (``[0.7, 0.5, 0.44]``, ``json.dump(losses)``,
   ``print(losses)``; ``nan``/``NaN``/``inf``/``Infinity`` are numbers).
 
@@ -78,6 +79,8 @@ def _split_row(line: str) -> list[str]:
     fields = [f.strip() for f in (line.split(delim) if delim else line.split())]
     if delim and len(fields) > 1 and fields[-1] == "":
         fields.pop()
+    if delim and len(fields) > 2 and fields[0] == "":  # a pandas Series written as a row: ',0.72,0.39,...'
+        fields.pop(0)
     return fields
 
 
@@ -169,7 +172,8 @@ def _values(source: Source) -> tuple[np.ndarray, np.ndarray | None, str]:
             if not NUMBER.fullmatch(f):
                 raise source.error(f"value {i} of the line is {f[:40]!r}; expected a number (a file of bare numbers: "
                                    f"{EXAMPLE})", row=number)
-        return _floats(fields), None, "one line of separated numbers"
+        lead = "; its leading empty field (a pandas index cell) skipped" if line.lstrip()[:1] in _DELIMS else ""
+        return _floats(fields), None, "one line of separated numbers" + lead
     number = text.count("\n", 0, bad.start()) + 1
     line = bad.group(0).strip()
     fields = _split_row(line)

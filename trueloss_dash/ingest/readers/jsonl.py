@@ -12,6 +12,7 @@ import json
 
 from ...columns import looks_like_loss
 from ...run import Run
+from ..phasekeys import headerless_rows, name_phase_columns, phase_keyed_columns
 from ..provenance_util import header_context
 from ..records import records_to_table, scalar
 from ..limits import MAX_LINE_BYTES, mb
@@ -150,6 +151,9 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
         except ValueError as err:
             raise source.error(f"not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
         records = [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+        rows = None if records else headerless_rows(data, source.stem)
+        if rows is not None:
+            return rows[0], warnings + rows[1], first_line
         if not records:
             raise source.error("a JSON array without objects; expected a list of {metric: value} records "
                                "(or a flat list of numbers, read as one curve)")
@@ -159,6 +163,10 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
     except ValueError:
         whole = None
     if isinstance(whole, dict):
+        phased = phase_keyed_columns(whole)
+        if phased is not None:
+            cols, notes = phased
+            return _rows_of(cols), warnings + notes, first_line
         nested = _nested_records(whole)
         if nested is not None:
             key, records = nested
@@ -215,6 +223,8 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
 def runs_from_table(table, notes: list, warnings: list, source: Source, format: str) -> list[Run]:
     """Normalise the records' table (also used by the folder watcher, which builds it in pieces)."""
     context, meta = header_context(source)
+    notes = list(notes)
+    name_phase_columns(table, source.stem, notes)
     return table_to_runs_by_prefix(
         table, name=source.stem, source=source.display, format=format, context=context,
         meta=meta, notes=notes + source.notes, warnings=warnings,

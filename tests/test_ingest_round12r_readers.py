@@ -1,0 +1,238 @@
+"""Reader gaps of the real-log corpus (round 12, table/JSON/bare-number shapes), each rule checked on the
+real file and on generated variants of its family (other numbers, column order, extra columns):
+
+* a loss measure named in words ('Mean Squared Error', 'Mean Absolute Error', 'Cross Entropy',
+  'Log Loss', 'Negative Log Likelihood', Keras' 'categorical_crossentropy') stands in for the loss of
+  its phase when no column is named 'loss';
+* 'tot_loss' (total loss, also 'train/tot_loss' from a long-form TensorBoard export) is the training loss;
+* one line of numbers with a leading empty field (a pandas Series written as a row) is one curve.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trueloss_dash.columns import TRAIN_LOSS, VAL_LOSS, loss_measure_role
+from trueloss_dash.ingest import load_bytes, load_path
+
+CORPUS = Path(__file__).parent / "data" / "corpus"
+
+
+# --- error measures in words ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, role", [
+    ("Mean Squared Error", TRAIN_LOSS), ("mean_squared_error", TRAIN_LOSS), ("val_mean_squared_error", VAL_LOSS),
+    ("Mean Absolute Error", TRAIN_LOSS), ("Validation Mean Absolute Error", VAL_LOSS),
+    ("Cross Entropy", TRAIN_LOSS), ("val categorical_crossentropy", VAL_LOSS), ("Log Loss", TRAIN_LOSS),
+    ("Negative Log Likelihood", TRAIN_LOSS), ("Root Mean Squared Error", TRAIN_LOSS),
+])
+def test_error_measure_in_words_is_a_loss_measure(name, role):
+    assert loss_measure_role(name)[0] == role
+
+
+@pytest.mark.parametrize("name", ["Percent Good", "mean", "squared", "error", "mean_error", "Accuracy"])
+def test_other_words_are_not_loss_measures(name):
+    assert loss_measure_role(name) is None
+
+
+def test_mean_squared_error_column_real_file():
+    run = load_path(CORPUS / "Accusmus__NeuralNetQT" / "epoch_log.csv")[0]
+    assert "train_loss" in run.series and len(run.series["train_loss"]) == 20
+    assert run.series["train_loss"].source_column == "Mean Squared Error"
+    assert any("Mean Squared Error" in n and "loss measure" in n for n in run.notes)
+
+
+def test_error_measure_in_words_variants():
+    rows = "".join(f"{e},{0.5 + e / 100:.3f},{1.0 / e:.4f},{1.2 / e:.4f}\n" for e in range(1, 11))
+    run = load_bytes("history.csv", ("Epoch,Accuracy,Mean Absolute Error,Validation Mean Absolute Error\n" + rows).encode())[0]
+    assert run.series["train_loss"].source_column == "Mean Absolute Error"
+    assert run.series["val_loss"].source_column == "Validation Mean Absolute Error"
+    assert run.series["train_loss"].y[-1] == pytest.approx(0.1)
+    swapped = "".join(f"{1.1 / e:.4f},{e},{1.0 / e:.4f}\n" for e in range(1, 11))
+    run = load_bytes("log.csv", ("Validation Cross Entropy,epoch,Cross Entropy\n" + swapped).encode())[0]
+    assert run.series["train_loss"].source_column == "Cross Entropy" and run.series["val_loss"].y[0] == pytest.approx(1.1)
+    # a column named 'loss' keeps its role: the measure stays an extra series
+    both = "".join(f"{e},{1.0 / e:.4f},{0.9 / e:.4f}\n" for e in range(1, 11))
+    run = load_bytes("log.csv", ("epoch,loss,Mean Squared Error\n" + both).encode())[0]
+    assert run.series["train_loss"].source_column == "loss" and "Mean Squared Error" in run.series
+
+
+# --- tot_loss and long-form TensorBoard exports -------------------------------------------------
+
+def test_tensorboard_long_form_real_file():
+    run = load_path(CORPUS / "EonSJeon__ECE6255_VALLEX" / "loss_history.csv")[0]
+    assert run.series["train_loss"].source_column == "train/tot_loss"
+    assert "train/current_loss" in run.series  # a single batch's loss: an extra series
+    assert len(run.series["train_loss"]) == 60
+
+
+def _long(rows, header):
+    return (header + "\n" + "".join(rows)).encode()
+
+
+@pytest.mark.parametrize("header, fmt", [
+    ("filename,tag,step,value", "events.out,{tag},{step},{v}\n"),
+    ("tag,step,value", "{tag},{step},{v}\n"),
+    ("Wall time,Step,Value,tag", "{w},{step},{v},{tag}\n"),
+])
+def test_tensorboard_long_form_variants(header, fmt):
+    rows = []
+    for i, step in enumerate(range(50, 1050, 50)):
+        for tag, v in (("val/loss", 2.0 / (i + 1) + 0.1), ("train/loss", 1.8 / (i + 1)), ("train/lr", 1e-3),
+                       ("train/tot_loss", 1.9 / (i + 1))):
+            rows.append(fmt.format(tag=tag, step=step, v=v, w=1.7e9 + step))
+    run = load_bytes("scalars.csv", _long(rows, header))[0]
+    assert run.series["train_loss"].source_column == "train/loss"  # the plain name wins over tot_loss
+    assert run.series["val_loss"].source_column == "val/loss"
+    assert len(run.series["train_loss"]) == 20 and list(run.series["train_loss"].step[:2]) == [50, 100]
+    only_tot = [r for r in rows if "train/loss" not in r and "val/loss" not in r]
+    run = load_bytes("loss_history.csv", _long(only_tot, header))[0]
+    assert run.series["train_loss"].source_column == "train/tot_loss"
+
+
+# --- one row of numbers with a leading empty field ------------------------------------------------
+
+def test_series_written_as_a_row_real_file():
+    run = load_path(CORPUS / "chimano__CystSegmentation" / "losses.csv")[0]
+    y = run.series["train_loss"].y
+    assert len(y) == 67 and y[0] == pytest.approx(0.724270815650622) and y[-1] == pytest.approx(0.13542135432362556)
+    assert any("leading empty field" in n for n in run.notes)
+
+
+@pytest.mark.parametrize("name, sep, tail", [("losses.csv", ",", ""), ("train_loss.csv", ",", "\n"),
+                                             ("loss.txt", ";", "\n"), ("val_loss.csv", "\t", "")])
+def test_series_written_as_a_row_variants(name, sep, tail):
+    y = 2.0 / np.arange(1, 31) + 0.05
+    run = load_bytes(name, (sep + sep.join(f"{v:.6f}" for v in y) + tail).encode())[0]
+    role = "val_loss" if name.startswith("val") else "train_loss"
+    assert list(run.series) == [role] and np.allclose(run.series[role].y, y, atol=1e-6)
+
+
+def test_two_leading_empty_fields_are_not_a_row_of_numbers():
+    with pytest.raises(Exception) as err:
+        load_bytes("losses.csv", b",,0.7,0.5,0.4")
+    assert type(err.value).__name__ == "LogFormatError" and "losses.csv" in str(err.value)
+
+
+# --- JSON dicts keyed by phase, pandas columns named by phase -------------------------------------
+
+def _json(name, obj):
+    return load_bytes(name, json.dumps(obj).encode())
+
+
+def test_phase_keyed_lists_real_file():
+    run = load_path(CORPUS / "ARUN18-lang__Archon-SLM" / "loss_history.json")[0]
+    assert set(run.series) == {"train_loss", "val_loss"} and len(run.series["val_loss"]) == 49
+    assert run.series["train_loss"].y[0] == pytest.approx(5.750702381134033)
+    assert any("only by their phase" in n for n in run.notes)
+
+
+@pytest.mark.parametrize("name, obj, expect", [
+    ("loss_history.json", {"val": [2.0, 1.5, 1.2, 1.1], "train": [1.9, 1.4, 1.0, 0.8]}, {"train_loss", "val_loss"}),
+    ("losses.json", {"train": [1.9, 1.4, 1.0], "validation": [2.0, 1.5, 1.2], "test": [2.1, 1.6, 1.3]},
+     {"train_loss", "val_loss"}),
+    ("history.json", {"epoch": [1, 2, 3, 4], "training": [1.9, 1.4, 1.0, 0.8], "valid": [2.0, 1.5, 1.2, 1.1]},
+     {"train_loss", "val_loss"}),
+    ("losses.json", {"train": [1.9, 1.4, 1.0, 0.8], "eval": [2.0, 1.5, 1.2, 1.1], "meta": "run 3"},
+     {"train_loss", "val_loss"}),
+])
+def test_phase_keyed_lists_variants(name, obj, expect):
+    run = _json(name, obj)[0]
+    assert expect <= set(run.series)
+    assert run.series["train_loss"].y[1] == pytest.approx(1.4)
+
+
+def test_phase_keyed_lists_named_accuracy_are_not_losses():
+    with pytest.raises(Exception) as err:
+        _json("accuracy.json", {"train": [0.5, 0.7, 0.8], "val": [0.4, 0.6, 0.7]})
+    assert type(err.value).__name__ == "LogFormatError" and "accuracy.json" in str(err.value)
+
+
+def test_nested_phase_error_measure_real_file():
+    run = load_path(CORPUS / "20070316lbw-netizen__quant-with-myself" / "train_history.json")[0]
+    assert set(run.series) == {"train_loss", "val_loss"} and len(run.series["train_loss"]) == 65
+    assert run.series["train_loss"].y[0] == pytest.approx(0.002228340105000521)
+    assert any("'l2'" in w for w in run.warnings)
+
+
+@pytest.mark.parametrize("obj, expect", [
+    ({"train": {"loss": [1.0, 0.8, 0.7], "acc": [0.5, 0.6, 0.7]}, "valid": {"loss": [1.1, 0.9, 0.85], "acc": [0.4, 0.5, 0.6]}},
+     {"train_loss", "train_acc", "val_loss", "val_acc"}),
+    ({"valid": {"mse": [1.1, 0.9, 0.85]}, "train": {"mse": [1.0, 0.8, 0.7], "epoch_time": [3.0, 3.1, 3.0]}},
+     {"train_loss", "val_loss"}),
+    ({"train": {"nll": [1.0, 0.8, 0.7]}, "val": {"nll": [1.1, 0.9, 0.85]}, "test": {"nll": [1.2, 1.0, 0.9]}},
+     {"train_loss", "val_loss"}),
+    ({"loss": {"train": [1.0, 0.8, 0.7], "val": [1.1, 0.9, 0.85]}, "acc": {"train": [0.5, 0.6, 0.7], "val": [0.4, 0.5, 0.6]}},
+     {"train_loss", "train_acc", "val_loss", "val_acc"}),
+])
+def test_nested_phase_variants(obj, expect):
+    run = _json("train_history.json", obj)[0]
+    assert expect <= set(run.series)
+    assert run.series["train_loss"].y[-1] == pytest.approx(0.7) and run.series["val_loss"].y[0] == pytest.approx(1.1)
+
+
+def test_two_error_measures_in_a_phase_stay_apart():
+    run = _json("history.json", {"train": {"l1": [1.0, 0.8, 0.7], "l2": [2.0, 1.6, 1.4]},
+                                 "val": {"l1": [1.1, 0.9, 0.8], "l2": [2.1, 1.7, 1.5]}})[0]
+    assert {"train_l1_loss", "train_l2_loss", "val_l1_loss", "val_l2_loss"} <= set(run.series)
+    assert "train_loss" not in run.series and any("pick their roles" in w for w in run.warnings)
+
+
+def test_pandas_phase_columns_real_file():
+    run = load_path(CORPUS / "Nasseredd__Spoken_Language_Identification" / "training_losses.csv")[0]
+    assert set(run.series) == {"train_loss", "val_loss"} and len(run.series["train_loss"]) == 10
+    assert run.series["val_loss"].y[0] == pytest.approx(1.118713140487671)
+
+
+@pytest.mark.parametrize("name, header", [
+    ("training_losses.csv", ",Training,Validation"), ("loss.csv", "Train,Val"), ("loss.csv", "epoch,valid,train"),
+    ("history.csv", "epoch,train,valid"), ("losses.tsv", "\tTraining\tValidation"),
+])
+def test_pandas_phase_columns_variants(name, header):
+    sep = "\t" if "\t" in header else ","
+    cols = header.split(sep)
+    rows = []
+    for e in range(8):
+        vals = {"train": 2.0 / (e + 1), "val": 2.2 / (e + 1)}
+        cells = [str(e) if (c == "" or c == "epoch") else
+                 f"{vals['val' if c.lower().startswith('v') else 'train']:.5f}" for c in cols]
+        rows.append(sep.join(cells))
+    run = load_bytes(name, (header + "\n" + "\n".join(rows) + "\n").encode())[0]
+    assert {"train_loss", "val_loss"} <= set(run.series)
+    assert run.series["val_loss"].y[1] == pytest.approx(1.1) and run.series["train_loss"].y[1] == pytest.approx(1.0)
+
+
+def test_phase_columns_beside_other_metrics_need_a_loss_file_name():
+    rows = "".join(f"{e},{0.5 + e / 20:.3f},{0.4 + e / 20:.3f},{e * 3}\n" for e in range(6))
+    with pytest.raises(Exception) as err:
+        load_bytes("results.csv", ("epoch,train,val,seconds\n" + rows).encode())
+    assert type(err.value).__name__ == "LogFormatError"
+
+
+# --- JSON lists of headerless rows -----------------------------------------------------------------
+
+def test_headerless_rows_real_file():
+    run = load_path(CORPUS / "CollinPhipps__llm" / "loss_history.json")[0]
+    assert set(run.series) == {"train_loss", "val_loss"} and len(run.series["val_loss"]) == 25
+    assert list(run.series["train_loss"].step[:2]) == [200, 400]
+    assert any("a guess" in w for w in run.warnings)
+
+
+def test_headerless_rows_variants():
+    rows = [[s, 3.0 / (i + 1), 3.3 / (i + 1)] for i, s in enumerate(range(100, 1100, 100))]
+    run = _json("val_loss_history.json", rows)[0]
+    assert run.series["val_loss"].y[0] == pytest.approx(3.3) and list(run.series["val_loss"].step[:2]) == [100, 200]
+    run = _json("losses.json", [[e, 2.0 / e] for e in range(1, 9)])[0]
+    assert list(run.series) == ["train_loss"] and list(run.series["train_loss"].epoch[:2]) == [1, 2]
+    run = _json("loss_log.json", [[e, 2.0 / e, 1.0 / e, 0.5 / e] for e in range(1, 9)])[0]
+    assert "train_loss" not in run.series and {"loss_1", "loss_2", "loss_3"} <= set(run.series)
+    with pytest.raises(Exception) as err:  # no file name saying loss: not guessed
+        _json("history.json", rows)
+    assert type(err.value).__name__ == "LogFormatError"
+    with pytest.raises(Exception) as err:  # a first column that does not count up is no counter
+        _json("loss.json", [[3, 1.0, 1.1], [1, 0.9, 1.0], [2, 0.8, 0.9]])
+    assert type(err.value).__name__ == "LogFormatError"
