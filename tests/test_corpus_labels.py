@@ -37,11 +37,6 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
-    "DanSchum__NMTGMinor/output.log": (
-        "NMTGMinor/OpenNMT-style lines 'Epoch  1,   100/ 1056; ; ppl: 2.07e129 ; lr: 1.0 ; num updates: ...' and "
-        "'Validation perplexity: 16193.5' (the training loss is logged only as perplexity, exp(loss)), ending in a "
-        "traceback: refused as 'unknown log format'; ppl is the loss's exponential and diverges here"
-    ),
     "hamin-shim__unetBasic/train_log.txt": (
         "per-batch running SUMS '[i/251] running loss of epoch e is : s' (train pass of 251 batches, then a 32-batch "
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "

@@ -282,3 +282,43 @@ def test_losses_group_with_a_loss_key_is_left_alone():
 
     parsed = parse_message("[Losses: loss 1.25, aux 0.3, total 1.55]")
     assert [k for k, _ in parsed.pairs] == ["loss", "aux", "total"]
+
+
+# -- perplexity-only logs: the loss is ln(perplexity), said in a note ---------------------------------
+def test_nmtgminor_perplexity_only():
+    run = _one(load_path(CORPUS / "DanSchum__NMTGMinor/output.log"))
+    loss = run.series["train_loss"]
+    assert loss.y[0] == pytest.approx(np.log(16615.48)) and loss.y[-1] > 600  # ppl 6e278: diverged
+    assert any("ln('ppl')" in n for n in run.notes)
+
+
+PPL_TRAIN = [900.0, 300.0, 120.0, 60.0, 40.0, 33.0]
+PPL_VAL = [950.0, 320.0, 140.0, 80.0, 61.0, 58.0]
+
+
+@pytest.mark.parametrize("name,text", [
+    ("metrics.csv", "epoch,train_ppl,val_ppl\n" + "".join(f"{e},{t},{v}\n" for e, (t, v) in
+                                                          enumerate(zip(PPL_TRAIN, PPL_VAL), 1))),
+    ("train.log", "".join(f"epoch {e} | train ppl {t:.2f} | valid ppl {v:.2f} | lr 0.0005\n" for e, (t, v) in
+                          enumerate(zip(PPL_TRAIN, PPL_VAL), 1))),
+    ("output.log", "Building model...\n" + "".join(
+        f"Epoch {e:2d},   {b:4d}/ 1056; acc: {30 + e:.2f}; ppl: {t * (1 + b / 5000):.2f}; lr: 1.00000 ; "
+        f"num updates: {(e - 1) * 1056 + b:6d}   528 src tok/s\n"
+        for e, t in enumerate(PPL_TRAIN, 1) for b in (100, 200))),
+])
+def test_perplexity_only_generated(name, text):
+    run = _one(_load(text, name))
+    loss = run.series["train_loss"]
+    assert loss.y[0] == pytest.approx(np.log(PPL_TRAIN[0] * (1 + 100 / 5000) if name == "output.log" else PPL_TRAIN[0]))
+    assert np.all(np.diff(loss.y[::2] if name == "output.log" else loss.y) < 0)
+    assert ("val_loss" in run.series) == (name != "output.log")
+    if "val_loss" in run.series:
+        assert np.allclose(run.series["val_loss"].y, np.log(PPL_VAL))
+    assert any("perplexity is exp" in n for n in run.notes)
+
+
+def test_perplexity_beside_a_loss_stays_an_extra():
+    text = "epoch,loss,ppl\n" + "".join(f"{e},{np.log(t):.4f},{t}\n" for e, t in enumerate(PPL_TRAIN, 1))
+    run = _one(_load(text, "metrics.csv"))
+    assert np.allclose(run.series["train_loss"].y, np.round(np.log(PPL_TRAIN), 4)) and "ppl" in run.series
+    assert not any("perplexity is exp" in n for n in run.notes)

@@ -392,6 +392,24 @@ def looks_like_loss(column: str) -> bool:
             or bool(_GAN_LOSS.match(str(column).strip().lower())))
 
 
+# Perplexity, exp of the per-token cross-entropy loss ("ppl", "Validation perplexity", "val_ppl"): a log that
+# holds no loss but a perplexity gives its loss as ln(perplexity) (ingest/perplexity.py, with a note).
+_PERPLEXITY = re.compile(r"^(?:(?P<phase>train|training|trn|val|valid|validation|eval|evaluation|dev|test)[_/\s.-]*)?"
+                         r"(?:ppl|perplexity)$")
+
+
+def perplexity_role(column: str) -> str | None:
+    """The loss a perplexity column stands in for (train_loss / val_loss), or None when it is not a
+    perplexity (or a test set's: never the validation curve without a word saying so)."""
+    m = _PERPLEXITY.match(str(column).strip().lower())
+    if m is None:
+        return None
+    phase = m.group("phase")
+    if phase == "test":
+        return None
+    return VAL_LOSS if phase in ("val", "valid", "validation", "eval", "evaluation", "dev") else TRAIN_LOSS
+
+
 # Reinforcement-learning progress measures (stable-baselines3 ``rollout/ep_rew_mean``, ``eval/mean_reward``,
 # RLlib ``episode_reward_mean``, CleanRL ``charts/episodic_return``): a run that logs one is an RL run,
 # whose losses chase targets that move as the policy improves.

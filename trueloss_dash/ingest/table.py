@@ -37,6 +37,7 @@ from ..errors import LogFormatError
 from ..roles import warn_if_roleless
 from ..run import Run, RunContext, Series
 from .limits import MAX_POINTS_PER_SERIES, MAX_RUNS_PER_FILE
+from .perplexity import losses_from_perplexity
 from .running_total import RUNNING_TOTAL_SUFFIX, is_running_total
 
 MAX_LISTED = 5  # rows/values quoted in one message
@@ -542,7 +543,9 @@ def table_to_runs(
             path=display,
         )
     if require_loss and not any(looks_like_loss(c) for c in value_cols):
-        raise no_loss_error(display, table.names)
+        value_cols = losses_from_perplexity(table, value_cols, notes)  # "ppl" alone: ln(ppl), with a note
+        if not any(looks_like_loss(c) for c in value_cols):
+            raise no_loss_error(display, table.names)
     axes = {axis: table.dense(col)[0] for axis, col in x_cols.items()}
     if EPOCH not in axes and STEP not in axes and index_as_epoch:
         # a step column stuck at one value (ignored above) means the rows are steps

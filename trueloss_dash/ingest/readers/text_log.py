@@ -14,7 +14,7 @@ Understood shapes include (see ``docs/ingest.md`` for the full list)::
 
 from __future__ import annotations
 
-from ...columns import looks_like_loss
+from ...columns import looks_like_loss, perplexity_role
 from ...run import Run
 from ..provenance_util import header_context
 from ..registry import Reader
@@ -44,7 +44,7 @@ def sniff(sample) -> int:
         text = text[: text.rfind("\n") + 1]
     parser = TextLogParser()
     parser.feed_text(text)
-    if any(looks_like_loss(k) for k in parser.keys()):  # text_log is the last resort: any line with a loss value
+    if any(looks_like_loss(k) or perplexity_role(k) for k in parser.keys()):  # text_log is the last resort: any line with a loss value
         if text.isascii() and "\r" not in text:  # the reader of a big mapped file carries on from here (see _read_mapped)
             sample.source.sniffed["text_log"] = (parser, len(text))
         return 60
@@ -56,7 +56,7 @@ def has_metric_lines(text: str) -> bool:
     parser = TextLogParser()
     parser.feed_text(text)
     parser.flush()
-    return any(looks_like_loss(k) for k in parser.keys())
+    return any(looks_like_loss(k) or perplexity_role(k) for k in parser.keys())
 
 
 def read(source: Source) -> list[Run]:
