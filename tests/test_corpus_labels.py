@@ -42,10 +42,6 @@ PENDING_READERS: dict[str, str] = {
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
     ),
-    "18150167970__example-mining-incremental-learning/loss.txt": (
-        "600 headerless lines '<image id> <loss>' ('001691 1.0250916481018066'; the first column is a zero-padded sample "
-        "id, not a step): refused as 'unknown log format'"
-    ),
     "Averyyy__AudioToVelocity/loss.txt": (
         "tuple lines 'loss: (0, 23047468.0)' (the epoch and the loss inside a printed tuple): read as a CSV whose "
         "header is 'loss: (0' and refused ('expected a number')"

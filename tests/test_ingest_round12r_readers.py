@@ -236,3 +236,50 @@ def test_headerless_rows_variants():
     with pytest.raises(Exception) as err:  # a first column that does not count up is no counter
         _json("loss.json", [[3, 1.0, 1.1], [1, 0.9, 1.0], [2, 0.8, 0.9]])
     assert type(err.value).__name__ == "LogFormatError"
+
+
+# --- headerless tables: space-separated rows, sample ids, step counters ---------------------------
+
+def test_headerless_ids_and_losses_real_file():
+    run = load_path(CORPUS / "18150167970__example-mining-incremental-learning" / "loss.txt")[0]
+    assert list(run.series) == ["train_loss"] and len(run.series["train_loss"]) == 600
+    y = run.series["train_loss"].y
+    assert y[0] == pytest.approx(1.0250916481018066) and y[1] == pytest.approx(0.9702917337417603)
+    assert any("sample ids" in n for n in run.notes)
+
+
+def _ids(n, seed):
+    rng = np.random.default_rng(seed)
+    return rng.permutation(np.arange(1, 5 * n))[:n]
+
+
+@pytest.mark.parametrize("name, sep, padded", [("loss.txt", " ", True), ("train_loss.txt", "  ", False),
+                                               ("losses.csv", ",", True), ("loss.tsv", "\t", False)])
+def test_headerless_ids_and_losses_variants(name, sep, padded):
+    ids = _ids(40, 3)
+    y = 1.5 * np.exp(-np.arange(40) / 12) + 0.05
+    rows = "".join(f"{(f'{i:06d}' if padded else str(i))}{sep}{v:.6f}\n" for i, v in zip(ids, y))
+    run = load_bytes(name, rows.encode())[0]
+    assert list(run.series) == ["train_loss"] and np.allclose(run.series["train_loss"].y, y, atol=1e-6)
+
+
+def test_headerless_step_counter_and_two_terms():
+    rows = "".join(f"{s} {2.0 / (i + 1):.5f} {0.1 / (i + 1):.5f}\n" for i, s in enumerate(range(100, 2100, 100)))
+    run = load_bytes("loss_log.txt", rows.encode())[0]
+    assert {"loss_1", "loss_2"} <= set(run.series) and list(run.series["loss_1"].step[:2]) == [100, 200]
+    one = "".join(f"{s},{2.0 / (i + 1):.5f}\n" for i, s in enumerate(range(50, 1050, 50)))
+    run = load_bytes("loss.csv", one.encode())[0]
+    assert list(run.series) == ["train_loss"] and list(run.series["train_loss"].step[:2]) == [50, 100]
+
+
+def test_spaced_numbers_not_named_loss_are_not_claimed():
+    rows = "".join(f"{i:06d} {1.0 / (i + 1):.5f}\n" for i in range(20))
+    with pytest.raises(Exception) as err:
+        load_bytes("values.txt", rows.encode())
+    assert type(err.value).__name__ == "LogFormatError"
+
+
+def test_chinese_epoch_alias():
+    rows = "".join(f"{e},{2.0 / e:.4f}\n" for e in range(1, 9))
+    run = load_bytes("log.csv", ("周期,损失\n" + rows).encode())[0]
+    assert list(run.series["train_loss"].epoch[:2]) == [1, 2]

@@ -287,7 +287,7 @@ X_ALIASES: dict[str, tuple[str, ...]] = {
     STEP: ("step", "steps", "global_step", "globalstep", "iteration", "iter", "iters", "it", "num_updates", "_step", "s", "batch", "trainer/global_step", "train/global_step",
            "步骤", "步数", "迭代次数"),  # Chinese: step, number of steps, iteration count
     EPOCH: ("epoch", "epochs", "ep", "trainer/epoch", "train/epoch", "epoca",
-            "轮次", "轮数"),  # Chinese: epoch (round), number of epochs  # Spanish "Epoca 3/150 - Loss: .."
+            "轮次", "轮数", "周期", "训练轮次"),  # Chinese: epoch (round), number of epochs, epoch (period), training round  # Spanish "Epoca 3/150 - Loss: .."
     WALL_TIME: ("wall_time", "walltime", "time", "timestamp", "_timestamp", "created_at", "elapsed", "_runtime", "runtime", "relative_time"),
 }
 

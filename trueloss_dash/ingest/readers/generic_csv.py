@@ -1,6 +1,16 @@
-"""Generic CSV/TSV: any table with a header whose columns include a loss."""
+"""Generic CSV/TSV: any table with a header whose columns include a loss.
+
+Also headerless tables of numbers in a file named for its losses (``loss.txt``, ``train_loss.csv``),
+comma/tab separated or - for these only - separated by spaces (``001691 1.0250916481018066``). The first
+column is the x axis when it counts up in whole numbers (the epoch when by one, else the step); a first
+column of whole numbers in no order (``001691``, ``000588``: image or sample ids) is an identifier, left
+out, and the rows are taken in file order. One column left is the loss; several are loss terms the file
+does not name (``loss_1``, ``loss_2``: the user picks their roles).
+"""
 
 from __future__ import annotations
+
+import re
 
 from ..delimited import is_number, read_header
 from ..registry import Reader
@@ -8,14 +18,39 @@ from ..source import Source
 from ._csv import read_csv_runs
 
 
+_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
+_SPACED_ROW = re.compile(rf"^[ \t]*(?:{_NUM})(?:[ ]+(?:{_NUM}))+[ \t]*$", re.IGNORECASE | re.ASCII)
+
+
+def _spaced_numbers(lines: list[str]) -> bool:
+    """Lines of 2+ numbers separated by spaces, the same count on every line (a headerless table)."""
+    rows = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if len(rows) < 3 or not all(_SPACED_ROW.match(r) for r in rows):
+        return False
+    return len({len(r.split()) for r in rows}) == 1
+
+
 def sniff(sample) -> int:
-    if sample.header is None or sample.numeric_row_share < 0.5:
+    if sample.header is None:
+        # headerless, space-separated numbers in a file named for its losses
+        return 10 if "loss" in sample.source.stem.lower() and _spaced_numbers(sample.lines[:-1] or sample.lines) else 0
+    if sample.numeric_row_share < 0.5:
         return 0  # prose with a comma is not a table
     return 10
 
 
+def _as_commas(source: Source) -> Source:
+    """A space-separated headerless table rewritten with commas (same lines, same line numbers)."""
+    text = source.text()
+    out = "\n".join(",".join(line.split()) for line in text.split("\n"))
+    return Source(name=source.name, _data=out.encode(), notes=list(source.notes))
+
+
 def read(source):
     header = read_header(source)
+    if header is None and "loss" in source.stem.lower() and _spaced_numbers(source.text().split("\n")):
+        source = _as_commas(source)
+        header = read_header(source)
     if header is not None and header.columns and all(is_number(c) for c in header.columns):
         # A headerless table ("0.58,0.55" on the first line): only a file named for its losses says
         # what the columns are: one beside an epoch counter is the loss, several load without roles.
@@ -23,12 +58,18 @@ def read(source):
             raise source.error(f"the first line holds numbers ({', '.join(header.columns[:4])}), not column names; "
                                "expected a header line such as 'epoch,loss,val_loss'", row=header.header_line + 1)
         data = source.utf8()
-        counter = _counts_epochs(data, header)
+        first = _first_column(data, header)
+        counter = int(first is not None)
         values = len(header.columns) - counter
-        # One column beside the epoch counter is the file's loss, as in a file of bare numbers; several
+        if first == ID:  # the ids are left out: the rows in file order are the x axis
+            counter, lines = 0, data.splitlines(keepends=True)
+            d = header.delimiter.encode()
+            data = b"".join(lines[: header.header_line]) + b"".join(
+                line.split(d, 1)[1] if d in line else line for line in lines[header.header_line:])
+        # One column beside the counter (or the ids) is the file's loss, as in a file of bare numbers; several
         # are loss terms the file does not name (loss_1, loss_2, ...: the user picks their roles).
-        losses = ["loss"] if counter and values == 1 else [f"loss_{i + 1}" for i in range(values)]
-        names = ",".join(["epoch"] * counter + losses)
+        losses = ["loss"] if first and values == 1 else [f"loss_{i + 1}" for i in range(values)]
+        names = ",".join([first] * counter + losses)
         start = sum(len(line) for line in data.splitlines(keepends=True)[: header.header_line])
         synthetic = Source(name=source.name, _data=data[:start] + names.replace(",", header.delimiter).encode() + b"\n" + data[start:])
         runs = read_csv_runs(synthetic, "generic_csv")
@@ -36,18 +77,51 @@ def read(source):
             run.source = source.display
             run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says "
                      + ("it is a loss" if losses == ["loss"] else "they are losses")
-                     + (", and the first column counts 1, 2, 3, ... like an epoch)" if counter else ")"))
+                     + {"epoch": ", and the first column counts 1, 2, 3, ... like an epoch)",
+                        "step": ", and the first column counts up in whole numbers like a step)",
+                        ID: ", and the first column holds whole numbers in no order - sample ids, left out: the rows "
+                            "are taken in file order, the x axis is the row number)"}.get(first, ")"))
         return runs
     return read_csv_runs(source, "generic_csv")
 
 
-def _counts_epochs(data: bytes, header) -> int:
-    """1 when the first of several headerless columns is an epoch counter, else 0.
+ID = "id"  # an identifier column: no x-axis or series name, dropped by the table normaliser
 
-    A counter holds whole numbers that go up by one from row to row (``1  0.425  0.188``,
-    ``2  0.282  0.122``, ...), starting again at a lower number where a run was appended; it is
-    the x axis, not a loss (a loss saved to 3 decimals is never a run of consecutive integers).
+
+def _first_column(data: bytes, header) -> str | None:
+    """What the first of several headerless columns is: 'epoch', 'step', ``ID`` or None (a value).
+
+    An epoch counter holds whole numbers that go up by one from row to row (``1  0.425  0.188``,
+    ``2  0.282  0.122``, ...), starting again at a lower number where a run was appended; a step counter
+    goes up by more (``200, 400, 600``); both are the x axis, not a loss (a loss saved to 3 decimals is
+    never a run of rising integers). Whole numbers in no order beside non-whole values (``001691``,
+    ``000588``: image ids), or written with leading zeros, are identifiers.
     """
+    if len(header.columns) < 2:
+        return None
+    lines = data.decode("utf-8", errors="replace").splitlines()[header.header_line:]
+    cells = [line.split(header.delimiter) if header.delimiter.strip() else line.split() for line in lines]
+    firsts = [c[0].strip() for c in cells if c and c[0].strip()]
+    if _counts_epochs(data, header):
+        return "epoch"
+    try:
+        values = [float(f) for f in firsts]
+    except ValueError:
+        return None
+    if len(values) < 3 or not all(v.is_integer() for v in values):
+        return None
+    rises = [b - a for a, b in zip(values, values[1:])]
+    if all(d > 0 for d in rises):
+        return "step"
+    rest_whole = all(float(x).is_integer() for c in cells[:50] for x in c[1:] if x.strip() and is_number(x.strip()))
+    padded = sum(f.startswith("0") and len(f) > 1 for f in firsts) >= 0.5 * len(firsts)
+    if (padded or sum(d < 0 for d in rises) >= 0.2 * len(rises)) and not rest_whole:
+        return ID
+    return None
+
+
+def _counts_epochs(data: bytes, header) -> int:
+    """1 when the first of several headerless columns is an epoch counter, else 0 (see :func:`_first_column`)."""
     if len(header.columns) < 2:
         return 0
     firsts = []
