@@ -64,11 +64,6 @@ PENDING_READERS: dict[str, str] = {
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
         "terms named err*, no 'loss' word, 'errsum' without a colon): refused as 'unknown log format'"
     ),
-    "Fors3cDream__AutoMaster/train_history.txt": (
-        "TF seq2seq console log: 'Epoch N Batch B Loss x' every 100 batches and 'Epoch N Loss x' per epoch, between "
-        "checkpoint and timing lines: the batch counter splits it into one-point runs, refused as 'no curve to "
-        "diagnose' (20 epoch losses 6.38 -> 1.61 are in the file)"
-    ),
 }
 
 

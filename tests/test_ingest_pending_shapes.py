@@ -322,3 +322,27 @@ def test_perplexity_beside_a_loss_stays_an_extra():
     run = _one(_load(text, "metrics.csv"))
     assert np.allclose(run.series["train_loss"].y, np.round(np.log(PPL_TRAIN), 4)) and "ppl" in run.series
     assert not any("perplexity is exp" in n for n in run.notes)
+
+
+# -- a counter followed by a duration unit is a duration ('Time taken for 1 epoch 658.7 sec') -----------
+def test_tf_tutorial_epoch_batch_log_real_file():
+    run = _one(load_path(CORPUS / "Fors3cDream__AutoMaster/train_history.txt"))
+    loss = run.series["train_loss"]
+    assert len(loss) == 20 and loss.epoch.tolist() == list(range(1, 21))
+    assert loss.y[0] > 6.3 and loss.y[-1] < 1.8
+
+
+@pytest.mark.parametrize("timing", ["Time taken for 1 epoch {t:.4f} sec", "Time taken for 1 epoch {t:.1f} seconds",
+                                    "time per epoch {t:.2f} s", "Training 1 epoch {t:.0f} min"])
+@pytest.mark.parametrize("batches", [3, 12])
+def test_duration_after_a_counter_generated(timing, batches):
+    lines = ["Building the model ...", "Starting the training ..."]
+    for e in range(1, 9):
+        for b in range(1, batches + 1):
+            lines.append(f"Epoch {e} Batch {b * 100} Loss {7.0 / (e + b / batches):.4f}")
+        lines += [f"Saving checkpoint for epoch {e} at ckpt-{e}", f"Epoch {e} Loss {7.0 / (e + 0.5):.4f}",
+                  timing.format(t=600 + 37.3 * e), ""]
+    run = _one(_load("\n".join(lines) + "\n"))
+    loss = run.series["train_loss"]
+    assert loss.epoch.tolist() == list(range(1, 9))
+    assert np.all(np.diff(loss.y) < 0)

@@ -95,6 +95,9 @@ _COPULAS = {"is", "was", "are", "="}
 _LINKING = {"for", "after", "at", "of"}
 # Keys that are countdowns or bookkeeping, not measurements.
 DROPPED_KEYS = {"eta"}
+# Words after a counter's number that make it a duration ("1 epoch 658.7 sec")
+_DURATION_WORDS = frozenset({"s", "sec", "secs", "second", "seconds", "ms", "min", "mins", "minute", "minutes", "h",
+                             "hour", "hours"})
 MAX_KEY_WORDS = 3
 
 
@@ -255,6 +258,8 @@ def parse_message(text: str) -> ParsedLine:
             if not (idx + 1 < n and toks[idx + 1].group() == "["):
                 return  # "Train=3667 | Val=786 | Test=787": a phase with a count (examples, batches), not an epoch
             axis = EPOCH  # "Train: 0 [ 100/1251]" (timm): a phase with its epoch
+        if axis in (EPOCH, STEP) and idx + 1 < n and toks[idx + 1].group().lower() in _DURATION_WORDS:
+            return  # "Time taken for 1 epoch 658.7 sec": how long the epoch took, not a counter
         if axis == EPOCH:
             out.epoch = value
             out.slots[slot_of[idx]] = "epoch"
