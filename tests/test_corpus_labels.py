@@ -46,10 +46,6 @@ PENDING_READERS: dict[str, str] = {
         "tuple lines 'loss: (0, 23047468.0)' (the epoch and the loss inside a printed tuple): read as a CSV whose "
         "header is 'loss: (0' and refused ('expected a number')"
     ),
-    "BoyangGu1__M4R/train_loss.txt": (
-        "a grid-search log of 192 lines '[64, 16, [64, 64], [0.1, ...], 0.01, 1]: 13.32, 7.51, ...' (a hyper-parameter "
-        "list, then 20 per-epoch training losses): read as JSON and refused ('Extra data')"
-    ),
     "LachlanGibson__CapsNet/log.csv": (
         "headerless 5-column CSV (epoch, avg_loss, avg_norm, test_acc, test_loss - the names are in the repository's "
         "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "

@@ -283,3 +283,39 @@ def test_chinese_epoch_alias():
     rows = "".join(f"{e},{2.0 / e:.4f}\n" for e in range(1, 9))
     run = load_bytes("log.csv", ("周期,损失\n" + rows).encode())[0]
     assert list(run.series["train_loss"].epoch[:2]) == [1, 2]
+
+
+# --- grid logs: '[settings]: loss, loss, ...' one configuration per line ----------------------------
+
+def test_grid_log_real_file():
+    runs = load_path(CORPUS / "BoyangGu1__M4R" / "train_loss.txt")
+    assert len(runs) == 192 and all(set(r.series) == {"train_loss"} for r in runs)
+    assert all(len(r.series["train_loss"]) == 20 for r in runs)
+    assert runs[0].series["train_loss"].y[0] == pytest.approx(13.324831261765212)
+    assert sum(int(np.isnan(r.series["train_loss"].y).sum()) for r in runs) > 0  # the diverged runs keep their NaN
+    assert runs[0].meta["grid_settings"].startswith("[64, 16,")
+
+
+@pytest.mark.parametrize("name, labels, role", [
+    ("val_loss.txt", ["{'lr': 0.01, 'bs': 32}", "{'lr': 0.001, 'bs': 32}", "{'lr': 0.01, 'bs': 64}"], "val_loss"),
+    ("losses.log", ["[0.1, 'adam']", "[0.01, 'sgd']"], "train_loss"),
+    ("train_loss.txt", ["[1]", "[2]", "[1]"], "train_loss"),
+])
+def test_grid_log_variants(name, labels, role):
+    lines = [f"{lab}: " + ", ".join(f"{(k + 2) / (e + 1):.4f}" for e in range(6 + k)) for k, lab in enumerate(labels)]
+    runs = load_bytes(name, ("\n".join(lines) + "\n").encode())
+    assert len(runs) == len(labels) and len({r.name for r in runs}) == len(labels)
+    assert all(list(r.series) == [role] for r in runs)
+    assert [len(r.series[role]) for r in runs] == [6 + k for k in range(len(labels))]
+
+
+def test_grid_log_not_named_for_a_loss_loads_role_less():
+    text = "[1, 2]: 0.9, 0.7, 0.6, 0.55\n[1, 3]: 0.8, 0.6, 0.5, 0.45\n"
+    runs = load_bytes("results.txt", text.encode())
+    assert len(runs) == 2 and all("results" in r.series for r in runs)
+
+
+def test_broken_json_that_is_no_grid_log_is_still_refused_clearly():
+    with pytest.raises(Exception) as err:
+        load_bytes("loss.json", b'[{"loss": 1.0}, {"loss": 0.5}\n[1, 2]: 0.5\n')
+    assert type(err.value).__name__ == "LogFormatError" and "loss.json" in str(err.value)
