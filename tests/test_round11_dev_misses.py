@@ -253,3 +253,22 @@ def test_generated_frozen_validation(seed):
     falling = 1.7 * np.exp(-np.arange(n) / 20)
     csv = "epoch,loss,val_loss\n" + "".join(f"{e},{t:.6f},{v:.9f}\n" for e, (t, v) in enumerate(zip(2.0 * np.exp(-np.arange(n) / 18), falling)))
     assert not _findings(diagnose(load_bytes("history.csv", csv.encode())[0]), "underfitting")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_noisy_slow_descent_with_low_accuracy_is_still_learning_not_a_stopped_model(seed):
+    # benchmarks/probe_perturbations.py: 2% noise on a slow, steady descent broke the count of
+    # down-moves ('stopped improving' -> an underfitting warning); the second half's trend still falls
+    rng = np.random.default_rng(seed)
+    n = 30
+    loss = 2.2 * np.exp(-np.arange(n) / 40) * np.exp(0.02 * rng.standard_normal(n))
+    val = loss * 1.03
+    acc = np.linspace(0.2, 0.45, n)
+    csv = "epoch,loss,val_loss,accuracy\n" + "".join(f"{e},{t:.5f},{v:.5f},{a:.4f}\n" for e, (t, v, a) in enumerate(zip(loss, val, acc)))
+    under = _findings(diagnose(load_bytes("history.csv", csv.encode())[0]), "underfitting")
+    assert under and all(f.severity == "info" for f in under), [(f.severity, f.summary) for f in under]
+    # flat with the same noise and the same low accuracy: a model that stopped - still a warning
+    flat = 1.4 * np.exp(0.02 * rng.standard_normal(n))
+    csv = "epoch,loss,val_loss,accuracy\n" + "".join(f"{e},{t:.5f},{t * 1.03:.5f},0.3\n" for e, t in enumerate(flat))
+    under = _findings(diagnose(load_bytes("history.csv", csv.encode())[0]), "underfitting")
+    assert under and under[0].severity == "warning", under

@@ -278,6 +278,9 @@ UNDERFIT_WARNING_MIN_POINTS = 6
 #: ... and a training loss falling at nearly every point of its second half is still learning when that
 #: half took at least this much off (a converged exponential creeping down 0.2% is not).
 UNDERFIT_STILL_MIN_LOG_DROP = math.log(1.03)
+#: ... or its second half's least-squares trend (log loss) falls at least this many standard errors
+#: below zero (noise breaks the count of down-moves, not the trend).
+UNDERFIT_STILL_TREND_T = 3.0
 #: A loss that barely moved is pinned at chance when it ends within this share of ln k (a stuck model sits
 #: there to 4+ digits; 1% would catch a fine-tune landing near ln k by coincidence), k <= the max
 #: (ln 2 = 0.693 ... ln 20 = 3.0; above 20 classes the ln k sit closer than the tolerance).

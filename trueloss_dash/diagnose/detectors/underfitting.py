@@ -61,6 +61,19 @@ def _stuck_at_worst(stuck: tuple[str, float] | None) -> bool:
     return first <= worst if higher_is_better(name) else first >= bound - worst
 
 
+def _falling_trend(y: np.ndarray) -> bool:
+    """The log loss's least-squares slope over these points is at least UNDERFIT_STILL_TREND_T standard
+    errors below zero."""
+    if len(y) < 4 or np.any(y <= 0):
+        return False
+    t = np.arange(len(y), dtype=float)
+    v = np.log(y)
+    slope, icpt = np.polyfit(t, v, 1)
+    resid = v - (slope * t + icpt)
+    se = float(np.sqrt(np.sum(resid ** 2) / (len(y) - 2) / np.sum((t - t.mean()) ** 2)))
+    return bool(slope < 0 and (se == 0 or slope / se <= -T.UNDERFIT_STILL_TREND_T))
+
+
 def _frozen(va) -> bool:
     """Validation that did not move: at least UNDERFIT_FROZEN_MIN_POINTS evaluations spanning less than
     UNDERFIT_FROZEN_MAX_SPAN of their level."""
@@ -176,8 +189,11 @@ def detect(view) -> Detected:
     # warning (FarrisFoo: 3.24 -> 2.01 in 10 epochs, down at every one, accuracy 0.35 and rising)
     late_train = tr.y[len(tr) // 2:]
     late_moves = np.diff(late_train)
+    # (or, for a noisy loss whose small up-moves break that count, a second-half trend that falls
+    # clearly beyond its own scatter: the least-squares slope of the log loss at least
+    # UNDERFIT_STILL_TREND_T standard errors below zero - 2% noise on a slow descent is still a descent)
     learning = (len(late_moves) >= T.UNDERFIT_STILL_FALLING_MIN_MOVES - 1
-                and bool(np.mean(late_moves < 0) >= T.UNDERFIT_STILL_FALLING_SHARE)
+                and (bool(np.mean(late_moves < 0) >= T.UNDERFIT_STILL_FALLING_SHARE) or _falling_trend(late_train))
                 and float(np.log(late_train[0] / late_train[-1])) >= T.UNDERFIT_STILL_MIN_LOG_DROP)
     if not still and va is not None and len(va) >= 3 and va.positive:
         # validation is measured on a fixed set without minibatch noise: when it sits next to the
