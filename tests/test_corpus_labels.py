@@ -42,10 +42,6 @@ PENDING_READERS: dict[str, str] = {
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
     ),
-    "Averyyy__AudioToVelocity/loss.txt": (
-        "tuple lines 'loss: (0, 23047468.0)' (the epoch and the loss inside a printed tuple): read as a CSV whose "
-        "header is 'loss: (0' and refused ('expected a number')"
-    ),
     "LachlanGibson__CapsNet/log.csv": (
         "headerless 5-column CSV (epoch, avg_loss, avg_norm, test_acc, test_loss - the names are in the repository's "
         "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "

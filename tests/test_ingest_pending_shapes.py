@@ -346,3 +346,30 @@ def test_duration_after_a_counter_generated(timing, batches):
     loss = run.series["train_loss"]
     assert loss.epoch.tolist() == list(range(1, 9))
     assert np.all(np.diff(loss.y) < 0)
+
+
+# -- printed (counter, value) tuples ---------------------------------------------------------------------
+def test_counter_tuples_real_file():
+    run = _one(load_path(CORPUS / "Averyyy__AudioToVelocity/loss.txt"))
+    loss = run.series["train_loss"]
+    assert len(loss) == 20 and loss.epoch.tolist() == list(range(20)) and loss.y[0] == 23047468.0
+
+
+@pytest.mark.parametrize("fmt", ["loss: ({e}, {t})", "train_loss = ( {e} , {t:.6f} )\tval_loss = ( {e} , {v:.6f} )",
+                                 "Loss:({e},{t:.3e}); Val Loss:({e},{v:.3e})"])
+def test_counter_tuples_generated(fmt):
+    train = [5.0 / (e + 1) + 0.5 for e in range(15)]
+    val = [5.5 / (e + 1) + 0.7 for e in range(15)]
+    lines = ["starting", *(fmt.format(e=e, t=t, v=v) for e, (t, v) in enumerate(zip(train, val))), "done"]
+    run = _one(_load("\n".join(lines) + "\n", "loss.txt"))
+    assert np.allclose(run.series["train_loss"].y, train, rtol=1e-3)
+    assert run.series["train_loss"].epoch.tolist() == list(range(15))
+    if "val" in fmt.lower():
+        assert np.allclose(run.series["val_loss"].y, val, rtol=1e-3)
+
+
+def test_counter_tuples_need_one_counter_and_nothing_else():
+    from trueloss_dash.ingest.textgrammar import _counter_tuples
+
+    assert _counter_tuples("loss: (0, 2.3) acc: (1, 0.5)") is None  # two counters
+    assert _counter_tuples("model saved to ckpt (0, 1.2) at step 5") is None  # prose around the tuple

@@ -179,12 +179,34 @@ def _phase_named(text: str) -> str | None:
     return "|".join(fields) if changed else None
 
 
+# a printed (counter, value) tuple after a metric's name: "loss: (0, 23047468.0)", "val_loss = (3, 0.61)"
+_TUPLE = re.compile(rf"([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){{0,2}})\s*[:=]\s*\(\s*(\d+)\s*,\s*({_VALUE})\s*\)")
+
+
+def _counter_tuples(text: str) -> str | None:
+    """A line made only of 'name: (n, value)' tuples (a float value) that share one counter n, one of
+    them a loss, spelled 'epoch n: name value ...' (the row index convention: a counter with no name
+    is the epoch), or None."""
+    parts = list(_TUPLE.finditer(text))
+    if not parts or _TUPLE.sub("", text).strip(" \t,;|") or len({m.group(2) for m in parts}) != 1:
+        return None
+    from ..columns import looks_like_loss
+
+    if not any(looks_like_loss(m.group(1)) for m in parts):
+        return None  # "ASPECT_RATIOS: (0, 1.5)" in a config dump: a loss must be named
+    return f"epoch {parts[0].group(2)}: " + ", ".join(f"{m.group(1)}: {m.group(3)}" for m in parts)
+
+
 def parse_message(text: str) -> ParsedLine:
     """Apply the grammar to one line (prefix already removed)."""
     out = ParsedLine()
     named = _phase_named(text)
     if named is not None:
         text, out.simple, out.phase_named = named, False, True
+    elif "(" in text:
+        pairs = _counter_tuples(text)
+        if pairs is not None:
+            text, out.simple = pairs, False
     if "it" in text and "|" in text:
         glued = None
         for glued in _GLUED_AFTER_BAR.finditer(text):
