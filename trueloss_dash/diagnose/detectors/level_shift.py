@@ -240,8 +240,9 @@ def detect(view) -> Detected:
 def _followed_by_validation(view, f: Finding) -> Finding:
     """A training-loss shift validation did not follow (LEVEL_SHIFT_VAL_FOLLOW_SHARE) changed the
     reported loss, not the model: info, marked for the rules (a data/pipeline change, not the LR)."""
-    if f.kind != "level_shift" or not f.metrics.get("level_before") or not f.metrics.get("level_after"):
-        return f
+    before, after = f.metrics.get("level_before"), f.metrics.get("level_after")
+    if f.kind != "level_shift" or not before or not after or before <= 0 or after <= 0:
+        return f  # (a loss that can go negative has no ratio to compare with validation's)
     rise = float(np.log(f.metrics["level_after"] / f.metrics["level_before"]))
     follows = validation_follows(view, float(f.start), rise, float(f.metrics["level_before"]))
     if follows is None or follows[0]:
