@@ -319,3 +319,21 @@ def test_broken_json_that_is_no_grid_log_is_still_refused_clearly():
     with pytest.raises(Exception) as err:
         load_bytes("loss.json", b'[{"loss": 1.0}, {"loss": 0.5}\n[1, 2]: 0.5\n')
     assert type(err.value).__name__ == "LogFormatError" and "loss.json" in str(err.value)
+
+
+def test_trailing_delimiter_column_is_called_empty_not_an_index():
+    run = load_path(CORPUS / "Accusmus__NeuralNetQT" / "epoch_log.csv")[0]
+    assert any("every line ends with a delimiter" in n for n in run.notes)
+    assert not any("pandas index" in n for n in run.notes)
+    rows = "".join(f"{e},{1.0 / (e + 1):.4f},\n" for e in range(6))
+    run = load_bytes("log.csv", ("epoch,loss,\n" + rows).encode())[0]
+    assert any("every line ends with a delimiter" in n for n in run.notes)
+    indexed = "".join(f"{e},{1.0 / (e + 1):.4f}\n" for e in range(6))
+    run = load_bytes("log.csv", (",loss\n" + indexed).encode())[0]
+    assert any("index column" in n for n in run.notes)
+
+
+def test_phase_key_beside_named_losses_keeps_them():
+    run = _json("history.json", {"loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.8], "test": [0.5, 0.6, 0.7]})[0]
+    assert run.series["train_loss"].source_column == "loss" and run.series["val_loss"].source_column == "val_loss"
+    assert "test" in run.series  # a bare 'test' beside named losses is not renamed

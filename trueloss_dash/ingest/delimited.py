@@ -496,12 +496,20 @@ def _add_text_column(table: Table, name: str, cells: list, source: Source, notes
 _RUN_NAME_COLUMNS = frozenset({"name", "run", "runname", "runid", "experiment", "experimentname", "exp", "expname"})
 
 
+def table_present_any(values: np.ndarray | None, present: np.ndarray | None) -> bool:
+    """Some cell of a column held a value."""
+    if present is not None:
+        return bool(present.any())
+    return values is not None and len(values) > 0 and not bool(np.all(np.isnan(values)))
+
+
 def _index_column(table: Table, notes: list[str]) -> None:
     """``pd.DataFrame(history).to_csv()`` writes an unnamed 0..n-1 index first: use it as epoch."""
     for name in list(table.columns):
         if name != "" and not name.startswith("Unnamed:"):
             continue
         values = table.columns[name]
+        held = table_present_any(values, table.present.get(name))
         n = len(values)
         is_index = table.present.get(name) is None and n > 0 and (
             np.array_equal(values, np.arange(n)) or np.array_equal(values, np.arange(1, n + 1))
@@ -513,5 +521,8 @@ def _index_column(table: Table, notes: list[str]) -> None:
             present = {"epoch": None, **table.present}
             table.columns, table.present = cols, present
             notes.append("unnamed leading index column (pandas to_csv) read as epoch")
+        elif not held:
+            notes.append(f"empty unnamed column '{name}' dropped (every line ends with a delimiter)" if name
+                         else "empty unnamed column dropped (every line ends with a delimiter)")
         else:
             notes.append("unnamed column dropped (looks like a pandas index)")

@@ -84,9 +84,8 @@ def phase_keyed_columns(whole: dict) -> tuple[dict[str, list], list[str]] | None
                 cols.update(_measure_names(str(phase), inner, notes))
         if not cols:
             return None
-        n = max(len(v) for v in cols.values())
-        for key, value in whole.items():  # an epoch/step list of the same length beside the phases
-            if key not in phases and _number_list(value) and len(value) == n and canonical_x(str(key)) is not None:
+        for key, value in whole.items():  # number lists beside the phases (an epoch list, a 'loss') stay columns
+            if key not in phases and _number_list(value) and str(key) not in cols:
                 cols[str(key)] = value
         return cols, notes
     # transposed: {"loss": {"train": [...], "val": [...]}, "acc": {...}}
