@@ -47,11 +47,6 @@ PENDING_READERS: dict[str, str] = {
         "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "
         "which column is the loss without the names"
     ),
-    "climateintelligence__DDHWSF/fit_history.csv": (
-        "np.savetxt column of 55 best-so-far fitness values named fit_history.csv: an unnamed curve that falls "
-        "only 3.6% between the medians of its first and last thirds (the lone-curve guess needs 5%), so it "
-        "stays role-less"
-    ),
     "jeromeyoon__SNnet/val_log.txt": (
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
         "terms named err*, no 'loss' word, 'errsum' without a colon): refused as 'unknown log format'"

@@ -337,3 +337,31 @@ def test_phase_key_beside_named_losses_keeps_them():
     run = _json("history.json", {"loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.8], "test": [0.5, 0.6, 0.7]})[0]
     assert run.series["train_loss"].source_column == "loss" and run.series["val_loss"].source_column == "val_loss"
     assert "test" in run.series  # a bare 'test' beside named losses is not renamed
+
+
+# --- an unnamed best-so-far record is a minimised objective -------------------------------------------
+
+def test_best_so_far_record_real_file():
+    run = load_path(CORPUS / "climateintelligence__DDHWSF" / "fit_history.csv")[0]
+    assert list(run.series) == ["train_loss"] and len(run.series["train_loss"]) == 55
+    assert run.series["train_loss"].source_column == "fit_history"
+
+
+@pytest.mark.parametrize("seed, n", [(1, 40), (2, 80), (3, 25)])
+def test_best_so_far_record_variants(seed, n):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = np.minimum.accumulate(2.0 * (1 - 0.03 * t / n) + rng.normal(0, 0.01, n))  # a search that keeps improving
+    assert np.median(y[-(n // 3):]) > 0.95 * np.median(y[: n // 3])  # under the 5% fall rule
+    text = "\n".join(f"{v:.10e}" for v in y) + "\n"
+    run = load_bytes("history.txt", text.encode())[0]
+    assert list(run.series) == ["train_loss"]
+
+
+def test_a_curve_that_rises_or_barely_steps_is_not_a_best_so_far_record():
+    rises = np.array([1.0, 0.99, 0.995, 0.98, 0.985, 0.975, 0.97, 0.972])
+    run = load_bytes("history.txt", ("\n".join(map(str, rises)) + "\n").encode())[0]
+    assert "train_loss" not in run.series
+    two_steps = np.array([1.0, 1.0, 0.99, 0.99, 0.99, 0.985, 0.985, 0.985])
+    run = load_bytes("history.txt", ("\n".join(map(str, two_steps)) + "\n").encode())[0]
+    assert "train_loss" not in run.series

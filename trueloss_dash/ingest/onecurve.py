@@ -42,10 +42,12 @@ _FAMILY = {
 
 # A lone curve reads as a loss when it has a few points, every finite value is > 0 and the median of
 # its last third is at least this much below the median of its first third (a loss that falls
-# overall; a one-line headerless row of mixed metrics such as "1,0.52,0.61,0.85" is not guessed). An
+# overall; a one-line headerless row of mixed metrics such as "1,0.52,0.61,0.85" is not guessed) - or when
+# it never rises and steps down several times (a best-so-far record of a minimised objective). An
 # ingest heuristic, not a detector threshold: it only decides which role an unnamed curve gets.
 LONE_LOSS_MIN_FALL = 0.05
 LONE_LOSS_MIN_POINTS = 5
+BEST_SO_FAR_MIN_DROPS = 3  # ... or when it never rises and steps down this many times (a best-so-far record)
 _GUESS_NOTE = "one unnamed curve"
 MAX_NOTED_FILES = 10  # a merged run repeats the notes of this many of its files
 
@@ -56,7 +58,15 @@ def _falls_like_a_loss(y: np.ndarray) -> tuple[bool, float, float]:
         return False, float("nan"), float("nan")
     k = max(1, len(finite) // 3)
     head, tail = float(np.median(finite[:k])), float(np.median(finite[-k:]))
-    return tail <= head * (1.0 - LONE_LOSS_MIN_FALL), head, tail
+    return tail <= head * (1.0 - LONE_LOSS_MIN_FALL) or _best_so_far(finite), head, tail
+
+
+def _best_so_far(finite: np.ndarray) -> bool:
+    """A record of the best value so far, minimised (an evolutionary search's best fitness, ``np.minimum.
+    accumulate`` of a loss): a staircase that never rises and steps down at least ``BEST_SO_FAR_MIN_DROPS``
+    times - an objective being minimised, however little it has fallen."""
+    steps = np.diff(finite)
+    return bool(np.all(steps <= 0)) and int(np.count_nonzero(steps < 0)) >= BEST_SO_FAR_MIN_DROPS
 
 
 def read_lone_curve_as_loss(run: Run) -> None:
