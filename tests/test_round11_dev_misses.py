@@ -272,3 +272,21 @@ def test_noisy_slow_descent_with_low_accuracy_is_still_learning_not_a_stopped_mo
     csv = "epoch,loss,val_loss,accuracy\n" + "".join(f"{e},{t:.5f},{t * 1.03:.5f},0.3\n" for e, t in enumerate(flat))
     under = _findings(diagnose(load_bytes("history.csv", csv.encode())[0]), "underfitting")
     assert under and under[0].severity == "warning", under
+
+
+def test_training_only_loss_that_crept_down_5_percent_in_100_epochs_gets_an_unconfirmed_underfitting_note():
+    # stock regressor, training-only MSE 71968 -> 68495 over 100 epochs, ~1.2% a quarter: too steady
+    # for a plateau window, barely moved over the run (labelled underfitting)
+    rep = diagnose(load_path(CORPUS / "tanojkumar05__Stock-Prediction" / "training_losses.csv")[0])
+    under = _findings(rep, "underfitting")
+    assert under and under[0].severity == "info" and under[0].metrics["unconfirmed"], rep.findings
+
+
+def test_generated_training_only_curves():
+    n = 100
+    creep = 70000 * np.exp(-0.0005 * np.arange(n))  # -4.9% in 100 epochs
+    rep = diagnose(load_bytes("training_losses.csv", ("Epoch,Train Loss\n" + "".join(f"{e},{v:.3f}\n" for e, v in enumerate(creep))).encode())[0])
+    assert [f.severity for f in _findings(rep, "underfitting")] == ["info"]
+    learned = 2.0 * np.exp(-np.arange(n) / 20) + 0.1  # a normal descent: nothing to say
+    rep = diagnose(load_bytes("training_losses.csv", ("Epoch,Train Loss\n" + "".join(f"{e},{v:.4f}\n" for e, v in enumerate(learned))).encode())[0])
+    assert not _findings(rep, "underfitting")

@@ -61,6 +61,15 @@ def _stuck_at_worst(stuck: tuple[str, float] | None) -> bool:
     return first <= worst if higher_is_better(name) else first >= bound - worst
 
 
+def _plateau_found(view) -> bool:
+    from . import plateau
+
+    try:
+        return bool(plateau.detect(view).findings)
+    except (ValueError, IndexError, FloatingPointError):
+        return False
+
+
 def _falling_trend(y: np.ndarray) -> bool:
     """The log loss's least-squares slope over these points is at least UNDERFIT_STILL_TREND_T standard
     errors below zero."""
@@ -161,7 +170,20 @@ def detect(view) -> Detected:
         worst_metric = (f"{HUMAN_LABELS.get(VAL_LOSS, VAL_LOSS)} (frozen)", float(va.y[-1]))
     if rel_gap is None and acc is None and stuck_metric is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
-        # training loss is a plateau (its own finding), not evidence that the model cannot fit
+        # training loss is a plateau (its own finding), not evidence that the model cannot fit - but a
+        # loss that crept down too steadily to look flat in any window while barely moving over the
+        # whole run is worth saying, as info (tanojkumar05: MSE -4.8% over 100 epochs, ~1.2% a quarter)
+        # (when the plateau check already says it is flat, that finding is the reading: no second one)
+        if (remaining >= T.UNDERFIT_STUCK_REMAINING and len(tr) >= T.UNDERFIT_WARNING_MIN_POINTS
+                and remaining <= 1.0 and not _plateau_found(view)):
+            return Detected([Finding(
+                kind="underfitting", severity="info", series=name, start=float(tr.x[0]), end=float(tr.x[-1]),
+                x_axis=tr.axis, metrics={"remaining_fraction": round(remaining, 4), "val_rel_gap": None,
+                                         "train_acc_end": None, "final": t_end, "unconfirmed": True},
+                summary=(f"{HUMAN_LABELS.get(name, name)} only fell to {fmt.of_start(remaining)} ({fmt.num(t_end)}) over "
+                         f"{fmt.count(len(tr), 'point')}; with no validation loss or accuracy beside it, a model that cannot "
+                         "fit cannot be told from a slow learning rate or a task at its floor"))],
+                detail + "; barely moved over the whole run, with nothing beside it to say why")
         return Detected([], detail + "; no validation loss or accuracy to compare with: a flat loss is reported as a plateau")
     shown = stuck_metric or worst_metric
     if shown is not None:
