@@ -29,6 +29,15 @@ MIN_LINES = 2
 MIN_VALUES = 3
 
 
+def looks_like_grid_log(text: str) -> bool:
+    """The first non-blank line is '[settings]: values' (never the first line of a valid JSON text)."""
+    stripped = text.lstrip()
+    if stripped[:1] not in "[{":
+        return False
+    end = stripped.find("\n")
+    return _LINE.match((stripped if end < 0 else stripped[:end]).strip()) is not None
+
+
 def labelled_rows(text: str) -> list[tuple[int, str, np.ndarray]] | None:
     """(line number, settings, values) of every line when each non-blank line is one configuration's
     curve (at least ``MIN_LINES`` lines, ``MIN_VALUES`` values each); None otherwise."""

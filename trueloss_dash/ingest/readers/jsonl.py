@@ -12,7 +12,7 @@ import json
 
 from ...columns import looks_like_loss
 from ...run import Run
-from ..labelled_rows import read_labelled_rows
+from ..labelled_rows import looks_like_grid_log, read_labelled_rows
 from ..phasekeys import headerless_rows, name_phase_columns, phase_keyed_columns
 from ..provenance_util import header_context
 from ..records import records_to_table, scalar
@@ -234,13 +234,10 @@ def runs_from_table(table, notes: list, warnings: list, source: Source, format: 
 
 def _reader(format: str):
     def read(source: Source) -> list[Run]:
-        if format == "jsonl" and source.text().lstrip()[:1] in "[{(":
-            try:
-                json.loads(source.text())
-            except ValueError:  # opens like JSON, is not: a grid log '[settings]: loss, loss, ...'?
-                grid = read_labelled_rows(source, format)
-                if grid is not None:
-                    return grid
+        if format == "jsonl" and looks_like_grid_log(source.text()):  # '[settings]: loss, ...' is no JSON
+            grid = read_labelled_rows(source, format)
+            if grid is not None:
+                return grid
         records, warnings, first = parse_records(source)
         extra: list[str] = []
         if format == "mmengine_json":
