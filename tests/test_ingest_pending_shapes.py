@@ -373,3 +373,23 @@ def test_counter_tuples_need_one_counter_and_nothing_else():
 
     assert _counter_tuples("loss: (0, 2.3) acc: (1, 0.5)") is None  # two counters
     assert _counter_tuples("model saved to ckpt (0, 1.2) at step 5") is None  # prose around the tuple
+
+
+# -- logs that now load may hold losses below zero (a flow's negative log-likelihood, NICE) -------------
+@pytest.mark.parametrize("base,jump", [(-300, 800), (-50, 400), (-2000, 900)])
+def test_level_shift_on_a_loss_crossing_zero_has_no_undefined_ratio(base, jump):
+    """A level shift whose level before is <= 0 has no ratio for the validation-follow check: the
+    finding stays as detected, without a log of a negative number (RuntimeWarning, NaN rise)."""
+    import warnings
+
+    from trueloss_dash.diagnose import diagnose
+
+    rng = np.random.default_rng(1)
+    e = np.arange(1, 401)
+    t = base + 1000 * np.exp(-e / 30) + jump * (e >= 250) + rng.normal(0, 5, len(e))
+    text = "epoch,train_loss,val_loss\n" + "".join(f"{a},{b:.3f},{b + 30:.3f}\n" for a, b in zip(e, t))
+    run = _one(load_bytes("metrics.csv", text.encode()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        report = diagnose(run)
+    assert any(f.kind == "level_shift" for f in report.findings)
