@@ -290,3 +290,23 @@ def test_generated_training_only_curves():
     learned = 2.0 * np.exp(-np.arange(n) / 20) + 0.1  # a normal descent: nothing to say
     rep = diagnose(load_bytes("training_losses.csv", ("Epoch,Train Loss\n" + "".join(f"{e},{v:.4f}\n" for e, v in enumerate(learned))).encode())[0])
     assert not _findings(rep, "underfitting")
+
+
+def test_training_only_loss_pinned_at_ln_k_is_a_model_that_learned_nothing():
+    # 10 launches of a 4-class classifier, every value at ln 4 = 1.3863 (labelled underfitting)
+    rep = diagnose(load_path(CORPUS / "Darejkal__DeepLearningProject" / "log.txt")[0])
+    under = _findings(rep, "underfitting")
+    assert under and under[0].severity == "warning" and under[0].metrics["chance_classes"] == 4, rep.findings
+
+
+@pytest.mark.parametrize("k", [2, 10])
+def test_generated_pinned_at_chance(k):
+    rng = np.random.default_rng(k)
+    n = 20
+    pinned = np.log(k) * (1 + 2e-5 * rng.standard_normal(n))
+    rep = diagnose(load_bytes("history.csv", ("epoch,loss\n" + "".join(f"{e},{v:.6f}\n" for e, v in enumerate(pinned))).encode())[0])
+    assert [f for f in _findings(rep, "underfitting") if f.severity == "warning"], rep.findings
+    # the same start, then learning: not pinned
+    learns = np.log(k) * np.exp(-np.arange(n) / 5)
+    rep = diagnose(load_bytes("history.csv", ("epoch,loss\n" + "".join(f"{e},{v:.6f}\n" for e, v in enumerate(learns))).encode())[0])
+    assert not _findings(rep, "underfitting")

@@ -173,6 +173,18 @@ def detect(view) -> Detected:
         # training loss is a plateau (its own finding), not evidence that the model cannot fit - but a
         # loss that crept down too steadily to look flat in any window while barely moving over the
         # whole run is worth saying, as info (tanojkumar05: MSE -4.8% over 100 epochs, ~1.2% a quarter)
+        # a loss pinned at ln k for the whole run is a model that outputs the uniform prior: nothing
+        # learned, whatever validation would say (Darejkal: 1.3863 = ln 4 in every launch of a 4-class model)
+        pinned = _chance_level(float(np.median(tr.y[len(tr) // 2:])))
+        if pinned is not None and remaining >= T.UNDERFIT_STUCK_REMAINING and len(tr) >= T.UNDERFIT_WARNING_MIN_POINTS:
+            return Detected([Finding(
+                kind="underfitting", severity="warning", series=name, start=float(tr.x[0]), end=float(tr.x[-1]),
+                x_axis=tr.axis, metrics={"remaining_fraction": round(remaining, 4), "val_rel_gap": None,
+                                         "train_acc_end": None, "final": t_end, "chance_classes": pinned},
+                summary=(f"{HUMAN_LABELS.get(name, name)} sits at ln {pinned} = {fmt.num(float(np.log(pinned)))} for the "
+                         f"whole run ({fmt.num(t_end)} at the end, {fmt.of_start(remaining)}): a uniform guess over "
+                         f"{pinned} classes - the model has learned nothing"))],
+                detail + f"; pinned at ln {pinned} (a uniform guess)")
         # (when the plateau check already says it is flat, that finding is the reading: no second one)
         if (remaining >= T.UNDERFIT_STUCK_REMAINING and len(tr) >= T.UNDERFIT_WARNING_MIN_POINTS
                 and remaining <= 1.0 and not _plateau_found(view)):
