@@ -77,6 +77,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
         "D_A", "G_A", "cycle_A", "idt_A", "D_B", "G_B", "cycle_B", "idt_B"},
     "Divide-By-0__homeServerGAN/loss_log.txt": {"D_A", "G_A", "D_B", "G_B"},  # CycleGAN (Cyc_A/Cyc_B beside)
     "FloatButterfly__ImageCompression_VAE-GAN/loss_log.txt": {"G_GAN", "D", "G_L1"},  # VAE-GAN (z_L1, kl beside)
+    "AIRI-Institute__genrisk/metrics.csv": {"train_disc_loss", "train_gen_loss"},  # GAN D/G losses (NaN after step 0)
 }
 
 
