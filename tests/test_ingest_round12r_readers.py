@@ -365,3 +365,15 @@ def test_a_curve_that_rises_or_barely_steps_is_not_a_best_so_far_record():
     two_steps = np.array([1.0, 1.0, 0.99, 0.99, 0.99, 0.985, 0.985, 0.985])
     run = load_bytes("history.txt", ("\n".join(map(str, two_steps)) + "\n").encode())[0]
     assert "train_loss" not in run.series
+
+
+def test_rising_phase_columns_without_a_loss_file_name_are_not_losses():
+    rows = "".join(f"{e},{0.5 + e / 20:.3f},{0.45 + e / 20:.3f}\n" for e in range(8))
+    with pytest.raises(Exception) as err:
+        load_bytes("log.csv", ("epoch,train,val\n" + rows).encode())
+    assert type(err.value).__name__ == "LogFormatError"
+    with pytest.raises(Exception):
+        _json("history.json", {"train": [0.5, 0.6, 0.7, 0.8], "val": [0.4, 0.5, 0.6, 0.7]})
+    falling = "".join(f"{e},{1.5 / (e + 1):.3f},{1.6 / (e + 1):.3f}\n" for e in range(8))
+    run = load_bytes("log.csv", ("epoch,train,val\n" + falling).encode())[0]
+    assert {"train_loss", "val_loss"} <= set(run.series)

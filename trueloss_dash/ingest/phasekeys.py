@@ -9,8 +9,8 @@
 * Tables (pandas ``,Training,Validation``, ``epoch,train,val``) and flat phase dicts whose loss columns are
   named only by their phase: those columns become ``train_loss`` / ``val_loss`` only when the file name
   says loss (``training_losses.csv``, ``loss_history.json``), or when nothing but an epoch/step/index
-  column stands beside them and the file name names no other metric (``accuracy.json`` keeps them as they
-  are). The phase words and measure names are in :mod:`trueloss_dash.columns`.
+  column stands beside them, the file name names no other metric (``accuracy.json`` keeps them as they
+  are) and none of them rises overall (an accuracy or a score). The phase words and measure names are in :mod:`trueloss_dash.columns`.
 * JSON lists of headerless rows ``[[200, 5.95, 6.02], ...]`` in a file whose name says loss: the first
   column, when it counts up in whole numbers, is the step (the epoch when it counts 0/1, 1/2, ...); one
   column beside it is the loss; two are read as the training then the validation loss - the usual order
@@ -21,6 +21,8 @@
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from ..columns import (
     canonical_x,
@@ -104,9 +106,10 @@ def phase_keyed_columns(whole: dict) -> tuple[dict[str, list], list[str]] | None
     return cols, notes
 
 
-def phase_loss_renames(names: list[str], stem: str) -> tuple[dict[str, str], str | None]:
+def phase_loss_renames(names: list[str], stem: str, rises=lambda column: False) -> tuple[dict[str, str], str | None]:
     """``{column: train_loss | val_loss | test_loss}`` for columns named only by their phase, with the
-    note that says so; empty when the file does not say they are losses (see the module doc)."""
+    note that says so; empty when the file does not say they are losses (see the module doc). Without a
+    file name that says loss, a column that ``rises`` (an accuracy, a score) keeps its name."""
     phased = {c: phase_word(c) for c in names if phase_word(c) is not None}
     if not phased or any(looks_like_loss(c) for c in names if c not in phased):
         return {}, None
@@ -115,7 +118,7 @@ def phase_loss_renames(names: list[str], stem: str) -> tuple[dict[str, str], str
     others = [c for c in names if c not in phased and canonical_x(c) is None and c.strip() and not c.startswith("Unnamed")]
     if stem_says_loss(stem):
         why = f"the file name '{stem}' says loss"
-    elif not others and not stem_names_other_metric(stem):
+    elif not others and not stem_names_other_metric(stem) and not any(rises(c) for c in phased):
         why = "they are the file's only numbers besides its x axis"
     else:
         return {}, None
@@ -162,7 +165,13 @@ def rename_table_columns(table, renames: dict[str, str]) -> None:
 
 def name_phase_columns(table, stem: str, notes: list[str]) -> None:
     """Give a table's phase-named columns their loss names when the file says they are losses."""
-    renames, note = phase_loss_renames(list(table.names), stem)
+    def rises(column: str) -> bool:  # the median of the last third above that of the first: not a loss
+        values, present = table.dense(column)
+        y = values[present & np.isfinite(values)]
+        k = len(y) // 3
+        return k > 0 and float(np.median(y[-k:])) > float(np.median(y[:k]))
+
+    renames, note = phase_loss_renames(list(table.names), stem, rises)
     if renames:
         rename_table_columns(table, renames)
         notes.append(note)
