@@ -51,10 +51,6 @@ PENDING_READERS: dict[str, str] = {
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
         "terms named err*, no 'loss' word, 'errsum' without a colon): refused as 'unknown log format'"
     ),
-    "AakashGnanavelu__tedAI/training.log": (
-        "HF Trainer log_history dicts printed with Python repr (single quotes: {'loss': 2.07, 'learning_rate': ..., 'epoch': 0.2}), "
-        "one per line, a resumed run (epoch back to 1.11) and a final train_runtime summary dict: refused as not JSON (corpusK round 13)"
-    ),
 }
 
 

@@ -377,3 +377,43 @@ def test_rising_phase_columns_without_a_loss_file_name_are_not_losses():
     falling = "".join(f"{e},{1.5 / (e + 1):.3f},{1.6 / (e + 1):.3f}\n" for e in range(8))
     run = load_bytes("log.csv", ("epoch,train,val\n" + falling).encode())[0]
     assert {"train_loss", "val_loss"} <= set(run.series)
+
+
+# --- dicts printed by Python, one per line (HF Trainer's on_log print) --------------------------------
+
+def test_python_printed_dicts_real_file():
+    run = load_path(CORPUS / "AakashGnanavelu__tedAI" / "training.log")[0]
+    assert {"train_loss", "lr"} <= set(run.series) and len(run.series["train_loss"]) == 15
+    assert 2.007118341576962 not in set(run.series["train_loss"].y)  # the run-average summary is no point
+    assert any("printed by Python" in w for w in run.warnings)
+
+
+def _printed(records):
+    return "\n".join(repr(r) for r in records) + "\n"
+
+
+@pytest.mark.parametrize("extra", [{}, {"grad_norm": 1.5, "flag": True, "note": None}, {"step": 0}])
+def test_python_printed_dicts_variants(extra):
+    recs = []
+    for i in range(1, 13):
+        recs.append({"loss": round(2.0 / i, 4), "learning_rate": 1e-4 * (1 - i / 13), "epoch": i / 4, **extra})
+        if i % 4 == 0:
+            recs.append({"eval_loss": round(2.2 / i, 4), "eval_runtime": 3.2, "epoch": i / 4})
+    recs.append({"train_runtime": 100.0, "train_loss": 0.9, "epoch": 3.0})
+    run = load_bytes("train.log", _printed(recs).encode())[0]
+    assert len(run.series["train_loss"]) == 12 and run.series["train_loss"].y[-1] == pytest.approx(2.0 / 12, abs=1e-4)
+    assert len(run.series["val_loss"]) == 3
+
+
+def test_python_printed_nan_and_inf():
+    text = "{'loss': 1.0, 'epoch': 1}\n{'loss': nan, 'epoch': 2}\n{'loss': 0.8, 'epoch': 3}\n{'loss': inf, 'epoch': 4}\n"
+    run = load_bytes("log.txt", text.encode())[0]
+    y = run.series["train_loss"].y
+    assert len(y) == 4 and np.isnan(y[1]) and np.isinf(y[3])
+
+
+def test_python_code_in_a_line_is_not_evaluated():
+    text = "{'loss': __import__('os').getpid()}\n{'loss': 1.0}\n"
+    with pytest.raises(Exception) as err:
+        load_bytes("log.jsonl", text.encode())
+    assert type(err.value).__name__ == "LogFormatError"

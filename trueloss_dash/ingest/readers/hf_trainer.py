@@ -21,7 +21,7 @@ from ..source import Source
 from ..table import table_to_runs
 
 _EVAL_SET = re.compile(r"^eval_(.+)_loss$")
-_SUMMARY_KEYS = ("train_runtime", "total_flos", "train_samples_per_second")
+SUMMARY_KEYS = ("train_runtime", "total_flos", "train_samples_per_second")  # the final summary entry
 
 
 def sniff(sample) -> int:
@@ -48,7 +48,7 @@ def read(source: Source) -> list[Run]:
     for entry in history:
         if not isinstance(entry, dict):
             continue
-        if any(k in entry for k in _SUMMARY_KEYS):
+        if any(k in entry for k in SUMMARY_KEYS):
             meta["summary"] = {k: v for k, v in entry.items() if isinstance(v, (int, float, str))}
             notes.append("final summary entry (train_runtime, run-average train_loss) kept in meta, not plotted")
             continue

@@ -8,7 +8,9 @@ are not JSON is refused.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 
 from ...columns import looks_like_loss
 from ...run import Run
@@ -20,6 +22,7 @@ from ..limits import MAX_LINE_BYTES, mb
 from ..registry import Reader
 from ..source import Source
 from ..sidebyside import table_to_runs_by_prefix
+from .hf_trainer import SUMMARY_KEYS
 
 
 def _is_detectron2(sample) -> bool:
@@ -140,6 +143,33 @@ def _nested_records(whole: dict) -> tuple[str, list[dict]] | None:
     return best
 
 
+# Python's repr of a float that JSON has no literal for: quoted, so literal_eval reads it as text ('nan').
+_PY_SPECIAL = re.compile(r"(?<=[:,\[\s])(-?(?:nan|inf))(?=\s*[,}\]])")
+
+
+def python_dict_line(line: str) -> dict | None:
+    """A dict printed by Python (``print(logs)``: ``{'loss': 2.07, 'epoch': 0.2}``, single quotes, ``nan``,
+    ``True``/``None``), read as a literal - never evaluated as code; None for anything else."""
+    if not (line.startswith("{") and line.endswith("}")):
+        return None
+    try:
+        value = ast.literal_eval(_PY_SPECIAL.sub(r"'\1'", line))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _drop_summary(records: list[dict], warnings: list[str]) -> list[dict]:
+    """HF Trainer's final summary record (``train_runtime``, the run-average ``train_loss``) is no point
+    on the curve: left out, said in a warning."""
+    summary = [r for r in records if any(k in r for k in SUMMARY_KEYS)]
+    if summary and len(summary) < len(records):
+        warnings.append(f"{len(summary)} final summary record(s) ({', '.join(k for k in SUMMARY_KEYS if k in summary[-1])}, "
+                        "a run-average train_loss) left out: not a point on the curve")
+        return [r for r in records if not any(k in r for k in SUMMARY_KEYS)]
+    return records
+
+
 def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
     """Records from JSON lines / array / dict-of-lists; returns (records, warnings, first line)."""
     text = source.text()
@@ -187,7 +217,7 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
                             "(other lengths, text, single values) are run metadata, not curves")
             return _rows_of(lists), warnings, first_line
         return [whole], warnings, first_line
-    records, bad = [], []
+    records, bad, printed = [], [], 0
     lines = text.splitlines()
     for i, line in enumerate(lines, start=1):
         line = line.strip()
@@ -202,8 +232,11 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
         try:
             rec = json.loads(line)
         except ValueError:
-            bad.append(i)
-            continue
+            rec = python_dict_line(line)
+            if rec is None:
+                bad.append(i)
+                continue
+            printed += 1
         if isinstance(rec, dict):
             records.append(rec)
         else:
@@ -218,7 +251,9 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
         warnings.append(f"{len(bad)} unreadable lines skipped (line {', '.join(map(str, bad[:5]))}); truncated write?")
     if not records:
         raise source.error("no JSON records found; expected one JSON object per line")
-    return records, warnings, first_line
+    if printed:
+        warnings.append(f"{printed} lines are dicts printed by Python (single quotes, not JSON): read as records")
+    return _drop_summary(records, warnings), warnings, first_line
 
 
 def runs_from_table(table, notes: list, warnings: list, source: Source, format: str) -> list[Run]:
