@@ -310,3 +310,40 @@ def test_generated_pinned_at_chance(k):
     learns = np.log(k) * np.exp(-np.arange(n) / 5)
     rep = diagnose(load_bytes("history.csv", ("epoch,loss\n" + "".join(f"{e},{v:.6f}\n" for e, v in enumerate(learns))).encode())[0])
     assert not _findings(rep, "underfitting")
+
+
+def test_validation_losses_that_are_nan_at_every_epoch_were_never_computed():
+    # Ultralytics results.csv, 225 epochs, every val loss 'nan' (validation off) while the training
+    # losses fall 12.1 -> 2.4 and mAP50 climbs to 0.84 (labelled healthy)
+    rep = diagnose(load_path(CORPUS / "AJ-C22__CourtVision" / "results.csv")[0])
+    assert not _findings(rep, "divergence"), rep.findings
+
+
+def _val_csv(train, val) -> bytes:
+    return ("epoch,loss,val_loss\n" + "".join(f"{e},{t},{v}\n" for e, (t, v) in enumerate(zip(train, val)))).encode()
+
+
+def test_generated_nan_validation():
+    train = [f"{v:.4f}" for v in 2.0 * np.exp(-np.arange(12) / 4) + 0.1]
+    never = ["nan"] * 12
+    assert not _findings(diagnose(load_bytes("h.csv", _val_csv(train, never))[0]), "divergence")
+    went = [f"{v:.4f}" for v in 2.1 * np.exp(-np.arange(8) / 4) + 0.1] + ["nan"] * 4  # finite, then NaN: blew up
+    got = _findings(diagnose(load_bytes("h.csv", _val_csv(train, went))[0]), "divergence")
+    assert got and got[0].severity == "critical"
+    # a training loss NaN from its first point is a blow-up however early
+    got = _findings(diagnose(load_bytes("h.csv", _val_csv(["nan"] * 12, [f"{v:.4f}" for v in np.linspace(2, 1, 12)]))[0]), "divergence")
+    assert got and got[0].severity == "critical"
+
+
+@pytest.mark.parametrize("val,severity", [
+    ([1.0, 0.8, 0.7, 0.6, 0.55, 0.5, 0.52, 0.505, 0.53, 0.515, 0.535], None),        # +7%, up and down on the way
+    ([1.0, 0.8, 0.7, 0.6, 0.55, 0.5, 0.506, 0.512, 0.52, 0.527, 0.535], "warning"),  # +7%, a steady climb
+    ([1.0, 0.8, 0.7, 0.6, 0.55, 0.5, 0.58, 0.56, 0.64, 0.62, 0.7], "warning"),       # +25-40%: clearly worse
+])
+def test_overfitting_warns_from_gl5_on_a_steady_climb_and_from_gl10_otherwise(val, severity):
+    train = [0.9 * 0.85 ** k for k in range(len(val))]
+    got = _findings(diagnose(load_bytes("history.csv", _short(val, train))[0]), "overfitting")
+    if severity is None:  # no warning (info or nothing): a few percent of noisy rise is no verdict
+        assert not [f for f in got if f.severity != "info"], got
+    else:
+        assert got and got[0].severity == severity, [(f.severity, f.summary) for f in got]

@@ -228,6 +228,10 @@ OVERFIT_MIN_POINTS_AFTER_BEST = 2
 #: few points so one noisy epoch neither triggers nor hides it).
 OVERFIT_GL_MIN = 0.03  # mild: validation stalled, reported as info
 OVERFIT_GL_WARNING = 0.05  # Prechelt's GL5 stopping criterion
+#: ... a warning at GL5 only when validation climbed at every evaluation since its best; a rise that
+#: went up and down on its way is a warning from GL10 - the final model is then clearly (10%) worse than
+#: the best one evaluated, the labelling protocol's "ends clearly above its minimum" (below: info).
+OVERFIT_GL_WARNING_UNEVEN = 0.10
 OVERFIT_RECENT_POINTS = 5
 #: Runs with at least this many validation points also judge the rise from the level around the best
 #: (median of this fraction of the points centred on it) against OVERFIT_NOISE_Z standard errors: the
@@ -281,6 +285,9 @@ UNDERFIT_STILL_MIN_LOG_DROP = math.log(1.03)
 #: ... or its second half's least-squares trend (log loss) falls at least this many standard errors
 #: below zero (noise breaks the count of down-moves, not the trend).
 UNDERFIT_STILL_TREND_T = 3.0
+#: ... and then fell at least this much over the second half: a crawl of a few percent beside a noisy
+#: count of down-moves is a model converging on a high floor, not one still learning.
+UNDERFIT_STILL_TREND_MIN_LOG_DROP = math.log(1.1)
 #: A loss that barely moved is pinned at chance when it ends within this share of ln k (a stuck model sits
 #: there to 4+ digits; 1% would catch a fine-tune landing near ln k by coincidence), k <= the max
 #: (ln 2 = 0.693 ... ln 20 = 3.0; above 20 classes the ln k sit closer than the tolerance).

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ... import fmt
-from ...columns import GAP_TERMS, HUMAN_LABELS, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, looks_like_loss
+from ...columns import GAP_TERMS, HUMAN_LABELS, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, fold, looks_like_loss
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import residuals, validation_follows
@@ -21,6 +21,11 @@ from ..signals import binned, odd_window, robust_sigma, rolling_median
 from . import Check, Detected
 
 CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss that explodes and stays up")
+
+
+def _trains(name: str) -> bool:
+    """A loss of the training side (the optimised loss, its step-level twin, a train/ term)."""
+    return name in (TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS) or fold(name).startswith(("train", "trn"))
 
 
 def _finite_after_last_nonfinite(s) -> int:
@@ -74,10 +79,17 @@ def detect(view) -> Detected:
     # beside the periodic train/val estimates)
     extra = [n for n in view.run.series if n not in names and looks_like_loss(n) and n not in GAP_TERMS
              and n != TRAIN_LOSS_STEP and not n.endswith(("_ci_low", "_ci_high")) and view.run.get(n).n_nonfinite]
+    train_finite = any(view.run.get(n) is not None and np.isfinite(np.asarray(view.run.get(n).y, float)).any()
+                       for n in (TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS))
     for name in names + extra:
         s = view.run.get(name)
         c = view.curve(name)
         bad = s.n_nonfinite
+        if bad and bad == len(s.y) and train_finite and not _trains(name):
+            # an evaluation-side loss that is NaN at every point beside a finite training loss never ran
+            # (YOLO writes nan for every val loss when validation is off): nothing blew up
+            parts.append(f"{name}: no finite value at all beside a finite training loss - not computed, not a blow-up")
+            continue
         if bad:
             label = HUMAN_LABELS.get(name, name)
             first = c.first_nonfinite_x if c is not None else None

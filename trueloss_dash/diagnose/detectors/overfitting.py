@@ -152,7 +152,10 @@ def detect(view) -> Detected:
     elif gl < T.OVERFIT_GL_WARNING or short:
         return Detected([], detail)
 
-    severity = "warning" if gl >= T.OVERFIT_GL_WARNING and not flat_note and not early else "info"
+    # severity follows consequence: a steady climb since the best is a warning at GL5; a rise that went
+    # up and down on its way (evaluation noise in it) at GL10, the final model clearly worse than the best
+    big_enough = gl >= (T.OVERFIT_GL_WARNING if climbing else T.OVERFIT_GL_WARNING_UNEVEN)
+    severity = "warning" if big_enough and not flat_note and not early else "info"
     held_note = flat_note
     if severity == "warning" and gl < T.METRIC_RISE_WARNING and _metric_still_improves(view):
         # corroborating metric: it kept improving since the loss's best, so the final model is not

@@ -226,9 +226,10 @@ def detect(view) -> Detected:
     # (or, for a noisy loss whose small up-moves break that count, a second-half trend that falls
     # clearly beyond its own scatter: the least-squares slope of the log loss at least
     # UNDERFIT_STILL_TREND_T standard errors below zero - 2% noise on a slow descent is still a descent)
+    late_drop = float(np.log(late_train[0] / late_train[-1])) if late_train[-1] > 0 else 0.0
     learning = (len(late_moves) >= T.UNDERFIT_STILL_FALLING_MIN_MOVES - 1
-                and (bool(np.mean(late_moves < 0) >= T.UNDERFIT_STILL_FALLING_SHARE) or _falling_trend(late_train))
-                and float(np.log(late_train[0] / late_train[-1])) >= T.UNDERFIT_STILL_MIN_LOG_DROP)
+                and ((bool(np.mean(late_moves < 0) >= T.UNDERFIT_STILL_FALLING_SHARE) and late_drop >= T.UNDERFIT_STILL_MIN_LOG_DROP)
+                     or (_falling_trend(late_train) and late_drop >= T.UNDERFIT_STILL_TREND_MIN_LOG_DROP)))
     if not still and va is not None and len(va) >= 3 and va.positive:
         # validation is measured on a fixed set without minibatch noise: when it sits next to the
         # training loss (underfitting), its steady descent is the clearer sign the LR is too low
