@@ -417,3 +417,14 @@ def test_python_code_in_a_line_is_not_evaluated():
     with pytest.raises(Exception) as err:
         load_bytes("log.jsonl", text.encode())
     assert type(err.value).__name__ == "LogFormatError"
+
+
+def test_grid_log_with_a_bad_line_names_it():
+    with pytest.raises(Exception) as err:
+        load_bytes("train_loss.txt", b"[1]: 1.0, 0.9, 0.8\n[2]: 1.0, x, 0.8\n[3]: 1.1, 0.9, 0.7\n")
+    assert type(err.value).__name__ == "LogFormatError" and "2" in str(err.value) and "[2]: 1.0, x" in str(err.value)
+
+
+def test_grid_log_of_one_configuration():
+    runs = load_bytes("train_loss.txt", b"[64, 16, 0.01]: 13.3, 7.5, 7.4, 7.3\n")
+    assert len(runs) == 1 and len(runs[0].series["train_loss"]) == 4

@@ -25,7 +25,7 @@ _LINE = re.compile(
     rf"^(?P<label>[\[\{{(].*[\]\}})])\s*:\s*(?P<values>(?:{_NUM})(?:\s*,\s*(?:{_NUM}))+)\s*,?\s*$",
     re.IGNORECASE | re.ASCII,
 )
-MIN_LINES = 2
+MIN_LINES = 1
 MIN_VALUES = 3
 
 
@@ -60,6 +60,14 @@ def read_labelled_rows(source: Source, format: str) -> list[Run] | None:
     """One run per line of a grid log (see the module doc); None when the file is not one."""
     rows = labelled_rows(source.text())
     if rows is None:
+        if looks_like_grid_log(source.text()):  # it opens as one: name the line that is not
+            for number, line in enumerate(source.text().split("\n"), start=1):
+                m = _LINE.match(line.strip())
+                if line.strip() and (m is None or len(re.split(r"\s*,\s*", m.group("values").strip())) < MIN_VALUES):
+                    raise source.error(f"{line.strip()[:60]!r} is not '[settings]: value, value, ...' like line 1 of this "
+                                       f"grid log (one configuration per line, at least {MIN_VALUES} numbers each)",
+                                       row=number)
+            raise source.error(f"a grid log needs at least {MIN_LINES} lines of '[settings]: value, value, ...'")
         return None
     if len(rows) > MAX_RUNS_PER_FILE:
         raise source.error(f"{len(rows):,} configurations, over the limit of {MAX_RUNS_PER_FILE:,} runs in one file; "
