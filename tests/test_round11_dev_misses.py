@@ -347,3 +347,28 @@ def test_overfitting_warns_from_gl5_on_a_steady_climb_and_from_gl10_otherwise(va
         assert not [f for f in got if f.severity != "info"], got
     else:
         assert got and got[0].severity == severity, [(f.severity, f.summary) for f in got]
+
+
+def test_a_loss_that_jumps_at_each_restart_of_the_lr_schedule_is_not_a_divergence():
+    # HF trainer_state: the lr restarts from 0 at steps 201, 251, 276, 351, 376, 401 and the loss jumps
+    # at each, then falls again (labelled spike, cause data_or_pipeline_change)
+    rep = diagnose(load_path(CORPUS / "ishanwa__RPG-game" / "trainer_state.json")[0])
+    assert not _findings(rep, "divergence"), rep.findings
+    assert rep.causes and rep.causes[0].id == "data_or_pipeline_change", [(c.id, c.confidence) for c in rep.causes]
+
+
+def test_generated_lr_restart_vs_a_real_blowup():
+    n = 120
+    t = np.arange(n)
+    lr = np.where(t < 60, 1e-3 * np.minimum(1, (t + 1) / 10), 1e-3 * np.minimum(1, (t - 59) / 10))
+    lr[60] = 0.0
+    loss = np.where(t < 60, 2.0 * np.exp(-t / 10) + 0.01, 1.5 * np.exp(-(t - 60) / 25) + 0.05)
+    csv = "step,loss,learning_rate\n" + "".join(f"{s},{v:.5f},{r:.6g}\n" for s, v, r in zip(t, loss, lr))
+    rep = diagnose(load_bytes("log.csv", csv.encode())[0])
+    assert not _findings(rep, "divergence"), rep.findings
+    # the same loss climbing and staying up with an lr that never restarted is still a divergence
+    flat_lr = np.full(n, 1e-3)
+    up = np.where(t < 60, 2.0 * np.exp(-t / 10) + 0.01, 0.5 + 0.01 * (t - 60))
+    csv = "step,loss,learning_rate\n" + "".join(f"{s},{v:.5f},{r:.6g}\n" for s, v, r in zip(t, up, flat_lr))
+    rep = diagnose(load_bytes("log.csv", csv.encode())[0])
+    assert [f for f in _findings(rep, "divergence") if f.severity == "critical"], rep.findings

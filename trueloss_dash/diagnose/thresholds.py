@@ -183,6 +183,10 @@ DIVERGENCE_RECOVERED_POINTS = 3
 #: times the curve's own scatter (robust sigma of its log residuals): a last-batch loss that swings x10
 #: between points has a 'best' that is one lucky batch (noise model under every detector).
 DIVERGENCE_NOISE_Z = 3.0
+#: A logged learning rate that falls to at most this share of its peak so far and then rises again
+#: started its schedule over (a new session, a warm restart): a loss far above its best after that is
+#: the restart's, judged by the level-shift and spike checks, not an explosion.
+DIVERGENCE_LR_RESTART_SHARE = 0.1
 #: "Stays up": the last this fraction of points (at least 2) are all above the threshold.
 DIVERGENCE_TAIL_FRACTION = 0.15
 #: A loss that climbed back: its last points all stay DIVERGENCE_FACTOR x above its best AND their

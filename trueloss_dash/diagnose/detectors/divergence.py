@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ... import fmt
-from ...columns import GAP_TERMS, HUMAN_LABELS, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, fold, looks_like_loss
+from ...columns import GAP_TERMS, HUMAN_LABELS, LR, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, fold, looks_like_loss
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import residuals, validation_follows
@@ -21,6 +21,22 @@ from ..signals import binned, odd_window, robust_sigma, rolling_median
 from . import Check, Detected
 
 CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss that explodes and stays up")
+
+
+def _lr_restart_after(view, axis: str, x_best: float) -> tuple[float, float] | None:
+    """(x, lr) of the first point after ``x_best`` where the logged learning rate fell to at most
+    DIVERGENCE_LR_RESTART_SHARE of its peak so far and then rose again (a schedule that started over),
+    or None (no lr series, or no restart)."""
+    lr = view.curve(LR, axis)
+    if lr is None or len(lr) < 4:
+        return None
+    y = np.asarray(lr.y, float)
+    peak = np.maximum.accumulate(y)
+    low = (y <= T.DIVERGENCE_LR_RESTART_SHARE * peak) & (peak > 0) & (lr.x > x_best)
+    for i in np.flatnonzero(low):
+        if i + 1 < len(y) and np.nanmax(y[i + 1:]) > max(y[i], 0) * 2 and np.nanmax(y[i + 1:]) > T.DIVERGENCE_LR_RESTART_SHARE * peak[i]:
+            return float(lr.x[i]), float(y[i])
+    return None
 
 
 def _trains(name: str) -> bool:
@@ -152,6 +168,13 @@ def detect(view) -> Detected:
         if rise < T.DIVERGENCE_NOISE_Z * noise:
             if above_start or climbed_back:
                 parts[-1] += f"; within {T.DIVERGENCE_NOISE_Z:g}x its own scatter ({fmt.ratio(float(np.exp(noise)))} per point)"
+            above_start = climbed_back = False
+        restart = _lr_restart_after(view, c.axis, float(w.x[best_i])) if (above_start or climbed_back) else None
+        if restart is not None and not final_blowup:
+            # the learning-rate schedule started over after the best (a new session, a warm restart): the
+            # loss jumping there is the restart's doing, not an explosion of one run - the level-shift and
+            # spike checks judge it (ishanwa: six restarts from lr 0, the loss back up and falling after each)
+            parts[-1] += f"; the learning rate restarted from {fmt.num(restart[1])} at {fmt.at(c.axis, restart[0])} after the best"
             above_start = climbed_back = False
         climbed_back = climbed_back and not above_start  # said only when it is what decided
         if climbed_back:
