@@ -170,32 +170,37 @@ def detect(view) -> Detected:
         worst_metric = (f"{HUMAN_LABELS.get(VAL_LOSS, VAL_LOSS)} (frozen)", float(va.y[-1]))
     if rel_gap is None and acc is None and stuck_metric is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
-        # training loss is a plateau (its own finding), not evidence that the model cannot fit - but a
-        # loss that crept down too steadily to look flat in any window while barely moving over the
-        # whole run is worth saying, as info (tanojkumar05: MSE -4.8% over 100 epochs, ~1.2% a quarter)
+        # training loss is a plateau (its own finding), not evidence that the model cannot fit - with two
+        # exceptions, both over a run long enough to judge that barely moved:
+        barely = remaining >= T.UNDERFIT_STUCK_REMAINING and len(tr) >= T.UNDERFIT_WARNING_MIN_POINTS
+        label = HUMAN_LABELS.get(name, name)
+
+        def training_only(severity: str, extra: dict, summary: str, why: str) -> Detected:
+            metrics = {"remaining_fraction": round(remaining, 4), "val_rel_gap": None, "train_acc_end": None,
+                       "final": t_end, **extra}
+            return Detected([Finding(kind="underfitting", severity=severity, series=name, start=float(tr.x[0]),
+                                     end=float(tr.x[-1]), x_axis=tr.axis, metrics=metrics, summary=summary)],
+                            detail + why)
+
         # a loss pinned at ln k for the whole run is a model that outputs the uniform prior: nothing
         # learned, whatever validation would say (Darejkal: 1.3863 = ln 4 in every launch of a 4-class model)
         pinned = _chance_level(float(np.median(tr.y[len(tr) // 2:])))
-        if pinned is not None and remaining >= T.UNDERFIT_STUCK_REMAINING and len(tr) >= T.UNDERFIT_WARNING_MIN_POINTS:
-            return Detected([Finding(
-                kind="underfitting", severity="warning", series=name, start=float(tr.x[0]), end=float(tr.x[-1]),
-                x_axis=tr.axis, metrics={"remaining_fraction": round(remaining, 4), "val_rel_gap": None,
-                                         "train_acc_end": None, "final": t_end, "chance_classes": pinned},
-                summary=(f"{HUMAN_LABELS.get(name, name)} sits at ln {pinned} = {fmt.num(float(np.log(pinned)))} for the "
-                         f"whole run ({fmt.num(t_end)} at the end, {fmt.of_start(remaining)}): a uniform guess over "
-                         f"{pinned} classes - the model has learned nothing"))],
-                detail + f"; pinned at ln {pinned} (a uniform guess)")
-        # (when the plateau check already says it is flat, that finding is the reading: no second one)
-        if (remaining >= T.UNDERFIT_STUCK_REMAINING and len(tr) >= T.UNDERFIT_WARNING_MIN_POINTS
-                and remaining <= 1.0 and not _plateau_found(view)):
-            return Detected([Finding(
-                kind="underfitting", severity="info", series=name, start=float(tr.x[0]), end=float(tr.x[-1]),
-                x_axis=tr.axis, metrics={"remaining_fraction": round(remaining, 4), "val_rel_gap": None,
-                                         "train_acc_end": None, "final": t_end, "unconfirmed": True},
-                summary=(f"{HUMAN_LABELS.get(name, name)} only fell to {fmt.of_start(remaining)} ({fmt.num(t_end)}) over "
-                         f"{fmt.count(len(tr), 'point')}; with no validation loss or accuracy beside it, a model that cannot "
-                         "fit cannot be told from a slow learning rate or a task at its floor"))],
-                detail + "; barely moved over the whole run, with nothing beside it to say why")
+        if pinned is not None and barely:
+            return training_only(
+                "warning", {"chance_classes": pinned},
+                f"{label} sits at ln {pinned} = {fmt.num(float(np.log(pinned)))} for the whole run ({fmt.num(t_end)} at "
+                f"the end, {fmt.of_start(remaining)}): a uniform guess over {pinned} classes - the model has learned nothing",
+                f"; pinned at ln {pinned} (a uniform guess)")
+        # a loss that crept down too steadily to look flat in any window is worth saying, as info
+        # (tanojkumar05: MSE -4.8% over 100 epochs, ~1.2% a quarter) - unless the plateau check already
+        # reports the flatness: that finding is the reading, no second one
+        if barely and remaining <= 1.0 and not _plateau_found(view):
+            return training_only(
+                "info", {"unconfirmed": True},
+                f"{label} only fell to {fmt.of_start(remaining)} ({fmt.num(t_end)}) over {fmt.count(len(tr), 'point')}; "
+                "with no validation loss or accuracy beside it, a model that cannot fit cannot be told from a slow "
+                "learning rate or a task at its floor",
+                "; barely moved over the whole run, with nothing beside it to say why")
         return Detected([], detail + "; no validation loss or accuracy to compare with: a flat loss is reported as a plateau")
     shown = stuck_metric or worst_metric
     if shown is not None:
