@@ -131,7 +131,11 @@ def judge_runs(label: Label, reports: Sequence) -> Judgement:
     is one labelled item, so calibration takes the causes of the run that decided it
     (:func:`deciding_run`), not of every run: a log of 40 appended runs must not weigh 40 times as
     much as a log of one."""
-    judged = [judge(label, r) for r in reports]
+    return combine_runs(label, [judge(label, r) for r in reports])
+
+
+def combine_runs(label: Label, judged: Sequence[Judgement]) -> Judgement:
+    """The file's judgement from its runs' (:func:`judge_runs`), for callers that keep the per-run ones."""
     if len(judged) == 1:
         return judged[0]
     decided = judged[deciding_run(label, judged)]

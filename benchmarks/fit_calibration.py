@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from eval_diagnosis import real_items, scenario_items  # noqa: E402
-from eval_scoring import deciding_run, judge, judge_runs, judge_unloadable, scored_causes  # noqa: E402
+from eval_scoring import combine_runs, deciding_run, judge, judge_unloadable, scored_causes  # noqa: E402
 
 from trueloss_dash.diagnose import calibration, diagnose  # noqa: E402
 from trueloss_dash.diagnose import thresholds as T  # noqa: E402
@@ -106,9 +106,10 @@ def dev_points(with_accuracy: bool = False):
             real_right += item.group == "real" and judge_unloadable(item.label, "no run").right
             continue
         reports = [diagnose(run) for run in runs]  # every run of the file, as the evaluation judges it
-        real_right += item.group == "real" and judge_runs(item.label, reports).right
+        judged = [judge(item.label, r) for r in reports]
+        real_right += item.group == "real" and combine_runs(item.label, judged).right
         # one file, one item: the causes of the run that decided its judgement (eval_scoring.deciding_run)
-        report = reports[deciding_run(item.label, [judge(item.label, r) for r in reports])]
+        report = reports[deciding_run(item.label, judged)]
         if not report.causes:
             continue
         top = report.causes[0]

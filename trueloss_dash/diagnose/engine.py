@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import fmt
-from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS, looks_like_adversarial_loss, looks_like_reward
+from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS, looks_like_adversarial_loss
 from ..run import Run, RunContext
 from . import thresholds as T
 from .detectors import CHECKS, DETECTORS
@@ -126,9 +126,8 @@ def _losses_that_are_not_progress(view: RunView, findings: list[Finding]) -> Non
       term moves with the game - samples or FID measure progress.
 
     Loss-shape findings there are info with the reason said; a loss that went NaN/inf stays critical."""
-    names = list(view.run.series)
-    rewards = [n for n in names if looks_like_reward(n)]
-    adversarial = [n for n in names if looks_like_adversarial_loss(n)]
+    rewards = view.rewards
+    adversarial = [n for n in view.run.series if looks_like_adversarial_loss(n)]
     supervised = any(view.run.get(n) is not None for n in LOSS_SERIES)
     if rewards:
         r = view.run.get(rewards[0]).y

@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..columns import EPOCH, GAP_TERMS, LR, STEP, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, looks_like_loss
+from ..columns import EPOCH, GAP_TERMS, LR, STEP, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, looks_like_loss, looks_like_reward
 from ..run import Run, RunContext
 from . import thresholds as T
 from .signals import Curve, binned, curve
@@ -87,6 +87,11 @@ class RunView:
     @cached_property
     def lr(self) -> Curve | None:
         return self.curve(LR)
+
+    @cached_property
+    def rewards(self) -> list[str]:
+        """The run's episode-reward series (an RL run: columns.looks_like_reward), in file order."""
+        return [n for n in self.run.series if looks_like_reward(n)]
 
     @cached_property
     def step_train(self) -> Curve | None:

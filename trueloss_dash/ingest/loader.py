@@ -13,6 +13,9 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import numpy as np
+
+from ..columns import TRAIN_LOSS, VAL_LOSS
 from ..errors import LogFormatError
 from ..provenance import SIDECAR_SUFFIX, read_sidecar
 from ..run import Run
@@ -142,10 +145,6 @@ CONTINUATION_FACTOR = 1.1
 
 def _first_last(run: Run) -> tuple[str, float, float] | None:
     """(loss name, its first and last finite value) of the training loss, else the validation loss."""
-    import numpy as np
-
-    from ..columns import TRAIN_LOSS, VAL_LOSS
-
     for name in (TRAIN_LOSS, VAL_LOSS):
         s = run.get(name)
         if s is None:
@@ -167,12 +166,12 @@ def mark_continuations(runs: list[Run]) -> None:
         a, b = _first_last(prev), _first_last(run)
         if a is None or b is None or a[0] != b[0]:
             continue
-        _, a_first, a_last = a
+        loss, a_first, a_last = a
         b_first = b[1]
         learned = a_last * CONTINUATION_FACTOR <= a_first
         if learned and a_last / CONTINUATION_FACTOR <= b_first <= a_last * CONTINUATION_FACTOR:
             run.meta["continues"] = prev.name
-            run.note(f"starts where '{prev.name}' ended ({a[0]} {a_last:.4g} -> {b_first:.4g}): read as its "
+            run.note(f"starts where '{prev.name}' ended ({loss} {a_last:.4g} -> {b_first:.4g}): read as its "
                      "continuation, so its first point is a trained model, not an untrained one")
 
 

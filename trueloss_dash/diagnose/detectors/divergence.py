@@ -32,11 +32,18 @@ def _lr_restart_after(view, axis: str, x_best: float) -> tuple[float, float] | N
         return None
     y = np.asarray(lr.y, float)
     peak = np.maximum.accumulate(y)
+    # the largest lr after each point (NaN where nothing finite follows), in one backward pass
+    later = np.append(np.fmax.accumulate(y[::-1])[::-1][1:], np.nan)
     low = (y <= T.DIVERGENCE_LR_RESTART_SHARE * peak) & (peak > 0) & (lr.x > x_best)
-    for i in np.flatnonzero(low):
-        if i + 1 < len(y) and np.nanmax(y[i + 1:]) > max(y[i], 0) * 2 and np.nanmax(y[i + 1:]) > T.DIVERGENCE_LR_RESTART_SHARE * peak[i]:
-            return float(lr.x[i]), float(y[i])
-    return None
+    rises = (later > np.maximum(y, 0) * 2) & (later > T.DIVERGENCE_LR_RESTART_SHARE * peak)
+    hit = np.flatnonzero(low & rises)
+    return (float(lr.x[hit[0]]), float(y[hit[0]])) if len(hit) else None
+
+
+def _training_finite(view) -> bool:
+    """Some training-side loss of the run holds a finite value."""
+    return any((s := view.run.get(n)) is not None and bool(np.isfinite(np.asarray(s.y, float)).any())
+               for n in (TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS))
 
 
 def _trains(name: str) -> bool:
@@ -95,13 +102,11 @@ def detect(view) -> Detected:
     # beside the periodic train/val estimates)
     extra = [n for n in view.run.series if n not in names and looks_like_loss(n) and n not in GAP_TERMS
              and n != TRAIN_LOSS_STEP and not n.endswith(("_ci_low", "_ci_high")) and view.run.get(n).n_nonfinite]
-    train_finite = any(view.run.get(n) is not None and np.isfinite(np.asarray(view.run.get(n).y, float)).any()
-                       for n in (TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS))
     for name in names + extra:
         s = view.run.get(name)
         c = view.curve(name)
         bad = s.n_nonfinite
-        if bad and bad == len(s.y) and train_finite and not _trains(name):
+        if bad and bad == len(s.y) and not _trains(name) and _training_finite(view):
             # an evaluation-side loss that is NaN at every point beside a finite training loss never ran
             # (YOLO writes nan for every val loss when validation is off): nothing blew up
             parts.append(f"{name}: no finite value at all beside a finite training loss - not computed, not a blow-up")

@@ -243,8 +243,8 @@ def _followed_by_validation(view, f: Finding) -> Finding:
     before, after = f.metrics.get("level_before"), f.metrics.get("level_after")
     if f.kind != "level_shift" or not before or not after or before <= 0 or after <= 0:
         return f  # (a loss that can go negative has no ratio to compare with validation's)
-    rise = float(np.log(f.metrics["level_after"] / f.metrics["level_before"]))
-    follows = validation_follows(view, float(f.start), rise, float(f.metrics["level_before"]))
+    rise = float(np.log(after / before))
+    follows = validation_follows(view, float(f.start), rise, float(before))
     if follows is None or follows[0]:
         return f
     f.severity = "info"

@@ -58,6 +58,7 @@ def head_losses(view) -> list[str]:
 
 
 def detect(view) -> Detected:
+    resumed = bool(view.run.meta.get("continues"))  # ingest.loader.mark_continuations
     name = TRUE_TRAIN_LOSS if view.true_train is not None and len(view.true_train) >= T.PLATEAU_MIN_POINTS + 1 else TRAIN_LOSS
     c = view.curve(name)
     if c is None or len(c) < T.PLATEAU_MIN_POINTS + 1:
@@ -67,11 +68,11 @@ def detect(view) -> Detected:
         # no overall training loss, but per-head ones: a head that stopped learning is a plateau of its own
         found, parts = [], []
         for h in heads:
-            got = _plateau_of(view.curve(h), h, bool(view.run.meta.get("continues")))
+            got = _plateau_of(view.curve(h), h, resumed)
             found += got.findings
             parts.append(got.detail)
         return Detected(found, "; ".join(parts))
-    return _plateau_of(c, name, bool(view.run.meta.get("continues")))
+    return _plateau_of(c, name, resumed)
 
 
 def _plateau_of(c, name: str, resumed: bool = False) -> Detected:

@@ -168,6 +168,8 @@ def detect(view) -> Detected:
         # evaluations): the model's outputs on the validation set never changed - nothing was learned
         # that the task measures (YutingYao: 1.3576178e15 -> 1.3576162e15 over 200 epochs)
         worst_metric = (f"{HUMAN_LABELS.get(VAL_LOSS, VAL_LOSS)} (frozen)", float(va.y[-1]))
+    late_train = tr.y[len(tr) // 2:]
+    chance = _chance_level(float(np.median(late_train)))  # pinned at ln k for the second half
     if rel_gap is None and acc is None and stuck_metric is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
         # training loss is a plateau (its own finding), not evidence that the model cannot fit - with two
@@ -184,13 +186,12 @@ def detect(view) -> Detected:
 
         # a loss pinned at ln k for the whole run is a model that outputs the uniform prior: nothing
         # learned, whatever validation would say (Darejkal: 1.3863 = ln 4 in every launch of a 4-class model)
-        pinned = _chance_level(float(np.median(tr.y[len(tr) // 2:])))
-        if pinned is not None and barely:
+        if chance is not None and barely:
             return training_only(
-                "warning", {"chance_classes": pinned},
-                f"{label} sits at ln {pinned} = {fmt.num(float(np.log(pinned)))} for the whole run ({fmt.num(t_end)} at "
-                f"the end, {fmt.of_start(remaining)}): a uniform guess over {pinned} classes - the model has learned nothing",
-                f"; pinned at ln {pinned} (a uniform guess)")
+                "warning", {"chance_classes": chance},
+                f"{label} sits at ln {chance} = {fmt.num(float(np.log(chance)))} for the whole run ({fmt.num(t_end)} at "
+                f"the end, {fmt.of_start(remaining)}): a uniform guess over {chance} classes - the model has learned nothing",
+                f"; pinned at ln {chance} (a uniform guess)")
         # a loss that crept down too steadily to look flat in any window is worth saying, as info
         # (tanojkumar05: MSE -4.8% over 100 epochs, ~1.2% a quarter) - unless the plateau check already
         # reports the flatness: that finding is the reading, no second one
@@ -226,7 +227,6 @@ def detect(view) -> Detected:
     # a training loss that fell at (nearly) every point of its second half is still learning, however
     # much its pace slowed ('train longer'): not 'stopped improving' - a low accuracy there is no
     # warning (FarrisFoo: 3.24 -> 2.01 in 10 epochs, down at every one, accuracy 0.35 and rising)
-    late_train = tr.y[len(tr) // 2:]
     late_moves = np.diff(late_train)
     # (or, for a noisy loss whose small up-moves break that count, a second-half trend that falls
     # clearly beyond its own scatter: the least-squares slope of the log loss at least
@@ -270,7 +270,6 @@ def detect(view) -> Detected:
     # low training accuracy, a low best validation metric, or the loss pinned at chance (ln k of a
     # uniform guess over k classes); without any it is as likely a pre-trained model fine-tuned at its
     # floor (synthetic fine-tunes starting 5-60% above their floor: 72 of 400 were underfitting warnings)
-    chance = _chance_level(float(np.median(late_train)))  # pinned there for the second half
     low_metric = metric is not None and metric[1] < T.UNDERFIT_MAX_TRAIN_ACC  # even the best metric ends low
     stuck_shown = stuck and (low_acc or low_metric or chance is not None)
     severity = ("warning" if (((low_acc and not still and not learning) or stuck_shown) and not converging

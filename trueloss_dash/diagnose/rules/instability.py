@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fmt
-from ...columns import LR, VAL_ACC, VAL_LOSS, looks_like_reward
+from ...columns import LR, VAL_ACC, VAL_LOSS
 from .. import thresholds as T
 from ..signals import xfmt
 from .base import MEASURED, PRIOR, SHAPE, Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
@@ -258,7 +258,7 @@ def _rl_moving_targets(inp: RuleInput) -> Assessment | None:
     """A reinforcement-learning run (it logs an episode reward): its losses are fitted to data the
     policy itself collects, so they jump, swing and drift as the policy changes - a change in the
     data, not an unstable optimiser."""
-    rewards = [n for n in inp.view.run.series if looks_like_reward(n)]
+    rewards = inp.view.rewards
     hits = [(i, f) for i, f in enumerate(inp.findings) if f.kind in ("level_shift", "spike", "oscillation", "plateau")]
     if not rewards or not hits:
         return None
