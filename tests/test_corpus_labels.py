@@ -51,6 +51,10 @@ PENDING_READERS: dict[str, str] = {
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
         "terms named err*, no 'loss' word, 'errsum' without a colon): refused as 'unknown log format'"
     ),
+    "And1210__FER_SSL/train.out": (
+        "console log whose only loss lines are per-iteration '[epoch: 1/200, iter: 25/489] total: 1.55' (the loss is "
+        "named 'total', no 'loss' word) beside 'Validation accuracy: 0.44' epoch lines: refused as 'unknown log format'"
+    ),
 }
 
 
@@ -78,6 +82,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "Divide-By-0__homeServerGAN/loss_log.txt": {"D_A", "G_A", "D_B", "G_B"},  # CycleGAN (Cyc_A/Cyc_B beside)
     "FloatButterfly__ImageCompression_VAE-GAN/loss_log.txt": {"G_GAN", "D", "G_L1"},  # VAE-GAN (z_L1, kl beside)
     "AIRI-Institute__genrisk/metrics.csv": {"train_disc_loss", "train_gen_loss"},  # GAN D/G losses (NaN after step 0)
+    "And1210__IDCycleGAN/train.out": {"Generator Loss", "Discriminator Loss"},  # GAN epoch lines, no total
 }
 
 
