@@ -484,8 +484,11 @@ TINY_VAL_MIN_POINTS = 4
 SMOOTH_TRAIN_MAX_SIGMA = 0.05
 #: Leakage: validation within this log distance of the true training loss (median over the run) ...
 LEAKAGE_MAX_LOG_DISTANCE = 0.1
-#: ... all the way down to memorisation level: true training loss below this share of its start.
-LEAKAGE_MEMORISED_FRACTION = 0.05
+#: ... all the way down to memorisation level: true training loss below this share of its start. A
+#: well-fitted model on an easy task is not memorised: a digits MLP at 97% training accuracy sits at
+#: ~4% of its starting cross-entropy with validation within 10% of it (generated dev-60018, a healthy
+#: run told 'data mismatch' at 5%); the leakage preset's model, which has memorised its copies, is at ~0.2%.
+LEAKAGE_MEMORISED_FRACTION = 0.01
 #: The cause numbers below compare the rules' raw scores (before calibration).
 #: Causes that only explain 'info' findings count this much when the run has warning/critical ones
 #: (an inverted gap explained by dropout is not what is wrong with a diverging run).
