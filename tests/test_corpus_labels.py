@@ -55,6 +55,23 @@ PENDING_READERS: dict[str, str] = {
         "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "
         "which column is the loss without the names"
     ),
+    "IsabelJnz__From-Back-Propagation-To-Forward-Forward/losses.csv": (
+        "pandas to_csv of 10 repeated trials (unnamed index 0-9; ff_train_losses, ff_test_losses, fb_test_losses numbers, "
+        "fb_train_losses a Python list of 2 values per cell): refused at column 'fb_train_losses' ('found [0.61..., 0.64...], "
+        "expected a number'); a list-valued column could be skipped with a warning and the numeric columns kept"
+    ),
+    "Lanouraf__projet-de-deep-learning-/losses.csv": (
+        "'Model,Loss' with one row per model and the whole 20-epoch training-loss history as a quoted Python list in the "
+        "'Loss' cell (BOW, BOW_LN, BOW_HM_LN): refused ('found [0.717..., ...], expected a number'); each row is a run"
+    ),
+    "Spachti__pedm-ood/losses.csv": (
+        "two headerless lines of 2000 comma-separated numbers, one line per curve (np.savetxt of a 2 x 2000 array): read as "
+        "2000 columns of 2 points each and refused ('fewer than 3 points'); a wide file of a few long rows is a few curves"
+    ),
+    "Zackary3yin__Spike_data-_VAE/losses.csv": (
+        "'Feature,Train Losses,Test Losses' with one row per feature model (104 runs) and each history a quoted Python list "
+        "(NaN written as nan): refused as 'unknown log format'"
+    ),
     "jeromeyoon__SNnet/val_log.txt": (
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
         "terms named err*, no 'loss' word, 'errsum' without a colon): refused as 'unknown log format'"
@@ -91,6 +108,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "FloatButterfly__ImageCompression_VAE-GAN/loss_log.txt": {"G_GAN", "D", "G_L1"},  # VAE-GAN (z_L1, kl beside)
     "AIRI-Institute__genrisk/metrics.csv": {"train_disc_loss", "train_gen_loss"},  # GAN D/G losses (NaN after step 0)
     "And1210__IDCycleGAN/train.out": {"Generator Loss", "Discriminator Loss"},  # GAN epoch lines, no total
+    "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
 }
 
 
