@@ -80,6 +80,23 @@ PENDING_READERS: dict[str, str] = {
         "console log whose only loss lines are per-iteration '[epoch: 1/200, iter: 25/489] total: 1.55' (the loss is "
         "named 'total', no 'loss' word) beside 'Validation accuracy: 0.44' epoch lines: refused as 'unknown log format'"
     ),
+    "RCVLab-AiimLab__crowd_counting/train.out": (
+        "tqdm capture whose progress lines 'Epoch [0][12/1200] Time/b 0.42 (0.42) Loss 330.9746 (330.975) :  1%|...' are "
+        "joined by carriage returns; the reader misses them and finds only a path in a UserWarning "
+        "('home/.../loss.py: 1 point'), so it is refused as 'fewer than 3 points'"
+    ),
+    "Ritik-912__ASSIST_assignment/train.out": (
+        "Keras 3 console capture whose progress bars redraw with 62,081 backspace (0x08) characters beside ANSI colour "
+        "codes: refused as 'binary data'; the epoch lines hold 'loss: 0.0107 - mae: 0.0733 - val_loss: 0.0106'"
+    ),
+    "SergeiNikolenko__gat/train.out": (
+        "Lightning console that prints only EarlyStopping lines 'Metric val_loss improved by 0.004 >= min_delta = 0.0. "
+        "New best score: 0.028' (7 of them, no epoch numbers): refused as 'unknown log format'"
+    ),
+    "citizenyves__PoseDetection/results.txt": (
+        "headerless YOLOv5 results.txt with one row '0/0  0G  nan  nan  0  nan ...' (every loss NaN): refused as "
+        "'unknown log format' - the YOLOv5 results.txt sniffer does not take a row whose losses are all 'nan'"
+    ),
 }
 
 
