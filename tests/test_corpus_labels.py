@@ -37,6 +37,14 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "Abhash-Chakraborty__AgroHealth/training_history.json": (
+        "a JSON string whose text is the Python repr of a Keras history dict (\"{'loss': [...], 'val_loss': [...]}\", "
+        "single quotes): refused as 'unknown log format'"
+    ),
+    "AbhijnasriBS__Investigation-of-Near-accident-Car-driving-Scenario-ML/training_history.json": (
+        "dict of lists named coil_train_losses / coil_val_losses (a model prefix and plural 'losses') beside a "
+        "best_val_loss scalar: loads, but no series gets a loss role"
+    ),
     "FranciscoREchevarria__Avance-5/version_15_metrics.csv": (
         "Lightning metrics.csv whose every column carries a stage prefix 'finetuning/' (finetuning/train_loss_epoch, "
         "finetuning/train_loss_step, finetuning/val_loss): loads, but no series gets a loss role"
