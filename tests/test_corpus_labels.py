@@ -80,6 +80,14 @@ PENDING_READERS: dict[str, str] = {
         "'Feature,Train Losses,Test Losses' with one row per feature model (104 runs) and each history a quoted Python list "
         "(NaN written as nan): refused as 'unknown log format'"
     ),
+    "dhavvval__MLProject/losses.csv": (
+        "space-padded 'iteration,t_loss,v_loss' (t_ = training, v_ = validation, both measured in eval mode): loads, but "
+        "'t_loss' and 'v_loss' are no train/val aliases, so both stay role-less"
+    ),
+    "qiaochloe__polylm/losses.csv": (
+        "headerless rows with both fields quoted, '\"1\",\"52.58\"' (R write.csv without header: step, loss): loads as two "
+        "role-less curves loss_1 (the step counter 1..2047) and loss_2; the quoted step column is not recognised as the x axis"
+    ),
     "jeromeyoon__SNnet/val_log.txt": (
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
         "terms named err*, no 'loss' word, 'errsum' without a colon): refused as 'unknown log format'"
@@ -133,6 +141,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "FloatButterfly__ImageCompression_VAE-GAN/loss_log.txt": {"G_GAN", "D", "G_L1"},  # VAE-GAN (z_L1, kl beside)
     "AIRI-Institute__genrisk/metrics.csv": {"train_disc_loss", "train_gen_loss"},  # GAN D/G losses (NaN after step 0)
     "And1210__IDCycleGAN/train.out": {"Generator Loss", "Discriminator Loss"},  # GAN epoch lines, no total
+    "mie324__TimeMachiNet/losses.csv": {  # CAAE adversarial autoencoder heads ("tensor(x, device='cuda:0')" cells), no total
+        "EG_L1_loss", "G_tv_loss", "G_img_loss", "Ez_loss", "D_loss", "Dz_loss"},
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
 }
 
