@@ -113,6 +113,14 @@ PENDING_READERS: dict[str, str] = {
         "headerless YOLOv5 results.txt with one row '0/0  0G  nan  nan  0  nan ...' (every loss NaN): refused as "
         "'unknown log format' - the YOLOv5 results.txt sniffer does not take a row whose losses are all 'nan'"
     ),
+    "NCAR__gecko-ml/train.txt": (
+        "TF 1.x Keras console of five one-epoch fits whose progress bars ('1024/113600 [...] - ETA: 8:33 - loss: 0.1160') "
+        "redraw with backspace (0x08) characters: refused as 'binary data'"
+    ),
+    "Darmasus__Darma/train.out": (
+        "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "
+        "(the loss is 'L=', distortion 'D=', rate 'R='): loads, but no series is recognised as a loss"
+    ),
 }
 
 
@@ -143,6 +151,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "And1210__IDCycleGAN/train.out": {"Generator Loss", "Discriminator Loss"},  # GAN epoch lines, no total
     "mie324__TimeMachiNet/losses.csv": {  # CAAE adversarial autoencoder heads ("tensor(x, device='cuda:0')" cells), no total
         "EG_L1_loss", "G_tv_loss", "G_img_loss", "Ez_loss", "D_loss", "Dz_loss"},
+    "ganascimento__ashborn-arena/train.out": {"ploss", "vloss"},  # PPO policy and value losses (reward 'r' beside)
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
 }
 
