@@ -84,10 +84,6 @@ PENDING_READERS: dict[str, str] = {
         "space-padded 'iteration,t_loss,v_loss' (t_ = training, v_ = validation, both measured in eval mode): loads, but "
         "'t_loss' and 'v_loss' are no train/val aliases, so both stay role-less"
     ),
-    "qiaochloe__polylm/losses.csv": (
-        "headerless rows with both fields quoted, '\"1\",\"52.58\"' (R write.csv without header: step, loss): loads as two "
-        "role-less curves loss_1 (the step counter 1..2047) and loss_2; the quoted step column is not recognised as the x axis"
-    ),
     "jeromeyoon__SNnet/val_log.txt": (
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
         "terms named err*, no 'loss' word, 'errsum' without a colon): refused as 'unknown log format'"

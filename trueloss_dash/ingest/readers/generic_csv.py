@@ -88,6 +88,14 @@ def read(source):
 ID = "id"  # an identifier column: no x-axis or series name, dropped by the table normaliser
 
 
+def _unquote(cell: str) -> str:
+    """A cell without its CSV quotes (R's write.csv quotes every field: ``"1","52.58"``)."""
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] and cell[0] in "\"'":
+        return cell[1:-1].strip()
+    return cell
+
+
 def _first_column(data: bytes, header) -> str | None:
     """What the first of several headerless columns is: 'epoch', 'step', ``ID`` or None (a value).
 
@@ -100,8 +108,9 @@ def _first_column(data: bytes, header) -> str | None:
     if len(header.columns) < 2:
         return None
     lines = data.decode("utf-8", errors="replace").splitlines()[header.header_line:]
-    cells = [line.split(header.delimiter) if header.delimiter.strip() else line.split() for line in lines]
-    firsts = [c[0].strip() for c in cells if c and c[0].strip()]
+    cells = [[_unquote(x) for x in (line.split(header.delimiter) if header.delimiter.strip() else line.split())]
+             for line in lines]
+    firsts = [c[0] for c in cells if c and c[0]]
     if _counts_epochs(data, header):
         return "epoch"
     try:
@@ -127,10 +136,10 @@ def _counts_epochs(data: bytes, header) -> int:
     firsts = []
     for line in data.decode("utf-8", errors="replace").splitlines()[header.header_line:]:
         cells = line.split(header.delimiter) if header.delimiter.strip() else line.split()
-        if not cells or not cells[0].strip():
+        if not cells or not _unquote(cells[0]):
             continue
         try:
-            value = float(cells[0])
+            value = float(_unquote(cells[0]))
         except ValueError:
             return 0
         if not value.is_integer():
