@@ -97,10 +97,6 @@ PENDING_READERS: dict[str, str] = {
         "joined by carriage returns; the reader misses them and finds only a path in a UserWarning "
         "('home/.../loss.py: 1 point'), so it is refused as 'fewer than 3 points'"
     ),
-    "Ritik-912__ASSIST_assignment/train.out": (
-        "Keras 3 console capture whose progress bars redraw with 62,081 backspace (0x08) characters beside ANSI colour "
-        "codes: refused as 'binary data'; the epoch lines hold 'loss: 0.0107 - mae: 0.0733 - val_loss: 0.0106'"
-    ),
     "SergeiNikolenko__gat/train.out": (
         "Lightning console that prints only EarlyStopping lines 'Metric val_loss improved by 0.004 >= min_delta = 0.0. "
         "New best score: 0.028' (7 of them, no epoch numbers): refused as 'unknown log format'"
@@ -111,7 +107,8 @@ PENDING_READERS: dict[str, str] = {
     ),
     "NCAR__gecko-ml/train.txt": (
         "TF 1.x Keras console of five one-epoch fits whose progress bars ('1024/113600 [...] - ETA: 8:33 - loss: 0.1160') "
-        "redraw with backspace (0x08) characters: refused as 'binary data'"
+        "redraw with backspace (0x08) characters and no 'Epoch' line: refused as 'fewer than 3 points' (one training "
+        "loss value for five fits; each fit's running loss within its epoch is not read as a curve)"
     ),
     "Darmasus__Darma/train.out": (
         "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "

@@ -149,8 +149,9 @@ class Source:
             return False
         if b"\x00" in head:
             return True
-        # ESC (27) starts the ANSI colour codes of coloured terminal logs (detectron2's config dump)
-        control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+        # ESC (27) starts the ANSI colour codes of coloured terminal logs (detectron2's config dump);
+        # backspace (8) is how Keras redraws its progress bar when stdout is captured to a file
+        control = sum(1 for b in head if b < 32 and b not in (8, 9, 10, 12, 13, 27))
         return control > len(head) * 0.05
 
     def utf8(self) -> bytes:

@@ -1,0 +1,54 @@
+"""Reader gap met in corpus round 14 (share L, dev file), checked on the real file and on generated variants:
+
+* a Keras console captured to a file (``python train.py > train.out``) redraws its progress bar with
+  backspace characters (0x08) - 62,081 of them in ``Ritik-912__ASSIST_assignment/train.out``. The text check
+  counted them as control bytes, so the log was refused as "binary data". Backspaces now count as text (like
+  tab, CR and the ESC of ANSI colours); NUL bytes still mark a binary file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trueloss_dash.errors import LogFormatError
+from trueloss_dash.ingest import load_bytes, load_path
+
+CORPUS = Path(__file__).parent / "data" / "corpus"
+
+
+def test_keras_backspace_progress_bars_real_file_loads():
+    run = load_path(CORPUS / "Ritik-912__ASSIST_assignment" / "train.out")[0]
+    val = run.series["val_loss"]
+    assert len(val.y) == 10
+    assert val.y[0] == pytest.approx(0.0109) and val.y[-1] == pytest.approx(0.0105)
+    train = run.series["train_loss"]
+    assert len(train.y) == 10 and train.y[-1] < train.y[0]
+
+
+def _keras_capture(epochs: int) -> bytes:
+    """Keras 3 ``model.fit`` output redirected to a file: each redraw of the bar is backspaces, a CR, the bar."""
+    out = []
+    for e in range(1, epochs + 1):
+        out.append(f"Epoch {e}/{epochs}\n")
+        loss = 1.0 / e
+        for i in range(1, 11):
+            bar = f"{i:2d}/10 {'=' * i}{'.' * (10 - i)} 1s 100ms/step - loss: {loss + 0.01 * (10 - i):.4f} - mae: 0.5000"
+            out.append(("\b" * 70 + "\r" if i > 1 else "\r") + bar)
+        out.append(f" - val_loss: {1.2 / e:.4f} - val_mae: 0.6000\n")
+    return "".join(out).encode()
+
+
+def test_backspace_redrawn_progress_bars_are_text():
+    data = _keras_capture(5)
+    assert data.count(b"\b") > 200
+    run = load_bytes("train.out", data)[0]
+    assert np.allclose(run.series["val_loss"].y, [1.2 / e for e in range(1, 6)], atol=1e-4)
+    assert "train_loss" in run.series
+
+
+def test_nul_bytes_still_mean_binary():
+    with pytest.raises(LogFormatError, match="binary data"):
+        load_bytes("train.out", b"\x00\x01\x02\x03" * 100 + b"loss: 0.5\n")
