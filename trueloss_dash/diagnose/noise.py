@@ -31,6 +31,23 @@ def residuals(c: Curve) -> np.ndarray:
     return v - loo_rolling_median(v, win)
 
 
+def trend_t(y: np.ndarray) -> float:
+    """The least-squares slope of the log loss over these points in standard errors of itself (negative:
+    falling). Noise breaks a count of down-moves, not a trend: 2% scatter on a slow descent is still a
+    descent. 0 when there are fewer than 4 points or a non-positive value; -inf for an exact fall."""
+    y = np.asarray(y, float)
+    if len(y) < 4 or np.any(y <= 0):
+        return 0.0
+    t = np.arange(len(y), dtype=float)
+    v = np.log(y)
+    slope, icpt = np.polyfit(t, v, 1)
+    resid = v - (slope * t + icpt)
+    se = float(np.sqrt(np.sum(resid ** 2) / (len(y) - 2) / np.sum((t - t.mean()) ** 2)))
+    if se == 0:
+        return float(-np.inf if slope < 0 else (np.inf if slope > 0 else 0.0))
+    return float(slope / se)
+
+
 def local_sigma(c: Curve, window: int | None = None, floor: float = T.SPIKE_SIGMA_FLOOR) -> np.ndarray:
     """Per-point noise scale (log units), estimated causally over the trailing ``window`` points.
 

@@ -387,6 +387,12 @@ OSCILLATION_HARM_MIN_REMAINING = 0.2
 #: ... and, when validation is logged, validation swings at least this share as much as training
 #: (the instability reaches the model that is evaluated) or a validation metric gets worse.
 OSCILLATION_VAL_SHARE = 0.5
+#: Without validation, swings of a loss whose least-squares trend (log loss, over the judged stretch)
+#: still falls at least this many standard errors below zero are info: learning has not stopped.
+OSCILLATION_STILL_FALLING_T = 3.0
+#: ... and that fell over the stretch by at least this many of its typical (median) rises: the descent
+#: dominates the swings (a healthy log bouncing 8-13% fell 3.8-4.4 rises; +-18% period-2 bounces 2.4).
+OSCILLATION_PROGRESS_OVER_RISE = 3.0
 #: ... and, where both are logged at the same points, swings WITH training: the correlation of their
 #: point-to-point log moves at least this (an unstable LR moves the weights, so the evaluated model
 #: gets worse at the same epochs; independent evaluation noise of the same size does not), and at

@@ -14,7 +14,7 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import metric_change, typical_swing
+from ..noise import metric_change, trend_t, typical_swing
 from ..signals import Curve, overlap, pct
 from . import Check, Detected
 
@@ -140,7 +140,24 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
     if (c.axis == "step" or _logged_on_steps(view, c.name)) and c.binned_from is None and len(c) <= _MAX_POINTS:
         return "info", ("single-batch step losses without validation: these swings cannot be told from minibatch noise; "
                         "log validation to judge stability")
+    # no validation to judge the evaluated model by: what the swings cost is learning stopped. A loss
+    # whose trend still falls far beyond its own scatter through them has not stopped (a training-only
+    # log whose start was not logged reads 'still at 30% of its start' after a fast descent it missed)
+    # (and by more than a few of its typical rises: ±18% period-2 bounces on a slow descent are an LR
+    # too high even though the trend still falls)
+    seg = m[lo:]
+    falling = trend_t(np.exp(seg)) if c.positive else 0.0
+    rises = np.diff(seg)[np.diff(seg) > 0]
+    progress = float(seg[0] - seg[-1]) / float(np.median(rises)) if c.positive and len(rises) else 0.0
+    if falling <= -T.OSCILLATION_STILL_FALLING_T and progress >= T.OSCILLATION_PROGRESS_OVER_RISE:
+        return "info", (f"the loss still falls on its trend through the swings ({_t_phrase(falling)} standard errors below "
+                        f"flat, {progress:.1f}x its typical rise over the stretch): they have not stopped learning; log "
+                        "validation to judge whether the evaluated model is unstable")
     return "warning", f"the loss is still at {fmt.pct(level)} of its start"
+
+
+def _t_phrase(t: float) -> str:
+    return "far" if not np.isfinite(t) else f"{abs(t):.1f}"
 
 
 def _shared_moves(va: Curve, tr: Curve) -> tuple[float | None, int]:

@@ -15,6 +15,7 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
+from ..noise import trend_t
 from ..signals import Curve, interval_means, overlap, pct
 from . import Check, Detected
 from .plateau import progress_profile
@@ -73,14 +74,7 @@ def _plateau_found(view) -> bool:
 def _falling_trend(y: np.ndarray) -> bool:
     """The log loss's least-squares slope over these points is at least UNDERFIT_STILL_TREND_T standard
     errors below zero."""
-    if len(y) < 4 or np.any(y <= 0):
-        return False
-    t = np.arange(len(y), dtype=float)
-    v = np.log(y)
-    slope, icpt = np.polyfit(t, v, 1)
-    resid = v - (slope * t + icpt)
-    se = float(np.sqrt(np.sum(resid ** 2) / (len(y) - 2) / np.sum((t - t.mean()) ** 2)))
-    return bool(slope < 0 and (se == 0 or slope / se <= -T.UNDERFIT_STILL_TREND_T))
+    return trend_t(y) <= -T.UNDERFIT_STILL_TREND_T
 
 
 def _frozen(va) -> bool:
