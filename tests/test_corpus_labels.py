@@ -110,6 +110,11 @@ PENDING_READERS: dict[str, str] = {
         "redraw with backspace (0x08) characters and no 'Epoch' line: refused as 'fewer than 3 points' (one training "
         "loss value for five fits; each fit's running loss within its epoch is not read as a curve)"
     ),
+    "capstone-fall2021__lung_nodule_segmentation/train.out": (
+        "sentences 'Epoch 0 trained with loss: 0.0196. The running time is 4073.9.' and 'Epoch 0 evaluated with "
+        "loss: 0.00034, dice score: 1.1e-05. ...' (the phase is a verb, 'trained' / 'evaluated'): refused as 'unknown "
+        "log format'"
+    ),
     "Darmasus__Darma/train.out": (
         "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "
         "(the loss is 'L=', distortion 'D=', rate 'R='): loads, but no series is recognised as a loss"
