@@ -49,10 +49,6 @@ PENDING_READERS: dict[str, str] = {
         "Lightning metrics.csv whose every column carries a stage prefix 'finetuning/' (finetuning/train_loss_epoch, "
         "finetuning/train_loss_step, finetuning/val_loss): loads, but no series gets a loss role"
     ),
-    "Chickaboo__NeuroZip/metrics.jsonl": (
-        "JSON-lines LM log whose losses are named train_loss_nats_per_byte / validation_loss_nats_per_byte (a unit "
-        "suffix after 'loss'; beside bits-per-byte train_bpb_estimate / validation_bpb): loads, but no series gets a loss role"
-    ),
     "hamin-shim__unetBasic/train_log.txt": (
         "per-batch running SUMS '[i/251] running loss of epoch e is : s' (train pass of 251 batches, then a 32-batch "
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "

@@ -160,15 +160,20 @@ _LOSS_MEASURE_NAME = re.compile(
 # name at all (``self.log("validation_epoch_average", avg_loss)``) - what a phase averages over an epoch
 # is its loss; needs the phase word and the epoch word, so ``val_mean`` (a mean prediction?) stays out.
 _PHASE_EPOCH_AVERAGE = re.compile(rf"^(?P<phase>{_TRAIN_PHASE}|{_VAL_PHASE})epoch(?:average|avg|mean)$")
+# ``train_loss_nats_per_byte`` / ``validation_loss_per_token``: a phase's loss with the unit it is counted in
+# (byte- and token-level language models) - the loss itself, in nats or bits per byte/token/character/word.
+_PHASE_LOSS_PER_UNIT = re.compile(
+    rf"^(?P<phase>{_TRAIN_PHASE}|{_VAL_PHASE})loss(?:in)?(?:nats?|bits?)?per(?:byte|token|tok|char|character|word)$"
+)
 
 
 def loss_measure_role(column: str) -> tuple[str, str] | None:
     """``(TRAIN_LOSS | VAL_LOSS, twin suffix)`` for a column named after a loss measure (cross-entropy,
-    NLL, BCE, log loss) in a phase - no phase means training - or for a phase's epoch average
-    (``validation_epoch_average``), else None. ``val_cross_entropy`` -> (val_loss, "");
+    NLL, BCE, log loss) in a phase - no phase means training -, for a phase's epoch average
+    (``validation_epoch_average``) or a phase's loss per unit (``train_loss_nats_per_byte``), else None. ``val_cross_entropy`` -> (val_loss, "");
     ``train_cross_entropy_step`` -> (train_loss, "step"); ``val_ce`` -> (val_loss, "")."""
     key = fold(column)
-    averaged = _PHASE_EPOCH_AVERAGE.match(key)
+    averaged = _PHASE_EPOCH_AVERAGE.match(key) or _PHASE_LOSS_PER_UNIT.match(key)
     if averaged is not None:
         return (VAL_LOSS if re.fullmatch(_VAL_PHASE, averaged.group("phase")) else TRAIN_LOSS), ""
     m = _LOSS_MEASURE_NAME.match(key)
