@@ -80,6 +80,11 @@ PENDING_READERS: dict[str, str] = {
         "space-padded 'iteration,t_loss,v_loss' (t_ = training, v_ = validation, both measured in eval mode): loads, but "
         "'t_loss' and 'v_loss' are no train/val aliases, so both stay role-less"
     ),
+    "Chen-chen680__StockAnalysis/loss.csv": (
+        "one column of 300 numbers under a header 'loss' + the GBK bytes d6 b5 ('loss\u503c', 'loss value'), not valid UTF-8: "
+        "refused as 'unknown log format (first line 'loss\u05b5')'; the header should decode as a legacy code page or be read "
+        "as 'loss' with its stray bytes"
+    ),
     "jeromeyoon__SNnet/val_log.txt": (
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
         "terms named err*, no 'loss' word, 'errsum' without a colon): refused as 'unknown log format'"
@@ -146,6 +151,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "mie324__TimeMachiNet/losses.csv": {  # CAAE adversarial autoencoder heads ("tensor(x, device='cuda:0')" cells), no total
         "EG_L1_loss", "G_tv_loss", "G_img_loss", "Ez_loss", "D_loss", "Dz_loss"},
     "ganascimento__ashborn-arena/train.out": {"ploss", "vloss"},  # PPO policy and value losses (reward 'r' beside)
+    "CharlesV-s-friend-Suleiman__SEU_Trans_SRTP_2021/loss.csv": {  # two loss terms and their norm, no train/val
+        "loss_value1", "loss_value2", "lossvalue"},
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
 }
 
