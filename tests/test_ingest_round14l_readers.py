@@ -4,6 +4,10 @@
   backspace characters (0x08) - 62,081 of them in ``Ritik-912__ASSIST_assignment/train.out``. The text check
   counted them as control bytes, so the log was refused as "binary data". Backspaces now count as text (like
   tab, CR and the ESC of ANSI colours); NUL bytes still mark a binary file.
+* ``TRAIN in epoch 3 , step 100, loss = 2.23`` (``CuriousCat-7__WIDER-event/train.out``): the counter after the word
+  ``in`` was read as prose, so the line gave no epoch; the step counter restarting every epoch then read as 25
+  appended runs of 16 points, each with one ``TEST in epoch 3, loss = x`` point. ``<phase> in <epoch|step> N`` now
+  gives the phase and the counter, and the log loads as one run (its TEST loss as the validation loss).
 """
 
 from __future__ import annotations
@@ -52,3 +56,25 @@ def test_backspace_redrawn_progress_bars_are_text():
 def test_nul_bytes_still_mean_binary():
     with pytest.raises(LogFormatError, match="binary data"):
         load_bytes("train.out", b"\x00\x01\x02\x03" * 100 + b"loss: 0.5\n")
+
+
+def test_phase_in_epoch_real_file_is_one_run():
+    runs = load_path(CORPUS / "CuriousCat-7__WIDER-event" / "train.out")
+    assert len(runs) == 1
+    run = runs[0]
+    val = run.series["val_loss"]
+    assert len(val.y) == 25 and list(val.epoch) == list(range(25))
+    assert val.y[3] == pytest.approx(2.00783739929) and val.y[-1] == pytest.approx(3.63973577873)
+    assert len(run.series["train_loss"].y) > 300
+
+
+def test_phase_in_epoch_lines_generated():
+    lines = []
+    for e in range(6):
+        for s in range(0, 200, 50):
+            lines.append(f"TRAIN in epoch {e} , step {s}, loss = {2.0 / (1 + e + s / 200):.4f}")
+        lines.append(f"TEST in epoch {e}, loss = {1.5 + 0.1 * e:.4f}, acc = 50.0%")
+    runs = load_bytes("train.out", ("\n".join(lines) + "\n").encode())
+    assert len(runs) == 1
+    assert np.allclose(runs[0].series["val_loss"].y, [1.5 + 0.1 * e for e in range(6)])
+    assert list(runs[0].series["val_loss"].epoch) == list(range(6))

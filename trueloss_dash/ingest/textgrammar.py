@@ -244,6 +244,17 @@ def parse_message(text: str) -> ParsedLine:
         if len(lowered) > 1 and lowered[-1] in _COPULAS and not any(w in STOP_WORDS for w in lowered[:-1]):
             key = " ".join(key.split()[:-1])  # "loss is: 0.49": the verb is not part of the name
             lowered = lowered[:-1]
+        if (len(lowered) == 3 and lowered[1] == "in" and phase_of(lowered[0])
+                and canonical_x(lowered[2]) in (EPOCH, STEP)):
+            # "TRAIN in epoch 3 , step 50, loss = 4.1": a phase, then the counter it is in
+            out.phase = out.phase or phase_of(lowered[0])
+            if canonical_x(lowered[2]) == EPOCH:
+                out.epoch = value
+                out.slots[slot_of[idx]] = "epoch"
+            else:
+                out.step, out.step_total = value, total
+                out.slots[slot_of[idx]] = "step"
+            return
         if any(w in STOP_WORDS for w in lowered):
             # "Average loss for epoch 3: 0.36" / "Loss after step 200 = 0.5": the counter sits inside the
             # sentence; the number is its x and the words before the linking word name the value after ':'
