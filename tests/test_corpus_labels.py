@@ -72,10 +72,6 @@ PENDING_READERS: dict[str, str] = {
         "'Model,Loss' with one row per model and the whole 20-epoch training-loss history as a quoted Python list in the "
         "'Loss' cell (BOW, BOW_LN, BOW_HM_LN): refused ('found [0.717..., ...], expected a number'); each row is a run"
     ),
-    "Spachti__pedm-ood/losses.csv": (
-        "two headerless lines of 2000 comma-separated numbers, one line per curve (np.savetxt of a 2 x 2000 array): read as "
-        "2000 columns of 2 points each and refused ('fewer than 3 points'); a wide file of a few long rows is a few curves"
-    ),
     "Zackary3yin__Spike_data-_VAE/losses.csv": (
         "'Feature,Train Losses,Test Losses' with one row per feature model (104 runs) and each history a quoted Python list "
         "(NaN written as nan): refused as 'unknown log format'"
@@ -157,6 +153,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "ganascimento__ashborn-arena/train.out": {"ploss", "vloss"},  # PPO policy and value losses (reward 'r' beside)
     "CharlesV-s-friend-Suleiman__SEU_Trans_SRTP_2021/loss.csv": {  # two loss terms and their norm, no train/val
         "loss_value1", "loss_value2", "lossvalue"},
+    "Spachti__pedm-ood/losses.csv": {"loss_1", "loss_2"},  # two headerless lines of 2000 numbers: one unnamed curve per line
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
 }
 

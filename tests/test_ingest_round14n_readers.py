@@ -4,6 +4,9 @@
   ``"1","52.58"``) has its first column read as the epoch counter, as the unquoted ``1,52.58`` already
   was; before, the quotes hid the counter and it loaded as a second role-less "loss" that
   climbed 1 -> 2047 (``qiaochloe__polylm/losses.csv``).
+* A headerless file of a few long lines (``np.savetxt`` of a 2 x 2000 array) is one curve per line,
+  ``loss_1``, ``loss_2`` (role-less: nothing names them); before, it was read as 2000 columns of 2
+  points and refused as "fewer than 3 points" (``Spachti__pedm-ood/losses.csv``).
 """
 
 from __future__ import annotations
@@ -46,3 +49,27 @@ def test_quoted_values_that_do_not_count_stay_losses(tmp_path):
     path.write_text("".join(f'"{0.9 - i * 0.01}","{0.8 - i * 0.01}"\n' for i in range(20)))
     (run,) = load_path(path)
     assert set(run.series) >= {"loss_1", "loss_2"}
+
+
+def test_a_few_long_headerless_lines_are_one_curve_each():
+    (run,) = load_path(CORPUS / "Spachti__pedm-ood" / "losses.csv")
+    assert set(run.series) == {"loss_1", "loss_2"}
+    first, second = run.series["loss_1"], run.series["loss_2"]
+    assert len(first.y) == len(second.y) == 2000
+    assert np.isclose(first.y[0], 21.984533309936523) and np.isclose(first.y[-1], -45.70984967549642)
+    assert np.isclose(second.y[0], 6.5061517) and np.isclose(second.y[-1], 0.065847926)
+
+
+def test_wide_rows_need_many_points_per_line(tmp_path):
+    wide = tmp_path / "wide" / "losses.csv"
+    wide.parent.mkdir()
+    wide.write_text("\n".join(",".join(f"{k + 1 / (i + 1):.4f}" for i in range(40)) for k in range(3)) + "\n")
+    (run,) = load_path(wide)
+    assert set(run.series) == {"loss_1", "loss_2", "loss_3"}
+    assert all(len(s.y) == 40 for s in run.series.values())
+    # a short headerless table (6 rows of 3 values) stays a table of columns
+    table = tmp_path / "table" / "losses.csv"
+    table.parent.mkdir()
+    table.write_text("".join(f"{i},{1 / i:.4f},{2 / i:.4f}\n" for i in range(1, 7)))
+    (run,) = load_path(table)
+    assert all(len(s.y) == 6 for s in run.series.values())

@@ -58,6 +58,9 @@ def read(source):
             raise source.error(f"the first line holds numbers ({', '.join(header.columns[:4])}), not column names; "
                                "expected a header line such as 'epoch,loss,val_loss'", row=header.header_line + 1)
         data = source.utf8()
+        wide = _curves_as_rows(data, header)
+        if wide is not None:
+            return _read_row_curves(source, wide)
         first = _first_column(data, header)
         counter = int(first is not None)
         values = len(header.columns) - counter
@@ -86,6 +89,39 @@ def read(source):
 
 
 ID = "id"  # an identifier column: no x-axis or series name, dropped by the table normaliser
+
+# A headerless file of a few long rows is a few curves written one per line (``np.savetxt`` of a
+# 2 x 2000 array, ``writer.writerow(losses)`` once per curve), not thousands of 2-point columns.
+WIDE_MAX_ROWS = 5  # at most this many lines ...
+WIDE_MIN_POINTS = 20  # ... each of at least this many numbers, and at least WIDE_RATIO x more numbers than lines
+WIDE_RATIO = 10
+
+
+def _curves_as_rows(data: bytes, header) -> list[list[str]] | None:
+    """The rows of a headerless table that holds one curve per line (see ``WIDE_*``), else None."""
+    d = header.delimiter
+    lines = [line for line in data.decode("utf-8", errors="replace").splitlines()[header.header_line:] if line.strip()]
+    rows = [[_unquote(x) for x in (line.split(d) if d.strip() else line.split())] for line in lines]
+    if not rows or len(rows) > WIDE_MAX_ROWS:
+        return None
+    if len({len(r) for r in rows}) != 1 or len(rows[0]) < max(WIDE_MIN_POINTS, WIDE_RATIO * len(rows)):
+        return None
+    if not all(is_number(x) for r in rows for x in r):
+        return None
+    return rows
+
+
+def _read_row_curves(source, rows: list[list[str]]):
+    """Each line of a headerless wide file as one curve (``loss_1``, ``loss_2``, ...: the user picks roles)."""
+    names = [f"loss_{i + 1}" for i in range(len(rows))]
+    body = "\n".join(",".join(values) for values in zip(*rows))
+    synthetic = Source(name=source.name, _data=(",".join(names) + "\n" + body + "\n").encode())
+    runs = read_csv_runs(synthetic, "generic_csv")
+    for run in runs:
+        run.source = source.display
+        run.note(f"no header line: {len(rows)} lines of {len(rows[0])} numbers each, read as one curve per line "
+                 f"({', '.join(names)}; the file name says they are losses, the x axis is the position in the line)")
+    return runs
 
 
 def _unquote(cell: str) -> str:
