@@ -8,6 +8,11 @@
   ``in`` was read as prose, so the line gave no epoch; the step counter restarting every epoch then read as 25
   appended runs of 16 points, each with one ``TEST in epoch 3, loss = x`` point. ``<phase> in <epoch|step> N`` now
   gives the phase and the counter, and the log loads as one run (its TEST loss as the validation loss).
+* a Lightning/rich console (``MukundShankar-dev__TMR/train.out``) prints each epoch summary on the line of a tqdm
+  ``Validation:`` bar, after the bar's ``ESC[A`` (cursor up) and the logger's colour codes. The text after a tqdm
+  status bracket was cut off as a line of its own only when a letter followed; behind ANSI codes it was not, so
+  the phase word ``Validation`` put every key of the summary in validation (the training ``loss`` read as
+  ``val_loss``). ANSI codes between the bar and the text are now allowed.
 """
 
 from __future__ import annotations
@@ -78,3 +83,24 @@ def test_phase_in_epoch_lines_generated():
     assert len(runs) == 1
     assert np.allclose(runs[0].series["val_loss"].y, [1.5 + 0.1 * e for e in range(6)])
     assert list(runs[0].series["val_loss"].epoch) == list(range(6))
+
+
+def test_epoch_summary_after_a_coloured_tqdm_bar_real_file():
+    # '\rValidation: | | 0/? [00:00<?, ?it/s]\x1b[A[\x1b[37m12/09/24 14:39:27\x1b[0m] INFO   Epoch 10: ... loss 2.452e+00':
+    # the summary printed after the validation bar is a line of its own, not validation metrics
+    run = load_path(CORPUS / "MukundShankar-dev__TMR" / "train.out")[0]
+    assert "train_loss" in run.series and "val_loss" not in run.series
+    train = run.series["train_loss"]
+    assert len(train.y) == 500
+    assert train.y[0] == pytest.approx(5.362) and train.y[-1] == pytest.approx(0.3056)
+    assert not any(k.startswith("val/") for k in run.series)
+
+
+def test_text_after_a_tqdm_bar_and_ansi_codes_is_its_own_line():
+    lines = []
+    for e in range(5):
+        lines.append(f"\rValidation: |          | 0/? [00:00<?, ?it/s]\x1b[A[\x1b[37m12:00:0{e}\x1b[0m] "
+                     f"\x1b[34mINFO\x1b[0m   Epoch {e}: loss {1.0 / (e + 1):.3f}  val_loss {1.2 / (e + 1):.3f}")
+    run = load_bytes("train.out", ("\n".join(lines) + "\n").encode())[0]
+    assert np.allclose(run.series["train_loss"].y, [1.0 / (e + 1) for e in range(5)], atol=1e-3)
+    assert np.allclose(run.series["val_loss"].y, [1.2 / (e + 1) for e in range(5)], atol=1e-3)

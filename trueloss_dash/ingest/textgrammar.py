@@ -75,8 +75,10 @@ BANNER = re.compile(r"^[=\-*#]{5,}.*[=\-*#]{5,}$")
 _BAR = re.compile(r"%\||\[[=>.\s]{3,}\]|[█▏▎▍▌▋▊▉]")
 # A tqdm bar whose status bracket ("[31:27<51:54:28, 1887.57s/it]") is followed, on the same line, by
 # what the program printed next (the bar's carriage return left both on one line): that text is a line
-# of its own ("  1%|   | 1/100 [31:27<51:54, 1887.57s/it]Epoch 2, Training loss: 1.69, ...").
-_GLUED_AFTER_BAR = re.compile(r"\|[^|\n]*\[[^\[\]]*(?:it/s|s/it)[^\[\]]*\](?=[ \t]*[A-Za-z])")
+# of its own ("  1%|   | 1/100 [31:27<51:54, 1887.57s/it]Epoch 2, Training loss: 1.69, ..."), also after the
+# ANSI codes of a coloured logger ("Validation: | | 0/? [00:00<?, ?it/s]\x1b[A[12/09/24 14:39:27] INFO Epoch 10: ...").
+_GLUED_AFTER_BAR = re.compile(
+    r"\|[^|\n]*\[[^\[\]]*(?:it/s|s/it)[^\[\]]*\](?=[ \t]*[A-Za-z]|(?:\x1b\[[0-9;]*[A-Za-z])+[ \t]*[\[A-Za-z])")
 
 PHASES = {
     "train": "train", "training": "train", "train_inner": "train",
