@@ -37,17 +37,9 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
-    "Abhash-Chakraborty__AgroHealty/training_history.json": (
-        "a JSON string whose text is the Python repr of a Keras history dict (as AgroHealth's, same owner): refused as "
-        "'unknown log format'"
-    ),
     "Cass490__Qft-eeg/training_history.json": (
         "dict of two model-named lists {Quantum_QVAE: [...], Classical_AE: [...]} (150 training losses each, two "
         "models compared, no 'loss' word in any key; the file name says 'history'): refused as 'no loss series found'"
-    ),
-    "Abhash-Chakraborty__AgroHealth/training_history.json": (
-        "a JSON string whose text is the Python repr of a Keras history dict (\"{'loss': [...], 'val_loss': [...]}\", "
-        "single quotes): refused as 'unknown log format'"
     ),
     "AbhijnasriBS__Investigation-of-Near-accident-Car-driving-Scenario-ML/training_history.json": (
         "dict of lists named coil_train_losses / coil_val_losses (a model prefix and plural 'losses') beside a "

@@ -42,3 +42,33 @@ def test_loss_per_unit_variants():
     both = "epoch,train_loss,train_loss_per_token\n" + "".join(f"{e},{1.0 / e:.4f},{0.5 / e:.4f}\n" for e in range(1, 9))
     run2 = load_bytes("history.csv", both.encode())[0]
     assert run2.series["train_loss"].y[0] == 1.0
+
+
+# A Keras history saved as ``json.dump(str(history.history), f)``: the file is ONE JSON string whose text
+# is the dict's Python repr (single quotes). It was refused as 'unknown log format' (round-14 dev file
+# Abhash-Chakraborty__AgroHealty, test file Abhash-Chakraborty__AgroHealth); the dict inside is the history.
+
+
+def test_python_dict_in_a_json_string_real_file():
+    run = load_path(CORPUS / "Abhash-Chakraborty__AgroHealty" / "training_history.json")[0]
+    assert {"train_loss", "val_loss", "train_acc", "val_acc"} <= set(run.series)
+    assert len(run.series["val_loss"]) == 10
+    assert round(float(run.series["train_loss"].y[0]), 4) == 0.8443
+    assert round(float(run.series["val_loss"].y[6]), 4) == 0.3227
+    assert any("Python dict" in w for w in run.warnings)
+
+
+def test_python_dict_in_a_json_string_variants():
+    history = {"loss": [1.0, 0.5, 0.25, 0.2], "val_loss": [1.1, 0.6, float("nan"), 0.3]}
+    text = json.dumps(str(history))  # '"{\'loss\': [1.0, ...], \'val_loss\': [1.1, 0.6, nan, 0.3]}"'
+    run = load_bytes("history.json", text.encode())[0]
+    assert set(run.series) >= {"train_loss", "val_loss"}
+    assert float(run.series["train_loss"].y[-1]) == 0.2
+    # a JSON string that is not a dict literal is still refused with a sentence, never a traceback
+    import pytest
+
+    from trueloss_dash.errors import LogFormatError
+
+    for other in ('"just a note"', json.dumps("{'loss': __import__('os')}"), json.dumps("[1, 2, 3]")):
+        with pytest.raises(LogFormatError):
+            load_bytes("history.json", other.encode())

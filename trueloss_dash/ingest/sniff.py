@@ -6,6 +6,7 @@ the registry picks the highest score. File names are only a tie-breaker hint.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from functools import cached_property
@@ -16,6 +17,24 @@ from .source import Source
 
 
 _JSON_ARRAY_START = re.compile(r'\[\s*(?:[\[{"\]]|-?\d[\d.eE+-]*\s*[,\]]|null\b|true\b|false\b|NaN\b|-?Infinity\b)')
+
+
+def dict_in_json_string(value) -> dict | None:
+    """The dict written as Python source inside a JSON string - ``json.dump(str(history.history), f)``
+    gives ``"{'loss': [0.84, 0.36], 'val_loss': [...]}"`` -, read with ``ast.literal_eval`` (literals
+    only, nothing is executed; ``nan``/``inf`` as Python prints them); None for any other value."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    text = re.sub(r"\bnan\b", "None", text)
+    text = re.sub(r"\binf\b", "1e999", text)
+    try:
+        found = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 class Sample:
@@ -87,6 +106,11 @@ class Sample:
         head = self.text.lstrip()
         while head.startswith("#"):  # provenance header / comments before JSON lines
             head = head.split("\n", 1)[1].lstrip() if "\n" in head else ""
+        if head.startswith('"{') and self.source.complete_in_head:
+            try:  # one JSON string holding a Python dict literal (str(history) saved with json.dump)
+                return "object" if dict_in_json_string(json.loads(head)) is not None else None
+            except ValueError:
+                return None
         if not head or head[0] not in "{[":
             return None
         if head[0] == "[":

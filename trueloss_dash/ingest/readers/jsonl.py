@@ -20,6 +20,7 @@ from ..provenance_util import header_context
 from ..records import records_to_table, scalar
 from ..limits import MAX_LINE_BYTES, mb
 from ..registry import Reader
+from ..sniff import dict_in_json_string
 from ..source import Source
 from ..sidebyside import table_to_runs_by_prefix
 from .hf_trainer import SUMMARY_KEYS
@@ -193,6 +194,11 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
         whole = json.loads(text)
     except ValueError:
         whole = None
+    literal = dict_in_json_string(whole)
+    if literal is not None:
+        warnings.append("the file is one JSON string holding a Python dict ({'loss': [...], ...}, as "
+                        "json.dump(str(history.history)) writes it): read as that dict")
+        whole = literal
     if isinstance(whole, dict):
         phased = phase_keyed_columns(whole)
         if phased is not None:
