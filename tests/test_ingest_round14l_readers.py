@@ -13,6 +13,10 @@
   status bracket was cut off as a line of its own only when a letter followed; behind ANSI codes it was not, so
   the phase word ``Validation`` put every key of the summary in validation (the training ``loss`` read as
   ``val_loss``). ANSI codes between the bar and the text are now allowed.
+* an epoch counter glued to its word (``Load file: None, EP1, avg_loss=0.0012`` in ``LwbXc__DPBL/train.txt``,
+  ``TEST in epoch3, loss = 2.0``) gave no epoch, so appended runs restarting at ``EP0`` read as one curve. An
+  ``ep<N>`` / ``epoch<N>`` word standing alone before a separator (or at the end of the line) is now the epoch;
+  ``model_ep10.pth`` and ``EP10 done`` are not.
 """
 
 from __future__ import annotations
@@ -104,3 +108,20 @@ def test_text_after_a_tqdm_bar_and_ansi_codes_is_its_own_line():
     run = load_bytes("train.out", ("\n".join(lines) + "\n").encode())[0]
     assert np.allclose(run.series["train_loss"].y, [1.0 / (e + 1) for e in range(5)], atol=1e-3)
     assert np.allclose(run.series["val_loss"].y, [1.2 / (e + 1) for e in range(5)], atol=1e-3)
+
+
+def test_glued_epoch_counter_real_file_splits_appended_runs():
+    runs = load_path(CORPUS / "LwbXc__DPBL" / "train.txt")
+    long_run = max(runs, key=lambda r: len(r.series["train_loss"].y))
+    train = long_run.series["train_loss"]
+    assert len(train.y) == 37 and list(train.epoch[:3]) == [0, 1, 2]
+    assert train.y[0] == pytest.approx(0.0154) and train.y[-1] == pytest.approx(0.0045)
+
+
+def test_glued_epoch_words():
+    from trueloss_dash.ingest.readers.text_log import parse_line
+
+    assert parse_line("Load file: None, EP1, avg_loss=0.0012") == {"avg_loss": 0.0012, "epoch": 1.0}
+    assert parse_line("TEST in epoch3, loss = 2.0")["epoch"] == 3.0
+    assert parse_line("model_ep10.pth saved") is None
+    assert parse_line("EP10 done") is None

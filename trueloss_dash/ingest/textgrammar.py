@@ -80,6 +80,9 @@ _BAR = re.compile(r"%\||\[[=>.\s]{3,}\]|[█▏▎▍▌▋▊▉]")
 _GLUED_AFTER_BAR = re.compile(
     r"\|[^|\n]*\[[^\[\]]*(?:it/s|s/it)[^\[\]]*\](?=[ \t]*[A-Za-z]|(?:\x1b\[[0-9;]*[A-Za-z])+[ \t]*[\[A-Za-z])")
 
+# An epoch counter glued to its word, standing alone between separators: "EP1, avg_loss=0.0012", "in epoch3, loss".
+_GLUED_EPOCH = re.compile(r"(?<![\w./-])(?i:ep|epoch)(\d+)(?=[ \t]*[,;|]|[ \t]*$)")
+
 PHASES = {
     "train": "train", "training": "train", "train_inner": "train",
     "val": "val", "valid": "val", "validation": "val", "validate": "val", "eval": "val", "evaluation": "val",
@@ -222,6 +225,8 @@ def parse_message(text: str) -> ParsedLine:
     if "'" in text or '"' in text:  # printed dicts: {'loss': 0.69, 'epoch': '0.04'}
         text = _QUOTED.sub(r"\2", text)
         out.simple = False
+    if "p" in text or "P" in text:
+        text = _GLUED_EPOCH.sub(r"epoch \1", text)  # "EP1, avg_loss=0.0012" / "TEST in epoch3, loss = 2.0"
     out.bar = bool(_BAR.search(text))
     toks = tokenize(text)
     out.slots = [None] * sum(1 for t in toks if is_number(t))
