@@ -59,19 +59,6 @@ PENDING_READERS: dict[str, str] = {
         "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "
         "which column is the loss without the names"
     ),
-    "IsabelJnz__From-Back-Propagation-To-Forward-Forward/losses.csv": (
-        "pandas to_csv of 10 repeated trials (unnamed index 0-9; ff_train_losses, ff_test_losses, fb_test_losses numbers, "
-        "fb_train_losses a Python list of 2 values per cell): refused at column 'fb_train_losses' ('found [0.61..., 0.64...], "
-        "expected a number'); a list-valued column could be skipped with a warning and the numeric columns kept"
-    ),
-    "Lanouraf__projet-de-deep-learning-/losses.csv": (
-        "'Model,Loss' with one row per model and the whole 20-epoch training-loss history as a quoted Python list in the "
-        "'Loss' cell (BOW, BOW_LN, BOW_HM_LN): refused ('found [0.717..., ...], expected a number'); each row is a run"
-    ),
-    "Zackary3yin__Spike_data-_VAE/losses.csv": (
-        "'Feature,Train Losses,Test Losses' with one row per feature model (104 runs) and each history a quoted Python list "
-        "(NaN written as nan): refused as 'unknown log format'"
-    ),
     "dhavvval__MLProject/losses.csv": (
         "space-padded 'iteration,t_loss,v_loss' (t_ = training, v_ = validation, both measured in eval mode): loads, but "
         "'t_loss' and 'v_loss' are no train/val aliases, so both stay role-less"
@@ -150,6 +137,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "CharlesV-s-friend-Suleiman__SEU_Trans_SRTP_2021/loss.csv": {  # two loss terms and their norm, no train/val
         "loss_value1", "loss_value2", "lossvalue"},
     "Spachti__pedm-ood/losses.csv": {"loss_1", "loss_2"},  # two headerless lines of 2000 numbers: one unnamed curve per line
+    "IsabelJnz__From-Back-Propagation-To-Forward-Forward/losses.csv": {  # two models (ff, fb) side by side, 10 trials
+        "ff_train_losses", "ff_test_losses", "fb_test_losses"},
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
 }
 

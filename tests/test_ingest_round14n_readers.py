@@ -7,6 +7,11 @@
 * A headerless file of a few long lines (``np.savetxt`` of a 2 x 2000 array) is one curve per line,
   ``loss_1``, ``loss_2`` (role-less: nothing names them); before, it was read as 2000 columns of 2
   points and refused as "fewer than 3 points" (``Spachti__pedm-ood/losses.csv``).
+* Cells holding a whole history as a list (``"[0.717, 0.677, ...]"``): when every column is a list or a
+  text label, each row is a run (``Lanouraf__projet-de-deep-learning-/losses.csv``: BOW, BOW_LN,
+  BOW_HM_LN; ``Zackary3yin__Spike_data-_VAE/losses.csv``: 104 per-feature runs); beside numeric columns
+  the list columns are left out with a warning (``IsabelJnz__From-Back-Propagation-To-Forward-Forward``).
+  Before, all three were refused ("expected a number" / "unknown log format").
 """
 
 from __future__ import annotations
@@ -73,3 +78,26 @@ def test_wide_rows_need_many_points_per_line(tmp_path):
     table.write_text("".join(f"{i},{1 / i:.4f},{2 / i:.4f}\n" for i in range(1, 7)))
     (run,) = load_path(table)
     assert all(len(s.y) == 6 for s in run.series.values())
+
+
+def test_one_run_per_row_of_list_cells():
+    runs = load_path(CORPUS / "Lanouraf__projet-de-deep-learning-" / "losses.csv")
+    assert [r.name for r in runs] == ["BOW", "BOW_LN", "BOW_HM_LN"]
+    assert all(list(r.series) == ["train_loss"] and len(r.series["train_loss"].y) == 20 for r in runs)
+    assert np.isclose(runs[2].series["train_loss"].y[-1], 0.11, atol=0.005)
+    vae = load_path(CORPUS / "Zackary3yin__Spike_data-_VAE" / "losses.csv")
+    assert len(vae) == 104 and vae[0].name == "BCI" and len(vae[0].series["train_loss"].y) == 70
+    assert any(np.isnan(r.series["train_loss"].y).all() for r in vae)  # the runs NaN from their first epoch
+
+
+def test_list_columns_beside_numbers_are_left_out(tmp_path):
+    (run,) = load_path(CORPUS / "IsabelJnz__From-Back-Propagation-To-Forward-Forward" / "losses.csv")
+    assert set(run.series) == {"ff_train_losses", "ff_test_losses", "fb_test_losses"}
+    assert any("fb_train_losses" in w and "left out" in w for w in run.warnings)
+    path = tmp_path / "history.csv"
+    path.write_text("model,loss,val_loss\n" + "".join(
+        f'm{k},"[{", ".join(f"{1 / (i + k + 1):.3f}" for i in range(8))}]","[{", ".join(f"{1.2 / (i + k + 1):.3f}" for i in range(8))}]"\n'
+        for k in range(2)))
+    runs = load_path(path)
+    assert [r.name for r in runs] == ["m0", "m1"]
+    assert all({"train_loss", "val_loss"} <= set(r.series) for r in runs)

@@ -10,6 +10,8 @@ does not name (``loss_1``, ``loss_2``: the user picks their roles).
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 from ..delimited import is_number, read_header
@@ -34,6 +36,8 @@ def sniff(sample) -> int:
     if sample.header is None:
         # headerless, space-separated numbers in a file named for its losses
         return 10 if "loss" in sample.source.stem.lower() and _spaced_numbers(sample.lines[:-1] or sample.lines) else 0
+    if _has_list_cells(sample.lines[1:20], sample.header.delimiter):
+        return LIST_CELLS_SNIFF  # whole histories as lists in cells: no flavour reader parses those
     if sample.numeric_row_share < 0.5:
         return 0  # prose with a comma is not a table
     return 10
@@ -85,7 +89,81 @@ def read(source):
                         ID: ", and the first column holds whole numbers in no order - sample ids, left out: the rows "
                             "are taken in file order, the x axis is the row number)"}.get(first, ")"))
         return runs
+    if header is not None and _has_list_cells(source.text().split("\n")[header.header_line + 1:][:20], header.delimiter):
+        return _read_list_cells(source, header)
     return read_csv_runs(source, "generic_csv")
+
+
+LIST_CELLS_SNIFF = 75  # above keras_csv (40-70 for 'loss'/'val_loss' columns), which would refuse the lists cell by cell
+
+# Cells that hold a whole history as a Python/JSON list ('"[0.71, 0.68, 0.66]"', pandas to_csv of a column of
+# lists): a table of one run per row ('Model,Loss' -> BOW, BOW_LN, ...) or a list column beside scalar columns.
+_LIST_CELL = re.compile(rf"^\[\s*(?:(?:{_NUM})\s*(?:,\s*(?:{_NUM})\s*)*)?\]$", re.IGNORECASE | re.ASCII)
+
+
+def _cells(lines: list[str], delimiter: str) -> list[list[str]]:
+    return [row for row in csv.reader([ln for ln in lines if ln.strip()], delimiter=delimiter)]
+
+
+def _has_list_cells(lines: list[str], delimiter: str) -> bool:
+    """Some column holds a bracketed list of numbers in every data row (see ``_LIST_CELL``)."""
+    rows = _cells(lines, delimiter)
+    if not rows:
+        return False
+    width = min(len(r) for r in rows)
+    return any(all(_LIST_CELL.match(r[j].strip()) for r in rows) for j in range(width))
+
+
+def _list_values(cell: str) -> list[str]:
+    inner = cell.strip()[1:-1].strip()
+    return [v.strip() for v in inner.split(",")] if inner else []
+
+
+def _read_list_cells(source: Source, header):
+    """A table with list-valued columns. When every column is a list or a text label, each row is a run whose
+    lists are its curves (named after their columns; the label names the run). Beside numeric columns, the
+    list columns are left out with a warning and the numeric columns are read as usual."""
+    lines = source.text().split("\n")[header.header_line:]
+    rows = _cells(lines, header.delimiter)
+    names, data = rows[0], [r for r in rows[1:] if any(c.strip() for c in r)]
+    width = len(names)
+    data = [r + [""] * (width - len(r)) for r in data]
+    listy = [j for j in range(width) if all(_LIST_CELL.match(r[j].strip()) for r in data)]
+    numeric = [j for j in range(width) if j not in listy and names[j].strip()
+               and all(is_number(r[j].strip()) for r in data if r[j].strip())]
+    dropped = ", ".join(repr(names[j]) for j in listy)
+
+    def table(columns: list[str], body: list[list[str]]) -> Source:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(body)
+        return Source(name=source.name, _data=out.getvalue().encode())
+
+    if numeric:
+        keep = [j for j in range(width) if j not in listy]
+        runs = read_csv_runs(table([names[j] for j in keep], [[r[j] for j in keep] for r in data]), "generic_csv")
+        for run in runs:
+            run.source = source.display
+            run.warnings.append(f"column(s) {dropped} hold a list in every row (e.g. {data[0][listy[0]][:40]!r}); "
+                                "left out - the other columns are read as the table")
+        return runs
+    labels = [j for j in range(width) if j not in listy]
+    runs = []
+    for number, r in enumerate(data, start=1):
+        curves = [_list_values(r[j]) for j in listy]
+        length = max((len(c) for c in curves), default=0)
+        body = [[c[i] if i < len(c) else "" for c in curves] for i in range(length)]
+        label = " ".join(r[j].strip() for j in labels if r[j].strip()) or f"row {number}"
+        for run in read_csv_runs(table([names[j] for j in listy], body), "generic_csv"):
+            run.name = label
+            run.source = source.display
+            run.note(f"row {number} ({label}): its column(s) {dropped} each hold a whole curve as a list "
+                     f"({length} points); one run per row")
+            runs.append(run)
+    if not runs:
+        raise source.error(f"column(s) {dropped} hold lists, but no row has a curve; expected lists of numbers")
+    return runs
 
 
 ID = "id"  # an identifier column: no x-axis or series name, dropped by the table normaliser
