@@ -12,6 +12,9 @@
   BOW_HM_LN; ``Zackary3yin__Spike_data-_VAE/losses.csv``: 104 per-feature runs); beside numeric columns
   the list columns are left out with a warning (``IsabelJnz__From-Back-Propagation-To-Forward-Forward``).
   Before, all three were refused ("expected a number" / "unknown log format").
+* A bare-number file whose first line is ``0`` above values all written with a decimal point is a pandas
+  Series saved with ``to_csv(index=False)`` (header ``0``): the ``0`` is skipped, not read as a first
+  loss of 0 (``Calx822__advanced_deep_learning/loss.csv`` read "a jump from about 0 to 2.22").
 """
 
 from __future__ import annotations
@@ -101,3 +104,21 @@ def test_list_columns_beside_numbers_are_left_out(tmp_path):
     runs = load_path(path)
     assert [r.name for r in runs] == ["m0", "m1"]
     assert all({"train_loss", "val_loss"} <= set(r.series) for r in runs)
+
+
+def test_a_pandas_series_header_zero_is_not_a_value(tmp_path):
+    (run,) = load_path(CORPUS / "Calx822__advanced_deep_learning" / "loss.csv")
+    (loss,) = run.series.values()
+    assert len(loss.y) == 15
+    assert np.isclose(loss.y[0], 1.5655182006835937) and np.isclose(loss.y[-1], 0.45898300933837893)
+    # a first value 0.0 written by the loop stays a value, and so does a 0 when another value is written without a point
+    kept = tmp_path / "a" / "loss.csv"
+    kept.parent.mkdir()
+    kept.write_text("0.0\n0.5\n0.4\n0.3\n0.25\n")
+    (run,) = load_path(kept)
+    assert len(next(iter(run.series.values())).y) == 5
+    whole = tmp_path / "b" / "loss.csv"
+    whole.parent.mkdir()
+    whole.write_text("0\n0.5\n1\n0.3\n0.25\n")
+    (run,) = load_path(whole)
+    assert len(next(iter(run.series.values())).y) == 5

@@ -159,6 +159,10 @@ def _values(source: Source) -> tuple[np.ndarray, np.ndarray | None, str]:
         return y, at, "a bracketed list" + gaps
     bad = _BAD_LINE.search(text)
     if bad is None:
+        series_header = _series_header(text)
+        if series_header is not None:
+            y, _, how = _values(Source(name=source.name, _data=text[series_header:].encode()))
+            return y, None, how + "; its first line '0' (the header pandas writes for an unnamed Series) skipped"
         plain = not any(c in text for c in "#,;")  # then every whitespace-separated token is one number
         tokens = text.split() if plain else NUMBER.findall(_COMMENT.sub("", text) if "#" in text else text)
         if not tokens:
@@ -180,6 +184,25 @@ def _values(source: Source) -> tuple[np.ndarray, np.ndarray | None, str]:
     what = f"{len(fields)} numbers on one line" if len(fields) > 1 and _numbers(fields) else repr(line[:60])
     raise source.error(f"found {what}; expected one number per line, like the other lines of this file of "
                        f"bare numbers ({EXAMPLE})", row=number)
+
+
+_DECIMAL = re.compile(r"[.eE]|nan|inf", re.IGNORECASE)
+
+
+def _series_header(text: str) -> int | None:
+    """Where the values start when the first line is a bare ``0`` above values that are all written with a
+    decimal point or exponent: ``pd.Series(losses).to_csv(path, index=False)`` writes the Series name ``0``
+    as a header line. A first value 0 written by the training loop would read ``0.0`` like the others."""
+    lines = _data_lines(text)
+    if len(lines) < 4 or lines[0][1] != "0":
+        return None
+    if not all(_DECIMAL.search(line) for _, line in lines[1:]):
+        return None
+    first_line = lines[0][0]
+    offset = 0
+    for _ in range(first_line):
+        offset = text.index("\n", offset) + 1
+    return offset
 
 
 def _parse_list(source: Source, stripped: str) -> tuple[np.ndarray, np.ndarray | None]:
