@@ -17,6 +17,9 @@
   ``TEST in epoch3, loss = 2.0``) gave no epoch, so appended runs restarting at ``EP0`` read as one curve. An
   ``ep<N>`` / ``epoch<N>`` word standing alone before a separator (or at the end of the line) is now the epoch;
   ``model_ep10.pth`` and ``EP10 done`` are not.
+* ``Loss(train): 6.55, Loss(val): 6.49`` (``ECNUJason__datamining_hw2/train_log.log``): the phase in parentheses after
+  the name set the phase of the whole line (the last one, ``val``), so both values landed in ``val_loss``. A
+  ``name(<phase>)`` key now reads as ``<phase>_name``.
 """
 
 from __future__ import annotations
@@ -125,3 +128,16 @@ def test_glued_epoch_words():
     assert parse_line("TEST in epoch3, loss = 2.0")["epoch"] == 3.0
     assert parse_line("model_ep10.pth saved") is None
     assert parse_line("EP10 done") is None
+
+
+def test_phase_in_parentheses_real_file():
+    run = load_path(CORPUS / "ECNUJason__datamining_hw2" / "train_log.log")[0]
+    assert "train_loss" in run.series and "val_loss" in run.series
+    assert run.series["val_loss"].y[-1] > run.series["train_loss"].y[-1]  # val 1.918 above train 1.687 at the end
+
+
+def test_phase_in_parentheses_line():
+    from trueloss_dash.ingest.readers.text_log import parse_line
+
+    got = parse_line("Epoch:3, Loss(train): 1.80, Loss(val): 2.00, acc(test) = 0.5")
+    assert got["train_Loss"] == 1.80 and got["val_Loss"] == 2.00 and got["test_acc"] == 0.5 and got["epoch"] == 3

@@ -159,6 +159,8 @@ _VALUE = r"[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+(?:\.\d*)?[eE][-+]?\d+)|(?i:nan|
 _STEP_PHASE_VALUE = re.compile(rf"^(\d+)[ \t]+({_PHASE_WORDS})[ \t]+({_VALUE})$")
 # one field of a '|'-separated line that is a phase word and a value: "train: 1090.19 (2.0 bpd)", " val = 0.93 "
 _PHASE_FIELD = re.compile(rf"^(\s*)({_PHASE_WORDS})(\s*[:=]\s*)({_VALUE})(?![\w.%])(\s*(?:\([^()|]*\))?\s*)$")
+# A metric whose phase follows it in parentheses: "Loss(train): 6.55, Loss(val): 6.49".
+_PHASE_IN_PARENS = re.compile(rf"(?<![\w.])([A-Za-z][A-Za-z_]*)\(({_PHASE_WORDS})\)(?=[ \t]*[:=])")
 
 
 def _phase_named(text: str) -> str | None:
@@ -227,6 +229,8 @@ def parse_message(text: str) -> ParsedLine:
         out.simple = False
     if "p" in text or "P" in text:
         text = _GLUED_EPOCH.sub(r"epoch \1", text)  # "EP1, avg_loss=0.0012" / "TEST in epoch3, loss = 2.0"
+    if "(" in text:
+        text = _PHASE_IN_PARENS.sub(r"\2_\1", text)  # "Loss(train): 6.55, Loss(val): 6.49" -> train_Loss, val_Loss
     out.bar = bool(_BAR.search(text))
     toks = tokenize(text)
     out.slots = [None] * sum(1 for t in toks if is_number(t))
