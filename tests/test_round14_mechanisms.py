@@ -72,3 +72,33 @@ def test_training_only_swings_on_a_steady_descent_are_info():
     assert osc and osc[0].severity == "info", rep.findings
     assert "still falls on its trend" in osc[0].summary
     assert not _alarms(rep)
+
+
+def test_validation_climbing_beside_a_training_loss_still_creeping_down_is_overfitting():
+    """elpis51613 (dev, overfitting): a full-batch MSE regression whose training loss falls at every one
+    of the 466 epochs after validation's best (217.4 -> 216.9, ~1%) while validation climbs +48%. Still
+    fitting is measured against training's own noise, not a fixed 4%."""
+    run = load_path(CORPUS / "elpis51613__civil" / "train_val_loss.csv")[0]
+    over = [f for f in diagnose(run).findings if f.kind == "overfitting"]
+    assert over and over[0].severity == "warning", over
+    assert "466 points" in over[0].summary
+
+
+def _two_curves(train, val) -> Run:
+    e = np.arange(1, len(train) + 1, dtype=float)
+    run = Run(name="generated")
+    run.add(Series("train_loss", np.asarray(train, float), epoch=e))
+    run.add(Series("val_loss", np.asarray(val, float), epoch=e))
+    return run
+
+
+def test_validation_climbing_beside_a_flat_noisy_training_loss_is_not_overfitting():
+    """The same climb beside a training loss that only wanders (+-2% noise, no trend, ~1% lower at the
+    end by chance) does not show a model still fitting its training data."""
+    rng = np.random.default_rng(7)
+    e = np.arange(60)
+    train = np.where(e < 20, 2.0 * np.exp(-e / 5), 2.0 * np.exp(-4)) * np.exp(0.02 * rng.standard_normal(60))
+    train[-8:] *= 0.99
+    val = np.where(e < 20, 2.2 * np.exp(-e / 5) + 0.1, (2.2 * np.exp(-4) + 0.1) * (1 + 0.012 * (e - 19)))
+    rep = diagnose(_two_curves(train, val))
+    assert "overfitting" not in [f.kind for f in rep.findings if f.severity != "info"], rep.findings

@@ -248,6 +248,12 @@ OVERFIT_LEVEL_FRACTION = 0.1
 OVERFIT_CLIMB_MIN_MOVES = 4
 #: The training loss must keep falling after the best validation point (log drop, 0.04 = 4%).
 OVERFIT_TRAIN_MIN_LOG_DROP = math.log(1.04)
+#: ... or fall at least this much (1%) on a trend at least OVERFIT_TRAIN_STEADY_T standard errors below
+#: flat over at least OVERFIT_TRAIN_STEADY_MIN_POINTS points since the best: still fitting, measured
+#: against its own noise (a full-batch loss creeping down at every epoch is not flat).
+OVERFIT_TRAIN_STEADY_MIN_LOG_DROP = math.log(1.01)
+OVERFIT_TRAIN_STEADY_T = 3.0
+OVERFIT_TRAIN_STEADY_MIN_POINTS = 8
 
 # --- inverted gap --------------------------------------------------------------------------------
 #: Validation counts as below training when val < train * (1 - margin).
