@@ -102,3 +102,21 @@ def test_validation_climbing_beside_a_flat_noisy_training_loss_is_not_overfittin
     val = np.where(e < 20, 2.2 * np.exp(-e / 5) + 0.1, (2.2 * np.exp(-4) + 0.1) * (1 + 0.012 * (e - 19)))
     rep = diagnose(_two_curves(train, val))
     assert "overfitting" not in [f.kind for f in rep.findings if f.severity != "info"], rep.findings
+
+
+def test_a_loss_at_zero_for_half_its_epochs_is_described_by_amounts_not_ratios():
+    """Beatrice0399 (dev, healthy, erratic validation allowed): a test loss printed as 0.0 at 120 of 250
+    epochs with one-epoch jumps to 0.44-2.28. A ratio to a trend at ~0 means nothing: the texts read
+    'x6.17e8 its trend' and 'largest n/a', and numpy overflowed. Jumps of such a loss are amounts."""
+    import warnings
+
+    run = load_path(CORPUS / "Beatrice0399__conntect4" / "training_history.json")[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        rep = diagnose(run)
+    texts = [f.summary for f in rep.findings] + [c["detail"] for c in rep.checks]
+    assert not [t for t in texts if "n/a" in t or "e8" in t or "e+" in t], texts
+    erratic = next(f for f in rep.findings if f.kind == "erratic_validation")
+    assert "largest +" in erratic.summary
+    spikes = [f for f in rep.findings if f.kind == "spike" and f.series == "val_loss"]
+    assert all("above its trend" in f.summary and "×" not in f.summary.split("(")[1].split(",")[0] for f in spikes)

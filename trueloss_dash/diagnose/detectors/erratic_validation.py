@@ -114,6 +114,18 @@ def _start_level(v: np.ndarray, tr) -> float:
     return start
 
 
+def _relative(w, rise: float) -> float:
+    """A jump (scaled units) as a relative change; for a loss that touches zero, where the scaled units
+    are multiples of its typical magnitude, that multiple (expm1 of it would overflow on a test loss
+    printed as 0.0000 at half its epochs)."""
+    return round(float(np.expm1(rise)) if w.positive else float(rise), 3)
+
+
+def _jump_text(w, jump: float) -> str:
+    """+54% for a positive loss; for a loss that touches zero, the amount (jumps from ~0 have no ratio)."""
+    return fmt.change(jump) if w.positive else "+" + fmt.num(float(w.unscale(np.array([jump]))[0]))
+
+
 def _erratic_jumps(view) -> tuple[list[int], dict, str]:
     va = view.val
     if va is not None and T.ERRATIC_SHORT_MIN_POINTS <= len(va) < T.ERRATIC_MIN_POINTS:
@@ -176,14 +188,14 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
                 "" if much_rougher else f", or within {T.ERRATIC_Z:g}x validation's own bounce of {fmt.pct(float(np.expm1(val_sigma)))},") + " are not counted)"
     metrics = {"jumps": int(len(jumps)), "val_points": int(len(va)), "train_roughness": round(float(rough), 4),
                "val_roughness": round(float(val_sigma), 4),
-               "largest_jump": round(float(np.expm1(r[jumps].max())), 3) if len(jumps) else 0.0,
+               "largest_jump": _relative(w, r[jumps].max()) if len(jumps) else 0.0,
                "jump_x": [float(w.x[j]) for j in jumps]}
     detail = (f"validation jumps up and back by >= {fmt.pct(float(np.expm1(T.ERRATIC_MIN_LOG_JUMP)))}: "
               f"{fmt.count(len(jumps), 'time')} in {fmt.count(len(va), 'point')}; "
               f"training roughness {fmt.pct(float(np.expm1(rough)))}{shared_note}")
     if len(small) >= max(T.ERRATIC_MIN_JUMPS, T.ERRATIC_INFO_MIN_SHARE * len(v)):
         metrics["small_jump_x"] = [float(w.x[j]) for j in small]
-        metrics["largest_small_jump"] = round(float(np.expm1(r[small].max())), 3)
+        metrics["largest_small_jump"] = _relative(w, r[small].max())
     elif (len(v) >= T.ERRATIC_NOISY_MIN_POINTS and val_sigma >= T.ERRATIC_NOISY_MIN_SIGMA
           and val_sigma >= T.ERRATIC_NOISY_RATIO * rough):
         # no clean up-and-back peaks, but validation as a whole is an order of magnitude rougher than
@@ -192,7 +204,7 @@ def _erratic_jumps(view) -> tuple[list[int], dict, str]:
         up = up[up >= warmup_points(len(v))]
         if len(up) >= T.ERRATIC_MIN_JUMPS:
             metrics["small_jump_x"] = [float(w.x[j]) for j in up]
-            metrics["largest_small_jump"] = round(float(np.expm1(resid[up].max())), 3)
+            metrics["largest_small_jump"] = _relative(w, resid[up].max())
             metrics["rough_only"] = True
     repeated = len(jumps) >= max(T.ERRATIC_MIN_JUMPS, T.ERRATIC_MIN_SHARE * len(v))
     return (jumps.tolist() if repeated else []), metrics, detail
@@ -248,7 +260,7 @@ def detect(view) -> Detected:
         x_axis=w.axis,
         metrics=metrics,
         summary=(f"validation loss jumped up and came back {fmt.count(len(jumps), 'time')} "
-                 f"({fmt.span(w.axis, xs[0], xs[-1])}; largest {fmt.change(metrics['largest_jump'])} above its neighbours, "
+                 f"({fmt.span(w.axis, xs[0], xs[-1])}; largest {_jump_text(w, metrics['largest_jump'])} above its neighbours, "
                  f"between {fmt.num(float(np.min(w.y)))} and {fmt.num(float(np.max(w.y)))}) while the training loss moved "
                  f"only ~{fmt.pct(float(np.expm1(metrics['train_roughness'])))} around its trend{tail}"),
     )

@@ -159,7 +159,7 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None, climbed_if=None) -> t
     stays = end_level - pre >= T.LEVEL_SHIFT_STAYS_SHARE * rise
     label = HUMAN_LABELS.get(c.name, c.name)
     ratio = float(np.exp(rise)) if w.positive else 1.0 + rise
-    before, after = (float(np.exp(pre)), float(np.exp(pre + rise))) if w.positive else (pre, pre + rise)
+    before, after = (float(v_) for v_ in w.unscale(np.array([pre, pre + rise])))
     x_at = float(w.x[at])
     if stays:
         tail_txt = "and stayed there to the end"
@@ -193,7 +193,8 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None, climbed_if=None) -> t
                  "near_convergence": bool(tiny and stays), "level_before": before,
                  "level_after": after, "stays_to_end": bool(stays), "sharp": sharp, "window_points": m,
                  "points": int(len(c))},
-        summary=f"{label} {how} from about {fmt.num(before)} to {fmt.num(after)} ({fmt.ratio(ratio)}) by "
+        summary=f"{label} {how} from about {fmt.num(before)} to {fmt.num(after)} "
+        f"({fmt.ratio(ratio) if w.positive else '+' + fmt.num(after - before)}) by "
         f"{fmt.at(w.axis, x_at)} {tail_txt}{few}",
     )
     return [finding], rise
@@ -230,8 +231,9 @@ def detect(view) -> Detected:
             got = _joint_jump(view, c)
             rise = max(rise, float(np.log(got[0].metrics["rise_ratio"]))) if got else rise
         findings += got
-        parts.append(f"{name}: " + (f"a level shift ({fmt.ratio(float(np.exp(rise)))})" if got else
-                                    f"largest rise of the level {fmt.ratio(float(np.exp(rise)))}, none that stays"))
+        # (a loss that touches zero has no ratio: its rise is an amount)
+        size = fmt.ratio(float(np.exp(rise))) if c.positive else "+" + fmt.num(float(c.unscale(np.array([rise]))[0]))
+        parts.append(f"{name}: " + (f"a level shift ({size})" if got else f"largest rise of the level {size}, none that stays"))
     if not parts:
         return Detected([], "no loss series", applicable=False)
     return Detected(findings, "; ".join(parts))

@@ -143,6 +143,14 @@ def burst_finding(c, w, start: int, stop: int, p: int, pre: float, z: float, k0:
     return f
 
 
+def _size(w, rise: float, ratio: float) -> str:
+    """How far above its trend: a multiplier for a positive loss; for a loss that touches zero (a test
+    loss printed as 0.0000 at half its epochs) an amount - a ratio to a trend at ~0 means nothing."""
+    if w.positive:
+        return f"{fmt.ratio(ratio)} its trend"
+    return f"{fmt.num(float(w.unscale(np.array([rise]))[0]))} above its trend"
+
+
 def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, own_z: float | None = None,
              joint: bool = False, peak_level: float | None = None) -> Finding:
     ratio = float(np.exp(rise)) if c.positive else 1.0 + rise
@@ -207,7 +215,7 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
             "joint": joint,
             "points": int(len(c)),
         },
-        summary=f"{label} jumped to {fmt.num(w.y[p])} at {fmt.at(unit, xp)} ({fmt.ratio(ratio)} its trend, robust z={fmt.num(z, 2)}), {tail}",
+        summary=f"{label} jumped to {fmt.num(w.y[p])} at {fmt.at(unit, xp)} ({_size(w, rise, ratio)}, robust z={fmt.num(z, 2)}), {tail}",
     )
 
 
@@ -224,7 +232,7 @@ def _persistent_jump(c, w, s, p, z, rise, label, unit) -> Finding:
     end_level = float(np.median(v[-tail_n:]))
     stays = end_level - pre >= T.LEVEL_SHIFT_STAYS_SHARE * rise
     ratio = float(np.exp(rise)) if c.positive else 1.0 + rise
-    before, after = (float(np.exp(pre)), float(w.y[p])) if c.positive else (pre, float(w.y[p]))
+    before, after = float(w.unscale(np.array([pre]))[0]), float(w.y[p])
     xp = float(w.x[p])
     if stays:
         tail_txt = "and stayed up to the end"
@@ -243,7 +251,8 @@ def _persistent_jump(c, w, s, p, z, rise, label, unit) -> Finding:
                  "level_before": before, "level_after": after, "stays_to_end": bool(stays), "sharp": True,
                  "window_points": 1, "points": int(len(c)), "from_spike_check": True, "peak_x": xp,
                  "peak_value": float(w.y[p])},
-        summary=(f"{label} jumped from about {fmt.num(before)} to {fmt.num(after)} ({fmt.ratio(ratio)}, robust z={fmt.num(z, 2)}) "
+        summary=(f"{label} jumped from about {fmt.num(before)} to {fmt.num(after)} "
+                 f"({fmt.ratio(ratio) if c.positive else '+' + fmt.num(after - before)}, robust z={fmt.num(z, 2)}) "
                  f"at {fmt.at(unit, xp)} and did not come back within {fmt.count(T.SPIKE_RECOVERY_POINTS, 'point')}: "
                  f"a level shift, not a spike - {tail_txt}"),
     )
