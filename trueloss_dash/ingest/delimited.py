@@ -225,8 +225,32 @@ def read_table(source: Source, header: Header | None = None) -> tuple[Table, Hea
     table = Table(first_row=first_row)
     for i, col in enumerate(header.columns):
         _add_column(table, col, arrow.column(i), source, notes, warnings)
+        if i == 0 and col not in table.columns:
+            _refuse_item_table(source, header, col, arrow.column(0).to_pylist())
     _index_column(table, notes)
     return table, header, notes, warnings
+
+
+#: A first column of distinct names with no digit in any (tickers, class or model names) labels items.
+_ITEM_NAME = re.compile(r"^[^\d\s][^\d]{0,30}$")
+ITEM_TABLE_MIN_ROWS = 10
+
+
+def _refuse_item_table(source: Source, header: Header, name: str, cells: list) -> None:
+    """A table whose first column names a different item on every row ('Stock': A, AAL, AAP, ... -
+    467 per-stock models' final test losses) and that has no epoch or step column holds one row per
+    model, not one per epoch: its row order is the alphabet, not training time. Names with digits are
+    left alone (dates, 'epoch_3', run ids with counters order the rows)."""
+    text = [None if c is None else str(c).strip() for c in cells]
+    if len(text) < ITEM_TABLE_MIN_ROWS or any(not t for t in text) or len(set(text)) != len(text):
+        return
+    if not all(_ITEM_NAME.match(t) for t in text) or any(canonical_x(c) is not None for c in header.columns):
+        return
+    examples = ", ".join(repr(t) for t in text[:3])
+    raise source.error(
+        f"one row per item: the first column '{name}' names {len(text)} different items ({examples}, ...) and "
+        "there is no epoch or step column, so the rows are separate models or settings with their final values, "
+        "not a training history; expected one row per epoch or step", column=name)
 
 
 def _read_mapped(source: Source):
