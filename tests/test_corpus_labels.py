@@ -68,11 +68,6 @@ PENDING_READERS: dict[str, str] = {
         "refused as 'unknown log format (first line 'loss\u05b5')'; the header should decode as a legacy code page or be read "
         "as 'loss' with its stray bytes"
     ),
-    "GabrielTalasso__Federated_IoT_Anomaly_Detection/loss.csv": (
-        "headerless 'client, round, loss' rows of federated training (4 clients x 20 rounds, client ids 0-3 in completion "
-        "order): the unordered client column is dropped as an id and the round counter 1,1,1,1,2,... loads as a role-less "
-        "'loss_1' beside the loss 'loss_2'; a counter that repeats each value (one row per client) is not recognised"
-    ),
     "Imsanskar__Boltzman-Machine/loss.csv": (
         "304 lines 'Loss, 10.428420' (a label and a value on every line, no header): the first line is taken as the header "
         "'Loss, 10.428420' and refused ('found Loss, expected a number'); a label repeated on every line names the value"

@@ -15,6 +15,10 @@
 * A bare-number file whose first line is ``0`` above values all written with a decimal point is a pandas
   Series saved with ``to_csv(index=False)`` (header ``0``): the ``0`` is skipped, not read as a first
   loss of 0 (``Calx822__advanced_deep_learning/loss.csv`` read "a jump from about 0 to 2.22").
+* Headerless ``client, round, loss`` rows (federated training, the clients of a round in completion order):
+  the unordered client ids are left out as before, and the round counter ``1, 1, 1, 1, 2, ...`` is now the
+  epoch (the clients' losses averaged per round) instead of a role-less "loss" that "exploded" from 1 to 20
+  (``GabrielTalasso__Federated_IoT_Anomaly_Detection/loss.csv``).
 """
 
 from __future__ import annotations
@@ -122,3 +126,17 @@ def test_a_pandas_series_header_zero_is_not_a_value(tmp_path):
     whole.write_text("0\n0.5\n1\n0.3\n0.25\n")
     (run,) = load_path(whole)
     assert len(next(iter(run.series.values())).y) == 5
+
+
+def test_a_round_counter_beside_client_ids_is_the_epoch(tmp_path):
+    (run,) = load_path(CORPUS / "GabrielTalasso__Federated_IoT_Anomaly_Detection" / "loss.csv")
+    assert list(run.series) == ["train_loss"]
+    loss = run.series["train_loss"]
+    assert len(loss.y) == 20 and list(loss.epoch[:3]) == [1.0, 2.0, 3.0]
+    assert np.isclose(loss.y[0], 0.422, atol=0.001) and np.isclose(loss.y[-1], 0.0626, atol=0.001)
+    # ids in no order beside values, with no repeated counter, still give role-less losses in file order
+    path = tmp_path / "losses.csv"
+    path.write_text("".join(f"{i},{0.9 - 0.01 * k:.3f},{0.8 - 0.01 * k:.3f}\n"
+                            for k, i in enumerate([17, 3, 42, 8, 29, 11, 35, 2, 20, 14])))
+    (run,) = load_path(path)
+    assert set(run.series) == {"loss_1", "loss_2"}

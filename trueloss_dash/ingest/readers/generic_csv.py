@@ -62,6 +62,7 @@ def read(source):
             raise source.error(f"the first line holds numbers ({', '.join(header.columns[:4])}), not column names; "
                                "expected a header line such as 'epoch,loss,val_loss'", row=header.header_line + 1)
         data = source.utf8()
+        rounds = False
         wide = _curves_as_rows(data, header)
         if wide is not None:
             return _read_row_curves(source, wide)
@@ -73,6 +74,8 @@ def read(source):
             d = header.delimiter.encode()
             data = b"".join(lines[: header.header_line]) + b"".join(
                 line.split(d, 1)[1] if d in line else line for line in lines[header.header_line:])
+            if values >= 2 and _repeated_counter(data, header):  # 'client, round, loss': the round is the epoch
+                first, counter, values, rounds = "epoch", 1, values - 1, True
         # One column beside the counter (or the ids) is the file's loss, as in a file of bare numbers; several
         # are loss terms the file does not name (loss_1, loss_2, ...: the user picks their roles).
         losses = ["loss"] if first and values == 1 else [f"loss_{i + 1}" for i in range(values)]
@@ -82,12 +85,17 @@ def read(source):
         runs = read_csv_runs(synthetic, "generic_csv")
         for run in runs:
             run.source = source.display
-            run.note(f"no header line: {len(header.columns)} columns named {names} (the file name says "
-                     + ("it is a loss" if losses == ["loss"] else "they are losses")
+            run.note((f"no header line: {len(header.columns)} columns named {names} (the file name says "
+                      + ("it is a loss" if losses == ["loss"] else "they are losses"))
                      + {"epoch": ", and the first column counts 1, 2, 3, ... like an epoch)",
                         "step": ", and the first column counts up in whole numbers like a step)",
                         ID: ", and the first column holds whole numbers in no order - sample ids, left out: the rows "
-                            "are taken in file order, the x axis is the row number)"}.get(first, ")"))
+                            "are taken in file order, the x axis is the row number)"}.get(first, ")")
+                     if not rounds else
+                     f"no header line: {len(header.columns)} columns; the first holds whole numbers in no order - ids, "
+                     f"left out - and the next counts 1, 1, 1, 2, 2, ... - an epoch or round with one row per id, read "
+                     f"as the epoch; named {names} (the file name says "
+                     + ("it is a loss)" if losses == ["loss"] else "they are losses)"))
         return runs
     if header is not None and _has_list_cells(source.text().split("\n")[header.header_line + 1:][:20], header.delimiter):
         return _read_list_cells(source, header)
@@ -167,6 +175,27 @@ def _read_list_cells(source: Source, header):
 
 
 ID = "id"  # an identifier column: no x-axis or series name, dropped by the table normaliser
+
+
+def _repeated_counter(data: bytes, header) -> bool:
+    """The first column (after the ids were left out) counts up by one with each value repeated - ``1, 1, 1, 1,
+    2, 2, ...``: a round or epoch with one row per client or worker (federated ``client, round, loss`` logs)."""
+    d = header.delimiter
+    firsts = []
+    for line in data.decode("utf-8", errors="replace").splitlines()[header.header_line:]:
+        cells = line.split(d) if d.strip() else line.split()
+        if not cells or not _unquote(cells[0]):
+            continue
+        try:
+            value = float(_unquote(cells[0]))
+        except ValueError:
+            return False
+        if not value.is_integer():
+            return False
+        firsts.append(value)
+    steps = [b - a for a, b in zip(firsts, firsts[1:])]
+    return (len(set(firsts)) >= 3 and bool(steps) and all(s in (0, 1) for s in steps)
+            and steps.count(0) >= len(set(firsts)) - 1)
 
 # A headerless file of a few long rows is a few curves written one per line (``np.savetxt`` of a
 # 2 x 2000 array, ``writer.writerow(losses)`` once per curve), not thousands of 2-point columns.
