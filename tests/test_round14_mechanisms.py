@@ -120,3 +120,28 @@ def test_a_loss_at_zero_for_half_its_epochs_is_described_by_amounts_not_ratios()
     assert "largest +" in erratic.summary
     spikes = [f for f in rep.findings if f.kind == "spike" and f.series == "val_loss"]
     assert all("above its trend" in f.summary and "×" not in f.summary.split("(")[1].split(",")[0] for f in spikes)
+
+
+def _every_second_row(run: Run) -> Run:
+    """The same log written every second step (the perturbation probe's 'every 2nd point')."""
+    r = copy.deepcopy(run)
+    for s in r.series.values():
+        keep = np.arange(0, len(s.y), 2)
+        for axis in ("y", "step", "epoch", "wall_time"):
+            v = getattr(s, axis, None)
+            if v is not None:
+                setattr(s, axis, v[keep])
+    return r
+
+
+def test_a_first_validation_after_the_training_loss_fell_is_not_before_learning():
+    """Driemann__ml-aos version_3 (dev, healthy): the first validation (step 150) comes after training
+    fell 0.129 -> 0.044 over steps 49-149. Logged every second step, only two training rows precede it
+    and it read 'already 61% below the training loss before any learning' - a data-mismatch WARNING.
+    Learning is judged by the training loss's fall before that validation, not by how many rows were logged."""
+    run = load_path(CORPUS / "Driemann__ml-aos" / "version_3_metrics.csv")[0]
+    for variant in (run, _every_second_row(run)):
+        rep = diagnose(variant)
+        gap = [f for f in rep.findings if f.kind == "inverted_gap"]
+        assert gap and gap[0].severity == "info", gap
+        assert not gap[0].metrics.get("first_point_before_learning")

@@ -311,6 +311,9 @@ MISMATCH_TRUE_ABOVE_FRACTION = 0.5
 #: The run's first measurement counts as "before learning" when it is within this fraction of
 #: the x range (step-level logs that validate at step 0).
 EARLY_X_FRACTION = 0.02
+#: ... and not when the training loss logged up to that first validation's step already fell this much
+#: (x1.25): a gap there is measured after learning, not between two untouched data sets.
+GAP_LEARNED_BEFORE_VAL_LOG_DROP = math.log(1.25)
 
 #: Like with like: with a step-level training loss, validation is compared with its mean over the
 #: last this fraction of each evaluation interval (at least LIKE_MIN_STEPS steps) - the weights

@@ -32,7 +32,7 @@ def _rel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _evaluated_after_steps(view, k0: int) -> bool:
     """True when the logged steps show the first validation came after the first ``k0`` logged
-    training points. On an epoch axis a Lightning file puts the first epoch's step losses and the
+    training points, or after the training loss had already fallen by GAP_LEARNED_BEFORE_VAL_LOG_DROP. On an epoch axis a Lightning file puts the first epoch's step losses and the
     validation that ends that epoch at the same x (epoch 0); only the step column says that
     validation was measured after the whole epoch of learning, not before it."""
     from ...columns import TRAIN_LOSS, VAL_LOSS
@@ -42,9 +42,18 @@ def _evaluated_after_steps(view, k0: int) -> bool:
         return False
     ts = np.sort(tr_s.step[np.isfinite(tr_s.step) & np.isfinite(tr_s.y)])
     vs = va_s.step[np.isfinite(va_s.step) & np.isfinite(va_s.y)]
-    if len(ts) < k0 or len(vs) == 0:
+    if len(vs) == 0:
         return False
-    return bool(np.min(vs) > ts[k0 - 1])
+    if len(ts) >= k0 and np.min(vs) > ts[k0 - 1]:
+        return True
+    # however densely training was logged: the training loss already fell clearly before the first
+    # validation - learning had happened (Driemann: a validation at step 150 after training went
+    # 0.129 -> 0.044 over steps 49-149 read 'before learning' once every second step row was missing)
+    ok = np.isfinite(tr_s.step) & np.isfinite(tr_s.y) & (tr_s.y > 0)
+    order = np.argsort(tr_s.step[ok], kind="stable")
+    steps, ys = tr_s.step[ok][order], tr_s.y[ok][order]
+    upto = ys[steps <= np.min(vs)]
+    return bool(len(upto) >= 2 and np.log(upto[0] / np.min(upto[1:])) >= T.GAP_LEARNED_BEFORE_VAL_LOG_DROP)
 
 
 def detect(view) -> Detected:
