@@ -19,16 +19,21 @@ def _alarms(rep) -> list[tuple[str, str]]:
     return [(f.kind, f.severity) for f in rep.findings if f.severity in ("warning", "critical")]
 
 
-def _without_first_tenth(run: Run) -> Run:
-    """The same log had it started late (the perturbation probe's 'first 10% missing')."""
+def _keep_rows(run: Run, pick) -> Run:
+    """A copy of the run with only the rows ``pick(n)`` of every series (the perturbation probe's cuts)."""
     r = copy.deepcopy(run)
     for s in r.series.values():
-        keep = np.arange(int(0.1 * len(s.y)), len(s.y))
+        keep = pick(len(s.y))
         for axis in ("y", "step", "epoch", "wall_time"):
             v = getattr(s, axis, None)
             if v is not None:
                 setattr(s, axis, v[keep])
     return r
+
+
+def _without_first_tenth(run: Run) -> Run:
+    """The same log had it started late (the perturbation probe's 'first 10% missing')."""
+    return _keep_rows(run, lambda n: np.arange(int(0.1 * n), n))
 
 
 def test_training_only_swings_on_a_loss_still_falling_on_trend_are_info():
@@ -124,14 +129,7 @@ def test_a_loss_at_zero_for_half_its_epochs_is_described_by_amounts_not_ratios()
 
 def _every_second_row(run: Run) -> Run:
     """The same log written every second step (the perturbation probe's 'every 2nd point')."""
-    r = copy.deepcopy(run)
-    for s in r.series.values():
-        keep = np.arange(0, len(s.y), 2)
-        for axis in ("y", "step", "epoch", "wall_time"):
-            v = getattr(s, axis, None)
-            if v is not None:
-                setattr(s, axis, v[keep])
-    return r
+    return _keep_rows(run, lambda n: np.arange(0, n, 2))
 
 
 def test_a_first_validation_after_the_training_loss_fell_is_not_before_learning():
