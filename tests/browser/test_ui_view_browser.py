@@ -233,6 +233,16 @@ def test_roleless_and_curveless_files_are_never_called_healthy(open_session, tmp
     assert "two_epochs.csv" in error.inner_text() and "at least 3" in error.inner_text(), error.inner_text()
     expect(page.locator(CHART)).to_have_count(0, timeout=30_000)
     assert "Traceback" not in page.inner_text("body") and s.errors == []
+    # one row per item (467 per-stock models' final losses, a real round-14 file): refused in words, never
+    # drawn along the alphabet as a curve that 'exploded'
+    items = Path(__file__).resolve().parents[1] / "data" / "corpus" / "Aamil-Khan-Mahar__NYSE-LSTM-Stock-Prediction" / "loss.csv"
+    s.upload(items)
+    error = page.locator("[data-testid=stAlertContentError]").filter(has_text="one row per item").first
+    error.wait_for(timeout=30_000)
+    assert "loss.csv" in error.inner_text() and "'Stock'" in error.inner_text(), error.inner_text()
+    expect(page.locator(CHART)).to_have_count(0, timeout=30_000)
+    page.screenshot(path="test-artifacts/uiview_item_table_refused.png")
+    assert "Traceback" not in page.inner_text("body") and s.errors == []
 
 
 def test_compare_two_series_of_two_runs_and_a_run_without_the_axis(open_session, real_logs, artifacts_dir):
