@@ -421,6 +421,29 @@ def perplexity_role(column: str) -> str | None:
 _REWARD = re.compile(r"(?:^|[/_.\s-])(?:ep_?rew(?:ard)?s?(?:_mean)?|(?:mean|episode|episodic)_?(?:reward|return)s?|rewards?)(?:_mean)?$")
 
 
+# Words of a reinforcement-learning log, where ``v_loss`` is the value function's loss, not validation.
+_RL_WORDS = re.compile(r"policy|actor|critic|entropy|advantage|value|reward|return|(?:^|[_/])(?:pg|pi|q)(?:_|$)")
+_VAL_PREFIX = ("v_", "v")
+
+
+def validation_twin(train_column: str, columns) -> str | None:
+    """The column holding validation's version of the training loss column ``train_column`` when the log
+    marks validation with a ``v_`` prefix: ``loss`` beside ``v_loss`` (``t_loss`` beside ``v_loss``). Only
+    when the prefix is a phase: the training column is ``t_``-prefixed, or at least two other metrics
+    have the same ``v_`` twin (``recons``/``v_recons``, ``kl``/``v_kl``) - and nothing in the log is an RL
+    term (PPO logs ``v_loss`` for the value loss beside ``pg_loss``)."""
+    cols = [str(c) for c in columns]
+    if any(_RL_WORDS.search(c.strip().lower()) or looks_like_reward(c) for c in cols):
+        return None
+    base = train_column[2:] if train_column.lower().startswith("t_") else train_column
+    twin = next((c for c in cols if c != train_column and c.lower() in {p + base.lower() for p in _VAL_PREFIX}), None)
+    if twin is None:
+        return None
+    lower = {c.lower() for c in cols}
+    others = sum(1 for c in cols if c not in (train_column, twin) and "v_" + c.lower() in lower)
+    return twin if train_column.lower().startswith("t_") or others >= 2 else None
+
+
 def looks_like_reward(column: str) -> bool:
     """An RL progress measure: episode reward or return (not a loss, not a metric of a supervised task)."""
     return bool(_REWARD.search(str(column).strip().lower()))

@@ -21,6 +21,7 @@ from ..columns import (
     TRAIN_LOSS,
     VAL_LOSS,
     VAL_LOSS_FALLBACKS,
+    validation_twin,
     WALL_TIME,
     X_AXES,
     accepted_names,
@@ -287,6 +288,15 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
             names[col] = canon
             taken.add(canon)
             notes.append(note)
+    if VAL_LOSS not in taken and named_train:
+        # validation marked by a prefix: 'loss' beside 'v_loss' in a log that prefixes every validation metric
+        train_col = next(c for c in value_cols if names[c] == TRAIN_LOSS)
+        twin = validation_twin(train_col, [c for c in value_cols if names[c] in (c, TRAIN_LOSS)])
+        if twin is not None:
+            names[twin] = VAL_LOSS
+            taken.add(VAL_LOSS)
+            notes.append(f"'{twin}' is the validation loss: the log marks validation with a 'v_' prefix "
+                         f"('{train_col}' / '{twin}')")
     if VAL_LOSS not in taken and named_train:
         stand_in = next((c for c in value_cols if names[c] == c and fold(c) in VAL_LOSS_FALLBACKS), None)
         if stand_in is not None:
