@@ -37,6 +37,28 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "Fredlez__qualification/training_log.json": (
+        "{total_iterations, sessions: [{session_number, iterations: [100 losses], final_loss}]} (the curve is the 7 "
+        "'iterations' lists in a row, 700 points): the reader takes the session records and finds only "
+        "final_loss (7 points), which gets no loss role"
+    ),
+    "EwanpenfoldPlymouth__Project/training_log.json": (
+        "DDPM JSON lines {epoch, mse, val_mse, fid, lpips, image} (the training objective is the noise MSE): "
+        "refused as 'no loss series found' - 'mse' / 'val_mse' are no loss aliases"
+    ),
+    "Aedo119__gcp-pose-estimation/training_log.json": (
+        "list of per-epoch records with nested phase dicts {epoch, train: {total, keypoint, classification, ...}, "
+        "val: {total, ...}} (the summed loss is called 'total'): flattened to train/total, val/total, but refused as "
+        "'no loss series found'"
+    ),
+    "BootDevEnjoyer__Asteroids/training_log.json": (
+        "RL log {sessions: [{start_time, episodes: [{episode, reward, loss, learning_rate, ...}]}]} (per-episode "
+        "records two levels down, the episode counter restarting 4 times): refused as 'only x-axis columns ()'"
+    ),
+    "Edwin-Viju__Face-Trace/training_log.json": (
+        "run config scalars beside one list 'loss_history' (20 ArcFace training losses): loads, but 'loss_history' "
+        "gets no loss role"
+    ),
     "Cass490__Qft-eeg/training_history.json": (
         "dict of two model-named lists {Quantum_QVAE: [...], Classical_AE: [...]} (150 training losses each, two "
         "models compared, no 'loss' word in any key; the file name says 'history'): refused as 'no loss series found'"
