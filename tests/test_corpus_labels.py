@@ -37,6 +37,10 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "MalinaEverfree__DeepTrack-AI-Particle-Tracking/training_log.json": (
+        "a bare JSON list of 101 numbers (json.dump(loss_history): the last epoch's per-batch losses and its mean): "
+        "loads, but no loss series is recognised - the bare-numbers reader covers text files, not a JSON array"
+    ),
     "Fredlez__qualification/training_log.json": (
         "{total_iterations, sessions: [{session_number, iterations: [100 losses], final_loss}]} (the curve is the 7 "
         "'iterations' lists in a row, 700 points): the reader takes the session records and finds only "
@@ -169,6 +173,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "Spachti__pedm-ood/losses.csv": {"loss_1", "loss_2"},  # two headerless lines of 2000 numbers: one unnamed curve per line
     "IsabelJnz__From-Back-Propagation-To-Forward-Forward/losses.csv": {  # two models (ff, fb) side by side, 10 trials
         "ff_train_losses", "ff_test_losses", "fb_test_losses"},
+    "HzCeee__AI-Pilot-ProjectVenom/progress.csv": {  # DDPG actor and critic losses (baselines progress.csv), no total
+        "train/loss_critic", "train/loss_actor"},
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
 }
 
