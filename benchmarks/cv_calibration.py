@@ -38,8 +38,13 @@ def _pos_basis(points, design: dict) -> callable:
     """A design's fitted predictor: fit_calibration.fit_model + read off the table the way calibrate() does."""
     model = F.fit_model(points, **design)
     table = F.table_of(model)
-    return lambda p: calibration.cap(calibration.read_table(table, p.score, p.where, p.basis), p.where,
-                                     calibration.read_table(table, p.top_score, p.top_where, p.top_basis))
+    off = model.get("single_offset", 0.0)
+
+    def read(p, score, where, basis):
+        q = calibration.read_table(table, score, where, basis)
+        return calibration.with_offset(q, off) if p.single and off else q
+
+    return lambda p: calibration.cap(read(p, p.score, p.where, p.basis), p.where, read(p, p.top_score, p.top_where, p.top_basis))
 
 
 #: name -> keyword arguments of fit_calibration.fit_model (the shipped design is fit_calibration.DESIGN).
@@ -66,6 +71,8 @@ CANDIDATES = {
     "T position (rivals split) only, groups weighted equally": dict(use_basis=False, balanced=True, slope=False, split_alike=True),
     "U position (rivals and leads split) only, pooled": dict(use_basis=False, balanced=False, slope=False, split_alike=True, split_agreed=True),
     "V position (rivals split) only, real logs 25% of the weight": dict(use_basis=False, balanced=0.25, slope=False, split_alike=True),
+    "W O + one logit offset for runs without a validation curve (real logs)": dict(use_basis=False, balanced=True, split_alike=True,
+                                                                                   single_curve=True),
 }
 
 

@@ -32,6 +32,7 @@ from trueloss_dash.diagnose import calibration, diagnose  # noqa: E402
 from trueloss_dash.diagnose import thresholds as T  # noqa: E402
 from trueloss_dash.diagnose.calibration import AGREED, ALIKE, LEADING, POSITIONS, RIVAL, SIDE  # noqa: E402
 from trueloss_dash.diagnose.rules.base import BASES, MEASURED, PRIOR, SHAPE  # noqa: E402
+from trueloss_dash.diagnose.view import RunView  # noqa: E402
 
 MODULE = ROOT / "trueloss_dash" / "diagnose" / "calibration.py"
 FIRST_SIGHT = ROOT / "benchmarks" / "data" / "first_sight.tsv"
@@ -42,7 +43,7 @@ DECIMALS = 3
 DEV = ("dev",)
 #: The shipped design, chosen by grouped cross-validation inside dev (benchmarks/cv_calibration.py):
 #: the lowest Brier score averaged over the two dev groups (candidate O).
-DESIGN = dict(use_basis=False, balanced=True, split_alike=True)
+DESIGN = dict(use_basis=False, balanced=True, split_alike=True, single_curve=True)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Point:
     top_score: float = 1.0  # the leading cause's raw score, basis and position (a lower cause is capped at its probability)
     top_basis: str = SHAPE
     top_where: str = LEADING
+    single: bool = False  # the run has no validation curve (calibration.single_curve)
 
 
 def _fold_key(item) -> str:
@@ -113,11 +115,12 @@ def dev_points(with_accuracy: bool = False):
         if not report.causes:
             continue
         top = report.causes[0]
+        single = calibration.single_curve(RunView.of(runs[deciding_run(item.label, judged)]))
         wheres = dict(zip((c.id for c in report.causes), calibration.positions_of(report.causes, T.CAUSE_TIE_MARGIN)))
         for cause, right in scored_causes(item.label, report):
             where = wheres[cause.id]
             points.append(Point(cause.rank_score, where, cause.basis or SHAPE, bool(right), item.group, _fold_key(item),
-                                top.rank_score, top.basis or SHAPE, wheres[top.id]))
+                                top.rank_score, top.basis or SHAPE, wheres[top.id], single))
     if with_accuracy:
         return points, (real_right / real_total if real_total else 0.0)
     return points
@@ -169,7 +172,7 @@ def _newton(X, y, wt, ridge, offset=0.0) -> np.ndarray:
 
 
 def fit_model(points, use_basis: bool | str = True, balanced: bool | float = True, slope: bool = True,
-              split_alike: bool = False, split_agreed: bool = False) -> dict:
+              split_alike: bool = False, split_agreed: bool = False, single_curve: bool = False) -> dict:
     """Penalised maximum likelihood of logit p = a[position] + b[position] * (raw - 0.5) + c[basis];
     a slope that comes out negative is dropped (the row is flat in the raw score: monotone).
     ``use_basis="real"``: the basis offsets are fitted afterwards on the real logs alone, on top of the
@@ -198,9 +201,21 @@ def fit_model(points, use_basis: bool | str = True, balanced: bool | float = Tru
             B = np.array([[1.0 if p.basis == b else 0.0 for b in (MEASURED, PRIOR)] for p in real])
             c = _newton(B, np.array([p.right for p in real], dtype=float), np.ones(len(real)), np.full(2, RIDGE), base)
             coef.update({("c", MEASURED): float(c[0]), ("c", PRIOR): float(c[1])})
+    coef[("s", "single")] = 0.0
+    if single_curve:
+        # one logit offset for runs without a validation curve, fitted on the real logs without one on
+        # top of the rows (generated runs always log validation), ridge-shrunk toward 0
+        lone = [p for p in points if p.group == "real" and p.single]
+        if lone:
+            X, _, names = _design_matrix(lone, use_basis is True, slope, frozenset(off))
+            base = X @ np.array([coef.get(nm, 0.0) for nm in names])
+            c = _newton(np.ones((len(lone), 1)), np.array([p.right for p in lone], dtype=float), np.ones(len(lone)),
+                        np.full(1, RIDGE), base)
+            coef[("s", "single")] = float(c[0])
     n = {w: sum(p.where == w for p in points) for w in POSITIONS}
     right = {w: (float(np.mean([p.right for p in points if p.where == w])) if n[w] else 0.0) for w in POSITIONS}
-    return {"coef": coef, "use_basis": use_basis, "split_alike": split_alike, "split_agreed": split_agreed, "summary": {w: (n[w], round(right[w], DECIMALS)) for w in POSITIONS},
+    return {"coef": coef, "use_basis": use_basis, "split_alike": split_alike, "split_agreed": split_agreed,
+            "single_offset": coef[("s", "single")], "summary": {w: (n[w], round(right[w], DECIMALS)) for w in POSITIONS},
             "basis_summary": {b: (sum(p.basis == b for p in points),
                                   round(float(np.mean([p.right for p in points if p.basis == b])), DECIMALS)
                                   if any(p.basis == b for p in points) else 0.0) for b in BASES}}
@@ -242,7 +257,7 @@ def fit_table(points=None, optimism: float = 1.0) -> dict:
     points = [replace(p, right=float(p.right) * optimism) if p.group == "real" else p for p in points]
     model = fit_model(points, **DESIGN)
     return {"grid": GRID, "table": table_of(model), "summary": model["summary"], "basis_summary": model["basis_summary"],
-            "optimism": round(optimism, DECIMALS)}
+            "single_offset": round(model["single_offset"], DECIMALS), "optimism": round(optimism, DECIMALS)}
 
 
 def render(fit: dict) -> str:
@@ -258,6 +273,8 @@ def render(fit: dict) -> str:
         "CALIBRATION_TABLE = {",
         *(f"    ({w.upper()}, {b.upper()}): {row(fit['table'][(w, b)])}," for w in POSITIONS for b in BASES),
         "}",
+        "#: Logit offset for the causes of a run without a validation curve (fitted on the real dev logs without one).",
+        f"SINGLE_CURVE_OFFSET = {fit['single_offset']:g}",
         "#: Each right real dev cause counted as right with this probability (first-sight accuracy over",
         "#: today's real dev accuracy: benchmarks/fit_calibration.optimism_factor).",
         f"OPTIMISM_FACTOR = {fit['optimism']:g}",
@@ -278,6 +295,7 @@ def shipped() -> dict | None:
         return None
     return {"grid": tuple(calibration.RAW_GRID), "table": {k: tuple(v) for k, v in calibration.CALIBRATION_TABLE.items()},
             "summary": {w: tuple(summ[w]) for w in POSITIONS}, "basis_summary": {b: tuple(summ[b]) for b in BASES},
+            "single_offset": getattr(calibration, "SINGLE_CURVE_OFFSET", None),
             "optimism": getattr(calibration, "OPTIMISM_FACTOR", None)}
 
 
@@ -292,6 +310,7 @@ def main(argv=None) -> int:
     for k, (n, right) in {**fit["summary"], **fit["basis_summary"]}.items():
         print(f"{k:<9} n={n:<4} {100 * right:.0f}% right")
     print(f"optimism factor on real dev causes: {fit['optimism']:g} (first sight {first_sight_rate():.3f})")
+    print(f"logit offset for runs without a validation curve: {fit['single_offset']:g}")
     same = fit == shipped()
     if args.write and not same:
         text = MODULE.read_text(encoding="utf-8")

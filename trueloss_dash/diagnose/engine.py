@@ -9,7 +9,7 @@ from ..columns import HUMAN_LABELS, LOSS_SERIES, TRAIN_LOSS, looks_like_adversar
 from ..run import Run, RunContext
 from . import thresholds as T
 from .detectors import CHECKS, DETECTORS
-from .calibration import calibrate, cap, positions_of
+from .calibration import calibrate, cap, positions_of, single_curve
 from .model import Cause, Finding, Report, check_counts
 from .rules import CAUSES, RULES, RuleInput
 from .rules.base import BASES, CAUSE_TELLS
@@ -91,8 +91,9 @@ def _rank_causes(inp: RuleInput) -> list[Cause]:
         c.score = c.confidence
     if causes:
         top = causes[0]
+        single = single_curve(inp.view)
         for c, where in zip(causes, positions_of(causes, T.CAUSE_TIE_MARGIN)):
-            c.confidence = cap(calibrate(c.score, where, c.basis), where, top.confidence)
+            c.confidence = cap(calibrate(c.score, where, c.basis, single), where, top.confidence)
         # the leading row of the table lies above the others: the top cause stays first
         causes[1:] = sorted(causes[1:], key=lambda c: (-c.confidence, -c.score, c.id))
     return causes
