@@ -37,6 +37,10 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "Liwen-A__Academic_Influence_Prediction/train_log.txt": (
+        "532 bare numbers (one training RMSE every 50 epochs, ~60 launches appended): loads as one series named "
+        "after the file, 'train_log', with no role - a file name that says 'train' is not taken as the training loss"
+    ),
     "HuStanding__NER_IDCNN_CRF/train.log": (
         "same 'iteration:N step:a/b, NER loss:x' NER console log as ColionX__NER_New: the sole 'NER loss' curve "
         "gets no training-loss role"
