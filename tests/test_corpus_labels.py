@@ -37,6 +37,26 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "ronaldochiavegatti__vocal-anomaly-detection-mlp/train_log.txt": (
+        "5 k-fold runs that each log only epochs 1 and 10 ('Epoch   1: train_loss=1.4601 ... val_loss=1.3323'): "
+        "refused as 'fewer than 3 points' per run, although all five folds show the same x2-3 validation rise "
+        "(the label is overfitting with nothing_to_diagnose in also_ok)"
+    ),
+    "chanichkorn__pattern_proj/train_log.txt": (
+        "WGAN epoch lines 'Epoch 15/300 | L_D=-3.7466 | L_G=-1.0175 | W=4.1433 | val_W=-0.8299': loads L_D, L_G, W, "
+        "val_W, but none is recognised as a loss ('L_D' / 'L_G' are the critic and generator losses; a GAN would be "
+        "role-less by design once they are)"
+    ),
+    "gloria-yq__PINN-TFT/train_log.txt": (
+        "Python-logging lines '[Train] epoch:1, lr:0.0001, data:0.41, PDE:0.018, phys:0.014, total:0.427' and "
+        "'[Valid] epoch:1, MSE: 0.363' after an 'Args:' banner: refused as 'unknown log format' (first line "
+        "'... - INFO - Args:')"
+    ),
+    "greatvalley__test/train_log.txt": (
+        "GBK-encoded Chinese epoch records with no line breaks at all ('第1轮：训练损失：0.777, 训练准确率:0.51, "
+        "验证准确率:0.6, 耗时6.7秒第2轮：...', 100 records): refused as 'header only', and the message quotes the "
+        "whole 10 KB file"
+    ),
     "Liwen-A__Academic_Influence_Prediction/train_log.txt": (
         "532 bare numbers (one training RMSE every 50 epochs, ~60 launches appended): loads as one series named "
         "after the file, 'train_log', with no role - a file name that says 'train' is not taken as the training loss"
