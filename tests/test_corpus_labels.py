@@ -54,8 +54,7 @@ PENDING_READERS: dict[str, str] = {
     ),
     "greatvalley__test/train_log.txt": (
         "GBK-encoded Chinese epoch records with no line breaks at all ('第1轮：训练损失：0.777, 训练准确率:0.51, "
-        "验证准确率:0.6, 耗时6.7秒第2轮：...', 100 records): refused as 'header only', and the message quotes the "
-        "whole 10 KB file"
+        "验证准确率:0.6, 耗时6.7秒第2轮：...', 100 records): refused as 'header only' (the whole file is one line)"
     ),
     "Liwen-A__Academic_Influence_Prediction/train_log.txt": (
         "532 bare numbers (one training RMSE every 50 epochs, ~60 launches appended): loads as one series named "

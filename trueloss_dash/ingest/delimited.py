@@ -186,7 +186,7 @@ def read_table(source: Source, header: Header | None = None) -> tuple[Table, Hea
     first_row = header.header_line + 2
     if not _NON_BLANK.search(data, header.body_offset):
         raise source.error(
-            f"header only ({', '.join(header.columns)}), no data rows; expected one row per epoch or step"
+            f"header only ({_column_summary(header.columns)}), no data rows; expected one row per epoch or step"
         )
     body = memoryview(data)[header.body_offset:]
     # '#' is rare in numeric logs, so a memchr-speed find rules comment lines out almost for free.
@@ -550,3 +550,11 @@ def _index_column(table: Table, notes: list[str]) -> None:
                          else "empty unnamed column dropped (every line ends with a delimiter)")
         else:
             notes.append("unnamed column dropped (looks like a pandas index)")
+
+
+def _column_summary(columns: list[str], *, limit: int = 8, width: int = 40) -> str:
+    """The header's column names for a message, kept short: a 'header' that is really a whole file
+    without line breaks (a log written with no newline) would otherwise quote every byte of it."""
+    names = [c if len(c) <= width else c[: width - 3] + "..." for c in columns[:limit]]
+    more = len(columns) - limit
+    return ", ".join(names) + (f", ... and {more} more" if more > 0 else "")
