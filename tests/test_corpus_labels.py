@@ -173,11 +173,6 @@ PENDING_READERS: dict[str, str] = {
         "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "
         "(the loss is 'L=', distortion 'D=', rate 'R='): loads, but no series is recognised as a loss"
     ),
-    "DFGANDP__Rotnet-Captcha-Solver/training_results.csv": (
-        "CSV with no epoch column whose 'Interval Loss' cells each hold a quoted list of 20 numbers (the epoch's "
-        "per-interval training losses) beside scalar 'Train Loss' / 'Test Loss': refused ('column Interval Loss: "
-        "expected a number') although the scalar loss columns are readable"
-    ),
     "FMayi__HW2_Deep_learning/training_results.csv": (
         "epoch CSV whose losses are called 'Train Objective' / 'Testing Objective' (no 'loss' word) beside accuracy and "
         "misclassification-rate columns: refused as 'no loss series found'"

@@ -19,6 +19,7 @@ from ..columns import (
     LOSS_SERIES,
     STEP,
     TRAIN_LOSS,
+    TRUE_TRAIN_LOSS,
     VAL_LOSS,
     VAL_LOSS_FALLBACKS,
     validation_twin,
@@ -307,6 +308,24 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
     return names
 
 
+def _set_constant_true_loss_apart(table: Table, value_cols: list[str], names: dict[str, str],
+                                  notes: list[str]) -> None:
+    """A true-training-loss column (``Base Loss``) that holds one value on every row while the training
+    loss moves is a reference repeated on each row (the untrained model's loss, measured once), not a
+    curve measured every epoch: it loses the role and is kept as an extra series under its own name."""
+    col = next((c for c in value_cols if names[c] == TRUE_TRAIN_LOSS), None)
+    train = next((c for c in value_cols if names[c] == TRAIN_LOSS), None)
+    if col is None or train is None:
+        return
+    stuck = _stuck_value(table, col)
+    if stuck is None or _stuck_value(table, train) is not None:
+        return
+    names[col] = col
+    notes.append(f"'{col}' is {stuck:g} on every row while '{train}' moves: a reference value repeated on each "
+                 f"row (such as the untrained model's loss), not a true training loss measured every epoch; "
+                 "kept as an extra series")
+
+
 def _set_running_totals_apart(table: Table, value_cols: list[str], names: dict[str, str],
                               axes: dict[str, np.ndarray], notes: list[str]) -> None:
     """A loss column that sums the batch losses within each epoch (:mod:`.running_total`) loses
@@ -565,6 +584,7 @@ def table_to_runs(
     counts = {c: len(table.sparse[c][0]) if c in table.sparse else
               n if table.present.get(c) is None else int(np.count_nonzero(table.present[c])) for c in value_cols}
     names = _assign_names(value_cols, notes, warnings, counts, require_loss)
+    _set_constant_true_loss_apart(table, value_cols, names, notes)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
     if EPOCH in x_cols:

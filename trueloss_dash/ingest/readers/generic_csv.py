@@ -106,7 +106,10 @@ LIST_CELLS_SNIFF = 75  # above keras_csv (40-70 for 'loss'/'val_loss' columns), 
 
 # Cells that hold a whole history as a Python/JSON list ('"[0.71, 0.68, 0.66]"', pandas to_csv of a column of
 # lists): a table of one run per row ('Model,Loss' -> BOW, BOW_LN, ...) or a list column beside scalar columns.
-_LIST_CELL = re.compile(rf"^\[\s*(?:(?:{_NUM})\s*(?:,\s*(?:{_NUM})\s*)*)?\]$", re.IGNORECASE | re.ASCII)
+# The brackets may be missing ('"0.62, 0.55, 0.53"', a list joined with ', ' into one quoted cell); then the
+# numbers must be parted by a comma and a space, so a thousands separator ('"1,234"') is no list.
+_LIST_CELL = re.compile(rf"^(?:\[\s*(?:(?:{_NUM})\s*(?:,\s*(?:{_NUM})\s*)*)?\]|(?:{_NUM})(?:,\s+(?:{_NUM}))+)$",
+                        re.IGNORECASE | re.ASCII)
 
 
 def _cells(lines: list[str], delimiter: str) -> list[list[str]]:
@@ -123,7 +126,8 @@ def _has_list_cells(lines: list[str], delimiter: str) -> bool:
 
 
 def _list_values(cell: str) -> list[str]:
-    inner = cell.strip()[1:-1].strip()
+    inner = cell.strip()
+    inner = inner[1:-1].strip() if inner.startswith("[") else inner
     return [v.strip() for v in inner.split(",")] if inner else []
 
 
