@@ -37,6 +37,11 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "Chenghao-Qiu__TJU-ProteinDesignCompetition/training_log.txt": (
+        "'Epoch 1: MSE = 1.2042582364062115, MAE = 1.0654' lines (a Keras callback's validation MSE, three fine-tune "
+        "phases whose epoch counter restarts) under a 'New Training Session' banner: refused as 'unknown log format' - "
+        "'MSE' is no loss alias (as EwanpenfoldPlymouth's 'mse')"
+    ),
     "ronaldochiavegatti__vocal-anomaly-detection-mlp/train_log.txt": (
         "5 k-fold runs that each log only epochs 1 and 10 ('Epoch   1: train_loss=1.4601 ... val_loss=1.3323'): "
         "refused as 'fewer than 3 points' per run, although all five folds show the same x2-3 validation rise "
@@ -186,6 +191,8 @@ PENDING_READERS: dict[str, str] = {
 # role-less warning naming them and offering the role picker (CLI --role, page 'Series roles'); every
 # other file must give a canonical loss role (train_loss / val_loss / true_train_loss).
 ROLELESS_BY_DESIGN: dict[str, set[str]] = {
+    "Echoin2025__GAN/training_log.txt": {"D_Loss", "G_Loss"},  # GAN CSV (D_Real/D_Fake probabilities beside), no total
+    "3ZadeSSG__DCGAN-Face-Image-Generator/training_log.txt": {"D_Loss", "G_Loss"},  # DCGAN D/G step losses, no total
     "GaoQ1__ner-slot_filling/train.log": {"INTENT loss", "NER loss"},  # joint intent + NER heads, no total
     "Latinaxia__Unet/training.log": {"Average Loss_G", "Loss_D"},  # GAN: 'Average Loss_G: x, Loss_D: y'
     "DaisyLiu1996__style_transfer_85/loss_log.txt": {  # CycleGAN loss_log.txt
