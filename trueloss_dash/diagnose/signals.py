@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import fmt as _fmt
-from ..columns import EPOCH, STEP, WALL_TIME
+from ..columns import EPOCH, STEP, WALL_TIME, looks_like_loss
 from ..run import Run, Series
 from . import thresholds as T
 
@@ -92,6 +92,12 @@ def curve(run: Run, name: str, axis: str | None = None) -> Curve | None:
     if len(xs) > 1 and np.any(np.diff(xs) < 0):
         order = np.argsort(xs, kind="stable")
         xs, ys = xs[order], ys[order]
+    if len(ys) > T.MIN_CURVE_POINTS and ys[0] == 0 and looks_like_loss(name) and np.all(ys[1:] > 0):
+        # a loss that is exactly 0 at its first point only and positive ever after: the log's seed value
+        # (a results file initialised with 0, appended to by each run), not a measurement - no model
+        # starts at a loss of 0 and then gets worse. A run of leading zeros (a DQN before its replay
+        # buffer fills) is a measurement and stays.
+        xs, ys = xs[1:], ys[1:]
     return Curve(name, use, xs, ys, int(nonfinite.sum()), first_bad)
 
 

@@ -402,6 +402,11 @@ OSCILLATION_STILL_FALLING_T = 3.0
 #: ... and that fell over the stretch by at least this many of its typical (median) rises: the descent
 #: dominates the swings (a healthy log bouncing 8-13% fell 3.8-4.4 rises; +-18% period-2 bounces 2.4).
 OSCILLATION_PROGRESS_OVER_RISE = 3.0
+#: Without validation, swings whose residuals about the stretch's robust (Theil-Sen) trend change sign
+#: as often as independent scatter does - within this many standard errors of half the consecutive
+#: pairs - are info: patternless scatter about a level is what measurement noise looks like, while an
+#: LR bouncing the weights alternates every point (period 2) or rings (momentum, long runs of one sign).
+OSCILLATION_STRUCTURE_Z = 2.0
 #: ... and, where both are logged at the same points, swings WITH training: the correlation of their
 #: point-to-point log moves at least this (an unstable LR moves the weights, so the evaluated model
 #: gets worse at the same epochs; independent evaluation noise of the same size does not), and at

@@ -153,7 +153,36 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
         return "info", (f"the loss still falls on its trend through the swings ({_t_phrase(falling)} standard errors below "
                         f"flat, {progress:.1f}x its typical rise over the stretch): they have not stopped learning; log "
                         "validation to judge whether the evaluated model is unstable")
-    return "warning", f"the loss is still at {fmt.pct(level)} of its start"
+    z = _sign_alternation_z(seg) if c.positive else None
+    if z is not None and abs(z) < T.OSCILLATION_STRUCTURE_Z:
+        return "info", (f"the swings have no pattern - deviations from the trend change sign as often as independent "
+                        f"scatter does ({z:+.1f} standard errors from chance over {len(seg)} points) - so without validation "
+                        "they cannot be told from measurement noise; log validation to judge whether the evaluated model "
+                        "is unstable")
+    return "warning", f"the loss is still at {fmt.pct(level)} of its start" + (
+        f"; its deviations from the trend {'alternate' if z > 0 else 'run in waves'} beyond chance ({z:+.1f} standard errors): "
+        "a pattern, not independent scatter" if z is not None else "")
+
+
+def _sign_alternation_z(seg: np.ndarray) -> float | None:
+    """How far the sign changes of the residuals about a robust (Theil-Sen) line through ``seg`` sit from
+    independent scatter, in standard errors: each consecutive pair changes sign with chance 1/2, so the
+    count is binomial. Period-2 bouncing changes sign at every point (z > 0); slow ringing rarely (z < 0).
+    Signs, not sizes: a fast first descent does not swamp the statistic. None when too short."""
+    n = len(seg)
+    if n < T.OSCILLATION_MIN_POINTS:
+        return None
+    t = np.arange(n, dtype=float)
+    i, j = np.triu_indices(n, 1)
+    slope = float(np.median((seg[j] - seg[i]) / (t[j] - t[i])))
+    res = seg - slope * t
+    res = res - np.median(res)
+    sg = np.sign(res[res != 0])
+    if len(sg) < T.OSCILLATION_MIN_POINTS:
+        return None
+    pairs = len(sg) - 1
+    changes = float(np.sum(sg[1:] != sg[:-1]))
+    return (changes - 0.5 * pairs) / (0.5 * np.sqrt(pairs))
 
 
 def _t_phrase(t: float) -> str:

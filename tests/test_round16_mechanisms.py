@@ -1,0 +1,68 @@
+"""Round 16 (stop 20) mechanisms, each on a real dev file or a generated run (issue 9: a move counts
+only against the curve's own noise; a healthy run gets a quiet verdict)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from trueloss_dash.diagnose import diagnose
+from trueloss_dash.diagnose.view import RunView
+from trueloss_dash.ingest import load_path
+from trueloss_dash.run import Run, Series
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def _alarms(rep) -> list[tuple[str, str]]:
+    return [(f.kind, f.severity) for f in rep.findings if f.severity in ("warning", "critical")]
+
+
+def _training_only(y) -> Run:
+    run = Run(name="swings")
+    run.add(Series("train_loss", np.asarray(y, float), epoch=np.arange(1, len(y) + 1, dtype=float)))
+    return run
+
+
+def test_a_lone_leading_zero_is_the_files_seed_value_not_a_loss():
+    """Lightglow51 (healthy): a results file initialised with 0.0, then one test MSE appended per CI
+    run (0.143 -> ~0.05, flat and noisy). The 0.0 is no measurement: read from 0 the curve 'jumped from
+    about 0 and stayed' (a level-shift warning) and 'is still at 100% of its start'."""
+    run = load_path(CORPUS / "Lightglow51__777" / "losses.csv")[0]
+    c = RunView.of(run).train
+    assert c.y[0] > 0.1 and len(c) == len(run.get("train_loss").y) - 1
+    rep = diagnose(run)
+    assert not _alarms(rep), rep.findings
+    assert not [f for f in rep.findings if f.kind == "level_shift"]
+
+
+def test_a_run_of_leading_zeros_is_a_measurement_and_stays():
+    """A DQN's TD loss is 0 until its replay buffer fills: several leading zeros are real values."""
+    y = [0.0] * 5 + list(0.01 + 0.02 * np.linspace(0, 1, 25))
+    c = RunView.of(_training_only(y)).train
+    assert len(c) == 30 and c.y[0] == 0
+
+
+def test_patternless_training_only_swings_about_a_level_are_info():
+    """Independent ~15% scatter about a flat level a third of the start, no validation (the shape of
+    Lightglow51's appended test scores): nothing tells it from measurement noise - info, not 'LR too high'."""
+    rng = np.random.default_rng(11)
+    y = [0.15, 0.08] + list(0.05 * np.exp(0.15 * rng.standard_normal(14)))
+    rep = diagnose(_training_only(y))
+    osc = [f for f in rep.findings if f.kind == "oscillation"]
+    assert osc and osc[0].severity == "info", rep.findings
+    assert "as often as independent scatter" in osc[0].summary
+    assert not _alarms(rep)
+
+
+def test_period_two_bouncing_about_a_level_still_warns_with_its_correlation():
+    """The same level, but the loss alternates up/down every epoch (an LR bouncing the weights across a
+    valley): the deviations from its trend change sign at every point - a pattern, still a warning."""
+    rng = np.random.default_rng(12)
+    sign = np.where(np.arange(14) % 2 == 0, 1.0, -1.0)
+    y = [0.15, 0.08] + list(0.05 * np.exp(0.15 * sign + 0.02 * rng.standard_normal(14)))
+    rep = diagnose(_training_only(y))
+    osc = [f for f in rep.findings if f.kind == "oscillation"]
+    assert osc and osc[0].severity == "warning", rep.findings
+    assert "alternate beyond chance" in osc[0].summary
