@@ -87,10 +87,6 @@ PENDING_READERS: dict[str, str] = {
         "'iterations' lists in a row, 700 points): the reader takes the session records and finds only "
         "final_loss (7 points), which gets no loss role"
     ),
-    "EwanpenfoldPlymouth__Project/training_log.json": (
-        "DDPM JSON lines {epoch, mse, val_mse, fid, lpips, image} (the training objective is the noise MSE): "
-        "refused as 'no loss series found' - 'mse' / 'val_mse' are no loss aliases"
-    ),
     "Aedo119__gcp-pose-estimation/training_log.json": (
         "list of per-epoch records with nested phase dicts {epoch, train: {total, keypoint, classification, ...}, "
         "val: {total, ...}} (the summed loss is called 'total'): flattened to train/total, val/total, but refused as "

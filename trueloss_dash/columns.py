@@ -154,7 +154,15 @@ _TRAIN_PHASE = r"(?:train|training|trn|tr)"
 _VAL_PHASE = r"(?:val|valid|validation|eval|dev)"
 _MEASURE_SUFFIX = r"(epoch|step|batch)?"
 _LOSS_MEASURE_NAME = re.compile(
-    rf"^(?:(?P<pre>{_TRAIN_PHASE}|{_VAL_PHASE})?{_LOSS_MEASURE}(?P<post>{_TRAIN_PHASE}|{_VAL_PHASE})?){_MEASURE_SUFFIX}$"
+    rf"^(?:(?P<pre>{_TRAIN_PHASE}|{_VAL_PHASE})?(?P<measure>{_LOSS_MEASURE})(?P<post>{_TRAIN_PHASE}|{_VAL_PHASE})?){_MEASURE_SUFFIX}$"
+)
+# The error measures a log may name by abbreviation only, most common objective first (an 'mse' beside
+# an 'mae' in a log with no 'loss' is the objective, the other its metric). Not losses by name
+# (:func:`looks_like_loss`): only a training/validation pair of one of them, in a log with no loss
+# column, takes the roles (:func:`measure_roles`).
+_ABBREVIATED = ("mse", "rmse", "mae", "msle")
+_ABBREVIATED_NAME = re.compile(
+    rf"^(?:(?P<pre>{_TRAIN_PHASE}|{_VAL_PHASE})?(?P<measure>{'|'.join(_ABBREVIATED)})(?P<post>{_TRAIN_PHASE}|{_VAL_PHASE})?){_MEASURE_SUFFIX}$"
 )
 # ``validation_epoch_average`` / ``train_epoch_avg``: a phase's per-epoch average logged under no measure's
 # name at all (``self.log("validation_epoch_average", avg_loss)``) - what a phase averages over an epoch
@@ -183,7 +191,7 @@ def loss_measure_role(column: str) -> tuple[str, str] | None:
     if not phase and any(word in key for word in _PHASED_ONLY):
         return None
     canon = VAL_LOSS if re.fullmatch(_VAL_PHASE, phase) else TRAIN_LOSS
-    return canon, m.group(3) or ""
+    return canon, m.group(4) or ""
 
 
 # ``train_mlm_loss`` / ``val/mlm_loss``: a loss of one phase named after what it measures; when it is the
@@ -206,6 +214,24 @@ def phase_loss_role(column: str) -> tuple[str, str, str] | None:
 _TWIN_ORDER = ("", "epoch", "step", "batch")
 
 
+def _abbreviated_role(column: str) -> tuple[str, str, str] | None:
+    """``(measure, TRAIN_LOSS | VAL_LOSS, twin suffix)`` for ``mse``, ``val_rmse``, ``train_mae_epoch``."""
+    m = _ABBREVIATED_NAME.match(fold(column))
+    if m is None or (m.group("pre") and m.group("post")):
+        return None
+    phase = m.group("pre") or m.group("post") or ""
+    return m.group("measure"), (VAL_LOSS if re.fullmatch(_VAL_PHASE, phase) else TRAIN_LOSS), m.group(4) or ""
+
+
+def abbreviated_pairs(columns) -> set[str]:
+    """The abbreviated error measures (``mse``) logged for both training and validation among ``columns``."""
+    phases: dict[str, set[str]] = {}
+    for c in columns:
+        if (r := _abbreviated_role(c)) is not None:
+            phases.setdefault(r[0], set()).add(r[1])
+    return {m for m, got in phases.items() if got == {TRAIN_LOSS, VAL_LOSS}}
+
+
 def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]]:
     """``(column, TRAIN_LOSS | VAL_LOSS, note)`` for the loss roles no column holds (``taken``), from
     columns ``free`` of any role: first a loss measure under its own name (:func:`loss_measure_role`,
@@ -213,10 +239,17 @@ def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]
     one measure across the phases)."""
     out: list[tuple[str, str, str]] = []
     roles = set(taken)
+    # measures named by abbreviation in both phases (mse and val_mse), in a log with no loss role held:
+    # beside a loss named 'loss' they are metrics (Keras' 'mae'), and a lone 'val_mse' stands in for
+    # validation only through the fallback beside a named training loss, with its own caveat
+    abbreviated = {c: r for c in free if (r := _abbreviated_role(c)) is not None}
+    paired = set() if taken & {TRAIN_LOSS, VAL_LOSS} else abbreviated_pairs(free)
     for canon in (TRAIN_LOSS, VAL_LOSS):
-        measures = [(_TWIN_ORDER.index(r[1]), c) for c in free if (r := loss_measure_role(c)) is not None and r[0] == canon]
+        measures = [(_TWIN_ORDER.index(r[1]), -1, c) for c in free if (r := loss_measure_role(c)) is not None and r[0] == canon]
+        measures += [(_TWIN_ORDER.index(r[2]), _ABBREVIATED.index(r[0]), c) for c, r in abbreviated.items()
+                     if r[1] == canon and r[0] in paired]
         if canon not in roles and measures:
-            col = min(measures)[1]
+            col = min(measures)[2]
             roles.add(canon)
             out.append((col, canon, f"no {HUMAN_LABELS[canon]} column named 'loss': '{col}' (a loss measure) is used as {canon}"))
     used = {c for c, _, _ in out}

@@ -32,6 +32,7 @@ from ..columns import (
     fold,
     is_averaged_name,
     is_flagged_alias,
+    abbreviated_pairs,
     looks_like_loss,
     measure_roles,
 )
@@ -487,7 +488,7 @@ def points_to_run(
         raise LogFormatError("no scalar values found", path=display)
     for c in cols:
         _check_points(len(points[c]["y"]), display, c)
-    if require_loss and not any(looks_like_loss(c) for c in cols):
+    if require_loss and not any(looks_like_loss(c) for c in cols) and not abbreviated_pairs(cols):
         raise no_loss_error(display, cols)
     names = _assign_names(cols, run.notes, run.warnings, {c: len(points[c]["y"]) for c in cols}, require_loss)
     for col in cols:
@@ -571,7 +572,7 @@ def table_to_runs(
             f"{', '.join(accepted_names(TRAIN_LOSS)[:5])}",
             path=display,
         )
-    if require_loss and not any(looks_like_loss(c) for c in value_cols):
+    if require_loss and not any(looks_like_loss(c) for c in value_cols) and not abbreviated_pairs(value_cols):
         value_cols = losses_from_perplexity(table, value_cols, notes)  # "ppl" alone: ln(ppl), with a note
         if not any(looks_like_loss(c) for c in value_cols):
             raise no_loss_error(display, table.names)
