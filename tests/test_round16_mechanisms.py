@@ -66,3 +66,33 @@ def test_period_two_bouncing_about_a_level_still_warns_with_its_correlation():
     osc = [f for f in rep.findings if f.kind == "oscillation"]
     assert osc and osc[0].severity == "warning", rep.findings
     assert "alternate beyond chance" in osc[0].summary
+
+
+def test_a_noisy_single_batch_loss_ending_on_one_of_its_swings_is_no_blow_up_real_file():
+    """Anson-Saju-George (healthy; level_shift also ok): one single-batch loss every 500 steps, 0.02-0.06
+    during an announced L1-only warm-up, then 0.05-0.37 once the full loss starts. Its last point, 0.178,
+    was read as a blow-up at the end ('exploded ... x4.36 its best', critical) - but it sits within the
+    scatter of the points before it. The jump at the warm-up's end is a level shift."""
+    [run] = load_path(CORPUS / "Anson-Saju-George__DA-AT-VFI" / "train.log")
+    rep = diagnose(run)
+    assert not [f for f in rep.findings if f.kind == "divergence"], rep.findings
+    assert [f for f in rep.findings if f.kind == "level_shift"]
+
+
+def test_a_last_point_far_beyond_the_scatter_is_still_a_blow_up():
+    """The same kind of noisy single-batch loss whose last point jumps x30 above the points before it."""
+    rng = np.random.default_rng(21)
+    y = list(0.5 * np.exp(-np.linspace(0, 2, 60)) * np.exp(0.4 * rng.standard_normal(60)))
+    y.append(30 * float(np.median(y[-10:])))
+    run = Run(name="blowup")
+    run.add(Series("train_loss", np.asarray(y), step=np.arange(len(y), dtype=float) * 100))
+    rep = diagnose(run)
+    div = [f for f in rep.findings if f.kind == "divergence"]
+    assert div and div[0].severity == "critical", rep.findings
+
+
+def test_a_smooth_loss_whose_last_point_blows_up_is_still_critical():
+    y = list(2.0 * np.exp(-np.linspace(0, 3, 40))) + [12.0]  # x6 the untrained loss
+    rep = diagnose(_training_only(y))
+    div = [f for f in rep.findings if f.kind == "divergence"]
+    assert div and div[0].severity == "critical", rep.findings
