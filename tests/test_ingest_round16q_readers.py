@@ -12,6 +12,11 @@
   as an extra series under its own name. Before, the constant 10.4 was read as the true training loss of a
   run whose losses are ~0.35 (a flat "true training loss" from the start, and a true loss far above
   validation).
+* An Ultralytics ``results.csv`` row on which every validation loss and every metric is exactly 0 is an epoch
+  Ultralytics did not validate (``val=False`` validates only after the last epoch); its validation values are
+  now missing instead of read as a validation loss of 0 (``1katana__yolo_motion_prediction/results.csv``: 39 of
+  40 rows, which made the validation loss "up to 100% lower" than training). A row with any nonzero validation
+  value (``AlisaMamikova__veikala_plaukti``: box and dfl 0, cls 176) keeps all of them.
 """
 
 from __future__ import annotations
@@ -82,3 +87,29 @@ def test_constant_base_loss_loses_the_role_only_beside_a_moving_training_loss(tm
     (run,) = load_path(path)
     assert "true_train_loss" not in run.series
     assert np.allclose(run.series["base_loss"].y, 2.5)
+
+
+def test_ultralytics_rows_without_validation_have_no_validation_loss():
+    (run,) = load_path(CORPUS / "1katana__yolo_motion_prediction" / "results.csv")
+    val = run.series["val_loss"]
+    assert len(val.y) == 1
+    assert np.isclose(val.y[0], 1.03817 + 0.46284 + 1.14256)
+    assert len(run.series["train_loss"].y) == 40
+    assert any("39 of 40 rows hold 0 for every validation loss and metric" in n for n in run.notes)
+
+
+def test_ultralytics_row_with_some_nonzero_validation_keeps_it():
+    (run,) = load_path(CORPUS / "AlisaMamikova__veikala_plaukti" / "results.csv")
+    assert len(run.series["val_loss"].y) == 10
+    assert np.isclose(run.series["val_loss"].y[0], 175.891)
+
+
+def test_ultralytics_zero_validation_rows_generated(tmp_path):
+    path = tmp_path / "results.csv"
+    head = "epoch,train/box_loss,train/cls_loss,train/dfl_loss,metrics/mAP50(B),val/box_loss,val/cls_loss,val/dfl_loss"
+    rows = [f"{e},{1.5 - e * 0.05},{2.0 - e * 0.1},{1.2 - e * 0.02},0,0,0,0" for e in range(1, 10)]
+    rows.append("10,1.0,1.0,1.0,0.5,1.1,0.9,1.2")
+    path.write_text("\n".join([head, *rows]) + "\n")
+    (run,) = load_path(path)
+    assert len(run.series["val_loss"].y) == 1
+    assert len(run.series["train_loss"].y) == 10

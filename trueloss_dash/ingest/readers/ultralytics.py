@@ -35,7 +35,27 @@ def sniff(sample) -> int:
     return score
 
 
+def _set_unvalidated_rows_apart(table, notes) -> None:
+    """Ultralytics writes 0 for every validation loss and metric on an epoch it did not validate
+    (``val=False`` validates only after the last epoch): such a row holds no validation, so its
+    validation losses and metrics are marked missing instead of read as a validation loss of 0."""
+    vals = [c for c in table.columns if table.columns[c] is not None
+            and (c == "val/loss" or ((m := _COMPONENT.match(c)) and m.group(1) == "val"))]
+    metrics = [c for c in table.columns if table.columns[c] is not None and c.startswith("metrics/")]
+    if not vals:
+        return
+    zero = np.all([(table.columns[c] == 0) & table.mask(c) for c in vals + metrics], axis=0)
+    if not zero.any():
+        return
+    for c in vals + metrics:
+        table.present[c] = table.mask(c) & ~zero
+    rows = np.flatnonzero(zero)
+    notes.append(f"{len(rows)} of {len(zero)} rows hold 0 for every validation loss and metric (epochs Ultralytics did not "
+                 "validate): their validation values are read as missing, not as 0")
+
+
 def _prepare(table, source, notes, warnings):
+    _set_unvalidated_rows_apart(table, notes)
     for split, canon in (("train", TRAIN_LOSS), ("val", VAL_LOSS)):
         if any(canonical_series(c) == canon for c in table.columns):
             continue
