@@ -96,3 +96,16 @@ def test_a_smooth_loss_whose_last_point_blows_up_is_still_critical():
     rep = diagnose(_training_only(y))
     div = [f for f in rep.findings if f.kind == "divergence"]
     assert div and div[0].severity == "critical", rep.findings
+
+
+def test_swings_of_a_loss_that_blew_up_to_1e31_stay_finite_numbers():
+    """KAMDEMJERRY (dev): appended launches, three of which blow up to 1e11-6e31. The oscillation check's
+    typical rise (e^70 in one step) overflowed float64 in expm1: an 'inf' metric and a RuntimeWarning."""
+    import json
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        reps = [diagnose(r) for r in load_path(CORPUS / "KAMDEMJERRY__CNN2" / "training_log.txt")]
+    for rep in reps:
+        json.dumps(rep.to_dict(), allow_nan=False, default=str)

@@ -185,6 +185,12 @@ def _sign_alternation_z(seg: np.ndarray) -> float | None:
     return (changes - 0.5 * pairs) / (0.5 * np.sqrt(pairs))
 
 
+def _ratio_of(log_move: float) -> float:
+    """A move in log units as a relative change, finite however large (a loss that blew up to 1e31 moves
+    by e^70 in one step; float64 overflows past e^709)."""
+    return float(np.expm1(min(log_move, 700.0)))
+
+
 def _t_phrase(t: float) -> str:
     return "far" if not np.isfinite(t) else f"{abs(t):.1f}"
 
@@ -294,7 +300,7 @@ def detect(view) -> Detected:
     hits = [c_ for c_ in cands if c_["ok"]]
     best = max(hits or cands, key=lambda c_: c_["swing"] * c_["up_fraction"])
     a, s, tr, up = best["alternation"], best["swing"], best["trend"], best["up_fraction"]
-    detail = (f"{name}: {pct(up)} of moves go up (typical rise {pct(np.expm1(s))}; {best['bounce_rises']} rises of "
+    detail = (f"{name}: {pct(up)} of moves go up (typical rise {pct(_ratio_of(s))}; {best['bounce_rises']} rises of "
               f"{pct(np.expm1(T.OSCILLATION_BOUNCE_MIN_LOG_SWING))} or more), sign alternation {pct(a)}, "
               f"trend {pct(np.expm1(tr))} per point")
     if not best["ok"]:
@@ -309,9 +315,9 @@ def detect(view) -> Detected:
         start=float(x[lo]),
         end=float(x[-1]),
         x_axis=c.axis,
-        metrics={"alternation": round(a, 3), "up_fraction": round(up, 3), "swing_ratio": round(float(np.expm1(s)), 4),
+        metrics={"alternation": round(a, 3), "up_fraction": round(up, 3), "swing_ratio": round(float(_ratio_of(s)), 4),
                  "trend_per_point": round(float(np.expm1(tr)), 5), "noise": round(noise, 5)},
-        summary=f"{HUMAN_LABELS.get(name, name)} swings up and down: {pct(up)} of moves go up, by ~{pct(np.expm1(s))} "
+        summary=f"{HUMAN_LABELS.get(name, name)} swings up and down: {pct(up)} of moves go up, by ~{pct(_ratio_of(s))} "
         f"({pct(a)} of moves reverse direction; net trend {pct(np.expm1(tr))} per point); {why}",
     )
     return Detected([finding], detail)
