@@ -109,3 +109,30 @@ def test_swings_of_a_loss_that_blew_up_to_1e31_stay_finite_numbers():
         reps = [diagnose(r) for r in load_path(CORPUS / "KAMDEMJERRY__CNN2" / "training_log.txt")]
     for rep in reps:
         json.dumps(rep.to_dict(), allow_nan=False, default=str)
+
+
+def test_a_flat_training_sum_beside_validation_still_falling_is_no_model_that_cannot_learn_real_file():
+    """AlanYuzhe (healthy): a YOLO results.csv whose training box+cls+dfl sum is noisy 5.8-8.2 with no
+    trend (105% of its start) while validation falls 7.42 -> 6.57 and mAP50-95 rises 0.19 -> 0.25. The
+    underfitting check read 'barely moved + a low metric' as a model that cannot learn (warning); the
+    evaluated model is still learning - info."""
+    [run] = load_path(CORPUS / "AlanYuzhe__yolo8-transformer-drown" / "results.csv")
+    rep = diagnose(run)
+    under = [f for f in rep.findings if f.kind == "underfitting"]
+    assert under and under[0].severity == "info", rep.findings
+    assert "still improving" in under[0].summary
+    assert not [f for f in rep.findings if f.severity in ("warning", "critical")]
+
+
+def test_a_flat_training_loss_beside_flat_validation_and_low_accuracy_still_warns():
+    """Both curves stuck near ln 3 with a training accuracy of 0.4: a model that cannot fit - warning."""
+    rng = np.random.default_rng(5)
+    n = 20
+    run = Run(name="stuck")
+    ep = np.arange(1, n + 1, dtype=float)
+    run.add(Series("train_loss", 1.10 * np.exp(0.01 * rng.standard_normal(n)), epoch=ep))
+    run.add(Series("val_loss", 1.11 * np.exp(0.01 * rng.standard_normal(n)), epoch=ep))
+    run.add(Series("train_acc", 0.40 + 0.01 * rng.standard_normal(n), epoch=ep))
+    rep = diagnose(run)
+    under = [f for f in rep.findings if f.kind == "underfitting"]
+    assert under and under[0].severity == "warning", rep.findings

@@ -77,6 +77,15 @@ def _falling_trend(y: np.ndarray) -> bool:
     return trend_t(y) <= -T.UNDERFIT_STILL_TREND_T
 
 
+def _validation_still_falls(va) -> bool:
+    """Validation's second half (at least UNDERFIT_STILL_FALLING_MIN_MOVES points) falls by at least
+    UNDERFIT_STILL_MIN_LOG_DROP with a least-squares trend UNDERFIT_STILL_TREND_T standard errors below flat."""
+    if va is None or not va.positive or len(va) < 2 * T.UNDERFIT_STILL_FALLING_MIN_MOVES:
+        return False
+    late = np.asarray(va.y[len(va) // 2:], float)
+    return bool(np.log(late[0] / late[-1]) >= T.UNDERFIT_STILL_MIN_LOG_DROP and _falling_trend(late))
+
+
 def _frozen(va) -> bool:
     """Validation that did not move: at least UNDERFIT_FROZEN_MIN_POINTS evaluations spanning less than
     UNDERFIT_FROZEN_MAX_SPAN of their level."""
@@ -266,7 +275,13 @@ def detect(view) -> Detected:
     # floor (synthetic fine-tunes starting 5-60% above their floor: 72 of 400 were underfitting warnings)
     low_metric = metric is not None and metric[1] < T.UNDERFIT_MAX_TRAIN_ACC  # even the best metric ends low
     stuck_shown = stuck and (low_acc or low_metric or chance is not None)
-    severity = ("warning" if (((low_acc and not still and not learning) or stuck_shown) and not converging
+    # a validation loss whose second half falls beyond its own scatter: the evaluated model is still
+    # learning what the task measures, whatever the training loss shows (AlanYuzhe: a YOLO training sum
+    # noisy 5.8-8.2 with no trend beside validation 7.42 -> 6.57 and mAP rising) - not 'cannot learn'
+    # (and only while the training loss itself does not fall: beside a training loss falling slowly with it,
+    # validation falling is an LR too low - the underfitting warning's own case)
+    val_learning = _validation_still_falls(va) and not _falling_trend(late_train)
+    severity = ("warning" if (((low_acc and not still and not learning) or stuck_shown) and not converging and not val_learning
                               and rel_gap is not None and fits is None and not few)
                 or never else "info")
     finding = Finding(
@@ -294,7 +309,9 @@ def detect(view) -> Detected:
         + ("; still improving at a steady rate" if still else
            "; still falling at every epoch of its second half, more slowly each time" if learning else
            "; validation still falls at nearly every evaluation, more slowly each time: converging on a floor near its start "
-           "(a pre-trained model's fine-tune?)" if converging else "; it has stopped improving")
+           "(a pre-trained model's fine-tune?)" if converging else
+           "; validation still falls beyond its noise over its second half: the evaluated model is still learning"
+           if val_learning else "; it has stopped improving")
         + (f"; but {fits[0].replace('_', ' ')} ends at {fmt.num(fits[1])}: the model fits the task and the loss sits "
            "at its floor" if fits is not None else "")
         + (f"; the loss sits at ln {chance} = {fmt.num(float(np.log(chance)))}, a uniform guess over {chance} classes"
