@@ -42,6 +42,11 @@ PENDING_READERS: dict[str, str] = {
         "two appended launches): read as a CSV whose first line is the header, so the 'Loss' column holds the word "
         "'Loss' and the file is refused ('found 'Loss', expected a number')"
     ),
+    "khasnhmissu__FusionDA/epoch_metrics.csv": (
+        "domain-adaptive YOLO distillation epoch CSV 'loss_source_avg, loss_source_fake_avg, loss_distill_avg, ..., "
+        "loss_total_avg, mAP50, ...': loads 7 role-less loss series - the overall 'loss_total_avg' beside its component "
+        "terms is not taken as the training loss ('total' with an '_avg' suffix and a 'loss_' prefix)"
+    ),
     "Sanayume__rainfalldata_research/training_log.txt": (
         "GBK-encoded Python-logging lines 'Epoch 287/385 - 训练损失: 1046.97, 验证损失: 1318.17, RMSE: 3.33, ...' "
         "(Chinese 'training loss' / 'validation loss' keys, six resumed launches): refused as 'fewer than 3 points "
@@ -230,6 +235,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "HzCeee__AI-Pilot-ProjectVenom/progress.csv": {  # DDPG actor and critic losses (baselines progress.csv), no total
         "train/loss_critic", "train/loss_actor"},
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
+    "jansekera__bloodbowl/epoch_metrics.csv": {"policy_loss"},  # AlphaZero self-play policy loss (as PPO 'ploss'), no train/val
 }
 
 
