@@ -136,3 +136,19 @@ def test_a_flat_training_loss_beside_flat_validation_and_low_accuracy_still_warn
     rep = diagnose(run)
     under = [f for f in rep.findings if f.kind == "underfitting"]
     assert under and under[0].severity == "warning", rep.findings
+
+
+def test_the_verdict_headlines_a_cause_of_a_warning_not_a_surer_cause_of_an_info_finding_real_file():
+    """kmsiapps (dev; overfitting with erratic_validation and spike also ok): the verdict led with
+    'Overfitting (81%)' - a cause of an INFO finding that itself says 'the best point was a lucky low, the
+    model is not getting worse' - over a WARNING of validation jumping up and back 55 times. The headline
+    now names the top cause among those of a warning/critical finding; the causes list keeps its order."""
+    [run] = load_path(next((CORPUS / "kmsiapps__Semantic-Communications-with-a-Vision-Transformer").iterdir()))
+    rep = diagnose(run)
+    assert rep.causes[0].id == "overfitting"  # still the most confident cause in the list
+    head = rep.verdict.split(":")[0]
+    assert "Overfitting" not in head, rep.verdict
+    assert "validation loss jumped up and came back" in rep.verdict
+    serious = {i for i, f in enumerate(rep.findings) if f.severity in ("warning", "critical")}
+    named = [c for c in rep.causes if c.title in head]
+    assert named and all(set(c.findings) & serious for c in named)

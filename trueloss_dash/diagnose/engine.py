@@ -199,16 +199,19 @@ def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int
         if not causes:
             f = findings[crit[0]]
             return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}", "problems"
-        name, tell = _cause_phrase(causes)
-        named = [causes[0]] + ([causes[1]] if tell else [])
+        # the headline answers for what costs the user something: the top cause among those explaining a
+        # warning/critical finding (kmsiapps: an 81% cause of an info 'lucky low' led the verdict over an
+        # erratic-validation warning); a run whose causes all explain info findings gets its most severe
+        # finding, as with no cause
+        serious = [c for c in causes if any(findings[i].severity in ("warning", "critical") for i in c.findings)]
+        if not serious:
+            f = findings[crit[0]]
+            return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}", "problems"
+        name, tell = _cause_phrase(serious)
+        named = [serious[0]] + ([serious[1]] if tell else [])
         theirs = sorted({i for c in named for i in c.findings}, key=lambda i: (-_RANK[findings[i].severity], i))
-        pick = theirs[0] if theirs else crit[0]
-        f = findings[pick]
-        also = ""
-        if findings[pick].severity == "info":
-            other = findings[crit[0]]
-            also = f"; also {other.kind.replace('_', ' ')}: {other.summary}"
-        return f"{name}: {f.summary}{also}.{tell}", "problems"
+        f = findings[theirs[0]]
+        return f"{name}: {f.summary}.{tell}", "problems"
     if not any(view.curve(n) is not None for n in LOSS_SERIES):
         # Losses without a role (loss0/loss1, a GAN's D_A/G_A): only the per-curve checks ran.
         # Saying "no problems found" here reads as a healthy run nobody actually checked.
