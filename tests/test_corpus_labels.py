@@ -241,7 +241,9 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "HzCeee__AI-Pilot-ProjectVenom/progress.csv": {  # DDPG actor and critic losses (baselines progress.csv), no total
         "train/loss_critic", "train/loss_actor"},
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
-    "jansekera__bloodbowl/epoch_metrics.csv": {"policy_loss"},  # AlphaZero self-play policy loss (as PPO 'ploss'), no train/val
+    "jansekera__bloodbowl/epoch_metrics.csv": {"policy_loss"},
+    "ZackHiRo__SGAN-IDS/training_stats.csv": {  # GAN critic/generator losses, train and val, no total
+        "train_loss_d", "train_loss_g", "val_loss_d", "val_loss_g"},  # AlphaZero self-play policy loss (as PPO 'ploss'), no train/val
 }
 
 
