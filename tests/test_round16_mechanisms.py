@@ -152,3 +152,30 @@ def test_the_verdict_headlines_a_cause_of_a_warning_not_a_surer_cause_of_an_info
     serious = {i for i, f in enumerate(rep.findings) if f.severity in ("warning", "critical")}
     named = [c for c in rep.causes if c.title in head]
     assert named and all(set(c.findings) & serious for c in named)
+
+
+def test_swings_that_keep_their_size_while_the_logged_lr_decays_to_zero_are_noise_real_file():
+    """dhagwu (round 17 dev, healthy): a DDPM with cosine LR 1e-4 -> 0; its training loss moves +-6% from
+    epoch to epoch to the very end (random diffusion timesteps), validation +-9%. An LR too high would
+    bounce less as the rate falls; these swings kept their size - info, not 'LR too high (79%)'."""
+    [run] = load_path(CORPUS / "dhagwu__Easy_DDPM" / "train_log.txt")
+    rep = diagnose(run)
+    osc = [f for f in rep.findings if f.kind == "oscillation"]
+    assert osc and osc[0].severity == "info", rep.findings
+    assert "kept their size" in osc[0].summary
+    assert not [f for f in rep.findings if f.severity in ("warning", "critical")]
+
+
+def test_bounces_that_shrink_with_the_decaying_lr_are_not_called_noise():
+    """Period-2 bounces whose size follows the LR (x10 decay): the LR-decay reading does not apply."""
+    n = 40
+    lr = 1e-2 * np.linspace(1.0, 0.1, n)
+    sign = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    y = 1.0 * np.exp(-np.linspace(0, 0.3, n)) * np.exp(20 * lr * sign)
+    run = Run(name="bounce")
+    ep = np.arange(1, n + 1, dtype=float)
+    run.add(Series("train_loss", y, epoch=ep))
+    run.add(Series("lr", lr, epoch=ep))
+    rep = diagnose(run)
+    assert not [f for f in rep.findings if f.kind == "oscillation" and "kept their size" in f.summary], rep.findings
+    assert [f for f in rep.findings if f.kind == "oscillation"]

@@ -407,6 +407,12 @@ OSCILLATION_PROGRESS_OVER_RISE = 3.0
 #: pairs - are info: patternless scatter about a level is what measurement noise looks like, while an
 #: LR bouncing the weights alternates every point (period 2) or rings (momentum, long runs of one sign).
 OSCILLATION_STRUCTURE_Z = 2.0
+#: Swings whose size does not shrink while the logged LR decays are not the LR's doing: the LR must fall
+#: at least this factor over the swinging stretch (its first quarter's peak against its last quarter) ...
+OSCILLATION_LR_DECAY = 4.0
+#: ... and the median move at the lower half of the LR values be at least this share of the median move
+#: at the upper half (an LR-driven bounce at half the step size is roughly half the size).
+OSCILLATION_LR_SWING_SHARE = 0.75
 #: ... and, where both are logged at the same points, swings WITH training: the correlation of their
 #: point-to-point log moves at least this (an unstable LR moves the weights, so the evaluated model
 #: gets worse at the same epochs; independent evaluation noise of the same size does not), and at

@@ -94,6 +94,9 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
     if level < T.OSCILLATION_HARM_MIN_REMAINING:
         return "info", (f"at {fmt.pct(level)} of its start these moves are the noise of a loss near convergence, "
                         "not an unstable learning rate")
+    decayed = _swings_outlast_the_lr(view, c, x, m, lo)
+    if decayed is not None:
+        return "info", decayed
     va = view.val
     if va is not None and c.name != VAL_LOSS and len(va) >= 3:
         # however few the evaluations, validation that improved at every one of them since the swings
@@ -183,6 +186,38 @@ def _sign_alternation_z(seg: np.ndarray) -> float | None:
     pairs = len(sg) - 1
     changes = float(np.sum(sg[1:] != sg[:-1]))
     return (changes - 0.5 * pairs) / (0.5 * np.sqrt(pairs))
+
+
+def _swings_outlast_the_lr(view, c, x, m, lo) -> str | None:
+    """Why the swings are not the learning rate's doing, when the log says so: the logged LR fell at least
+    OSCILLATION_LR_DECAY x over the swinging stretch, yet the moves at the lower half of its LR are as
+    large (OSCILLATION_LR_SWING_SHARE or more) as those at the upper half. Steps too large for the
+    curvature shrink with the step size; the noise of the objective itself (a diffusion model's random
+    timesteps, minibatch sampling) does not (dhagwu: cosine 1e-4 -> 0, +-6% moves to the last epoch).
+    None when no LR is logged over the stretch or it did not decay."""
+    lr = view.lr
+    if lr is None or lr.axis != c.axis or len(lr) < 3 or not c.positive:
+        return None
+    xs, seg = x[lo:], m[lo:]
+    if len(seg) < T.OSCILLATION_MIN_POINTS:
+        return None
+    at = np.interp(xs, lr.x, lr.y)
+    top = float(np.max(at[: max(2, len(at) // 4)]))
+    if top <= 0 or not np.all(np.isfinite(at)) or float(np.min(at[-max(2, len(at) // 4):])) > top / T.OSCILLATION_LR_DECAY:
+        return None
+    moves = np.abs(np.diff(seg))
+    lr_move = np.sqrt(at[1:] * at[:-1])  # the LR over each move
+    low = lr_move <= np.median(lr_move)
+    if low.sum() < 3 or (~low).sum() < 3:
+        return None
+    hi_sw, lo_sw = float(np.median(moves[~low])), float(np.median(moves[low]))
+    if hi_sw <= 0 or lo_sw < T.OSCILLATION_LR_SWING_SHARE * hi_sw:
+        return None
+    end = float(at[-1])
+    fell = f"from {fmt.num(top)} to 0" if end <= top * 1e-6 else f"{fmt.ratio(top / end)} (from {fmt.num(top)} to {fmt.num(end)})"
+    return (f"the logged learning rate fell {fell} over the swings, yet they kept "
+            f"their size (~{fmt.pct(_ratio_of(lo_sw))} per move at the lower rates, ~{fmt.pct(_ratio_of(hi_sw))} at the "
+            "higher): steps too large would shrink with the rate - this is the loss's own noise")
 
 
 def _ratio_of(log_move: float) -> float:
