@@ -37,6 +37,15 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "CheolwooPark__convlstm_p3d/train_log.txt": (
+        "headerless 'loss,accuracy' rows ('4.557169437408447,4.555976390838623', 39 epochs): refused - a first line of "
+        "numbers is not taken as data (as HamSade__Transformer-Classifier-MIMIC)"
+    ),
+    "Goraniiii__VisDrone/train_log.txt": (
+        "Ultralytics 8.4 console capture (PyCharm run: interpreter path first, then the model table, then per-epoch "
+        "'1/30  7.76G  1.894  1.984  1.059  216  640: 100% ...' rows under an 'Epoch GPU_mem box_loss cls_loss dfl_loss' "
+        "header and 'all 548 31295 P R mAP50 mAP50-95' validation rows): refused as 'unknown log format'"
+    ),
     "LaoDa-X__TriGA-Net/train_logs.txt": (
         "speech-separation epoch lines 'Train  -SISDR: -8.6729, SISDRi: 8.3271' / 'Valid  -SISDR: -7.7967, SISDRi: 7.3983' "
         "(the loss is the negative SI-SDR) after an 'Epoch 1/60' line and a tqdm bar: refused as 'unknown log format' "
