@@ -251,6 +251,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
         "train/loss_critic", "train/loss_actor"},
     "alwalt__BioFM/losses.csv": {"loss_1", "loss_2"},  # headerless 'a,b' rows: two unnamed loss curves, no names to infer roles
     "jansekera__bloodbowl/epoch_metrics.csv": {"policy_loss"},
+    "QuanTIMLab__TrajectoryClusteringAnalysis/metrics.csv": {  # two views' loss terms side by side, no total
+        "train_loss_Ph", "train_loss_W"},
     "Hsiao-Yuan__4995-Final-Project/train_results.csv": {  # adversarial debiasing: predictor vs adversary, no total
         "pred_loss", "adv_loss"},
     "ZackHiRo__SGAN-IDS/training_stats.csv": {  # GAN critic/generator losses, train and val, no total
