@@ -77,6 +77,22 @@ def _falling_trend(y: np.ndarray) -> bool:
     return trend_t(y) <= -T.UNDERFIT_STILL_TREND_T
 
 
+def _widening_gap(late_train: np.ndarray, va, late_drop: float) -> bool:
+    """Training's second half still falls on its own noise - at least OVERFIT_TRAIN_STEADY_MIN_LOG_DROP on a
+    trend OVERFIT_TRAIN_STEADY_T standard errors below flat over OVERFIT_TRAIN_STEADY_MIN_POINTS points or
+    more, the measure of 'still fitting' the overfitting check uses - while validation's second half
+    does not: the model keeps fitting its training set beyond what it generalises, which is what a model
+    with capacity to spare does (adai183: a near-random binary task, training 0.635 -> 0.605 over 1000
+    epochs beside a flat validation)."""
+    if va is None or not va.positive or len(va) < 2 * T.UNDERFIT_STILL_FALLING_MIN_MOVES:
+        return False
+    if len(late_train) < T.OVERFIT_TRAIN_STEADY_MIN_POINTS or late_drop < T.OVERFIT_TRAIN_STEADY_MIN_LOG_DROP:
+        return False
+    if trend_t(late_train) > -T.OVERFIT_TRAIN_STEADY_T:
+        return False
+    return trend_t(np.asarray(va.y[len(va) // 2:], float)) > -T.OVERFIT_TRAIN_STEADY_T
+
+
 def _validation_still_falls(va) -> bool:
     """Validation's second half (at least UNDERFIT_STILL_FALLING_MIN_MOVES points) falls by at least
     UNDERFIT_STILL_MIN_LOG_DROP with a least-squares trend UNDERFIT_STILL_TREND_T standard errors below flat."""
@@ -238,6 +254,8 @@ def detect(view) -> Detected:
     learning = (len(late_moves) >= T.UNDERFIT_STILL_FALLING_MIN_MOVES - 1
                 and ((bool(np.mean(late_moves < 0) >= T.UNDERFIT_STILL_FALLING_SHARE) and late_drop >= T.UNDERFIT_STILL_MIN_LOG_DROP)
                      or (_falling_trend(late_train) and late_drop >= T.UNDERFIT_STILL_TREND_MIN_LOG_DROP)))
+    widening = not learning and _widening_gap(late_train, va, late_drop)
+    learning = learning or widening
     if not still and va is not None and len(va) >= 3 and va.positive:
         # validation is measured on a fixed set without minibatch noise: when it sits next to the
         # training loss (underfitting), its steady descent is the clearer sign the LR is too low
@@ -307,6 +325,8 @@ def detect(view) -> Detected:
            (f" and validation stays within {pct(rel_gap)} of it" if rel_gap is not None else ""))
         + (f"; {shown[0]} never improved on {fmt.num(shown[1])}" if shown is not None else "")
         + ("; still improving at a steady rate" if still else
+           "; training still falls beyond its noise over its second half while validation has stopped: the model "
+           "keeps fitting its training set, so capacity is not what limits it" if widening else
            "; still falling at every epoch of its second half, more slowly each time" if learning else
            "; validation still falls at nearly every evaluation, more slowly each time: converging on a floor near its start "
            "(a pre-trained model's fine-tune?)" if converging else
