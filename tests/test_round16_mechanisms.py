@@ -192,3 +192,13 @@ def test_training_still_falling_on_its_noise_beside_a_flat_validation_is_no_unde
     assert under and under[0].severity == "info", rep.findings
     assert "capacity is not what limits it" in under[0].summary
     assert not [f for f in rep.findings if f.severity in ("warning", "critical")]
+
+
+def test_validation_standing_in_for_training_is_not_told_to_log_validation_real_file():
+    """ML-Ops-...grape_vine (round 17 dev): a validation-only Lightning file; its oscillation info told the
+    user to 'log validation' about the series that is the validation loss."""
+    [run] = load_path(CORPUS / "ML-Ops-Burnsides-Bitches-Group-51__grape_vine_classification_group_51" / "metrics.csv")
+    rep = diagnose(run)
+    osc = [f for f in rep.findings if f.kind == "oscillation"]
+    assert osc and osc[0].series == "val_loss"
+    assert "log validation" not in osc[0].summary and "log the training loss" in osc[0].summary

@@ -142,26 +142,31 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
                            (f" and {mc.name.replace('_', ' ')} got worse" if worse else ""))
     if (c.axis == "step" or _logged_on_steps(view, c.name)) and c.binned_from is None and len(c) <= _MAX_POINTS:
         return "info", ("single-batch step losses without validation: these swings cannot be told from minibatch noise; "
-                        "log validation to judge stability")
+                        "log validation to judge stability") if c.name != VAL_LOSS else (
+            "step-logged validation with no training loss beside it: these swings cannot be told from evaluation noise; "
+            "log the training loss to judge stability")
     # no validation to judge the evaluated model by: what the swings cost is learning stopped. A loss
     # whose trend still falls far beyond its own scatter through them has not stopped (a training-only
     # log whose start was not logged reads 'still at 30% of its start' after a fast descent it missed)
     # (and by more than a few of its typical rises: ±18% period-2 bounces on a slow descent are an LR
     # too high even though the trend still falls)
+    # (validation standing in for a missing training curve is itself what was evaluated: what would settle
+    # it is the training loss beside it)
+    other = ("log validation to judge whether the evaluated model is unstable" if c.name != VAL_LOSS else
+             "log the training loss beside it to tell evaluation noise from unstable training")
     seg = m[lo:]
     falling = trend_t(np.exp(seg)) if c.positive else 0.0
     rises = np.diff(seg)[np.diff(seg) > 0]
     progress = float(seg[0] - seg[-1]) / float(np.median(rises)) if c.positive and len(rises) else 0.0
     if falling <= -T.OSCILLATION_STILL_FALLING_T and progress >= T.OSCILLATION_PROGRESS_OVER_RISE:
         return "info", (f"the loss still falls on its trend through the swings ({_t_phrase(falling)} standard errors below "
-                        f"flat, {progress:.1f}x its typical rise over the stretch): they have not stopped learning; log "
-                        "validation to judge whether the evaluated model is unstable")
+                        f"flat, {progress:.1f}x its typical rise over the stretch): they have not stopped learning; {other}")
     z = _sign_alternation_z(seg) if c.positive else None
     if z is not None and abs(z) < T.OSCILLATION_STRUCTURE_Z:
         return "info", (f"the swings have no pattern - deviations from the trend change sign as often as independent "
-                        f"scatter does ({z:+.1f} standard errors from chance over {len(seg)} points) - so without validation "
-                        "they cannot be told from measurement noise; log validation to judge whether the evaluated model "
-                        "is unstable")
+                        f"scatter does ({z:+.1f} standard errors from chance over {len(seg)} points) - so "
+                        + ("without validation " if c.name != VAL_LOSS else "on their own ")
+                        + f"they cannot be told from measurement noise; {other}")
     return "warning", f"the loss is still at {fmt.pct(level)} of its start" + (
         f"; its deviations from the trend {'alternate' if z > 0 else 'run in waves'} beyond chance ({z:+.1f} standard errors): "
         "a pattern, not independent scatter" if z is not None else "")
