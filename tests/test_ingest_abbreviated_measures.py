@@ -1,4 +1,5 @@
-"""A log with no 'loss' column whose objective is named by its abbreviation (``mse`` / ``val_mse``):
+"""Loss roles from what a table holds: an objective named by its abbreviation (``mse`` / ``val_mse``) in a
+log with no 'loss' column, and a loss column that repeats a final summary beside its per-epoch twin:
 the pair takes the loss roles, with a note; beside a named loss the abbreviations stay metrics."""
 
 from __future__ import annotations
@@ -43,3 +44,19 @@ def test_a_lone_validation_abbreviation_needs_a_training_curve():
     abbreviations take the roles only as a training/validation pair (or beside a named training loss)."""
     [run] = load_bytes("h.csv", b"epoch,val_mse,accuracy_loss\n0,0.7,1\n1,0.6,1\n2,0.5,1\n")
     assert "val_loss" not in run.series
+
+
+def test_a_final_summary_repeated_on_every_row_gives_the_role_to_its_moving_twin_real_file():
+    """bperosa (round 17 dev, healthy): 'test_loss' is the final value 0.02476 on all 15 rows beside the
+    per-epoch 'test_loss_epochs' 0.0348 -> 0.02476; the constant was read as the validation loss (every
+    check ran on a flat line). The moving twin takes the role; the constant stays as an extra series."""
+    [run] = load_path(CORPUS / "bperosa__Spotify" / "training_stats.csv")
+    assert run.series["val_loss"].source_column == "test_loss_epochs"
+    assert "test_loss" in run.series
+    assert any("a final summary repeated" in n for n in run.notes)
+
+
+def test_a_constant_validation_loss_without_a_named_twin_keeps_its_role():
+    rows = "".join(f"{i},{0.9 / (i + 1):.3f},0.5,{0.7 / (i + 1):.3f}\n" for i in range(6))
+    [run] = load_bytes("history.csv", ("epoch,loss,val_loss,other_loss\n" + rows).encode())
+    assert run.series["val_loss"].source_column == "val_loss"

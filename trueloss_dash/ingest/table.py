@@ -19,7 +19,6 @@ from ..columns import (
     LOSS_SERIES,
     STEP,
     TRAIN_LOSS,
-    TRUE_TRAIN_LOSS,
     VAL_LOSS,
     VAL_LOSS_FALLBACKS,
     validation_twin,
@@ -39,6 +38,7 @@ from ..columns import (
 from ..errors import LogFormatError
 from ..roles import warn_if_roleless
 from ..run import Run, RunContext, Series
+from .constant_columns import set_constant_losses_apart, stuck_value
 from .limits import MAX_POINTS_PER_SERIES, MAX_RUNS_PER_FILE
 from .perplexity import losses_from_perplexity
 from .running_total import RUNNING_TOTAL_SUFFIX, is_running_total
@@ -199,7 +199,7 @@ def _choose_x_columns(table: Table, notes: list[str]) -> tuple[dict[str, str], s
     # A step column with one value on every row (DVCLive's step never advanced by next_step()) would
     # fold the whole run onto one point: the epoch is the axis when there is one, else the row order
     # (as the step, see table_to_runs).
-    stuck = _stuck_value(table, step_col) if step_col is not None else None
+    stuck = stuck_value(table, step_col) if step_col is not None else None
     if stuck is not None:
         del chosen[STEP]
         notes.append(f"column '{step_col}' is {stuck:g} on every row, so "
@@ -207,19 +207,12 @@ def _choose_x_columns(table: Table, notes: list[str]) -> tuple[dict[str, str], s
         return chosen, {step_col}
     # An epoch column with one value on every row (a logger that never advanced it) would fold the
     # whole run onto one point; with no step column to fall back on, the row order is the axis.
-    stuck = _stuck_value(table, epoch_col) if epoch_col is not None and STEP not in chosen else None
+    stuck = stuck_value(table, epoch_col) if epoch_col is not None and STEP not in chosen else None
     if stuck is not None:
         del chosen[EPOCH]
         notes.append(f"column '{epoch_col}' is {stuck:g} on every row, so the row order is used as the epoch")
         return chosen, {epoch_col}
     return chosen, set()
-
-
-def _stuck_value(table: Table, col: str) -> float | None:
-    """The one value an axis column holds on every row (more than two rows), else None."""
-    dense, present = table.dense(col)
-    values = dense[present]
-    return float(values[0]) if len(values) > 2 and np.all(values == values[0]) else None
 
 
 _BARE = frozenset({"loss", "losses"})  # aliases that name no phase
@@ -307,24 +300,6 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
             notes.append(f"no validation loss column: '{stand_in}' is used as the validation loss "
                          "(right when the training loss is the same error measure)")
     return names
-
-
-def _set_constant_true_loss_apart(table: Table, value_cols: list[str], names: dict[str, str],
-                                  notes: list[str]) -> None:
-    """A true-training-loss column (``Base Loss``) that holds one value on every row while the training
-    loss moves is a reference repeated on each row (the untrained model's loss, measured once), not a
-    curve measured every epoch: it loses the role and is kept as an extra series under its own name."""
-    col = next((c for c in value_cols if names[c] == TRUE_TRAIN_LOSS), None)
-    train = next((c for c in value_cols if names[c] == TRAIN_LOSS), None)
-    if col is None or train is None:
-        return
-    stuck = _stuck_value(table, col)
-    if stuck is None or _stuck_value(table, train) is not None:
-        return
-    names[col] = col
-    notes.append(f"'{col}' is {stuck:g} on every row while '{train}' moves: a reference value repeated on each "
-                 f"row (such as the untrained model's loss), not a true training loss measured every epoch; "
-                 "kept as an extra series")
 
 
 def _set_running_totals_apart(table: Table, value_cols: list[str], names: dict[str, str],
@@ -585,7 +560,7 @@ def table_to_runs(
     counts = {c: len(table.sparse[c][0]) if c in table.sparse else
               n if table.present.get(c) is None else int(np.count_nonzero(table.present[c])) for c in value_cols}
     names = _assign_names(value_cols, notes, warnings, counts, require_loss)
-    _set_constant_true_loss_apart(table, value_cols, names, notes)
+    set_constant_losses_apart(table, value_cols, names, notes)
     fine = STEP if STEP in axes else (EPOCH if EPOCH in axes else (WALL_TIME if WALL_TIME in axes else None))
 
     if EPOCH in x_cols:
