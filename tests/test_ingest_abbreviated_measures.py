@@ -1,6 +1,6 @@
 """Loss roles from what a table holds: an objective named by its abbreviation (``mse`` / ``val_mse``) in a
 log with no 'loss' column, and a loss column that repeats a final summary beside its per-epoch twin:
-the pair takes the loss roles, with a note; beside a named loss the abbreviations stay metrics."""
+each takes or gives up the loss role with a note; beside a named loss the abbreviations stay metrics."""
 
 from __future__ import annotations
 
