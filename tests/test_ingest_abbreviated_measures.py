@@ -23,8 +23,13 @@ def test_a_diffusion_log_of_mse_and_val_mse_is_read_as_its_losses_real_file():
     assert not [f for f in rep.findings if f.severity in ("warning", "critical")], rep.findings
 
 
+def _four_falling_columns() -> str:
+    """Six rows of an epoch and four falling values (the header names what they are)."""
+    return "".join(f"{i},{0.9 / (i + 1):.3f},{0.8 / (i + 1):.3f},{1.0 / (i + 1):.3f},{0.95 / (i + 1):.3f}\n" for i in range(6))
+
+
 def test_mse_is_preferred_over_mae_when_both_are_logged_without_a_loss():
-    rows = "".join(f"{i},{0.9 / (i + 1):.3f},{0.8 / (i + 1):.3f},{1.0 / (i + 1):.3f},{0.95 / (i + 1):.3f}\n" for i in range(6))
+    rows = _four_falling_columns()
     [run] = load_bytes("history.csv", ("epoch,mae,mse,val_mae,val_mse\n" + rows).encode())
     assert run.series["train_loss"].source_column == "mse"
     assert run.series["val_loss"].source_column == "val_mse"
@@ -32,7 +37,7 @@ def test_mse_is_preferred_over_mae_when_both_are_logged_without_a_loss():
 
 
 def test_keras_mae_metric_beside_a_named_loss_stays_a_metric():
-    rows = "".join(f"{i},{0.9 / (i + 1):.3f},{0.8 / (i + 1):.3f},{1.0 / (i + 1):.3f},{0.95 / (i + 1):.3f}\n" for i in range(6))
+    rows = _four_falling_columns()
     [run] = load_bytes("history.csv", ("epoch,loss,mae,val_loss,val_mae\n" + rows).encode())
     assert run.series["train_loss"].source_column == "loss"
     assert run.series["val_loss"].source_column == "val_loss"

@@ -12,6 +12,8 @@ from trueloss_dash.diagnose.view import RunView
 from trueloss_dash.ingest import load_path
 from trueloss_dash.run import Run, Series
 
+from test_diagnose_support import epoch_run
+
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
@@ -19,10 +21,20 @@ def _alarms(rep) -> list[tuple[str, str]]:
     return [(f.kind, f.severity) for f in rep.findings if f.severity in ("warning", "critical")]
 
 
+def _quiet_with_info(rel_path: str, kind: str, phrase: str):
+    """Diagnose a real corpus file: no warning or critical finding, and ``kind`` there as info whose
+    summary says ``phrase``. Returns the report."""
+    [run] = load_path(CORPUS / rel_path)
+    rep = diagnose(run)
+    got = [f for f in rep.findings if f.kind == kind]
+    assert got and got[0].severity == "info", rep.findings
+    assert phrase in got[0].summary, got[0].summary
+    assert not _alarms(rep), rep.findings
+    return rep
+
+
 def _training_only(y) -> Run:
-    run = Run(name="swings")
-    run.add(Series("train_loss", np.asarray(y, float), epoch=np.arange(1, len(y) + 1, dtype=float)))
-    return run
+    return epoch_run("swings", first_epoch=1, train_loss=y)
 
 
 def test_a_lone_leading_zero_is_the_files_seed_value_not_a_loss():
@@ -116,23 +128,17 @@ def test_a_flat_training_sum_beside_validation_still_falling_is_no_model_that_ca
     trend (105% of its start) while validation falls 7.42 -> 6.57 and mAP50-95 rises 0.19 -> 0.25. The
     underfitting check read 'barely moved + a low metric' as a model that cannot learn (warning); the
     evaluated model is still learning - info."""
-    [run] = load_path(CORPUS / "AlanYuzhe__yolo8-transformer-drown" / "results.csv")
-    rep = diagnose(run)
-    under = [f for f in rep.findings if f.kind == "underfitting"]
-    assert under and under[0].severity == "info", rep.findings
-    assert "still improving" in under[0].summary
-    assert not [f for f in rep.findings if f.severity in ("warning", "critical")]
+    _quiet_with_info("AlanYuzhe__yolo8-transformer-drown/results.csv", "underfitting", "still improving")
 
 
 def test_a_flat_training_loss_beside_flat_validation_and_low_accuracy_still_warns():
     """Both curves stuck near ln 3 with a training accuracy of 0.4: a model that cannot fit - warning."""
     rng = np.random.default_rng(5)
     n = 20
-    run = Run(name="stuck")
-    ep = np.arange(1, n + 1, dtype=float)
-    run.add(Series("train_loss", 1.10 * np.exp(0.01 * rng.standard_normal(n)), epoch=ep))
-    run.add(Series("val_loss", 1.11 * np.exp(0.01 * rng.standard_normal(n)), epoch=ep))
-    run.add(Series("train_acc", 0.40 + 0.01 * rng.standard_normal(n), epoch=ep))
+    run = epoch_run("stuck", first_epoch=1,
+                    train_loss=1.10 * np.exp(0.01 * rng.standard_normal(n)),
+                    val_loss=1.11 * np.exp(0.01 * rng.standard_normal(n)),
+                    train_acc=0.40 + 0.01 * rng.standard_normal(n))
     rep = diagnose(run)
     under = [f for f in rep.findings if f.kind == "underfitting"]
     assert under and under[0].severity == "warning", rep.findings
@@ -158,12 +164,7 @@ def test_swings_that_keep_their_size_while_the_logged_lr_decays_to_zero_are_nois
     """dhagwu (round 17 dev, healthy): a DDPM with cosine LR 1e-4 -> 0; its training loss moves +-6% from
     epoch to epoch to the very end (random diffusion timesteps), validation +-9%. An LR too high would
     bounce less as the rate falls; these swings kept their size - info, not 'LR too high (79%)'."""
-    [run] = load_path(CORPUS / "dhagwu__Easy_DDPM" / "train_log.txt")
-    rep = diagnose(run)
-    osc = [f for f in rep.findings if f.kind == "oscillation"]
-    assert osc and osc[0].severity == "info", rep.findings
-    assert "kept their size" in osc[0].summary
-    assert not [f for f in rep.findings if f.severity in ("warning", "critical")]
+    _quiet_with_info("dhagwu__Easy_DDPM/train_log.txt", "oscillation", "kept their size")
 
 
 def test_bounces_that_shrink_with_the_decaying_lr_are_not_called_noise():
@@ -172,10 +173,7 @@ def test_bounces_that_shrink_with_the_decaying_lr_are_not_called_noise():
     lr = 1e-2 * np.linspace(1.0, 0.1, n)
     sign = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
     y = 1.0 * np.exp(-np.linspace(0, 0.3, n)) * np.exp(20 * lr * sign)
-    run = Run(name="bounce")
-    ep = np.arange(1, n + 1, dtype=float)
-    run.add(Series("train_loss", y, epoch=ep))
-    run.add(Series("lr", lr, epoch=ep))
+    run = epoch_run("bounce", first_epoch=1, train_loss=y, lr=lr)
     rep = diagnose(run)
     assert not [f for f in rep.findings if f.kind == "oscillation" and "kept their size" in f.summary], rep.findings
     assert [f for f in rep.findings if f.kind == "oscillation"]
@@ -186,12 +184,7 @@ def test_training_still_falling_on_its_noise_beside_a_flat_validation_is_no_unde
     0.605 still falling slowly (accuracy 0.67 and rising) beside a validation flat at ~0.676. 'Low
     accuracy that stopped improving' was an underfitting WARNING; the gap widening on training's own noise
     says the model has capacity to spare - info."""
-    [run] = load_path(CORPUS / "adai183__numerai" / "train_stats.csv")
-    rep = diagnose(run)
-    under = [f for f in rep.findings if f.kind == "underfitting"]
-    assert under and under[0].severity == "info", rep.findings
-    assert "capacity is not what limits it" in under[0].summary
-    assert not [f for f in rep.findings if f.severity in ("warning", "critical")]
+    _quiet_with_info("adai183__numerai/train_stats.csv", "underfitting", "capacity is not what limits it")
 
 
 def test_validation_standing_in_for_training_is_not_told_to_log_validation_real_file():

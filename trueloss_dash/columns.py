@@ -152,18 +152,36 @@ _LOSS_MEASURE = (r"(?:(?:binary|categorical|sparsecategorical)?crossentropy(?:lo
 _PHASED_ONLY = {"energy"}
 _TRAIN_PHASE = r"(?:train|training|trn|tr)"
 _VAL_PHASE = r"(?:val|valid|validation|eval|dev)"
-_MEASURE_SUFFIX = r"(epoch|step|batch)?"
-_LOSS_MEASURE_NAME = re.compile(
-    rf"^(?:(?P<pre>{_TRAIN_PHASE}|{_VAL_PHASE})?(?P<measure>{_LOSS_MEASURE})(?P<post>{_TRAIN_PHASE}|{_VAL_PHASE})?){_MEASURE_SUFFIX}$"
-)
+_TWIN_WORDS = "epoch|step|batch"
+_MEASURE_SUFFIX = rf"({_TWIN_WORDS})?"
+
+
+def _measure_name(measure: str) -> re.Pattern:
+    """A measure's folded name with an optional phase before or after it and an optional twin suffix."""
+    phase = rf"{_TRAIN_PHASE}|{_VAL_PHASE}"
+    return re.compile(rf"^(?:(?P<pre>{phase})?(?P<measure>{measure})(?P<post>{phase})?)(?P<suffix>{_TWIN_WORDS})?$")
+
+
+_LOSS_MEASURE_NAME = _measure_name(_LOSS_MEASURE)
 # The error measures a log may name by abbreviation only, most common objective first (an 'mse' beside
 # an 'mae' in a log with no 'loss' is the objective, the other its metric). Not losses by name
 # (:func:`looks_like_loss`): only a training/validation pair of one of them, in a log with no loss
 # column, takes the roles (:func:`measure_roles`).
 _ABBREVIATED = ("mse", "rmse", "mae", "msle")
-_ABBREVIATED_NAME = re.compile(
-    rf"^(?:(?P<pre>{_TRAIN_PHASE}|{_VAL_PHASE})?(?P<measure>{'|'.join(_ABBREVIATED)})(?P<post>{_TRAIN_PHASE}|{_VAL_PHASE})?){_MEASURE_SUFFIX}$"
-)
+_ABBREVIATED_NAME = _measure_name("|".join(_ABBREVIATED))
+
+
+def _measure_phase(m: re.Match | None) -> tuple[str, str] | None:
+    """``(phase word or "", twin suffix)`` of a :func:`_measure_name` match; None for no match or a
+    phase on both sides."""
+    if m is None or (m.group("pre") and m.group("post")):
+        return None
+    return m.group("pre") or m.group("post") or "", m.group("suffix") or ""
+
+
+def _phase_role(phase: str) -> str:
+    """The loss role a phase word gives: validation for a validation word, else (none too) training."""
+    return VAL_LOSS if re.fullmatch(_VAL_PHASE, phase) else TRAIN_LOSS
 # ``validation_epoch_average`` / ``train_epoch_avg``: a phase's per-epoch average logged under no measure's
 # name at all (``self.log("validation_epoch_average", avg_loss)``) - what a phase averages over an epoch
 # is its loss; needs the phase word and the epoch word, so ``val_mean`` (a mean prediction?) stays out.
@@ -183,15 +201,14 @@ def loss_measure_role(column: str) -> tuple[str, str] | None:
     key = fold(column)
     averaged = _PHASE_EPOCH_AVERAGE.match(key) or _PHASE_LOSS_PER_UNIT.match(key)
     if averaged is not None:
-        return (VAL_LOSS if re.fullmatch(_VAL_PHASE, averaged.group("phase")) else TRAIN_LOSS), ""
-    m = _LOSS_MEASURE_NAME.match(key)
-    if m is None or (m.group("pre") and m.group("post")):
+        return _phase_role(averaged.group("phase")), ""
+    got = _measure_phase(_LOSS_MEASURE_NAME.match(key))
+    if got is None:
         return None
-    phase = m.group("pre") or m.group("post") or ""
+    phase, suffix = got
     if not phase and any(word in key for word in _PHASED_ONLY):
         return None
-    canon = VAL_LOSS if re.fullmatch(_VAL_PHASE, phase) else TRAIN_LOSS
-    return canon, m.group(4) or ""
+    return _phase_role(phase), suffix
 
 
 # ``train_mlm_loss`` / ``val/mlm_loss``: a loss of one phase named after what it measures; when it is the
@@ -207,8 +224,7 @@ def phase_loss_role(column: str) -> tuple[str, str, str] | None:
     m = _PHASE_LOSS_NAME.match(str(column).strip().lower())
     if m is None:
         return None
-    canon = VAL_LOSS if re.fullmatch(_VAL_PHASE, m.group("phase")) else TRAIN_LOSS
-    return canon, fold(m.group("what")), m.group(3) or ""
+    return _phase_role(m.group("phase")), fold(m.group("what")), m.group(3) or ""
 
 
 _TWIN_ORDER = ("", "epoch", "step", "batch")
@@ -217,19 +233,21 @@ _TWIN_ORDER = ("", "epoch", "step", "batch")
 def _abbreviated_role(column: str) -> tuple[str, str, str] | None:
     """``(measure, TRAIN_LOSS | VAL_LOSS, twin suffix)`` for ``mse``, ``val_rmse``, ``train_mae_epoch``."""
     m = _ABBREVIATED_NAME.match(fold(column))
-    if m is None or (m.group("pre") and m.group("post")):
-        return None
-    phase = m.group("pre") or m.group("post") or ""
-    return m.group("measure"), (VAL_LOSS if re.fullmatch(_VAL_PHASE, phase) else TRAIN_LOSS), m.group(4) or ""
+    got = _measure_phase(m)
+    return None if got is None else (m.group("measure"), _phase_role(got[0]), got[1])
+
+
+def _paired(roles) -> set[str]:
+    """The measures among ``(measure, role, suffix)`` triples that have both a training and a validation role."""
+    phases: dict[str, set[str]] = {}
+    for measure, role, _ in roles:
+        phases.setdefault(measure, set()).add(role)
+    return {m for m, got in phases.items() if got == {TRAIN_LOSS, VAL_LOSS}}
 
 
 def abbreviated_pairs(columns) -> set[str]:
     """The abbreviated error measures (``mse``) logged for both training and validation among ``columns``."""
-    phases: dict[str, set[str]] = {}
-    for c in columns:
-        if (r := _abbreviated_role(c)) is not None:
-            phases.setdefault(r[0], set()).add(r[1])
-    return {m for m, got in phases.items() if got == {TRAIN_LOSS, VAL_LOSS}}
+    return _paired(r for c in columns if (r := _abbreviated_role(c)) is not None)
 
 
 def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]]:
@@ -243,7 +261,7 @@ def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]
     # beside a loss named 'loss' they are metrics (Keras' 'mae'), and a lone 'val_mse' stands in for
     # validation only through the fallback beside a named training loss, with its own caveat
     abbreviated = {c: r for c in free if (r := _abbreviated_role(c)) is not None}
-    paired = set() if taken & {TRAIN_LOSS, VAL_LOSS} else abbreviated_pairs(free)
+    paired = set() if taken & {TRAIN_LOSS, VAL_LOSS} else _paired(abbreviated.values())
     for canon in (TRAIN_LOSS, VAL_LOSS):
         measures = [(_TWIN_ORDER.index(r[1]), -1, c) for c in free if (r := loss_measure_role(c)) is not None and r[0] == canon]
         measures += [(_TWIN_ORDER.index(r[2]), _ABBREVIATED.index(r[0]), c) for c, r in abbreviated.items()

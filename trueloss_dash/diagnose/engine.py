@@ -196,13 +196,9 @@ def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int
     bad = [i for i, f in enumerate(findings) if f.severity in ("warning", "critical")]
     if bad:
         crit = [i for i in bad if findings[i].severity == "critical"] or bad
-        if not causes:
-            f = findings[crit[0]]
-            return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}", "problems"
         # the headline answers for what costs the user something: the top cause among those explaining a
         # warning/critical finding (kmsiapps: an 81% cause of an info 'lucky low' led the verdict over an
-        # erratic-validation warning); a run whose causes all explain info findings gets its most severe
-        # finding, as with no cause
+        # erratic-validation warning); with no such cause, the most severe finding itself
         serious = [c for c in causes if any(findings[i].severity in ("warning", "critical") for i in c.findings)]
         if not serious:
             f = findings[crit[0]]

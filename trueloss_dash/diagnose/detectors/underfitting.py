@@ -77,6 +77,13 @@ def _falling_trend(y: np.ndarray) -> bool:
     return trend_t(y) <= -T.UNDERFIT_STILL_TREND_T
 
 
+def _late_validation(va) -> np.ndarray | None:
+    """Validation's second half, when it has at least UNDERFIT_STILL_FALLING_MIN_MOVES points and is positive."""
+    if va is None or not va.positive or len(va) < 2 * T.UNDERFIT_STILL_FALLING_MIN_MOVES:
+        return None
+    return np.asarray(va.y[len(va) // 2:], float)
+
+
 def _widening_gap(late_train: np.ndarray, va, late_drop: float) -> bool:
     """Training's second half still falls on its own noise - at least OVERFIT_TRAIN_STEADY_MIN_LOG_DROP on a
     trend OVERFIT_TRAIN_STEADY_T standard errors below flat over OVERFIT_TRAIN_STEADY_MIN_POINTS points or
@@ -84,22 +91,17 @@ def _widening_gap(late_train: np.ndarray, va, late_drop: float) -> bool:
     does not: the model keeps fitting its training set beyond what it generalises, which is what a model
     with capacity to spare does (adai183: a near-random binary task, training 0.635 -> 0.605 over 1000
     epochs beside a flat validation)."""
-    if va is None or not va.positive or len(va) < 2 * T.UNDERFIT_STILL_FALLING_MIN_MOVES:
+    late = _late_validation(va)
+    if late is None or len(late_train) < T.OVERFIT_TRAIN_STEADY_MIN_POINTS or late_drop < T.OVERFIT_TRAIN_STEADY_MIN_LOG_DROP:
         return False
-    if len(late_train) < T.OVERFIT_TRAIN_STEADY_MIN_POINTS or late_drop < T.OVERFIT_TRAIN_STEADY_MIN_LOG_DROP:
-        return False
-    if trend_t(late_train) > -T.OVERFIT_TRAIN_STEADY_T:
-        return False
-    return trend_t(np.asarray(va.y[len(va) // 2:], float)) > -T.OVERFIT_TRAIN_STEADY_T
+    return trend_t(late_train) <= -T.OVERFIT_TRAIN_STEADY_T and trend_t(late) > -T.OVERFIT_TRAIN_STEADY_T
 
 
 def _validation_still_falls(va) -> bool:
     """Validation's second half (at least UNDERFIT_STILL_FALLING_MIN_MOVES points) falls by at least
     UNDERFIT_STILL_MIN_LOG_DROP with a least-squares trend UNDERFIT_STILL_TREND_T standard errors below flat."""
-    if va is None or not va.positive or len(va) < 2 * T.UNDERFIT_STILL_FALLING_MIN_MOVES:
-        return False
-    late = np.asarray(va.y[len(va) // 2:], float)
-    return bool(np.log(late[0] / late[-1]) >= T.UNDERFIT_STILL_MIN_LOG_DROP and _falling_trend(late))
+    late = _late_validation(va)
+    return late is not None and bool(np.log(late[0] / late[-1]) >= T.UNDERFIT_STILL_MIN_LOG_DROP and _falling_trend(late))
 
 
 def _frozen(va) -> bool:
