@@ -204,6 +204,11 @@ PENDING_READERS: dict[str, str] = {
         "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "
         "(the loss is 'L=', distortion 'D=', rate 'R='): loads, but no series is recognised as a loss"
     ),
+    "DataForces__cv-surveillance/log": (
+        "Chainer LogReport JSON (trainer extension 'result/log': a list of records {iteration, epoch, lr, main/loss, "
+        "main/loss/conf, main/loss/loc, validation/main/map}) with no validation loss: loads, but 'main/loss' (Chainer's "
+        "name for the training loss of the 'main' optimizer) gets no loss role"
+    ),
     "FMayi__HW2_Deep_learning/training_results.csv": (
         "epoch CSV whose losses are called 'Train Objective' / 'Testing Objective' (no 'loss' word) beside accuracy and "
         "misclassification-rate columns: refused as 'no loss series found'"
