@@ -209,6 +209,16 @@ PENDING_READERS: dict[str, str] = {
         "main/loss/conf, main/loss/loc, validation/main/map}) with no validation loss: loads, but 'main/loss' (Chainer's "
         "name for the training loss of the 'main' optimizer) gets no loss role"
     ),
+    "ggaoshen__graph_wavenet/training_curve.csv": (
+        "pandas-index CSV ',epoch_train_loss' (50 epochs, training only): loads, but 'epoch_train_loss' gets no training-loss "
+        "role ('train_epoch_loss' and 'epoch_loss' are aliases, the word order epoch-train is not)"
+    ),
+    "AloolXO__Final_qualifying_work/training_metrics.json": (
+        "list of cross-validation folds [{fold: 1, metrics: [{epoch, train_loss, accuracy, f1_score, precision, recall, "
+        "log_loss, time}, ...15 epochs]}, ...7 folds]: refused as 'no loss series found; columns are [fold]' - the "
+        "per-epoch records one level down under 'metrics' are not read (each fold would be a run; 'log_loss' is the "
+        "validation log loss)"
+    ),
     "FMayi__HW2_Deep_learning/training_results.csv": (
         "epoch CSV whose losses are called 'Train Objective' / 'Testing Objective' (no 'loss' word) beside accuracy and "
         "misclassification-rate columns: refused as 'no loss series found'"
