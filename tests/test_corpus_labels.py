@@ -37,6 +37,11 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "loaiabdalslam__AUL/training.log": (
+        "brain.js log4js lines '[2019-09-13T19:12:07.769] [DEBUG] training - iterations: 10, training error: 0.2329' "
+        "(three interleaved trainings logging the same iteration, 10..1150): refused as 'unknown log format' - "
+        "'training error' is no loss alias"
+    ),
     "CheolwooPark__convlstm_p3d/train_log.txt": (
         "headerless 'loss,accuracy' rows ('4.557169437408447,4.555976390838623', 39 epochs): refused - a first line of "
         "numbers is not taken as data (as HamSade__Transformer-Classifier-MIMIC)"
@@ -260,6 +265,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "CharlesV-s-friend-Suleiman__SEU_Trans_SRTP_2021/loss.csv": {  # two loss terms and their norm, no train/val
         "loss_value1", "loss_value2", "lossvalue"},
     "Spachti__pedm-ood/losses.csv": {"loss_1", "loss_2"},  # two headerless lines of 2000 numbers: one unnamed curve per line
+    "2387734392xs-max__MGS/training.log": {  # two models trained side by side (audio-visual, visual), each its own total
+        "av_loss", "v_loss"},
     "IsabelJnz__From-Back-Propagation-To-Forward-Forward/losses.csv": {  # two models (ff, fb) side by side, 10 trials
         "ff_train_losses", "ff_test_losses", "fb_test_losses"},
     "HzCeee__AI-Pilot-ProjectVenom/progress.csv": {  # DDPG actor and critic losses (baselines progress.csv), no total
