@@ -277,6 +277,8 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
         "train_loss_Ph", "train_loss_W"},
     "Hsiao-Yuan__4995-Final-Project/train_results.csv": {  # adversarial debiasing: predictor vs adversary, no total
         "pred_loss", "adv_loss"},
+    "Zou-14__Retinex-DeCNN/loss_curve.csv": {  # RetinexNet: decomposition and relighting nets' losses, no total
+        "Decom Loss", "Relight Loss"},
     "ZackHiRo__SGAN-IDS/training_stats.csv": {  # GAN critic/generator losses, train and val, no total
         "train_loss_d", "train_loss_g", "val_loss_d", "val_loss_g"},  # AlphaZero self-play policy loss (as PPO 'ploss'), no train/val
 }
