@@ -42,10 +42,6 @@ PENDING_READERS: dict[str, str] = {
         "(three interleaved trainings logging the same iteration, 10..1150): refused as 'unknown log format' - "
         "'training error' is no loss alias"
     ),
-    "CheolwooPark__convlstm_p3d/train_log.txt": (
-        "headerless 'loss,accuracy' rows ('4.557169437408447,4.555976390838623', 39 epochs): refused - a first line of "
-        "numbers is not taken as data (as HamSade__Transformer-Classifier-MIMIC)"
-    ),
     "Goraniiii__VisDrone/train_log.txt": (
         "Ultralytics 8.4 console capture (PyCharm run: interpreter path first, then the model table, then per-epoch "
         "'1/30  7.76G  1.894  1.984  1.059  216  640: 100% ...' rows under an 'Epoch GPU_mem box_loss cls_loss dfl_loss' "
@@ -104,10 +100,6 @@ PENDING_READERS: dict[str, str] = {
         "same 'iteration:N step:a/b, NER loss:x' NER console log as ColionX__NER_New: the sole 'NER loss' curve "
         "gets no training-loss role"
     ),
-    "HamSade__Transformer-Classifier-MIMIC/train.log": (
-        "headerless 'epoch, loss, AUC' rows ('0, 44.74093,50.902'; train.py writes the header only when it "
-        "creates the file, and two runs were appended): refused - a first line of numbers is not taken as data"
-    ),
     "ColionX__NER_New/train.log": (
         "'iteration:N step:a/b, NER loss:x' console lines (a TF NER script's logger): the one curve loads as "
         "'NER loss' and gets no training-loss role - a sole task-prefixed loss in a console log is not yet "
@@ -151,11 +143,6 @@ PENDING_READERS: dict[str, str] = {
         "per-batch running SUMS '[i/251] running loss of epoch e is : s' (train pass of 251 batches, then a 32-batch "
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
-    ),
-    "LachlanGibson__CapsNet/log.csv": (
-        "headerless 5-column CSV (epoch, avg_loss, avg_norm, test_acc, test_loss - the names are in the repository's "
-        "plots.py, not in the file): refused ('the first line holds numbers, not column names'); no reader can tell "
-        "which column is the loss without the names"
     ),
     "dhavvval__MLProject/losses.csv": (
         "space-padded 'iteration,t_loss,v_loss' (t_ = training, v_ = validation, both measured in eval mode): loads, but "
@@ -281,6 +268,12 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
         "Decom Loss", "Relight Loss"},
     "ZackHiRo__SGAN-IDS/training_stats.csv": {  # GAN critic/generator losses, train and val, no total
         "train_loss_d", "train_loss_g", "val_loss_d", "val_loss_g"},  # AlphaZero self-play policy loss (as PPO 'ploss'), no train/val
+    # Headerless tables in files whose names name no role: their columns are unnamed curves named by their
+    # place in the line (generic_csv), nothing tells which is the loss - the role picker is offered.
+    "CheolwooPark__convlstm_p3d/train_log.txt": {"column_1", "column_2"},  # 'loss,accuracy' rows
+    "HamSade__Transformer-Classifier-MIMIC/train.log": {"column_2", "column_3"},  # 'epoch, loss, AUC', 2 runs
+    "LachlanGibson__CapsNet/log.csv": {"column_2", "column_3", "column_4", "column_5"},  # epoch + 4 measures
+    "AcidCannon__CMPUT466-Mini-project-data/progress.csv": {"column_2"},  # 'epoch,accuracy%' (no loss at all)
 }
 
 

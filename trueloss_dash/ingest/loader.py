@@ -290,9 +290,12 @@ def load_directory(root: Path, *, format: str | None = None, max_bytes: int = DE
 def _set_aside_lone_numbers(runs: list[Run], skipped: list[str]) -> list[Run]:
     """Files of bare numbers with no loss in them (``seed.txt``, a list of class ids) beside the
     folder's real logs: listed as skipped, not shown as runs of their own."""
-    from ..columns import looks_like_loss
+    from ..columns import LOSS_SERIES, looks_like_loss
+    from .onecurve import HEADERLESS
 
     def lossless_numbers(run: Run) -> bool:
+        if run.meta.get(HEADERLESS):  # a headerless table of unnamed columns (a data file beside the logs)
+            return not any(n in run.series for n in LOSS_SERIES) and not any(looks_like_loss(n) for n in run.series)
         return run.format == "bare_numbers" and not any(looks_like_loss(n) for n in run.series)
 
     if all(lossless_numbers(r) for r in runs):
@@ -300,7 +303,8 @@ def _set_aside_lone_numbers(runs: list[Run], skipped: list[str]) -> list[Run]:
     for run in runs:
         if lossless_numbers(run):
             names = ", ".join(f"{n} ({len(s):,} values)" for n, s in run.series.items())
-            skipped.append(f"{run.source}: a file of bare numbers holding no loss ({names}), beside the folder's "
+            kind = "a headerless table" if run.meta.get(HEADERLESS) else "a file of bare numbers"
+            skipped.append(f"{run.source}: {kind} holding no loss ({names}), beside the folder's "
                            "logs; load it on its own to see it")
     return [r for r in runs if not lossless_numbers(r)]
 

@@ -9,6 +9,8 @@ returns in ``meta``:
   run named in the file name; bare numbers: the folder the file lies in, "" for an upload);
 * ``merge_name`` - optional, the merged run's name (TensorBoard's run name);
 * ``unnamed_curves`` - series whose file name gave them no role (``history.csv``, ``cost.txt``);
+* ``headerless_table`` - set by the CSV reader on a table with no header line whose columns are unnamed
+  curves (not merged; a folder scan sets such a file aside when it holds no loss, as a numbers file);
 * ``x_is_position`` - the series' x is each value's position in the file (no epoch or step was
   written), so files of different lengths are lined up by position only.
 
@@ -31,6 +33,7 @@ from ..run import Run
 MERGE_KEY = "merge_key"
 MERGE_NAME = "merge_name"
 UNNAMED = "unnamed_curves"
+HEADERLESS = "headerless_table"  # meta: a table with no header line whose columns are unnamed curves (generic_csv)
 X_IS_POSITION = "x_is_position"
 GUESSED = "read_as_train_loss"  # meta: the source column of a lone curve read as the training loss
 

@@ -6,6 +6,13 @@ column is the x axis when it counts up in whole numbers (the epoch when by one, 
 column of whole numbers in no order (``001691``, ``000588``: image or sample ids) is an identifier, left
 out, and the rows are taken in file order. One column left is the loss; several are loss terms the file
 does not name (``loss_1``, ``loss_2``: the user picks their roles).
+
+A headerless table in a file whose name does not say "loss" (``train_log.txt`` holding ``4.55,4.55`` rows,
+``log.csv`` holding ``1,1.82,56.58,0.9544,0.315``) is loaded when it is plainly one - every line a row of
+numbers with the first line's field count, at most ``HEADERLESS_MAX_COLUMNS`` columns - with the same
+counter/id reading of its first column; its other columns are unnamed curves (``column_2``, ``column_3``: their
+place in the line), the role picker offered (a lone falling curve is read as the training loss, as for a
+file of bare numbers). Anything else is refused naming the first line that is not such a row.
 """
 
 from __future__ import annotations
@@ -14,9 +21,12 @@ import csv
 import io
 import re
 
-from ..delimited import is_number, read_header
+from ...run import RunContext
+from ..delimited import is_number, read_header, read_table
+from ..onecurve import HEADERLESS, UNNAMED, read_lone_curve_as_loss
 from ..registry import Reader
 from ..source import Source
+from ..table import table_to_runs
 from ._csv import read_csv_runs
 
 
@@ -55,51 +65,106 @@ def read(source):
     if header is None and "loss" in source.stem.lower() and _spaced_numbers(source.text().split("\n")):
         source = _as_commas(source)
         header = read_header(source)
-    if header is not None and header.columns and all(is_number(c) for c in header.columns):
-        # A headerless table ("0.58,0.55" on the first line): only a file named for its losses says
-        # what the columns are: one beside an epoch counter is the loss, several load without roles.
-        if "loss" not in source.stem.lower():
-            raise source.error(f"the first line holds numbers ({', '.join(header.columns[:4])}), not column names; "
-                               "expected a header line such as 'epoch,loss,val_loss'", row=header.header_line + 1)
-        data = source.utf8()
-        rounds = False
-        wide = _curves_as_rows(data, header)
-        if wide is not None:
-            return _read_row_curves(source, wide)
-        first = _first_column(data, header)
-        counter = int(first is not None)
-        values = len(header.columns) - counter
-        if first == ID:  # the ids are left out: the rows in file order are the x axis
-            counter, lines = 0, data.splitlines(keepends=True)
-            d = header.delimiter.encode()
-            data = b"".join(lines[: header.header_line]) + b"".join(
-                line.split(d, 1)[1] if d in line else line for line in lines[header.header_line:])
-            if values >= 2 and _repeated_counter(data, header):  # 'client, round, loss': the round is the epoch
-                first, counter, values, rounds = "epoch", 1, values - 1, True
-        # One column beside the counter (or the ids) is the file's loss, as in a file of bare numbers; several
-        # are loss terms the file does not name (loss_1, loss_2, ...: the user picks their roles).
-        losses = ["loss"] if first and values == 1 else [f"loss_{i + 1}" for i in range(values)]
-        names = ",".join([first] * counter + losses)
-        start = sum(len(line) for line in data.splitlines(keepends=True)[: header.header_line])
-        synthetic = Source(name=source.name, _data=data[:start] + names.replace(",", header.delimiter).encode() + b"\n" + data[start:])
-        runs = read_csv_runs(synthetic, "generic_csv")
-        for run in runs:
-            run.source = source.display
-            run.note((f"no header line: {len(header.columns)} columns named {names} (the file name says "
-                      + ("it is a loss" if losses == ["loss"] else "they are losses"))
-                     + {"epoch": ", and the first column counts 1, 2, 3, ... like an epoch)",
-                        "step": ", and the first column counts up in whole numbers like a step)",
-                        ID: ", and the first column holds whole numbers in no order - sample ids, left out: the rows "
-                            "are taken in file order, the x axis is the row number)"}.get(first, ")")
-                     if not rounds else
-                     f"no header line: {len(header.columns)} columns; the first holds whole numbers in no order - ids, "
-                     f"left out - and the next counts 1, 1, 1, 2, 2, ... - an epoch or round with one row per id, read "
-                     f"as the epoch; named {names} (the file name says "
-                     + ("it is a loss)" if losses == ["loss"] else "they are losses)"))
-        return runs
+    if header is not None and header.columns and all(_numeric_name(c) for c in header.columns):
+        return _read_headerless(source, header)
     if header is not None and _has_list_cells(source.text().split("\n")[header.header_line + 1:][:20], header.delimiter):
         return _read_list_cells(source, header)
     return read_csv_runs(source, "generic_csv")
+
+
+# A headerless table in a file whose name does not say "loss" (``train_log.txt``, ``log.csv``) is loaded only
+# when every line is a row of numbers with the same field count, and at most this many columns: its curves
+# are unnamed (``column_2``, ``column_3``, by position in the line) and wait for the role picker.
+HEADERLESS_MAX_COLUMNS = 12
+
+
+def _numeric_name(cell: str) -> bool:
+    """A header cell that is a number - also when the header reader made a repeated one unique (``0.5.1``:
+    the first line '1,0.5,0.5' of a headerless table)."""
+    return is_number(cell) or ("." in cell and is_number(cell.rsplit(".", 1)[0]) and cell.rsplit(".", 1)[1].isdigit())
+
+
+def _headerless_rows(data: bytes, header) -> tuple[int, str] | None:
+    """(line number, line) of the first line that is not a row of ``len(header.columns)`` numbers, else None."""
+    d, width = header.delimiter, len(header.columns)
+    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        if number <= header.header_line or not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = [_unquote(x) for x in (line.split(d) if d.strip() else line.split())]
+        if cells and not cells[-1] and len(cells) == width + 1:  # a trailing delimiter
+            cells = cells[:-1]
+        if len(cells) != width or not all(is_number(c) for c in cells):
+            return number, line.strip()
+    return None
+
+
+def _read_headerless(source, header):
+    """A table whose first line holds numbers (see the module doc and ``HEADERLESS_MAX_COLUMNS``)."""
+    named = "loss" in source.stem.lower()
+    data = source.utf8()
+    first_cells = ", ".join(header.columns[:4])
+    rounds = False
+    wide = _curves_as_rows(data, header)
+    if wide is not None:
+        return _read_row_curves(source, wide, named)
+    if not named:
+        refuse = None
+        if len(header.columns) > HEADERLESS_MAX_COLUMNS:
+            refuse = (f"{len(header.columns)} columns with no names (more than {HEADERLESS_MAX_COLUMNS}: a data "
+                      "table rather than a training log)")
+        else:
+            odd = _headerless_rows(data, header)
+            if odd is not None:
+                refuse = (f"line {odd[0]} ({odd[1][:60]!r}) is not a row of {len(header.columns)} numbers like the "
+                          "first, so the lines are no headerless table")
+        if refuse is not None:
+            raise source.error(f"the first line holds numbers ({first_cells}), not column names; {refuse}; "
+                               "expected a header line such as 'epoch,loss,val_loss'", row=header.header_line + 1)
+    first = _first_column(data, header)
+    counter = int(first is not None)
+    values = len(header.columns) - counter
+    dropped = int(first == ID)
+    if first == ID:  # the ids are left out: the rows in file order are the x axis
+        counter, lines = 0, data.splitlines(keepends=True)
+        d = header.delimiter.encode()
+        data = b"".join(lines[: header.header_line]) + b"".join(
+            line.split(d, 1)[1] if d in line else line for line in lines[header.header_line:])
+        if values >= 2 and _repeated_counter(data, header):  # 'client, round, loss': the round is the epoch
+            first, counter, values, rounds = "epoch", 1, values - 1, True
+    # One column beside the counter (or the ids) is the file's loss, as in a file of bare numbers; several
+    # are loss terms the file does not name (loss_1, loss_2, ...: the user picks their roles). In a file
+    # whose name does not say "loss" the columns are unnamed curves, named by their place in the line.
+    if named:
+        losses = ["loss"] if first and values == 1 else [f"loss_{i + 1}" for i in range(values)]
+    else:
+        losses = [f"column_{dropped + counter + i + 1}" for i in range(values)]
+    names = ",".join([first] * counter + losses)
+    start = sum(len(line) for line in data.splitlines(keepends=True)[: header.header_line])
+    synthetic = Source(name=source.name, _data=data[:start] + names.replace(",", header.delimiter).encode() + b"\n" + data[start:])
+    if named:
+        runs = read_csv_runs(synthetic, "generic_csv")
+    else:
+        table, head, notes, warnings = read_table(synthetic)
+        table.first_row -= 1  # row numbers of the file, not of the header put in front of it
+        runs = table_to_runs(table, name=source.stem, source=source.display, format="generic_csv",
+                             context=head.context or RunContext(), notes=notes, warnings=warnings,
+                             meta={**head.meta, UNNAMED: losses, HEADERLESS: True}, require_loss=False)
+    says = ("the file name says " + ("it is a loss" if losses == ["loss"] else "they are losses") if named else
+            "the file name names no role: unnamed curves, named by their place in the line")
+    for run in runs:
+        run.source = source.display
+        run.note((f"no header line: {len(header.columns)} columns named {names} ({says}"
+                  + {"epoch": ", and the first column counts 1, 2, 3, ... like an epoch)",
+                     "step": ", and the first column counts up in whole numbers like a step)",
+                     ID: ", and the first column holds whole numbers in no order - sample ids, left out: the rows "
+                         "are taken in file order, the x axis is the row number)"}.get(first, ")")
+                  if not rounds else
+                  f"no header line: {len(header.columns)} columns; the first holds whole numbers in no order - ids, "
+                  f"left out - and the next counts 1, 1, 1, 2, 2, ... - an epoch or round with one row per id, read "
+                  f"as the epoch; named {names} ({says})"))
+        if not named:
+            read_lone_curve_as_loss(run)
+    return runs
 
 
 LIST_CELLS_SNIFF = 75  # above keras_csv (40-70 for 'loss'/'val_loss' columns), which would refuse the lists cell by cell
@@ -222,16 +287,23 @@ def _curves_as_rows(data: bytes, header) -> list[list[str]] | None:
     return rows
 
 
-def _read_row_curves(source, rows: list[list[str]]):
-    """Each line of a headerless wide file as one curve (``loss_1``, ``loss_2``, ...: the user picks roles)."""
-    names = [f"loss_{i + 1}" for i in range(len(rows))]
+def _read_row_curves(source, rows: list[list[str]], named: bool = True):
+    """Each line of a headerless wide file as one curve (``loss_1``, ``loss_2``, ...: the user picks roles;
+    ``line_1``, ``line_2``, ... unnamed curves when the file name does not say "loss")."""
+    names = [f"loss_{i + 1}" if named else f"line_{i + 1}" for i in range(len(rows))]
     body = "\n".join(",".join(values) for values in zip(*rows))
     synthetic = Source(name=source.name, _data=(",".join(names) + "\n" + body + "\n").encode())
-    runs = read_csv_runs(synthetic, "generic_csv")
+    if named:
+        runs = read_csv_runs(synthetic, "generic_csv")
+    else:
+        table, head, notes, warnings = read_table(synthetic)
+        runs = table_to_runs(table, name=source.stem, source=source.display, format="generic_csv", notes=notes,
+                             warnings=warnings, meta={UNNAMED: names, HEADERLESS: True}, require_loss=False)
+    says = "the file name says they are losses" if named else "the file name names no role: unnamed curves"
     for run in runs:
         run.source = source.display
         run.note(f"no header line: {len(rows)} lines of {len(rows[0])} numbers each, read as one curve per line "
-                 f"({', '.join(names)}; the file name says they are losses, the x axis is the position in the line)")
+                 f"({', '.join(names)}; {says}, the x axis is the position in the line)")
     return runs
 
 

@@ -1,0 +1,128 @@
+"""Reader fixes for the PENDING_READERS entries (stop 21, helper readersX): each tested on the real
+corpus file and on generated variants, so the mechanism and not the sample is what passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trueloss_dash.columns import TRAIN_LOSS
+from trueloss_dash.errors import LogFormatError
+from trueloss_dash.ingest import load_path
+from trueloss_dash.roles import ROLELESS_WARNING, roleless_losses
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def _roleless(run) -> bool:
+    return any(w.startswith(ROLELESS_WARNING) for w in run.warnings)
+
+
+# -- 1. headerless numeric tables in files whose names name no role ------------------------------------
+
+
+def test_headerless_loss_accuracy_rows_real_file():
+    (run,) = load_path(CORPUS / "CheolwooPark__convlstm_p3d" / "train_log.txt")
+    assert set(run.series) == {"column_1", "column_2"}
+    assert len(run.series["column_1"]) == 39 and run.series["column_1"].y[0] == pytest.approx(4.557169437408447)
+    assert set(roleless_losses(run)) == {"column_1", "column_2"} and _roleless(run)
+
+
+def test_headerless_epoch_rows_of_two_appended_runs_real_file():
+    runs = load_path(CORPUS / "HamSade__Transformer-Classifier-MIMIC" / "train.log")
+    assert [len(r.series["column_2"]) for r in runs] == [29, 9]
+    assert runs[0].series["column_2"].epoch[0] == 0 and runs[1].series["column_3"].y[0] == pytest.approx(49.819)
+    assert all(_roleless(r) for r in runs)
+
+
+def test_headerless_five_columns_real_file():
+    (run,) = load_path(CORPUS / "LachlanGibson__CapsNet" / "log.csv")
+    assert set(run.series) == {"column_2", "column_3", "column_4", "column_5"}
+    assert list(run.series["column_5"].epoch[:3]) == [1, 2, 3] and len(run.series["column_5"]) == 300
+
+
+@pytest.mark.parametrize("name", ["train_log.txt", "log.csv", "train.log", "results.tsv"])
+@pytest.mark.parametrize("sep", [",", ", ", "\t", ";"])
+def test_headerless_tables_load_as_unnamed_columns(tmp_path, name, sep):
+    rng = np.random.default_rng(3)
+    loss = np.linspace(2.0, 0.4, 12) + rng.normal(0, 0.01, 12)
+    acc = np.linspace(10, 80, 12)
+    path = tmp_path / name
+    path.write_text("".join(f"{e}{sep}{a:.4f}{sep}{b:.2f}{sep}{a * 1.1:.4f}\n" for e, (a, b) in enumerate(zip(loss, acc), 1)))
+    (run,) = load_path(path)
+    assert set(run.series) == {"column_2", "column_3", "column_4"}
+    assert list(run.series["column_2"].epoch) == list(range(1, 13))
+    assert run.series["column_3"].y[-1] == pytest.approx(80.0)
+    assert _roleless(run) and any("no header line" in n for n in run.notes)
+
+
+def test_headerless_values_without_a_counter_are_numbered_from_one(tmp_path):
+    path = tmp_path / "train_log.txt"
+    path.write_text("".join(f"{3 - i * 0.2:.3f},{i * 4.5:.1f}\n" for i in range(10)))
+    (run,) = load_path(path)
+    assert set(run.series) == {"column_1", "column_2"} and _roleless(run)
+
+
+def test_a_lone_falling_headerless_column_is_read_as_the_training_loss(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("".join(f"{e},{2.0 / e:.4f}\n" for e in range(1, 11)))
+    (run,) = load_path(path)
+    assert TRAIN_LOSS in run.series and run.series[TRAIN_LOSS].source_column == "column_2"
+    assert not _roleless(run)
+
+
+def test_a_lone_rising_headerless_column_stays_unnamed(tmp_path):
+    path = tmp_path / "progress.csv"
+    path.write_text("".join(f"{e},{40 + e * 2.5:.2f}\n" for e in range(1, 11)))
+    (run,) = load_path(path)
+    assert set(run.series) == {"column_2"} and _roleless(run)
+
+
+def test_a_headerless_table_with_a_text_line_is_refused_naming_it(tmp_path):
+    path = tmp_path / "train_log.txt"
+    path.write_text("1,0.9,10\n2,0.8,20\nTraining finished\n3,0.7,30\n")
+    with pytest.raises(LogFormatError) as info:
+        load_path(path)
+    message = str(info.value)
+    assert "first line holds numbers" in message and "line 3" in message and "Training finished" in message
+
+
+def test_a_headerless_table_whose_rows_change_width_is_refused(tmp_path):
+    path = tmp_path / "train_log.txt"
+    path.write_text("1,0.9,10\n2,0.8,20\n3,0.7,30,4\n4,0.6,40\n")
+    with pytest.raises(LogFormatError, match="line 3"):
+        load_path(path)
+
+
+def test_a_wide_headerless_data_table_is_refused(tmp_path):
+    path = tmp_path / "data.csv"
+    values = np.random.default_rng(5).random((20, 30))
+    path.write_text("".join(",".join(f"{v:.5f}" for v in row) + "\n" for row in values))
+    with pytest.raises(LogFormatError, match="30 columns with no names"):
+        load_path(path)
+
+
+def test_a_few_long_headerless_lines_in_a_file_not_named_loss_are_unnamed_curves(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(",".join(f"{(k + 1) * 1.0 / (i + 1):.4f}" for i in range(40)) for k in range(2)) + "\n")
+    (run,) = load_path(path)
+    assert set(run.series) == {"line_1", "line_2"} and len(run.series["line_1"]) == 40 and _roleless(run)
+
+
+def test_a_headerless_table_without_a_loss_is_set_aside_beside_a_real_log(tmp_path):
+    (tmp_path / "metrics.csv").write_text("epoch,loss,val_loss\n" + "".join(f"{e},{1 / e:.3f},{1.1 / e:.3f}\n" for e in range(1, 8)))
+    (tmp_path / "ids.csv").write_text("".join(f"{i},{i * 3 % 7},{i * 5 % 11}\n" for i in range(1, 20)))
+    runs = load_path(tmp_path)
+    assert len(runs) == 1 and TRAIN_LOSS in runs[0].series
+    assert any("ids.csv" in s and "headerless table" in s for s in runs[0].meta.get("skipped_files", []))
+
+
+@pytest.mark.parametrize("name, names", [("train_log.txt", {"column_2", "column_3"}), ("loss.csv", {"loss_1", "loss_2"})])
+def test_a_headerless_first_row_with_a_repeated_number_is_still_data(tmp_path, name, names):
+    # '4.55,4.55': the header reader makes repeated names unique ('4.55.1'), which must not hide the numbers
+    path = tmp_path / name
+    path.write_text("1,0.5,0.5\n2,0.4,0.45\n3,0.3,0.41\n4,0.2,0.4\n")
+    (run,) = load_path(path)
+    assert set(run.series) == names and len(run.series[sorted(names)[0]]) == 4
