@@ -196,11 +196,6 @@ PENDING_READERS: dict[str, str] = {
         "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "
         "(the loss is 'L=', distortion 'D=', rate 'R='): loads, but no series is recognised as a loss"
     ),
-    "DataForces__cv-surveillance/log": (
-        "Chainer LogReport JSON (trainer extension 'result/log': a list of records {iteration, epoch, lr, main/loss, "
-        "main/loss/conf, main/loss/loc, validation/main/map}) with no validation loss: loads, but 'main/loss' (Chainer's "
-        "name for the training loss of the 'main' optimizer) gets no loss role"
-    ),
     "ggaoshen__graph_wavenet/training_curve.csv": (
         "pandas-index CSV ',epoch_train_loss' (50 epochs, training only): loads, but 'epoch_train_loss' gets no training-loss "
         "role ('train_epoch_loss' and 'epoch_loss' are aliases, the word order epoch-train is not)"

@@ -88,6 +88,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "train_losses", "training_losses", "losses",  # hand-written histories: {"train_losses": [...]}
         "loss_total", "tot_loss", "train_tot_loss", "train/tot_loss",  # 'tot' = total (VALL-E, detection code)
         "损失", "训练损失", "训练集损失", "平均损失",  # Chinese: loss, training loss, training-set loss, average loss
+        "main/loss",  # Chainer LogReport / ESPnet1 'result/log': the loss reported by the 'main' optimizer's model
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
@@ -96,6 +97,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "val_losses", "valid_losses", "validation_losses", "eval_losses",
         "val_tot_loss", "val/tot_loss", "valid_tot_loss", "valid/tot_loss",
         "验证损失", "验证集损失",  # Chinese: validation loss, validation-set loss
+        "validation/main/loss",  # Chainer LogReport / ESPnet1: the Evaluator extension's 'validation' prefix on main/loss
     ),
     # "train/..." is how HF's TensorBoard / W&B reporters rename every non-eval key (the HF callback's too)
     TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss", "train/true_train_loss"),
