@@ -37,6 +37,16 @@ ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
+    "Qidian213__StereoNet/training.log": (
+        "StereoNet iteration lines '[2019-03-25 15:16:28 main8Xmulti.py:176] INFO     Epoch9 [100/7876] Stage 0 = 3.36(6.01)	"
+        "Stage 1 = 2.31(4.89) ...' (four stage losses, each the batch value with the running epoch mean in brackets, no "
+        "'loss' word) under a config banner: refused as 'unknown log format'"
+    ),
+    "uteschiehlen__dlcv_visnav/training.log": (
+        "Python-logging tuples 'INFO:root:(datetime.datetime(2017, 7, 19, 15, 49, 31, 910200), 0, 0.001, 43.49)' - epoch, "
+        "lr and loss as the last three fields of a logged tuple, no names: read as a comma-separated table whose header "
+        "is the first tuple and refused as 'no loss series found'"
+    ),
     "loaiabdalslam__AUL/training.log": (
         "brain.js log4js lines '[2019-09-13T19:12:07.769] [DEBUG] training - iterations: 10, training error: 0.2329' "
         "(three interleaved trainings logging the same iteration, 10..1150): refused as 'unknown log format' - "
