@@ -216,6 +216,11 @@ PENDING_READERS: dict[str, str] = {
         "per-epoch records one level down under 'metrics' are not read (each fold would be a run; 'log_loss' is the "
         "validation log loss)"
     ),
+    "seilna__Deep-RDD/loss_curve.csv": (
+        "967 bare numbers each followed by a comma ('0.935858,' one per line, no header; a validation-batch loss every 70 "
+        "iterations): loads as one series named after the file, 'loss_curve', with no role - the same numbers without the "
+        "trailing comma load as the training loss (ali-shihab__metaheuristic-swarm-optimiser/loss_curve.csv)"
+    ),
     "FMayi__HW2_Deep_learning/training_results.csv": (
         "epoch CSV whose losses are called 'Train Objective' / 'Testing Objective' (no 'loss' word) beside accuracy and "
         "misclassification-rate columns: refused as 'no loss series found'"
