@@ -221,6 +221,11 @@ PENDING_READERS: dict[str, str] = {
         "iterations): loads as one series named after the file, 'loss_curve', with no role - the same numbers without the "
         "trailing comma load as the training loss (ali-shihab__metaheuristic-swarm-optimiser/loss_curve.csv)"
     ),
+    "Seongbeom-Park__Earthquake/history_train.csv": (
+        "headerless 4-column CSV 'step,arrival_loss,center_loss,mag_loss' (the names are in the repository's earthquake.py, "
+        "not in the file; 50 epochs of three head losses): loads as column_1..column_4 and no series gets a loss role "
+        "(as LachlanGibson__CapsNet, no reader can tell which column is a loss without the names)"
+    ),
     "FMayi__HW2_Deep_learning/training_results.csv": (
         "epoch CSV whose losses are called 'Train Objective' / 'Testing Objective' (no 'loss' word) beside accuracy and "
         "misclassification-rate columns: refused as 'no loss series found'"
