@@ -47,12 +47,14 @@ LABELS = "tests/data/corpus/LABELS.tsv"
 CORPUS = "tests/data/corpus"
 OUT = ROOT / "benchmarks" / "data" / "first_sight_causes.tsv"
 ALARM = ("warning", "critical")
+#: A judged leading cause: right or wrong by the calibration's rules (a cause behind a false alarm is wrong).
+JUDGED_LEADING = ("acceptable", "false_alarm")
 THRESHOLD = 0.5
 COLUMNS = [
     "round", "commit", "file", "expected_finding", "acceptable_causes", "leading_cause", "leading_confidence",
     "second_cause", "second_confidence", "right_leading", "right_top2", "judged_as", "false_alarm_cause",
     "finding_right", "cause_points", "today_leading_cause", "today_leading_confidence", "today_second_cause", "today_right_leading",
-    "today_right_top2", "today_judged_as", "today_finding_right", "today_cause_points", "note",
+    "today_right_top2", "today_judged_as", "today_finding_right", "today_cause_points", "single_curve", "note",
 ]
 
 
@@ -101,6 +103,13 @@ def worker(pkg_root: str, files_json: str) -> None:
             by_id = {c.id: c for c in causes}
             causes = [by_id[i] for i in order if i in by_id] + [c for c in causes if c.id not in order]
         rec["causes"] = [[c.id, float(c.confidence), list(getattr(c, "findings", []) or [])] for c in causes]
+        try:  # whether the log has a validation curve (engines before calibration.single_curve say nothing)
+            from trueloss_dash.diagnose import calibration
+            from trueloss_dash.diagnose.view import RunView
+
+            rec["single_curve"] = int(bool(calibration.single_curve(RunView.of(runs[0]))))
+        except (ImportError, AttributeError):
+            pass
         print(json.dumps(rec), flush=True)
 
 
@@ -367,7 +376,9 @@ def main(argv=None) -> int:
                   "today_second_cause": j["second"], "today_right_leading": j["right_leading"],
                   "today_right_top2": j["right_top2"], "today_judged_as": j["judged_as"],
                   "today_finding_right": finding_right(recs.get(r["file"]), today[r["file"]]),
-                  "today_cause_points": cause_points(recs.get(r["file"]), today[r["file"]])})
+                  "today_cause_points": cause_points(recs.get(r["file"]), today[r["file"]]),
+                  # a property of the file, read by today's reader: no validation curve (calibration.single_curve)
+                  "single_curve": (recs.get(r["file"]) or {}).get("single_curve", "")})
         if j["error"]:
             r["note"] = (r["note"] + " | " if r["note"] != "-" else "") + f"today: {j['error']}"
 
@@ -392,8 +403,10 @@ def write(out: Path, rows: list[dict], log: list[str]) -> None:
         "file's FIRST run (what every first-sight eval judged; the eval judges every run of a multi-run file since 38f6860).",
         "Right/wrong uses today's labels; the note says when a label changed after first sight (none did at generation).",
         "Caveat: today's engine was tuned on these dev rows after first sight, so its column is in-sample.",
+        "single_curve = 1 when today's reader finds no validation curve in the file (calibration.single_curve): the",
+        "calibration's offset for such runs is fitted on these rows' first-sight outcomes (fit_calibration.py).",
     ]
-    scopes = [("all rounds", rows_s), ("rounds 5-10, as first_sight.tsv", [r for r in rows_s if int(r["round"]) >= 5])]
+    scopes = [("all rounds", rows_s), ("rounds 5 and later, as first_sight.tsv", [r for r in rows_s if int(r["round"]) >= 5])]
     for name, sub in scopes:
         first, now = summarise(sub, ""), summarise(sub, "today_")
         head += ["", f"{name + ' (' + str(len(sub)) + ' dev rows)':<46} first sight            today's engine"]
@@ -401,6 +414,12 @@ def write(out: Path, rows: list[dict], log: list[str]) -> None:
             head.append(f"{key:<46} {_frac(*first[key]):<22} {_frac(*now[key])}")
         a, b = sum(int(r["finding_right"]) for r in sub), sum(int(r["today_finding_right"]) for r in sub)
         head.append(f"{'whole-report accuracy (finding_right)':<46} {_frac(a, len(sub)):<22} {_frac(b, len(sub))}")
+        for single, what in (("1", "no validation curve"), ("0", "beside validation")):
+            judged = [r for r in sub if r["single_curve"] == single and r["judged_as"] in JUDGED_LEADING]
+            now = [r for r in sub if r["single_curve"] == single and r["today_judged_as"] in JUDGED_LEADING]
+            head.append(f"{'leading causes judged, ' + what:<46} "
+                        f"{_frac(sum(int(r['right_leading']) for r in judged), len(judged)):<22} "
+                        f"{_frac(sum(int(r['today_right_leading']) for r in now), len(now))}")
     summary_end = len(head)
     head += ["", "Whole-report accuracy per round, first sight -> today:"]
     for rnd in sorted({r["round"] for r in rows_s}, key=int):
@@ -416,7 +435,7 @@ def write(out: Path, rows: list[dict], log: list[str]) -> None:
         w.writeheader()
         for r in rows:
             w.writerow({k: r.get(k, "") for k in COLUMNS})
-    print("\n".join(head[15:summary_end]))
+    print("\n".join(head[17:summary_end]))
 
 if __name__ == "__main__":
     sys.exit(main())

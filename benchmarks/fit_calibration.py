@@ -36,6 +36,7 @@ from trueloss_dash.diagnose.view import RunView  # noqa: E402
 
 MODULE = ROOT / "trueloss_dash" / "diagnose" / "calibration.py"
 FIRST_SIGHT = ROOT / "benchmarks" / "data" / "first_sight.tsv"
+FIRST_SIGHT_CAUSES = ROOT / "benchmarks" / "data" / "first_sight_causes.tsv"
 GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 #: Ridge on each logistic slope (per unit of raw score, centred at 0.5) and on each basis offset.
 RIDGE = 1.0
@@ -76,6 +77,19 @@ def first_sight_rate() -> float:
     with FIRST_SIGHT.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     return sum(int(r["right_at_first_sight"]) for r in rows) / sum(int(r["dev_logs"]) for r in rows)
+
+
+def first_sight_single_curve() -> list[float]:
+    """First-sight outcomes (1 right, 0 wrong) of the leading causes the first-sight cause ledger
+    (benchmarks/data/first_sight_causes.tsv, dev rows only) judged on logs without a validation curve:
+    what a cause read from one curve is worth on a log the engine was not tuned on. Today's dev holds
+    only a handful of such causes, most of them on logs fixed since first sight."""
+    import csv
+
+    with FIRST_SIGHT_CAUSES.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"))
+    return [float(r["right_leading"]) for r in rows
+            if r.get("single_curve") == "1" and r["judged_as"] in ("acceptable", "false_alarm")]
 
 
 def optimism_factor(tuned_accuracy: float) -> float:
@@ -172,12 +186,16 @@ def _newton(X, y, wt, ridge, offset=0.0) -> np.ndarray:
 
 
 def fit_model(points, use_basis: bool | str = True, balanced: bool | float = True, slope: bool = True,
-              split_alike: bool = False, split_agreed: bool = False, single_curve: bool = False) -> dict:
+              split_alike: bool = False, split_agreed: bool = False, single_curve: bool = False,
+              single_outcomes: list[float] | None = None) -> dict:
     """Penalised maximum likelihood of logit p = a[position] + b[position] * (raw - 0.5) + c[basis];
     a slope that comes out negative is dropped (the row is flat in the raw score: monotone).
     ``use_basis="real"``: the basis offsets are fitted afterwards on the real logs alone, on top of the
     position rows (what a guess is worth is a property of real runs, not of the generator's knobs).
-    ``split_alike=False``: an ``alike`` cause is fitted and read as a ``rival``."""
+    ``split_alike=False``: an ``alike`` cause is fitted and read as a ``rival``. ``single_curve``: one
+    logit offset for runs without a validation curve, fitted on ``single_outcomes`` (first-sight
+    outcomes of leading causes on such logs: :func:`first_sight_single_curve`) when given, else on the
+    real points without validation."""
     points = list(points)
     if not split_alike:
         points = [replace(p, where=RIVAL) if p.where == ALIKE else p for p in points]
@@ -202,7 +220,16 @@ def fit_model(points, use_basis: bool | str = True, balanced: bool | float = Tru
             c = _newton(B, np.array([p.right for p in real], dtype=float), np.ones(len(real)), np.full(2, RIDGE), base)
             coef.update({("c", MEASURED): float(c[0]), ("c", PRIOR): float(c[1])})
     coef[("s", "single")] = 0.0
-    if single_curve:
+    if single_curve and single_outcomes is not None:
+        # one logit offset for runs without a validation curve, fitted on first-sight outcomes of leading
+        # causes on such logs (the ledger records the leading cause: on top of the leading row at the
+        # middle of the grid), ridge-shrunk toward 0
+        if single_outcomes:
+            base = np.full(len(single_outcomes), coef.get(("a", LEADING), 0.0))
+            c = _newton(np.ones((len(single_outcomes), 1)), np.array(single_outcomes, dtype=float),
+                        np.ones(len(single_outcomes)), np.full(1, RIDGE), base)
+            coef[("s", "single")] = float(c[0])
+    elif single_curve:
         # one logit offset for runs without a validation curve, fitted on the real logs without one on
         # top of the rows (generated runs always log validation), ridge-shrunk toward 0
         lone = [p for p in points if p.group == "real" and p.single]
@@ -248,14 +275,18 @@ def table_of(model: dict) -> dict:
     return {k: tuple(round(float(v), DECIMALS) for v in row) for k, row in rows.items()}
 
 
-def fit_table(points=None, optimism: float = 1.0) -> dict:
+def fit_table(points=None, optimism: float = 1.0, single_outcomes: list[float] | None = None) -> dict:
     """{"grid", "table", "summary", "basis_summary", "optimism"} of the shipped design fitted on the dev
-    points; with no points given, the real dev causes are discounted by :func:`optimism_factor`."""
+    points; with no points given, the real dev causes are discounted by :func:`optimism_factor` and the
+    single-curve offset is fitted on :func:`first_sight_single_curve` (with points given, on
+    ``single_outcomes`` if any, else on the points without validation)."""
     if points is None:
         points, accuracy = dev_points(with_accuracy=True)
         optimism = optimism_factor(accuracy)
+        if single_outcomes is None:
+            single_outcomes = first_sight_single_curve()
     points = [replace(p, right=float(p.right) * optimism) if p.group == "real" else p for p in points]
-    model = fit_model(points, **DESIGN)
+    model = fit_model(points, **DESIGN, single_outcomes=single_outcomes)
     return {"grid": GRID, "table": table_of(model), "summary": model["summary"], "basis_summary": model["basis_summary"],
             "single_offset": round(model["single_offset"], DECIMALS), "optimism": round(optimism, DECIMALS)}
 
@@ -273,7 +304,8 @@ def render(fit: dict) -> str:
         "CALIBRATION_TABLE = {",
         *(f"    ({w.upper()}, {b.upper()}): {row(fit['table'][(w, b)])}," for w in POSITIONS for b in BASES),
         "}",
-        "#: Logit offset for the causes of a run without a validation curve (fitted on the real dev logs without one).",
+        "#: Logit offset for the causes of a run without a validation curve (fitted on first-sight outcomes of leading",
+        "#: causes on dev logs without one: benchmarks/data/first_sight_causes.tsv).",
         f"SINGLE_CURVE_OFFSET = {fit['single_offset']:g}",
         "#: Each right real dev cause counted as right with this probability (first-sight accuracy over",
         "#: today's real dev accuracy: benchmarks/fit_calibration.optimism_factor).",
