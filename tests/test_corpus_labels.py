@@ -68,11 +68,6 @@ PENDING_READERS: dict[str, str] = {
         "(first line 'Please enter the change description:') - '-SISDR' is no loss alias and the Train/Valid prefix is "
         "not read as the split"
     ),
-    "CaiZack__Mip-Tenso-NeRF/train_log.txt": (
-        "comma-separated name/value pairs on every line ('Step, 0, Loss, 0.114, PSNR, 9.42, StepTime, 5.42, TrainTime, 5.42,'; "
-        "two appended launches): read as a CSV whose first line is the header, so the 'Loss' column holds the word "
-        "'Loss' and the file is refused ('found 'Loss', expected a number')"
-    ),
     "khasnhmissu__FusionDA/epoch_metrics.csv": (
         "domain-adaptive YOLO distillation epoch CSV 'loss_source_avg, loss_source_fake_avg, loss_distill_avg, ..., "
         "loss_total_avg, mAP50, ...': loads 7 role-less loss series - the overall 'loss_total_avg' beside its component "
@@ -167,10 +162,6 @@ PENDING_READERS: dict[str, str] = {
         "one column of 300 numbers under a header 'loss' + the GBK bytes d6 b5 ('loss\u503c', 'loss value'), not valid UTF-8: "
         "refused as 'unknown log format (first line 'loss\u05b5')'; the header should decode as a legacy code page or be read "
         "as 'loss' with its stray bytes"
-    ),
-    "Imsanskar__Boltzman-Machine/loss.csv": (
-        "304 lines 'Loss, 10.428420' (a label and a value on every line, no header): the first line is taken as the header "
-        "'Loss, 10.428420' and refused ('found Loss, expected a number'); a label repeated on every line names the value"
     ),
     "jeromeyoon__SNnet/val_log.txt": (
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "

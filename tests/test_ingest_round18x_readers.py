@@ -126,3 +126,67 @@ def test_a_headerless_first_row_with_a_repeated_number_is_still_data(tmp_path, n
     path.write_text("1,0.5,0.5\n2,0.4,0.45\n3,0.3,0.41\n4,0.2,0.4\n")
     (run,) = load_path(path)
     assert set(run.series) == names and len(run.series[sorted(names)[0]]) == 4
+
+
+# -- 2. comma-separated name/value pairs on every line -------------------------------------------------
+
+
+def test_name_value_pair_rows_real_file():
+    runs = load_path(CORPUS / "CaiZack__Mip-Tenso-NeRF" / "train_log.txt")
+    assert [len(r.series[TRAIN_LOSS]) for r in runs] == [144, 22]
+    first = runs[0].series[TRAIN_LOSS]
+    assert first.y[0] == pytest.approx(0.11426067352294922) and list(first.step[:3]) == [0, 1, 2]
+    assert "PSNR" in runs[0].series and any("name/value pairs" in n for n in runs[0].notes)
+
+
+def test_one_label_and_value_per_line_real_file():
+    (run,) = load_path(CORPUS / "Imsanskar__Boltzman-Machine" / "loss.csv")
+    assert len(run.series[TRAIN_LOSS]) == 304 and run.series[TRAIN_LOSS].y[0] == pytest.approx(10.42842)
+
+
+@pytest.mark.parametrize("sep", [", ", ",", ";", "\t"])
+@pytest.mark.parametrize("trailing", [True, False])
+def test_name_value_pair_rows_variants(tmp_path, sep, trailing):
+    lines = [sep.join(["iter", str(i * 10), "loss", f"{1 / (i + 1):.4f}", "val_loss", f"{1.2 / (i + 1):.4f}", "lr", "0.001"])
+             + (sep.strip() or sep if trailing else "") for i in range(12)]
+    path = tmp_path / "train_log.txt"
+    path.write_text("\n".join(lines) + "\n")
+    (run,) = load_path(path)
+    assert len(run.series[TRAIN_LOSS]) == 12 and list(run.series[TRAIN_LOSS].step[:2]) == [0, 10]
+    assert run.series["val_loss"].y[-1] == pytest.approx(0.1)
+
+
+def test_name_value_pair_rows_of_two_line_shapes(tmp_path):
+    lines = []
+    for e in range(1, 9):
+        lines.append(f"epoch, {e}, loss, {2 / e:.4f}")
+        lines.append(f"epoch, {e}, val_loss, {2.2 / e:.4f}, val_acc, {0.5 + e / 20:.3f}")
+    path = tmp_path / "log.txt"
+    path.write_text("\n".join(lines) + "\n")
+    (run,) = load_path(path)
+    assert len(run.series[TRAIN_LOSS]) == 8 and len(run.series["val_loss"]) == 8
+    assert list(run.series["val_loss"].epoch) == list(range(1, 9))
+
+
+def test_name_value_pair_rows_skip_a_crash_line_with_a_warning(tmp_path):
+    lines = [f"Step, {i}, Loss, {1 / (i + 1):.4f}," for i in range(60)] + ["Traceback (most recent call last):"]
+    path = tmp_path / "train_log.txt"
+    path.write_text("\n".join(lines) + "\n")
+    (run,) = load_path(path)
+    assert len(run.series[TRAIN_LOSS]) == 60
+    assert any("not name/value pairs skipped" in w and "line 61" in w for w in run.warnings)
+
+
+def test_a_table_of_results_per_model_is_not_name_value_rows(tmp_path):
+    # each name once: final results of several models, not a training log
+    path = tmp_path / "results.csv"
+    path.write_text("resnet18, 0.91\nresnet34, 0.93\nvgg16, 0.88\nalexnet, 0.80\n")
+    with pytest.raises(LogFormatError):
+        load_path(path)
+
+
+def test_a_csv_with_a_header_is_not_read_as_name_value_rows(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{1 / e:.3f},{1.1 / e:.3f}\n" for e in range(1, 8)))
+    (run,) = load_path(path)
+    assert not any("name/value pairs" in n for n in run.notes) and len(run.series[TRAIN_LOSS]) == 7

@@ -24,10 +24,11 @@ import re
 from ...run import RunContext
 from ..delimited import is_number, read_header, read_table
 from ..onecurve import HEADERLESS, UNNAMED, read_lone_curve_as_loss
+from ..pair_rows import looks_like_pair_rows, pair_rows_as_table
 from ..registry import Reader
 from ..source import Source
 from ..table import table_to_runs
-from ._csv import read_csv_runs
+from ._csv import read_csv_runs, runs_from_table
 
 
 _NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
@@ -42,7 +43,12 @@ def _spaced_numbers(lines: list[str]) -> bool:
     return len({len(r.split()) for r in rows}) == 1
 
 
+PAIR_ROWS_SNIFF = 80  # above keras_csv, which would take 'Loss, 10.42' for a header with a 'Loss' column
+
+
 def sniff(sample) -> int:
+    if sample.lines and looks_like_pair_rows(sample.lines):
+        return PAIR_ROWS_SNIFF  # 'Step, 0, Loss, 0.114, PSNR, 9.42,' on every line
     if sample.header is None:
         # headerless, space-separated numbers in a file named for its losses
         return 10 if "loss" in sample.source.stem.lower() and _spaced_numbers(sample.lines[:-1] or sample.lines) else 0
@@ -61,6 +67,9 @@ def _as_commas(source: Source) -> Source:
 
 
 def read(source):
+    pairs = pair_rows_as_table(source)
+    if pairs is not None:
+        return _read_pair_rows(source, *pairs)
     header = read_header(source)
     if header is None and "loss" in source.stem.lower() and _spaced_numbers(source.text().split("\n")):
         source = _as_commas(source)
@@ -70,6 +79,17 @@ def read(source):
     if header is not None and _has_list_cells(source.text().split("\n")[header.header_line + 1:][:20], header.delimiter):
         return _read_list_cells(source, header)
     return read_csv_runs(source, "generic_csv")
+
+
+def _read_pair_rows(source, table_source, first_line, notes, warnings):
+    """Name/value pair rows (see :mod:`..pair_rows`) read as the table they stand for."""
+    table, header, more_notes, more_warnings = read_table(table_source)
+    if first_line is not None:
+        table.first_row = first_line  # row numbers are the file's line numbers
+    runs = runs_from_table(table, header, [*notes, *more_notes], [*warnings, *more_warnings], table_source, "generic_csv")
+    for run in runs:
+        run.source = source.display
+    return runs
 
 
 # A headerless table in a file whose name does not say "loss" (``train_log.txt``, ``log.csv``) is loaded only
