@@ -222,6 +222,11 @@ PENDING_READERS: dict[str, str] = {
         "not in the file; 50 epochs of three head losses): loads as column_1..column_4 and no series gets a loss role "
         "(as LachlanGibson__CapsNet, no reader can tell which column is a loss without the names)"
     ),
+    "basameera__NIPS_week_2_3/train_log.json": (
+        "not valid JSON - a hand-written dict of epochs {\"ep1\": {0:575981.94, 1:464670.47, ...}, 'ep2': {...}} (integer keys, "
+        "single and double quotes; 4 epochs x 100 per-iteration losses): refused as '409 lines are not JSON objects' - "
+        "the 'i:value' lines under 'epN' headers are not read as a curve"
+    ),
     "FMayi__HW2_Deep_learning/training_results.csv": (
         "epoch CSV whose losses are called 'Train Objective' / 'Testing Objective' (no 'loss' word) beside accuracy and "
         "misclassification-rate columns: refused as 'no loss series found'"
