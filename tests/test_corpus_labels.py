@@ -285,6 +285,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
     "ZackHiRo__SGAN-IDS/training_stats.csv": {  # GAN critic/generator losses, train and val, no total
         "train_loss_d", "train_loss_g", "val_loss_d", "val_loss_g"},  # AlphaZero self-play policy loss (as PPO 'ploss'), no train/val
     "aidiary__chainer-dcgan/log": {"gen/loss", "dis/loss"},  # Chainer DCGAN LogReport: generator and discriminator, no total
+    "jiaweiniu__cinfogan-stomp/log": {"gen/loss", "dis/loss"},  # Chainer conditional GAN LogReport, no total
     # Headerless tables in files whose names name no role: their columns are unnamed curves named by their
     # place in the line (generic_csv), nothing tells which is the loss - the role picker is offered.
     "CheolwooPark__convlstm_p3d/train_log.txt": {"column_1", "column_2"},  # 'loss,accuracy' rows
