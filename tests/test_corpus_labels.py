@@ -227,10 +227,6 @@ PENDING_READERS: dict[str, str] = {
         "single and double quotes; 4 epochs x 100 per-iteration losses): refused as '409 lines are not JSON objects' - "
         "the 'i:value' lines under 'epN' headers are not read as a curve"
     ),
-    "FMayi__HW2_Deep_learning/training_results.csv": (
-        "epoch CSV whose losses are called 'Train Objective' / 'Testing Objective' (no 'loss' word) beside accuracy and "
-        "misclassification-rate columns: refused as 'no loss series found'"
-    ),
 }
 
 

@@ -190,3 +190,35 @@ def test_a_csv_with_a_header_is_not_read_as_name_value_rows(tmp_path):
     path.write_text("epoch,loss,val_loss\n" + "".join(f"{e},{1 / e:.3f},{1.1 / e:.3f}\n" for e in range(1, 8)))
     (run,) = load_path(path)
     assert not any("name/value pairs" in n for n in run.notes) and len(run.series[TRAIN_LOSS]) == 7
+
+
+# -- 3. 'Objective' as the loss, with Train / Testing phases ------------------------------------------
+
+
+def test_train_and_testing_objective_real_file():
+    (run,) = load_path(CORPUS / "FMayi__HW2_Deep_learning" / "training_results.csv")
+    assert run.series[TRAIN_LOSS].source_column == "Train Objective" and len(run.series[TRAIN_LOSS]) == 50
+    assert run.series["val_loss"].source_column == "Testing Objective"
+    assert any("may be a test set" in w for w in run.warnings)
+
+
+@pytest.mark.parametrize("train, val, flagged", [
+    ("train_objective", "val_objective", False),
+    ("Training Objective", "Validation Objective", False),
+    ("train/objective", "test_objective", True),
+    ("Training Loss", "Testing Loss", True),
+])
+def test_objective_and_testing_names_variants(tmp_path, train, val, flagged):
+    path = tmp_path / "history.csv"
+    path.write_text(f"epoch,{train},{val}\n" + "".join(f"{e},{1 / e:.3f},{1.2 / e:.3f}\n" for e in range(1, 9)))
+    (run,) = load_path(path)
+    assert run.series[TRAIN_LOSS].source_column == train and run.series["val_loss"].source_column == val
+    assert any("may be a test set" in w for w in run.warnings) == flagged
+
+
+def test_a_bare_objective_column_gets_no_loss_role(tmp_path):
+    # an HPO table's 'objective' (one value per trial) is no training curve: only phased names are losses
+    path = tmp_path / "trials.csv"
+    path.write_text("trial,objective,loss\n" + "".join(f"{t},{(t * 7) % 5 / 10:.2f},{1 / t:.3f}\n" for t in range(1, 9)))
+    (run,) = load_path(path)
+    assert run.series[TRAIN_LOSS].source_column == "loss" and "objective" in run.series

@@ -89,6 +89,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "loss_total", "tot_loss", "train_tot_loss", "train/tot_loss",  # 'tot' = total (VALL-E, detection code)
         "损失", "训练损失", "训练集损失", "平均损失",  # Chinese: loss, training loss, training-set loss, average loss
         "main/loss",  # Chainer LogReport / ESPnet1 'result/log': the loss reported by the 'main' optimizer's model
+        # the function minimised, called the objective; only with a phase word (a bare 'objective' column may be
+        # an HPO table's one value per trial)
+        "train_objective", "training_objective", "train/objective",
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
@@ -98,6 +101,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "val_tot_loss", "val/tot_loss", "valid_tot_loss", "valid/tot_loss",
         "验证损失", "验证集损失",  # Chinese: validation loss, validation-set loss
         "validation/main/loss",  # Chainer LogReport / ESPnet1: the Evaluator extension's 'validation' prefix on main/loss
+        "val_objective", "valid_objective", "validation_objective", "eval_objective", "val/objective",
     ),
     # "train/..." is how HF's TensorBoard / W&B reporters rename every non-eval key (the HF callback's too)
     TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss", "train/true_train_loss"),
@@ -130,6 +134,9 @@ FLAGGED_ALIASES: dict[str, str] = {
     fold("test_loss"): VAL_LOSS,
     fold("test/loss"): VAL_LOSS,
     fold("测试损失"): VAL_LOSS,  # Chinese: test loss
+    fold("testing_loss"): VAL_LOSS,  # 'Testing Loss' beside 'Training Loss'
+    fold("test_objective"): VAL_LOSS,  # 'Testing Objective' beside 'Train Objective': the objective = the loss
+    fold("testing_objective"): VAL_LOSS,
 }
 
 # A validation error metric that stands in for the validation loss when the log has none under a
