@@ -68,11 +68,6 @@ PENDING_READERS: dict[str, str] = {
         "(first line 'Please enter the change description:') - '-SISDR' is no loss alias and the Train/Valid prefix is "
         "not read as the split"
     ),
-    "khasnhmissu__FusionDA/epoch_metrics.csv": (
-        "domain-adaptive YOLO distillation epoch CSV 'loss_source_avg, loss_source_fake_avg, loss_distill_avg, ..., "
-        "loss_total_avg, mAP50, ...': loads 7 role-less loss series - the overall 'loss_total_avg' beside its component "
-        "terms is not taken as the training loss ('total' with an '_avg' suffix and a 'loss_' prefix)"
-    ),
     "Sanayume__rainfalldata_research/training_log.txt": (
         "GBK-encoded Python-logging lines 'Epoch 287/385 - 训练损失: 1046.97, 验证损失: 1318.17, RMSE: 3.33, ...' "
         "(Chinese 'training loss' / 'validation loss' keys, six resumed launches): refused as 'fewer than 3 points "

@@ -222,3 +222,22 @@ def test_a_bare_objective_column_gets_no_loss_role(tmp_path):
     path.write_text("trial,objective,loss\n" + "".join(f"{t},{(t * 7) % 5 / 10:.2f},{1 / t:.3f}\n" for t in range(1, 9)))
     (run,) = load_path(path)
     assert run.series[TRAIN_LOSS].source_column == "loss" and "objective" in run.series
+
+
+# -- 6. 'loss_total_avg': the overall loss beside its averaged component terms --------------------------
+
+
+def test_loss_total_avg_real_file():
+    (run,) = load_path(CORPUS / "khasnhmissu__FusionDA" / "epoch_metrics.csv")
+    assert run.series[TRAIN_LOSS].source_column == "loss_total_avg" and len(run.series[TRAIN_LOSS]) == 8
+    assert "loss_source_avg" in run.series and "loss_distill_avg" in run.series
+
+
+@pytest.mark.parametrize("total", ["loss_total_avg", "loss_total_mean", "Loss Total Average"])
+def test_loss_total_averaged_variants(tmp_path, total):
+    path = tmp_path / "epoch_metrics.csv"
+    path.write_text(f"epoch,loss_box_avg,loss_cls_avg,{total}\n"
+                    + "".join(f"{e},{0.5 / e:.3f},{0.3 / e:.3f},{0.8 / e:.3f}\n" for e in range(1, 8)))
+    (run,) = load_path(path)
+    assert run.series[TRAIN_LOSS].source_column == total
+    assert not any(w.startswith(ROLELESS_WARNING) for w in run.warnings)

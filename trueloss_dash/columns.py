@@ -375,8 +375,9 @@ _LR_OPTIMIZER = re.compile(r"^lr[a-z]+\d*$")  # Lightning's LearningRateMonitor:
 
 # Qualifiers that do not change which curve a column is ("Average Train Loss", "mean_val_loss").
 _QUALIFIER = re.compile(r"^(?:average|avg|mean)")
-# ... also after the name ("loss_avg", "val loss_avg": PaddleVideo's epoch averages)
-_TRAILING_QUALIFIER = re.compile(r"(?<=loss)(?:average|avg|mean)$")
+# ... also after the name ("loss_avg", "val loss_avg": PaddleVideo's epoch averages; "loss_total_avg": the overall
+# loss beside its averaged component terms 'loss_source_avg', 'loss_distill_avg', ...)
+_TRAILING_QUALIFIER = re.compile(r"(?:(?<=loss)|(?<=total))(?:average|avg|mean)$")
 
 
 def canonical_series(column: str) -> str | None:
