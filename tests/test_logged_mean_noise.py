@@ -103,11 +103,11 @@ def test_real_trl_finetune_at_its_floor_is_quiet():
 
 
 def test_counters_and_entropy_are_not_validation_metrics():
-    from trueloss_dash.diagnose.detectors.metric_disagreement import _val_metrics
+    from trueloss_dash.diagnose.detectors.metric_disagreement import validation_metrics
     from trueloss_dash.run import Run, Series
 
     run = Run(name="r", format="test")
     for name in ("val_loss", "eval_num_tokens", "eval_entropy", "eval_samples_per_second", "eval_accuracy", "val_f1"):
         run.add(Series(name, np.linspace(1, 2, 5), epoch=np.arange(5.0)))
-    assert set(_val_metrics(run)) == {"eval_accuracy", "val_f1"}
+    assert set(validation_metrics(run)) == {"eval_accuracy", "val_f1"}
 

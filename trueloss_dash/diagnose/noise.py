@@ -91,9 +91,9 @@ def metric_change(view, x0: float, x1: float, local_noise: bool = False) -> Metr
     around each end), signed so that positive = better. None when no metric is logged there.
     ``local_noise``: its noise measured on the stretch from ``x0`` on (>= 4 points), so the trend
     that brought it to ``x0`` (accuracy climbing every epoch) is not read as noise."""
-    from .detectors.metric_disagreement import _val_metrics, higher_is_better
+    from .detectors.metric_disagreement import validation_metrics, higher_is_better
 
-    for name in _val_metrics(view.run):
+    for name in validation_metrics(view.run):
         m = view.curve(name)
         if m is None or len(m) < 3:
             continue

@@ -338,6 +338,12 @@ PLATEAU_MAX_NOISE_TOLERANCE = math.log(1.3)
 PLATEAU_EARLY_FRACTION = 0.15
 #: ... and only if the loss had not yet fallen by more than this (log) when the plateau began.
 PLATEAU_EARLY_MAX_LOG_DROP = math.log(1.15)
+#: ... and only if the log covers the start of training: a log whose first point lies past this share
+#: of its last x (epochs 143-150 of a Colab output cut to its last lines) is a late fragment.
+PLATEAU_LATE_START_SHARE = 0.5
+#: ... and only if no logged validation metric (accuracy, IoU, mAP ...) improved across the flat stretch
+#: by at least this share of its level (and beyond its own noise): the model was still learning.
+PLATEAU_METRIC_MIN_GAIN = 0.05
 #: Underfitting: the training loss ends above this share of its start ...
 UNDERFIT_MIN_REMAINING = 0.55
 #: ... and validation within this relative distance of it (no generalization gap to speak of).

@@ -32,7 +32,9 @@ _NOT_A_METRIC = ("runtime", "persecond", "walltime", "elapsed", "duration", "flo
                  "numsamples", "numexamples", "samplesseen", "batchsize", "entropy", "gradnorm", "learningrate")
 
 
-def _val_metrics(run) -> list[str]:
+def validation_metrics(run) -> list[str]:
+    """The run's validation quality metrics (accuracy, IoU, mAP, F1 ...): not losses, timings or
+    one-sided precision/recall."""
     out = [VAL_ACC] if VAL_ACC in run.series else []
     for name in run.series:
         key = fold(name)
@@ -66,7 +68,7 @@ def higher_is_better(name: str) -> bool:
 
 def detect(view) -> Detected:
     va = view.val
-    names = _val_metrics(view.run)
+    names = validation_metrics(view.run)
     if va is None or len(va) < 4 or not names:
         return Detected([], "needs validation loss and a validation metric", applicable=False)
     w = binned(va)

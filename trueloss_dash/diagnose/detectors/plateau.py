@@ -17,8 +17,9 @@ from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, looks_like_los
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import residuals
-from ..signals import binned, odd_window, pct, robust_sigma, rolling_median
+from ..signals import binned, curve, odd_window, pct, robust_sigma, rolling_median
 from . import Check, Detected
+from .metric_disagreement import higher_is_better, validation_metrics
 
 CHECK = Check("plateau", "Plateaus", "stretches of the training loss with no relative progress")
 
@@ -68,14 +69,44 @@ def detect(view) -> Detected:
         # no overall training loss, but per-head ones: a head that stopped learning is a plateau of its own
         found, parts = [], []
         for h in heads:
-            got = _plateau_of(view.curve(h), h, resumed)
+            got = _plateau_of(view.curve(h), h, resumed, view)
             found += got.findings
             parts.append(got.detail)
         return Detected(found, "; ".join(parts))
-    return _plateau_of(c, name, resumed)
+    return _plateau_of(c, name, resumed, view)
 
 
-def _plateau_of(c, name: str, resumed: bool = False) -> Detected:
+def metric_still_improving(view, axis: str, x0: float, x1: float) -> str | None:
+    """How a logged validation metric improved across [x0, x1] beyond its own noise and by at least
+    PLATEAU_METRIC_MIN_GAIN of its level (IoU 0.23 -> 0.65 while a segmentation loss sat within 1%),
+    or None: the model kept learning while its loss looked flat, so "no progress" is not the reading."""
+    if view is None:
+        return None
+    for name in validation_metrics(view.run):
+        m = curve(view.run, name, axis)
+        if m is None or m.axis != axis:
+            continue
+        y = m.y[(m.x >= x0) & (m.x <= x1) & np.isfinite(m.y)]
+        if len(y) < 2 * T.PLATEAU_MIN_POINTS:
+            continue
+        k = max(2, len(y) // 4)
+        first, last = float(np.median(y[:k])), float(np.median(y[-k:]))
+        scale = max(abs(first), 1e-12)
+        gain = (last - first if higher_is_better(name) else first - last) / scale
+        noise = robust_sigma(np.diff(y) / np.sqrt(2)) / scale
+        if gain >= max(T.PLATEAU_METRIC_MIN_GAIN, T.METRIC_NOISE_Z * noise * np.sqrt(2.0 / k)):
+            return f"{name} went from {fmt.num(first)} to {fmt.num(last)} over the same stretch"
+    return None
+
+
+def late_fragment(x) -> bool:
+    """The log begins late in training (its first x past PLATEAU_LATE_START_SHARE of its last, and past
+    the first few epochs/steps): the first logged point is not where training started."""
+    x0, x1 = float(x[0]), float(x[-1])
+    return x0 > 2 and x1 > 0 and x0 > T.PLATEAU_LATE_START_SHARE * x1
+
+
+def _plateau_of(c, name: str, resumed: bool = False, view=None) -> Detected:
     w = binned(c, 400)
     n = len(w)
     ws = odd_window(n, 0.05, 1, 21)
@@ -102,11 +133,21 @@ def _plateau_of(c, name: str, resumed: bool = False) -> Detected:
     strict = bool(np.all(np.abs(prog[starts[k] : ends[k] + 1]) < T.PLATEAU_MAX_LOG_PROGRESS))
     # (a run that resumed a trained model - ingest marks meta "continues" - starts converged: flat from there
     # is not "never got going")
+    # (nor is a log that begins late in training - a console output cut to its last lines: its first
+    # point is not the start of training, so "from the start" cannot be told)
+    fragment = late_fragment(w.x)
     early = (strict and i0 <= T.PLATEAU_EARLY_FRACTION * n and (s[0] - s[i0]) <= T.PLATEAU_EARLY_MAX_LOG_DROP
-             and not resumed)
+             and not resumed and not fragment)
+    # (nor when a validation metric kept improving across the stretch: the loss is flat, the model is not)
+    learning = metric_still_improving(view, w.axis, float(w.x[i0]), float(w.x[min(i1, n - 1)])) if early else None
+    early = early and learning is None
     at_end = i1 >= n - 1
     severity = "warning" if early else "info"
     kind_txt = "from the start: training made no progress" if early else ("at the end: converged" if at_end else "then resumed")
+    if learning is not None:
+        kind_txt = f"but {learning}: the model kept learning"
+    if fragment and not at_end:
+        kind_txt = f"the log begins at {fmt.at(w.axis, float(w.x[0]))}, late in training: nothing to say how it started"
     label = HUMAN_LABELS.get(name, name)
     finding = Finding(
         kind="plateau",
@@ -119,6 +160,8 @@ def _plateau_of(c, name: str, resumed: bool = False) -> Detected:
             "window_points": W,
             "progress_in_window": round(float(np.expm1(prog[starts[k] : ends[k] + 1].max())), 4),
             "from_start": bool(early),
+            "late_fragment": bool(fragment),
+            "metric_still_improving": learning,
             "at_end": bool(at_end),
             "level": float(np.exp(s[i0])) if w.positive else float(s[i0]),
             **{k2: round(v2, 5) for k2, v2 in prof.items()},

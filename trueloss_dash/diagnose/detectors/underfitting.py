@@ -28,9 +28,9 @@ def _metric_never_improved(view) -> tuple[str, float] | None:
     UNDERFIT_METRIC_MIN_POINTS times that never got better than its first value by more than
     UNDERFIT_METRIC_MIN_GAIN of its scale; None otherwise. Evidence, without a validation loss, that
     a flat training loss is a model that learns nothing the task measures."""
-    from .metric_disagreement import _val_metrics, higher_is_better
+    from .metric_disagreement import validation_metrics, higher_is_better
 
-    for name in _val_metrics(view.run):
+    for name in validation_metrics(view.run):
         s = view.run.get(name)
         if s is None:
             continue
@@ -128,10 +128,10 @@ def _best_bounded_metric(view) -> tuple[str, float] | None:
     """(name, end value) of the best-ending bounded validation metric (in [0, 1], higher is better):
     at the ceiling the evaluated model fits the task (mAP50 0.97 beside mAP50-95 0.70: the detector
     finds the objects); low, it shows a model that has not learned the task. None without one."""
-    from .metric_disagreement import _val_metrics, higher_is_better
+    from .metric_disagreement import validation_metrics, higher_is_better
 
     ends, names = [], []
-    for name in _val_metrics(view.run):
+    for name in validation_metrics(view.run):
         s = view.run.get(name)
         if s is None or not higher_is_better(name):
             continue

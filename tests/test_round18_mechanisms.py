@@ -1,0 +1,70 @@
+"""Stop 21 mechanisms: a plateau is "training made no progress" only when the log shows where training
+started and nothing logged says the model kept learning (issue 9: the corroborating metric, where
+logged; a healthy run gets a quiet verdict). Each on a real dev file and a generated variant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from trueloss_dash.diagnose import diagnose
+from trueloss_dash.ingest import load_path
+
+from test_diagnose_support import epoch_run
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def _plateau(rep):
+    [p] = [f for f in rep.findings if f.kind == "plateau"]
+    return p
+
+
+def _flat_from_the_start(n=40, seed=0):
+    """A loss that falls 5% in 3 epochs and then sits within ~0.2% of 1.9: the 'never got going' shape."""
+    rng = np.random.default_rng(seed)
+    y = 1.9 * (1 + 0.05 * np.exp(-np.arange(n) / 1.0)) * (1 + 0.001 * rng.standard_normal(n))
+    return y
+
+
+def test_a_flat_start_is_still_a_warning():
+    """The control: nothing else logged, the log starts at epoch 0 - training never got going."""
+    rep = diagnose(epoch_run(train_loss=_flat_from_the_start()))
+    p = _plateau(rep)
+    assert p.severity == "warning" and p.metrics["from_start"], p
+    assert "made no progress" in p.summary
+
+
+def test_a_log_that_begins_late_in_training_says_nothing_of_its_start():
+    """ChristianPE1 (healthy): a Colab output cut to its last 5000 lines keeps epochs 143-150 of 150;
+    the loss falls ~0.1% an epoch. Read from its first line, that was 'flat from the start: training made
+    no progress' - a WARNING about a start the file does not contain."""
+    runs = load_path(CORPUS / "ChristianPE1__transformer-test" / "loss.txt")
+    p = _plateau(diagnose(runs[0]))
+    assert p.severity == "info" and p.metrics["late_fragment"] and not p.metrics["from_start"]
+    # generated: the same flat curve numbered from epoch 143 instead of 0
+    flat = 1.9 * (1 + 0.001 * np.random.default_rng(1).standard_normal(8))
+    late = _plateau(diagnose(epoch_run(train_loss=flat, first_epoch=143)))
+    assert late.severity == "info" and late.metrics["late_fragment"]
+    early = _plateau(diagnose(epoch_run(train_loss=flat, first_epoch=0)))
+    assert early.severity == "warning"
+
+
+def test_a_flat_loss_beside_a_rising_validation_metric_is_a_model_that_kept_learning():
+    """ADHITHYAN9 (healthy): a segmentation loss within 1% of 0.70 for 450 of 500 epochs while val_iou
+    climbs 0.23 -> 0.65. The metric the task is measured by says the model learned: plateau as info,
+    with the metric's numbers."""
+    [run] = load_path(CORPUS / "ADHITHYAN9__deforestation" / "training_log.json")
+    rep = diagnose(run)
+    p = _plateau(rep)
+    assert p.severity == "info" and "val_iou went from" in p.summary and p.metrics["metric_still_improving"]
+    assert not [f for f in rep.findings if f.severity in ("warning", "critical")], rep.findings
+    # generated: the flat curve with a validation accuracy that rises 0.30 -> 0.60 ...
+    y = _flat_from_the_start()
+    rising = diagnose(epoch_run(train_loss=y, val_acc=np.linspace(0.30, 0.60, len(y))))
+    assert _plateau(rising).severity == "info"
+    # ... and with one that only wanders within its noise: still a plateau from the start
+    rng = np.random.default_rng(3)
+    wandering = diagnose(epoch_run(train_loss=y, val_acc=0.30 + 0.01 * rng.standard_normal(len(y))))
+    assert _plateau(wandering).severity == "warning"
