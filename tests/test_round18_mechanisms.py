@@ -68,3 +68,33 @@ def test_a_flat_loss_beside_a_rising_validation_metric_is_a_model_that_kept_lear
     rng = np.random.default_rng(3)
     wandering = diagnose(epoch_run(train_loss=y, val_acc=0.30 + 0.01 * rng.standard_normal(len(y))))
     assert _plateau(wandering).severity == "warning"
+
+
+def _staircase_run(epochs=3, spe=80, sawtooth=0.0, seed=0):
+    """A multi-epoch fine-tune: the step loss falls through each epoch (LR decaying) and steps down at
+    each boundary (the set seen again); ``sawtooth``: plus the within-epoch shape a class-sorted order
+    leaves (blocks of one class: a rise and fall repeated 4 times an epoch)."""
+    from trueloss_dash.run import Run, Series
+
+    rng = np.random.default_rng(seed)
+    n = epochs * spe
+    step = np.arange(n, dtype=float)
+    epoch = np.floor(step / spe)
+    phase = (step % spe) / spe
+    y = 1.7 * np.exp(-0.25 * epoch - 0.12 * phase) * np.exp(rng.normal(0, 0.05, n))
+    y *= np.exp(sawtooth * np.sin(2 * np.pi * 4 * phase))
+    return Run("ft", {"train_loss": Series("train_loss", y, step=step, epoch=epoch + phase)})
+
+
+def test_a_loss_falling_through_every_epoch_of_a_staircase_is_not_unshuffled_data():
+    """ShubhamHaraniya (healthy): a TRL SFT log, 3 epochs of ~83 logged steps, the loss stepping down at
+    each epoch boundary and falling on within each epoch as the LR decays to 0. Demeaned per epoch, the
+    within-epoch descent repeated every epoch ('position explains 36%'): a shuffling WARNING. Each
+    epoch's own line removed, nothing of an order is left."""
+    [run] = load_path(CORPUS / "ShubhamHaraniya__Persona-Modeling" / "training_loss.json")
+    rep = diagnose(run)
+    assert not [f for f in rep.findings if f.kind == "shuffling"], rep.findings
+    assert "level and slope" in next(c for c in rep.checks if c["id"] == "shuffling")["detail"]
+    assert not [f for f in diagnose(_staircase_run()).findings if f.kind == "shuffling"]
+    # the same staircase with a class-sorted order's shape inside each epoch is still unshuffled data
+    assert [f.kind for f in diagnose(_staircase_run(sawtooth=0.3)).findings if f.kind == "shuffling"] == ["shuffling"]

@@ -92,14 +92,22 @@ def _epoch_to_epoch_repeat(epoch: np.ndarray, b: np.ndarray, r: np.ndarray, B: i
     return float(np.median(num[ok] / den[ok])) if ok.any() else None
 
 
-def _within_epoch_share(v: np.ndarray, epoch: np.ndarray, b: np.ndarray, B: int) -> float:
-    """eta^2 of the phase bins on the loss minus each epoch's own mean, the first epoch left out."""
+def _within_epoch_share(v: np.ndarray, epoch: np.ndarray, b: np.ndarray, B: int, phase: np.ndarray) -> float:
+    """eta^2 of the phase bins on the loss minus each epoch's own straight line (level and slope), the
+    first epoch left out. A loss that keeps falling through every epoch - still learning, its LR
+    decaying - is a line within each epoch, not an order: only the shape an order leaves (blocks of one
+    class, a sawtooth) survives."""
     _, e = np.unique(epoch, return_inverse=True)
     keep = e > 0
     if keep.sum() < B * 2:
         return 0.0
-    e, vv, bb = e[keep], v[keep], b[keep]
-    return _phase_eta2(vv - (np.bincount(e, weights=vv) / np.maximum(np.bincount(e), 1))[e], bb, B)[0]
+    e, vv, bb, ph = e[keep], v[keep], b[keep], phase[keep]
+    cnt = np.maximum(np.bincount(e), 1)
+    mv, mp = np.bincount(e, weights=vv) / cnt, np.bincount(e, weights=ph) / cnt
+    dv, dp = vv - mv[e], ph - mp[e]
+    var_p = np.bincount(e, weights=dp * dp)
+    slope = np.bincount(e, weights=dp * dv) / np.where(var_p > 0, var_p, 1.0)
+    return _phase_eta2(dv - slope[e] * dp, bb, B)[0]
 
 
 def _phase_eta2(r: np.ndarray, b: np.ndarray, B: int) -> tuple[float, np.ndarray]:
@@ -168,12 +176,12 @@ def detect(view) -> Detected:
     strong_ok = eta2 >= strong and corr >= T.SHUFFLE_STRONG_REPEAT_CORR and amp >= T.SHUFFLE_STRONG_MIN_SWING
     if not ((eta2 >= need and corr >= T.SHUFFLE_MIN_REPEAT_CORR) or strong_ok):
         return Detected([], detail)
-    # the pattern must live inside the epochs: removed each epoch's own level (and left out the first
-    # epoch, the fast initial descent), a staircase - the loss stepping down at every epoch boundary
-    # as a model memorises a small set it sees shuffled - leaves nothing, an unshuffled order's
-    # within-epoch shape stays
-    own = _within_epoch_share(v, epoch, b, B)
-    detail += f"; within each epoch's own level (first epoch left out) {pct(own)}"
+    # the pattern must live inside the epochs: removed each epoch's own level and slope (and left out
+    # the first epoch, the fast initial descent), a staircase - the loss stepping down at every epoch
+    # boundary as a model memorises a small set it sees shuffled, falling on within the epoch - leaves
+    # nothing, an unshuffled order's within-epoch shape stays
+    own = _within_epoch_share(v, epoch, b, B, phase)
+    detail += f"; within each epoch's own level and slope (first epoch left out) {pct(own)}"
     if own < T.SHUFFLE_WITHIN_EPOCH_SHARE * min(eta2, need):
         return Detected([], detail + ": the pattern is a step at each epoch boundary (a small set memorised), not an order within the epoch")
     finding = Finding(
