@@ -292,6 +292,10 @@ UNDERFIT_WARNING_MIN_POINTS = 6
 #: ... and a training loss falling at nearly every point of its second half is still learning when that
 #: half took at least this much off (a converged exponential creeping down 0.2% is not).
 UNDERFIT_STILL_MIN_LOG_DROP = math.log(1.03)
+#: Validation "learned something" when its best stands below its first points by at least this many of
+#: its own move-to-move standard deviations, and by at least UNDERFIT_VAL_IMPROVED_MIN_LOG_DROP.
+UNDERFIT_VAL_IMPROVED_Z = 3.0
+UNDERFIT_VAL_IMPROVED_MIN_LOG_DROP = math.log(1.005)
 #: ... or its second half's least-squares trend (log loss) falls at least this many standard errors
 #: below zero (noise breaks the count of down-moves, not the trend).
 UNDERFIT_STILL_TREND_T = 3.0

@@ -16,7 +16,7 @@ from ...columns import HUMAN_LABELS, TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import trend_t
-from ..signals import Curve, interval_means, overlap, pct
+from ..signals import Curve, interval_means, overlap, pct, robust_sigma
 from . import Check, Detected
 from .plateau import progress_profile
 
@@ -82,6 +82,19 @@ def _late_validation(va) -> np.ndarray | None:
     if va is None or not va.positive or len(va) < 2 * T.UNDERFIT_STILL_FALLING_MIN_MOVES:
         return None
     return np.asarray(va.y[len(va) // 2:], float)
+
+
+def _validation_improved(va) -> bool:
+    """Validation's best stands below its first points beyond its own move-to-move scatter
+    (UNDERFIT_VAL_IMPROVED_Z) and by at least UNDERFIT_VAL_IMPROVED_MIN_LOG_DROP: the evaluated model
+    learned something before it stopped."""
+    if va is None or len(va) < 4 or not va.positive:
+        return False
+    y = np.log(np.asarray(va.y, float))
+    start = float(np.median(y[: max(1, min(3, len(y) // 5))]))
+    drop = start - float(y.min())
+    scatter = robust_sigma(np.diff(y)) / np.sqrt(2.0)
+    return drop >= max(T.UNDERFIT_VAL_IMPROVED_MIN_LOG_DROP, T.UNDERFIT_VAL_IMPROVED_Z * scatter)
 
 
 def _widening_gap(late_train: np.ndarray, va, late_drop: float) -> bool:
@@ -301,7 +314,16 @@ def detect(view) -> Detected:
     # (and only while the training loss itself does not fall: beside a training loss falling slowly with it,
     # validation falling is an LR too low - the underfitting warning's own case)
     val_learning = _validation_still_falls(va) and not _falling_trend(late_train)
+    # a widening gap (training still falling beyond its noise while validation stopped) is a model that
+    # keeps fitting its training set: whatever the loss level or a low training (token) accuracy say,
+    # capacity is not what limits it (Ansarill: an LM fine-tune at 90% of its start, token accuracy ~0.4) -
+    # as long as the evaluated model did learn before it stopped (flyant407: validation at ln 10 from first
+    # to last while the training loss dips below it - memorising, nothing learned) and is not at chance
+    # (whether or not training's late moves already count as 'still falling': a steady fall beside a
+    # validation that stopped is the same widening gap)
+    fitting_on = (widening or _widening_gap(late_train, va, late_drop)) and _validation_improved(va) and chance is None
     severity = ("warning" if (((low_acc and not still and not learning) or stuck_shown) and not converging and not val_learning
+                              and not fitting_on
                               and rel_gap is not None and fits is None and not few)
                 or never else "info")
     finding = Finding(
