@@ -73,11 +73,6 @@ PENDING_READERS: dict[str, str] = {
         "(first line 'Please enter the change description:') - '-SISDR' is no loss alias and the Train/Valid prefix is "
         "not read as the split"
     ),
-    "Sanayume__rainfalldata_research/training_log.txt": (
-        "GBK-encoded Python-logging lines 'Epoch 287/385 - 训练损失: 1046.97, 验证损失: 1318.17, RMSE: 3.33, ...' "
-        "(Chinese 'training loss' / 'validation loss' keys, six resumed launches): refused as 'fewer than 3 points "
-        "(loss_alpha: 1 point)' - the bytes are not decoded as GBK and the Chinese loss names are not read"
-    ),
     "Chenghao-Qiu__TJU-ProteinDesignCompetition/training_log.txt": (
         "'Epoch 1: MSE = 1.2042582364062115, MAE = 1.0654' lines (a Keras callback's validation MSE, three fine-tune "
         "phases whose epoch counter restarts) under a 'New Training Session' banner: refused as 'unknown log format' - "

@@ -241,3 +241,53 @@ def test_loss_total_averaged_variants(tmp_path, total):
     (run,) = load_path(path)
     assert run.series[TRAIN_LOSS].source_column == total
     assert not any(w.startswith(ROLELESS_WARNING) for w in run.warnings)
+
+
+# -- 5a. GBK bytes (whole file or line by line) and keys in any script ----------------------------------
+
+
+def test_gbk_and_utf8_lines_with_chinese_keys_real_file():
+    (run,) = load_path(CORPUS / "Sanayume__rainfalldata_research" / "training_log.txt")
+    assert run.series[TRAIN_LOSS].source_column == "训练损失" and run.series["val_loss"].source_column == "验证损失"
+    assert run.series[TRAIN_LOSS].y[0] == pytest.approx(2181.2882) and len(run.series[TRAIN_LOSS]) > 100
+    assert any("GBK" in n for n in run.notes)
+
+
+def _chinese_log(epochs: int = 8) -> str:
+    return "".join(f"2025-03-22 16:27:46 - INFO - Epoch {e}/{epochs} - 训练损失: {2 / e:.4f}, 验证损失: {2.2 / e:.4f}, "
+                   f"学习率: 0.0002\n" for e in range(1, epochs + 1))
+
+
+def test_a_gbk_encoded_log_is_decoded_as_gbk(tmp_path):
+    path = tmp_path / "training_log.txt"
+    path.write_bytes(("训练开始\n" + _chinese_log()).encode("gbk"))
+    (run,) = load_path(path)
+    assert len(run.series[TRAIN_LOSS]) == 8 and run.series["val_loss"].y[-1] == pytest.approx(0.275)
+    assert any("decoded as GBK" in n for n in run.notes)
+
+
+def test_a_log_mixing_gbk_and_utf8_lines_is_decoded_line_by_line(tmp_path):
+    path = tmp_path / "training_log.txt"
+    path.write_bytes("系统信息: 开始\n".encode("gbk") + _chinese_log().encode("utf-8"))
+    (run,) = load_path(path)
+    assert len(run.series[TRAIN_LOSS]) == 8 and any("each line decoded as its own" in n for n in run.notes)
+
+
+def test_latin1_text_is_not_taken_for_gbk(tmp_path):
+    # 'Época' in latin-1 (0xC9 0x70) is a valid GBK pair, but not a GB2312 one: still latin-1
+    path = tmp_path / "train.log"
+    path.write_bytes("".join(f"Época {e}, loss: {1 / e:.3f}, pérdida_val: {1.1 / e:.3f}\n" for e in range(1, 8)).encode("latin-1"))
+    (run,) = load_path(path)
+    assert any("latin-1" in n for n in run.notes) and len(run.series[TRAIN_LOSS]) == 7
+
+
+def test_a_chinese_best_so_far_line_is_not_a_measurement(tmp_path):
+    path = tmp_path / "train.log"
+    lines = []
+    for e in range(1, 9):
+        lines.append(f"Epoch {e}, Train Loss: {1 / e:.4f}, Val Loss: {1.2 / e + (0.1 * e if e > 5 else 0):.4f}")
+        if e <= 5:
+            lines.append(f"  保存最佳模型 (val_loss={1.2 / e:.4f})")
+    path.write_text("\n".join(lines) + "\n")
+    (run,) = load_path(path)
+    assert len(run.series["val_loss"]) == 8 and "val_loss (sparse)" not in run.series

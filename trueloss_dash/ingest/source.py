@@ -2,9 +2,10 @@
 
 Readers never open user paths themselves (uploads have no path); they get a :class:`Source`.
 Decoding is done once, here: the encoding is taken from a byte-order mark when there is one
-(UTF-8, UTF-16 LE/BE - Windows tools write UTF-16 CSVs), otherwise UTF-8 is tried first and latin-1
-is the fallback (it cannot fail), reported as a note because a mis-decoded header would silently
-break alias matching.
+(UTF-8, UTF-16 LE/BE - Windows tools write UTF-16 CSVs), otherwise UTF-8 is tried first, then GBK
+(Chinese Windows tools and Python on a Chinese Windows write it: '训练损失' as b'\xd1\xb5\xc1\xb7...') when the
+bytes plainly are GBK text (:func:`decode_gbk`), and latin-1 is the last fallback (it cannot fail); both are
+reported as a note because a mis-decoded header would silently break alias matching.
 """
 
 from __future__ import annotations
@@ -55,6 +56,54 @@ def plain_ascii(mapped, segment: int = 4 << 20) -> bool:
         if raw[a:a + segment].max() >= 128 or mapped.find(b"\r", a, a + segment) >= 0:
             return False
     return True
+
+
+# GBK text: the bytes decode as GBK, and nearly every two-byte character is a GB2312 one (both bytes >= 0xA1:
+# the common Chinese characters and full-width punctuation). Latin-1 text decodes as GBK too at times ('Época':
+# 0xC9 0x70), but its accented letters are followed by ASCII bytes, which a GB2312 character never holds.
+GBK_MIN_CHARS = 1
+GBK_MIN_GB2312_SHARE = 0.9
+
+
+def decode_gbk(data: bytes, *, cut_end: bool = False) -> str | None:
+    """``data`` decoded as GBK when it plainly is GBK text (see ``GBK_MIN_*``), else None. ``cut_end``: the
+    bytes may end inside a character (a sniffed head), which is dropped."""
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError as err:
+        if not (cut_end and err.start >= len(data) - 1):
+            return None
+        try:
+            text = data[: err.start].decode("gbk")
+        except UnicodeDecodeError:
+            return None
+    wide = [c for c in text if ord(c) > 127]
+    if len(wide) < GBK_MIN_CHARS:
+        return None
+    gb2312 = 0
+    for c in wide:
+        encoded = c.encode("gbk")
+        gb2312 += len(encoded) == 2 and encoded[0] >= 0xA1 and encoded[1] >= 0xA1
+    return text if gb2312 >= GBK_MIN_GB2312_SHARE * len(wide) else None
+
+
+def decode_mixed_gbk(data: bytes) -> str | None:
+    """A file whose lines are UTF-8 or GBK (a log appended to by programs run under different locales): each
+    line decoded as UTF-8 when it is, else as GBK - when every such line plainly is GBK text; else None."""
+    lines = data.split(b"\n")
+    out, gbk_lines = [], 0
+    for line in lines:
+        try:
+            out.append(line.decode("utf-8"))
+            continue
+        except UnicodeDecodeError:
+            pass
+        text = decode_gbk(line)
+        if text is None:
+            return None
+        out.append(text)
+        gbk_lines += 1
+    return "\n".join(out) if gbk_lines else None
 
 
 def _transcode_utf16(data: bytes, codec: str) -> bytes:
@@ -165,8 +214,17 @@ class Source:
                 try:
                     data.decode("utf-8")
                 except UnicodeDecodeError:
-                    data = data.decode("latin-1").encode("utf-8")
-                    self.notes.append("file is not valid UTF-8; decoded as latin-1")
+                    gbk = decode_gbk(data)
+                    mixed = None if gbk is not None else decode_mixed_gbk(data)
+                    if gbk is not None:
+                        data = gbk.encode("utf-8")
+                        self.notes.append("file is not valid UTF-8; decoded as GBK (Chinese)")
+                    elif mixed is not None:
+                        data = mixed.encode("utf-8")
+                        self.notes.append("file mixes UTF-8 lines and GBK (Chinese) lines; each line decoded as its own")
+                    else:
+                        data = data.decode("latin-1").encode("utf-8")
+                        self.notes.append("file is not valid UTF-8; decoded as latin-1")
             self._utf8 = data
         return self._utf8
 
@@ -216,7 +274,11 @@ class Source:
         except UnicodeDecodeError as err:
             if err.start >= len(data) - 4:
                 return data[: err.start].decode("utf-8", errors="replace")
-            return data.decode("latin-1")
+            gbk = decode_gbk(data, cut_end=not self.complete_in_head or limit < len(self.head))
+            if gbk is None:
+                cut = data.rfind(b"\n") if not self.complete_in_head or limit < len(self.head) else len(data)
+                gbk = decode_mixed_gbk(data[: cut if cut > 0 else len(data)])
+            return gbk if gbk is not None else data.decode("latin-1")
 
     def sibling(self, name: str) -> Path | None:
         """A file beside this one on disk (hparams.yaml, sidecars); None for uploads."""

@@ -10,7 +10,7 @@ Grammar (informal)::
     prefix   := timestamps and log levels ("2024-05-01 10:00:00,123 - INFO -", "[12:00:01]")
     item     := pair | progress | phase | junk
     pair     := key (":" | "=" | " ") value avg?          loss: 0.5 | loss=0.5 | loss 0.5 | loss: 0.5 (0.6)
-    key      := one to three words ([A-Za-z_][\\w./@-]*), no stop-words ("improved from 0.5 to ...")
+    key      := one to three words (a letter or _ then [\\w./@-]*; any script: '训练损失'), no stop-words ("improved from 0.5 to ...")
     value    := number | number "/" number | "[" number ("/" number)? "]" | tensor(number)
     number   := -1.5e-3 | 1,234,567.8 | 95.1ms | 45% | nan | inf | -inf
     avg      := "(" number ")"                              the running average: skipped
@@ -52,7 +52,7 @@ TOKEN = re.compile(
     rf"""
     (?P<num>{NUMBER_START}(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?![\d,])|{PLAIN_NUMBER})(?P<unit>{_UNIT})?{NUMBER_END})
   | (?P<special>{NUMBER_START}{SPECIAL_NUMBER}(?P<sunit>ms|s|%)?{NUMBER_END})
-  | (?P<word>[A-Za-z_][\w./@-]*)
+  | (?P<word>[^\W\d][\w./@-]*)
   | (?P<punct>[:=,;|()\[\]/])
   | (?P<space>\s+)
   | (?P<other>.)
@@ -467,7 +467,7 @@ def is_phase_header(message: str) -> bool:
             and all(phase_of(w) is not None or w in HEADER_FILLER for w in words))
 
 
-_BEST = re.compile(r"(?i)(?<![a-z])best(?![a-z])|best_|_best")
+_BEST = re.compile(r"(?i)(?<![a-z])best(?![a-z])|best_|_best|最优|最佳|最好")  # Chinese: best (optimal, finest, best)
 
 
 def drop_best(message: str, parsed: ParsedLine) -> bool:
