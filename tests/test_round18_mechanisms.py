@@ -133,3 +133,24 @@ def test_a_widening_gap_beside_a_validation_that_never_learned_stays_a_warning()
     assert u.severity == "warning", u
     [g] = [f for f in diagnose(_lm_fine_tune(False)).findings if f.kind == "underfitting"]
     assert g.severity == "warning", g
+
+
+def test_chainer_dcgan_losses_are_the_adversarial_game():
+    """aidiary (healthy): Chainer's DCGAN example logs 'gen/loss' and 'dis/loss'; the generator's loss
+    climbing as its discriminator improves is the game, not 'the model lost what it had learned' (a
+    level-shift WARNING before '/'-separated names were read as GAN terms)."""
+    from trueloss_dash.columns import looks_like_adversarial_loss
+
+    assert looks_like_adversarial_loss("gen/loss") and looks_like_adversarial_loss("dis/loss")
+    assert not looks_like_adversarial_loss("main/loss") and not looks_like_adversarial_loss("dist_loss")
+    [run] = load_path(CORPUS / "aidiary__chainer-dcgan" / "log")
+    rep = diagnose(run)
+    assert not [f for f in rep.findings if f.severity in ("warning", "critical")], rep.findings
+    shift = [f for f in rep.findings if f.kind == "level_shift"]
+    assert shift and shift[0].metrics["not_a_progress_measure"] == "adversarial"
+    # generated: a generator loss that jumps up and stays while the discriminator's falls
+    n = 30
+    gen = np.where(np.arange(n) < 12, 1.0, 3.0) * (1 + 0.02 * np.random.default_rng(2).standard_normal(n))
+    dis = np.where(np.arange(n) < 12, 1.2, 0.3)
+    gan = diagnose(epoch_run(**{"gen/loss": gen, "dis/loss": dis}))
+    assert not [f for f in gan.findings if f.severity in ("warning", "critical")], gan.findings

@@ -512,10 +512,13 @@ def looks_like_reward(column: str) -> bool:
 
 # Adversarial terms of a GAN log (the discriminator's and the generator's adversarial losses: D_A, D, G_GAN,
 # G_A, disc_loss, gen_adv): they trade off against each other, so their level says nothing about progress.
-_ADVERSARIAL = re.compile(r"^(?:d(?:_[a-z0-9]+){0,2}|g(?:_(?:a|b|gan|adv))?|g_gan(?:_feat)?|(?:disc|discriminator)(?:_[a-z0-9]+)*"
-                          r"|(?:gen|generator)_(?:adv|gan)(?:_loss)?|(?:d|g|disc|gen)_?(?:loss|adv)|loss_?(?:d|g|disc|gen)(?:_[a-z0-9]+)?)$")
+# Chainer's DCGAN examples log them as ``gen/loss`` and ``dis/loss`` (LogReport keys: '/' separates the
+# link from the value), read here with '/' as '_' and ``dis`` as the discriminator.
+_ADVERSARIAL = re.compile(r"^(?:d(?:_[a-z0-9]+){0,2}|g(?:_(?:a|b|gan|adv))?|g_gan(?:_feat)?|(?:dis|disc|discriminator)(?:_[a-z0-9]+)*"
+                          r"|(?:gen|generator)_(?:adv|gan)(?:_loss)?|(?:d|g|dis|disc|gen)_?(?:loss|adv)"
+                          r"|loss_?(?:d|g|dis|disc|gen)(?:_[a-z0-9]+)?)$")
 
 
 def looks_like_adversarial_loss(column: str) -> bool:
     """A GAN's discriminator or adversarial generator loss (not its reconstruction or cycle terms)."""
-    return bool(_ADVERSARIAL.match(str(column).strip().lower()))
+    return bool(_ADVERSARIAL.match(str(column).strip().lower().replace("/", "_")))
