@@ -154,3 +154,21 @@ def test_chainer_dcgan_losses_are_the_adversarial_game():
     dis = np.where(np.arange(n) < 12, 1.2, 0.3)
     gan = diagnose(epoch_run(**{"gen/loss": gen, "dis/loss": dis}))
     assert not [f for f in gan.findings if f.severity in ("warning", "critical")], gan.findings
+
+
+def test_a_training_loss_that_never_changed_is_nothing_learning_not_a_slow_lr():
+    """keepdevops (underfitting): 0.49999999999969813 at each of 1000 epochs, no validation - no weight
+    that matters moved (a slow LR still moves the loss). Read as a plateau only, its cause was 'LR too
+    low'. A frozen loss beside a validation metric that kept improving is a loss not logged from the
+    model (DAIDASEN, healthy) and stays quiet."""
+    [run] = load_path(CORPUS / "keepdevops__greenline_neuralnet" / "loss_curve.csv")
+    rep = diagnose(run)
+    [u] = [f for f in rep.findings if f.kind == "underfitting"]
+    assert u.severity == "warning" and u.metrics["frozen"] and "never changed" in u.summary
+    assert rep.causes[0].id == "underfitting"
+    frozen = np.full(30, 0.5123)
+    assert [f.severity for f in diagnose(epoch_run(train_loss=frozen)).findings if f.kind == "underfitting"] == ["warning"]
+    learning = diagnose(epoch_run(train_loss=frozen, val_acc=np.linspace(0.5, 0.8, 30)))
+    assert not [f for f in learning.findings if f.severity in ("warning", "critical")], learning.findings
+    [daidasen] = load_path(CORPUS / "DAIDASEN__Foundation-Model" / "training_results.csv")
+    assert not [f for f in diagnose(daidasen).findings if f.severity in ("warning", "critical")]

@@ -18,7 +18,7 @@ from ..model import Finding
 from ..noise import trend_t
 from ..signals import Curve, interval_means, overlap, pct, robust_sigma
 from . import Check, Detected
-from .plateau import progress_profile
+from .plateau import metric_still_improving, progress_profile
 
 CHECK = Check("underfitting", "Underfitting", "training loss staying high and close to validation")
 
@@ -226,6 +226,18 @@ def detect(view) -> Detected:
                 f"{label} sits at ln {chance} = {fmt.num(float(np.log(chance)))} for the whole run ({fmt.num(t_end)} at "
                 f"the end, {fmt.of_start(remaining)}): a uniform guess over {chance} classes - the model has learned nothing",
                 f"; pinned at ln {chance} (a uniform guess)")
+        # a loss that never changed at all (its span a sliver of its level over the whole run) is not a slow
+        # descent an LR too low makes: no weight that matters moved - zero gradients, a saturated output, an
+        # optimiser that never steps (keepdevops: 0.49999999999969813 at each of 1000 epochs) - unless a
+        # validation metric kept improving, which makes it a loss that is not logged from the model
+        # (DAIDASEN: one value repeated while accuracy rose)
+        if barely and _frozen(tr) and metric_still_improving(view, tr.axis, float(tr.x[0]), float(tr.x[-1])) is None:
+            return training_only(
+                "warning", {"frozen": True},
+                f"{label} never changed over {fmt.count(len(tr), 'point')} ({fmt.num(t_end)} at every one, to "
+                f"{fmt.pct(T.UNDERFIT_FROZEN_MAX_SPAN)} of its level): nothing the loss sees is learning - look for zero "
+                "gradients, a saturated output, frozen weights or an optimiser that never steps",
+                "; frozen: the loss never changed")
         # a loss that crept down too steadily to look flat in any window is worth saying, as info
         # (tanojkumar05: MSE -4.8% over 100 epochs, ~1.2% a quarter) - unless the plateau check already
         # reports the flatness: that finding is the reading, no second one
