@@ -93,10 +93,6 @@ PENDING_READERS: dict[str, str] = {
         "'[Valid] epoch:1, MSE: 0.363' after an 'Args:' banner: refused as 'unknown log format' (first line "
         "'... - INFO - Args:')"
     ),
-    "greatvalley__test/train_log.txt": (
-        "GBK-encoded Chinese epoch records with no line breaks at all ('第1轮：训练损失：0.777, 训练准确率:0.51, "
-        "验证准确率:0.6, 耗时6.7秒第2轮：...', 100 records): refused as 'header only' (the whole file is one line)"
-    ),
     "Liwen-A__Academic_Influence_Prediction/train_log.txt": (
         "532 bare numbers (one training RMSE every 50 epochs, ~60 launches appended): loads as one series named "
         "after the file, 'train_log', with no role - a file name that says 'train' is not taken as the training loss"

@@ -291,3 +291,47 @@ def test_a_chinese_best_so_far_line_is_not_a_measurement(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     (run,) = load_path(path)
     assert len(run.series["val_loss"]) == 8 and "val_loss (sparse)" not in run.series
+
+
+# -- 5b. Chinese epoch records: full-width punctuation, '第N轮', no line breaks ---------------------------
+
+
+def test_glued_gbk_epoch_records_real_file():
+    runs = load_path(CORPUS / "greatvalley__test" / "train_log.txt")
+    assert len(runs) == 10 and all(len(r.series[TRAIN_LOSS]) == 10 for r in runs)
+    assert runs[0].series[TRAIN_LOSS].y[0] == pytest.approx(0.7771566639775815)
+    assert list(runs[0].series[TRAIN_LOSS].epoch[:3]) == [1, 2, 3] and "val_acc" in runs[0].series
+
+
+def _records(n: int, start: int = 1) -> list[str]:
+    return [f"第{e}轮：训练损失：{1 / e:.4f}，验证损失：{1.1 / e:.4f}，耗时2.0秒" for e in range(start, start + n)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_chinese_epoch_records_without_line_breaks(tmp_path, encoding):
+    path = tmp_path / "train_log.txt"
+    path.write_bytes("".join(_records(12)).encode(encoding))
+    (run,) = load_path(path)
+    assert len(run.series[TRAIN_LOSS]) == 12 and list(run.series["val_loss"].epoch[:2]) == [1, 2]
+
+
+def test_chinese_epoch_records_on_their_own_lines(tmp_path):
+    path = tmp_path / "train_log.txt"
+    path.write_text("\n".join(_records(6)) + "\n")
+    (run,) = load_path(path)
+    assert list(run.series[TRAIN_LOSS].epoch) == [1, 2, 3, 4, 5, 6]
+
+
+def test_english_epoch_records_without_line_breaks(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("".join(f"Epoch {e}: train loss {1 / e:.4f}, val loss {1.2 / e:.4f}. " for e in range(1, 21)))
+    (run,) = load_path(path)
+    assert len(run.series[TRAIN_LOSS]) == 20 and run.series["val_loss"].y[-1] == pytest.approx(0.06)
+
+
+def test_one_line_whose_epoch_markers_do_not_count_is_not_split():
+    from trueloss_dash.ingest.textcjk import split_glued_records
+
+    text = "Epoch 3/10 loss 0.5 " * 40  # the same epoch over and over: no records to part
+    assert split_glued_records(text) is None
+    assert split_glued_records("".join(_records(12))).count("\n") == 12

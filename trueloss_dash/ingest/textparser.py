@@ -45,6 +45,7 @@ from .limits import MAX_TEXT_SHAPE_NUMBERS, MAX_TEXT_SHAPES
 from .source import NotPlain, plain_range
 from .textcolumns import ColumnarShape
 from .textassemble import assemble, run_tables
+from .textcjk import normalise_cjk
 from .textmerge import LineNumbers, MergedBlocks, _spread, _steps_only
 from .textshape import allowed_forms
 from .textgrammar import (
@@ -149,6 +150,8 @@ class TextLogParser(LineState, MergedBlocks):
     def _feed(self, text: str, data: bytes | None = None) -> int:
         if "\r" in text:
             text, data = text.replace("\r\n", "\n").replace("\r", "\n"), None
+        if not text.isascii():
+            text, data = normalise_cjk(text), None
         # The columnar path reads bytes; ASCII text has the same offsets as its bytes.
         if self.fast and text.isascii() and len(text) > 4096:
             return self._feed_ascii(data if data is not None and len(data) >= len(text) else text.encode("ascii"),

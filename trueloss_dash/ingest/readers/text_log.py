@@ -19,6 +19,7 @@ from ...run import Run
 from ..provenance_util import header_context
 from ..registry import Reader
 from ..source import NotPlain, Source
+from ..textcjk import split_glued_records
 from ..textgrammar import LINE_PREFIX, parse_message
 from ..textparser import TextLogParser
 
@@ -42,10 +43,12 @@ def sniff(sample) -> int:
     text = sample.text
     if not sample.source.complete_in_head:
         text = text[: text.rfind("\n") + 1]
+    glued = split_glued_records(text) if sample.source.complete_in_head else None
+    text = glued or text
     parser = TextLogParser()
     parser.feed_text(text)
     if any(looks_like_loss(k) or perplexity_role(k) for k in parser.keys()):  # text_log is the last resort: any line with a loss value
-        if text.isascii() and "\r" not in text:  # the reader of a big mapped file carries on from here (see _read_mapped)
+        if text.isascii() and "\r" not in text and glued is None:  # the reader of a big mapped file carries on from here (see _read_mapped)
             sample.source.sniffed["text_log"] = (parser, len(text))
         return 60
     return 0
@@ -63,7 +66,12 @@ def read(source: Source) -> list[Run]:
     parser = _read_mapped(source)
     if parser is None:
         parser = TextLogParser()
-        if source.utf8_is_ascii():  # most logs: the bytes are read as they are, never decoded as one string
+        glued = split_glued_records(source.text()) if len(source.utf8()) < GLUED_MAX_BYTES else None
+        if glued is not None:  # epoch records written with no line break: one line each
+            parser.feed_text(glued)
+            source.notes.append("the file is one line of epoch records with no line breaks: each epoch marker "
+                                "starts a line of its own")
+        elif source.utf8_is_ascii():  # most logs: the bytes are read as they are, never decoded as one string
             parser.feed_ascii(source.utf8())
         else:
             parser.feed_text(source.text())
@@ -74,6 +82,7 @@ def read(source: Source) -> list[Run]:
 
 
 _BACKGROUND = None
+GLUED_MAX_BYTES = 8 << 20  # a file of glued records is looked for only below this size (it is one line)
 
 
 def _read_mapped(source: Source) -> TextLogParser | None:
