@@ -172,3 +172,24 @@ def test_a_training_loss_that_never_changed_is_nothing_learning_not_a_slow_lr():
     assert not [f for f in learning.findings if f.severity in ("warning", "critical")], learning.findings
     [daidasen] = load_path(CORPUS / "DAIDASEN__Foundation-Model" / "training_results.csv")
     assert not [f for f in diagnose(daidasen).findings if f.severity in ("warning", "critical")]
+
+
+def test_a_per_iteration_loss_with_a_completed_epoch_counter_is_read_on_its_steps():
+    """clementsiegrist (healthy): a Chainer log with one row per iteration (3000) whose 'epoch' column is
+    the completed-epoch counter (15 values). On the epoch axis 200 points piled up on each whole epoch and
+    their binned means swung like an oscillation WARNING; on the iteration axis the curve is what it is."""
+    from trueloss_dash.diagnose.view import RunView
+    from trueloss_dash.run import Run, Series
+
+    [run] = load_path(CORPUS / "clementsiegrist__NucleiSegBayesiaNeuralNet" / "log.csv")
+    assert RunView.of(run).axis == "step"
+    assert not [f for f in diagnose(run).findings if f.kind == "oscillation" and f.severity != "info"]
+    n, spe = 400, 40
+    step = np.arange(n, dtype=float)
+    y = 2.0 * np.exp(-step / 150) + 0.3
+    counter = Run("it", {"train_loss": Series("train_loss", y, step=step, epoch=np.floor(step / spe))})
+    assert RunView.of(counter).axis == "step"
+    placed = Run("it", {"train_loss": Series("train_loss", y, step=step, epoch=step / spe)})
+    assert RunView.of(placed).axis == "epoch"  # fractional epochs already place every row
+    per_epoch = epoch_run(train_loss=y[::spe], val_loss=y[::spe] * 1.1)
+    assert RunView.of(per_epoch).axis == "epoch"

@@ -328,6 +328,10 @@ LIKE_MIN_STEPS = 3
 #: (log) exceeds this many standard errors of that window mean (robust point-to-point scale / sqrt(steps)).
 INVERTED_NOISE_Z = 2.0
 
+#: A training loss with at least this many rows per distinct (whole) epoch value, whose steps tell every
+#: row apart, is read on its steps: the epoch column is a completed-epoch counter, not its position.
+EPOCH_AXIS_MAX_ROWS_PER_VALUE = 5
+
 # --- plateau / underfitting / lr too low -----------------------------------------------------------
 #: A window (this fraction of the run, at least PLATEAU_MIN_POINTS) with less than
 #: PLATEAU_MAX_LOG_PROGRESS relative improvement of the smoothed loss is a plateau.

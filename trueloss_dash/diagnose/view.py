@@ -36,7 +36,22 @@ def _diagnosis_axis(run: Run) -> str:
             continue
         if _fewer_distinct(s.epoch, T.MIN_CURVE_POINTS) and not _fewer_distinct(s.step, T.MIN_CURVE_POINTS):
             return STEP
+        if name == TRAIN_LOSS and _crowded_epochs(s):
+            return STEP
     return axis
+
+
+def _crowded_epochs(s) -> bool:
+    """A per-iteration training loss whose epoch column is the completed-epoch counter: many rows share
+    each epoch value (at least EPOCH_AXIS_MAX_ROWS_PER_VALUE on average) while its steps tell every row
+    apart. On the epoch axis its points would pile up at whole epochs (3000 iterations on 15 values)."""
+    ep, st = s.epoch[np.isfinite(s.epoch)], s.step[np.isfinite(s.step)]
+    if len(ep) < T.EPOCH_AXIS_MAX_ROWS_PER_VALUE * T.MIN_CURVE_POINTS or len(st) < len(ep):
+        return False
+    if np.any(ep != np.round(ep)):
+        return False  # fractional epochs (HF, 'epoch 1.25') already place every row
+    distinct_ep = len(np.unique(ep))
+    return len(ep) >= T.EPOCH_AXIS_MAX_ROWS_PER_VALUE * distinct_ep and len(np.unique(st)) >= 0.9 * len(st)
 
 
 @dataclass
