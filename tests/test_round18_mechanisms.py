@@ -193,3 +193,15 @@ def test_a_per_iteration_loss_with_a_completed_epoch_counter_is_read_on_its_step
     assert RunView.of(placed).axis == "epoch"  # fractional epochs already place every row
     per_epoch = epoch_run(train_loss=y[::spe], val_loss=y[::spe] * 1.1)
     assert RunView.of(per_epoch).axis == "epoch"
+
+
+def test_a_loss_flat_at_zero_has_nothing_left_to_learn():
+    """Keyfingers (healthy): 0.0091 in epoch 1, then exactly 0.0000 for nine epochs - 'flat from the start:
+    training made no progress' (a WARNING read as LR too low) about a loss at its floor."""
+    [run] = load_path(CORPUS / "Keyfingers__MUVO" / "training_output.log")
+    p = _plateau(diagnose(run))
+    assert p.severity == "info" and "at zero" in p.summary
+    zeros = epoch_run(train_loss=np.array([0.02] + [0.0] * 15))
+    assert _plateau(diagnose(zeros)).severity == "info"
+    # a loss flat well above zero from the start is still 'never got going'
+    assert _plateau(diagnose(epoch_run(train_loss=np.array([0.52] + [0.5] * 15)))).severity == "warning"

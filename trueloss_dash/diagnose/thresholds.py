@@ -352,6 +352,9 @@ PLATEAU_LATE_START_SHARE = 0.5
 #: ... and only if no logged validation metric (accuracy, IoU, mAP ...) improved across the flat stretch
 #: by at least this share of its level (and beyond its own noise): the model was still learning.
 PLATEAU_METRIC_MIN_GAIN = 0.05
+#: ... and only if the flat level is above zero: a non-negative loss whose flat stretch sits at or below
+#: this share of its largest value has reached its floor.
+PLATEAU_ZERO_LEVEL_SHARE = 0.01
 #: Underfitting: the training loss ends above this share of its start ...
 UNDERFIT_MIN_REMAINING = 0.55
 #: ... and validation within this relative distance of it (no generalization gap to speak of).

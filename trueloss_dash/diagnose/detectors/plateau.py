@@ -141,11 +141,18 @@ def _plateau_of(c, name: str, resumed: bool = False, view=None) -> Detected:
     # (nor when a validation metric kept improving across the stretch: the loss is flat, the model is not)
     learning = metric_still_improving(view, w.axis, float(w.x[i0]), float(w.x[min(i1, n - 1)])) if early else None
     early = early and learning is None
+    # (nor a loss that sits at zero: a loss that cannot go below 0 and reached it has nothing left to
+    # learn - Keyfingers: 0.0091 in epoch 1, then 0.0000 for nine epochs)
+    at_zero = (not w.positive and bool(np.all(np.asarray(w.y) >= 0))
+               and float(np.median(np.asarray(w.y)[i0:i1 + 1])) <= T.PLATEAU_ZERO_LEVEL_SHARE * float(np.max(np.abs(w.y))))
+    early = early and not at_zero
     at_end = i1 >= n - 1
     severity = "warning" if early else "info"
     kind_txt = "from the start: training made no progress" if early else ("at the end: converged" if at_end else "then resumed")
     if learning is not None:
         kind_txt = f"but {learning}: the model kept learning"
+    if at_zero:
+        kind_txt = "at zero: the loss cannot fall further (nothing left to learn, or a loss that no longer measures anything)"
     if fragment and not at_end:
         kind_txt = f"the log begins at {fmt.at(w.axis, float(w.x[0]))}, late in training: nothing to say how it started"
     label = HUMAN_LABELS.get(name, name)
