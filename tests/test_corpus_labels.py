@@ -145,10 +145,6 @@ PENDING_READERS: dict[str, str] = {
         "validation pass with the same line format, no phase marker): refused as 'unknown log format'; the epoch "
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
     ),
-    "dhavvval__MLProject/losses.csv": (
-        "space-padded 'iteration,t_loss,v_loss' (t_ = training, v_ = validation, both measured in eval mode): loads, but "
-        "'t_loss' and 'v_loss' are no train/val aliases, so both stay role-less"
-    ),
     "Chen-chen680__StockAnalysis/loss.csv": (
         "one column of 300 numbers under a header 'loss' + the GBK bytes d6 b5 ('loss\u503c', 'loss value'), not valid UTF-8: "
         "refused as 'unknown log format (first line 'loss\u05b5')'; the header should decode as a legacy code page or be read "

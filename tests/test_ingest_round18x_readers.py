@@ -335,3 +335,27 @@ def test_one_line_whose_epoch_markers_do_not_count_is_not_split():
     text = "Epoch 3/10 loss 0.5 " * 40  # the same epoch over and over: no records to part
     assert split_glued_records(text) is None
     assert split_glued_records("".join(_records(12))).count("\n") == 12
+
+
+# -- 7. 't_loss' beside 'v_loss' ----------------------------------------------------------------------------
+
+
+def test_t_and_v_prefixed_losses_real_file():
+    (run,) = load_path(CORPUS / "dhavvval__MLProject" / "losses.csv")
+    assert run.series[TRAIN_LOSS].source_column == "t_loss" and run.series["val_loss"].source_column == "v_loss"
+    assert len(run.series[TRAIN_LOSS]) == 4999
+
+
+@pytest.mark.parametrize("train, val", [("t_loss", "v_loss"), ("T_Loss", "V_Loss"), ("t_loss", "vloss")])
+def test_t_and_v_prefixed_loss_variants(tmp_path, train, val):
+    path = tmp_path / "metrics.csv"
+    path.write_text(f"epoch,{train},{val},t_acc,v_acc\n" + "".join(f"{e},{1 / e:.3f},{1.1 / e:.3f},0.5,0.5\n" for e in range(1, 8)))
+    (run,) = load_path(path)
+    assert run.series[TRAIN_LOSS].source_column == train and run.series["val_loss"].source_column == val
+
+
+def test_a_lone_t_loss_or_an_rl_v_loss_gets_no_pair(tmp_path):
+    path = tmp_path / "progress.csv"  # PPO: 'v_loss' is the value loss
+    path.write_text("step,t_loss,v_loss,pg_loss\n" + "".join(f"{s},{1 / s:.3f},{1.1 / s:.3f},0.1\n" for s in range(1, 8)))
+    (run,) = load_path(path)
+    assert "val_loss" not in run.series

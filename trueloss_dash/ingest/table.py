@@ -283,6 +283,18 @@ def _assign_names(value_cols: list[str], notes: list[str], warnings: list[str],
             names[col] = canon
             taken.add(canon)
             notes.append(note)
+    if not taken & {TRAIN_LOSS, VAL_LOSS}:
+        # 't_loss' beside 'v_loss': a log that marks training with 't_' and validation with 'v_' names neither by
+        # an alias - the pair is the training and validation loss (only with both: a lone 't_loss' stays as it is)
+        for col in value_cols:
+            if names[col] == col and col.strip().lower().startswith("t_") and canonical_series(col.strip()[2:]) == TRAIN_LOSS:
+                twin = validation_twin(col, [c for c in value_cols if names[c] == c])
+                if twin is not None:
+                    names[col], names[twin] = TRAIN_LOSS, VAL_LOSS
+                    taken |= {TRAIN_LOSS, VAL_LOSS}
+                    notes.append(f"'{col}' / '{twin}' are the training and validation loss: the log marks the phases "
+                                 "with 't_' and 'v_' prefixes")
+                    break
     if VAL_LOSS not in taken and named_train:
         # validation marked by a prefix: 'loss' beside 'v_loss' in a log that prefixes every validation metric
         train_col = next(c for c in value_cols if names[c] == TRAIN_LOSS)
