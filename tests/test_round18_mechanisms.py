@@ -205,3 +205,26 @@ def test_a_loss_flat_at_zero_has_nothing_left_to_learn():
     assert _plateau(diagnose(zeros)).severity == "info"
     # a loss flat well above zero from the start is still 'never got going'
     assert _plateau(diagnose(epoch_run(train_loss=np.array([0.52] + [0.5] * 15)))).severity == "warning"
+
+
+def _converged_near_zero(n=100, relapse_at=None, seed=4):
+    """1.1 -> ~1e-3 in 8 epochs, then a converged loss swinging by orders of magnitude near zero
+    (log-uniform 1e-5 .. 2e-2); ``relapse_at``: a burst back to ~0.9 there, gone 4 epochs later."""
+    rng = np.random.default_rng(seed)
+    y = np.concatenate([1.1 * np.exp(-np.arange(8) * 0.9), 10 ** rng.uniform(-5, -1.7, n - 8)])
+    if relapse_at is not None:
+        y[relapse_at:relapse_at + 4] = [0.09, 0.9, 0.6, 0.13]
+    return y
+
+
+def test_a_relapse_to_the_start_after_convergence_is_a_spike_whatever_the_log_noise():
+    """K-rot (spike): a Chainer AlexNet 1.10 -> 0.009, then 0.92 at epoch 21 and back to 0.013 four epochs
+    later. Near zero its log swings by orders of magnitude, so the z tests saw z 3.3: missed. On the loss
+    itself it is the one excursion that undid the run's progress."""
+    [run] = load_path(CORPUS / "K-rot-0615__classifier2Web" / "log")
+    spikes = [f for f in diagnose(run).findings if f.kind == "spike"]
+    assert spikes and spikes[0].metrics["peak_x"] == 21 and "of its start" in spikes[0].summary
+    got = [f for f in diagnose(epoch_run(train_loss=_converged_near_zero(relapse_at=40))).findings if f.kind == "spike"]
+    assert got and got[0].severity == "warning"
+    # the same converged noise without the relapse: nothing
+    assert not [f for f in diagnose(epoch_run(train_loss=_converged_near_zero())).findings if f.kind == "spike"]

@@ -104,6 +104,13 @@ SPIKE_BLIP_MIN_POINTS = 100
 SPIKE_BURST_MAX_POINTS = 60
 SPIKE_BURST_MIN_LOG_RISE = math.log(2.0)
 SPIKE_BURST_OVER_OTHER_UPS = 2.0
+#: A relapse: a training loss that had fallen below SPIKE_RELAPSE_FALL of its start jumps back to at least
+#: SPIKE_RELAPSE_SHARE of it and recovers, its peak at least SPIKE_RELAPSE_OVER_OTHER times every other
+#: value after the descent. Judged on the loss itself, not its log: near zero the log of a converged loss
+#: swings by orders of magnitude (1e-6 .. 1e-2) that are nothing beside a return to the start.
+SPIKE_RELAPSE_FALL = 0.1
+SPIKE_RELAPSE_SHARE = 0.3
+SPIKE_RELAPSE_OVER_OTHER = 5.0
 
 # --- erratic validation ------------------------------------------------------------------------
 #: Validation needs this many points; a jump is a point this far above its leave-one-out trend

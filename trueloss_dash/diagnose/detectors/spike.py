@@ -348,6 +348,43 @@ def bursts_over_running_min(c: Curve) -> list[Finding]:
     return found
 
 
+def relapses(c: Curve) -> list[Finding]:
+    """A training loss that converged far below its start and then jumped back most of the way before
+    recovering (K-rot: 1.10 -> 0.009, then 0.92 at epoch 21, back to 0.013 four epochs later). In log
+    space the converged loss swings by orders of magnitude near zero, which hides the jump from the
+    z tests; on the loss itself (SPIKE_RELAPSE_*) it is the one excursion that undid the run's progress."""
+    w = binned(c, T.SPIKE_MAX_POINTS)
+    n = len(w)
+    if not c.positive or n < T.SPIKE_MIN_POINTS:
+        return []
+    y, v = np.asarray(w.y, float), w.scaled
+    k0 = max(1, warmup_points(n))
+    start = float(np.max(y[:k0]))  # where training began: the highest level of its first points
+    low = np.flatnonzero(y < T.SPIKE_RELAPSE_FALL * start)
+    if not len(low) or low[0] >= n - 2:
+        return []
+    after = int(low[0])
+    p = after + int(np.argmax(y[after:]))
+    if y[p] < T.SPIKE_RELAPSE_SHARE * start or p == after:
+        return []
+    # the level it relapsed from: the converged loss's typical value before the jump (its median - the
+    # minimum of a loss at its floor is one lucky batch orders of magnitude lower)
+    pre = float(np.median(v[after:p]))
+    recovered = recovery_after(v, p, pre)
+    if recovered is None:
+        return []
+    # the burst: from where it left that level to where it came back
+    s0 = p
+    while s0 > after and v[s0 - 1] > pre + T.SPIKE_RECOVERY_FRACTION * (v[p] - pre):
+        s0 -= 1
+    stop = p + recovered
+    others = np.concatenate([y[after:s0], y[stop + 1:]])
+    if len(others) and y[p] < T.SPIKE_RELAPSE_OVER_OTHER * float(others.max()):
+        return []
+    z = float(v[p] - pre) / max(robust_sigma(np.diff(v)), T.SPIKE_SIGMA_FLOOR)
+    return [burst_finding(c, w, s0, stop, p, pre, z, k0, f"; back to {fmt.pct(y[p] / start)} of its start")]
+
+
 def detect(view) -> Detected:
     from .erratic_validation import erratic_jumps
 
@@ -386,7 +423,7 @@ def detect(view) -> Detected:
                      f"(robust z > {T.SPIKE_JOINT_Z:g} in both)")
     tr = view.curve(TRAIN_LOSS)
     if tr is not None and TRAIN_LOSS in view.checked_losses and not any(f.series == TRAIN_LOSS for f in findings):
-        bursts = bursts_over_running_min(tr)
+        bursts = bursts_over_running_min(tr) or relapses(tr)
         if bursts:
             findings += bursts
             parts.append(f"{fmt.count(len(bursts), 'burst')} of the training loss above its running minimum "
