@@ -228,3 +228,24 @@ def test_a_relapse_to_the_start_after_convergence_is_a_spike_whatever_the_log_no
     assert got and got[0].severity == "warning"
     # the same converged noise without the relapse: nothing
     assert not [f for f in diagnose(epoch_run(train_loss=_converged_near_zero())).findings if f.kind == "spike"]
+
+
+def test_a_json_object_of_several_model_histories_loads_one_run_each(tmp_path):
+    """Seanachan (overfitting): {"mlp": [50 records], "text": [50 records]} - two models' histories side by
+    side. Only the first was read (the second, whose validation climbs +52%, silently dropped)."""
+    runs = load_path(CORPUS / "Seanachan__deep-work-secretary" / "train_metrics.json")
+    assert [r.name.split(":")[-1] for r in runs] == ["mlp", "text"]
+    assert all("histories side by side" in " ".join(r.warnings) for r in runs)
+    text = diagnose(runs[1])
+    assert [f.severity for f in text.findings if f.kind == "overfitting"] == ["warning"]
+    # a train/val pair of one run's halves is not two models; a lone history stays one run
+    import json
+
+    halves = tmp_path / "halves.json"
+    halves.write_text(json.dumps({"train": [{"epoch": e, "loss": 1.0 / (e + 1)} for e in range(6)],
+                                  "val": [{"epoch": e, "loss": 1.2 / (e + 1)} for e in range(6)]}))
+    assert len(load_path(halves)) == 1
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"history": [{"epoch": e, "loss": 1.0 / (e + 1), "val_loss": 1.1 / (e + 1)} for e in range(6)],
+                               "test_acc": 0.9}))
+    assert len(load_path(one)) == 1

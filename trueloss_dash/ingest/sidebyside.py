@@ -29,7 +29,7 @@ from .table import Table, table_to_runs
 _PREFIXED_LOSS = re.compile(r"^(?P<p>[A-Za-z][A-Za-z0-9]*)[_/.](?P<val>val(?:id|idation)?[_/.])?loss$")
 _VAL_FIRST = re.compile(r"^(?:val|valid|validation)[_/.](?P<p>[A-Za-z][A-Za-z0-9]*)[_/.]loss$")
 # prefixes that name a phase or a reduction, not a model: train_loss / val_loss / avg_loss are roles
-_NOT_A_MODEL = {"train", "training", "trn", "val", "valid", "validation", "eval", "test", "dev", "total",
+NOT_A_MODEL = {"train", "training", "trn", "val", "valid", "validation", "eval", "test", "dev", "total",
                 "avg", "average", "mean", "epoch", "step", "batch", "base", "true", "reported", "running"}
 
 
@@ -38,10 +38,10 @@ def _prefixes(names: list[str]) -> list[str]:
     train, val = [], set()
     for name in names:
         m = _PREFIXED_LOSS.match(name)
-        if m and m.group("p").lower() not in _NOT_A_MODEL:
+        if m and m.group("p").lower() not in NOT_A_MODEL:
             (val.add(m.group("p")) if m.group("val") else train.append(m.group("p")))
         m = _VAL_FIRST.match(name)
-        if m and m.group("p").lower() not in _NOT_A_MODEL:
+        if m and m.group("p").lower() not in NOT_A_MODEL:
             val.add(m.group("p"))
     return [p for p in dict.fromkeys(train) if p in val]
 

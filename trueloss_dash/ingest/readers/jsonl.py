@@ -22,7 +22,7 @@ from ..limits import MAX_LINE_BYTES, mb
 from ..registry import Reader
 from ..sniff import dict_in_json_string
 from ..source import Source
-from ..sidebyside import table_to_runs_by_prefix
+from ..sidebyside import NOT_A_MODEL, table_to_runs_by_prefix
 from .hf_trainer import SUMMARY_KEYS
 
 
@@ -273,12 +273,59 @@ def runs_from_table(table, notes: list, warnings: list, source: Source, format: 
     )
 
 
+def model_histories(source: Source) -> dict[str, list[dict]] | None:
+    """A JSON object holding two or more per-epoch histories side by side, one per trained model
+    (``{"mlp": [{"epoch": 1, "train_loss": ...}, ...], "text": [...]}``): every key whose value is a list
+    of at least 2 metric records with a loss in them, the keys naming models rather than phases (a
+    ``train``/``val`` pair is one run's two halves) and the histories sharing their loss names. None
+    otherwise - the longest history is then read as the run (``_nested_records``)."""
+    if not source.text().lstrip().startswith("{"):
+        return None
+    try:
+        whole = json.loads(source.text())
+    except ValueError:
+        return None
+    if not isinstance(whole, dict):
+        return None
+    groups, losses = {}, []
+    for key, value in whole.items():
+        if not isinstance(value, list) or len(value) < 2:
+            continue
+        recs = [r for r in value if isinstance(r, dict)]
+        if len(recs) < max(2, 0.9 * len(value)):
+            continue
+        names = {k for r in recs for k, v in r.items() if looks_like_loss(k) and scalar(v) is not None}
+        if not names:
+            continue
+        groups[str(key)] = recs
+        losses.append(names)
+    if len(groups) < 2 or any(k.strip().lower() in NOT_A_MODEL for k in groups) or any(n != losses[0] for n in losses):
+        return None
+    return groups
+
+
+def _runs_per_model(groups: dict[str, list[dict]], source: Source, format: str) -> list[Run]:
+    """One run per model history (:func:`model_histories`), each named after its key."""
+    runs: list[Run] = []
+    for key, records in groups.items():
+        table, notes = records_to_table(records, first_row=1, row_label="record")
+        warnings = [f"the file holds {len(groups)} histories side by side ({', '.join(list(groups)[:6])}): "
+                    f"read as one run each; this is {key!r} ({len(records)} records)"]
+        for run in runs_from_table(table, notes, warnings, source, format):
+            run.name = f"{run.name}:{key}"
+            runs.append(run)
+    return runs
+
+
 def _reader(format: str):
     def read(source: Source) -> list[Run]:
         if format == "jsonl" and looks_like_grid_log(source.text()):  # '[settings]: loss, ...' is no JSON
             grid = read_labelled_rows(source, format)
             if grid is not None:
                 return grid
+        groups = model_histories(source) if format == "jsonl" else None
+        if groups is not None:
+            return _runs_per_model(groups, source, format)
         records, warnings, first = parse_records(source)
         extra: list[str] = []
         if format == "mmengine_json":
