@@ -193,12 +193,6 @@ PENDING_READERS: dict[str, str] = {
         "pandas-index CSV ',epoch_train_loss' (50 epochs, training only): loads, but 'epoch_train_loss' gets no training-loss "
         "role ('train_epoch_loss' and 'epoch_loss' are aliases, the word order epoch-train is not)"
     ),
-    "AloolXO__Final_qualifying_work/training_metrics.json": (
-        "list of cross-validation folds [{fold: 1, metrics: [{epoch, train_loss, accuracy, f1_score, precision, recall, "
-        "log_loss, time}, ...15 epochs]}, ...7 folds]: refused as 'no loss series found; columns are [fold]' - the "
-        "per-epoch records one level down under 'metrics' are not read (each fold would be a run; 'log_loss' is the "
-        "validation log loss)"
-    ),
     "seilna__Deep-RDD/loss_curve.csv": (
         "967 bare numbers each followed by a comma ('0.935858,' one per line, no header; a validation-batch loss every 70 "
         "iterations): loads as one series named after the file, 'loss_curve', with no role - the same numbers without the "

@@ -249,3 +249,20 @@ def test_a_json_object_of_several_model_histories_loads_one_run_each(tmp_path):
     one.write_text(json.dumps({"history": [{"epoch": e, "loss": 1.0 / (e + 1), "val_loss": 1.1 / (e + 1)} for e in range(6)],
                                "test_acc": 0.9}))
     assert len(load_path(one)) == 1
+
+
+def test_a_json_array_of_folds_each_with_its_records_loads_one_run_per_fold(tmp_path):
+    """AloolXO (healthy): [{"fold": 1, "metrics": [15 epoch records]}, ... 7 folds] was refused ('no loss
+    series found; columns are [fold]'): each fold is a run."""
+    import json
+
+    runs = load_path(CORPUS / "AloolXO__Final_qualifying_work" / "training_metrics.json")
+    assert [r.name.split(":")[-1] for r in runs] == [f"fold {k}" for k in range(1, 8)]
+    assert all(len(r.get("train_loss").y) == 15 for r in runs)
+    folds = tmp_path / "cv.json"
+    folds.write_text(json.dumps([{"fold": k, "history": [{"epoch": e, "loss": 1.0 / (e + k), "val_loss": 1.1 / (e + k)}
+                                                         for e in range(1, 7)]} for k in (1, 2, 3)]))
+    assert len(load_path(folds)) == 3
+    plain = tmp_path / "records.json"
+    plain.write_text(json.dumps([{"epoch": e, "loss": 1.0 / e} for e in range(1, 7)]))
+    assert len(load_path(plain)) == 1

@@ -275,16 +275,20 @@ def runs_from_table(table, notes: list, warnings: list, source: Source, format: 
 
 def model_histories(source: Source) -> dict[str, list[dict]] | None:
     """A JSON object holding two or more per-epoch histories side by side, one per trained model
-    (``{"mlp": [{"epoch": 1, "train_loss": ...}, ...], "text": [...]}``): every key whose value is a list
+    (``{"mlp": [{"epoch": 1, "train_loss": ...}, ...], "text": [...]}``), or an array of runs each holding
+    one (:func:`_keyed_by_id`: cross-validation folds): every key whose value is a list
     of at least 2 metric records with a loss in them, the keys naming models rather than phases (a
     ``train``/``val`` pair is one run's two halves) and the histories sharing their loss names. None
     otherwise - the longest history is then read as the run (``_nested_records``)."""
-    if not source.text().lstrip().startswith("{"):
+    start = source.text().lstrip()[:1]
+    if start not in ("{", "["):
         return None
     try:
         whole = json.loads(source.text())
     except ValueError:
         return None
+    if isinstance(whole, list):
+        whole = _keyed_by_id(whole)
     if not isinstance(whole, dict):
         return None
     groups, losses = {}, []
@@ -302,6 +306,25 @@ def model_histories(source: Source) -> dict[str, list[dict]] | None:
     if len(groups) < 2 or any(k.strip().lower() in NOT_A_MODEL for k in groups) or any(n != losses[0] for n in losses):
         return None
     return groups
+
+
+def _keyed_by_id(items: list) -> dict[str, list] | None:
+    """A JSON array of runs, each an object with its scalar id(s) and one list of per-epoch records
+    (``[{"fold": 1, "metrics": [{"epoch": 1, "train_loss": ...}, ...]}, ...]``: cross-validation folds) as
+    {"fold 1": records, ...}; None when the array is not that shape."""
+    if len(items) < 2 or not all(isinstance(it, dict) for it in items):
+        return None
+    out = {}
+    for i, it in enumerate(items, start=1):
+        lists = [v for v in it.values() if isinstance(v, list) and len(v) >= 2 and all(isinstance(r, dict) for r in v)]
+        ids = [f"{k} {v}" for k, v in it.items() if not isinstance(v, (list, dict)) and scalar(v) is not None]
+        if len(lists) != 1:
+            return None
+        name = ", ".join(ids[:2]) or f"run {i}"
+        if name in out:
+            return None
+        out[name] = lists[0]
+    return out
 
 
 def _runs_per_model(groups: dict[str, list[dict]], source: Source, format: str) -> list[Run]:
