@@ -181,10 +181,6 @@ PENDING_READERS: dict[str, str] = {
         "loss: 0.00034, dice score: 1.1e-05. ...' (the phase is a verb, 'trained' / 'evaluated'): refused as 'unknown "
         "log format'"
     ),
-    "D641593__Lane_Segmentation/train_log.log": (
-        "Python-logging lines whose values sit in braces: 'epoch: {1/300}, step: {1/2}, loss : {1.9027643}, lr : "
-        "{0.0001000}': refused as 'unknown log format'"
-    ),
     "Darmasus__Darma/train.out": (
         "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "
         "(the loss is 'L=', distortion 'D=', rate 'R='): loads, but no series is recognised as a loss"

@@ -359,3 +359,20 @@ def test_a_lone_t_loss_or_an_rl_v_loss_gets_no_pair(tmp_path):
     path.write_text("step,t_loss,v_loss,pg_loss\n" + "".join(f"{s},{1 / s:.3f},{1.1 / s:.3f},0.1\n" for s in range(1, 8)))
     (run,) = load_path(path)
     assert "val_loss" not in run.series
+
+
+# -- 7b. values in braces ------------------------------------------------------------------------------------
+
+
+def test_values_in_braces_real_file():
+    (run,) = load_path(CORPUS / "D641593__Lane_Segmentation" / "train_log.log")
+    assert len(run.series[TRAIN_LOSS]) == 20 and run.series[TRAIN_LOSS].y[0] == pytest.approx(1.9027643)
+    assert run.series[TRAIN_LOSS].epoch[-1] == 10
+
+
+def test_values_in_braces_variants(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"2022-02-15 17:55:17,761 INFO epoch: {{{e}/30}}, loss : {{ {1 / e:.4f} }}, val_loss: {{{1.1 / e:.4f}}}\n"
+                            for e in range(1, 9)) + "config: {'lr': 0.1}\n")
+    (run,) = load_path(path)
+    assert list(run.series[TRAIN_LOSS].epoch) == list(range(1, 9)) and run.series["val_loss"].y[0] == pytest.approx(1.1)

@@ -69,6 +69,7 @@ LINE_PREFIX = re.compile(
     r"|\d{2}/\d{2} \d{2}:\d{2}:\d{2}[ \t]*"
     r"|[-|:>]+[ \t]+)*"
 )
+_BRACED = re.compile(r"\{\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:\s*/\s*\d+)?)\s*\}")
 _TENSOR = re.compile(r"tensor\(\s*([^,()]+?)\s*(?:,[^()]*)?\)")
 _QUOTED = re.compile(r"(['\"])([\w./@+-]+)\1")
 BANNER = re.compile(r"^[=\-*#]{5,}.*[=\-*#]{5,}$")
@@ -223,6 +224,9 @@ def parse_message(text: str) -> ParsedLine:
             out.simple = False
     if "tensor(" in text:
         text = _TENSOR.sub(r"\1", text)
+        out.simple = False
+    if "{" in text and _BRACED.search(text):  # "loss : {1.9027643}", "epoch: {1/300}": a value in braces
+        text = _BRACED.sub(r"\1", text)
         out.simple = False
     if "'" in text or '"' in text:  # printed dicts: {'loss': 0.69, 'epoch': '0.04'}
         text = _QUOTED.sub(r"\2", text)
