@@ -146,9 +146,10 @@ PENDING_READERS: dict[str, str] = {
         "value is the last sum divided by the batch count, and the batch total tells train (251) from validation (32)"
     ),
     "Chen-chen680__StockAnalysis/loss.csv": (
-        "one column of 300 numbers under a header 'loss' + the GBK bytes d6 b5 ('loss\u503c', 'loss value'), not valid UTF-8: "
-        "refused as 'unknown log format (first line 'loss\u05b5')'; the header should decode as a legacy code page or be read "
-        "as 'loss' with its stray bytes"
+        "one column of 300 numbers under a header 'loss' + the GBK bytes d6 b5 ('loss\u503c', 'loss value'); those two bytes are "
+        "also valid UTF-8 (U+05B5, a Hebrew vowel point), so the file IS valid UTF-8 and the GBK fallback of source.py never "
+        "applies: refused as 'unknown log format (first line 'loss\u05b5')'; needs mojibake repair (a combining mark glued "
+        "to a Latin name) or reading the header as 'loss' with its stray mark"
     ),
     "jeromeyoon__SNnet/val_log.txt": (
         "validation lines 'errG: 5.5086 errL2: 878.1151 errEI: 374.5295 errang: 735.2672 errsum 740.7758' (error "
