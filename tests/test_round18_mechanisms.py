@@ -266,3 +266,16 @@ def test_a_json_array_of_folds_each_with_its_records_loads_one_run_per_fold(tmp_
     plain = tmp_path / "records.json"
     plain.write_text(json.dumps([{"epoch": e, "loss": 1.0 / e} for e in range(1, 7)]))
     assert len(load_path(plain)) == 1
+
+
+def test_joey_nmt_total_training_loss_is_the_training_loss():
+    """shania3322 (overfitting): Joey NMT prints 'Epoch N: total training loss 813.21' (the epoch's summed
+    batch losses) - no alias had it, so the run had a validation loss only and no check compared the two:
+    'No problems found' beside a validation loss +40% over 3 evaluations."""
+    from trueloss_dash.columns import TRAIN_LOSS, canonical_series
+
+    assert canonical_series("total training loss") == TRAIN_LOSS
+    [run] = load_path(CORPUS / "shania3322__joeynmt" / "train.log")
+    assert len(run.get(TRAIN_LOSS).y) == 100
+    over = [f for f in diagnose(run).findings if f.kind == "overfitting"]
+    assert over and over[0].severity == "warning" and "only 3 validation points" in over[0].summary

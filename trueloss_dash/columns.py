@@ -92,6 +92,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         # the function minimised, called the objective; only with a phase word (a bare 'objective' column may be
         # an HPO table's one value per trial)
         "train_objective", "training_objective", "train/objective",
+        "total training loss",  # Joey NMT: 'Epoch 3: total training loss 813.21' (the epoch's summed batch losses)
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
