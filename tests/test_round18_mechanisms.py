@@ -279,3 +279,17 @@ def test_joey_nmt_total_training_loss_is_the_training_loss():
     assert len(run.get(TRAIN_LOSS).y) == 100
     over = [f for f in diagnose(run).findings if f.kind == "overfitting"]
     assert over and over[0].severity == "warning" and "only 3 validation points" in over[0].summary
+
+
+def test_a_cause_more_likely_wrong_than_right_does_not_head_the_verdict():
+    """A training-only loss that explodes x1,200: the divergence is certain, its reading 'LR too high' rests
+    on one curve (calibrated ~17%: at first sight such leads were right 1 time in 27). The headline says
+    what was seen and names the cause as a possibility; a confident cause still leads."""
+    t = np.arange(40, dtype=float)
+    y = np.where(t < 30, 0.7 * np.exp(-t / 10) + 0.1, 0.2 * np.exp((t - 29) * 0.9))
+    rep = diagnose(epoch_run(train_loss=y))
+    assert rep.causes and rep.causes[0].confidence < 0.5
+    assert rep.verdict.startswith("Divergence: ") and f"Possible cause: {rep.causes[0].title}" in rep.verdict
+    [run] = load_path(CORPUS / "Seanachan__deep-work-secretary" / "train_metrics.json")[1:]
+    sure = diagnose(run)
+    assert sure.causes[0].confidence >= 0.5 and sure.verdict.startswith(sure.causes[0].title)

@@ -186,7 +186,8 @@ def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int
     1. no check applicable -> "Nothing to diagnose: <reason>; <fix>" (status ``nothing``);
     2. a warning/critical finding -> the top-ranked cause (the top two when within CAUSE_TIE_MARGIN,
        with the fact that separates them), then the most severe finding's summary (status ``problems``);
-       with no cause, the most severe finding itself;
+       with no cause, the most severe finding itself; with a top cause below VERDICT_CAUSE_MIN_CONFIDENCE,
+       the finding first and the cause after it as a possibility;
     3. otherwise "No problems found" with the checks passed; a listed cause is named as a note,
        the top one first (status ``healthy``).
     """
@@ -207,6 +208,10 @@ def _verdict(findings: list[Finding], causes: list[Cause], counts: dict[str, int
         named = [serious[0]] + ([serious[1]] if tell else [])
         theirs = sorted({i for c in named for i in c.findings}, key=lambda i: (-_RANK[findings[i].severity], i))
         f = findings[theirs[0]]
+        if serious[0].confidence < T.VERDICT_CAUSE_MIN_CONFIDENCE:
+            # a cause more likely wrong than right (a reading of one curve, nothing to corroborate it) is not
+            # the answer: the headline is what was seen, the cause a possibility to check
+            return f"{f.kind.replace('_', ' ').capitalize()}: {f.summary}. Possible cause: {name}.{tell}", "problems"
         return f"{name}: {f.summary}.{tell}", "problems"
     if not any(view.curve(n) is not None for n in LOSS_SERIES):
         # Losses without a role (loss0/loss1, a GAN's D_A/G_A): only the per-curve checks ran.

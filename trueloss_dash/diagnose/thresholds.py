@@ -514,6 +514,9 @@ METRIC_RISE_WARNING = 0.25
 # --- verdict -------------------------------------------------------------------------------------
 #: Two causes within this confidence of each other tie: the verdict names both (and what separates them).
 CAUSE_TIE_MARGIN = 0.05
+#: A leading cause whose calibrated probability is below this is more likely wrong than right: the verdict
+#: leads with the finding and names the cause after it as a possibility.
+VERDICT_CAUSE_MIN_CONFIDENCE = 0.5
 #: A loss series needs at least this many finite points to be a curve at all (fewer: nothing to diagnose).
 MIN_CURVE_POINTS = 3
 
