@@ -118,8 +118,8 @@ def _validation_still_falls(va) -> bool:
 
 
 def _frozen(va) -> bool:
-    """Validation that did not move: at least UNDERFIT_FROZEN_MIN_POINTS evaluations spanning less than
-    UNDERFIT_FROZEN_MAX_SPAN of their level."""
+    """A loss that did not move (validation, or a training loss with nothing beside it): at least
+    UNDERFIT_FROZEN_MIN_POINTS points spanning less than UNDERFIT_FROZEN_MAX_SPAN of their level."""
     if va is None or len(va) < T.UNDERFIT_FROZEN_MIN_POINTS or not va.positive:
         return False
     y = np.asarray(va.y, float)
@@ -281,8 +281,9 @@ def detect(view) -> Detected:
     learning = (len(late_moves) >= T.UNDERFIT_STILL_FALLING_MIN_MOVES - 1
                 and ((bool(np.mean(late_moves < 0) >= T.UNDERFIT_STILL_FALLING_SHARE) and late_drop >= T.UNDERFIT_STILL_MIN_LOG_DROP)
                      or (_falling_trend(late_train) and late_drop >= T.UNDERFIT_STILL_TREND_MIN_LOG_DROP)))
-    widening = not learning and _widening_gap(late_train, va, late_drop)
-    learning = learning or widening
+    gap_widens = _widening_gap(late_train, va, late_drop)
+    widening = gap_widens and not learning  # (the summary words it so only when the late moves did not show a fall)
+    learning = learning or gap_widens
     if not still and va is not None and len(va) >= 3 and va.positive:
         # validation is measured on a fixed set without minibatch noise: when it sits next to the
         # training loss (underfitting), its steady descent is the clearer sign the LR is too low
@@ -331,9 +332,9 @@ def detect(view) -> Detected:
     # capacity is not what limits it (Ansarill: an LM fine-tune at 90% of its start, token accuracy ~0.4) -
     # as long as the evaluated model did learn before it stopped (flyant407: validation at ln 10 from first
     # to last while the training loss dips below it - memorising, nothing learned) and is not at chance
-    # (whether or not training's late moves already count as 'still falling': a steady fall beside a
+    # (whether or not training's late moves already counted as 'still falling': a steady fall beside a
     # validation that stopped is the same widening gap)
-    fitting_on = (widening or _widening_gap(late_train, va, late_drop)) and _validation_improved(va) and chance is None
+    fitting_on = gap_widens and _validation_improved(va) and chance is None
     severity = ("warning" if (((low_acc and not still and not learning) or stuck_shown) and not converging and not val_learning
                               and not fitting_on
                               and rel_gap is not None and fits is None and not few)

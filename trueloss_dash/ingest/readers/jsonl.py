@@ -171,17 +171,33 @@ def _drop_summary(records: list[dict], warnings: list[str]) -> list[dict]:
     return records
 
 
-def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
-    """Records from JSON lines / array / dict-of-lists; returns (records, warnings, first line)."""
+#: ``parse_records(whole=...)`` default: the file has not been parsed as one JSON value yet.
+_UNPARSED = object()
+
+
+def whole_json(source: Source):
+    """The file parsed as one JSON value, or None when it is not one (JSON lines, a cut write): parsed
+    once per read and shared by :func:`model_histories` and :func:`parse_records`."""
+    try:
+        return json.loads(source.text())
+    except ValueError:
+        return None
+
+
+def parse_records(source: Source, whole=_UNPARSED) -> tuple[list[dict], list[str], int]:
+    """Records from JSON lines / array / dict-of-lists; returns (records, warnings, first line).
+    ``whole``: the file already parsed by :func:`whole_json` (None: not one JSON value)."""
     text = source.text()
     warnings: list[str] = []
     stripped = text.lstrip()
     first_line = 1
     if stripped.startswith("["):
-        try:
-            data = json.loads(text)
-        except ValueError as err:
-            raise source.error(f"not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
+        data = whole if whole is not _UNPARSED else None
+        if data is None:
+            try:
+                data = json.loads(text)
+            except ValueError as err:
+                raise source.error(f"not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
         records = [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
         rows = None if records else headerless_rows(data, source.stem)
         if rows is not None:
@@ -190,10 +206,11 @@ def parse_records(source: Source) -> tuple[list[dict], list[str], int]:
             raise source.error("a JSON array without objects; expected a list of {metric: value} records "
                                "(or a flat list of numbers, read as one curve)")
         return records, warnings, first_line
-    try:
-        whole = json.loads(text)
-    except ValueError:
-        whole = None
+    if whole is _UNPARSED:
+        try:
+            whole = json.loads(text)
+        except ValueError:
+            whole = None
     literal = dict_in_json_string(whole)
     if literal is not None:
         warnings.append("the file is one JSON string holding a Python dict ({'loss': [...], ...}, as "
@@ -273,20 +290,13 @@ def runs_from_table(table, notes: list, warnings: list, source: Source, format: 
     )
 
 
-def model_histories(source: Source) -> dict[str, list[dict]] | None:
+def model_histories(whole) -> dict[str, list[dict]] | None:
     """A JSON object holding two or more per-epoch histories side by side, one per trained model
     (``{"mlp": [{"epoch": 1, "train_loss": ...}, ...], "text": [...]}``), or an array of runs each holding
     one (:func:`_keyed_by_id`: cross-validation folds): every key whose value is a list
     of at least 2 metric records with a loss in them, the keys naming models rather than phases (a
     ``train``/``val`` pair is one run's two halves) and the histories sharing their loss names. None
     otherwise - the longest history is then read as the run (``_nested_records``)."""
-    start = source.text().lstrip()[:1]
-    if start not in ("{", "["):
-        return None
-    try:
-        whole = json.loads(source.text())
-    except ValueError:
-        return None
     if isinstance(whole, list):
         whole = _keyed_by_id(whole)
     if not isinstance(whole, dict):
@@ -346,10 +356,11 @@ def _reader(format: str):
             grid = read_labelled_rows(source, format)
             if grid is not None:
                 return grid
-        groups = model_histories(source) if format == "jsonl" else None
+        whole = whole_json(source)
+        groups = model_histories(whole) if format == "jsonl" else None
         if groups is not None:
             return _runs_per_model(groups, source, format)
-        records, warnings, first = parse_records(source)
+        records, warnings, first = parse_records(source, whole)
         extra: list[str] = []
         if format == "mmengine_json":
             records, extra = mmengine_records(records)
