@@ -149,6 +149,13 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def _interval(iv: tuple[float, float] | None, percent: bool = False) -> str:
+    """A 95% interval: Wilson for the rates, a bootstrap over files for the ECE."""
+    if iv is None:
+        return "-"
+    return f"{100 * iv[0]:.1f}-{100 * iv[1]:.1f}%" if percent else f"{iv[0]:.3f}-{iv[1]:.3f}"
+
+
 def _frac(a: int, b: int) -> str:
     return f"{a}/{b}" if b else "-"
 
@@ -157,8 +164,11 @@ def summary_table(scores: dict[str, SplitScore], columns: list[str], markdown: b
     metrics = [
         ("runs scored", lambda s: str(s.n)),
         ("accuracy", lambda s: f"{_pct(s.accuracy)} ({_frac(s.right, s.n)})"),
+        ("  95% interval", lambda s: _interval(s.accuracy_interval, percent=True)),
         ("false alarms (healthy)", lambda s: f"{_pct(s.false_alarm_rate)} ({_frac(s.false_alarms, s.healthy)})"),
+        ("  95% interval", lambda s: _interval(s.false_alarm_interval, percent=True)),
         ("calibration error (ECE)", lambda s: "-" if s.reliability.ece is None else f"{s.reliability.ece:.3f} (n={s.reliability.n})"),
+        ("  95% interval (bootstrap)", lambda s: _interval(s.ece_interval())),
         ("undecidable (excluded)", lambda s: str(s.undecidable)),
         ("unloadable (scored wrong)", lambda s: str(s.unloadable)),
     ]

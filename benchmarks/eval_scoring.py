@@ -156,6 +156,40 @@ def judge_unloadable(label: Label, message: str) -> Judgement:
     return Judgement(False, f"unloadable: {message}", False if label.healthy else None, [])
 
 
+#: Bootstrap draws for the ECE interval (enough for stable 2.5/97.5 percentiles at these sizes).
+BOOTSTRAP_DRAWS = 2000
+#: z of a two-sided 95% interval.
+Z95 = 1.959964
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """Wilson score interval of a proportion k/n (well behaved at 0/n and n/n, unlike k/n +- z*se)."""
+    if n <= 0:
+        return None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def bootstrap_ece(groups: Sequence[Sequence[tuple[float, bool]]], draws: int = BOOTSTRAP_DRAWS,
+                  seed: int = 0) -> tuple[float, float] | None:
+    """2.5th and 97.5th percentiles of the ECE over ``draws`` resamples of the item groups (with
+    replacement). ECE is biased upward on few points (bin noise never averages to zero), so the
+    interval says how far a reading can move by chance, not where the true value lies exactly."""
+    import numpy as np
+
+    if len(groups) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(draws):
+        picked = rng.integers(0, len(groups), len(groups))
+        values.append(reliability([p for i in picked for p in groups[i]]).ece or 0.0)
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 @dataclass
 class Reliability:
     rows: list[tuple[float, float, int, float, float]]  # (bin lo, bin hi, count, mean confidence, fraction right)
@@ -191,6 +225,8 @@ class SplitScore:
     unloadable: int = 0
     points: list[tuple[float, bool]] = field(default_factory=list)
     per_finding: dict[str, list[bool]] = field(default_factory=dict)
+    #: the scored causes of each judged item (one file or run): the unit a bootstrap resamples
+    point_groups: list[list[tuple[float, bool]]] = field(default_factory=list)
 
     def add(self, label: Label, judgement: Judgement) -> None:
         self.n += 1
@@ -199,6 +235,8 @@ class SplitScore:
             self.healthy += 1
             self.false_alarms += judgement.false_alarm
         self.points += judgement.cause_points
+        if judgement.cause_points:
+            self.point_groups.append(list(judgement.cause_points))
         self.per_finding.setdefault(label.expected_finding, []).append(judgement.right)
 
     @property
@@ -212,6 +250,19 @@ class SplitScore:
     @property
     def reliability(self) -> Reliability:
         return reliability(self.points)
+
+    @property
+    def accuracy_interval(self) -> tuple[float, float] | None:
+        return wilson(self.right, self.n)
+
+    @property
+    def false_alarm_interval(self) -> tuple[float, float] | None:
+        return wilson(self.false_alarms, self.healthy)
+
+    def ece_interval(self, draws: int = BOOTSTRAP_DRAWS, seed: int = 0) -> tuple[float, float] | None:
+        """95% interval of the ECE by a bootstrap over judged items (the causes of one file move
+        together: resampling causes one by one would understate the spread)."""
+        return bootstrap_ece(self.point_groups, draws, seed)
 
 
 @dataclass

@@ -215,3 +215,26 @@ def test_nothing_to_diagnose_may_be_also_ok():
     assert S.judge(label, Report(run={}, verdict="Nothing to diagnose: 2 points")).right
     assert S.judge_unloadable(label, "a final summary, not a curve").right
     assert not S.judge_unloadable(S.Label("overfitting", ("overfitting",)), "x").right
+
+
+def test_intervals_say_how_far_a_reading_can_move_by_chance():
+    """Wilson intervals for accuracy and false-alarm rate, a bootstrap over items for the ECE: the
+    closing notes compare readings near their targets (90.4% against 90%), which only an interval can judge."""
+    lo, hi = S.wilson(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-3)  # the textbook Wilson bound, never negative
+    lo, hi = S.wilson(637, 705)
+    assert lo < 637 / 705 < hi and hi - lo == pytest.approx(0.043, abs=0.002)
+    assert S.wilson(3, 0) is None
+    # one item whose two causes are both right at 0.9 and one item whose cause is wrong at 0.8: the ECE
+    # of every resample lies between its extremes (all-right 0.1 and all-wrong 0.8), and resampling
+    # items keeps each item's causes together
+    groups = [[(0.9, True), (0.9, True)], [(0.8, False)]] * 20
+    lo, hi = S.bootstrap_ece(groups, draws=300, seed=1)
+    assert 0.1 <= lo < S.reliability([p for g in groups for p in g]).ece < hi <= 0.8
+    assert S.bootstrap_ece(groups, draws=300, seed=1) == (lo, hi)  # seeded: the report is reproducible
+    assert S.bootstrap_ece(groups[:1]) is None
+    score = S.SplitScore()
+    for right in (True, False, True):
+        score.add(S.Label("healthy", (), ()), S.Judgement(right, "", not right, [(0.7, right)]))
+    assert score.accuracy_interval == S.wilson(2, 3) and score.false_alarm_interval == S.wilson(1, 3)
+    assert len(score.point_groups) == 3 and score.ece_interval(draws=100) is not None
