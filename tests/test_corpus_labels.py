@@ -248,6 +248,20 @@ PENDING_READERS: dict[str, str] = {
         "each): read as a one-column CSV whose header is the first line and refused ('row 2, column \'loss: "
         "[1.015063498020172\': found ... expected a number')"
     ),
+    "prablues04__fairseq2-backtranslator/epoch_losses.csv": (
+        "a pandas-index column ',epoch_losses' (50 per-epoch training losses, nothing else): loads as one series "
+        "'epoch_losses' with no role - the plural 'epoch_losses' is no training-loss alias (epoch_loss is)"
+    ),
+    "shuuchen__floorplan_similarity/epoch_losses.csv": (
+        "two models trained together in one pandas-index CSV: unet_epoch_train_loss, sia_epoch_train_loss, "
+        "unet_epoch_val_loss, sia_epoch_val_loss (100 epochs): loads, but no series gets a role - a reader would split "
+        "the columns by their model prefix ('unet_', 'sia_') into two runs, each with its train/val pair"
+    ),
+    "AmirAsgary__TCRtyper/train_hist.json": (
+        "dict of two lists named only 'train' and 'val' (10 per-epoch losses each) beside two scalars "
+        "(exact_likelihood, num_valid_donors): refused as 'no loss series found; columns are [train, val]' - bare "
+        "'train'/'val' keys in a history file are not read as the training and validation loss"
+    ),
 }
 
 
