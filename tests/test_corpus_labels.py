@@ -205,33 +205,6 @@ PENDING_READERS: dict[str, str] = {
         "single and double quotes; 4 epochs x 100 per-iteration losses): refused as '409 lines are not JSON objects' - "
         "the 'i:value' lines under 'epN' headers are not read as a curve"
     ),
-    "McGill-MMA-EnterpriseAnalytics__Cloud-Computations/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
-    "RadescuIoana__MPS_Proiect1/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
-    "arpit__QTypes/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
-    "arunkumar629__hand_recognition/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
-    "natedejong__machine-learning/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
-    "nogibjj__automl-neo/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
-    "quality-attributes__deep-learning-classifiers/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
-    "sdrs6921__FireStation_PredictingTime/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
-    "xxivk__ludwig-client/training_statistics.json": (
-        "Ludwig 'training_statistics.json' ({'training' (or 'train'): {'combined': {'loss': [...]}, '<output feature>': {'loss': [...], 'accuracy': [...]}}, 'validation': {...}, 'test': {...}}, one value per epoch in each list): refused as \"only x-axis columns\" (or 'no loss series found; columns are [evaluation_frequency/frequency]' when a scalar sits beside the splits) - the split -> feature -> metric nesting is not read as a history"
-    ),
     "DINESHDHAKAR1__BTP-keyword_spotting-in-speech/training_logs.txt": (
         "Python-logging 'Epoch 1/10, Classification Loss: 3.2450, Denoising Loss: 2071.2359, Accuracy: 7.69%' lines (a "
         "classifier's loss beside an auxiliary denoising loss, no total) with 'Test Accuracy' on the next line: loads, but "

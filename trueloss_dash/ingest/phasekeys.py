@@ -52,6 +52,24 @@ def _number_lists(d) -> dict[str, list] | None:
     return lists
 
 
+def _feature_measures(d) -> dict[str, list] | None:
+    """A phase of Ludwig's ``training_statistics.json`` - ``{"combined": {"loss": [...]}, "<output feature>":
+    {"loss": [...], "accuracy": [...]}}``, one value per epoch: the ``combined`` lists (the loss the model
+    is trained on), and, when there is one output feature, its other measures (accuracy, ...) beside them.
+    None for any other shape; a phase whose lists are all empty (never evaluated) holds nothing."""
+    if not isinstance(d, dict) or not isinstance(d.get("combined"), dict) or not all(isinstance(v, dict) for v in d.values()):
+        return None
+    combined = {str(k): v for k, v in d["combined"].items() if _number_list(v)}
+    if not combined:
+        return None
+    features = [k for k in d if k != "combined"]
+    if len(features) == 1:
+        for k, v in d[features[0]].items():
+            if _number_list(v) and str(k) not in combined and not looks_like_loss(str(k)):
+                combined[str(k)] = v
+    return combined
+
+
 def _measure_names(phase: str, measures: dict[str, list], notes: list[str]) -> dict[str, list]:
     """``<phase>_<measure>`` columns; a lone error measure of a phase with no 'loss' is ``<phase>_loss``."""
     out: dict[str, list] = {}
@@ -84,8 +102,13 @@ def phase_keyed_columns(whole: dict) -> tuple[dict[str, list], list[str]] | None
                 cols[str(phase)] = value
             elif (inner := _number_lists(value)) is not None:
                 cols.update(_measure_names(str(phase), inner, notes))
+            elif (inner := _feature_measures(value)) is not None:
+                cols.update(_measure_names(str(phase), inner, notes))
         if not cols:
             return None
+        if any(isinstance(whole[p], dict) and "combined" in whole[p] for p in phases):
+            notes.append("Ludwig training statistics (phase -> output feature -> metric lists): each phase's "
+                         "'combined' loss is read as its loss")
         for key, value in whole.items():  # number lists beside the phases (an epoch list, a 'loss') stay columns
             if key not in phases and _number_list(value) and str(key) not in cols:
                 cols[str(key)] = value
