@@ -137,6 +137,16 @@ def read_header(source: Source, *, raw: bool = False) -> Header | None:
     )
 
 
+def read_header_from_head(source: Source) -> Header | None:
+    """:func:`read_header` of the decoded file, worked out from its 64 KB head alone when that holds
+    the 64 lines it looks at (see :meth:`Source.head_lines`: the same lines, the same offsets); else
+    from the whole file, as :func:`read_header` does. A big table on disk is then not read into memory
+    before :func:`read_table` parses it from a memory map."""
+    if source.head_lines(64) is not None:
+        return read_header(source, raw=True)
+    return read_header(source)
+
+
 def _decode(line: bytes) -> str:
     try:
         return line.decode("utf-8")

@@ -254,6 +254,26 @@ class Source:
             return None  # not ASCII, or CR line ends: the careful path decodes (and maybe transcodes) it
         return mapped
 
+    def head_lines(self, count: int) -> list[str] | None:
+        """The first ``count`` items of ``self.text().split("\n")`` (fewer when the file has fewer
+        lines), read from the 64 KB head without reading the whole file - when the head settles them:
+        a file on disk not read yet whose head is plain ASCII and holds those lines whole (or is the
+        whole file). ASCII bytes read the same under every decoding :meth:`utf8` may choose (UTF-8,
+        GBK, latin-1; a BOM or UTF-16 is not ASCII) and a file with a newline is not transcoded as
+        CR-only, so these are the lines of the decoded text. None when only the whole file can tell:
+        the caller then reads it. (A big table on disk that is never read into memory stays on the
+        zero-copy path of ``delimited.read_table``.)"""
+        if self.path is None or self._data is not None:
+            return None
+        head = self.head  # (a UTF-16 or CR-only file is read whole here: loaded, then None below)
+        if self._data is not None or not head.isascii():
+            return None
+        if len(head) < SNIFF_BYTES:  # the whole file
+            return head.decode("ascii").split("\n")[:count]
+        if head.count(b"\n") < count:
+            return None
+        return head.decode("ascii").split("\n", count)[:count]
+
     def utf8_is_ascii(self) -> bool:
         """The UTF-8 content is plain ASCII (known from :meth:`utf8`: a 100 MB log is scanned once)."""
         self.utf8()

@@ -22,7 +22,7 @@ import io
 import re
 
 from ...run import RunContext
-from ..delimited import is_number, read_header, read_table
+from ..delimited import is_number, read_header, read_header_from_head, read_table
 from ..onecurve import HEADERLESS, UNNAMED, read_lone_curve_as_loss
 from ..pair_rows import looks_like_pair_rows, pair_rows_as_table
 from ..registry import Reader
@@ -70,15 +70,24 @@ def read(source):
     pairs = pair_rows_as_table(source)
     if pairs is not None:
         return _read_pair_rows(source, *pairs)
-    header = read_header(source)
+    header = read_header_from_head(source)  # not read_header: that reads a big file into memory first
     if header is None and "loss" in source.stem.lower() and _spaced_numbers(source.text().split("\n")):
         source = _as_commas(source)
         header = read_header(source)
     if header is not None and header.columns and all(_numeric_name(c) for c in header.columns):
         return _read_headerless(source, header)
-    if header is not None and _has_list_cells(source.text().split("\n")[header.header_line + 1:][:20], header.delimiter):
+    if header is not None and _has_list_cells(_lines_after_header(source, header, 20), header.delimiter):
         return _read_list_cells(source, header)
     return read_csv_runs(source, "generic_csv")
+
+
+def _lines_after_header(source: Source, header, count: int) -> list[str]:
+    """The ``count`` lines after the header line, from the head when it holds them (a 50 MB table is
+    not decoded and split into a million lines to look at 20 of them)."""
+    lines = source.head_lines(header.header_line + 1 + count)
+    if lines is None:
+        lines = source.text().split("\n")
+    return lines[header.header_line + 1:][:count]
 
 
 def _read_pair_rows(source, table_source, first_line, notes, warnings):
