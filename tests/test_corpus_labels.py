@@ -244,6 +244,25 @@ PENDING_READERS: dict[str, str] = {
         "(exact_likelihood, num_valid_donors): refused as 'no loss series found; columns are [train, val]' - bare "
         "'train'/'val' keys in a history file are not read as the training and validation loss"
     ),
+    "DSjayjang__EGCN/train_losses.csv": (
+        "'Fold,Train Loss' CSV whose 'Train Loss' cells are quoted Python lists ('\"[2.85, 2.02, ...]\"', 300 epochs per "
+        "fold, 5 folds): refused as 'no loss series found; columns are [Fold]' - a list held in one cell is not read as "
+        "a per-epoch curve (one run per row)"
+    ),
+    "Kabourlix__projetCodev2021/train_losses.csv": (
+        "per-batch losses appended epoch by epoch with pandas to_csv: a ',0' header line, then 15 'index,value' rows, "
+        "repeated 60 times: refused as 'no loss series found; columns are [0]' - the column is named '0' and the "
+        "repeated header lines are not read as epoch boundaries"
+    ),
+    "ncpaxton__Deep-Honeynet-Analysis/train_losses.csv": (
+        "three models' training losses side by side under model names only (',LSTM,GRU,BILSTM', 200 epochs): refused "
+        "as 'no loss series found; columns are [epoch, LSTM, GRU, BILSTM]' - the file name says 'train_losses' but no "
+        "column has a loss word; once read, three compared models would be role-less by design"
+    ),
+    "p4nzer96__ML_Project-Panzino_Melis/train_losses.csv": (
+        "wide CSV: one row per run (4 rows) and one column per epoch (',1,2,...,100'): refused as 'no loss series "
+        "found; columns are [epoch, 1, 2, ...]' - a transposed table (epochs as columns) is not read"
+    ),
 }
 
 
