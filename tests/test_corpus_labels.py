@@ -230,6 +230,20 @@ PENDING_READERS: dict[str, str] = {
         "0.1664' ('mean loss', 50 epochs): loads 'Epoka' and '\u015aredni loss', which gets no training-loss role (the "
         "per-batch 'Loss (ostatni batch)' lines are not read)"
     ),
+    "chrlapx__mrcnn_on_baby/training_logs.txt": (
+        "a Keras history printed with print(history.history) - a Python dict repr on one line, single quotes "
+        "({'loss': [1.75, ...], 'val_loss': [...], ...}, 12 lists of 10 epochs): not JSON, refused as 'only x-axis columns ()'"
+    ),
+    "dyl1x__dobotgrasping/training_logs.txt": (
+        "MATLAB trainRCNNObjectDetector / trainNetwork console table ('|  Epoch  |  Iteration  |  Time Elapsed  |  Mini-batch  "
+        "|  Mini-batch  |  Base Learning  |' header over two lines, rows '|       1 |          50 |       00:00:01 |       "
+        "40.00% |      22.8836 |      3.0000e-06 |') under a banner of asterisks: refused as 'unknown log format'"
+    ),
+    "ibrahim737701__TSAIAssignment15/training_logs.txt": (
+        "YOLOv9 console capture (TF warnings first, then 'Epoch GPU_mem box_loss cls_loss dfl_loss Instances Size' headers and "
+        "'  0/199  18.7G  1.286  3.106  1.43  ...' rows redrawn by tqdm with carriage returns, 'all 62 ... P R mAP50 mAP50-95' "
+        "rows per epoch): refused as 'unknown log format' (as Goraniiii__VisDrone)"
+    ),
     "prablues04__fairseq2-backtranslator/epoch_losses.csv": (
         "a pandas-index column ',epoch_losses' (50 per-epoch training losses, nothing else): loads as one series "
         "'epoch_losses' with no role - the plural 'epoch_losses' is no training-loss alias (epoch_loss is)"
