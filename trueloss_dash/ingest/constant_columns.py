@@ -16,7 +16,7 @@ from ..columns import TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS, fold, looks_like_lo
 def stuck_value(table, col: str) -> float | None:
     """The one value a column holds on every row (more than two rows), else None."""
     dense, present = table.dense(col)
-    values = dense[present]
+    values = dense if present.all() else dense[present]  # (a full column is not copied)
     return float(values[0]) if len(values) > 2 and np.all(values == values[0]) else None
 
 

@@ -362,17 +362,18 @@ def _count_on_across_epochs(step: np.ndarray, epoch: np.ndarray) -> np.ndarray |
 
 def restart_points(x: np.ndarray) -> list[int]:
     """Indices where the axis falls back to (or below) where the current segment started."""
-    finite = np.flatnonzero(np.isfinite(x))
-    if len(finite) < 2:
+    finite = np.isfinite(x)
+    finite = None if finite.all() else np.flatnonzero(finite)  # None: every x is finite (x is not copied)
+    xv = x if finite is None else x[finite]
+    if len(xv) < 2:
         return []
-    xv = x[finite]
     drops = np.flatnonzero(np.diff(xv) < 0) + 1
     cuts: list[int] = []
     seg_start = xv[0]
     last = 0
     for d in drops[:100_000]:
         if xv[d] <= seg_start and d - last >= 2:
-            cuts.append(int(finite[d]))
+            cuts.append(int(d if finite is None else finite[d]))
             seg_start = xv[d]
             last = d
     return cuts
