@@ -244,6 +244,10 @@ PENDING_READERS: dict[str, str] = {
         "'  0/199  18.7G  1.286  3.106  1.43  ...' rows redrawn by tqdm with carriage returns, 'all 62 ... P R mAP50 mAP50-95' "
         "rows per epoch): refused as 'unknown log format' (as Goraniiii__VisDrone)"
     ),
+    "jigarborad__automated_visual_inspection/training_logs.txt": (
+        "a comma-separated 'Epoch, Loss, Accuracy' table whose accuracy cells carry a percent sign ('1, 0.2920, 64.24%', 10 "
+        "rows): refused as 'row 2, column Accuracy: found 64.24%, expected a number' although the Loss column is clean"
+    ),
     "prablues04__fairseq2-backtranslator/epoch_losses.csv": (
         "a pandas-index column ',epoch_losses' (50 per-epoch training losses, nothing else): loads as one series "
         "'epoch_losses' with no role - the plural 'epoch_losses' is no training-loss alias (epoch_loss is)"
