@@ -60,3 +60,16 @@ def test_phase_dict_of_feature_dicts_without_combined_is_not_ludwig(tmp_path):
     except Exception:  # refused, as before - the nesting is only read when Ludwig's 'combined' says what it is
         return
     assert not any("Ludwig" in w for run in runs for w in run.warnings)
+
+
+def test_joeynmt2_evaluation_duration_is_not_an_epoch():
+    # Joey NMT 2.x: 'Evaluation result (greedy) loss: 3.78, ppl: 43.93, acc: 0.12, generation: 335.8109[sec],
+    # evaluation: 0.0000[sec]' - 'evaluation: 0.0000[sec]' was read as a phase with its epoch (timm's
+    # 'Train: 0 [ 100/1251]'), epoch 0 after epoch 1, so every evaluation started a new appended run (20 runs
+    # of 5 batch losses and 1 validation). It is how long the evaluation took.
+    runs = load_path(CORPUS / "Laura-Christoph__mt-exercise-4" / "train.log")
+    assert len(runs) == 1
+    (run,) = runs
+    assert len(run.series["val_loss"].y) == 19 and len(run.series["Batch Loss"].y) == 99
+    assert np.isclose(run.series["val_loss"].y[0], 3.78) and np.isclose(run.series["val_loss"].y[-1], 2.33)
+

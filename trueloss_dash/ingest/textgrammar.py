@@ -305,6 +305,8 @@ def parse_message(text: str) -> ParsedLine:
                 return
             if not (idx + 1 < n and toks[idx + 1].group() == "["):
                 return  # "Train=3667 | Val=786 | Test=787": a phase with a count (examples, batches), not an epoch
+            if idx + 2 < n and toks[idx + 2].group().lower() in _DURATION_WORDS:
+                return  # "evaluation: 0.0000[sec]" (Joey NMT): how long the evaluation took, not an epoch
             axis = EPOCH  # "Train: 0 [ 100/1251]" (timm): a phase with its epoch
         if axis in (EPOCH, STEP) and idx + 1 < n and toks[idx + 1].group().lower() in _DURATION_WORDS:
             return  # "Time taken for 1 epoch 658.7 sec": how long the epoch took, not a counter
