@@ -281,6 +281,11 @@ PENDING_READERS: dict[str, str] = {
         "wide CSV: one row per run (4 rows) and one column per epoch (',1,2,...,100'): refused as 'no loss series "
         "found; columns are [epoch, 1, 2, ...]' - a transposed table (epochs as columns) is not read"
     ),
+    "XiaoCow666__Fair-Fed-CI/baseline_history.csv": (
+        "federated-learning rounds 'round,mse,rmse,mae,r2' (50 rounds of the global model's evaluation MSE, no column "
+        "named loss): refused as 'no loss series found; columns are [round, mse, rmse, mae, r2]' - 'mse' is no loss "
+        "alias (as Chenghao-Qiu's 'MSE') and 'round' is not read as the x axis"
+    ),
 }
 
 
