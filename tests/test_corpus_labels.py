@@ -286,6 +286,11 @@ PENDING_READERS: dict[str, str] = {
         "named loss): refused as 'no loss series found; columns are [round, mse, rmse, mae, r2]' - 'mse' is no loss "
         "alias (as Chenghao-Qiu's 'MSE') and 'round' is not read as the x axis"
     ),
+    "Ojas1584__Property_Classification/evals_result.json": (
+        "XGBoost evals_result JSON {'train': {'mlogloss': [...]}, 'val': {'mlogloss': [...]}} (487 rounds): loads "
+        "train_mlogloss and val_mlogloss, but 'mlogloss' (XGBoost's multi-class log loss) is not read as the phase's loss "
+        "(as 'logloss' is), so neither gets a loss role"
+    ),
 }
 
 
