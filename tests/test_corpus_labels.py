@@ -300,6 +300,8 @@ PENDING_READERS: dict[str, str] = {
 # role-less warning naming them and offering the role picker (CLI --role, page 'Series roles'); every
 # other file must give a canonical loss role (train_loss / val_loss / true_train_loss).
 ROLELESS_BY_DESIGN: dict[str, set[str]] = {
+    "paul-yangmy__CS760/training_logs.txt": {  # topic model: two loss terms, no total
+        "negative_sampling_loss", "dirichlet_prior_loss"},
     "VNitish__Satellite-Image-to-Map---GAN/training_logs.txt": {  # pix2pix GAN: tqdm postfix + epoch 'Avg Losses'
         "lossD_real", "lossD_fake", "lossG", "D_real", "D_fake", "G"},
     "Echoin2025__GAN/training_log.txt": {"D_Loss", "G_Loss"},  # GAN CSV (D_Real/D_Fake probabilities beside), no total
