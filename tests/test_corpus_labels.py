@@ -202,8 +202,9 @@ PENDING_READERS: dict[str, str] = {
     ),
     "basameera__NIPS_week_2_3/train_log.json": (
         "not valid JSON - a hand-written dict of epochs {\"ep1\": {0:575981.94, 1:464670.47, ...}, 'ep2': {...}} (integer keys, "
-        "single and double quotes; 4 epochs x 100 per-iteration losses): refused as '409 lines are not JSON objects' - "
-        "the 'i:value' lines under 'epN' headers are not read as a curve"
+        "single and double quotes; 4 epochs x 100 per-iteration losses): read as a Python dict literal since round 19 and "
+        "refused as 'no loss series found; columns are [ep1/0, ep1/1, ...]' - the 'i:value' entries under 'epN' keys are "
+        "not read as a curve"
     ),
     "DINESHDHAKAR1__BTP-keyword_spotting-in-speech/training_logs.txt": (
         "Python-logging 'Epoch 1/10, Classification Loss: 3.2450, Denoising Loss: 2071.2359, Accuracy: 7.69%' lines (a "
@@ -229,10 +230,6 @@ PENDING_READERS: dict[str, str] = {
         "Polish console lines 'Epoka    8 | Krok  200/356 | Loss (ostatni batch): 0.2129' and '[Epoka   16] \u015aredni loss: "
         "0.1664' ('mean loss', 50 epochs): loads 'Epoka' and '\u015aredni loss', which gets no training-loss role (the "
         "per-batch 'Loss (ostatni batch)' lines are not read)"
-    ),
-    "chrlapx__mrcnn_on_baby/training_logs.txt": (
-        "a Keras history printed with print(history.history) - a Python dict repr on one line, single quotes "
-        "({'loss': [1.75, ...], 'val_loss': [...], ...}, 12 lists of 10 epochs): not JSON, refused as 'only x-axis columns ()'"
     ),
     "dyl1x__dobotgrasping/training_logs.txt": (
         "MATLAB trainRCNNObjectDetector / trainNetwork console table ('|  Epoch  |  Iteration  |  Time Elapsed  |  Mini-batch  "

@@ -216,6 +216,10 @@ def parse_records(source: Source, whole=_UNPARSED) -> tuple[list[dict], list[str
         warnings.append("the file is one JSON string holding a Python dict ({'loss': [...], ...}, as "
                         "json.dump(str(history.history)) writes it): read as that dict")
         whole = literal
+    elif whole is None and (literal := dict_in_json_string(text)) is not None:
+        warnings.append("the file is a Python dict literal ({'loss': [...], ...} in single quotes, as "
+                        "print(history.history) writes it), not JSON: read as that dict")
+        whole = literal
     if isinstance(whole, dict):
         phased = phase_keyed_columns(whole)
         if phased is not None:
