@@ -283,6 +283,16 @@ PENDING_READERS: dict[str, str] = {
         "named loss): refused as 'no loss series found; columns are [round, mse, rmse, mae, r2]' - 'mse' is no loss "
         "alias (as Chenghao-Qiu's 'MSE') and 'round' is not read as the x axis"
     ),
+    "mahimahari__1-D-Heat-Equation/loss_history.csv": (
+        "PINN history 'Epoch,total,pde,ic,bc' (500 epochs; 'total' is the summed loss, the others its terms): refused as "
+        "'no loss series found; columns are [Epoch, total, pde, ic, bc]' - a bare 'total' beside loss terms is not read "
+        "as the training loss (total_loss is)"
+    ),
+    "yuan-linyang__112304260141_yuanlinyang/loss_history.csv": (
+        "UTF-16 CSV 'Epoch,Train_Loss,Val_Loss' (100 rows) followed by a blank line and a Chinese summary block "
+        "('=== 统计信息 ===', 'Epoch 1: Train = 0.8000, Val = 0.8000' ... , '验证集最佳 Loss: 0.2079 (Epoch 95)'): refused at "
+        "row 104 ('found Val = 0.8000, expected a number') - the summary lines after the table are not dropped"
+    ),
     "Ojas1584__Property_Classification/evals_result.json": (
         "XGBoost evals_result JSON {'train': {'mlogloss': [...]}, 'val': {'mlogloss': [...]}} (487 rounds): loads "
         "train_mlogloss and val_mlogloss, but 'mlogloss' (XGBoost's multi-class log loss) is not read as the phase's loss "
