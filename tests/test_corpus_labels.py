@@ -241,6 +241,20 @@ PENDING_READERS: dict[str, str] = {
         "'  0/199  18.7G  1.286  3.106  1.43  ...' rows redrawn by tqdm with carriage returns, 'all 62 ... P R mAP50 mAP50-95' "
         "rows per epoch): refused as 'unknown log format' (as Goraniiii__VisDrone)"
     ),
+    "GulzarJS__AI_Cleveland_Heart_Disease/training.out": (
+        "headerless two-column rows '0,0.15802942' (epoch, training cost of a hand-written Java network; 400 rows, the "
+        "meaning only in the repository's MainClass.java / NeuralNet.java): loads as column_1 / column_2 and no series "
+        "gets a loss role (as Seongbeom-Park__Earthquake)"
+    ),
+    "GulzarJS__IA_sandbox/training.out": (
+        "headerless two-column rows '0,0.0' (epoch, a cost that is 0.0 on all 800 rows; labelled nothing_to_diagnose): "
+        "loads as column_1 / column_2 with no loss role instead of being refused - a file whose only curve is all zeros "
+        "and unnamed could be refused with a sentence"
+    ),
+    "azertui__IA_heart_disease_project/training.out": (
+        "headerless two-column rows '0,0.0' (epoch, a cost that is 0.0 on all 500 rows; labelled nothing_to_diagnose): "
+        "loads as column_1 / column_2 with no loss role instead of being refused (as GulzarJS__IA_sandbox)"
+    ),
     "jigarborad__automated_visual_inspection/training_logs.txt": (
         "a comma-separated 'Epoch, Loss, Accuracy' table whose accuracy cells carry a percent sign ('1, 0.2920, 64.24%', 10 "
         "rows): refused as 'row 2, column Accuracy: found 64.24%, expected a number' although the Loss column is clean"
