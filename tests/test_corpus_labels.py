@@ -255,6 +255,11 @@ PENDING_READERS: dict[str, str] = {
         "headerless two-column rows '0,0.0' (epoch, a cost that is 0.0 on all 500 rows; labelled nothing_to_diagnose): "
         "loads as column_1 / column_2 with no loss role instead of being refused (as GulzarJS__IA_sandbox)"
     ),
+    "faxmishok__AI_heart-disease-prediction-pw7/training.out": (
+        "a tab-separated table whose header is a comment line '#Epoch\tTraining Error\tTesting Error' (1000 rows): the "
+        "'#' header is skipped, the columns load as column_2 / column_3 and get no loss role ('Training Error' / "
+        "'Testing Error' would name the training and validation loss)"
+    ),
     "jigarborad__automated_visual_inspection/training_logs.txt": (
         "a comma-separated 'Epoch, Loss, Accuracy' table whose accuracy cells carry a percent sign ('1, 0.2920, 64.24%', 10 "
         "rows): refused as 'row 2, column Accuracy: found 64.24%, expected a number' although the Loss column is clean"
