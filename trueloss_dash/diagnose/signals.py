@@ -151,6 +151,22 @@ def rolling_median(v: np.ndarray, window: int) -> np.ndarray:
     return window_medians(padded, window)
 
 
+def level_median(v: np.ndarray, window: int) -> np.ndarray:
+    """Centered rolling median whose windows are cut short at the edges (only real points, at least
+    half a window): the curve's *level* at each point. Padding with the edge value (rolling_median)
+    makes a lucky first or last point its own trend - right for following a monotone curve, wrong for
+    asking where the curve's lowest level is (a flat noisy loss 'at its best' on its first point)."""
+    n = len(v)
+    out = rolling_median(v, window)
+    h = min(window // 2, n - 1)
+    if window <= 1 or n < 3 or h < 1:
+        return out
+    for i in range(min(h, n)):
+        out[i] = float(np.median(v[: i + h + 1]))
+        out[n - 1 - i] = float(np.median(v[max(0, n - 1 - i - h):]))
+    return out
+
+
 def loo_rolling_median(v: np.ndarray, window: int) -> np.ndarray:
     """Centered rolling median of each point's neighbours, the point itself left out (edges padded
     by reflection about the edge value, so a monotone curve continues its slope). Residuals from it

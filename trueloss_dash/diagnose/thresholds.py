@@ -47,6 +47,10 @@ LEVEL_SHIFT_MIN_STAY_FRACTION = 0.2
 #: A training loss whose remainder after its best (>= 25% of the run) stays >= x1.25 above it, by
 #: 4 standard errors of its noise: pushed into a worse region it never left (level_shift.py).
 LEVEL_SHIFT_HELD_MIN_FRACTION = 0.25
+#: A training loss's rise from its best is measured from the best's level: the lowest rolling-median
+#: value of a long noisy curve sits below that level by luck, exceeded with this probability per curve
+#: (level_shift.lucky_low; the slow-divergence check uses the same bound).
+LEVEL_SHIFT_LUCK_ALPHA = 0.01
 LEVEL_SHIFT_HELD_MIN_LOG_RISE = math.log(1.25)
 LEVEL_SHIFT_HELD_Z = 4.0
 #: Validation held >= x1.15 above its best (2 standard errors) while the training loss is held >= x1.15

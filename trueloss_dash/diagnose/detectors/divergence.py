@@ -17,7 +17,7 @@ from ...columns import GAP_TERMS, HUMAN_LABELS, LR, TRAIN_LOSS, TRAIN_LOSS_STEP,
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import residuals, validation_follows
-from ..signals import binned, odd_window, robust_sigma, rolling_median
+from ..signals import binned, level_median, odd_window, robust_sigma, rolling_median
 from . import Check, Detected
 
 CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss that explodes and stays up")
@@ -57,17 +57,25 @@ def _finite_after_last_nonfinite(s) -> int:
     return int(len(s.y) - 1 - bad[-1]) if len(bad) else len(s.y)
 
 
-def _creeping(w, trend: np.ndarray, best_i: int) -> tuple[int, float] | None:
+def _creeping(w, trend: np.ndarray, best_i: int, win: int) -> tuple[int, float] | None:
     """A training loss that has been climbing slowly since its best and never came back: over at least
     DIVERGENCE_CREEP_MIN_FRACTION of the run its trend rose at >= DIVERGENCE_CREEP_RISING_SHARE of its
-    moves and ends >= DIVERGENCE_CREEP_MIN_LOG_RISE above the best, the last point of it near its top
-    (no recovery). (onset index, log rise) or None."""
+    moves and ends >= DIVERGENCE_CREEP_MIN_LOG_RISE above the best - the best's level, not its luckiest
+    value (level_shift.lucky_low: the lowest of a long noisy trend sits below it by chance) - the last
+    point of it near its top (no recovery). (onset index, log rise) or None."""
+    from .level_shift import lucky_low
+
     n = len(trend)
     after = n - 1 - best_i
     if after < max(3, T.DIVERGENCE_CREEP_MIN_FRACTION * n):
         return None
     seg = trend[best_i:]
-    rise = float(seg[-1] - seg[0])
+    # measured between levels (windows cut at the edges: a padded edge is the lucky first or last point
+    # itself), and beyond the luck the lowest of a long noisy trend may owe (level_shift.lucky_low)
+    level = level_median(w.scaled, win)
+    rise = float(min(float(seg[-1]), float(level[-1])) - max(float(seg[0]), float(level[best_i])))
+    if rise <= lucky_low(robust_sigma(np.diff(w.scaled)) / np.sqrt(2), n, win):
+        return None
     # judged on up to 10 block medians: a rolling median's point-to-point moves are mostly ties and noise
     blocks = np.array([np.median(b) for b in np.array_split(seg, min(10, len(seg)))])
     d = np.diff(blocks)
@@ -79,18 +87,26 @@ def _creeping(w, trend: np.ndarray, best_i: int) -> tuple[int, float] | None:
 
 
 def _creep_finding(name: str, w, best: float, best_i: int, onset: int, rise: float) -> Finding:
+    """A slow divergence; info when its best was already at a few percent of where the loss began
+    (below OSCILLATION_HARM_MIN_REMAINING of the start, as level_shift's 'near convergence'): a handful
+    of examples moving a tiny loss by tens of percent, not a model getting worse by that alone."""
     label = HUMAN_LABELS.get(name, name)
+    v = w.scaled
+    start_level = float(np.median(v[: max(1, min(3, len(v) // 10))]))  # the first points (a fast first descent)
+    tiny = best - start_level < math.log(T.OSCILLATION_HARM_MIN_REMAINING)
+    note = (f"; from a best at {fmt.pct(float(np.exp(best - start_level)))} of its start, where a few examples move "
+            "the loss by tens of percent" if tiny else "")
     return Finding(
         kind="divergence",
-        severity="warning",
+        severity="info" if tiny else "warning",
         series=name,
         start=float(w.x[onset]),
         end=float(w.x[-1]),
         x_axis=w.axis,
         metrics={"end_over_best": round(float(np.exp(rise)), 3), "best": float(np.exp(best)),
-                 "best_x": float(w.x[best_i]), "final": float(w.y[-1]), "creeping": True},
+                 "best_x": float(w.x[best_i]), "final": float(w.y[-1]), "creeping": True, "near_convergence": bool(tiny)},
         summary=(f"{label} has been climbing since its best {fmt.num(np.exp(best))} ({fmt.at(w.axis, w.x[best_i])}): "
-                 f"{fmt.ratio(float(np.exp(rise)))} by the end, rising at most points and not coming back - a slow divergence"),
+                 f"{fmt.ratio(float(np.exp(rise)))} by the end, rising at most points and not coming back - a slow divergence{note}"),
     )
 
 
@@ -147,7 +163,8 @@ def detect(view) -> Detected:
         w = binned(c)
         v = w.scaled
         n = len(v)
-        trend = rolling_median(v, odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+        win = odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW)
+        trend = rolling_median(v, win)
         k0 = max(1, int(round(0.05 * n)))
         start_level = float(np.median(v[:k0]))
         best_i = int(np.argmin(trend))
@@ -195,12 +212,13 @@ def detect(view) -> Detected:
         if climbed_back:
             thr = best + math.log(T.DIVERGENCE_FACTOR)
         if not (above_start or climbed_back) and name != VAL_LOSS:
-            creep = _creeping(w, trend, best_i)
+            creep = _creeping(w, trend, best_i, win)
             if creep is not None:
                 from .level_shift import shifts_in
 
-                if shifts_in(c, ramps=True)[0]:
+                if creep[1] < math.log(T.DIVERGENCE_FACTOR) and shifts_in(c, ramps=True)[0]:
                     creep = None  # a climb to a level held for a good part of the run: the level-shift check's
+                    # (a climb to DIVERGENCE_FACTOR x its best and beyond stays a divergence, as the end test says)
             if creep is not None:
                 onset, rise = creep
                 follows = validation_follows(view, float(w.x[onset]), rise)

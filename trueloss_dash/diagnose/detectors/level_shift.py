@@ -20,7 +20,7 @@ from ...columns import HUMAN_LABELS, TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import local_sigma, validation_follows
-from ..signals import Curve, binned, odd_window, robust_sigma, rolling_median, window_medians
+from ..signals import Curve, binned, level_median, odd_window, robust_sigma, rolling_median, window_medians
 from . import Check, Detected
 from .spike import burst_finding, recovery_after, warmup_points
 
@@ -57,7 +57,8 @@ def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
     """A training loss that climbs from its best to a level at least LEVEL_SHIFT_MIN_LOG_RISE above
     it and never comes back (a ramp, e.g. through a warm-up peak): (onset, rise, z, best level)."""
     n = len(v)
-    trend = rolling_median(v, odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+    win = odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW)
+    trend = level_median(v, win)  # the level: a lucky first point is not the curve's best
     b = int(np.argmin(trend))
     if b >= n - 2:
         return None
@@ -72,10 +73,32 @@ def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
     if onset < k0 or stop - onset < max(3, T.LEVEL_SHIFT_MIN_STAY_FRACTION * n):
         return None
     rise = float(np.median(v[onset:stop]) - trend[b])
+    # the best is the lowest of many noisy trend values: judged from where the curve's level is (the
+    # best plus the luck it may owe: lucky_low), a flat noisy curve does not 'climb' away from its own low
+    if rise <= lucky_low(robust_sigma(np.diff(v)) / np.sqrt(2), n, win):
+        return None  # (the luck of a minimum over the whole curve: judged with the whole curve's noise)
     # the held level is a median of (stop - onset) points: its noise is the per-point scale over the
     # square root of that count (a climb held for hundreds of noisy steps is measured precisely)
     z = rise / (float(sig[max(b, 1) - 1]) / np.sqrt(max(1, stop - onset)))
     return (onset, rise, z, float(trend[b])) if z > T.LEVEL_SHIFT_Z else None
+
+
+def lucky_low(noise: float, n: int, win: int) -> float:
+    """How far below the curve's level the lowest value of its rolling-median trend (window ``win``,
+    ``n`` points, per-point noise ``noise`` in log units) can sit by chance alone: each trend value
+    (a median of ``win`` points) spreads by sqrt(pi/2) * noise / sqrt(win), and the lowest of the n
+    trend values falls that many spreads below the level with probability LEVEL_SHIFT_LUCK_ALPHA (a
+    Bonferroni bound on the normal tail over every position; simulated on pure noise, the 99th
+    percentile of level-minus-lowest is 3.7-4.1 spreads for 80-500 points, the bound 3.7-4.1). A rise
+    measured from the raw minimum of a long noisy plateau is that luck, not a climb (pure noise around
+    a flat level read as 'climbed x1.6 and stayed' in a quarter to a third of generated curves); a
+    curve that truly moved to a worse level clears it."""
+    from statistics import NormalDist
+
+    if noise <= 0 or n <= 0:
+        return 0.0
+    spread = np.sqrt(np.pi / 2) * noise / np.sqrt(max(win, 1))
+    return float(spread * NormalDist().inv_cdf(1 - T.LEVEL_SHIFT_LUCK_ALPHA / max(n, 1)))
 
 
 def _best_index(v: np.ndarray) -> int:
@@ -85,26 +108,29 @@ def _best_index(v: np.ndarray) -> int:
 
 
 def _held_above_best(v: np.ndarray, k0: int, min_rise: float = T.LEVEL_SHIFT_HELD_MIN_LOG_RISE,
-                     min_z: float = T.LEVEL_SHIFT_HELD_Z):
+                     min_z: float = T.LEVEL_SHIFT_HELD_Z, uncorroborated: bool = False):
     """A training loss whose whole remainder after its best stays well above that best (a warm-up
     peak that pushed it into a worse region it never left): the median of every point after the
     best (at least LEVEL_SHIFT_HELD_MIN_FRACTION of the run) >= LEVEL_SHIFT_HELD_MIN_LOG_RISE above
     it, by LEVEL_SHIFT_HELD_Z standard errors of the curve's noise; the best itself still far from
     convergence (above OSCILLATION_HARM_MIN_REMAINING of the start: near convergence, wiggles of a
-    tiny loss are noise). (onset, rise, z, best level) or None."""
+    tiny loss are noise). ``uncorroborated``: nothing else backs the rise (a training loss on its
+    own), so it is measured from the best plus its expected luck (:func:`lucky_low`); validation's
+    readings are backed by the training loss (stalled or climbed with it). (onset, rise, z, best level) or None."""
     n = len(v)
-    trend = rolling_median(v, odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW))
+    win = odd_window(n, T.SPIKE_TREND_FRACTION, 3, T.SPIKE_TREND_MAX_WINDOW)
+    trend = level_median(v, win) if uncorroborated else rolling_median(v, win)
     b = int(np.argmin(trend))
     rest = v[b + 1 :]
     if b < k0 or len(rest) < max(3, T.LEVEL_SHIFT_HELD_MIN_FRACTION * n):
         return None
     if trend[b] - float(np.median(v[: max(1, n // 10)])) < np.log(T.OSCILLATION_HARM_MIN_REMAINING):
         return None
-    rise = float(np.median(rest) - trend[b])
     noise = robust_sigma(np.diff(v)) / np.sqrt(2)
+    rise = float(np.median(rest) - trend[b])
     z = rise / max(noise / np.sqrt(len(rest)), 1e-12)
-    if rise < min_rise or z < min_z:
-        return None
+    if rise < min_rise or z < min_z or (uncorroborated and rise <= lucky_low(noise, n, win)):
+        return None  # (a rise within the luck of the lowest trend value is no climb from the curve's level)
     above = np.flatnonzero(trend[b:] >= trend[b] + 0.5 * rise)
     onset = b + int(above[0]) if len(above) else b + 1
     return onset, rise, z, float(trend[b])
@@ -138,7 +164,7 @@ def shifts_in(c: Curve, ramps: bool = False, held_if=None, climbed_if=None) -> t
     got = _step_shift(v, sig, m, k0)
     sharp = got is not None
     if got is None and ramps:
-        got = _sustained_rise(v, sig, k0) or _held_above_best(v, k0)
+        got = _sustained_rise(v, sig, k0) or _held_above_best(v, k0, uncorroborated=True)
     elif got is None and held_if is not None:
         # the best is a rolling median (>= 3 points), so a best at the second point is already a
         # level, not the untrained start: the warm-up guard of spikes does not apply here
