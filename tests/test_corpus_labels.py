@@ -221,12 +221,7 @@ PENDING_READERS: dict[str, str] = {
         "a Keras history printed as 'key: [v1, v2, ...]' lines (loss, val_loss and 10 Mask R-CNN head losses, 10 epochs "
         "each): read as a one-column CSV whose header is the first line and refused ('row 2, column \'loss: "
         "[1.015063498020172\': found ... expected a number')"
-    ),    "SohamRatnaparkhi__fed-llm-fintuning-and-blockchain/training_logs.txt": (
-        "49 HF Trainer dicts printed one per line ({'loss': 1.3992, 'grad_norm': ..., 'learning_rate': ..., 'epoch': 0.0}) "
-        "whose 'epoch' is rounded to two decimals (0.0 for the first 32 steps, 0.01 for the rest): read as 2 points, "
-        "one per distinct epoch value, and refused as 'fewer than 3 points (train_loss: 2 points)'"
-    ),
-    "WTT-software__LightGCN/training_logs.txt": (
+    ),    "WTT-software__LightGCN/training_logs.txt": (
         "Polish console lines 'Epoka    8 | Krok  200/356 | Loss (ostatni batch): 0.2129' and '[Epoka   16] \u015aredni loss: "
         "0.1664' ('mean loss', 50 epochs): loads 'Epoka' and '\u015aredni loss', which gets no training-loss role (the "
         "per-batch 'Loss (ostatni batch)' lines are not read)"

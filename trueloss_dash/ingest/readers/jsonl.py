@@ -280,7 +280,35 @@ def parse_records(source: Source, whole=_UNPARSED) -> tuple[list[dict], list[str
         raise source.error("no JSON records found; expected one JSON object per line")
     if printed:
         warnings.append(f"{printed} lines are dicts printed by Python (single quotes, not JSON): read as records")
-    return _drop_summary(records, warnings), warnings, first_line
+    records = _drop_summary(records, warnings)
+    _number_rounded_epochs(records, warnings)
+    return records, warnings, first_line
+
+
+#: keys that already give a record its place on a step axis
+_STEP_KEYS = ("step", "global_step", "iteration", "iter", "it", "batch", "steps", "total_steps")
+
+
+def _number_rounded_epochs(records: list[dict], warnings: list[str]) -> None:
+    """HF Trainer logs ``{'loss': ..., 'learning_rate': ..., 'epoch': 0.01}`` with the fractional epoch rounded
+    to two decimals and no step: in a short run many logging steps share one epoch value, and the table
+    would average them into one point per value (49 losses at epoch 0.0 and 0.01 became 2 points). When
+    training records (a loss beside a learning rate) repeat a fractional epoch with different losses, the
+    order of the records is the step axis: each record gets ``step`` = its position (1, 2, ...), said in a
+    warning. Integer epochs, records with a step key and runs whose epochs never repeat are left alone."""
+    if not records or any(k in r for r in records for k in _STEP_KEYS):
+        return
+    train = [r for r in records if "loss" in r and "learning_rate" in r and isinstance(r.get("epoch"), (int, float))]
+    if len(train) < 3 or not any(float(r["epoch"]) % 1 for r in train):
+        return
+    repeats = sum(1 for a, b in zip(train, train[1:]) if a["epoch"] == b["epoch"] and a["loss"] != b["loss"])
+    if repeats < 2:
+        return
+    for i, rec in enumerate(records, start=1):
+        rec["step"] = i
+    warnings.append(f"'epoch' is rounded (HF Trainer logs it to two decimals): {repeats} training records repeat the "
+                    f"epoch value of the one before; the {len(records)} records are placed by their order (step 1, 2, ...), "
+                    "not averaged per epoch value")
 
 
 def runs_from_table(table, notes: list, warnings: list, source: Source, format: str) -> list[Run]:
