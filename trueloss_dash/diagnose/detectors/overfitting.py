@@ -33,6 +33,12 @@ def _metric_still_improves(view) -> bool:
         return False
 
 
+def _median_se(noise: float, m: int) -> float:
+    """Standard error of the median of ``m`` points with per-point noise ``noise``: sqrt(pi/2) times
+    that of a mean (a median of 3 or more points is that much less efficient), the point itself for one."""
+    return noise * (np.sqrt(np.pi / 2) if m >= 3 else 1.0) / np.sqrt(max(m, 1))
+
+
 def detect(view) -> Detected:
     va = view.val
     if va is None or len(va) < T.OVERFIT_SHORT_MIN_POINTS:
@@ -112,14 +118,16 @@ def detect(view) -> Detected:
         # broad valley, a lucky low is one point under a level validation then held (stalled, not
         # getting worse: info - early stopping would still have stopped there)
         h = max(2, int(round(T.OVERFIT_LEVEL_FRACTION * n / 2)))
-        level = float(np.median(v[max(0, b - h): b + h + 1]))
-        spread = T.OVERFIT_NOISE_Z * noise / np.sqrt(recent_n)
+        window = v[max(0, b - h): b + h + 1]
+        level = float(np.median(window))
+        # both medians carry noise: the rise must clear the noise of their difference
+        spread = T.OVERFIT_NOISE_Z * float(np.hypot(_median_se(noise, recent_n), _median_se(noise, len(window))))
         around = f"the level around its best (median of {fmt.count(2 * h + 1, 'point')})"
     elif w.positive and n >= T.OVERFIT_FLAT_MIN_POINTS and not climbing and ws > 1:
         # shorter runs: the level is the smoothed curve's best (rolling median over ws points); both
         # it and the recent median carry noise, so the rise must clear the noise of their difference
         level = float(sm.min())
-        spread = T.OVERFIT_NOISE_Z * noise * float(np.sqrt(1 / recent_n + 1 / ws))
+        spread = T.OVERFIT_NOISE_Z * float(np.hypot(_median_se(noise, recent_n), _median_se(noise, ws)))
         around = f"the smoothed curve's best (rolling median of {fmt.count(ws, 'point')})"
     else:
         level = None
