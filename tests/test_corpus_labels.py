@@ -186,10 +186,6 @@ PENDING_READERS: dict[str, str] = {
         "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "
         "(the loss is 'L=', distortion 'D=', rate 'R='): loads, but no series is recognised as a loss"
     ),
-    "ggaoshen__graph_wavenet/training_curve.csv": (
-        "pandas-index CSV ',epoch_train_loss' (50 epochs, training only): loads, but 'epoch_train_loss' gets no training-loss "
-        "role ('train_epoch_loss' and 'epoch_loss' are aliases, the word order epoch-train is not)"
-    ),
     "seilna__Deep-RDD/loss_curve.csv": (
         "967 bare numbers each followed by a comma ('0.935858,' one per line, no header; a validation-batch loss every 70 "
         "iterations): loads as one series named after the file, 'loss_curve', with no role - the same numbers without the "
@@ -262,11 +258,6 @@ PENDING_READERS: dict[str, str] = {
     "prablues04__fairseq2-backtranslator/epoch_losses.csv": (
         "a pandas-index column ',epoch_losses' (50 per-epoch training losses, nothing else): loads as one series "
         "'epoch_losses' with no role - the plural 'epoch_losses' is no training-loss alias (epoch_loss is)"
-    ),
-    "shuuchen__floorplan_similarity/epoch_losses.csv": (
-        "two models trained together in one pandas-index CSV: unet_epoch_train_loss, sia_epoch_train_loss, "
-        "unet_epoch_val_loss, sia_epoch_val_loss (100 epochs): loads, but no series gets a role - a reader would split "
-        "the columns by their model prefix ('unet_', 'sia_') into two runs, each with its train/val pair"
     ),
     "AmirAsgary__TCRtyper/train_hist.json": (
         "dict of two lists named only 'train' and 'val' (10 per-epoch losses each) beside two scalars "

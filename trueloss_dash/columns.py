@@ -84,6 +84,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     TRAIN_LOSS: (
         "loss", "train_loss", "training_loss", "train/loss", "Train Loss", "train_loss_epoch",
         "trn_loss", "tr_loss", "trl", "train_epoch_loss", "epoch_loss", "total_loss", "train/total_loss",
+        "epoch_train_loss",  # the epoch-phase word order of 'train_epoch_loss' (pandas histories of per-epoch means)
         "reported_loss", "train_reported_loss", "loss/train", "Loss/train", "loss_train",
         "train_losses", "training_losses", "losses",  # hand-written histories: {"train_losses": [...]}
         "loss_total", "tot_loss", "train_tot_loss", "train/tot_loss",  # 'tot' = total (VALL-E, detection code)
@@ -97,6 +98,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
         "validation/loss", "dev_loss", "valid/loss", "eval/loss", "tel", "val_epoch_loss", "vl",
+        "epoch_val_loss",  # the epoch-phase word order of 'val_epoch_loss'
         "loss/val", "Loss/val", "loss/valid", "loss/validation", "Loss/validation",
         "val_losses", "valid_losses", "validation_losses", "eval_losses",
         "val_tot_loss", "val/tot_loss", "valid_tot_loss", "valid/tot_loss",

@@ -5,8 +5,8 @@ histories into one JSON writes ``cls_loss, cls_val_loss, cls_accuracy, ... , reg
 reg_mae, ...`` - often with different lengths (19 and 30 epochs). Read as one run, ``reg_loss`` would
 be taken for a regularisation penalty and ``cls_loss`` left without a role. The reading here is the
 one experiment trackers apply to such a log (one run per trained model): every prefix ``<p>`` that
-has both a training loss ``<p>_loss`` and a validation twin ``<p>_val_loss`` / ``val_<p>_loss`` is one
-history, and the table is split into one run per prefix, its columns named without the prefix
+has both a training loss ``<p>_loss`` (or ``<p>_train_loss``, ``<p>_epoch_train_loss``) and a validation twin
+``<p>_val_loss`` / ``val_<p>_loss`` (or ``<p>_epoch_val_loss``) is one history, and the table is split into one run per prefix, its columns named without the prefix
 (``cls_val_loss`` -> ``val_loss``), so the usual aliases give the roles.
 
 Only when the split is unambiguous: at least two prefixes, no column that already holds an overall
@@ -26,7 +26,10 @@ from ..columns import LOSS_SERIES, canonical_series, canonical_x
 from ..run import Run
 from .table import Table, table_to_runs
 
-_PREFIXED_LOSS = re.compile(r"^(?P<p>[A-Za-z][A-Za-z0-9]*)[_/.](?P<val>val(?:id|idation)?[_/.])?loss$")
+# '<p>_loss' / '<p>_val_loss', also with the phase and epoch words spelled out: '<p>_train_loss',
+# '<p>_epoch_train_loss', '<p>_epoch_val_loss' (pandas histories of two models' per-epoch means)
+_PREFIXED_LOSS = re.compile(r"^(?P<p>[A-Za-z][A-Za-z0-9]*)[_/.](?:epoch[_/.])?"
+                            r"(?:(?P<val>val(?:id|idation)?[_/.])|train(?:ing)?[_/.])?loss$")
 _VAL_FIRST = re.compile(r"^(?:val|valid|validation)[_/.](?P<p>[A-Za-z][A-Za-z0-9]*)[_/.]loss$")
 # prefixes that name a phase or a reduction, not a model: train_loss / val_loss / avg_loss are roles
 NOT_A_MODEL = {"train", "training", "trn", "val", "valid", "validation", "eval", "test", "dev", "total",
