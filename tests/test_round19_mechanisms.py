@@ -129,3 +129,25 @@ def test_a_validation_that_levelled_off_is_not_overfitting_by_its_luckiest_point
     for s in range(3):
         [ov] = [f for f in diagnose(_gap_run(s, rise=np.log(1.2))).findings if f.kind == "overfitting"]
         assert ov.severity == "warning", ov.summary
+
+
+def test_a_test_split_metric_does_not_corroborate_the_validation_loss():
+    """scjones5 (healthy, Ludwig: training, validation and test splits): validation loss 0.26 at epoch 4,
+    then 0.378 and falling back to 0.318; validation accuracy 0.92 -> 0.91 with it. The metric check
+    read test hits@3 (0.987 -> 0.993) as 'kept improving' - a WARNING metric disagreement on another
+    split's data. Where the validation split logs metrics, only they speak for the validation loss."""
+    from trueloss_dash.diagnose.detectors.metric_disagreement import validation_metrics
+
+    [run] = load_path(CORPUS / "scjones5__SharpestMinds_Ludwig" / "training_statistics.json")
+    names = validation_metrics(run)
+    assert "val_acc" in names and not [n for n in names if n.startswith("test")]
+    assert not [f for f in diagnose(run).findings if f.kind == "metric_disagreement"]
+    # generated: validation loss rises 30% while a test metric improves and the validation one holds
+    x = np.arange(20, dtype=float)
+    val = np.where(x < 10, 1.0 - 0.06 * x, 0.4 * (1 + 0.03 * (x - 9)))
+    both = dict(train_loss=1.0 * np.exp(-x / 5), val_loss=val, val_acc=np.full(20, 0.9),
+                test_accuracy=0.8 + 0.01 * x)
+    assert not [f for f in diagnose(epoch_run(**both)).findings if f.kind == "metric_disagreement"]
+    # ... and with no validation metric at all, the test metric is what there is
+    only_test = {k: v for k, v in both.items() if k != "val_acc"}
+    assert [f for f in diagnose(epoch_run(**only_test)).findings if f.kind == "metric_disagreement"]
