@@ -151,3 +151,14 @@ def test_a_test_split_metric_does_not_corroborate_the_validation_loss():
     # ... and with no validation metric at all, the test metric is what there is
     only_test = {k: v for k, v in both.items() if k != "val_acc"}
     assert [f for f in diagnose(epoch_run(**only_test)).findings if f.kind == "metric_disagreement"]
+
+
+def test_the_ratio_beside_a_divergence_number_is_that_numbers():
+    """c0d3xd3v (divergence, an LR range test): 'exploded from its best 110 (epoch 69) to 569 and stayed up
+    from epoch 89 (x1.85 its best)' - the x1.85 was the end test's median of the last points, printed
+    beside the last value (569 / 110 = x5.2)."""
+    [run] = load_path(CORPUS / "c0d3xd3v__camcalib-nn" / "history_dict.json")
+    [div] = [f for f in diagnose(run).findings if f.kind == "divergence"]
+    best, final = div.metrics["best"], div.metrics["final"]
+    assert f"(×{final / best:.3g} its best)" in div.summary, div.summary
+    assert div.metrics["end_over_best"] < final / best  # the end test's own measure is kept in the metrics

@@ -251,8 +251,12 @@ def detect(view) -> Detected:
                              "progress_undone": round(float(undone), 3),
                              "best_x": float(w.x[best_i]), "final": float(w.y[-1])},
                     summary=f"{label} exploded from its best {fmt.num(np.exp(best))} ({fmt.at(w.axis, w.x[best_i])}) "
-                    f"to {fmt.num(w.y[-1])} and stayed up from {fmt.at(w.axis, w.x[onset])} ({fmt.ratio(ratio_end)} its best"
-                    + (f", {fmt.pct(undone)} of the progress from its start undone)" if climbed_back else ")"),
+                    f"to {fmt.num(w.y[-1])}" + (f" ({fmt.ratio(float(w.y[-1]) / float(np.exp(best)))} its best)" if w.positive else "")
+                    + " and stayed up from "
+                    f"{fmt.at(w.axis, w.x[onset])}"
+                    # the ratio beside a number is that number's: the end test's median of the last points
+                    # (ratio_end, in the metrics and the check) sat beside the last value (x1.85 beside 110 -> 569)
+                    + (f" ({fmt.pct(undone)} of the progress from its start undone)" if climbed_back else ""),
                 )
             )
     if not names:
