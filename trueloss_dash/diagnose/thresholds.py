@@ -421,6 +421,10 @@ OSCILLATION_MIN_RISES = 3
 #: something: its trend still sits above this share of its start (a loss at 1-5% of its start that
 #: moves +-20% is converged noise) ...
 OSCILLATION_HARM_MIN_REMAINING = 0.2
+#: ... unless its typical rise (median of its up-moves) is at least this factor: a few examples move a
+#: loss near convergence by tens of percent, not x2 and more at a typical swing (nogibjj: a first epoch
+#: 25x the second made swings of x3-x30 between 367 and 11,449 read as 'at 4% of its start').
+OSCILLATION_CONVERGED_MAX_LOG_RISE = math.log(2.0)
 #: ... and, when validation is logged, validation swings at least this share as much as training
 #: (the instability reaches the model that is evaluated) or a validation metric gets worse.
 OSCILLATION_VAL_SHARE = 0.5

@@ -91,7 +91,10 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
         k_end, k_start = max(2, len(y) // 5), max(1, min(3, len(y) // 10))
         start_mag = float(np.median(np.abs(y[:k_start])))
         level = float(np.median(np.abs(y[-k_end:])) / start_mag) if start_mag > 0 else 1.0
-    if level < T.OSCILLATION_HARM_MIN_REMAINING:
+    ups = np.diff(m[lo:])
+    ups = ups[ups > 0]
+    typical_rise = float(np.median(ups)) if len(ups) else 0.0
+    if level < T.OSCILLATION_HARM_MIN_REMAINING and (not c.positive or typical_rise < T.OSCILLATION_CONVERGED_MAX_LOG_RISE):
         return "info", (f"at {fmt.pct(level)} of its start these moves are the noise of a loss near convergence, "
                         "not an unstable learning rate")
     decayed = _swings_outlast_the_lr(view, c, x, m, lo)
