@@ -180,3 +180,24 @@ def test_swings_of_x3_are_not_the_noise_of_a_converged_loss():
     # ... where the same level swinging +-20% is converged noise (info)
     calm = np.r_[descent, 0.03 * np.exp(np.where(np.arange(30) % 2, 0.2, 0.0) + 0.02 * rng.standard_normal(30))]
     assert all(f.severity == "info" for f in diagnose(epoch_run(train_loss=calm)).findings if f.kind == "oscillation")
+
+
+def test_a_file_named_for_validation_holds_validation_curves(tmp_path):
+    """medinebalci (healthy, Joey NMT validations.txt: 'Steps: 500  loss: 3.72  acc: 0.124  ppl: 41.5'):
+    the evaluation log's unqualified 'loss' was read as the training loss, and its flattening at its best
+    as 'training loss ... has stopped improving' (INFO underfitting). A file named for validation holds
+    validation's measurements; a phase word in a column still wins."""
+    [run] = load_path(CORPUS / "medinebalci__mt-exercise-03" / "validations.txt")
+    assert "val_loss" in run.series and "train_loss" not in run.series and "val_acc" in run.series
+    assert any("named for validation" in n for n in run.notes)
+    assert not [f for f in diagnose(run).findings if f.kind == "underfitting"]
+    rows = "epoch,loss,acc\n" + "".join(f"{e},{2.0 * 0.9 ** e:.4f},{0.5 + 0.01 * e:.3f}\n" for e in range(12))
+    for name, role in (("val_log.csv", "val_loss"), ("validation.csv", "val_loss"), ("train_log.csv", "train_loss"),
+                       ("interval.csv", "train_loss"), ("evaluation_results.csv", "val_loss")):
+        (tmp_path / name).write_text(rows)
+        [got] = load_path(tmp_path / name)
+        assert role in got.series, (name, list(got.series))
+    phased = "epoch,train_loss,val_loss\n" + "".join(f"{e},{1.0 / (e + 1):.4f},{1.2 / (e + 1):.4f}\n" for e in range(6))
+    (tmp_path / "validation.csv").write_text(phased)
+    [got] = load_path(tmp_path / "validation.csv")
+    assert {"train_loss", "val_loss"} <= set(got.series)  # named columns keep their roles

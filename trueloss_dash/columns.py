@@ -197,6 +197,23 @@ def _phase_role(phase: str) -> str:
 # ``validation_epoch_average`` / ``train_epoch_avg``: a phase's per-epoch average logged under no measure's
 # name at all (``self.log("validation_epoch_average", avg_loss)``) - what a phase averages over an epoch
 # is its loss; needs the phase word and the epoch word, so ``val_mean`` (a mean prediction?) stays out.
+#: File stems that say the whole file is an evaluation log (Joey NMT's ``validations.txt``, a
+#: ``val_loss.csv`` holding one ``loss`` column): its unqualified loss and accuracy are validation's.
+_VALIDATION_FILE = re.compile(r"^(?:val|valid|validation|validations|eval|evaluation|evaluations)"
+                              r"(?:[_\-. ]?(?:loss|losses|log|logs|metrics|results|history))?$")
+
+
+def validation_file_stem(stem: str) -> bool:
+    """The file's name says it holds the validation split's measurements only."""
+    return bool(_VALIDATION_FILE.match(stem.strip().lower()))
+
+
+def unphased(column: str | None) -> bool:
+    """A source column naming a measure with no train/validation phase word (``loss``, ``acc``)."""
+    key = fold(column or "")
+    return bool(key) and not re.search(rf"{_TRAIN_PHASE}|{_VAL_PHASE}|test", key)
+
+
 _PHASE_EPOCH_AVERAGE = re.compile(rf"^(?P<phase>{_TRAIN_PHASE}|{_VAL_PHASE})epoch(?:average|avg|mean)$")
 # ``train_loss_nats_per_byte`` / ``validation_loss_per_token``: a phase's loss with the unit it is counted in
 # (byte- and token-level language models) - the loss itself, in nats or bits per byte/token/character/word.

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ..columns import TRAIN_LOSS, VAL_LOSS
+from ..columns import TRAIN_ACC, TRAIN_LOSS, VAL_ACC, VAL_LOSS, unphased, validation_file_stem
 from ..errors import LogFormatError
 from ..provenance import SIDECAR_SUFFIX, read_sidecar
 from ..run import Run
@@ -133,8 +133,27 @@ def finish_runs(source: Source, runs: list[Run], fmt: str) -> list[Run]:
                     run.name = run.name.replace(source.stem, source.path.parent.name, 1)
     for run in runs:
         run.format = run.format or fmt
+    if validation_file_stem(source.stem):
+        for run in runs:
+            _as_validation(run, source.name)
     mark_continuations(runs)
     return runs
+
+
+def _as_validation(run: Run, filename: str) -> None:
+    """A file named for validation (``validations.txt``): a training loss and accuracy the reader gave
+    that role only because their columns carry no phase word (``loss``, ``acc``) are validation's -
+    an evaluation log's loss flattening at its best read as 'training has stopped improving' otherwise."""
+    if VAL_LOSS in run.series or TRAIN_LOSS not in run.series or not unphased(run.series[TRAIN_LOSS].source_column):
+        return
+    moved = {TRAIN_LOSS: VAL_LOSS}
+    if TRAIN_ACC in run.series and VAL_ACC not in run.series and unphased(run.series[TRAIN_ACC].source_column):
+        moved[TRAIN_ACC] = VAL_ACC
+    run.series = {moved.get(k, k): s for k, s in run.series.items()}
+    for new in moved.values():
+        run.series[new].name = new
+    run.note(f"{filename} is named for validation: its {', '.join(repr(run.series[v].source_column) for v in moved.values())} "
+             f"read as the validation {' and '.join('loss' if v == VAL_LOSS else 'accuracy' for v in moved.values())}")
 
 
 #: A part of a file (an appended run after its epoch/step counter restarted) continues the part
