@@ -29,20 +29,21 @@ def test_epoch_train_loss_word_order_is_the_training_loss():
     assert len(runs[0].series["train_loss"].y) == 50
 
 
-def test_prefixed_train_and_val_columns_of_two_models_split(tmp_path):
+def _history(tmp_path, scales: dict[str, float]):
+    """A 12-epoch history.csv whose column ``name`` holds ``scale / (epoch + 1)``, loaded."""
     path = tmp_path / "history.csv"
-    rows = ["epoch,gen_train_loss,gen_val_loss,disc_train_loss,disc_val_loss"]
-    rows += [f"{e},{1 / (e + 1):.4f},{1.1 / (e + 1):.4f},{2 / (e + 1):.4f},{2.2 / (e + 1):.4f}" for e in range(12)]
+    rows = ["epoch," + ",".join(scales)]
+    rows += [f"{e}," + ",".join(f"{s / (e + 1):.4f}" for s in scales.values()) for e in range(12)]
     path.write_text("\n".join(rows) + "\n")
-    runs = load_path(path)
+    return load_path(path)
+
+
+def test_prefixed_train_and_val_columns_of_two_models_split(tmp_path):
+    runs = _history(tmp_path, {"gen_train_loss": 1, "gen_val_loss": 1.1, "disc_train_loss": 2, "disc_val_loss": 2.2})
     assert [r.name.split(":")[-1] for r in runs] == ["gen", "disc"]
     assert all(sorted(r.series) == ["train_loss", "val_loss"] for r in runs)
 
 
 def test_one_model_with_plain_train_and_val_columns_stays_one_run(tmp_path):
-    path = tmp_path / "history.csv"
-    rows = ["epoch,epoch_train_loss,epoch_val_loss"]
-    rows += [f"{e},{1 / (e + 1):.4f},{1.1 / (e + 1):.4f}" for e in range(12)]
-    path.write_text("\n".join(rows) + "\n")
-    runs = load_path(path)
+    runs = _history(tmp_path, {"epoch_train_loss": 1, "epoch_val_loss": 1.1})
     assert len(runs) == 1 and sorted(runs[0].series) == ["train_loss", "val_loss"]

@@ -78,7 +78,7 @@ def test_generated_whole_number_lists_are_refused_but_real_valued_losses_load():
 def test_slow_climb_of_a_loss_at_one_percent_of_its_start_is_info():
     # GoogLeNet on MNIST: 0.687 -> ~0.008 within 2 of 10 epochs, then creeping to ~0.013 (a
     # 99%-accuracy floor; labelled healthy): a few examples moving a tiny loss, not a worse model.
-    # Since stop 22 the climb is measured from the best's level (level_shift.lucky_low), and this one
+    # Since stop 22 the climb is measured from the best's level (noise.lucky_low), and this one
     # no longer clears it at all: no shift, or an info one (the generated creeps below keep the wording)
     rep = diagnose(load_path(CORPUS / "Eric-Sky666__GoogLeNet" / "loss.txt")[0])
     shifts = _findings(rep, "level_shift") + _findings(rep, "divergence")

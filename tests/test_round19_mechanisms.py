@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from trueloss_dash.diagnose import diagnose
-from trueloss_dash.diagnose.detectors.level_shift import lucky_low
+from trueloss_dash.diagnose.noise import lucky_low
 from trueloss_dash.diagnose.signals import level_median, rolling_median
 from trueloss_dash.ingest import load_path
 

@@ -10,7 +10,10 @@ counts only against the curve's own noise at that point:
   was known as the run went), floored by the run-wide scale so one quiet stretch cannot make the
   next wiggle look huge;
 - :func:`metric_change` - where a validation metric (accuracy, WER, mAP ...) is logged, whether it
-  got better or worse over a stretch, in units of its own point-to-point noise.
+  got better or worse over a stretch, in units of its own point-to-point noise;
+- :func:`point_noise`, :func:`median_se` and :func:`lucky_low` - a curve's per-point scatter, the
+  standard error of a median of m points, and how far the lowest of a curve's trend values sits below
+  its level by chance (a rise from "the best" is judged from the level, not from that luck).
 """
 
 from __future__ import annotations
@@ -29,6 +32,35 @@ def residuals(c: Curve) -> np.ndarray:
     v = c.scaled
     win = odd_window(len(v), T.SPIKE_TREND_FRACTION, T.SPIKE_TREND_MIN_WINDOW, T.SPIKE_TREND_MAX_WINDOW)
     return v - loo_rolling_median(v, win)
+
+
+def point_noise(y: np.ndarray) -> float:
+    """A curve's per-point scatter from its moves: the robust spread of successive differences over
+    sqrt(2) (a difference carries two points' noise; a trend barely moves it)."""
+    return float(robust_sigma(np.diff(y)) / np.sqrt(2))
+
+
+def median_se(noise: float, m: int) -> float:
+    """Standard error of the median of ``m`` points with per-point noise ``noise``: sqrt(pi/2) times
+    that of a mean (a median of 3 or more points is that much less efficient), the point itself for one."""
+    return noise * (np.sqrt(np.pi / 2) if m >= 3 else 1.0) / np.sqrt(max(m, 1))
+
+
+def lucky_low(noise: float, n: int, win: int) -> float:
+    """How far below the curve's level the lowest value of its rolling-median trend (window ``win``,
+    ``n`` points, per-point noise ``noise`` in log units) can sit by chance alone: each trend value
+    (a median of ``win`` points) spreads by :func:`median_se`, and the lowest of the n trend values
+    falls that many spreads below the level with probability LEVEL_SHIFT_LUCK_ALPHA (a Bonferroni
+    bound on the normal tail over every position; simulated on pure noise, the 99th percentile of
+    level-minus-lowest is 3.7-4.1 spreads for 80-500 points, the bound 3.7-4.1). A rise measured from
+    the raw minimum of a long noisy plateau is that luck, not a climb (pure noise around a flat level
+    read as 'climbed x1.6 and stayed' in a quarter to a third of generated curves); a curve that truly
+    moved to a worse level clears it. Used by the level-shift and slow-divergence checks."""
+    from statistics import NormalDist
+
+    if noise <= 0 or n <= 0:
+        return 0.0
+    return float(median_se(noise, win) * NormalDist().inv_cdf(1 - T.LEVEL_SHIFT_LUCK_ALPHA / max(n, 1)))
 
 
 def trend_t(y: np.ndarray) -> float:

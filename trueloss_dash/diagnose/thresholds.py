@@ -49,7 +49,7 @@ LEVEL_SHIFT_MIN_STAY_FRACTION = 0.2
 LEVEL_SHIFT_HELD_MIN_FRACTION = 0.25
 #: A training loss's rise from its best is measured from the best's level: the lowest rolling-median
 #: value of a long noisy curve sits below that level by luck, exceeded with this probability per curve
-#: (level_shift.lucky_low; the slow-divergence check uses the same bound).
+#: (noise.lucky_low, used by the level-shift and slow-divergence checks).
 LEVEL_SHIFT_LUCK_ALPHA = 0.01
 LEVEL_SHIFT_HELD_MIN_LOG_RISE = math.log(1.25)
 LEVEL_SHIFT_HELD_Z = 4.0

@@ -16,7 +16,7 @@ from ... import fmt
 from ...columns import GAP_TERMS, HUMAN_LABELS, LR, TRAIN_LOSS, TRAIN_LOSS_STEP, TRUE_TRAIN_LOSS, VAL_LOSS, fold, looks_like_loss
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import residuals, validation_follows
+from ..noise import lucky_low, point_noise, residuals, validation_follows
 from ..signals import binned, level_median, odd_window, robust_sigma, rolling_median
 from . import Check, Detected
 
@@ -61,20 +61,18 @@ def _creeping(w, trend: np.ndarray, best_i: int, win: int) -> tuple[int, float] 
     """A training loss that has been climbing slowly since its best and never came back: over at least
     DIVERGENCE_CREEP_MIN_FRACTION of the run its trend rose at >= DIVERGENCE_CREEP_RISING_SHARE of its
     moves and ends >= DIVERGENCE_CREEP_MIN_LOG_RISE above the best - the best's level, not its luckiest
-    value (level_shift.lucky_low: the lowest of a long noisy trend sits below it by chance) - the last
+    value (noise.lucky_low: the lowest of a long noisy trend sits below it by chance) - the last
     point of it near its top (no recovery). (onset index, log rise) or None."""
-    from .level_shift import lucky_low
-
     n = len(trend)
     after = n - 1 - best_i
     if after < max(3, T.DIVERGENCE_CREEP_MIN_FRACTION * n):
         return None
     seg = trend[best_i:]
     # measured between levels (windows cut at the edges: a padded edge is the lucky first or last point
-    # itself), and beyond the luck the lowest of a long noisy trend may owe (level_shift.lucky_low)
+    # itself), and beyond the luck the lowest of a long noisy trend may owe (noise.lucky_low)
     level = level_median(w.scaled, win)
     rise = float(min(float(seg[-1]), float(level[-1])) - max(float(seg[0]), float(level[best_i])))
-    if rise <= lucky_low(robust_sigma(np.diff(w.scaled)) / np.sqrt(2), n, win):
+    if rise <= lucky_low(point_noise(w.scaled), n, win):
         return None
     # judged on up to 10 block medians: a rolling median's point-to-point moves are mostly ties and noise
     blocks = np.array([np.median(b) for b in np.array_split(seg, min(10, len(seg)))])

@@ -19,7 +19,7 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import local_sigma, validation_follows
+from ..noise import local_sigma, lucky_low, point_noise, validation_follows
 from ..signals import Curve, binned, level_median, odd_window, robust_sigma, rolling_median, window_medians
 from . import Check, Detected
 from .spike import burst_finding, recovery_after, warmup_points
@@ -75,30 +75,12 @@ def _sustained_rise(v: np.ndarray, sig: np.ndarray, k0: int):
     rise = float(np.median(v[onset:stop]) - trend[b])
     # the best is the lowest of many noisy trend values: judged from where the curve's level is (the
     # best plus the luck it may owe: lucky_low), a flat noisy curve does not 'climb' away from its own low
-    if rise <= lucky_low(robust_sigma(np.diff(v)) / np.sqrt(2), n, win):
+    if rise <= lucky_low(point_noise(v), n, win):
         return None  # (the luck of a minimum over the whole curve: judged with the whole curve's noise)
     # the held level is a median of (stop - onset) points: its noise is the per-point scale over the
     # square root of that count (a climb held for hundreds of noisy steps is measured precisely)
     z = rise / (float(sig[max(b, 1) - 1]) / np.sqrt(max(1, stop - onset)))
     return (onset, rise, z, float(trend[b])) if z > T.LEVEL_SHIFT_Z else None
-
-
-def lucky_low(noise: float, n: int, win: int) -> float:
-    """How far below the curve's level the lowest value of its rolling-median trend (window ``win``,
-    ``n`` points, per-point noise ``noise`` in log units) can sit by chance alone: each trend value
-    (a median of ``win`` points) spreads by sqrt(pi/2) * noise / sqrt(win), and the lowest of the n
-    trend values falls that many spreads below the level with probability LEVEL_SHIFT_LUCK_ALPHA (a
-    Bonferroni bound on the normal tail over every position; simulated on pure noise, the 99th
-    percentile of level-minus-lowest is 3.7-4.1 spreads for 80-500 points, the bound 3.7-4.1). A rise
-    measured from the raw minimum of a long noisy plateau is that luck, not a climb (pure noise around
-    a flat level read as 'climbed x1.6 and stayed' in a quarter to a third of generated curves); a
-    curve that truly moved to a worse level clears it."""
-    from statistics import NormalDist
-
-    if noise <= 0 or n <= 0:
-        return 0.0
-    spread = np.sqrt(np.pi / 2) * noise / np.sqrt(max(win, 1))
-    return float(spread * NormalDist().inv_cdf(1 - T.LEVEL_SHIFT_LUCK_ALPHA / max(n, 1)))
 
 
 def _best_index(v: np.ndarray) -> int:
@@ -126,7 +108,7 @@ def _held_above_best(v: np.ndarray, k0: int, min_rise: float = T.LEVEL_SHIFT_HEL
         return None
     if trend[b] - float(np.median(v[: max(1, n // 10)])) < np.log(T.OSCILLATION_HARM_MIN_REMAINING):
         return None
-    noise = robust_sigma(np.diff(v)) / np.sqrt(2)
+    noise = point_noise(v)
     rise = float(np.median(rest) - trend[b])
     z = rise / max(noise / np.sqrt(len(rest)), 1e-12)
     if rise < min_rise or z < min_z or (uncorroborated and rise <= lucky_low(noise, n, win)):
@@ -348,7 +330,7 @@ def _training_climbed_after(view, x_onset: float) -> bool:
     if len(before) == 0 or len(after) < 3:
         return False
     rise = float(np.median(after)) - float(np.min(before))
-    noise = robust_sigma(np.diff(v)) / np.sqrt(2)
+    noise = point_noise(v)
     return rise >= T.LEVEL_SHIFT_JOINT_MIN_LOG_RISE and rise >= T.LEVEL_SHIFT_JOINT_Z * noise / np.sqrt(len(after))
 
 
@@ -378,7 +360,7 @@ def _joint_jump(view, c: Curve) -> list[Finding]:
         # the noise of the level held after the jump: the spread of its points around their median (a
         # descent before the jump is trend, not noise; a steady climb after it spreads wide, so its
         # first step is no jump); with fewer than 5 points after it, the curve's point-to-point scale
-        noise_v, noise_t = (max(robust_sigma(u[j:] - np.median(u[j:])) if n - j >= 5 else robust_sigma(np.diff(u)) / np.sqrt(2),
+        noise_v, noise_t = (max(robust_sigma(u[j:] - np.median(u[j:])) if n - j >= 5 else point_noise(u),
                                 T.SPIKE_SIGMA_FLOOR) for u in (v, t))
         jumps = [(u[j] - u[j - 1], noise) for u, noise in ((v, noise_v), (t, noise_t))]
         if not all(d >= T.LEVEL_SHIFT_JOINT_MIN_LOG_RISE and d >= T.LEVEL_SHIFT_HELD_Z * noise for d, noise in jumps):

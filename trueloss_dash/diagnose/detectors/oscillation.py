@@ -74,11 +74,11 @@ def _sampling_noise(view, name: str, n_points: int) -> float:
     return T.OSCILLATION_EXAMPLE_CV * float(np.sqrt(unseen / max(per_point, 1.0)))
 
 
-def _consequence(view, c, x, m, lo) -> tuple[str, str]:
+def _consequence(view, c, x, m, lo, swing: float) -> tuple[str, str]:
     """Warning only when the bouncing costs something (docs/diagnosis.md, "Severity"): the loss is
     still far from where it could get, and - when validation is logged - the evaluated model swings
     too (or a validation metric gets worse). Otherwise the swings are the noise of a loss near
-    convergence, and the finding is info."""
+    convergence, and the finding is info. ``swing``: the typical rise of ``m[lo:]`` (:func:`_moves`)."""
     # the start is the first few points (a loss that falls 15x in its first tenth has a median there
     # far below where it started: LEEDONGQUE 1.05 -> 0.06 read as 'still at 20% of its start')
     end_m, start_m = m[-max(2, len(m) // 5):], m[: max(1, min(3, len(m) // 10))]
@@ -91,10 +91,7 @@ def _consequence(view, c, x, m, lo) -> tuple[str, str]:
         k_end, k_start = max(2, len(y) // 5), max(1, min(3, len(y) // 10))
         start_mag = float(np.median(np.abs(y[:k_start])))
         level = float(np.median(np.abs(y[-k_end:])) / start_mag) if start_mag > 0 else 1.0
-    ups = np.diff(m[lo:])
-    ups = ups[ups > 0]
-    typical_rise = float(np.median(ups)) if len(ups) else 0.0
-    if level < T.OSCILLATION_HARM_MIN_REMAINING and (not c.positive or typical_rise < T.OSCILLATION_CONVERGED_MAX_LOG_RISE):
+    if level < T.OSCILLATION_HARM_MIN_REMAINING and (not c.positive or swing < T.OSCILLATION_CONVERGED_MAX_LOG_RISE):
         return "info", (f"at {fmt.pct(level)} of its start these moves are the noise of a loss near convergence, "
                         "not an unstable learning rate")
     decayed = _swings_outlast_the_lr(view, c, x, m, lo)
@@ -349,7 +346,7 @@ def detect(view) -> Detected:
     if not best["ok"]:
         return Detected([], detail)
     lo = best["lo"]
-    severity, why = _consequence(view, c, x, m, lo)
+    severity, why = _consequence(view, c, x, m, lo, best["swing"])
     detail += f"; {why}"
     finding = Finding(
         kind="oscillation",

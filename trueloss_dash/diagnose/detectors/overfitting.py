@@ -15,7 +15,7 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import local_sigma, metric_change, residuals, trend_t
+from ..noise import local_sigma, median_se, metric_change, residuals, trend_t
 from ..signals import binned, odd_window, pct, robust_sigma, rolling_median
 from . import Check, Detected
 
@@ -31,12 +31,6 @@ def _metric_still_improves(view) -> bool:
         return bool(metric_disagreement.detect(view).findings)
     except (ValueError, IndexError, FloatingPointError):
         return False
-
-
-def _median_se(noise: float, m: int) -> float:
-    """Standard error of the median of ``m`` points with per-point noise ``noise``: sqrt(pi/2) times
-    that of a mean (a median of 3 or more points is that much less efficient), the point itself for one."""
-    return noise * (np.sqrt(np.pi / 2) if m >= 3 else 1.0) / np.sqrt(max(m, 1))
 
 
 def detect(view) -> Detected:
@@ -121,13 +115,13 @@ def detect(view) -> Detected:
         window = v[max(0, b - h): b + h + 1]
         level = float(np.median(window))
         # both medians carry noise: the rise must clear the noise of their difference
-        spread = T.OVERFIT_NOISE_Z * float(np.hypot(_median_se(noise, recent_n), _median_se(noise, len(window))))
+        spread = T.OVERFIT_NOISE_Z * float(np.hypot(median_se(noise, recent_n), median_se(noise, len(window))))
         around = f"the level around its best (median of {fmt.count(2 * h + 1, 'point')})"
     elif w.positive and n >= T.OVERFIT_FLAT_MIN_POINTS and not climbing and ws > 1:
         # shorter runs: the level is the smoothed curve's best (rolling median over ws points); both
         # it and the recent median carry noise, so the rise must clear the noise of their difference
         level = float(sm.min())
-        spread = T.OVERFIT_NOISE_Z * float(np.hypot(_median_se(noise, recent_n), _median_se(noise, ws)))
+        spread = T.OVERFIT_NOISE_Z * float(np.hypot(median_se(noise, recent_n), median_se(noise, ws)))
         around = f"the smoothed curve's best (rolling median of {fmt.count(ws, 'point')})"
     else:
         level = None

@@ -15,8 +15,8 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import trend_t
-from ..signals import Curve, interval_means, overlap, pct, robust_sigma
+from ..noise import point_noise, trend_t
+from ..signals import Curve, interval_means, overlap, pct
 from . import Check, Detected
 from .plateau import metric_still_improving, progress_profile
 
@@ -93,7 +93,7 @@ def _validation_improved(va) -> bool:
     y = np.log(np.asarray(va.y, float))
     start = float(np.median(y[: max(1, min(3, len(y) // 5))]))
     drop = start - float(y.min())
-    scatter = robust_sigma(np.diff(y)) / np.sqrt(2.0)
+    scatter = point_noise(y)
     return drop >= max(T.UNDERFIT_VAL_IMPROVED_MIN_LOG_DROP, T.UNDERFIT_VAL_IMPROVED_Z * scatter)
 
 
