@@ -100,9 +100,12 @@ def test_car_cnn_overfits_with_best_epoch_42(real_logs):
     rep = _one(real_logs / "keras_csv/Car-Prediction-CNN-Model__training.log")
     f = next(f for f in rep.findings if f.kind == "overfitting")
     assert f.metrics["best_x"] == 42
-    # the loss rose only 5% while validation accuracy kept improving: severity follows consequence
-    # (issue 9), so the finding is info and the verdict quiet, but the cause is still named
-    assert f.severity == "info" and any(m.kind == "metric_disagreement" for m in rep.findings)
+    # the last points sit 5% above the best point but <1% above the level around it: severity follows
+    # consequence (issue 9), so the finding is info and the verdict quiet, but the cause is still named.
+    # (Until stop 23 a metric_disagreement INFO said the loss 'rose' while accuracy improved; the loss
+    # never rose beyond its noise, and that check now measures from the same level: none.)
+    assert f.severity == "info" and "lucky low" in f.summary
+    assert not any(m.kind == "metric_disagreement" for m in rep.findings)
     assert "overfitting" in rep.cause_ids()[:2] and "Overfitting" in rep.verdict
 
 

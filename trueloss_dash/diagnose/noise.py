@@ -13,7 +13,9 @@ counts only against the curve's own noise at that point:
   got better or worse over a stretch, in units of its own point-to-point noise;
 - :func:`point_noise`, :func:`median_se` and :func:`lucky_low` - a curve's per-point scatter, the
   standard error of a median of m points, and how far the lowest of a curve's trend values sits below
-  its level by chance (a rise from "the best" is judged from the level, not from that luck).
+  its level by chance (a rise from "the best" is judged from the level, not from that luck);
+- :func:`validation_noise` and :func:`best_level` - a validation curve's noise since its best and the
+  level around that best, which the overfitting and loss-vs-metric checks both measure a rise from.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import fmt
 from . import thresholds as T
-from .signals import Curve, binned, loo_rolling_median, odd_window, robust_sigma, window_medians
+from .signals import Curve, binned, loo_rolling_median, odd_window, robust_sigma, rolling_median, window_medians
 
 
 def residuals(c: Curve) -> np.ndarray:
@@ -61,6 +64,32 @@ def lucky_low(noise: float, n: int, win: int) -> float:
     if noise <= 0 or n <= 0:
         return 0.0
     return float(median_se(noise, win) * NormalDist().inv_cdf(1 - T.LEVEL_SHIFT_LUCK_ALPHA / max(n, 1)))
+
+
+def validation_noise(w: Curve, b: int) -> float:
+    """Per-point noise (log units) of a validation curve judged from its best point ``b``: the run-wide
+    scale of its residuals, or - heteroscedastic - the local scale of the stretch since the best when that
+    stretch is long enough and noisier (a validation set that gets noisier as the loss falls)."""
+    noise = robust_sigma(residuals(w))
+    if len(w) - 1 - b >= T.OVERFIT_LOCAL_NOISE_MIN_POINTS:
+        noise = max(noise, float(np.median(local_sigma(w)[b:])))
+    return float(noise)
+
+
+def best_level(v: np.ndarray, b: int, ws: int) -> tuple[float, int, str] | None:
+    """The level of a (log) curve ``v`` around its best point ``b``, what a rise "since the best" is
+    measured from, with the number of points it is a median of and how to say it: a long run's best
+    point is the luckiest of many, so the median of the OVERFIT_LEVEL_FRACTION of the points centred
+    on it; a shorter run's, the best of its rolling-median trend (window ``ws``). None for a run too
+    short for either (its best point is all there is)."""
+    n = len(v)
+    if n >= T.OVERFIT_LEVEL_MIN_POINTS:
+        h = max(2, int(round(T.OVERFIT_LEVEL_FRACTION * n / 2)))
+        window = v[max(0, b - h): b + h + 1]
+        return float(np.median(window)), len(window), f"the level around its best (median of {fmt.count(2 * h + 1, 'point')})"
+    if n >= T.OVERFIT_FLAT_MIN_POINTS and ws > 1:
+        return float(rolling_median(v, ws).min()), ws, f"the smoothed curve's best (rolling median of {fmt.count(ws, 'point')})"
+    return None
 
 
 def trend_t(y: np.ndarray) -> float:

@@ -101,6 +101,11 @@ SPIKE_WARNING_RECOVERY_SHARE = 0.05
 #: is a blip in one logging interval the weights did not keep: info, whatever its ratio
 #: (Priyanshisharma22: HF 50-step means at 3e-4 with isolated 0.1-0.3 logs, each back at the next).
 SPIKE_BLIP_MIN_POINTS = 100
+#: A spike of a binned step-level loss whose bins' MEDIAN rose by less than this share of what their MEAN
+#: rose is a few outlier batches averaged into the bins (one x40 batch lifts a 30-step mean x2.3 and its
+#: median not at all), not a jump of the loss: info, as a single raw outlier batch is (null runs with
+#: heavy-tailed minibatch noise: benchmarks/probe_null_runs.py).
+SPIKE_BATCH_MEDIAN_SHARE = 0.5
 #: Bursts of a short training loss (<= SPIKE_BURST_MAX_POINTS working points) above its running
 #: minimum: at least x2 above it, back as a spike recovers, and at least SPIKE_BURST_OVER_OTHER_UPS
 #: times the largest upward move elsewhere in the curve (DunatosCharles: 0.70 -> 2.13, 2.38, 2.18 ->
@@ -445,6 +450,10 @@ OSCILLATION_LR_DECAY = 4.0
 #: ... and the median move at the lower half of the LR values be at least this share of the median move
 #: at the upper half (an LR-driven bounce at half the step size is roughly half the size).
 OSCILLATION_LR_SWING_SHARE = 0.75
+#: Swings whose climb (the sum of the loss's up-moves) came at least this share in moves where the logged
+#: learning rate went up are the schedule's (warm restarts, cyclic LR): info (null runs, SGDR with its LR
+#: logged: benchmarks/probe_null_runs.py).
+OSCILLATION_RESTART_SHARE = 0.8
 #: ... and, where both are logged at the same points, swings WITH training: the correlation of their
 #: point-to-point log moves at least this (an unstable LR moves the weights, so the evaluated model
 #: gets worse at the same epochs; independent evaluation noise of the same size does not), and at

@@ -94,6 +94,11 @@ def _consequence(view, c, x, m, lo, swing: float) -> tuple[str, str]:
     if level < T.OSCILLATION_HARM_MIN_REMAINING and (not c.positive or swing < T.OSCILLATION_CONVERGED_MAX_LOG_RISE):
         return "info", (f"at {fmt.pct(level)} of its start these moves are the noise of a loss near convergence, "
                         "not an unstable learning rate")
+    # (the rate raised on purpose first: a warm-restart schedule also 'fell' over the stretch, but its
+    # rises are its restarts, not noise that outlasted the rate)
+    restarts = _rises_at_lr_restarts(view, c, x, m, lo, swing)
+    if restarts is not None:
+        return "info", restarts
     decayed = _swings_outlast_the_lr(view, c, x, m, lo)
     if decayed is not None:
         return "info", decayed
@@ -223,6 +228,34 @@ def _swings_outlast_the_lr(view, c, x, m, lo) -> str | None:
     return (f"the logged learning rate fell {fell} over the swings, yet they kept "
             f"their size (~{fmt.pct(_ratio_of(lo_sw))} per move at the lower rates, ~{fmt.pct(_ratio_of(hi_sw))} at the "
             "higher): steps too large would shrink with the rate - this is the loss's own noise")
+
+
+def _rises_at_lr_restarts(view, c, x, m, lo, swing: float) -> str | None:
+    """The loss's rises are the schedule's: at least OSCILLATION_RESTART_SHARE of the loss's total climb
+    (the sum of its up-moves) comes in moves where the logged learning rate went up (over the move or the
+    one before it: warm restarts, a cyclic schedule, a new phase's warm-up), with at least two such
+    moves of half a typical rise (``swing``) or more. A rate raised on purpose makes the loss climb for a
+    while; the swings follow the plan, not an unstable rate - the noise's small rises elsewhere do not
+    change that. None without a logged LR on the same axis."""
+    lr = view.lr
+    if lr is None or lr.axis != c.axis or len(lr) < 3:
+        return None
+    xs, seg = x[lo:], m[lo:]
+    at = np.interp(xs, lr.x, lr.y)
+    if not np.all(np.isfinite(at)):
+        return None
+    d = np.diff(seg)
+    lr_up = np.diff(at) > 0  # the rate rose over move i
+    at_restart = lr_up | np.r_[False, lr_up[:-1]]
+    up = d > 0
+    climb = float(d[up].sum())
+    big = up & at_restart & (d >= 0.5 * swing)
+    if climb <= 0 or big.sum() < 2 or float(d[up & at_restart].sum()) < T.OSCILLATION_RESTART_SHARE * climb:
+        return None
+    share = float(d[up & at_restart].sum()) / climb
+    return (f"{fmt.pct(share)} of its climb came in {fmt.count(int(big.sum()), 'rise')} where the logged learning rate went "
+            "up (warm restarts, a cyclic schedule or a range test): the rate was raised on purpose, and the loss climbing after it is "
+            "the schedule's doing")
 
 
 def _ratio_of(log_move: float) -> float:

@@ -15,7 +15,7 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import local_sigma, median_se, metric_change, residuals, trend_t
+from ..noise import best_level, median_se, metric_change, trend_t, validation_noise
 from ..signals import binned, odd_window, pct, robust_sigma, rolling_median
 from . import Check, Detected
 
@@ -28,7 +28,7 @@ def _metric_still_improves(view) -> bool:
     from . import metric_disagreement
 
     try:
-        return bool(metric_disagreement.detect(view).findings)
+        return bool(metric_disagreement.detect(view, judge_loss_noise=False).findings)
     except (ValueError, IndexError, FloatingPointError):
         return False
 
@@ -61,11 +61,7 @@ def detect(view) -> Detected:
     # heteroscedastic: a validation set that gets noisier as the loss falls (a few batches at a low
     # loss) is judged by the noise of the stretch since its best, not by the run-wide scale its
     # smooth early descent pulls down
-    noise = 0.0
-    if n >= T.OVERFIT_MIN_POINTS and w.positive:
-        noise = robust_sigma(residuals(w))
-        if after >= T.OVERFIT_LOCAL_NOISE_MIN_POINTS:
-            noise = max(noise, float(np.median(local_sigma(w)[b:])))
+    noise = validation_noise(w, b) if n >= T.OVERFIT_MIN_POINTS and w.positive else 0.0
     best_val = float(w.y[b])
     detail = (f"best validation {fmt.num(best_val)} at {fmt.at(w.axis, best_x)}, {fmt.count(after, 'point')} after it, "
               f"GL {pct(gl)}" + (f" ({fmt.count(n, 'validation point')} only)" if short else ""))
@@ -106,26 +102,14 @@ def detect(view) -> Detected:
     if w.positive and np.log1p(gl) < T.OVERFIT_NOISE_Z * noise / np.sqrt(recent_n):
         return Detected([], detail + f"; within validation's own noise (~{pct(float(np.expm1(noise)))} per point)")
     flat_note = ""
-    if w.positive and n >= T.OVERFIT_LEVEL_MIN_POINTS and not climbing:
-        # a long noisy run's best point is the luckiest of many: judge the rise from the level around
-        # it (median of the OVERFIT_LEVEL_FRACTION of the points centred on it) - a real minimum is a
-        # broad valley, a lucky low is one point under a level validation then held (stalled, not
-        # getting worse: info - early stopping would still have stopped there)
-        h = max(2, int(round(T.OVERFIT_LEVEL_FRACTION * n / 2)))
-        window = v[max(0, b - h): b + h + 1]
-        level = float(np.median(window))
-        # both medians carry noise: the rise must clear the noise of their difference
-        spread = T.OVERFIT_NOISE_Z * float(np.hypot(median_se(noise, recent_n), median_se(noise, len(window))))
-        around = f"the level around its best (median of {fmt.count(2 * h + 1, 'point')})"
-    elif w.positive and n >= T.OVERFIT_FLAT_MIN_POINTS and not climbing and ws > 1:
-        # shorter runs: the level is the smoothed curve's best (rolling median over ws points); both
-        # it and the recent median carry noise, so the rise must clear the noise of their difference
-        level = float(sm.min())
-        spread = T.OVERFIT_NOISE_Z * float(np.hypot(median_se(noise, recent_n), median_se(noise, ws)))
-        around = f"the smoothed curve's best (rolling median of {fmt.count(ws, 'point')})"
-    else:
-        level = None
-    if level is not None:
+    # a noisy run's best point is the luckiest of many: judge the rise from the level around it
+    # (noise.best_level) - a real minimum is a broad valley, a lucky low is one point under a level
+    # validation then held (stalled, not getting worse: info - early stopping would still have stopped
+    # there); both medians carry noise, so the rise must clear the noise of their difference
+    found_level = best_level(v, b, ws) if w.positive and not climbing else None
+    if found_level is not None:
+        level, m, around = found_level
+        spread = T.OVERFIT_NOISE_Z * float(np.hypot(median_se(noise, recent_n), median_se(noise, m)))
         if recent - level < spread:
             flat_note = (f"; only {pct(float(np.expm1(recent - level)))} above {around}, within validation's noise: "
                          "validation stalled there - the best point was a lucky low, the model is not getting worse")

@@ -169,6 +169,9 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
     # one logged point out of hundreds, back at the next: a blip in one logging interval (a hard batch
     # inside a 50-step mean) that the weights did not keep - not the instability of an epoch-level jump
     blip = transient and recovered == 1 and p == s and len(w) >= T.SPIKE_BLIP_MIN_POINTS
+    # a binned step-level loss: a few outlier batches inside the peak's bins lift their means, not their
+    # medians - hard batches, as a single raw one is, not a jump of the loss
+    outlier_batches = transient and _few_batches(c, w, p, recovered, rise)
     # undoing progress costs the points it takes to win it back: none to speak of when the very next
     # point is back (the run lost one evaluation interval, the final model nothing)
     slow_back = recovered is None or recovered >= T.SPIKE_WARNING_MIN_RECOVERY_POINTS
@@ -189,11 +192,14 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
     # the curve's own usual bounce (its own robust z below SPIKE_Z) is that curve's ordinary noise:
     # a recovered one costs nothing beyond what the curve does every few points
     usual = transient and own_z is not None and own_z < T.SPIKE_Z
-    severity = "warning" if costly and c.positive and not single_batch and not blip and not usual else "info"
+    severity = "warning" if costly and c.positive and not single_batch and not blip and not usual and not outlier_batches else "info"
     if lost >= T.SPIKE_WARNING_LOST_PROGRESS:
         tail += f", undoing {fmt.pct(min(lost, 1.0))} of the progress made before it"
     if usual:
         tail += f"; against its own noise only z={fmt.num(own_z, 2)} (its usual bounce)"
+    if outlier_batches:
+        tail += (f"; a few outlier batches inside {fmt.count(w.binned_from // len(w), 'logged point')}-wide bins: "
+                 "the bins' medians stayed at the trend (hard batches, not a jump of the loss)")
     if joint:
         tail += f"; the {'validation' if c.name != VAL_LOSS else 'training'} loss jumped at the same point"
     return Finding(
@@ -217,6 +223,20 @@ def _finding(c, w, s, e, p, z, rise, recovered, label, unit, lost: float = 0.0, 
         },
         summary=f"{label} jumped to {fmt.num(w.y[p])} at {fmt.at(unit, xp)} ({_size(w, rise, ratio)}, robust z={fmt.num(z, 2)}), {tail}",
     )
+
+
+def _few_batches(c, w, p: int, recovered: int, rise: float) -> bool:
+    """The peak of a binned positive curve (bins ``p`` .. ``p + recovered - 1``) is outlier batches
+    averaged into the bins: the median of their raw values rose less than SPIKE_BATCH_MEDIAN_SHARE of
+    the rise of their mean (``rise``, log units) over the trend before them."""
+    if w.binned_from is None or not c.positive or rise <= 0:
+        return False
+    n, m = int(w.binned_from), len(w)
+    edges = np.append(np.linspace(0, n, m + 1).astype(np.int64)[:-1], n)  # signals.binned's bins
+    lo, hi = edges[p], edges[min(p + max(recovered, 1), m)]
+    mean_rise = float(np.log(np.mean(c.y[lo:hi]))) - (float(w.scaled[p]) - rise)
+    median_rise = float(np.log(np.median(c.y[lo:hi]))) - (float(w.scaled[p]) - rise)
+    return bool(mean_rise > 0 and median_rise < T.SPIKE_BATCH_MEDIAN_SHARE * mean_rise)
 
 
 def _persistent_jump(c, w, s, p, z, rise, label, unit) -> Finding:
