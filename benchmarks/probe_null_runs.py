@@ -187,9 +187,93 @@ def staircase_unfreezing(rng, n):
     return _epoch_run("staircase_unfreezing", {TRAIN_LOSS: tr, VAL_LOSS: va})
 
 
+def converged_long_constant_lr(rng, n):
+    """Constant-LR SGD/Adam trained long past convergence (issue 9 case 1): training keeps creeping down
+    with +-3-15% epoch-to-epoch moves near its floor, validation levels off with its own noise."""
+    x = np.arange(n)
+    tau = rng.uniform(0.03, 0.1) * n
+    tr = _decay(x, rng.uniform(1, 3), rng.uniform(0.005, 0.05), tau) * np.exp(rng.normal(0, rng.uniform(0.03, 0.15), n))
+    va = _decay(x, rng.uniform(1, 3), rng.uniform(0.1, 0.4), tau) * np.exp(rng.normal(0, rng.uniform(0.01, 0.05), n))
+    return _epoch_run("converged_long_constant_lr", {TRAIN_LOSS: tr, VAL_LOSS: va})
+
+
+def reduce_on_plateau(rng, n):
+    """Keras ReduceLROnPlateau: when validation stalls for a few epochs the LR is cut x0.1-0.5 and both
+    losses step down a little; the LR is logged."""
+    x = np.arange(n)
+    lr = np.full(n, rng.uniform(1e-3, 1e-2))
+    cuts = np.sort(rng.choice(np.arange(int(0.3 * n), n - 2), size=int(rng.integers(1, 4)), replace=False))
+    step = np.zeros(n)
+    for c in cuts:
+        lr[c:] *= rng.uniform(0.1, 0.5)
+        step[c:] += rng.uniform(0.03, 0.12)
+    base = _decay(x, rng.uniform(1, 2.5), rng.uniform(0.2, 0.6), rng.uniform(0.08, 0.2) * n)
+    tr = base * np.exp(-step) * np.exp(rng.normal(0, 0.01, n))
+    va = base * rng.uniform(1.05, 1.25) * np.exp(-0.7 * step) * np.exp(rng.normal(0, 0.02, n))
+    return _epoch_run("reduce_on_plateau", {TRAIN_LOSS: tr, VAL_LOSS: va, LR: lr})
+
+
+def early_stopped(rng, n):
+    """EarlyStopping(patience=5-10): validation reached its best `patience` epochs before the end and sat
+    0-5% above it since (the callback keeps the best weights); training still fell a little."""
+    patience = int(rng.integers(5, 11))
+    m = max(patience + 8, n // 3)
+    x = np.arange(m)
+    best = m - 1 - patience
+    tr = _decay(x, rng.uniform(1, 2.5), rng.uniform(0.05, 0.3), rng.uniform(0.15, 0.3) * m) * np.exp(rng.normal(0, 0.01, m))
+    floor = rng.uniform(0.2, 0.6)
+    va = _decay(x, rng.uniform(1, 2.5), floor, rng.uniform(0.1, 0.25) * m)
+    late = x > best
+    va[late] = va[best] * (1 + rng.uniform(0.0, 0.05) * (x[late] - best) / patience)
+    va = va * np.exp(rng.normal(0, 0.01, m))
+    return _epoch_run("early_stopped", {TRAIN_LOSS: tr, VAL_LOSS: va})
+
+
+def yolo_close_mosaic(rng, n):
+    """An Ultralytics detector: box+cls+dfl sum falling from ~5 to ~2.5; for the last 10 epochs mosaic
+    augmentation is switched off and the training loss drops by 10-25% at once; validation and mAP
+    keep improving slowly."""
+    m = max(n, 30)
+    x = np.arange(m)
+    tr = _decay(x, rng.uniform(4, 7), rng.uniform(2, 3), rng.uniform(0.15, 0.3) * m)
+    tr[m - 10:] *= rng.uniform(0.75, 0.9)
+    tr = tr * np.exp(rng.normal(0, 0.008, m))
+    va = _decay(x, rng.uniform(4, 6), rng.uniform(2.5, 3.5), rng.uniform(0.1, 0.25) * m) * np.exp(rng.normal(0, 0.015, m))
+    mp = np.clip(0.6 * (1 - np.exp(-x / (0.2 * m))) + rng.normal(0, 0.005, m), 0, 1)
+    return _epoch_run("yolo_close_mosaic", {TRAIN_LOSS: tr, VAL_LOSS: va, "metrics/mAP50": mp})
+
+
+def llm_epoch_staircase(rng, n):
+    """A multi-epoch LLM fine-tune logged per step: the training loss drops a step at each epoch boundary
+    (the examples are seen again) while the evaluation loss, logged once per epoch, levels off."""
+    epochs = int(rng.integers(2, 5))
+    per = int(rng.choice([50, 100, 200]))
+    steps = epochs * per
+    x = np.arange(1, steps + 1, dtype=float)
+    ep = (x - 1) // per
+    tr = _decay(x, rng.uniform(2, 3), rng.uniform(1.0, 1.5), rng.uniform(0.05, 0.15) * steps)
+    tr = tr * np.exp(-ep * rng.uniform(0.08, 0.2)) * np.exp(rng.uniform(0.05, 0.12) * rng.standard_normal(steps))
+    ev = x[per - 1::per]
+    va = _decay(ev, 2.0, rng.uniform(1.1, 1.6), per * 0.8) * np.exp(rng.normal(0, 0.005, len(ev)))
+    run = Run(name="llm_epoch_staircase", format="null-probe", context=RunContext())
+    run.add(Series(TRAIN_LOSS, tr, step=x, epoch=ep + 1))
+    run.add(Series(VAL_LOSS, va, step=ev, epoch=np.arange(1, epochs + 1, dtype=float)))
+    return run
+
+
+def tiny_regression_mse(rng, n):
+    """A regression MSE at the 1e-4 scale, falling x10-100 with 5-10% noise per epoch; validation above it."""
+    progress = 1 - np.exp(-np.arange(n) / (rng.uniform(0.1, 0.3) * n))
+    start, floor = rng.uniform(1e-3, 1e-2), rng.uniform(1e-5, 1e-4)
+    tr = (floor + (start - floor) * (1 - progress)) * np.exp(rng.normal(0, rng.uniform(0.05, 0.1), n))
+    va = (floor * rng.uniform(1.1, 2.0) + (start - floor) * (1 - progress)) * np.exp(rng.normal(0, rng.uniform(0.05, 0.1), n))
+    return _epoch_run("tiny_regression_mse", {TRAIN_LOSS: tr, VAL_LOSS: va})
+
+
 SHAPES = {f.__name__: f for f in (sgdr, one_cycle, step_schedule, minibatch_steps, finetune_near_floor, dropout_offset,
                                    noisy_validation_with_accuracy, warmup_then_decay, short_still_learning,
-                                   staircase_unfreezing)}
+                                   staircase_unfreezing, converged_long_constant_lr, reduce_on_plateau,
+                                   early_stopped, yolo_close_mosaic, llm_epoch_staircase, tiny_regression_mse)}
 
 
 def make(shape: str, seed: int):
