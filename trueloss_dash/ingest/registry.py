@@ -35,6 +35,7 @@ FORMATS: tuple[str, ...] = (
     "bare_numbers",
     "generic_csv",
     "yolov5_txt",
+    "boosting_log",
     "text_log",
 )
 
@@ -53,6 +54,7 @@ _MODULES = (
     "generic_csv",
     "exported_csv",
     "yolov5_txt",
+    "boosting",
     "text_log",
 )
 

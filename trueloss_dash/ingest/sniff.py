@@ -16,7 +16,9 @@ from .delimited import Header, read_header
 from .source import Source
 
 
-_JSON_ARRAY_START = re.compile(r'\[\s*(?:[\[{"\]]|-?\d[\d.eE+-]*\s*[,\]]|null\b|true\b|false\b|NaN\b|-?Infinity\b)')
+# ("[12]\ttrain-logloss:0.41" opens an XGBoost / LightGBM console log, not an array: a one-number array is
+# followed by nothing, a comma or a bracket - never by a name)
+_JSON_ARRAY_START = re.compile(r'\[\s*(?:[\[{"\]]|-?\d[\d.eE+-]*\s*(?:,|\](?!\s*[A-Za-z_]))|null\b|true\b|false\b|NaN\b|-?Infinity\b)')
 
 
 def dict_in_json_string(value) -> dict | None:
