@@ -398,23 +398,31 @@ _QUALIFIER = re.compile(r"^(?:average|avg|mean)")
 # ... also after the name ("loss_avg", "val loss_avg": PaddleVideo's epoch averages; "loss_total_avg": the overall
 # loss beside its averaged component terms 'loss_source_avg', 'loss_distill_avg', ...)
 _TRAILING_QUALIFIER = re.compile(r"(?:(?<=loss)|(?<=total))(?:average|avg|mean)$")
+# ... or between the phase and the loss ("Test set: Average loss" in PyTorch's MNIST example reads as
+# 'test/Average loss'; "train_avg_loss", "val_mean_loss")
+_PHASE_QUALIFIER = re.compile(r"^(train|training|trn|val|valid|validation|eval|evaluation|dev|test|testing)(?:average|avg|mean)(?=loss)")
+
+
+def _resolve(column: str) -> tuple[str | None, bool]:
+    """(canonical series, whether the mapping is approximate) of a column, its qualifiers set aside."""
+    key = fold(column)
+    for candidate in (key, _QUALIFIER.sub("", key), _TRAILING_QUALIFIER.sub("", key), _PHASE_QUALIFIER.sub(r"\1", key)):
+        if candidate in _SERIES_LOOKUP:
+            return _SERIES_LOOKUP[candidate], False
+        if candidate in FLAGGED_ALIASES:
+            return FLAGGED_ALIASES[candidate], True
+    return None, False
 
 
 def canonical_series(column: str) -> str | None:
     """Canonical series name for a column, or None when it is an extra series."""
-    key = fold(column)
-    for candidate in (key, _QUALIFIER.sub("", key), _TRAILING_QUALIFIER.sub("", key)):
-        if candidate in _SERIES_LOOKUP:
-            return _SERIES_LOOKUP[candidate]
-        if candidate in FLAGGED_ALIASES:
-            return FLAGGED_ALIASES[candidate]
-    return None
+    return _resolve(column)[0]
 
 
 def is_averaged_name(column: str) -> bool:
     """The name says the values are an average ("Average Loss", "loss_avg", "mean_val_loss")."""
     key = fold(column)
-    return key not in _SERIES_LOOKUP and bool(_QUALIFIER.match(key) or _TRAILING_QUALIFIER.search(key))
+    return key not in _SERIES_LOOKUP and bool(_QUALIFIER.match(key) or _TRAILING_QUALIFIER.search(key) or _PHASE_QUALIFIER.match(key))
 
 
 def canonical_bound(column: str) -> str | None:
@@ -431,8 +439,8 @@ def canonical_bound(column: str) -> str | None:
 
 
 def is_flagged_alias(column: str) -> bool:
-    """True when the mapping is approximate (e.g. ``test_loss`` read as validation)."""
-    return fold(column) in FLAGGED_ALIASES
+    """True when the mapping is approximate (e.g. ``test_loss``, or ``test_mean loss``, read as validation)."""
+    return _resolve(column)[1]
 
 
 def canonical_x(column: str) -> str | None:

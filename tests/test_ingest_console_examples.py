@@ -1,0 +1,34 @@
+"""Console output of the examples people start from, generated in their print format: each must load
+with its curves in their roles (stop 23 format probe)."""
+
+from __future__ import annotations
+
+import math
+
+from trueloss_dash.columns import TRAIN_LOSS, VAL_LOSS, canonical_series, is_flagged_alias
+from trueloss_dash.ingest import load_path
+
+
+def test_a_qualifier_between_phase_and_loss_is_set_aside():
+    assert canonical_series("test/Average loss") == VAL_LOSS and is_flagged_alias("test/Average loss")
+    assert canonical_series("train_avg_loss") == TRAIN_LOSS and not is_flagged_alias("train_avg_loss")
+    assert canonical_series("val_mean_loss") == VAL_LOSS and not is_flagged_alias("val_mean_loss")
+    assert canonical_series("val/avg_acc") is None  # an averaged metric is not a loss
+
+
+def test_pytorch_mnist_example_console(tmp_path):
+    """pytorch/examples mnist/main.py prints 'Train Epoch: 1 [0/60000 (0%)]\\tLoss: 2.30' every
+    log_interval batches and 'Test set: Average loss: 0.05, Accuracy: 9837/10000 (98%)' after each
+    epoch. Before: the test loss loaded as a role-less 'test/Average loss', so only the training curve
+    was diagnosed."""
+    lines = []
+    for e in range(1, 11):
+        for k, seen in enumerate((0, 20000, 40000)):
+            lines.append(f"Train Epoch: {e} [{seen}/60000 ({seen // 600}%)]\tLoss: {0.3 * math.exp(-e / 4) + 0.05 / (k + 1):.6f}")
+        lines += ["", f"Test set: Average loss: {0.2 * math.exp(-e / 4) + 0.03:.4f}, Accuracy: {9500 + 40 * e}/10000 "
+                  f"({95 + e // 3}%)", ""]
+    path = tmp_path / "mnist_output.txt"
+    path.write_text("\n".join(lines) + "\n")
+    run = load_path(path)[0]
+    assert len(run.get(VAL_LOSS)) == 10 and len(run.get(TRAIN_LOSS)) == 10
+    assert any("may be a test set" in w for w in run.warnings)
