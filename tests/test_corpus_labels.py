@@ -303,6 +303,11 @@ PENDING_READERS: dict[str, str] = {
         "train_mlogloss and val_mlogloss, but 'mlogloss' (XGBoost's multi-class log loss) is not read as the phase's loss "
         "(as 'logloss' is), so neither gets a loss role"
     ),
+    "ManuMollon261297__Speech-Digit-Detector/model_history_log.csv": (
+        "Keras CSVLogger file with a title line 'model_history_log' above a ';'-separated header "
+        "'epoch;accuracy;loss;val_accuracy;val_loss' (17 epochs): refused as 'unknown log format (first line "
+        "'model_history_log')' - the one-word title line before the table is not skipped"
+    ),
 }
 
 
