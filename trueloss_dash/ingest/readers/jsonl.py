@@ -112,6 +112,51 @@ def _history_lists(d: dict) -> tuple[dict[str, list], list[str]] | None:
     return lists, [k for k in d if k not in lists]
 
 
+_X_KEY = re.compile(r"^(?P<prefix>.*?)[_\s./-]*(?P<axis>steps?|iters?|iterations?|epochs?)$", re.I)
+
+
+def _x_keyed_lists(d: dict) -> tuple[list[dict], str] | None:
+    """Parallel lists of different lengths, each group with its own x list: ``{"train_steps": [100, 200, ..],
+    "train_losses": [..], "valid_steps": [400, 800, ..], "valid_losses": [..], "valid_ppl": [..]}`` - a list
+    named ``<prefix>_steps`` / ``_epochs`` / ``_iters`` that rises at every value is the x of the lists of its
+    length whose names start with that prefix. Read on the row index, validation evaluated every 400 steps
+    was compared with training at step 100 (BMIHALKO). Records merge on the x value; None unless some
+    group's lists hold a loss and the groups differ in length (lists of one length are a plain table)."""
+    lists = _columns_of(d)
+    if lists is None or len({len(v) for v in lists.values()}) < 2:
+        return None
+    groups: dict[str, tuple[str, list[str]]] = {}  # x key -> (axis, value keys)
+    for key, xs in lists.items():
+        m = _X_KEY.match(str(key))
+        if m is None or not m.group("prefix") or len(xs) < 2:
+            continue
+        try:
+            arr = [float(x) for x in xs]
+        except (TypeError, ValueError):
+            continue
+        if not all(b > a for a, b in zip(arr, arr[1:])):
+            continue
+        prefix = m.group("prefix").lower()
+        members = [k for k, v in lists.items() if k != key and len(v) == len(xs) and str(k).lower().startswith(prefix)
+                   and _X_KEY.match(str(k)) is None]
+        if members:
+            axis = "epoch" if m.group("axis").lower().startswith("epoch") else "step"
+            groups[key] = (axis, members)
+    if len({axis for axis, _ in groups.values()}) != 1 or not any(looks_like_loss(k) for _, ks in groups.values() for k in ks):
+        return None
+    axis = next(iter(groups.values()))[0]
+    by_x: dict[float, dict] = {}
+    for xkey, (_, members) in groups.items():
+        for i, x in enumerate(lists[xkey]):
+            rec = by_x.setdefault(float(x), {axis: float(x)})
+            rec.update({k: lists[k][i] for k in members})
+    taken = {k for _, ks in groups.values() for k in ks} | set(groups)
+    left = [k for k in lists if k not in taken]
+    note = ("parallel lists with their own x: " + "; ".join(f"{', '.join(ks)} at {xk}" for xk, (_, ks) in groups.items())
+            + (f"; {', '.join(left)} (no x list of their length) left out" if left else ""))
+    return [by_x[x] for x in sorted(by_x)], note
+
+
 def _rows_of(columns: dict[str, list]) -> list[dict]:
     """Column lists as records, row i holding the i-th value of every list long enough."""
     n = max(len(v) for v in columns.values())
@@ -232,6 +277,10 @@ def parse_records(source: Source, whole=_UNPARSED) -> tuple[list[dict], list[str
             warnings.append(f"read the {len(records)} records under {key!r}" + (
                 f"; top-level values {', '.join(rest[:6])} (a final summary, one value each) are not curves" if rest else ""))
             return records, warnings, first_line
+        keyed = _x_keyed_lists(whole)
+        if keyed is not None:
+            records, note = keyed
+            return records, warnings + [note], first_line
         lists = _columns_of(whole)
         if lists is not None:
             return _rows_of(lists), warnings, first_line
