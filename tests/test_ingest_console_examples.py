@@ -32,3 +32,33 @@ def test_pytorch_mnist_example_console(tmp_path):
     run = load_path(path)[0]
     assert len(run.get(VAL_LOSS)) == 10 and len(run.get(TRAIN_LOSS)) == 10
     assert any("may be a test set" in w for w in run.warnings)
+
+
+def _hf_console(n=12, banners=True):
+    lines = []
+    for i in range(n):
+        lines.append(f"{{'loss': {0.3 + 2 * math.exp(-i / 4):.4f}, 'learning_rate': 2e-05, 'epoch': {i + 0.5}}}")
+        if banners:
+            lines += ["***** eval metrics *****", f"  epoch                   =        {i + 1}.0",
+                      f"  eval_loss               =     {0.4 + 2 * math.exp(-i / 4):.4f}", "  eval_runtime            = 0:00:01.23",
+                      "  eval_samples            =        408"]
+        else:
+            lines.append(f"{{'eval_loss': {0.4 + 2 * math.exp(-i / 4):.4f}, 'eval_runtime': 1.2, 'epoch': {i + 1.0}}}")
+    return "\n".join(lines) + "\n"
+
+
+def test_hf_trainer_console_with_eval_metric_blocks(tmp_path):
+    """transformers' example scripts print the training dicts and, after each evaluation, a
+    '***** eval metrics *****' block of 'eval_loss = 0.35' lines. Before: the first line (a Python dict)
+    made the file JSON lines, and 72 non-JSON lines refused it."""
+    path = tmp_path / "train_output.txt"
+    path.write_text(_hf_console())
+    run = load_path(path)[0]
+    assert run.format == "text_log" and len(run.get(TRAIN_LOSS)) == 12 and len(run.get(VAL_LOSS)) == 12
+
+
+def test_dict_lines_alone_stay_json_lines(tmp_path):
+    path = tmp_path / "log.txt"
+    path.write_text(_hf_console(banners=False))
+    run = load_path(path)[0]
+    assert run.format == "jsonl" and len(run.get(VAL_LOSS)) == 12

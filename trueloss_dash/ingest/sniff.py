@@ -127,6 +127,33 @@ class Sample:
         return "object"
 
     @cached_property
+    def mixed_json_lines(self) -> bool:
+        """JSON lines (or Python dicts) are under 90% of the head's lines: a console capture that prints
+        its metrics as dicts among banners and other lines (the Hugging Face Trainer's '{'loss': ...}'
+        beside '***** eval metrics *****' and '  eval_loss = 0.35'), for the text grammar, not the
+        JSON-lines reader."""
+        if self.json_kind not in ("lines", "object"):
+            return False
+        body = [ln for ln in self.lines if not ln.startswith("#")]
+        if len(body) < 10:
+            return False
+        import ast
+
+        def is_record(line: str) -> bool:
+            if not (line.startswith("{") and line.endswith("}")):
+                return False
+            try:
+                return isinstance(json.loads(line), dict)
+            except ValueError:
+                try:
+                    return isinstance(ast.literal_eval(line), dict)
+                except (ValueError, SyntaxError, MemoryError, RecursionError):
+                    return False
+
+        # the first line a record of its own (a pretty-printed document opens with a bare '{')
+        return is_record(body[0]) and sum(map(is_record, body)) < 0.9 * len(body)
+
+    @cached_property
     def json_records(self) -> list[dict]:
         """The first records of a JSON-lines file (for key-based sniffing)."""
         out = []

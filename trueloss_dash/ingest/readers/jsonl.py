@@ -80,6 +80,8 @@ def mmengine_records(records: list[dict]) -> tuple[list[dict], list[str]]:
 
 
 def sniff_generic(sample) -> int:
+    if sample.mixed_json_lines:
+        return 0  # a console capture that prints dicts among other lines: the text grammar's
     if sample.json_kind in ("lines", "array"):
         return 30
     if sample.json_kind == "object":

@@ -37,7 +37,7 @@ def parse_line(line: str) -> dict[str, float] | None:
 
 
 def sniff(sample) -> int:
-    if sample.binary or sample.json_kind:
+    if sample.binary or (sample.json_kind and not sample.mixed_json_lines):
         return 0
     # The whole 64 KB head, not its first lines: real logs open with config dumps and warnings.
     text = sample.text
