@@ -129,7 +129,8 @@ def load_panel() -> None:
     with tab_up:
         files = st.file_uploader(
             "Drop training logs here: Keras CSVLogger, Lightning metrics.csv, HF trainer_state.json, Ultralytics "
-            "results.csv, TensorBoard events, MLflow, generic CSV/JSONL - or a zipped run folder",
+            "results.csv, TensorBoard events, MLflow, XGBoost/LightGBM/CatBoost and console logs, generic CSV/JSONL - "
+            "or a zipped run folder",
             accept_multiple_files=True, key="uploader",
         )
         handle_uploads(files)
