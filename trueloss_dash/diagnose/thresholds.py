@@ -322,6 +322,13 @@ UNDERFIT_STILL_TREND_MIN_LOG_DROP = math.log(1.1)
 #: there to 4+ digits; 1% would catch a fine-tune landing near ln k by coincidence), k <= the max
 #: (ln 2 = 0.693 ... ln 20 = 3.0; above 20 classes the ln k sit closer than the tolerance).
 UNDERFIT_CHANCE_TOLERANCE = 0.0005
+#: ... except ln 2 = 0.693, the loss every stuck binary classifier prints: a model whose outputs wander a
+#: little around 0.5 sits within 1% of it (0.686-0.700) rather than to 4 digits, and no other ln k is near
+#: (ln 3 = 1.099). LE-WH (dev): 0.6938 -> 0.6888 over 50 epochs of a stock up/down classifier, read as 'LR
+#: too low' with no chance reading.
+UNDERFIT_CHANCE_BINARY_TOLERANCE = 0.01
+#: ... and pinned there: at least this share of the second half's values within that 1% too.
+UNDERFIT_CHANCE_PINNED_SHARE = 0.8
 UNDERFIT_CHANCE_MAX_CLASSES = 20
 #: Half-interval shift test: the inversion is explained by averaging lag when, after comparing the
 #: reported loss with validation half an interval earlier, at most this share stays inverted.

@@ -126,13 +126,23 @@ def _frozen(va) -> bool:
     return bool(np.ptp(y) < T.UNDERFIT_FROZEN_MAX_SPAN * float(np.median(y)))
 
 
-def _chance_level(loss: float) -> int | None:
-    """k when a (cross-entropy) loss sits within UNDERFIT_CHANCE_TOLERANCE of ln k for a small class
-    count k (2..UNDERFIT_CHANCE_MAX_CLASSES): the loss of predicting every class with probability 1/k."""
-    if not np.isfinite(loss) or loss <= 0:
+def _chance_level(values: np.ndarray) -> int | None:
+    """k when a (cross-entropy) loss is pinned at ln k for a small class count k (2..UNDERFIT_CHANCE_MAX_CLASSES):
+    the loss of predicting every class with probability 1/k. Its median within UNDERFIT_CHANCE_TOLERANCE
+    of ln k (a stuck model sits there to 4+ digits); for ln 2, within the wider binary tolerance and with
+    at least UNDERFIT_CHANCE_PINNED_SHARE of its values there too - a noisy loss whose median passes ln 2
+    on its way between 0.2 and 1.3 sits nowhere (josephdutoit: a regression's single-batch losses,
+    median 0.69)."""
+    y = np.asarray(values, float)
+    y = y[np.isfinite(y)]
+    if not len(y) or np.median(y) <= 0:
         return None
+    loss = float(np.median(y))
     for k in range(2, T.UNDERFIT_CHANCE_MAX_CLASSES + 1):
-        if abs(loss / np.log(k) - 1) <= T.UNDERFIT_CHANCE_TOLERANCE:
+        tol = T.UNDERFIT_CHANCE_BINARY_TOLERANCE if k == 2 else T.UNDERFIT_CHANCE_TOLERANCE
+        if abs(loss / np.log(k) - 1) <= tol:
+            if k == 2 and float(np.mean(np.abs(y / np.log(k) - 1) <= tol)) < T.UNDERFIT_CHANCE_PINNED_SHARE:
+                return None
             return k
     return None
 
@@ -203,7 +213,7 @@ def detect(view) -> Detected:
         # that the task measures (YutingYao: 1.3576178e15 -> 1.3576162e15 over 200 epochs)
         worst_metric = (f"{HUMAN_LABELS.get(VAL_LOSS, VAL_LOSS)} (frozen)", float(va.y[-1]))
     late_train = tr.y[len(tr) // 2:]
-    chance = _chance_level(float(np.median(late_train)))  # pinned at ln k for the second half
+    chance = _chance_level(late_train)  # pinned at ln k for the second half
     if rel_gap is None and acc is None and stuck_metric is None:
         # "high" is relative to what the model could reach; with neither validation nor accuracy a flat
         # training loss is a plateau (its own finding), not evidence that the model cannot fit - with two
