@@ -330,6 +330,17 @@ PENDING_READERS: dict[str, str] = {
         "epochs, a key=value line with a held-out split) under two UserWarning lines: refused as 'unknown log format "
         "(first line \"/Users/.../card_encoder.py:112: UserWarning ...\")'"
     ),
+    "PNNL-CompBio__cdrp/nohup.log": (
+        "nohup capture of an early-stopped regression: 'Epoch: 0, Val_rmse: 0.0666' lines (30 epochs, validation RMSE "
+        "only) between 'Validation loss decreased (inf --> 0.066623).  Saving model ...' / 'EarlyStopping counter: 1 "
+        "out of 30' lines, tqdm bars redrawn with carriage returns and NUL bytes: refused as 'unknown log format (first "
+        "line \"creating transformer data\")'"
+    ),
+    "ddrous__cavia/nohup.log": (
+        "CAVIA meta-learning lines 'Iter 0    - time: 1     - [train]: 0.9425 - [valid]: 0.9509 - [adapt]: 0.9374 - "
+        "[adapt_test]: 0.9493 - [adapt_test_per_env]: [1.0253, ...]' (1,200 iterations, bracketed names before the "
+        "values) under a torch UserWarning and an argument dump: refused as 'unknown log format'"
+    ),
 }
 
 
