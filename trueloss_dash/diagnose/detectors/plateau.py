@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from ... import fmt
-from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, looks_like_loss
+from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_LOSS, looks_like_loss
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import residuals
@@ -65,6 +65,12 @@ def detect(view) -> Detected:
     if c is None or len(c) < T.PLATEAU_MIN_POINTS + 1:
         heads = [h for h in head_losses(view) if (hc := view.curve(h)) is not None and len(hc) >= T.PLATEAU_MIN_POINTS + 1]
         if not heads:
+            va = view.val
+            if (c is None or len(c) < 3) and va is not None and len(va) >= T.PLATEAU_MIN_POINTS + 1:
+                # a log of the validation loss alone (some scripts print only their evaluations): a curve
+                # that stopped, or never started, falling is a plateau of the one curve there is
+                # (benjaminsinzore: 11.8649 -> 11.8565 over 10 epochs, said 'No problems found')
+                return _plateau_of(va, VAL_LOSS, resumed, view)
             return Detected([], "needs a training loss with enough points", applicable=False)
         # no overall training loss, but per-head ones: a head that stopped learning is a plateau of its own
         found, parts = [], []

@@ -1,6 +1,7 @@
-"""A binary classifier stuck at chance prints ln 2 = 0.693 give or take a little, not to four digits:
-a training loss pinned within 1% of ln 2 over its second half is 'a uniform guess', not 'LR too low';
-a noisy loss whose median merely passes 0.69 is not."""
+"""Round-20 mechanisms (stop 23). A binary classifier stuck at chance prints ln 2 = 0.693 give or take a
+little, not to four digits: a training loss pinned within 1% of ln 2 over its second half is 'a uniform
+guess', not 'LR too low'; a noisy loss whose median merely passes 0.69 is not. A log of the validation
+loss alone still gets the plateau check."""
 
 from __future__ import annotations
 
@@ -39,3 +40,20 @@ def test_generated_flat_binary_loss_and_noisy_one():
     assert any("ln 2" in f.summary for f in _underfit(diagnose(epoch_run(train_loss=pinned))))
     noisy = np.log(2) * np.exp(0.4 * rng.standard_normal(40))
     assert not any("ln 2" in f.summary for f in _underfit(diagnose(epoch_run(train_loss=noisy))))
+
+
+def test_a_validation_only_log_that_never_fell_is_a_plateau():
+    """benjaminsinzore (dev): a LoRA fine-tune that logs only its validation loss, 11.8649 -> 11.8565 over 10
+    epochs. Before: 'No problems found: 5 checks passed, 6 not applicable' - the plateau check needed a
+    training loss."""
+    import glob
+
+    run = load_path(glob.glob(str(CORPUS / "benjaminsinzore__streaming_gpu" / "*"))[0])[0]
+    found = [f for f in diagnose(run).findings if f.kind == "plateau"]
+    assert found and found[0].severity == "warning" and found[0].series == "val_loss"
+
+
+def test_a_validation_only_log_that_converged_stays_quiet():
+    y = 0.4 + 2.0 * np.exp(-np.arange(30) / 4.0)
+    rep = diagnose(epoch_run(val_loss=y))
+    assert not [f for f in rep.findings if f.severity in ("warning", "critical")]
