@@ -461,6 +461,9 @@ OSCILLATION_LR_SWING_SHARE = 0.75
 #: learning rate went up are the schedule's (warm restarts, cyclic LR): info (null runs, SGDR with its LR
 #: logged: benchmarks/probe_null_runs.py).
 OSCILLATION_RESTART_SHARE = 0.8
+#: ... and with no LR logged, a sawtooth: the climb in sharp rises each followed by at least this many
+#: points before the next, every cycle reaching a lower low (SGDR without its LR in the log).
+OSCILLATION_SAWTOOTH_MIN_FALL = 3
 #: ... and, where both are logged at the same points, swings WITH training: the correlation of their
 #: point-to-point log moves at least this (an unstable LR moves the weights, so the evaluated model
 #: gets worse at the same epochs; independent evaluation noise of the same size does not), and at

@@ -96,7 +96,7 @@ def _consequence(view, c, x, m, lo, swing: float) -> tuple[str, str]:
                         "not an unstable learning rate")
     # (the rate raised on purpose first: a warm-restart schedule also 'fell' over the stretch, but its
     # rises are its restarts, not noise that outlasted the rate)
-    restarts = _rises_at_lr_restarts(view, c, x, m, lo, swing)
+    restarts = _rises_at_lr_restarts(view, c, x, m, lo, swing) or _sawtooth(m, lo, swing)
     if restarts is not None:
         return "info", restarts
     decayed = _swings_outlast_the_lr(view, c, x, m, lo)
@@ -256,6 +256,34 @@ def _rises_at_lr_restarts(view, c, x, m, lo, swing: float) -> str | None:
     return (f"{fmt.pct(share)} of its climb came in {fmt.count(int(big.sum()), 'rise')} where the logged learning rate went "
             "up (warm restarts, a cyclic schedule or a range test): the rate was raised on purpose, and the loss climbing after it is "
             "the schedule's doing")
+
+
+def _sawtooth(m, lo, swing: float) -> str | None:
+    """Rises that are restarts, with no LR logged to say so: at least OSCILLATION_RESTART_SHARE of the
+    climb beyond noise (rises over 3x the median move) comes in a few sharp rises (at least half the
+    largest one, at least two), each followed by at least
+    OSCILLATION_SAWTOOTH_MIN_FALL points before the next, and every cycle reaches a lower low than the one
+    before it (the last, which the run's end may cut short, at least falls) - the run makes progress
+    across the rises. That is warm restarts' (SGDR) or a cyclic
+    schedule's shape; an unstable LR bounces at every few points and gains nothing from it. None otherwise."""
+    seg = m[lo:]
+    d = np.diff(seg)
+    if swing <= 0 or len(d) < 3 or float(np.max(d)) <= 0:
+        return None
+    scale = float(np.median(np.abs(d)))  # the size of an ordinary move: rises below 3x it are noise
+    big = np.flatnonzero(d >= max(0.5 * float(np.max(d)), 3 * scale))
+    climb = float(d[d > 3 * scale].sum())
+    if len(big) < 2 or climb <= 0 or float(d[big].sum()) < T.OSCILLATION_RESTART_SHARE * climb:
+        return None
+    if np.min(np.diff(big)) < T.OSCILLATION_SAWTOOTH_MIN_FALL or len(d) - 1 - big[-1] < T.OSCILLATION_SAWTOOTH_MIN_FALL:
+        return None
+    cycles = np.split(seg, big + 1)
+    lows = [float(np.min(part)) for part in cycles[:-1]]  # the last cycle may be cut short by the run's end ...
+    if not all(b < a for a, b in zip(lows, lows[1:])) or not cycles[-1][-1] < cycles[-1][0]:  # ... but it falls
+        return None
+    return (f"its {len(big)} sharp rises are each followed by a steady descent to a lower low than the cycle before (a "
+            "sawtooth that makes progress): the shape of warm restarts or a cyclic schedule - log the learning rate "
+            "to confirm")
 
 
 def _ratio_of(log_move: float) -> float:
