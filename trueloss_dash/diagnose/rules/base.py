@@ -100,7 +100,8 @@ CAUSES: dict[str, CauseInfo] = {
         "Overfitting",
         "After its best point the model keeps fitting the training set (training loss falls) while validation gets worse: "
         "it memorises instead of generalising.",
-        ("early stopping at the best epoch (Keras `EarlyStopping(patience=5, restore_best_weights=True)`, Lightning `EarlyStopping('val_loss')`)",
+        ("early stopping at the best epoch (Keras `EarlyStopping(patience=5, restore_best_weights=True)`, Lightning `EarlyStopping('val_loss')`, "
+         "XGBoost / LightGBM `early_stopping_rounds`)",
          "add regularization: dropout, weight decay (`torch.optim.AdamW(weight_decay=0.01)`), augmentation",
          "get more training data or reduce model capacity"),
     ),
