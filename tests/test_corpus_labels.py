@@ -168,10 +168,6 @@ PENDING_READERS: dict[str, str] = {
         "Lightning console that prints only EarlyStopping lines 'Metric val_loss improved by 0.004 >= min_delta = 0.0. "
         "New best score: 0.028' (7 of them, no epoch numbers): refused as 'unknown log format'"
     ),
-    "citizenyves__PoseDetection/results.txt": (
-        "headerless YOLOv5 results.txt with one row '0/0  0G  nan  nan  0  nan ...' (every loss NaN): refused as "
-        "'unknown log format' - the YOLOv5 results.txt sniffer does not take a row whose losses are all 'nan'"
-    ),
     "NCAR__gecko-ml/train.txt": (
         "TF 1.x Keras console of five one-epoch fits whose progress bars ('1024/113600 [...] - ETA: 8:33 - loss: 0.1160') "
         "redraw with backspace (0x08) characters and no 'Epoch' line: refused as 'fewer than 3 points' (one training "

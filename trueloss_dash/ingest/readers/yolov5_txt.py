@@ -72,8 +72,13 @@ def _variant_layout(lines: list[str]) -> tuple[int, int, bool, bool] | None:
                 continue
             terms, total = values[:, : t - 1], values[:, t - 1]
             finite = np.isfinite(terms).all(axis=1) & np.isfinite(total)
-            if finite.any() and np.all(np.abs(terms[finite].sum(axis=1) - total[finite])
-                                       <= 1e-3 * np.maximum(np.abs(total[finite]), 1e-3) + 2e-5 * t):
+            if finite.any():
+                if np.all(np.abs(terms[finite].sum(axis=1) - total[finite])
+                          <= 1e-3 * np.maximum(np.abs(total[finite]), 1e-3) + 2e-5 * t):
+                    return t - 1, n_val, bool(batch), lr
+            elif np.all(np.isnan(total) & np.isnan(terms).any(axis=1)):
+                # a run NaN from its first epoch: no finite line to check the sum on, but every total is
+                # NaN exactly where a term is (what a diverged sum prints)
                 return t - 1, n_val, bool(batch), lr
     return None
 
@@ -96,7 +101,7 @@ def sniff(sample) -> int:
     hits = sum(1 for ln in lines if _LINE.match(ln))
     if hits >= max(1, 0.8 * len(lines)):
         return 85
-    return 80 if len(lines) >= 2 and _variant_layout(lines[:-1] if len(lines) > 2 else lines) else 0
+    return 80 if _variant_layout(lines[:-1] if len(lines) > 2 else lines) else 0
 
 
 def read(source: Source) -> list:
