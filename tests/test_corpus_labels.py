@@ -203,12 +203,6 @@ PENDING_READERS: dict[str, str] = {
         "classifier's loss beside an auxiliary denoising loss, no total) with 'Test Accuracy' on the next line: loads, but "
         "neither 'Classification Loss' nor 'Denoising Loss' gets a loss role"
     ),
-    "Delve-ERAV1__Object-Detection-with-YOLOv3/training_logs.txt": (
-        "Lightning tqdm console capture, one redraw per line ('Epoch 5:   8%|...| 10/130 [...] v_num=7, train_loss_step=18.40, "
-        "val_loss=19.30, ..., train_loss_epoch=18.70]', 40 epochs, a 'Validation DataLoader 0' bar after each): refused as "
-        "three runs of 2 points each ('fewer than 3 points') - the per-epoch train_loss_epoch / val_loss postfixes are not "
-        "read as one run"
-    ),
     "Hajar-Akif__Koala-Instance-Segmentation-using-Mask-R-CNN/training_logs.txt": (
         "a Keras history printed as 'key: [v1, v2, ...]' lines (loss, val_loss and 10 Mask R-CNN head losses, 10 epochs "
         "each): read as a one-column CSV whose header is the first line and refused ('row 2, column \'loss: "

@@ -34,3 +34,39 @@ def test_yolov5_fork_nan_lines_generated(tmp_path):
     path.write_text("0/9  1.2G  0.1  0.2  0  0.1  0.3  nan  11  640  0  0  0  0  0.1  0.2  0\n")
     with pytest.raises(LogFormatError):
         load_path(path)
+
+
+# -- Lightning's tqdm console: 'Validation: 0it [00:00, ?it/s]' is no epoch 0 -------------------------------
+def test_lightning_tqdm_capture_loads_as_one_run_of_40_epochs():
+    # Delve-ERAV1/Object-Detection-with-YOLOv3: one bar redraw per line, a 'Validation' bar after each epoch
+    runs = load_path(CORPUS / "Delve-ERAV1__Object-Detection-with-YOLOv3" / "training_logs.txt")
+    assert len(runs) == 1
+    run = runs[0]
+    assert len(run.series["train_loss"].y) == 40 and len(run.series["val_loss"].y) == 40
+    assert run.series["train_loss"].source_column == "train_loss_epoch"
+    # the epoch's last update wins: epoch 0's mean 37.3, epoch 1's 26.2 (printed after its validation)
+    assert [round(float(v), 1) for v in run.series["train_loss"].y[:2]] == [37.3, 26.2]
+    assert [round(float(v), 1) for v in run.series["val_loss"].y[:2]] == [28.1, 24.0]
+    assert "v_num" not in run.series  # the logger's version number is no measurement
+
+
+def _lightning_console(epochs: int) -> str:
+    out = ["Sanity Checking: 0it [00:00, ?it/s]", "Training: 0it [00:00, ?it/s]"]
+    post = ""
+    for e in range(epochs):
+        for i in (5, 10):
+            out.append(f"Epoch {e}: {i * 10}%|##   | {i}/10 [00:0{i % 10}<00:01, 9.1it/s, v_num=3, "
+                       f"train_loss_step={2.0 / (e + 1):.3f}{post}]")
+        out += ["", "Validation: 0it [00:00, ?it/s]\x1b[A", "Validation DataLoader 0: 100%|#####| 4/4 [00:01<00:00]\x1b[A"]
+        post = f", val_loss={2.2 / (e + 1):.3f}, train_loss_epoch={2.1 / (e + 1):.3f}"
+        out.append(f"Epoch {e}: 100%|#####| 10/10 [00:02<00:00, 9.1it/s, v_num=3, train_loss_step={2.0 / (e + 1):.3f}{post}]")
+    return "\n".join(out) + "\n"
+
+
+def test_lightning_console_generated(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text(_lightning_console(6))
+    runs = load_path(path)
+    assert len(runs) == 1
+    assert sorted(runs[0].series) == ["train_loss", "train_loss_step", "val_loss"]
+    assert [round(float(v), 3) for v in runs[0].series["val_loss"].y] == [round(2.2 / (e + 1), 3) for e in range(6)]

@@ -100,7 +100,7 @@ _COPULAS = {"is", "was", "are", "="}
 # Words linking a metric to the counter inside a sentence: "loss for epoch 3: 0.36", "loss after step 200 = 0.5".
 _LINKING = {"for", "after", "at", "of"}
 # Keys that are countdowns or bookkeeping, not measurements.
-DROPPED_KEYS = {"eta"}
+DROPPED_KEYS = {"eta", "v_num"}  # v_num: the Lightning logger's version number in its progress bar
 # Words after a counter's number that make it a duration ("1 epoch 658.7 sec")
 _DURATION_WORDS = frozenset({"s", "sec", "secs", "second", "seconds", "ms", "min", "mins", "minute", "minutes", "h",
                              "hour", "hours"})
@@ -307,6 +307,8 @@ def parse_message(text: str) -> ParsedLine:
                 return  # "Train=3667 | Val=786 | Test=787": a phase with a count (examples, batches), not an epoch
             if idx + 2 < n and toks[idx + 2].group().lower() in _DURATION_WORDS:
                 return  # "evaluation: 0.0000[sec]" (Joey NMT): how long the evaluation took, not an epoch
+            if toks[idx].lastgroup in ("num", "unit") and toks[idx].group("unit"):
+                return  # "Validation: 0it [00:00, ?it/s]" (tqdm, Lightning): a count of iterations, not an epoch
             axis = EPOCH  # "Train: 0 [ 100/1251]" (timm): a phase with its epoch
         if axis in (EPOCH, STEP) and idx + 1 < n and toks[idx + 1].group().lower() in _DURATION_WORDS:
             return  # "Time taken for 1 epoch 658.7 sec": how long the epoch took, not a counter
