@@ -159,11 +159,6 @@ PENDING_READERS: dict[str, str] = {
         "console log whose only loss lines are per-iteration '[epoch: 1/200, iter: 25/489] total: 1.55' (the loss is "
         "named 'total', no 'loss' word) beside 'Validation accuracy: 0.44' epoch lines: refused as 'unknown log format'"
     ),
-    "RCVLab-AiimLab__crowd_counting/train.out": (
-        "tqdm capture whose progress lines 'Epoch [0][12/1200] Time/b 0.42 (0.42) Loss 330.9746 (330.975) :  1%|...' are "
-        "joined by carriage returns; the reader misses them and finds only a path in a UserWarning "
-        "('home/.../loss.py: 1 point'), so it is refused as 'fewer than 3 points'"
-    ),
     "SergeiNikolenko__gat/train.out": (
         "Lightning console that prints only EarlyStopping lines 'Metric val_loss improved by 0.004 >= min_delta = 0.0. "
         "New best score: 0.028' (7 of them, no epoch numbers): refused as 'unknown log format'"

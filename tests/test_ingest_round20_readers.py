@@ -70,3 +70,36 @@ def test_lightning_console_generated(tmp_path):
     assert len(runs) == 1
     assert sorted(runs[0].series) == ["train_loss", "train_loss_step", "val_loss"]
     assert [round(float(v), 3) for v in runs[0].series["val_loss"].y] == [round(2.2 / (e + 1), 3) for e in range(6)]
+
+
+# -- a tqdm bar whose description is the logged iteration, with its own counter ----------------------------
+def test_tqdm_bar_describing_each_iteration_is_read_per_iteration():
+    # RCVLab-AiimLab/crowd_counting: 'Epoch [0][12/1200] Time/b 0.42 (0.42) Loss 330.9746 (330.975) :  1%|...'
+    # joined by carriage returns, two redraws per iteration
+    run = load_path(CORPUS / "RCVLab-AiimLab__crowd_counting" / "train.out")[0]
+    loss = run.series["train_loss"]
+    assert loss.source_column == "Loss" and len(loss.y) == 204
+    assert [round(float(v), 4) for v in loss.y[:3]] == [330.9746, 115.9429, 254.8954]  # not the running means
+
+
+def test_tqdm_iteration_bars_generated(tmp_path):
+    parts = []
+    for e in range(2):
+        for i in range(20):
+            text = f"Epoch [{e}][{i}/20] Loss {3.0 / (e * 20 + i + 1):.4f} ({1.5:.4f}) : "
+            parts.append(text + f"{i * 5:3d}%|#  | {i}/20 [00:01<00:09, 2.0it/s]")
+            parts.append(text + f"{i * 5 + 5:3d}%|#  | {i + 1}/20 [00:01<00:09, 2.0it/s]")
+    path = tmp_path / "train.out"
+    path.write_bytes(("\r".join(parts) + "\n").encode())
+    loss = load_path(path)[0].series["train_loss"]
+    assert len(loss.y) == 40  # one point per iteration, the two redraws of each merged
+    assert round(float(loss.y[-1]), 4) == round(3.0 / 40, 4)
+
+
+def test_lightning_postfix_bars_still_give_one_point_per_epoch(tmp_path):
+    # a bar without its own iteration counter in the text: its unfinished redraws are still skipped
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"Epoch {e}: {p}%|#  | {p // 10}/10 [00:01<00:01, loss={1.0 / (e + 1) + p / 1000:.3f}]\n"
+                            for e in range(4) for p in (50, 100)))
+    loss = load_path(path)[0].series["train_loss"]
+    assert len(loss.y) == 4 and round(float(loss.y[0]), 3) == 1.1

@@ -432,6 +432,11 @@ def parse_message(text: str) -> ParsedLine:
         after_value = False
         i += 1
     drop_words()
+    if out.unfinished and out.bar and out.in_epoch is not None:
+        # "Epoch [0][12/1200] Loss 330.97 (330.98) :  1%|  | 13/1200 [...]": the bar's description is the
+        # iteration the program logged, with its own counter - a point of the curve, not a redraw of the
+        # epoch's running postfix (tqdm's carriage returns put each update on a line of its own)
+        out.unfinished = False
     if out.bar or out.step_total is not None and out.epoch is not None:
         out.simple = False
     if out.pairs and "osses" in text and _LOSSES_GROUP.search(text):

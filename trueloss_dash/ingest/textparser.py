@@ -246,8 +246,10 @@ class TextLogParser(LineState, MergedBlocks):
             record.setdefault(name, value)
         if parsed.bar and self._last_bar and self._records and self._segments[-1][0] == "r":
             last = self._records[-1]
-            if last.get("epoch") == record.get("epoch") and last.get("run") == record["run"]:
-                last.update({k: v for k, v in record.items() if k != "line"})  # tqdm: the epoch's last update wins
+            if (last.get("epoch") == record.get("epoch") and last.get("run") == record["run"]
+                    and last.get("step") == record.get("step")):
+                # tqdm: the last update of the epoch (of the iteration, when the bar's text counts them) wins
+                last.update({k: v for k, v in record.items() if k != "line"})
                 return
         self._last_bar = parsed.bar
         self._segments.append(("r", len(self._records)))
