@@ -222,15 +222,6 @@ PENDING_READERS: dict[str, str] = {
         "meaning only in the repository's MainClass.java / NeuralNet.java): loads as column_1 / column_2 and no series "
         "gets a loss role (as Seongbeom-Park__Earthquake)"
     ),
-    "GulzarJS__IA_sandbox/training.out": (
-        "headerless two-column rows '0,0.0' (epoch, a cost that is 0.0 on all 800 rows; labelled nothing_to_diagnose): "
-        "loads as column_1 / column_2 with no loss role instead of being refused - a file whose only curve is all zeros "
-        "and unnamed could be refused with a sentence"
-    ),
-    "azertui__IA_heart_disease_project/training.out": (
-        "headerless two-column rows '0,0.0' (epoch, a cost that is 0.0 on all 500 rows; labelled nothing_to_diagnose): "
-        "loads as column_1 / column_2 with no loss role instead of being refused (as GulzarJS__IA_sandbox)"
-    ),
     "faxmishok__AI_heart-disease-prediction-pw7/training.out": (
         "a tab-separated table whose header is a comment line '#Epoch\tTraining Error\tTesting Error' (1000 rows): the "
         "'#' header is skipped, the columns load as column_2 / column_3 and get no loss role ('Training Error' / "

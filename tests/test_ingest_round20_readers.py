@@ -103,3 +103,22 @@ def test_lightning_postfix_bars_still_give_one_point_per_epoch(tmp_path):
                             for e in range(4) for p in (50, 100)))
     loss = load_path(path)[0].series["train_loss"]
     assert len(loss.y) == 4 and round(float(loss.y[0]), 3) == 1.1
+
+
+# -- an unnamed curve that never moves is no curve ------------------------------------------------------------
+def test_headerless_epoch_cost_file_of_zeros_is_refused_with_a_sentence():
+    # GulzarJS/IA_sandbox: '0,0.0' ... '799,0.0' (epoch, a cost that is 0.0 on every row)
+    with pytest.raises(LogFormatError, match=r"'column_2' is 0 on all 800 rows") as err:
+        load_path(CORPUS / "GulzarJS__IA_sandbox" / "training.out")
+    assert "training.out" in str(err.value) and "expected" in str(err.value)
+
+
+def test_flat_unnamed_curve_refused_moving_one_kept(tmp_path):
+    path = tmp_path / "training.out"
+    path.write_text("".join(f"{e},0.5\n" for e in range(30)))
+    with pytest.raises(LogFormatError, match=r"'column_2' is 0.5 on all 30 rows"):
+        load_path(path)
+    path.write_text("".join(f"{e},{0.5 + 0.01 * (e % 3)}\n" for e in range(30)))
+    assert "column_2" in load_path(path)[0].series  # it moves: loaded, the role picker offered
+    path.write_text("epoch,loss\n" + "".join(f"{e},0.5\n" for e in range(30)))
+    assert "train_loss" in load_path(path)[0].series  # a named loss that never moves is still a loss

@@ -45,9 +45,19 @@ def no_curve_reason(run: Run) -> str | None:
     others = list(run.series.items())
     if not others:
         return "no curve to diagnose: it holds no logged values"
-    if any(_finite(s) >= n for _, s in others):
+    long = [(name, s) for name, s in others if _finite(s) >= n]
+    unnamed = set(run.meta.get("unnamed_curves", ()) or ())
+    if long and all(name in unnamed and _flat(s) for name, s in long):
+        # a headerless 'epoch,cost' file whose cost is 0.0 on all 800 rows: nothing named it, nothing moved
+        listed = ", ".join(f"'{name}' is {float(s.y[0]):g} on all {len(s):,} rows" for name, s in long[:3])
+        return f"no curve to diagnose: no loss, and its unnamed curves hold one value on every row ({listed})"
+    if long:
         return None
     return f"no curve to diagnose: no loss, and no series with {n} points or more ({_lengths(others)})"
+
+
+def _flat(s: Series) -> bool:
+    return not s.n_nonfinite and bool((s.y == s.y[0]).all())
 
 
 def require_curves(runs: list[Run], display: str) -> list[Run]:
