@@ -93,10 +93,6 @@ PENDING_READERS: dict[str, str] = {
         "'[Valid] epoch:1, MSE: 0.363' after an 'Args:' banner: refused as 'unknown log format' (first line "
         "'... - INFO - Args:')"
     ),
-    "Liwen-A__Academic_Influence_Prediction/train_log.txt": (
-        "532 bare numbers (one training RMSE every 50 epochs, ~60 launches appended): loads as one series named "
-        "after the file, 'train_log', with no role - a file name that says 'train' is not taken as the training loss"
-    ),
     "HuStanding__NER_IDCNN_CRF/train.log": (
         "same 'iteration:N step:a/b, NER loss:x' NER console log as ColionX__NER_New: the sole 'NER loss' curve "
         "gets no training-loss role"
@@ -176,11 +172,6 @@ PENDING_READERS: dict[str, str] = {
     "Darmasus__Darma/train.out": (
         "compression-model lines '[ep 0 step 20 t= 43s vram= 5904MB] L=0.1200  D=0.1129  PSNR= 9.47  R=0.5510 bpp' "
         "(the loss is 'L=', distortion 'D=', rate 'R='): loads, but no series is recognised as a loss"
-    ),
-    "seilna__Deep-RDD/loss_curve.csv": (
-        "967 bare numbers each followed by a comma ('0.935858,' one per line, no header; a validation-batch loss every 70 "
-        "iterations): loads as one series named after the file, 'loss_curve', with no role - the same numbers without the "
-        "trailing comma load as the training loss (ali-shihab__metaheuristic-swarm-optimiser/loss_curve.csv)"
     ),
     "Seongbeom-Park__Earthquake/history_train.csv": (
         "headerless 4-column CSV 'step,arrival_loss,center_loss,mag_loss' (the names are in the repository's earthquake.py, "

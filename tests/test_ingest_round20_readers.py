@@ -122,3 +122,20 @@ def test_flat_unnamed_curve_refused_moving_one_kept(tmp_path):
     assert "column_2" in load_path(path)[0].series  # it moves: loaded, the role picker offered
     path.write_text("epoch,loss\n" + "".join(f"{e},0.5\n" for e in range(30)))
     assert "train_loss" in load_path(path)[0].series  # a named loss that never moves is still a loss
+
+
+# -- a lone falling curve whose zero is printed as float32 rounding -------------------------------------------
+def test_lone_curve_reaching_zero_as_float32_rounding_reads_as_training_loss():
+    # seilna/Deep-RDD loss_curve.csv: '0.935858,' ... down to '-1.19209e-07,' (122 values at 0 to float32 rounding)
+    run = load_path(CORPUS / "seilna__Deep-RDD" / "loss_curve.csv")[0]
+    assert run.series["train_loss"].source_column == "loss_curve" and len(run.series["train_loss"].y) == 967
+    assert any("float32 rounding" in n for n in run.notes)
+
+
+def test_lone_curve_rounding_generated(tmp_path):
+    path = tmp_path / "curve.txt"
+    values = [1.0 / (i + 1) for i in range(20)] + [-1.19209e-07, 0.0, -5.96e-08] * 4
+    path.write_text("".join(f"{v:.6g}\n" for v in values))
+    assert "train_loss" in load_path(path)[0].series
+    path.write_text("".join(f"{v:.6g}\n" for v in [1.0 / (i + 1) for i in range(20)] + [-0.01] * 5))
+    assert "train_loss" not in load_path(path)[0].series  # truly negative: no guess, the role picker

@@ -55,9 +55,19 @@ _GUESS_NOTE = "one unnamed curve"
 MAX_NOTED_FILES = 10  # a merged run repeats the notes of this many of its files
 
 
+# A loss that reached zero is printed from float32 as tiny negatives (-1.19209e-07 = -2**-23): values no
+# further below 0 than this many float32 roundings of the curve's largest value count as 0, not as a sign
+# that the curve is no loss (a log-likelihood, a score).
+FLOAT32_ROUNDINGS = 2
+
+
+def _rounding(finite: np.ndarray) -> float:
+    return FLOAT32_ROUNDINGS * float(np.finfo(np.float32).eps) * float(np.max(np.abs(finite)))
+
+
 def _falls_like_a_loss(y: np.ndarray) -> tuple[bool, float, float]:
     finite = y[np.isfinite(y)]
-    if len(finite) < LONE_LOSS_MIN_POINTS or not np.all(finite > 0):
+    if len(finite) < LONE_LOSS_MIN_POINTS or not finite[0] > 0 or not np.all(finite >= -_rounding(finite)):
         return False, float("nan"), float("nan")
     k = max(1, len(finite) // 3)
     head, tail = float(np.median(finite[:k])), float(np.median(finite[-k:]))
@@ -90,7 +100,10 @@ def read_lone_curve_as_loss(run: Run) -> None:
     series.source_column = src
     run.add(series)
     run.meta[GUESSED] = src
-    run.note(f"{_GUESS_NOTE} ('{src}', {len(series):,} values, all > 0, falling: median {head:.4g} over its first third, {tail:.4g} over its last) read as "
+    finite = series.y[np.isfinite(series.y)]
+    rounded = int(np.count_nonzero(finite <= 0))
+    sign = f"all > 0 but {rounded:,} at 0 to float32 rounding (down to {finite.min():.3g})" if rounded else "all > 0"
+    run.note(f"{_GUESS_NOTE} ('{src}', {len(series):,} values, {sign}, falling: median {head:.4g} over its first third, {tail:.4g} over its last) read as "
              f"the training loss: its file name names no role; assign another role with --role {src}=val_loss "
              "(or =none) on the CLI or in 'Series roles' on the page")
     warn_if_roleless(run)
