@@ -198,16 +198,6 @@ PENDING_READERS: dict[str, str] = {
         "0.1664' ('mean loss', 50 epochs): loads 'Epoka' and '\u015aredni loss', which gets no training-loss role (the "
         "per-batch 'Loss (ostatni batch)' lines are not read)"
     ),
-    "dyl1x__dobotgrasping/training_logs.txt": (
-        "MATLAB trainRCNNObjectDetector / trainNetwork console table ('|  Epoch  |  Iteration  |  Time Elapsed  |  Mini-batch  "
-        "|  Mini-batch  |  Base Learning  |' header over two lines, rows '|       1 |          50 |       00:00:01 |       "
-        "40.00% |      22.8836 |      3.0000e-06 |') under a banner of asterisks: refused as 'unknown log format'"
-    ),
-    "ibrahim737701__TSAIAssignment15/training_logs.txt": (
-        "YOLOv9 console capture (TF warnings first, then 'Epoch GPU_mem box_loss cls_loss dfl_loss Instances Size' headers and "
-        "'  0/199  18.7G  1.286  3.106  1.43  ...' rows redrawn by tqdm with carriage returns, 'all 62 ... P R mAP50 mAP50-95' "
-        "rows per epoch): refused as 'unknown log format' (as Goraniiii__VisDrone)"
-    ),
     "GulzarJS__AI_Cleveland_Heart_Disease/training.out": (
         "headerless two-column rows '0,0.15802942' (epoch, training cost of a hand-written Java network; 400 rows, the "
         "meaning only in the repository's MainClass.java / NeuralNet.java): loads as column_1 / column_2 and no series "

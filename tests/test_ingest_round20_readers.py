@@ -139,3 +139,57 @@ def test_lone_curve_rounding_generated(tmp_path):
     assert "train_loss" in load_path(path)[0].series
     path.write_text("".join(f"{v:.6g}\n" for v in [1.0 / (i + 1) for i in range(20)] + [-0.01] * 5))
     assert "train_loss" not in load_path(path)[0].series  # truly negative: no guess, the role picker
+
+
+# -- console tables: rows of numbers under a header line -----------------------------------------------------
+def test_matlab_train_network_table_loads_per_iteration():
+    # dyl1x/dobotgrasping: trainRCNNObjectDetector's '|  Epoch  |  Iteration  | ... |  Mini-batch  |' table, its
+    # header over two lines ('Mini-batch' / 'Loss'), under a banner of asterisks
+    run = load_path(CORPUS / "dyl1x__dobotgrasping" / "training_logs.txt")[0]
+    assert run.format == "console_table"
+    loss = run.series["train_loss"]
+    assert loss.source_column == "Mini-batch Loss" and len(loss.y) == 224
+    assert [float(v) for v in loss.y[:2]] == [13.5502, 22.8836] and list(loss.step[:2]) == [1.0, 50.0]
+    assert run.series["train_acc"].source_column == "Mini-batch Accuracy" and float(run.series["train_acc"].y[0]) == 40.0
+
+
+def test_yolov9_console_table_loads_per_epoch_with_validation_metrics():
+    # ibrahim737701/TSAIAssignment15: 'Epoch GPU_mem box_loss cls_loss dfl_loss Instances Size' over tqdm-redrawn rows
+    # '0/199  28.2G  1.286  3.106  1.43  400  640: 100%|...', then 'Class Images Instances P R mAP50 mAP50-95' / 'all ...'
+    run = load_path(CORPUS / "ibrahim737701__TSAIAssignment15" / "training_logs.txt")[0]
+    assert run.format == "console_table" and len(run.series["train_loss"].y) == 200
+    assert round(float(run.series["train_loss"].y[0]), 3) == round(1.286 + 3.106 + 1.43, 3)
+    assert float(run.series["metrics/mAP50"].y[0]) == 0.396 and list(run.series["metrics/mAP50"].epoch[:2]) == [0.0, 1.0]
+
+
+def test_space_padded_table_generated(tmp_path):
+    lines = ["Loading data...", "model has 1,234 parameters", "",
+             "Epoch    Train Loss    Val Loss    Accuracy    Time"]
+    lines += [f"{e:<8d} {1.0 / e:<13.4f} {1.1 / e:<11.4f} {0.5 + e / 100:<11.2f} {3.2 + e:.1f}s" for e in range(1, 11)]
+    lines += ["Training done. Best Val Loss: 0.11"]
+    path = tmp_path / "train_output.log"
+    path.write_text("\n".join(lines) + "\n")
+    run = load_path(path)[0]
+    assert run.format == "console_table"
+    assert len(run.series["train_loss"].y) == 10 and len(run.series["val_loss"].y) == 10
+    assert float(run.series["val_loss"].y[-1]) == 0.11 and list(run.series["val_loss"].epoch[:2]) == [1.0, 2.0]
+
+
+def test_pipe_table_with_evaluation_rows_generated(tmp_path):
+    lines = ["|" + "=" * 60 + "|", "|  Epoch  |  Iteration  |  Mini-batch  |  Validation  |",
+             "|         |             |     Loss     |     Loss     |", "|" + "=" * 60 + "|"]
+    lines += [f"| {1 + i // 5:7d} | {i * 10:11d} | {2.0 / (i + 1):12.4f} | {2.1 / (i + 1):12.4f} |" for i in range(12)]
+    path = tmp_path / "log.txt"
+    path.write_text("\n".join(lines) + "\n")
+    run = load_path(path)[0]
+    assert sorted(n for n in run.series if "loss" in n) == ["train_loss", "val_loss"]
+    assert len(run.series["train_loss"].y) == 12
+
+
+def test_table_of_per_item_rows_only_is_not_a_curve(tmp_path):
+    # rows labelled by a class name (no aggregate row, no x column): nothing to read, still refused
+    lines = ["Class    Images    Precision    box_loss"] + [f"cat{i}    {10 + i}    0.{i}5    0.{i}1" for i in range(6)]
+    path = tmp_path / "eval.txt"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(LogFormatError):
+        load_path(path)

@@ -94,6 +94,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         # an HPO table's one value per trial)
         "train_objective", "training_objective", "train/objective",
         "total training loss",  # Joey NMT: 'Epoch 3: total training loss 813.21' (the epoch's summed batch losses)
+        "Mini-batch Loss",  # MATLAB trainNetwork's progress table: the training loss of each iteration's mini-batch
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
@@ -113,6 +114,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "acc", "accuracy", "train_acc", "train_accuracy", "training_accuracy", "train/acc",
         "train/accuracy", "train_acc_epoch", "categorical_accuracy", "sparse_categorical_accuracy",
         "准确率", "训练准确率",  # Chinese: accuracy, training accuracy
+        "Mini-batch Accuracy",  # MATLAB trainNetwork's progress table
     ),
     TRUE_TRAIN_ACC: ("base_accuracy", "base_acc", "true_acc", "true_train_acc", "true_accuracy", "train/true_train_acc"),
     VAL_ACC: (

@@ -37,6 +37,7 @@ FORMATS: tuple[str, ...] = (
     "yolov5_txt",
     "boosting_log",
     "text_log",
+    "console_table",
 )
 
 _MODULES = (
@@ -56,6 +57,7 @@ _MODULES = (
     "yolov5_txt",
     "boosting",
     "text_log",
+    "console_table",
 )
 
 

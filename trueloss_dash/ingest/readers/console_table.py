@@ -1,0 +1,219 @@
+"""Console tables: rows of numbers printed under a header line, space-padded or between pipes.
+
+Trainers that print a table rather than ``key: value`` pairs::
+
+          Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances       Size      (Ultralytics / YOLOv9)
+          0/199      28.2G      1.286      3.106       1.43        400        640: 100%|####| 1/1 00:08
+                     Class     Images  Instances          P          R      mAP50   mAP50-95: 100%|####| 1/1
+                       all         97        168      0.723      0.124      0.396      0.306
+
+    |  Epoch  |  Iteration  |  Time Elapsed  |  Mini-batch  |  Mini-batch  |  Base Learning  |   (MATLAB trainNetwork)
+    |         |             |   (hh:mm:ss)   |   Accuracy   |     Loss     |      Rate       |
+    |       1 |          50 |       00:00:01 |       40.00% |      22.8836 |      3.0000e-06 |
+
+A header is a line of at least 3 names (cells apart by 2+ spaces, or between pipes; a pipe header may go on
+over the next lines, each column's words joined); a row is a line whose first cells, as many as the
+header's, are values (numbers, ``3/199``, ``28.2G``, ``40.00%``, ``00:00:01``) and whose rest is nothing
+or a progress bar. A table whose header names an epoch or step column is the *main* table: each row is a
+record at that x (a row redrawn by a progress bar at the same x replaces the one before). A table without
+an x column (a validation table after each epoch) adds its values to the last main record; a first cell
+that is a word is a row label, and only an aggregate row (``all``, ``total``, ``mean``) is read.
+
+Ultralytics' training table (``GPU_mem`` and ``*_loss`` columns) is named as its ``results.csv``:
+``train/box_loss`` ... summed into the training loss, the validation table's columns ``metrics/*``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...columns import EPOCH, STEP, canonical_x, looks_like_loss
+from ..records import records_to_table
+from ..registry import Reader
+from ..source import Source
+from ..table import table_to_runs
+from .ultralytics import _prepare as ultralytics_prepare
+
+MIN_COLUMNS = 3
+MIN_ROWS = 3
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_BAR = re.compile(r"\s+\d{1,3}%\|")  # a tqdm bar after the row: "640: 100%|####| 1/1 00:08"
+_NAME = re.compile(r"^[^\W\d][\w./()%:-]*(?: [^\W\d(][\w./()%:-]*){0,2}$|^\([\w:./%-]+\)$")
+_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?(?i:nan|inf)$")
+_UNIT = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)([GMK]i?B?|%|s|ms)$")
+_COUNT = re.compile(r"^(\d+)/(\d+)$")
+_CLOCK = re.compile(r"^(\d+):(\d{2}):(\d{2})$")
+_AGGREGATE = {"all", "total", "mean", "average", "avg", "overall"}
+_RULE = re.compile(r"^[=\-+| ]*$")
+
+
+def _value(cell: str) -> float | None:
+    """A table cell as a number, or None when it is not one."""
+    cell = cell.strip().rstrip(":")
+    if _NUMBER.match(cell):
+        return float(cell)
+    if m := _UNIT.match(cell):
+        return float(m.group(1))
+    if m := _COUNT.match(cell):
+        return float(m.group(1))
+    if m := _CLOCK.match(cell):
+        return 3600.0 * int(m.group(1)) + 60.0 * int(m.group(2)) + int(m.group(3))
+    return None
+
+
+def _clean(line: str) -> str:
+    return _ANSI.sub("", line).rstrip()
+
+
+def _pipe_cells(line: str) -> list[str] | None:
+    text = line.strip()
+    if len(text) < 3 or text[0] != "|" or text[-1] != "|":
+        return None
+    return [c.strip() for c in text[1:-1].split("|")]
+
+
+class _Table:
+    def __init__(self, names: list[str], pipes: bool) -> None:
+        self.names, self.pipes = names, pipes
+        axes = {canonical_x(n): i for i, n in reversed(list(enumerate(names))) if canonical_x(n) in (EPOCH, STEP)}
+        self.x = axes.get(STEP, axes.get(EPOCH))  # the finest counter: a row per iteration when there is one
+
+
+def _header(line: str) -> _Table | None:
+    cells = _pipe_cells(line)
+    pipes = cells is not None
+    if cells is None:
+        bar = _BAR.search(line)
+        cells = re.split(r"\s{2,}", (line[: bar.start()] if bar else line).strip())
+    if len(cells) < MIN_COLUMNS or not all(_NAME.match(c.rstrip(":")) for c in cells if c or not pipes):
+        return None
+    if pipes and sum(1 for c in cells if c) < MIN_COLUMNS:
+        return None
+    return _Table([c.rstrip(":") for c in cells], pipes)
+
+
+def _row(line: str, table: _Table) -> tuple[str | None, list[float]] | None:
+    """(row label or None, values) when ``line`` is a row of ``table``."""
+    n = len(table.names)
+    if table.pipes:
+        cells = _pipe_cells(line)
+        if cells is None or len(cells) != n:
+            return None
+    else:
+        bar = _BAR.search(line)
+        cells = (line[: bar.start()] if bar else line).split()
+        if len(cells) != n:
+            return None
+    label = None
+    if _value(cells[0]) is None and table.x is None and re.match(r"^[^\W\d][\w.-]*$", cells[0]):
+        label, cells = cells[0].lower(), cells[1:]
+    values = [_value(c) for c in cells]
+    if any(v is None for v in values):
+        return None
+    return label, values
+
+
+def _scan(text: str) -> tuple[list[dict], list[_Table]]:
+    """The main records (one per x, the last redraw kept) and the tables seen."""
+    records: list[dict] = []
+    tables: list[_Table] = []
+    table: _Table | None = None
+    continuing = False  # the previous line was a pipe header: the next may carry on its words
+    for raw in text.replace("\r", "\n").split("\n"):
+        line = _clean(raw)
+        if not line.strip():
+            continue
+        if table is not None and table.pipes and _RULE.match(line.strip()):
+            continuing = False
+            continue
+        more = _pipe_cells(line) if continuing else None
+        if more is not None and len(more) == len(table.names) and any(more) and all(
+                _NAME.match(c) for c in more if c):
+            table.names = [f"{a} {b}".strip() for a, b in zip(table.names, more)]  # 'Mini-batch' / 'Loss'
+            table.x = _Table(table.names, True).x
+            continue
+        found = _header(line)
+        if found is not None:
+            table, continuing = found, found.pipes
+            tables.append(table)
+            continue
+        continuing = False
+        if table is None:
+            continue
+        row = _row(line, table)
+        if row is None:
+            continue
+        label, values = row
+        names = [n for i, n in enumerate(table.names) if not (label is not None and i == 0)]
+        if label is not None and label not in _AGGREGATE:
+            continue  # a per-class row of an evaluation table: only the aggregate is a point of the curve
+        record = dict(zip(names, values))
+        if table.x is not None:
+            x = values[table.x - (label is not None)]
+            last = records[-1] if records else None
+            if last is not None and last.get("_table") is table and last.get("_x") == x:
+                last.update(record)  # a progress bar redrew the row
+            else:
+                records.append({"_table": table, "_x": x, **record})
+        elif records:
+            records[-1].update({f"_{id(table)}:{k}": v for k, v in record.items()})
+    return records, tables
+
+
+def sniff(sample) -> int:
+    if sample.binary or sample.json_kind:
+        return 0
+    text = sample.text if sample.source.complete_in_head else sample.text[: sample.text.rfind("\n") + 1]
+    if "  " not in text and "|" not in text:
+        return 0
+    records, tables = _scan(text)
+    main = {id(r["_table"]) for r in records}
+    if len(records) < MIN_ROWS or not any(looks_like_loss(n) for t in tables if id(t) in main for n in t.names):
+        return 0
+    return 58  # below the console-line grammar: a table is read only where no 'key: value' loss line is
+
+
+def _ultralytics(names: list[str]) -> bool:
+    return "GPU_mem" in names and sum(1 for n in names if n.endswith("_loss")) >= 2
+
+
+def read(source: Source) -> list:
+    records, tables = _scan(source.text())
+    if not records:
+        raise source.error("no table rows under a header line; expected a console table such as "
+                           "'Epoch  GPU_mem  box_loss  cls_loss' over rows '0/199  28.2G  1.286  3.106'")
+    by_id = {id(t): t for t in tables}
+    ultra = any(_ultralytics(t.names) for t in tables)
+    rows, renamed = [], {}
+    for record in records:
+        row = {}
+        for key, value in record.items():
+            if key in ("_table", "_x"):
+                continue
+            name = key
+            if key.startswith("_") and ":" in key:  # a column of a table without x: its own names
+                tid, name = key[1:].split(":", 1)
+                if ultra:
+                    name = f"metrics/{name}"
+                elif name in record["_table"].names:
+                    name = f"{name} ({by_id[int(tid)].names[0]})"
+            elif ultra and key.endswith("_loss"):
+                name = f"train/{key}"
+            renamed[key] = name
+            row[name] = value
+        rows.append(row)
+    table, notes = records_to_table(rows)
+    main = [t for t in tables if t.x is not None]
+    used = {key[1:].split(":", 1)[0] for r in records for key in r if key.startswith("_") and ":" in key}
+    others = list(dict.fromkeys("  ".join(t.names) for t in tables if str(id(t)) in used))
+    notes.append(f"a console table under the header '{'  '.join(main[0].names)}': {len(records):,} rows read, a row "
+                 "redrawn at the same x kept once (its last drawing)"
+                 + (f"; {len(others)} table(s) without an x column ('{others[0]}') add their values to the row above"
+                    if others else ""))
+    warnings: list[str] = []
+    context = ultralytics_prepare(table, source, notes, warnings) if ultra else None
+    return table_to_runs(table, name=source.stem, source=source.display, format="console_table", context=context,
+                         notes=notes + source.notes, warnings=warnings)
+
+
+READERS = [Reader("console_table", sniff, read, "console tables: rows of numbers under a header line")]
