@@ -67,12 +67,6 @@ PENDING_READERS: dict[str, str] = {
         "'1/30  7.76G  1.894  1.984  1.059  216  640: 100% ...' rows under an 'Epoch GPU_mem box_loss cls_loss dfl_loss' "
         "header and 'all 548 31295 P R mAP50 mAP50-95' validation rows): refused as 'unknown log format'"
     ),
-    "LaoDa-X__TriGA-Net/train_logs.txt": (
-        "speech-separation epoch lines 'Train  -SISDR: -8.6729, SISDRi: 8.3271' / 'Valid  -SISDR: -7.7967, SISDRi: 7.3983' "
-        "(the loss is the negative SI-SDR) after an 'Epoch 1/60' line and a tqdm bar: refused as 'unknown log format' "
-        "(first line 'Please enter the change description:') - '-SISDR' is no loss alias and the Train/Valid prefix is "
-        "not read as the split"
-    ),
     "Chenghao-Qiu__TJU-ProteinDesignCompetition/training_log.txt": (
         "'Epoch 1: MSE = 1.2042582364062115, MAE = 1.0654' lines (a Keras callback's validation MSE, three fine-tune "
         "phases whose epoch counter restarts) under a 'New Training Session' banner: refused as 'unknown log format' - "

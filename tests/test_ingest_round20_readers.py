@@ -193,3 +193,23 @@ def test_table_of_per_item_rows_only_is_not_a_curve(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(LogFormatError):
         load_path(path)
+
+
+# -- the negated SI-SDR of speech separation is its loss ------------------------------------------------------
+def test_negated_sisdr_lines_read_as_training_and_validation_loss():
+    # LaoDa-X/TriGA-Net: 'Train  -SISDR: -8.6729, SISDRi: 8.3271' / 'Valid  -SISDR: -7.7967, SISDRi: 7.3983' per epoch
+    run = load_path(CORPUS / "LaoDa-X__TriGA-Net" / "train_logs.txt")[0]
+    assert run.series["train_loss"].source_column == "-SISDR" and run.series["val_loss"].source_column == "val/-SISDR"
+    assert len(run.series["val_loss"].y) == 60 and float(run.series["val_loss"].y[0]) == -7.7967
+    assert float(run.series["val/SISDRi"].y[0]) == 7.3983  # the Valid line's other metric keeps its phase
+
+
+def test_negated_measure_generated(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"Epoch {e}/20\nTrain  -SISDR: {-5 - e * 0.5:.4f}, SDRi: {5 + e * 0.5:.4f}\n"
+                            f"Valid  -SISDR: {-4 - e * 0.4:.4f}, SDRi: {4 + e * 0.4:.4f}\n" for e in range(1, 21)))
+    run = load_path(path)[0]
+    assert len(run.series["train_loss"].y) == 20 and len(run.series["val_loss"].y) == 20
+    # a minus that is not glued to a name followed by a value stays punctuation
+    path.write_text("".join(f"epoch {e} - loss: {1.0 / e:.3f}\n" for e in range(1, 8)))
+    assert load_path(path)[0].series["train_loss"].source_column == "loss"

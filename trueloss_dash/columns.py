@@ -160,6 +160,7 @@ VAL_LOSS_FALLBACKS: frozenset[str] = frozenset(fold(n) for n in (
 # Likelihood", Keras' "categorical_crossentropy"): an error measure written out in full is the objective.
 _LOSS_MEASURE = (r"(?:(?:binary|categorical|sparsecategorical)?crossentropy(?:loss)?|xent(?:ropy)?|celoss|ce|nll(?:loss)?"
                  r"|negativeloglikelihood|bce(?:loss)?|logloss|energy"
+                 r"|neg(?:si)?s[dn]r"  # the negated (scale-invariant) SDR / SNR a speech-separation model minimises
                  r"|(?:root)?meansquared(?:logarithmic)?error|meanabsolute(?:percentage)?error)")
 # The objective of an energy-based / predictive-coding model is its energy ("Train Energy", "Val Energy"),
 # taken so only beside a phase word: a bare "energy" may be a predicted quantity (molecular models).
@@ -224,12 +225,16 @@ _PHASE_LOSS_PER_UNIT = re.compile(
 )
 
 
+# A minus glued to a measure's name is its negation ("-SISDR", "val/-SISDR"): read as "neg" before folding.
+_NEGATED = re.compile(r"(^|[/_\s])-(?=[^\W\d])")
+
+
 def loss_measure_role(column: str) -> tuple[str, str] | None:
     """``(TRAIN_LOSS | VAL_LOSS, twin suffix)`` for a column named after a loss measure (cross-entropy,
     NLL, BCE, log loss) in a phase - no phase means training -, for a phase's epoch average
     (``validation_epoch_average``) or a phase's loss per unit (``train_loss_nats_per_byte``), else None. ``val_cross_entropy`` -> (val_loss, "");
     ``train_cross_entropy_step`` -> (train_loss, "step"); ``val_ce`` -> (val_loss, "")."""
-    key = fold(column)
+    key = fold(_NEGATED.sub(r"\1neg", str(column)))
     averaged = _PHASE_EPOCH_AVERAGE.match(key) or _PHASE_LOSS_PER_UNIT.match(key)
     if averaged is not None:
         return _phase_role(averaged.group("phase")), ""

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from ..columns import EPOCH, STEP, WALL_TIME, canonical_x
 
 # -- tokens ---------------------------------------------------------------------------------------
+# A word may start with a minus glued to it at the start of a field, when a value follows: "-SISDR: -8.67" names
+# the negated SI-SDR (a speech-separation loss), not an SI-SDR of -8.67.
 # A number starts where no word, dot or sign precedes it (so "lr0", "top-1", "2024-05-01" are not
 # numbers); its sign is taken only when no word precedes the sign. Units are glued on ("95.1ms").
 NUMBER_START = r"(?:(?<![\w.])[-+]|(?<![\w.+-]))"
@@ -52,7 +54,7 @@ TOKEN = re.compile(
     rf"""
     (?P<num>{NUMBER_START}(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?![\d,])|{PLAIN_NUMBER})(?P<unit>{_UNIT})?{NUMBER_END})
   | (?P<special>{NUMBER_START}{SPECIAL_NUMBER}(?P<sunit>ms|s|%)?{NUMBER_END})
-  | (?P<word>[^\W\d][\w./@-]*)
+  | (?P<word>(?:(?<!\S)-(?=[^\W\d][\w./@-]*[ \t]*[:=]))?[^\W\d][\w./@-]*)
   | (?P<punct>[:=,;|()\[\]/])
   | (?P<space>\s+)
   | (?P<other>.)
@@ -349,6 +351,8 @@ def parse_message(text: str) -> ParsedLine:
                 continue
             if after_value and words:
                 words.clear()
+            if w[0] == "-":
+                drop_words()  # "Valid  -SISDR: -7.79": the negated measure is a name of its own; 'Valid' is the phase
             words.append(w)
             if len(words) > MAX_KEY_WORDS:
                 dropped = words[:-MAX_KEY_WORDS]
