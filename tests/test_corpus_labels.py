@@ -153,11 +153,6 @@ PENDING_READERS: dict[str, str] = {
         "Lightning console that prints only EarlyStopping lines 'Metric val_loss improved by 0.004 >= min_delta = 0.0. "
         "New best score: 0.028' (7 of them, no epoch numbers): refused as 'unknown log format'"
     ),
-    "NCAR__gecko-ml/train.txt": (
-        "TF 1.x Keras console of five one-epoch fits whose progress bars ('1024/113600 [...] - ETA: 8:33 - loss: 0.1160') "
-        "redraw with backspace (0x08) characters and no 'Epoch' line: refused as 'fewer than 3 points' (one training "
-        "loss value for five fits; each fit's running loss within its epoch is not read as a curve)"
-    ),
     "capstone-fall2021__lung_nodule_segmentation/train.out": (
         "sentences 'Epoch 0 trained with loss: 0.0196. The running time is 4073.9.' and 'Epoch 0 evaluated with "
         "loss: 0.00034, dice score: 1.1e-05. ...' (the phase is a verb, 'trained' / 'evaluated'): refused as 'unknown "

@@ -213,3 +213,35 @@ def test_negated_measure_generated(tmp_path):
     # a minus that is not glued to a name followed by a value stays punctuation
     path.write_text("".join(f"epoch {e} - loss: {1.0 / e:.3f}\n" for e in range(1, 8)))
     assert load_path(path)[0].series["train_loss"].source_column == "loss"
+
+
+# -- Keras fits of one epoch with no 'Epoch 1/1' line ---------------------------------------------------------
+def test_keras_one_epoch_fits_read_their_progress_as_the_curve():
+    # NCAR/gecko-ml: five 'Train on 113600 samples' fits whose bars ('1024/113600 [....] - ETA: 8:33 - loss: 0.1160')
+    # redraw with backspaces and carriage returns; no epoch line
+    runs = load_path(CORPUS / "NCAR__gecko-ml" / "train.txt")
+    assert len(runs) == 5 and all(len(r.series["train_loss"].y) == 111 for r in runs)
+    first = runs[0].series["train_loss"]
+    assert float(first.y[0]) == 0.116 and float(first.step[0]) == 1024 and float(first.y[-1]) == 0.0067
+    assert any("running mean" in n for n in runs[0].notes)
+
+
+def _keras_bar(done: int, total: int, loss: float) -> str:
+    return f"{done:6d}/{total} [{'=' * (30 * done // total):.<30}] - ETA: 1:00 - loss: {loss:.4f}" + "\b" * 60
+
+
+def test_keras_progress_without_epoch_lines_generated(tmp_path):
+    path = tmp_path / "train.txt"
+    updates = "\r".join(_keras_bar(d, 6400, 1.0 / (1 + d / 640)) for d in range(640, 6401, 640))
+    path.write_bytes(("Train on 6400 samples\n" + updates + "\n").encode())
+    loss = load_path(path)[0].series["train_loss"]
+    assert len(loss.y) == 10 and list(loss.step[:2]) == [640.0, 1280.0]
+
+
+def test_keras_progress_under_epoch_lines_still_one_point_per_epoch(tmp_path):
+    path = tmp_path / "train.txt"
+    text = "".join(f"Epoch {e}/4\n" + "\r".join(_keras_bar(d, 6400, 1.0 / e + d / 1e5) for d in range(640, 6401, 640)) + "\n"
+                   for e in range(1, 5))
+    path.write_bytes(text.encode())
+    loss = load_path(path)[0].series["train_loss"]
+    assert len(loss.y) == 4 and list(loss.epoch) == [1.0, 2.0, 3.0, 4.0]

@@ -122,6 +122,7 @@ class ParsedLine:
     phase: str | None = None
     bar: bool = False  # a progress-bar line (tqdm / Keras)
     unfinished: bool = False  # a progress-bar update before the end of its epoch
+    progress: tuple[float, float] | None = None  # Keras' "1024/113600 [...]": (done, total) of the epoch
     slots: list[str | None] = field(default_factory=list)  # per number token: its role (fast path)
     simple: bool = True  # the line can seed the fast path
     phase_named: bool = False  # a loss named only by its phase ("train: 1090.2 | val: 1078.7", "250 val 5.87")
@@ -379,6 +380,7 @@ def parse_message(text: str) -> ParsedLine:
             elif i == 0 and total is not None:
                 # "32/32 [====] - 1s - loss: ..." / "19/19 - 21s - loss: ..." (Keras): batches of the epoch
                 out.unfinished = value < total
+                out.progress = (value, total)
                 out.simple = False
             elif total is not None and out.bar:
                 out.unfinished = out.unfinished or value < total  # tqdm "425/938"

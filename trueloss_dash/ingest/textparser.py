@@ -34,7 +34,7 @@ written (``loss``, ``val/loss``, ``Train Loss``) - the alias table maps keys to 
 from __future__ import annotations
 
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import numpy as np
@@ -86,6 +86,7 @@ class TextLogParser(LineState, MergedBlocks):
         self.ignored = 0  # non-empty lines that carried no metrics
         self.first_ignored: tuple[int, str] | None = None
         self.progress_skipped = 0
+        self.keras_progress = 0  # Keras progress updates read as points (a fit with no epoch line)
         self.phase_named = 0  # lines whose losses are named only by their phase ("train: 1090.2 | val: 1078.7")
         self._records: list[dict] = []  # slow-path records
         # (position in records, columns, presence): presence maps a key to the rows that hold it when
@@ -212,6 +213,11 @@ class TextLogParser(LineState, MergedBlocks):
         pre = LINE_PREFIX.match(line).end()
         message = line[pre:]
         parsed = parse_message(message)
+        if parsed.progress is not None and parsed.bar and parsed.pairs and self._epoch is None:
+            # Keras fit of one epoch with no 'Epoch 1/1' line: its progress updates (the running mean of the
+            # epoch's batch losses at each count of samples or batches) are the only curve - read at that count
+            parsed = replace(parsed, step=parsed.progress[0], step_total=parsed.progress[1], unfinished=False)
+            self.keras_progress += 1
         if parsed.unfinished:
             self.progress_skipped += 1
             return
@@ -523,6 +529,10 @@ class TextLogParser(LineState, MergedBlocks):
                          "'250 val 5.87'): read as that phase's loss")
         if self.progress_skipped:
             notes.append(f"{self.progress_skipped} unfinished progress-bar updates skipped")
+        if self.keras_progress:
+            notes.append(f"{self.keras_progress} Keras progress updates of a fit with no 'Epoch n/N' line read as points at "
+                         "their count of samples (or batches) as the step: each is the running mean over the epoch's "
+                         "batches so far, not one batch's loss")
         if len(parts) > 1:
             starts = [int(np.flatnonzero(ids == p)[0]) for p in parts[1:]]
             lines = self.columns_line(starts)
