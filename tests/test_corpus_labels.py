@@ -77,11 +77,6 @@ PENDING_READERS: dict[str, str] = {
         "refused as 'fewer than 3 points' per run, although all five folds show the same x2-3 validation rise "
         "(the label is overfitting with nothing_to_diagnose in also_ok)"
     ),
-    "chanichkorn__pattern_proj/train_log.txt": (
-        "WGAN epoch lines 'Epoch 15/300 | L_D=-3.7466 | L_G=-1.0175 | W=4.1433 | val_W=-0.8299': loads L_D, L_G, W, "
-        "val_W, but none is recognised as a loss ('L_D' / 'L_G' are the critic and generator losses; a GAN would be "
-        "role-less by design once they are)"
-    ),
     "gloria-yq__PINN-TFT/train_log.txt": (
         "Python-logging lines '[Train] epoch:1, lr:0.0001, data:0.41, PDE:0.018, phys:0.014, total:0.427' and "
         "'[Valid] epoch:1, MSE: 0.363' after an 'Args:' banner: refused as 'unknown log format' (first line "
@@ -300,6 +295,7 @@ ROLELESS_BY_DESIGN: dict[str, set[str]] = {
         "negative_sampling_loss", "dirichlet_prior_loss"},
     "VNitish__Satellite-Image-to-Map---GAN/training_logs.txt": {  # pix2pix GAN: tqdm postfix + epoch 'Avg Losses'
         "lossD_real", "lossD_fake", "lossG", "D_real", "D_fake", "G"},
+    "chanichkorn__pattern_proj/train_log.txt": {"L_D", "L_G"},  # WGAN critic / generator losses ('W' the estimate)
     "Echoin2025__GAN/training_log.txt": {"D_Loss", "G_Loss"},  # GAN CSV (D_Real/D_Fake probabilities beside), no total
     "3ZadeSSG__DCGAN-Face-Image-Generator/training_log.txt": {"D_Loss", "G_Loss"},  # DCGAN D/G step losses, no total
     "GaoQ1__ner-slot_filling/train.log": {"INTENT loss", "NER loss"},  # joint intent + NER heads, no total

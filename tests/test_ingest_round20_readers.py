@@ -245,3 +245,23 @@ def test_keras_progress_under_epoch_lines_still_one_point_per_epoch(tmp_path):
     path.write_bytes(text.encode())
     loss = load_path(path)[0].series["train_loss"]
     assert len(loss.y) == 4 and list(loss.epoch) == [1.0, 2.0, 3.0, 4.0]
+
+
+# -- WGAN 'L_D' / 'L_G' are the critic's and the generator's losses -------------------------------------------
+def test_wgan_l_d_l_g_load_as_roleless_gan_losses():
+    # chanichkorn/pattern_proj: 'Epoch   15/300 | L_D=-3.7466 | L_G=-1.0175 | W=4.1433 | val_W=-0.8299 | 5.8s'
+    run = load_path(CORPUS / "chanichkorn__pattern_proj" / "train_log.txt")[0]
+    assert {"L_D", "L_G"} <= set(run.series) and not {"train_loss", "val_loss"} & set(run.series)
+    assert any("L_D" in w and "no series has a known loss role" in w for w in run.warnings)
+
+
+def test_wgan_names_generated(tmp_path):
+    path = tmp_path / "train_log.txt"
+    path.write_text("".join(f"Epoch {e:4d}/50 | L_D={-1 - e / 10:.4f} | L_G={-0.5 - e / 20:.4f} | W={1 + e / 10:.4f}\n"
+                            for e in range(1, 11)))
+    run = load_path(path)[0]
+    assert sorted(run.series) == ["L_D", "L_G", "W"]
+    assert any("2 loss series loaded as they are (L_D, L_G)" in w for w in run.warnings)
+    path.write_text("".join(f"epoch {e}, L_D_weight: 0.5, L_total: {1.0 / e:.3f}\n" for e in range(1, 8)))
+    with pytest.raises(LogFormatError):  # 'L_D_weight' is no GAN player's loss, and 'L_total' no loss name
+        load_path(path)

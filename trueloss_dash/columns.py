@@ -470,7 +470,8 @@ def accepted_names(canonical: str) -> list[str]:
 # G_GAN, G_L1, D_real, D_fake; pix2pixHD G_GAN_Feat). At most two parts after D_/G_: longer names such as
 # the compiler flag ``-D_GLIBCXX_USE_CXX11_ABI=0`` in a PyTorch build banner are not losses.
 _GAN_LOSS = re.compile(
-    r"^(?:[dg](?:_[a-z0-9]+){0,2}|cycle_[a-z0-9]+|idt_[a-z0-9]+|(?:gen|generator|disc|discriminator)(?:_[a-z0-9]+)*)$"
+    r"^(?:[dg](?:_[a-z0-9]+){0,2}|cycle_[a-z0-9]+|idt_[a-z0-9]+|(?:gen|generator|disc|discriminator)(?:_[a-z0-9]+)*"
+    r"|l_[dg])$"  # 'L_D' / 'L_G': the loss of D (the critic of a WGAN) and of G, written as in the papers' formulas
 )
 
 
