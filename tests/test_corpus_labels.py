@@ -95,11 +95,6 @@ PENDING_READERS: dict[str, str] = {
         "a bare JSON list of 101 numbers (json.dump(loss_history): the last epoch's per-batch losses and its mean): "
         "loads, but no loss series is recognised - the bare-numbers reader covers text files, not a JSON array"
     ),
-    "Fredlez__qualification/training_log.json": (
-        "{total_iterations, sessions: [{session_number, iterations: [100 losses], final_loss}]} (the curve is the 7 "
-        "'iterations' lists in a row, 700 points): the reader takes the session records and finds only "
-        "final_loss (7 points), which gets no loss role"
-    ),
     "Aedo119__gcp-pose-estimation/training_log.json": (
         "list of per-epoch records with nested phase dicts {epoch, train: {total, keypoint, classification, ...}, "
         "val: {total, ...}} (the summed loss is called 'total'): flattened to train/total, val/total, but refused as "

@@ -265,3 +265,27 @@ def test_wgan_names_generated(tmp_path):
     path.write_text("".join(f"epoch {e}, L_D_weight: 0.5, L_total: {1.0 / e:.3f}\n" for e in range(1, 8)))
     with pytest.raises(LogFormatError):  # 'L_D_weight' is no GAN player's loss, and 'L_total' no loss name
         load_path(path)
+
+
+# -- records that each hold one segment of the curve and that segment's loss --------------------------------
+def test_sessions_with_iteration_lists_read_as_one_curve():
+    # Fredlez/qualification: {total_iterations, sessions: [{session_number, iterations: [100 losses], final_loss}]}
+    run = load_path(CORPUS / "Fredlez__qualification" / "training_log.json")[0]
+    loss = run.series["train_loss"]
+    assert len(loss.y) == 700 and list(loss.step[:2]) == [1.0, 2.0]
+    assert round(float(loss.y[0]), 4) == 815.7003 and round(float(loss.y[99]), 4) == 737.0831  # session 1's final_loss
+
+
+def test_segment_lists_generated(tmp_path):
+    import json
+
+    rounds = [[1.0 / (r * 10 + i + 1) for i in range(10)] for r in range(4)]
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps({"rounds": [{"round": r + 1, "losses": v, "avg_loss": sum(v) / len(v)}
+                                           for r, v in enumerate(rounds)]}))
+    loss = load_path(path)[0].series["train_loss"]
+    assert len(loss.y) == 40 and float(loss.y[-1]) == rounds[-1][-1]
+    # the scalar matches neither the last value nor the mean: the lists are not said to be that loss
+    path.write_text(json.dumps({"rounds": [{"round": r + 1, "losses": v, "avg_loss": 9.0} for r, v in enumerate(rounds)]}))
+    loss = load_path(path)[0].series["train_loss"]
+    assert loss.source_column == "avg_loss" and len(loss.y) == 4  # the per-round scalar, the lists left out

@@ -19,6 +19,7 @@ from ..phasekeys import headerless_rows, name_phase_columns, phase_keyed_columns
 from ..provenance_util import header_context
 from ..records import records_to_table, scalar
 from ..limits import MAX_LINE_BYTES, mb
+from ..segment_lists import segment_records
 from ..registry import Reader
 from ..sniff import dict_in_json_string
 from ..source import Source
@@ -252,7 +253,7 @@ def parse_records(source: Source, whole=_UNPARSED) -> tuple[list[dict], list[str
         if not records:
             raise source.error("a JSON array without objects; expected a list of {metric: value} records "
                                "(or a flat list of numbers, read as one curve)")
-        return records, warnings, first_line
+        return segment_records(records, "", warnings) or records, warnings, first_line
     if whole is _UNPARSED:
         try:
             whole = json.loads(text)
@@ -278,7 +279,7 @@ def parse_records(source: Source, whole=_UNPARSED) -> tuple[list[dict], list[str
             rest = sorted(k for k, v in whole.items() if k != key and scalar(v) is not None)
             warnings.append(f"read the {len(records)} records under {key!r}" + (
                 f"; top-level values {', '.join(rest[:6])} (a final summary, one value each) are not curves" if rest else ""))
-            return records, warnings, first_line
+            return segment_records(records, f" under {key!r}", warnings) or records, warnings, first_line
         keyed = _x_keyed_lists(whole)
         if keyed is not None:
             records, note = keyed
