@@ -289,3 +289,18 @@ def test_segment_lists_generated(tmp_path):
     path.write_text(json.dumps({"rounds": [{"round": r + 1, "losses": v, "avg_loss": 9.0} for r, v in enumerate(rounds)]}))
     loss = load_path(path)[0].series["train_loss"]
     assert loss.source_column == "avg_loss" and len(loss.y) == 4  # the per-round scalar, the lists left out
+
+
+def test_single_space_table_under_a_header_generated(tmp_path):
+    # print("epoch train_loss val_loss acc") then print(epoch, loss, val_loss, acc): one space apart
+    path = tmp_path / "log.txt"
+    path.write_text("Training on cpu\nepoch train_loss val_loss acc\n"
+                    + "".join(f"{e} {1.0 / e:.4f} {1.2 / e:.4f} {0.5 + e / 50:.3f}\n" for e in range(1, 9)))
+    run = load_path(path)[0]
+    assert run.format == "console_table" and sorted(run.series) == ["train_acc", "train_loss", "val_loss"]
+    path.write_text("step loss\n" + "".join(f"{s * 100} {3.0 / (s + 1):.4f}\n" for s in range(10)))
+    loss = load_path(path)[0].series["train_loss"]
+    assert len(loss.y) == 10 and float(loss.step[1]) == 100.0
+    # a tab-separated table stays the CSV readers'
+    path.write_text("epoch\tloss\tval_loss\n" + "".join(f"{e}\t{1.0 / e:.4f}\t{1.1 / e:.4f}\n" for e in range(1, 9)))
+    assert load_path(path)[0].format != "console_table"

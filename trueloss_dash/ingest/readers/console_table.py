@@ -12,7 +12,8 @@ Trainers that print a table rather than ``key: value`` pairs::
     |       1 |          50 |       00:00:01 |       40.00% |      22.8836 |      3.0000e-06 |
 
 A header is a line of at least 3 names (cells apart by 2+ spaces, or between pipes; a pipe header may go on
-over the next lines, each column's words joined); a row is a line whose first cells, as many as the
+over the next lines, each column's words joined; one-word names may be one space apart: ``epoch loss val_loss``;
+two names are enough when they are an epoch/step and a loss: ``step loss``); a row is a line whose first cells, as many as the
 header's, are values (numbers, ``3/199``, ``28.2G``, ``40.00%``, ``00:00:01``) and whose rest is nothing
 or a progress bar. A table whose header names an epoch or step column is the *main* table: each row is a
 record at that x (a row redrawn by a progress bar at the same x replaces the one before). A table without
@@ -41,6 +42,7 @@ _BAR = re.compile(r"\s+\d{1,3}%\|")  # a tqdm bar after the row: "640: 100%|####
 _NAME = re.compile(r"^[^\W\d][\w./()%:-]*(?: [^\W\d(][\w./()%:-]*){0,2}$|^\([\w:./%-]+\)$")
 _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?(?i:nan|inf)$")
 _UNIT = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)([GMK]i?B?|%|s|ms)$")
+_WORD = re.compile(r"^[^\W\d][\w./()%:-]*$")
 _COUNT = re.compile(r"^(\d+)/(\d+)$")
 _CLOCK = re.compile(r"^(\d+):(\d{2}):(\d{2})$")
 _AGGREGATE = {"all", "total", "mean", "average", "avg", "overall"}
@@ -79,15 +81,26 @@ class _Table:
         self.x = axes.get(STEP, axes.get(EPOCH))  # the finest counter: a row per iteration when there is one
 
 
+def _enough(cells: list[str]) -> bool:
+    """At least 3 names, or an epoch/step column and a loss ('epoch  loss')."""
+    if len(cells) >= MIN_COLUMNS:
+        return True
+    return len(cells) == 2 and canonical_x(cells[0]) in (EPOCH, STEP) and looks_like_loss(cells[1])
+
+
 def _header(line: str) -> _Table | None:
     cells = _pipe_cells(line)
     pipes = cells is not None
     if cells is None:
+        if "\t" in line or "," in line:
+            return None  # a tab- or comma-separated table is the CSV readers'
         bar = _BAR.search(line)
-        cells = re.split(r"\s{2,}", (line[: bar.start()] if bar else line).strip())
-    if len(cells) < MIN_COLUMNS or not all(_NAME.match(c.rstrip(":")) for c in cells if c or not pipes):
-        return None
-    if pipes and sum(1 for c in cells if c) < MIN_COLUMNS:
+        text = (line[: bar.start()] if bar else line).strip()
+        cells = re.split(r"\s{2,}", text)
+        if len(cells) == 1 and all(_WORD.match(w) for w in text.split()):
+            cells = text.split()  # 'epoch train_loss val_loss': one word each, one space apart
+    named = [c for c in cells if c] if pipes else cells
+    if not _enough(named) or not all(_NAME.match(c.rstrip(":")) for c in named):
         return None
     return _Table([c.rstrip(":") for c in cells], pipes)
 
@@ -164,7 +177,7 @@ def sniff(sample) -> int:
     if sample.binary or sample.json_kind:
         return 0
     text = sample.text if sample.source.complete_in_head else sample.text[: sample.text.rfind("\n") + 1]
-    if "  " not in text and "|" not in text:
+    if " " not in text and "|" not in text:
         return 0
     records, tables = _scan(text)
     main = {id(r["_table"]) for r in records}
