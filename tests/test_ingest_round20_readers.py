@@ -236,6 +236,10 @@ def test_keras_progress_without_epoch_lines_generated(tmp_path):
     path.write_bytes(("Train on 6400 samples\n" + updates + "\n").encode())
     loss = load_path(path)[0].series["train_loss"]
     assert len(loss.y) == 10 and list(loss.step[:2]) == [640.0, 1280.0]
+    # the same bars without the fit's banner (model.evaluate() output): no training curve, refused as before
+    path.write_bytes((updates + "\n").encode())
+    with pytest.raises(LogFormatError, match="fewer than 3 points"):
+        load_path(path)
 
 
 def test_keras_progress_under_epoch_lines_still_one_point_per_epoch(tmp_path):

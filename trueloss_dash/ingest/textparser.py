@@ -34,6 +34,7 @@ written (``loss``, ``val/loss``, ``Train Loss``) - the alias table maps keys to 
 from __future__ import annotations
 
 
+import re
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -71,6 +72,9 @@ class _Shape:
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+_KERAS_FIT = re.compile(r"Train on \d+ samples(?:, validate on \d+ samples)?\s*$")
+
+
 class TextLogParser(LineState, MergedBlocks):
     """Stateful, resumable reader of console logs (see the module docstring for the grammar).
 
@@ -87,6 +91,7 @@ class TextLogParser(LineState, MergedBlocks):
         self.first_ignored: tuple[int, str] | None = None
         self.progress_skipped = 0
         self.keras_progress = 0  # Keras progress updates read as points (a fit with no epoch line)
+        self._keras_fit = False  # a TF 1.x Keras fit banner 'Train on N samples' was seen
         self.phase_named = 0  # lines whose losses are named only by their phase ("train: 1090.2 | val: 1078.7")
         self._records: list[dict] = []  # slow-path records
         # (position in records, columns, presence): presence maps a key to the rows that hold it when
@@ -212,10 +217,14 @@ class TextLogParser(LineState, MergedBlocks):
             return
         pre = LINE_PREFIX.match(line).end()
         message = line[pre:]
+        if message.startswith("Train on ") and _KERAS_FIT.match(message):
+            self._keras_fit = True  # TF 1.x Keras' fit banner 'Train on 113600 samples[, validate on ...]'
         parsed = parse_message(message)
-        if parsed.progress is not None and parsed.bar and parsed.pairs and self._epoch is None:
+        if (parsed.progress is not None and parsed.bar and parsed.pairs and self._epoch is None
+                and self._keras_fit):
             # Keras fit of one epoch with no 'Epoch 1/1' line: its progress updates (the running mean of the
-            # epoch's batch losses at each count of samples or batches) are the only curve - read at that count
+            # epoch's batch losses at each count of samples or batches) are the only curve - read at that count.
+            # Only after the fit's banner: the bars of model.evaluate() are no training curve.
             parsed = replace(parsed, step=parsed.progress[0], step_total=parsed.progress[1], unfinished=False)
             self.keras_progress += 1
         if parsed.unfinished:
