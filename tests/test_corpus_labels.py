@@ -143,7 +143,9 @@ PENDING_READERS: dict[str, str] = {
     ),
     "SergeiNikolenko__gat/train.out": (
         "Lightning console that prints only EarlyStopping lines 'Metric val_loss improved by 0.004 >= min_delta = 0.0. "
-        "New best score: 0.028' (7 of them, no epoch numbers): refused as 'unknown log format'"
+        "New best score: 0.028' (7 of them, no epoch numbers): refused with a sentence ('only early-stopping messages ... "
+        "each is the best val_loss so far, with no epoch - a record of improvements, not a curve'); reading the bests as "
+        "a validation curve would show a loss that can only fall"
     ),
     "capstone-fall2021__lung_nodule_segmentation/train.out": (
         "sentences 'Epoch 0 trained with loss: 0.0196. The running time is 4073.9.' and 'Epoch 0 evaluated with "

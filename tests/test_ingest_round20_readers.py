@@ -308,3 +308,16 @@ def test_single_space_table_under_a_header_generated(tmp_path):
     # a tab-separated table stays the CSV readers'
     path.write_text("epoch\tloss\tval_loss\n" + "".join(f"{e}\t{1.0 / e:.4f}\t{1.1 / e:.4f}\n" for e in range(1, 9)))
     assert load_path(path)[0].format != "console_table"
+
+
+# -- a console of early-stopping messages only is refused with a sentence ------------------------------------
+def test_early_stopping_messages_only_are_refused_saying_so(tmp_path):
+    # SergeiNikolenko/gat: a Lightning run with no logger prints only 'Metric val_loss improved ... New best score: x'
+    with pytest.raises(LogFormatError, match=r"only early-stopping messages .*7 lines.*best val_loss so far") as err:
+        load_path(CORPUS / "SergeiNikolenko__gat" / "train.out")
+    assert "train.out" in str(err.value) and "expected" in str(err.value)
+    path = tmp_path / "train.out"
+    path.write_text("GPU available: True\n" + "".join(
+        f"Metric val_acc improved by 0.01 >= min_delta = 0.0. New best score: 0.{60 + i}\n" for i in range(4)))
+    with pytest.raises(LogFormatError, match=r"best val_acc so far"):
+        load_path(path)

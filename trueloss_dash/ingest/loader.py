@@ -65,6 +65,9 @@ def detect(source: Source) -> str:
                 "JSON/JSON lines, a text log, a TensorBoard event file or a .zip of a run folder"
             )
         first = sample.lines[0][:80] if sample.lines else ""
+        best_only = _best_so_far_only(sample.lines)
+        if best_only is not None:
+            raise source.error(best_only)
         raise source.error(
             f"unknown log format (first line {first!r}); expected a CSV/TSV table with a header, "
             "JSON/JSON lines, a trainer_state.json, a TensorBoard event file, an MLflow metric file, "
@@ -72,6 +75,23 @@ def detect(source: Source) -> str:
             "or console lines like 'epoch 3, loss: 0.41, val_loss: 0.52'"
         )
     return best
+
+
+# Lightning's EarlyStopping callback (verbose): "Metric val_loss improved by 0.004 >= min_delta = 0.0. New best score: 0.028"
+_EARLY_STOPPING = re.compile(r"Metric (\S+) improved(?: by [-+\d.e]+ >= min_delta = [-+\d.e]+)?\. New best score: ([-+\d.eE]+)")
+
+
+def _best_so_far_only(lines: list[str]) -> str | None:
+    """The refusal of a console log whose only numbers are early-stopping messages (a Lightning run with no
+    logger): each holds the best value so far, with no epoch - a record of improvements, not a curve."""
+    found = [m for line in lines if (m := _EARLY_STOPPING.search(line))]
+    if not found:
+        return None
+    metric = found[0].group(1)
+    return (f"only early-stopping messages ('Metric {metric} improved ... New best score: {found[0].group(2)}', "
+            f"{len(found)} lines): each is the best {metric} so far, with no epoch - a record of improvements, not a "
+            "curve; expected the metric logged every epoch (a logger's metrics.csv or TensorBoard events, or a "
+            "progress bar in the console)")
 
 
 def _refuse_hparams(source: Source) -> None:
