@@ -321,3 +321,29 @@ def test_early_stopping_messages_only_are_refused_saying_so(tmp_path):
         f"Metric val_acc improved by 0.01 >= min_delta = 0.0. New best score: 0.{60 + i}\n" for i in range(4)))
     with pytest.raises(LogFormatError, match=r"best val_acc so far"):
         load_path(path)
+
+
+def test_training_header_printed_once_and_validation_header_every_epoch(tmp_path):
+    # YOLOv5: 'Epoch GPU_mem box_loss obj_loss cls_loss Instances Size' once, 'Class Images ...' after each epoch;
+    # the next epoch's row comes under the validation header and is still a training row (its x continues)
+    lines = ["      Epoch    GPU_mem   box_loss   obj_loss   cls_loss  Instances       Size"]
+    for e in range(6):
+        lines.append(f"      {e}/5      3.5G    {0.1 / (e + 1):.5f}    0.05000    0.04000         40        640: 100%|##| "
+                     "100/100 [00:30<00:00,  3.3it/s]")
+        lines.append("                 Class     Images  Instances          P          R      mAP50   mAP50-95: 100%|##| "
+                     "10/10 [00:02<00:00,  4.1it/s]")
+        lines.append(f"                   all        128        929      0.7      0.6      {0.3 + e / 20:.3f}      0.4")
+    path = tmp_path / "yolo.txt"
+    path.write_text("\n".join(lines) + "\n")
+    run = load_path(path)[0]
+    assert len(run.series["train_loss"].y) == 6 and len(run.series["metrics/mAP50"].y) == 6
+    assert float(run.series["metrics/mAP50"].y[-1]) == 0.55
+
+
+def test_fastai_fit_table_generated(tmp_path):
+    path = tmp_path / "fastai.txt"
+    path.write_text("epoch     train_loss  valid_loss  accuracy  time    \n" + "".join(
+        f"{e:<9d} {1.0 / (e + 1):.6f}    {1.1 / (e + 1):.6f}    {0.5 + e / 40:.6f}  00:1{e % 10}   \n" for e in range(8)))
+    run = load_path(path)[0]
+    assert sorted(n for n in run.series if "loss" in n) == ["train_loss", "val_loss"]
+    assert list(run.series["epoch_time"].y[:2]) == [10.0, 11.0] and float(run.series["train_loss"].wall_time[1]) == 21.0

@@ -15,10 +15,7 @@ from trueloss_dash.columns import TRAIN_LOSS, VAL_LOSS  # noqa: E402
 from trueloss_dash.ingest import load_path  # noqa: E402
 
 #: Read wrongly or refused today (strict: a sample that loads must leave this list).
-PENDING = {
-    "fastai fit table": "the space-padded table fastai prints in a notebook (a 'time' cell mm:ss in each row) is refused",
-    "Ultralytics YOLOv5 console": "the training rows ('0/11  3.5G  0.1  ...  640: 100%|...') are not read as a table",
-}
+PENDING: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", sorted(probe_formats.SAMPLES))

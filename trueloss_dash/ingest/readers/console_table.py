@@ -21,18 +21,20 @@ an x column (a validation table after each epoch) adds its values to the last ma
 that is a word is a row label, and only an aggregate row (``all``, ``total``, ``mean``) is read.
 
 Ultralytics' training table (``GPU_mem`` and ``*_loss`` columns) is named as its ``results.csv``:
-``train/box_loss`` ... summed into the training loss, the validation table's columns ``metrics/*``.
+``train/box_loss`` ... summed into the training loss, the validation table's columns ``metrics/*``. fastai's fit
+table (``epoch train_loss valid_loss accuracy time``, ``00:12`` per epoch) is finished as its CSVLogger file.
 """
 
 from __future__ import annotations
 
 import re
 
-from ...columns import EPOCH, STEP, canonical_x, looks_like_loss
+from ...columns import EPOCH, STEP, canonical_x, fold, looks_like_loss
 from ..records import records_to_table
 from ..registry import Reader
 from ..source import Source
 from ..table import table_to_runs
+from .fastai import _prepare as fastai_prepare
 from .ultralytics import _prepare as ultralytics_prepare
 
 MIN_COLUMNS = 3
@@ -44,7 +46,7 @@ _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?(?i:nan
 _UNIT = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)([GMK]i?B?|%|s|ms)$")
 _WORD = re.compile(r"^[^\W\d][\w./()%:-]*$")
 _COUNT = re.compile(r"^(\d+)/(\d+)$")
-_CLOCK = re.compile(r"^(\d+):(\d{2}):(\d{2})$")
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")  # hh:mm:ss or mm:ss (fastai's epoch time)
 _AGGREGATE = {"all", "total", "mean", "average", "avg", "overall"}
 _RULE = re.compile(r"^[=\-+| ]*$")
 
@@ -59,7 +61,7 @@ def _value(cell: str) -> float | None:
     if m := _COUNT.match(cell):
         return float(m.group(1))
     if m := _CLOCK.match(cell):
-        return 3600.0 * int(m.group(1)) + 60.0 * int(m.group(2)) + int(m.group(3))
+        return 3600.0 * int(m.group(1) or 0) + 60.0 * int(m.group(2)) + int(m.group(3))
     return None
 
 
@@ -92,10 +94,10 @@ def _header(line: str) -> _Table | None:
     cells = _pipe_cells(line)
     pipes = cells is not None
     if cells is None:
-        if "\t" in line or "," in line:
-            return None  # a tab- or comma-separated table is the CSV readers'
         bar = _BAR.search(line)
         text = (line[: bar.start()] if bar else line).strip()
+        if "\t" in text or "," in text:
+            return None  # a tab- or comma-separated table is the CSV readers'
         cells = re.split(r"\s{2,}", text)
         if len(cells) == 1 and all(_WORD.match(w) for w in text.split()):
             cells = text.split()  # 'epoch train_loss val_loss': one word each, one space apart
@@ -105,8 +107,8 @@ def _header(line: str) -> _Table | None:
     return _Table([c.rstrip(":") for c in cells], pipes)
 
 
-def _row(line: str, table: _Table) -> tuple[str | None, list[float]] | None:
-    """(row label or None, values) when ``line`` is a row of ``table``."""
+def _row(line: str, table: _Table) -> tuple[str | None, list[float], list[str]] | None:
+    """(row label or None, values, their cells) when ``line`` is a row of ``table``."""
     n = len(table.names)
     if table.pipes:
         cells = _pipe_cells(line)
@@ -123,7 +125,12 @@ def _row(line: str, table: _Table) -> tuple[str | None, list[float]] | None:
     values = [_value(c) for c in cells]
     if any(v is None for v in values):
         return None
-    return label, values
+    return label, values, cells
+
+
+def _form(cell: str) -> str:
+    """A cell's shape without its digits ('3/199' -> '9/9'): the x cells of one table's rows share it."""
+    return re.sub(r"\d+", "9", cell.strip().rstrip(":"))
 
 
 def _scan(text: str) -> tuple[list[dict], list[_Table]]:
@@ -153,10 +160,18 @@ def _scan(text: str) -> tuple[list[dict], list[_Table]]:
         continuing = False
         if table is None:
             continue
+        if table.x is None and records:
+            # YOLOv5 prints its training header once and the validation header every epoch: a row that reads
+            # as the training table's, its x cell of the same form as the last one and not behind it, is one
+            main = records[-1]["_table"]
+            back = _row(line, main)
+            if (back is not None and _form(back[2][main.x]) == records[-1]["_form"]
+                    and back[1][main.x] >= records[-1]["_x"]):
+                table = main
         row = _row(line, table)
         if row is None:
             continue
-        label, values = row
+        label, values, cells = row
         names = [n for i, n in enumerate(table.names) if not (label is not None and i == 0)]
         if label is not None and label not in _AGGREGATE:
             continue  # a per-class row of an evaluation table: only the aggregate is a point of the curve
@@ -167,7 +182,7 @@ def _scan(text: str) -> tuple[list[dict], list[_Table]]:
             if last is not None and last.get("_table") is table and last.get("_x") == x:
                 last.update(record)  # a progress bar redrew the row
             else:
-                records.append({"_table": table, "_x": x, **record})
+                records.append({"_table": table, "_x": x, "_form": _form(cells[table.x]), **record})
         elif records:
             records[-1].update({f"_{id(table)}:{k}": v for k, v in record.items()})
     return records, tables
@@ -201,7 +216,7 @@ def read(source: Source) -> list:
     for record in records:
         row = {}
         for key, value in record.items():
-            if key in ("_table", "_x"):
+            if key in ("_table", "_x", "_form"):
                 continue
             name = key
             if key.startswith("_") and ":" in key:  # a column of a table without x: its own names
@@ -225,6 +240,8 @@ def read(source: Source) -> list:
                     if others else ""))
     warnings: list[str] = []
     context = ultralytics_prepare(table, source, notes, warnings) if ultra else None
+    if not ultra and {"trainloss", "validloss", "time"} <= {fold(n) for n in main[0].names}:
+        fastai_prepare(table, source, notes, warnings)  # fastai's fit table in a notebook: 'time' is each epoch's mm:ss
     return table_to_runs(table, name=source.stem, source=source.display, format="console_table", context=context,
                          notes=notes + source.notes, warnings=warnings)
 
