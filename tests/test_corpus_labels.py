@@ -248,12 +248,6 @@ PENDING_READERS: dict[str, str] = {
         "'epoch;accuracy;loss;val_accuracy;val_loss' (17 epochs): refused as 'unknown log format (first line "
         "'model_history_log')' - the one-word title line before the table is not skipped"
     ),
-    "chandana-koganti14__NuInseg/output.log": (
-        "YOLOv10 console captured by W&B (ANSI colour codes, warnings, a header row 'Epoch GPU_mem box_om cls_om dfl_om "
-        "box_oo cls_oo dfl_oo Instances Size' before each epoch, value rows '1/100 0.958G 5.48 3.496 ... 512: 100%|...' and "
-        "an 'all 133 6499 P R mAP50 mAP50-95' validation row, 100 epochs): refused as 'unknown log format (first line "
-        "\"Freezing layer ...\")' - the YOLOv5/v8 console gap of Goraniiii__VisDrone and ibrahim737701__TSAIAssignment15"
-    ),
     "qureai__swinir-diffusionxray/train_log.out": (
         "KAIR (SwinIR) training log '<epoch:  0, iter:     200, lr:2.000e-04> G_loss: 1.833e-02' (25 iterations, each line "
         "printed twice): loads only two fragments ('part 2' and 'part 3': 4 and 8 of the 25 G_loss values, with lr), and G_loss - "

@@ -347,3 +347,22 @@ def test_fastai_fit_table_generated(tmp_path):
     run = load_path(path)[0]
     assert sorted(n for n in run.series if "loss" in n) == ["train_loss", "val_loss"]
     assert list(run.series["epoch_time"].y[:2]) == [10.0, 11.0] and float(run.series["train_loss"].wall_time[1]) == 21.0
+
+
+def test_yolov10_console_table_sums_both_heads():
+    # chandana-koganti14/NuInseg: W&B capture of a YOLOv10 console - 'Epoch GPU_mem box_om cls_om dfl_om box_oo cls_oo
+    # dfl_oo Instances Size' before each epoch, 'Class Images Instances Box(P R mAP50 mAP50-95)' / 'all ...' after
+    run = load_path(CORPUS / "chandana-koganti14__NuInseg" / "output.log")[0]
+    loss = run.series["train_loss"]
+    assert len(loss.y) == 100 and round(float(loss.y[0]), 3) == round(5.48 + 3.496 + 3.827 + 5.283 + 4.754 + 3.831, 3)
+    assert "metrics/P" in run.series and "metrics/mAP50-95" in run.series  # 'Box(P' / 'mAP50-95)' cut from '(...)'
+
+
+def test_yolov10_heads_generated(tmp_path):
+    head = "      Epoch    GPU_mem     box_om     cls_om     box_oo     cls_oo  Instances       Size"
+    rows = [f"      {e}/5      1.3G      {1.0 / e:.3f}      0.500      {1.1 / e:.3f}      0.600         48        512: "
+            "100%|##| 117/117 [00:18<00:00,  6.22it/s]" for e in range(1, 6)]
+    path = tmp_path / "output.log"
+    path.write_text("\n".join(x for r in rows for x in (head, r)) + "\n")
+    run = load_path(path)[0]
+    assert len(run.series["train_loss"].y) == 5 and round(float(run.series["train_loss"].y[0]), 3) == 3.2

@@ -196,13 +196,26 @@ def sniff(sample) -> int:
         return 0
     records, tables = _scan(text)
     main = {id(r["_table"]) for r in records}
-    if len(records) < MIN_ROWS or not any(looks_like_loss(n) for t in tables if id(t) in main for n in t.names):
+    if len(records) < MIN_ROWS or not any(looks_like_loss(n) or _ultralytics(t.names)
+                                          for t in tables if id(t) in main for n in t.names):
         return 0
     return 58  # below the console-line grammar: a table is read only where no 'key: value' loss line is
 
 
+_TERM = re.compile(r"^\w+_(?:loss|om|oo)$")  # YOLOv10 logs each term for its one-to-many / one-to-one heads
+
+
+def _balanced(name: str) -> str:
+    """'Box(P' -> 'P', 'mAP50-95)' -> 'mAP50-95': a header cell cut inside Ultralytics' 'Box(P R mAP50 mAP50-95)'."""
+    if "(" in name and ")" not in name:
+        return name.split("(", 1)[1] or name
+    if ")" in name and "(" not in name:
+        return name.replace(")", "") or name
+    return name
+
+
 def _ultralytics(names: list[str]) -> bool:
-    return "GPU_mem" in names and sum(1 for n in names if n.endswith("_loss")) >= 2
+    return "GPU_mem" in names and sum(1 for n in names if _TERM.match(n)) >= 2
 
 
 def read(source: Source) -> list:
@@ -222,10 +235,10 @@ def read(source: Source) -> list:
             if key.startswith("_") and ":" in key:  # a column of a table without x: its own names
                 tid, name = key[1:].split(":", 1)
                 if ultra:
-                    name = f"metrics/{name}"
+                    name = f"metrics/{_balanced(name)}"
                 elif name in record["_table"].names:
                     name = f"{name} ({by_id[int(tid)].names[0]})"
-            elif ultra and key.endswith("_loss"):
+            elif ultra and _TERM.match(key):
                 name = f"train/{key}"
             renamed[key] = name
             row[name] = value
