@@ -259,11 +259,6 @@ PENDING_READERS: dict[str, str] = {
         "an 'all 10700 57824 P R mAP50 mAP50-95' row per epoch, 100 epochs): refused as 'unknown log format (first line "
         "\"model is loaded beforehand. No setup needed\")' (as chandana-koganti14__NuInseg)"
     ),
-    "bjorvack__lorcana-training/pretrain.log": (
-        "bracket-tagged epoch lines '[pretrain] epoch   1/40  train=35.0026  heldout=26.8717  lr=1.50e-04  (best)' (28 "
-        "epochs, a key=value line with a held-out split) under two UserWarning lines: refused as 'unknown log format "
-        "(first line \"/Users/.../card_encoder.py:112: UserWarning ...\")'"
-    ),
     "PNNL-CompBio__cdrp/nohup.log": (
         "nohup capture of an early-stopped regression: 'Epoch: 0, Val_rmse: 0.0666' lines (30 epochs, validation RMSE "
         "only) between 'Validation loss decreased (inf --> 0.066623).  Saving model ...' / 'EarlyStopping counter: 1 "

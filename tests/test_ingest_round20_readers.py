@@ -366,3 +366,22 @@ def test_yolov10_heads_generated(tmp_path):
     path.write_text("\n".join(x for r in rows for x in (head, r)) + "\n")
     run = load_path(path)[0]
     assert len(run.series["train_loss"].y) == 5 and round(float(run.series["train_loss"].y[0]), 3) == 3.2
+
+
+# -- losses named only by their phase, in fields apart by 2+ spaces; 'heldout' is the validation split --------
+def test_phase_named_losses_in_space_separated_fields():
+    # bjorvack/lorcana-training: '[pretrain] epoch   1/40  train=35.0026  heldout=26.8717  lr=1.50e-04  (best)'
+    run = load_path(CORPUS / "bjorvack__lorcana-training" / "pretrain.log")[0]
+    assert run.series["train_loss"].source_column == "train loss" and run.series["val_loss"].source_column == "heldout loss"
+    assert len(run.series["val_loss"].y) == 28 and float(run.series["val_loss"].y[0]) == 26.8717
+
+
+def test_phase_named_space_fields_generated(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"epoch {e:3d}/20  train={2.0 / e:.4f}  val={2.2 / e:.4f}  lr=1.0e-04\n" for e in range(1, 11)))
+    run = load_path(path)[0]
+    assert len(run.series["train_loss"].y) == 10 and len(run.series["val_loss"].y) == 10
+    # whole numbers after a phase are split sizes, not losses
+    path.write_text("".join(f"epoch {e}  train=3667  val=786  loss={1.0 / e:.3f}\n" for e in range(1, 8)))
+    run = load_path(path)[0]
+    assert not {s.source_column for s in run.series.values()} & {"train loss", "val loss"}

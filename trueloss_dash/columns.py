@@ -106,6 +106,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "验证损失", "验证集损失",  # Chinese: validation loss, validation-set loss
         "validation/main/loss",  # Chainer LogReport / ESPnet1: the Evaluator extension's 'validation' prefix on main/loss
         "val_objective", "valid_objective", "validation_objective", "eval_objective", "val/objective",
+        "heldout_loss", "holdout_loss", "held_out_loss", "hold_out_loss",  # the held-out split is the validation split
     ),
     # "train/..." is how HF's TensorBoard / W&B reporters rename every non-eval key (the HF callback's too)
     TRUE_TRAIN_LOSS: ("base_loss", "true_loss", "true_train_loss", "train_true_loss", "clean_train_loss", "train/true_train_loss"),

@@ -156,7 +156,7 @@ def tokenize(text: str) -> list[re.Match]:
     return [m for m in TOKEN.finditer(text) if m.lastgroup != "space"]
 
 
-_PHASE_WORDS = r"(?i:train|training|val|valid|validation|eval|dev|test)"
+_PHASE_WORDS = r"(?i:train|training|val|valid|validation|eval|dev|test|held[-_]?out|hold[-_]?out)"
 # a loss is written as a float: "Train=3667 | Val=786" (whole numbers) are the split sizes, not losses
 _VALUE = r"[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+(?:\.\d*)?[eE][-+]?\d+)|(?i:nan|inf)"
 # build-nanogpt / nanoGPT-style logs: "<step> train <loss>", "<step> val <loss>" and nothing else on the line
@@ -178,16 +178,20 @@ def _phase_named(text: str) -> str | None:
         m = _STEP_PHASE_VALUE.match(text.strip())
         if m:
             return f"step {m.group(1)}: {m.group(2)} loss {m.group(3)}"
-    if "|" not in text:
+    if "|" in text:
+        fields = text.split("|")
+    elif "  " in text and "=" in text:
+        # fields apart by 2+ spaces: "epoch   1/40  train=35.0026  heldout=26.8717  lr=1.50e-04" (the separators kept)
+        fields = re.split(r"(\s{2,})", text)
+    else:
         return None
-    fields = text.split("|")
     changed = False
     for i, field in enumerate(fields):
         m = _PHASE_FIELD.match(field)
         if m:
             fields[i] = f"{m.group(1)}{m.group(2)} loss{m.group(3)}{m.group(4)}{m.group(5)}"
             changed = True
-    return "|".join(fields) if changed else None
+    return ("|" if "|" in text else "").join(fields) if changed else None
 
 
 # a printed (counter, value) tuple after a metric's name: "loss: (0, 23047468.0)", "val_loss = (3, 0.61)"
