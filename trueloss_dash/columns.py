@@ -553,7 +553,8 @@ def looks_like_reward(column: str) -> bool:
 # link from the value), read here with '/' as '_' and ``dis`` as the discriminator.
 _ADVERSARIAL = re.compile(r"^(?:d(?:_[a-z0-9]+){0,2}|g(?:_(?:a|b|gan|adv))?|g_gan(?:_feat)?|(?:dis|disc|discriminator)(?:_[a-z0-9]+)*"
                           r"|(?:gen|generator)_(?:adv|gan)(?:_loss)?|(?:d|g|dis|disc|gen)_?(?:loss|adv)"
-                          r"|loss_?(?:d|g|dis|disc|gen)(?:_[a-z0-9]+)?)$")
+                          r"|loss_?(?:d|g|dis|disc|gen)(?:_[a-z0-9]+)?"
+                          r"|l_[dg])$")  # 'L_D' / 'L_G' as in the papers' formulas (a WGAN's critic and generator)
 
 
 def looks_like_adversarial_loss(column: str) -> bool:
