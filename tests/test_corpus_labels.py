@@ -34,6 +34,13 @@ NEW_KINDS = {"erratic_validation", "level_shift", "nothing_to_diagnose"}
 EXPECTED_VOCAB = set(FINDING_KINDS) | NEW_KINDS | {"healthy"}
 ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 
+# CatBoost's train_dir (catboost_info/): per-iteration learn_error.tsv (+ test_error.tsv when an eval set was given).
+_CATBOOST_DIR = (
+    "CatBoost train_dir: learn_error.tsv (+ test_error.tsv), tab-separated 'iter<TAB><metric>...': refused - 'iter' "
+    "and CatBoost's metric names (RMSE, MultiClass, Logloss, MAE) are no loss aliases and the learn/test file names "
+    "are not read as the split; "
+)
+
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
@@ -270,6 +277,13 @@ PENDING_READERS: dict[str, str] = {
         "[adapt_test]: 0.9493 - [adapt_test_per_env]: [1.0253, ...]' (1,200 iterations, bracketed names before the "
         "values) under a torch UserWarning and an argument dump: refused as 'unknown log format'"
     ),
+    "0124Kyle__Flight-Price-Prediction/catboost_info": _CATBOOST_DIR + "1000 iterations, learn only (RMSE)",
+    "02Tirtha__MusicGenerPrediction/catboost_info": _CATBOOST_DIR + "500 iterations, learn only (MultiClass)",
+    "03-SF__islamabad-house-price-prediction/catboost_info": _CATBOOST_DIR + "300 iterations, learn only (RMSE)",
+    "0425Ning__AdvTabDDPM/catboost_info": _CATBOOST_DIR + "51 iterations, learn + test, columns 'iter TotalF1 MultiClass'",
+    "04JJ15__Weather_prediction/catboost_info": _CATBOOST_DIR + "learn 807 iterations + test 392 (RMSE)",
+    "0dminnimda__predicting_the_druggability_of_a_chemical_compound/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (RMSE)",
+    "0jae0517__smart_ware_house/catboost_info": _CATBOOST_DIR + "113 iterations, learn + test (MAE)",
 }
 
 
