@@ -284,6 +284,11 @@ PENDING_READERS: dict[str, str] = {
     "04JJ15__Weather_prediction/catboost_info": _CATBOOST_DIR + "learn 807 iterations + test 392 (RMSE)",
     "0dminnimda__predicting_the_druggability_of_a_chemical_compound/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (RMSE)",
     "0jae0517__smart_ware_house/catboost_info": _CATBOOST_DIR + "113 iterations, learn + test (MAE)",
+    "Toma0916__GlobalWheatDetection/mlruns": (
+        "MLflow run whose losses are named 'tr_ls' / 'val_ls' (with parts tr_ls_box_reg, tr_ls_classifier, ... and "
+        "score_org_* / score_prc_* metrics), 91 values each, every one logged at step 0: refused as 'no loss series found' - "
+        "'tr_ls' / 'val_ls' are no loss aliases"
+    ),
 }
 
 
