@@ -284,6 +284,11 @@ PENDING_READERS: dict[str, str] = {
     "04JJ15__Weather_prediction/catboost_info": _CATBOOST_DIR + "learn 807 iterations + test 392 (RMSE)",
     "0dminnimda__predicting_the_druggability_of_a_chemical_compound/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (RMSE)",
     "0jae0517__smart_ware_house/catboost_info": _CATBOOST_DIR + "113 iterations, learn + test (MAE)",
+    "10ish01__OCD_Delay_Estimator/catboost_info": _CATBOOST_DIR + "1500 iterations, learn + test, metric 'Quantile:alpha=0.7'",
+    "123-wang-en-ci__Research-on-Guide-Glasses-Based-on-YOLOv5-Algorithm/catboost_info": _CATBOOST_DIR + "109 iterations, learn + test (MultiClass)",
+    "1644heihei__Kaggle_Predicting_Loan_Payback/catboost_info": _CATBOOST_DIR + "800 iterations, learn + test (RMSE)",
+    "1644heihei__Kaggle_Predicting_Stellar_Class/catboost_info": _CATBOOST_DIR + "1335 iterations, learn + test (MultiClass)",
+    "18798aa12__DAPSL/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (RMSE)",
     "Toma0916__GlobalWheatDetection/mlruns": (
         "MLflow run whose losses are named 'tr_ls' / 'val_ls' (with parts tr_ls_box_reg, tr_ls_classifier, ... and "
         "score_org_* / score_prc_* metrics), 91 values each, every one logged at step 0: refused as 'no loss series found' - "
