@@ -284,6 +284,8 @@ PENDING_READERS: dict[str, str] = {
     "04JJ15__Weather_prediction/catboost_info": _CATBOOST_DIR + "learn 807 iterations + test 392 (RMSE)",
     "0dminnimda__predicting_the_druggability_of_a_chemical_compound/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (RMSE)",
     "0jae0517__smart_ware_house/catboost_info": _CATBOOST_DIR + "113 iterations, learn + test (MAE)",
+    "2moonyo__regression/catboost_info": _CATBOOST_DIR + "955 iterations, learn + test (RMSE)",
+    "3garfield5__dmmt-project-backend/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (MAPE)",
     "20070316lbw-netizen__snail-shell/catboost_info": _CATBOOST_DIR + "111 iterations, learn + test, metric 'Quantile:alpha=0.9'",
     "2018lb__2020-BDCI/catboost_info": _CATBOOST_DIR + "82 iterations, learn + test, metric 'MultiClassOneVsAll'",
     "237Fresnel__challengeIFIE2/catboost_info": _CATBOOST_DIR + "5000 iterations, learn + test (RMSE), the two curves identical to 3 decimals",
