@@ -35,12 +35,6 @@ EXPECTED_VOCAB = set(FINDING_KINDS) | NEW_KINDS | {"healthy"}
 ALSO_OK_VOCAB = set(FINDING_KINDS) | NEW_KINDS
 
 # CatBoost's train_dir (catboost_info/): per-iteration learn_error.tsv (+ test_error.tsv when an eval set was given).
-_CATBOOST_DIR = (
-    "CatBoost train_dir: learn_error.tsv (+ test_error.tsv), tab-separated 'iter<TAB><metric>...': refused - 'iter' "
-    "and CatBoost's metric names (RMSE, MultiClass, Logloss, MAE) are no loss aliases and the learn/test file names "
-    "are not read as the split; "
-)
-
 # Files whose format has no reader in trueloss_dash.ingest yet (file -> what is missing). Each one is
 # expected to fail today; when its reader lands the xfail turns into a pass and the entry goes.
 PENDING_READERS: dict[str, str] = {
@@ -277,30 +271,6 @@ PENDING_READERS: dict[str, str] = {
         "[adapt_test]: 0.9493 - [adapt_test_per_env]: [1.0253, ...]' (1,200 iterations, bracketed names before the "
         "values) under a torch UserWarning and an argument dump: refused as 'unknown log format'"
     ),
-    "0124Kyle__Flight-Price-Prediction/catboost_info": _CATBOOST_DIR + "1000 iterations, learn only (RMSE)",
-    "02Tirtha__MusicGenerPrediction/catboost_info": _CATBOOST_DIR + "500 iterations, learn only (MultiClass)",
-    "03-SF__islamabad-house-price-prediction/catboost_info": _CATBOOST_DIR + "300 iterations, learn only (RMSE)",
-    "0425Ning__AdvTabDDPM/catboost_info": _CATBOOST_DIR + "51 iterations, learn + test, columns 'iter TotalF1 MultiClass'",
-    "04JJ15__Weather_prediction/catboost_info": _CATBOOST_DIR + "learn 807 iterations + test 392 (RMSE)",
-    "0dminnimda__predicting_the_druggability_of_a_chemical_compound/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (RMSE)",
-    "0jae0517__smart_ware_house/catboost_info": _CATBOOST_DIR + "113 iterations, learn + test (MAE)",
-    "8bitHermitcrab__finalsite/catboost_info": _CATBOOST_DIR + "290 iterations, learn + test (MultiClass)",
-    "977ADAM__recsys-project/catboost_info": _CATBOOST_DIR + "400 iterations, learn + test (RMSE)",
-    "9Dread__MESTS-US/catboost_info": _CATBOOST_DIR + "learn 1000 iterations + test 3896 (RMSE)",
-    "A284viral__run_causal/catboost_info": _CATBOOST_DIR + "learn 1000 iterations (RMSE) + test 8 iterations from an older fit",
-    "5000factorial__GPN_analisys/catboost_info": _CATBOOST_DIR + "77 iterations, learn + test, columns 'iter SMAPE RMSE'",
-    "543877815__data-science-bowl-2019/catboost_info": _CATBOOST_DIR + "496 iterations, learn + test (RMSE)",
-    "6Artem6__Diplom/catboost_info": _CATBOOST_DIR + "500 iterations, learn + test, columns 'iter Accuracy MultiClass'",
-    "2moonyo__regression/catboost_info": _CATBOOST_DIR + "955 iterations, learn + test (RMSE)",
-    "3garfield5__dmmt-project-backend/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (MAPE)",
-    "20070316lbw-netizen__snail-shell/catboost_info": _CATBOOST_DIR + "111 iterations, learn + test, metric 'Quantile:alpha=0.9'",
-    "2018lb__2020-BDCI/catboost_info": _CATBOOST_DIR + "82 iterations, learn + test, metric 'MultiClassOneVsAll'",
-    "237Fresnel__challengeIFIE2/catboost_info": _CATBOOST_DIR + "5000 iterations, learn + test (RMSE), the two curves identical to 3 decimals",
-    "10ish01__OCD_Delay_Estimator/catboost_info": _CATBOOST_DIR + "1500 iterations, learn + test, metric 'Quantile:alpha=0.7'",
-    "123-wang-en-ci__Research-on-Guide-Glasses-Based-on-YOLOv5-Algorithm/catboost_info": _CATBOOST_DIR + "109 iterations, learn + test (MultiClass)",
-    "1644heihei__Kaggle_Predicting_Loan_Payback/catboost_info": _CATBOOST_DIR + "800 iterations, learn + test (RMSE)",
-    "1644heihei__Kaggle_Predicting_Stellar_Class/catboost_info": _CATBOOST_DIR + "1335 iterations, learn + test (MultiClass)",
-    "18798aa12__DAPSL/catboost_info": _CATBOOST_DIR + "1000 iterations, learn + test (RMSE)",
     "Toma0916__GlobalWheatDetection/mlruns": (
         "MLflow run whose losses are named 'tr_ls' / 'val_ls' (with parts tr_ls_box_reg, tr_ls_classifier, ... and "
         "score_org_* / score_prc_* metrics), 91 values each, every one logged at step 0: refused as 'no loss series found' - "

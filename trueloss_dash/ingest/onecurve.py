@@ -41,6 +41,7 @@ GUESSED = "read_as_train_loss"  # meta: the source column of a lone curve read a
 _FAMILY = {
     "tensorboard_csv": "TensorBoard CSV files (one tag each)",
     "bare_numbers": "files of bare numbers (one curve each)",
+    "catboost_tsv": "CatBoost metric files (learn_error.tsv, test_error.tsv)",
 }
 
 # A lone curve reads as a loss when it has a few points, every finite value is > 0 and the median of

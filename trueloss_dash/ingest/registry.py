@@ -36,6 +36,7 @@ FORMATS: tuple[str, ...] = (
     "generic_csv",
     "yolov5_txt",
     "boosting_log",
+    "catboost_tsv",
     "text_log",
     "console_table",
 )
@@ -56,6 +57,7 @@ _MODULES = (
     "exported_csv",
     "yolov5_txt",
     "boosting",
+    "catboost_tsv",
     "text_log",
     "console_table",
 )
