@@ -62,3 +62,15 @@ def test_dict_lines_alone_stay_json_lines(tmp_path):
     path.write_text(_hf_console(banners=False))
     run = load_path(path)[0]
     assert run.format == "jsonl" and len(run.get(VAL_LOSS)) == 12
+
+
+def test_kaggle_output_log_prefix_is_not_part_of_the_key():
+    """387daksh (dev, healthy): a Kaggle notebook's output log prefixes every line with the elapsed
+    seconds and the line number ('106.0s 49 2026-06-28 23:16:09,912  INFO  Epoch 018 | Step 0050/1943 |
+    Loss 0.1012'). Before: 'INFO Epoch' was read as a metric, the step counter that restarts every epoch
+    cut the log into 32 one-epoch runs, and three fragments raised WARNINGs."""
+    from pathlib import Path
+
+    run = load_path(Path(__file__).resolve().parent / "data" / "corpus" / "387daksh__ISRO-BAH" / "training_log.log")
+    assert len(run) == 1
+    assert not any("INFO" in name for name in run[0].series) and len(run[0].get(TRAIN_LOSS)) > 1000

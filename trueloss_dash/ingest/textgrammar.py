@@ -69,6 +69,7 @@ LINE_PREFIX = re.compile(
     r"|\[?(?:INFO|DEBUG|WARNING|WARN|ERROR|CRITICAL|NOTICE)\]?(?::[\w.]+(?=:))*:?[ \t]*"
     r"|\[(?:[Rr]ank|GPU|gpu|[Ww]orker|[Pp]rocess)[ :]?\d+\][ \t]*"
     r"|\d{2}/\d{2} \d{2}:\d{2}:\d{2}[ \t]*"
+    r"|\d+(?:\.\d+)?s[ \t]+\d+[ \t]+(?=\S)"  # a Kaggle notebook's output log: elapsed seconds, line number
     r"|[-|:>]+[ \t]+)*"
 )
 _BRACED = re.compile(r"\{\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:\s*/\s*\d+)?)\s*\}")
