@@ -34,6 +34,10 @@ def _each(fn):
 SAMPLES = {
     "Keras fit, verbose=1": ("keras.txt", _each(lambda i: [f"Epoch {i + 1}/{N}", f"1875/1875 [==============================] - 5s 2ms/step - loss: {TR[i]:.4f} - accuracy: {ACC[i]:.4f} - val_loss: {VA[i]:.4f} - val_accuracy: {ACC[i]:.4f}"]), True),
     "Keras 3 fit (ANSI bar)": ("keras3.txt", _each(lambda i: [f"Epoch {i + 1}/{N}", f"\x1b[1m1875/1875\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m \x1b[1m4s\x1b[0m 2ms/step - accuracy: {ACC[i]:.4f} - loss: {TR[i]:.4f} - val_accuracy: {ACC[i]:.4f} - val_loss: {VA[i]:.4f}"]), True),
+    "Keras fit redirected to a file (backspace redraws)": ("keras_nohup.txt", [
+        f"Epoch {i + 1}/{N}\n" + "".join(("\b" * 60 if k else "") + f"{k + 1:4d}/3 [{'=' * (10 * k):<30}] - ETA: 1s - loss: {TR[i] * 1.1:.4f}"
+                                        for k in range(3)) + "\b" * 60 + f"3/3 [==============================] - 1s 20ms/step - loss: {TR[i]:.4f} - val_loss: {VA[i]:.4f}"
+        for i in range(N)], True),
     "Keras fit, verbose=2": ("keras_v2.txt", _each(lambda i: [f"Epoch {i + 1}/{N}", f"1875/1875 - 3s - loss: {TR[i]:.4f} - accuracy: {ACC[i]:.4f} - val_loss: {VA[i]:.4f} - val_accuracy: {ACC[i]:.4f} - 3s/epoch - 2ms/step"]), True),
     "PyTorch MNIST example": ("mnist.txt", _each(lambda i: [f"Train Epoch: {i + 1} [0/60000 (0%)]\tLoss: {TR[i] * 1.1:.6f}", f"Train Epoch: {i + 1} [30000/60000 (50%)]\tLoss: {TR[i]:.6f}", "", f"Test set: Average loss: {VA[i]:.4f}, Accuracy: {int(ACC[i] * 10000)}/10000 ({int(ACC[i] * 100)}%)", ""]), True),
     "PyTorch loop print": ("plain.txt", [f"Epoch [{i + 1}/{N}], Step [600/600], Loss: {TR[i]:.4f}" for i in range(N)], False),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from trueloss_dash.columns import TRAIN_LOSS, VAL_LOSS, canonical_series, is_flagged_alias
 from trueloss_dash.ingest import load_path
 
@@ -74,3 +76,29 @@ def test_kaggle_output_log_prefix_is_not_part_of_the_key():
     run = load_path(Path(__file__).resolve().parent / "data" / "corpus" / "387daksh__ISRO-BAH" / "training_log.log")
     assert len(run) == 1
     assert not any("INFO" in name for name in run[0].series) and len(run[0].get(TRAIN_LOSS)) > 1000
+
+
+def _keras_backspace_log(epochs: int, updates: int) -> str:
+    """Keras' verbose=1 output redirected to a file: each epoch's bar redrawn with backspaces."""
+    out = []
+    for e in range(epochs):
+        tr, va = 2.0 * math.exp(-e / 8) + 0.3, 2.1 * math.exp(-e / 8) + 0.4
+        out.append(f"Epoch {e + 1}/{epochs}\n")
+        bar = ""
+        for k in range(1, updates + 1):
+            seg = f"{k:4d}/{updates} [{'=' * (k * 30 // updates):<30}] - ETA: 1s - loss: {tr * 1.1:.4f} - accuracy: 0.5000"
+            out.append("\b" * len(bar) + seg)
+            bar = seg
+        out.append("\b" * len(bar) + f"{updates}/{updates} [==============================] - 2s 20ms/step - loss: {tr:.4f} - "
+                   f"accuracy: 0.8000 - val_loss: {va:.4f} - val_accuracy: 0.7900\n")
+    return "".join(out)
+
+
+@pytest.mark.parametrize("epochs,updates", [(10, 3), (60, 400)])  # a small file, and one of ~3 MB read from a memory map
+def test_keras_progress_bar_redrawn_with_backspaces(tmp_path, epochs, updates):
+    """Before: refused ('unknown log format') - the backspaces kept every epoch's bar on one line."""
+    path = tmp_path / "nohup.out"
+    path.write_text(_keras_backspace_log(epochs, updates))
+    run = load_path(path)[0]
+    assert len(run.get(TRAIN_LOSS)) == epochs and len(run.get(VAL_LOSS)) == epochs
+    assert abs(run.get(TRAIN_LOSS).y[0] - 2.3) < 1e-3  # the epoch's final value, not a running update

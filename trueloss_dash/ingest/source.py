@@ -37,11 +37,12 @@ class NotPlain(Exception):
 
 
 def plain_range(data, a: int, b: int) -> bool:
-    """``data[a:b]`` (a buffer: bytes, a memory map) holds no byte >= 128 and no carriage return."""
+    """``data[a:b]`` (a buffer: bytes, a memory map) holds no byte >= 128, no carriage return and no
+    backspace (a progress bar redrawn with backspaces is read the careful way, as one redrawn with CRs)."""
     import numpy as np
 
     return b <= a or bool(np.frombuffer(data, dtype=np.uint8, count=b - a, offset=a).max() < 128) and (
-        data.find(b"\r", a, b) < 0)
+        data.find(b"\r", a, b) < 0) and data.find(b"\x08", a, b) < 0
 
 
 def plain_ascii(mapped, segment: int = 4 << 20) -> bool:
@@ -53,7 +54,7 @@ def plain_ascii(mapped, segment: int = 4 << 20) -> bool:
 
     raw = np.frombuffer(mapped, dtype=np.uint8)
     for a in range(0, len(raw), segment):
-        if raw[a:a + segment].max() >= 128 or mapped.find(b"\r", a, a + segment) >= 0:
+        if raw[a:a + segment].max() >= 128 or mapped.find(b"\r", a, a + segment) >= 0 or mapped.find(b"\x08", a, a + segment) >= 0:
             return False
     return True
 

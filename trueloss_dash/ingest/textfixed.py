@@ -111,7 +111,7 @@ def _read(shape: "ColumnarShape", data, a: int, b: int, check: bool):
             if check:
                 raise NotPlain(f"byte {a + int(starts[i])}") from None
             return None
-    if check and any("\r" in t for t in texts):
+    if check and any("\r" in t or "\x08" in t for t in texts):
         raise NotPlain("a carriage return")
     split = _split_like(shape, other, texts)  # lines no layout took that Arrow's split may take
     if split is False:

@@ -62,6 +62,9 @@ from .textstate import LineState, _names_phase
 
 
 # -- the stateful parser ---------------------------------------------------------------------------
+_BACKSPACES = re.compile("\x08+")
+
+
 @dataclass
 class _Shape:
     """A line shape for the block fast path."""
@@ -140,7 +143,8 @@ class TextLogParser(LineState, MergedBlocks):
         chunk on its own thread, each other line as it is decoded) and the first that is not
         plain ASCII without carriage returns raises :class:`~.source.NotPlain` (or
         UnicodeDecodeError): a whole-file scan ahead of the parse cost ~10 ms of 150."""
-        if not unchecked and (self._tail or not self.fast or not no_cr and data.find(b"\r", start) >= 0):
+        if not unchecked and (self._tail or not self.fast or not no_cr and data.find(b"\r", start) >= 0
+                              or data.find(b"\x08", start) >= 0):
             return self.feed_text(bytes(data[start:]).decode("ascii"))
         if unchecked and (self._tail or not self.fast):
             if not plain_range(data, start, len(data)):
@@ -148,12 +152,16 @@ class TextLogParser(LineState, MergedBlocks):
             return self.feed_text(bytes(data[start:]).decode("ascii"))
         cut = data.rfind(b"\n", start)
         tail = data[max(cut + 1, start):]
-        if unchecked and b"\r" in tail:
-            raise NotPlain("a carriage return in the last line")
+        if unchecked and (b"\r" in tail or b"\x08" in tail):
+            raise NotPlain("a carriage return or backspace in the last line")
         self._tail = tail.decode("ascii")
         return self._feed_ascii(data, cut + 1, start, check=unchecked) if cut >= 0 else 0
 
     def _feed(self, text: str, data: bytes | None = None) -> int:
+        if "\x08" in text:
+            # Keras' progress bar written to a file redraws itself with backspaces ('\b' x the bar's width)
+            # where a terminal bar uses a carriage return: each redraw is a line of its own, as after a CR
+            text, data = _BACKSPACES.sub("\n", text), None
         if "\r" in text:
             text, data = text.replace("\r\n", "\n").replace("\r", "\n"), None
         if not text.isascii():
@@ -200,8 +208,8 @@ class TextLogParser(LineState, MergedBlocks):
             nl = data.find(b"\n", pos, end)
             nl = end if nl < 0 else nl
             line = data[pos:nl]
-            if check and b"\r" in line:
-                raise NotPlain(f"a carriage return at byte {pos}")
+            if check and (b"\r" in line or b"\x08" in line):
+                raise NotPlain(f"a carriage return or backspace at byte {pos}")
             self._line(line.decode("ascii"))
             pos = nl + 1
         return self._count() - before

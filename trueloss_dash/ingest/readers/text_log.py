@@ -14,6 +14,8 @@ Understood shapes include (see ``docs/ingest.md`` for the full list)::
 
 from __future__ import annotations
 
+import re
+
 from ...columns import looks_like_loss, perplexity_role
 from ...run import Run
 from ..provenance_util import header_context
@@ -41,6 +43,9 @@ def sniff(sample) -> int:
         return 0
     # The whole 64 KB head, not its first lines: real logs open with config dumps and warnings.
     text = sample.text
+    redrawn = "\x08" in text  # a progress bar redrawn with backspaces: each redraw is a line (textparser)
+    if redrawn:
+        text = text.replace("\x08", "\n")
     if not sample.source.complete_in_head:
         text = text[: text.rfind("\n") + 1]
     glued = split_glued_records(text) if sample.source.complete_in_head else None
@@ -48,10 +53,17 @@ def sniff(sample) -> int:
     parser = TextLogParser()
     parser.feed_text(text)
     if any(looks_like_loss(k) or perplexity_role(k) for k in parser.keys()):  # text_log is the last resort: any line with a loss value
-        if text.isascii() and "\r" not in text and glued is None:  # the reader of a big mapped file carries on from here (see _read_mapped)
+        if text.isascii() and "\r" not in text and not redrawn and glued is None:  # the reader of a big mapped file carries on from here (see _read_mapped)
             sample.source.sniffed["text_log"] = (parser, len(text))
         return 60
+    if redrawn and _BAR_LOSS.search(text):
+        # a Keras bar redrawn with backspaces whose first epoch is longer than the head: only its running
+        # updates ('- ETA: 1s - loss: 2.53') are in it, which the parser skips - the epoch lines follow
+        return 30
     return 0
+
+
+_BAR_LOSS = re.compile(r"ETA: [^\n]*\bloss: ?[-+]?\d")
 
 
 def has_metric_lines(text: str) -> bool:
