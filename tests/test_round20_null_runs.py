@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from test_diagnose_support import epoch_run
-from trueloss_dash.columns import LR, TRAIN_LOSS, VAL_ACC, VAL_LOSS
+from trueloss_dash.columns import LR, TRAIN_LOSS, VAL_LOSS
 from trueloss_dash.diagnose import diagnose
 from trueloss_dash.run import Run, RunContext, Series
 

@@ -187,8 +187,8 @@ def _phase_named(text: str) -> str | None:
     else:
         return None
     changed = False
-    for i, field in enumerate(fields):
-        m = _PHASE_FIELD.match(field)
+    for i, part in enumerate(fields):
+        m = _PHASE_FIELD.match(part)
         if m:
             fields[i] = f"{m.group(1)}{m.group(2)} loss{m.group(3)}{m.group(4)}{m.group(5)}"
             changed = True

@@ -16,7 +16,7 @@ from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
 from ..noise import best_level, median_se, metric_change, trend_t, validation_noise
-from ..signals import binned, odd_window, pct, robust_sigma, rolling_median
+from ..signals import binned, odd_window, pct, rolling_median
 from . import Check, Detected
 
 CHECK = Check("overfitting", "Overfitting", "validation loss rising after its best while training keeps falling")

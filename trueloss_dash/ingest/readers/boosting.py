@@ -163,7 +163,6 @@ def read(source: Source) -> list:
                            "running maximum: AUC, accuracy ...), not a loss; expected a log of the loss - CatBoost prints "
                            "its eval_metric, so train with eval_metric set to the loss (e.g. 'Logloss', 'RMSE')")
     table = Table(first_row=1, row_label="line")
-    n = len(records)
     table.add("step", np.array([float(r) for r, _ in records]))
     for key in keys:
         vals = np.array([values.get(key, np.nan) for _, values in records])
