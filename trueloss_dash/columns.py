@@ -343,6 +343,14 @@ PHASE_WORDS: dict[str, str] = {
     **{w: VAL_LOSS for w in ("val", "valid", "validation", "eval", "evaluation", "dev")},
     "test": "test_loss",
 }
+#: Gradient-boosting libraries' metric names that are losses (XGBoost, LightGBM, CatBoost: lower is better, the
+#: objective or its usual evaluation), lower case: a boosting log or CatBoost metric file names its loss by its metric.
+BOOSTING_LOSS_METRICS = frozenset({
+    "logloss", "mlogloss", "binary_logloss", "multi_logloss", "cross_entropy", "xentropy", "multiclass",
+    "multilogloss", "rmse", "mse", "l2", "l2_root", "l1", "mae", "rmsle", "huber", "fair", "poisson",
+    "poisson-nloglik", "gamma", "gamma-nloglik", "gamma-deviance", "tweedie", "tweedie-nloglik", "mphe",
+    "quantile", "mape", "cox-nloglik", "aft-nloglik", "crossentropy", "multiclassonevsall",
+})
 # Error measures used as a training objective, under their short names (the inner key of
 # ``{"train": {"l2": [...]}, "valid": {"l2": [...]}}``): such a key, alone in its phase, is that phase's loss.
 ERROR_MEASURES = frozenset(fold(n) for n in (

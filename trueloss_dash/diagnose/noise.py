@@ -76,6 +76,12 @@ def validation_noise(w: Curve, b: int) -> float:
     return float(noise)
 
 
+def level_window(n: int) -> int:
+    """The rolling-median window that smooths a validation curve of ``n`` points before its best is read
+    (the overfitting and loss-vs-metric checks' shared choice)."""
+    return odd_window(n, T.SPIKE_TREND_FRACTION, 3, 21)
+
+
 def best_level(v: np.ndarray, b: int, ws: int) -> tuple[float, int, str] | None:
     """The level of a (log) curve ``v`` around its best point ``b``, what a rise "since the best" is
     measured from, with the number of points it is a median of and how to say it: a long run's best

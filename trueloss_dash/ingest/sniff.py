@@ -21,6 +21,22 @@ from .source import Source
 _JSON_ARRAY_START = re.compile(r'\[\s*(?:[\[{"\]]|-?\d[\d.eE+-]*\s*(?:,|\](?!\s*[A-Za-z_]))|null\b|true\b|false\b|NaN\b|-?Infinity\b)')
 
 
+# Python's repr of a float that JSON has no literal for: quoted, so literal_eval reads it as text ('nan').
+_PY_SPECIAL = re.compile(r"(?<=[:,\[\s])(-?(?:nan|inf))(?=\s*[,}\]])")
+
+
+def python_dict_line(line: str) -> dict | None:
+    """A dict printed by Python (``print(logs)``: ``{'loss': 2.07, 'epoch': 0.2}``, single quotes, ``nan``,
+    ``True``/``None``), read as a literal - never evaluated as code; None for anything else."""
+    if not (line.startswith("{") and line.endswith("}")):
+        return None
+    try:
+        value = ast.literal_eval(_PY_SPECIAL.sub(r"'\1'", line))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def dict_in_json_string(value) -> dict | None:
     """The dict written as Python source inside a JSON string - ``json.dump(str(history.history), f)``
     gives ``"{'loss': [0.84, 0.36], 'val_loss': [...]}"`` -, read with ``ast.literal_eval`` (literals
@@ -137,18 +153,13 @@ class Sample:
         body = [ln for ln in self.lines if not ln.startswith("#")]
         if len(body) < 10:
             return False
-        import ast
-
-        def is_record(line: str) -> bool:
+        def is_record(line: str) -> bool:  # what the JSON-lines reader takes as a record
             if not (line.startswith("{") and line.endswith("}")):
                 return False
             try:
                 return isinstance(json.loads(line), dict)
             except ValueError:
-                try:
-                    return isinstance(ast.literal_eval(line), dict)
-                except (ValueError, SyntaxError, MemoryError, RecursionError):
-                    return False
+                return python_dict_line(line) is not None
 
         # the first line a record of its own (a pretty-printed document opens with a bare '{')
         return is_record(body[0]) and sum(map(is_record, body)) < 0.9 * len(body)

@@ -62,7 +62,8 @@ from .textstate import LineState, _names_phase
 
 
 # -- the stateful parser ---------------------------------------------------------------------------
-_BACKSPACES = re.compile("\x08+")
+#: Runs of backspaces: a progress bar redrawn in a file (Keras), a line break like a carriage return.
+BACKSPACES = re.compile("\x08+")
 
 
 @dataclass
@@ -161,7 +162,7 @@ class TextLogParser(LineState, MergedBlocks):
         if "\x08" in text:
             # Keras' progress bar written to a file redraws itself with backspaces ('\b' x the bar's width)
             # where a terminal bar uses a carriage return: each redraw is a line of its own, as after a CR
-            text, data = _BACKSPACES.sub("\n", text), None
+            text, data = BACKSPACES.sub("\n", text), None
         if "\r" in text:
             text, data = text.replace("\r\n", "\n").replace("\r", "\n"), None
         if not text.isascii():

@@ -11,8 +11,8 @@ from ... import fmt
 from ...columns import LOSS_SERIES, VAL_ACC, VAL_LOSS, fold
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import best_level, median_se, validation_noise
-from ..signals import binned, curve, odd_window, pct, robust_sigma
+from ..noise import best_level, level_window, median_se, validation_noise
+from ..signals import binned, curve, pct, robust_sigma
 from . import Check, Detected
 
 CHECK = Check("metric_disagreement", "Loss vs metric", "validation loss rising while a validation metric keeps improving")
@@ -98,7 +98,7 @@ def detect(view, judge_loss_noise: bool = True) -> Detected:
     # the level around it and must clear the noise of the difference of the two medians (a validation loss
     # scattering +-20% around a floor read as 'rose 35-66% while accuracy kept improving': a warning on
     # 5 of 40 generated healthy runs, benchmarks/probe_null_runs.py)
-    found_level = best_level(v, b, odd_window(len(v), T.SPIKE_TREND_FRACTION, 3, 21)) if judge_loss_noise and w.positive else None
+    found_level = best_level(v, b, level_window(len(v))) if judge_loss_noise and w.positive else None
     if found_level is not None and rise >= T.METRIC_LOSS_MIN_LOG_RISE:
         level, m, around = found_level
         noise = validation_noise(w, b)

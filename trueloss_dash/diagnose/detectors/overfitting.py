@@ -15,8 +15,8 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_LOSS, TRUE_TRAIN_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import best_level, median_se, metric_change, trend_t, validation_noise
-from ..signals import binned, odd_window, pct, rolling_median
+from ..noise import best_level, level_window, median_se, metric_change, trend_t, validation_noise
+from ..signals import binned, pct, rolling_median
 from . import Check, Detected
 
 CHECK = Check("overfitting", "Overfitting", "validation loss rising after its best while training keeps falling")
@@ -53,7 +53,7 @@ def detect(view) -> Detected:
     gl = float(np.exp(recent - v[b]) - 1) if w.positive else float(recent - v[b])
     # the best point of a noisy curve is a lucky low (the minimum of many noisy points sits under the
     # level): the rise must also hold against the best of the smoothed curve (rolling median)
-    ws = 1 if short else odd_window(n, T.SPIKE_TREND_FRACTION, 3, 21)
+    ws = 1 if short else level_window(n)
     sm = rolling_median(v, ws) if ws > 1 else v
     gl_smooth = float(np.exp(recent - sm.min()) - 1) if w.positive else float(recent - sm.min())
     best_x = float(w.x[b])

@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from ...columns import TRAIN_LOSS, VAL_LOSS
+from ...columns import BOOSTING_LOSS_METRICS, TRAIN_LOSS, VAL_LOSS
 from ..registry import Reader
 from ..source import Source
 from ..table import Table, table_to_runs
@@ -33,13 +33,6 @@ _LGB_PAIR = re.compile(rf"([\w.-]+)'s ([\w@.:+-]+): ?({_NUM})(?=\s|$)", re.I)
 _CAT_LINE = re.compile(rf"^(\d+):\s+learn: ?({_NUM})((?:\s+test\d*: ?(?:{_NUM}))*)(?:\s+best: ?({_NUM}) \((\d+)\))?(?:\s+total:.*)?$", re.I)
 _CAT_TEST = re.compile(rf"(test\d*): ?({_NUM})", re.I)
 
-#: Metrics that are losses (lower is better, the objective or its usual evaluation). Folded: lower case.
-LOSS_METRICS = frozenset({
-    "logloss", "mlogloss", "binary_logloss", "multi_logloss", "cross_entropy", "xentropy", "multiclass",
-    "multilogloss", "rmse", "mse", "l2", "l2_root", "l1", "mae", "rmsle", "huber", "fair", "poisson",
-    "poisson-nloglik", "gamma", "gamma-nloglik", "gamma-deviance", "tweedie", "tweedie-nloglik", "mphe",
-    "quantile", "mape", "cox-nloglik", "aft-nloglik", "crossentropy", "multiclassonevsall",
-})
 _TRAIN_SETS = ("train", "training", "learn", "dtrain", "trn")
 _HELD_OUT = ("eval", "valid", "validation", "val", "test", "dtest", "dvalid", "dval", "holdout")
 
@@ -86,7 +79,7 @@ def _split_of(name: str, names: list[str], library: str) -> str | None:
 
 def _loss_metric(metrics: list[str]) -> str | None:
     for m in metrics:
-        if m.lower().split("@")[0] in LOSS_METRICS:
+        if m.lower().split("@")[0] in BOOSTING_LOSS_METRICS:
             return m
     return None
 

@@ -18,12 +18,11 @@ import io
 
 import numpy as np
 
-from ...columns import TRAIN_LOSS, VAL_LOSS
+from ...columns import BOOSTING_LOSS_METRICS, TRAIN_LOSS, VAL_LOSS
 from ..onecurve import MERGE_KEY
 from ..registry import Reader
 from ..source import Source
 from ..table import Table, table_to_runs
-from .boosting import LOSS_METRICS
 
 #: file name -> split
 FILES = {"learn_error.tsv": "train", "test_error.tsv": "val"}
@@ -58,7 +57,7 @@ def read(source: Source) -> list:
             raise source.error(f"{bad!r} is not a number; expected one number per metric", row=number) from None
     data = np.asarray(values, dtype=np.float64)
     metrics = header[1:]
-    loss = next((m for m in metrics if m.lower().split(":")[0] in LOSS_METRICS), None)
+    loss = next((m for m in metrics if m.lower().split(":")[0] in BOOSTING_LOSS_METRICS), None)
     role = TRAIN_LOSS if split == "train" else VAL_LOSS
     table = Table(first_row=2)
     table.add("step", data[:, 0])

@@ -8,7 +8,6 @@ are not JSON is refused.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 
@@ -21,7 +20,7 @@ from ..records import records_to_table, scalar
 from ..limits import MAX_LINE_BYTES, mb
 from ..segment_lists import segment_records
 from ..registry import Reader
-from ..sniff import dict_in_json_string
+from ..sniff import dict_in_json_string, python_dict_line
 from ..source import Source
 from ..sidebyside import NOT_A_MODEL, table_to_runs_by_prefix
 from .hf_trainer import SUMMARY_KEYS
@@ -190,22 +189,6 @@ def _nested_records(whole: dict) -> tuple[str, list[dict]] | None:
             if best is None or len(recs) > len(best[1]):
                 best = (key, recs)
     return best
-
-
-# Python's repr of a float that JSON has no literal for: quoted, so literal_eval reads it as text ('nan').
-_PY_SPECIAL = re.compile(r"(?<=[:,\[\s])(-?(?:nan|inf))(?=\s*[,}\]])")
-
-
-def python_dict_line(line: str) -> dict | None:
-    """A dict printed by Python (``print(logs)``: ``{'loss': 2.07, 'epoch': 0.2}``, single quotes, ``nan``,
-    ``True``/``None``), read as a literal - never evaluated as code; None for anything else."""
-    if not (line.startswith("{") and line.endswith("}")):
-        return None
-    try:
-        value = ast.literal_eval(_PY_SPECIAL.sub(r"'\1'", line))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _drop_summary(records: list[dict], warnings: list[str]) -> list[dict]:

@@ -23,7 +23,7 @@ from ..registry import Reader
 from ..source import NotPlain, Source
 from ..textcjk import split_glued_records
 from ..textgrammar import LINE_PREFIX, parse_message
-from ..textparser import TextLogParser
+from ..textparser import BACKSPACES, TextLogParser
 
 
 def parse_line(line: str) -> dict[str, float] | None:
@@ -45,7 +45,7 @@ def sniff(sample) -> int:
     text = sample.text
     redrawn = "\x08" in text  # a progress bar redrawn with backspaces: each redraw is a line (textparser)
     if redrawn:
-        text = text.replace("\x08", "\n")
+        text = BACKSPACES.sub("\n", text)
     if not sample.source.complete_in_head:
         text = text[: text.rfind("\n") + 1]
     glued = split_glued_records(text) if sample.source.complete_in_head else None
