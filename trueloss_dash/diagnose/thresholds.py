@@ -384,6 +384,10 @@ UNDERFIT_MIN_REMAINING = 0.55
 UNDERFIT_MAX_REL_GAP = 0.15
 #: ... or the training accuracy (if logged, in [0, 1]) ends below this.
 UNDERFIT_MAX_TRAIN_ACC = 0.75
+#: A training loss whose level (a rolling median over a tenth of the run) once sat this many times below
+#: where it ends was fitted and then lost: the model can fit; the rise is the divergence or level-shift
+#: checks' to judge, not a model too small.
+UNDERFIT_RELAPSE_RATIO = 1.5
 #: Underfitting is a warning only with a low training accuracy, or when the loss ends at or above
 #: this share of its start (it never really learned, whether or not it still creeps down); otherwise info (a loss may settle
 #: at its task's floor, and one still falling just needs more training).
@@ -587,3 +591,11 @@ MIN_CAUSE_CONFIDENCE = 0.2
 #: Spike detection runs on at most this many bin means: single noisy minibatches in a step-level
 #: loss are not spikes; a rise that lasts at least ~1/500 of the run is.
 SPIKE_MAX_POINTS = 500
+
+#: Eval-mode blow-up: the true training loss (the training data scored in eval mode) at least this many
+#: times the reported (train-mode) loss over the second half of the run. Dropout, augmentation and
+#: penalties all make the reported loss the *higher* one; weights, LR and data are the same in both
+#: modes - only what behaves differently in eval mode (batch-norm running statistics) is left.
+EVAL_MODE_GAP_RATIO = 3.0
+#: ... while the reported loss ends within this factor of its best level (training itself did not blow up).
+EVAL_MODE_TRAIN_HELD = 1.5

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from ... import fmt
-from ...columns import LR, VAL_ACC, VAL_LOSS
+from ...columns import LR, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_ACC, VAL_LOSS
 from .. import thresholds as T
-from ..signals import xfmt
+from ..signals import interval_means, overlap, rolling_median, xfmt
 from .base import MEASURED, PRIOR, SHAPE, Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
 
 # --------------------------------------------------------------------------------------------------
@@ -59,6 +59,10 @@ def _divergence(inp: RuleInput) -> Assessment | None:
         return None
     ev = [f.summary for _, f in hits[:2]]
     conf, basis = 0.8, SHAPE
+    if all(f.series in _EVAL_MODE_SERIES for _, f in hits) and (eval_mode_gap(inp.view) or 0.0) >= T.EVAL_MODE_GAP_RATIO:
+        # only the eval-mode curves blew up, the train-mode loss held: the same weights at the same LR
+        # train fine - what failed is eval mode (the eval-mode rule names it)
+        return Assessment(0.3, ev + ["the reported (train-mode) training loss did not blow up with it"], [i for i, _ in hits], MEASURED)
     for _, f in hits:
         up = _lr_increase_before(inp.view, f)
         if up:  # warmup/schedule raised the LR and the loss never came back: the peak LR is too high
@@ -69,6 +73,53 @@ def _divergence(inp: RuleInput) -> Assessment | None:
     if inp.context.lr is not None:
         ev.append(f"configured learning rate {inp.context.lr:g}")
     return Assessment(conf, ev, [i for i, _ in hits], basis)
+
+
+def eval_mode_gap(view) -> float | None:
+    """Median ratio of the true training loss (eval mode) to the reported (train-mode) loss over the
+    second half of the run, when the reported loss did not itself blow up; None without both curves."""
+    tt, tr = view.true_train, view.curve(TRAIN_LOSS)
+    if tt is None or tr is None or len(tt) < 3 or len(tr) < 3 or not (tt.positive and tr.positive):
+        return None
+    idx = overlap(tr, tt)
+    if len(idx) < 3:
+        return None
+    # the train-mode loss over each interval, as the epoch it closes was trained
+    reported = interval_means(tr, tt.x[idx]) if len(tr) >= 2 * len(tt) else np.interp(tt.x[idx], tr.x, tr.y)
+    if not np.all(np.isfinite(reported)) or np.any(reported <= 0):
+        return None
+    level = rolling_median(tr.y, max(3, len(tr) // 10) | 1)
+    if float(np.median(tr.y[-max(1, len(tr) // 10):])) > T.EVAL_MODE_TRAIN_HELD * float(level.min()):
+        return None  # the train-mode loss blew up too: the weights, not the mode
+    ratio = tt.y[idx] / reported
+    return float(np.median(ratio[len(ratio) // 2:]))
+
+
+_EVAL_MODE_SERIES = (TRUE_TRAIN_LOSS, VAL_LOSS)
+
+
+def _eval_mode_blowup(inp: RuleInput) -> Assessment | None:
+    """The model scores its own training data many times worse in eval mode than in train mode while
+    the train-mode loss keeps its level: the weights, the LR and the data are the same in both modes,
+    so what jumps is what behaves differently in eval mode - batch-norm running statistics estimated
+    from tiny batches (or a layer with its own eval-mode bug)."""
+    hits = [(i, f) for i, f in enumerate(inp.findings) if f.series in _EVAL_MODE_SERIES and f.severity != "info"
+            and f.kind in ("divergence", "level_shift", "erratic_validation", "spike", "overfitting", "oscillation")]
+    gap = eval_mode_gap(inp.view) if hits else None
+    if gap is None or gap < T.EVAL_MODE_GAP_RATIO:
+        return None
+    ev = [f"the true training loss (training data in eval mode) is {fmt.ratio(gap)} the reported train-mode loss over the "
+          "second half of the run, while the train-mode loss held its level: the same weights score the same data far "
+          "worse in eval mode", hits[0][1].summary]
+    conf = 0.75
+    ctx = inp.context
+    if ctx.batchnorm:
+        conf += 0.1
+        ev.append("the model uses batch norm")
+    if ctx.batch_size is not None and ctx.batch_size < T.SMALL_BATCH:
+        conf += 0.05
+        ev.append(f"batch size {ctx.batch_size} < {T.SMALL_BATCH}: noisy batch statistics")
+    return Assessment(min(conf, 0.9), ev, [i for i, _ in hits], MEASURED)
 
 
 def _oscillation(inp: RuleInput) -> Assessment | None:
@@ -139,30 +190,32 @@ def _level_shift_after_lr_increase(inp: RuleInput) -> Assessment | None:
 
 def _level_shift_cause(cause: str):
     """Without an LR increase before it: with the LR logged and flat, the data changed; without an
-    LR series, the LR overshoot stays the likelier reading but cannot be checked."""
+    LR series, the LR overshoot stays the likelier reading but cannot be checked. Each shift is judged
+    on its own: a training-loss jump that validation did not follow says the measurement changed,
+    which says nothing about a validation jump elsewhere in the run (that one hurt the model)."""
 
     def assess(inp: RuleInput) -> Assessment | None:
         hits = [(i, f) for i, f in inp.of("level_shift") if not _shift_lr(inp, f)]
         if not hits or _diverged(inp, ""):
             return None  # a run that blew up: the jump is the divergence's, not a data change
         has_lr = inp.view.curve(LR) is not None
-        i, f = hits[0]
-        unharmed = any(g.metrics.get("validation_followed") is False for _, g in hits)
+        unharmed = [(i, f) for i, f in hits if f.metrics.get("validation_followed") is False]
+        harmed = [(i, f) for i, f in hits if f.metrics.get("validation_followed") is not False]
         if cause == "data_or_pipeline_change":
-            conf = 0.55 if has_lr else 0.35
-            ev = [f"{f.summary}" + ("; the logged learning rate did not rise before it" if has_lr else "")]
             if unharmed:
                 # the evaluated model did not get worse while the training loss jumped: what is being
                 # measured changed, not the weights
-                conf, ev = 0.75, ev + ["validation did not follow the jump: the reported training loss changed, not the model"]
-                return Assessment(conf, ev, [j for j, _ in hits], MEASURED)
-        else:
-            conf = 0.3 if has_lr else 0.5
-            if unharmed:
-                conf = 0.15  # an LR overshoot damages the weights, and validation would show it
-            ev = [f"{f.summary}", "the logged learning rate did not rise before it" if has_lr else
-                  "log the learning rate (`lr` column) to see whether a warm-up peak or schedule step came just before"]
-        return Assessment(conf, ev, [j for j, _ in hits], MEASURED if has_lr else PRIOR)
+                ev = [unharmed[0][1].summary, "validation did not follow the jump: the reported training loss changed, not the model"]
+                return Assessment(0.75, ev, [j for j, _ in unharmed], MEASURED)
+            conf = 0.55 if has_lr else 0.35
+            ev = [f"{harmed[0][1].summary}" + ("; the logged learning rate did not rise before it" if has_lr else "")]
+            return Assessment(conf, ev, [j for j, _ in harmed], MEASURED if has_lr else PRIOR)
+        if not harmed:
+            # an LR overshoot damages the weights, and validation would show it
+            return Assessment(0.15, [unharmed[0][1].summary], [j for j, _ in unharmed], MEASURED if has_lr else PRIOR)
+        ev = [harmed[0][1].summary, "the logged learning rate did not rise before it" if has_lr else
+              "log the learning rate (`lr` column) to see whether a warm-up peak or schedule step came just before"]
+        return Assessment(0.3 if has_lr else 0.5, ev, [j for j, _ in harmed], MEASURED if has_lr else PRIOR)
 
     return assess
 
@@ -277,6 +330,11 @@ INSTABILITY_RULES: tuple[Rule, ...] = (
          "0.8; 0.9 when the LR had just risen (warmup/schedule) and the loss never came back", _divergence),
     Rule("oscillation", "lr_too_high", "Loss oscillates without trend", ("oscillation", "context.lr"),
          "0.7, +0.1 when a non-small lr is known", _oscillation),
+    Rule("eval_mode_blowup", "batchnorm_instability", "Eval-mode losses far above the train-mode loss on the same data",
+         ("divergence / level_shift / erratic_validation / spike / overfitting on true_train_loss or val_loss", "true_train_loss", "train_loss",
+          "context.batchnorm", "context.batch_size"),
+         "0.75 when the true training loss is at least EVAL_MODE_GAP_RATIO times the reported loss (second half) while the "
+         "reported loss held its level; +0.1 with batch norm, +0.05 with batch < SMALL_BATCH", _eval_mode_blowup),
     Rule("level_shift_after_lr_increase", "lr_overshoot", "Loss jumps and stays after a learning-rate increase",
          ("level_shift", "lr series"), "0.85", _level_shift_after_lr_increase),
     Rule("level_shift_back_to_start", "lr_too_high", "Loss jumps back to where training started and stays",
