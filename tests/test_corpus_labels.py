@@ -276,6 +276,15 @@ PENDING_READERS: dict[str, str] = {
         "score_org_* / score_prc_* metrics), 91 values each, every one logged at step 0: refused as 'no loss series found' - "
         "'tr_ls' / 'val_ls' are no loss aliases"
     ),
+    "JFan5__microgpt-torch/training_losses.json": (
+        "JSON object {epoch_losses: [10 training losses], elapsed_seconds: 337.6} (a plural 'epoch_losses' list, "
+        "the file name says training): loads, but 'epoch_losses' gets no loss role"
+    ),
+    "The-MathKing__gcpmamba/training_losses.json": (
+        "JSON dict seed -> model name -> list of 50 training losses ({'42': {'BaseMamba': [...], 'GCP-Mamba': [...], ...}}, "
+        "15 seeds, 2-4 models each, 40 curves, no 'loss' word in any key; the file name says training losses): refused "
+        "as 'no loss series found'"
+    ),
 }
 
 
