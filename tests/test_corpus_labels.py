@@ -254,12 +254,6 @@ PENDING_READERS: dict[str, str] = {
         "printed twice): loads only two fragments ('part 2' and 'part 3': 4 and 8 of the 25 G_loss values, with lr), and G_loss - "
         "the only loss of a PSNR-trained restoration model, no discriminator - gets no training-loss role"
     ),
-    "klrc__person_veh_detection.pytorch/output.log": (
-        "Ultralytics YOLOv8 console captured by W&B (ANSI codes, a header 'Epoch GPU_mem box_loss cls_loss dfl_loss "
-        "Instances Size' before each epoch, rows '1/100 3.6G 5.944 6.374 0 156 640: 100%|...' redrawn by carriage returns, "
-        "an 'all 10700 57824 P R mAP50 mAP50-95' row per epoch, 100 epochs): refused as 'unknown log format (first line "
-        "\"model is loaded beforehand. No setup needed\")' (as chandana-koganti14__NuInseg)"
-    ),
     "PNNL-CompBio__cdrp/nohup.log": (
         "nohup capture of an early-stopped regression: 'Epoch: 0, Val_rmse: 0.0666' lines (30 epochs, validation RMSE "
         "only) between 'Validation loss decreased (inf --> 0.066623).  Saving model ...' / 'EarlyStopping counter: 1 "

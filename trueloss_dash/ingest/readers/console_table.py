@@ -168,6 +168,14 @@ def _scan(text: str) -> tuple[list[dict], list[_Table]]:
             if (back is not None and _form(back[2][main.x]) == records[-1]["_form"]
                     and back[1][main.x] >= records[-1]["_x"]):
                 table = main
+        elif not records:
+            # A capture that keeps stdout apart from stderr (W&B's output.log) puts the headers first and the
+            # tqdm-drawn rows after other lines: before any record, a row of the last table with an x whose x cell
+            # is a count 'n/N' (what a training table's epoch cell looks like) is a row of that table
+            main = next((t for t in reversed(tables) if t.x is not None), None)
+            back = _row(line, main) if main is not None and main is not table else None
+            if back is not None and _COUNT.match(back[2][main.x].strip().rstrip(":")):
+                table = main
         row = _row(line, table)
         if row is None:
             continue

@@ -1,0 +1,65 @@
+"""Readers for the pending dev formats of stop 24 (helper "readers"): each rule tested on the real dev file
+and on a small generated file of the same shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trueloss_dash.errors import LogFormatError
+from trueloss_dash.ingest import load_path
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def _y(run, name):
+    return [round(float(v), 4) for v in run.series[name].y]
+
+
+# -- a console table whose header block comes before its rows (W&B's output.log) ----------------------------
+def test_wandb_capture_of_an_ultralytics_console_reads_its_training_table():
+    # klrc/person_veh_detection: 100 'Epoch GPU_mem box_loss ...' headers (stdout) first, the tqdm-drawn rows
+    # '1/100 4.1G 5.944 6.374 0 123 640: 100%|...' (stderr) after 'Results saved to ...' and other lines
+    runs = load_path(CORPUS / "klrc__person_veh_detection.pytorch" / "output.log")
+    assert len(runs) == 1 and runs[0].format == "console_table"
+    run = runs[0]
+    assert len(run.series["train/box_loss"].y) == 100
+    assert _y(run, "train/box_loss")[:2] == [5.944, 3.752] and _y(run, "train/box_loss")[-1] == 2.293
+    assert _y(run, "train/cls_loss")[0] == 6.374 and _y(run, "train_loss")[-1] == round(2.293 + 1.66, 4)
+
+
+def _split_capture(epochs: int) -> str:
+    head = "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances       Size\n"
+    val = "                 Class     Images  Instances      Box(P          R      mAP50  mAP50-95)"
+    out = ["Starting training for %d epochs..." % epochs]
+    for e in range(epochs):
+        out.append(head.rstrip("\n"))
+        out.append(f"                   all        100        500      0.{50 + e}      0.{40 + e}      0.{30 + e}      0.{20 + e}")
+    out += ["Results saved to runs/detect/train"]
+    for e in range(1, epochs + 1):
+        redraws = [f"{e:>11}/{epochs}      3.6G      {3.0 / e + i * 0.01:.3f}      {2.0 / e:.3f}      1.1        "
+                   f"120        640: {p}%|###| {i}/3 [00:01<00:00,  9.1it/s]" for i, p in ((1, 33), (2, 66), (3, 100))]
+        out.append("\r".join(redraws))
+        out.append(f"{val}: 100%|###| 4/4 [00:01<00:00, 9.9it/s]")
+    return "\n".join(out) + "\n"
+
+
+def test_headers_first_rows_after_generated(tmp_path):
+    path = tmp_path / "output.log"
+    path.write_text(_split_capture(5))
+    run = load_path(path)[0]
+    assert run.format == "console_table"
+    assert _y(run, "train/box_loss") == [round(3.0 / e + 0.03, 4) for e in range(1, 6)]  # the last redraw of each
+    assert len(run.series["train_loss"].y) == 5
+
+
+def test_rows_after_an_x_less_table_alone_are_not_read(tmp_path):
+    # a row under a table with no x (a validation table) that fits an earlier x table only by its cell count,
+    # its x cell a plain number and not a count 'n/N', stays out: nothing says it is a training row
+    path = tmp_path / "output.log"
+    text = "   Epoch   loss   acc\n"
+    text += "   Class   Images   P\n" + "".join(f"   {i}   0.{9 - i}   0.{i}\n" for i in range(1, 5))
+    path.write_text(text)
+    with pytest.raises(LogFormatError):
+        load_path(path)
