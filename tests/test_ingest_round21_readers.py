@@ -63,3 +63,53 @@ def test_rows_after_an_x_less_table_alone_are_not_read(tmp_path):
     path.write_text(text)
     with pytest.raises(LogFormatError):
         load_path(path)
+
+
+# -- Python warning lines are no metrics; a whole file of carriage-return redraws is sniffed whole ----------
+def test_python_warnings_glued_to_metric_lines_give_no_series():
+    # hou-yz/ssd.pytorch: 'iter 10510 || Loss: 3.8534 || /usr/.../tensor.py:447: UserWarning: mask ...'
+    run = load_path(CORPUS / "hou-yz__ssd.pytorch" / "log_train.txt")[0]
+    assert len(run.series["train_loss"].y) == 3160  # the loss before the glued warning is kept
+    assert not [n for n in run.series if ".py" in n]
+    runs = load_path(CORPUS / "Gila-6__E2DTC" / "slurm.out")
+    assert not [n for r in runs for n in r.series if ".py" in n or ".cpp" in n]
+
+
+def test_python_warnings_generated(tmp_path):
+    lines = []
+    for i in range(1, 21):
+        if i == 5:
+            lines.append(f"iter {i * 10} || Loss: {4 - i * 0.1:.4f} || /usr/lib/python3/dist-packages/torch/autograd/"
+                         "_functions/tensor.py:447: UserWarning: mask is not broadcastable")
+            continue
+        if i == 9:
+            lines.append("/usr/lib/python3.8/site-packages/torch/nn/modules/loss.py:528: UserWarning: Using a target size "
+                         "(torch.Size([])) that is different")
+        lines.append(f"iter {i * 10} || Loss: {4 - i * 0.1:.4f} || timer: 0.2 sec.")
+    path = tmp_path / "train.log"
+    path.write_text("\n".join(lines) + "\n")
+    run = load_path(path)[0]
+    assert set(run.series) == {"train_loss", "timer"}
+    assert len(run.series["train_loss"].y) == 20 and _y(run, "train_loss")[4] == 3.5
+
+
+def test_one_line_of_carriage_return_redraws_after_warnings_is_sniffed():
+    # RCVLab-AiimLab/crowd_counting: warnings, then one line of tqdm redraws 'Epoch [0][i/1200] ... Loss x (avg) :'
+    # joined by carriage returns with no final line break; its only loss lines are in that last line
+    run = load_path(CORPUS / "RCVLab-AiimLab__crowd_counting" / "train.out")[0]
+    assert run.format == "text_log" and len(run.series["train_loss"].y) == 204
+    assert not [n for n in run.series if ".py" in n]
+
+
+def test_carriage_return_redraws_without_final_newline_generated(tmp_path):
+    text = ("\r  0%|          | 0/50 [00:00<?, ?it/s]/home/u/proj/dataset.py:73: H5pyDeprecationWarning: The default "
+            "file mode will change\n  f = h5py.File(p)\n")
+    for i in range(30):
+        for done in (i, i + 1):
+            text += (f"\rEpoch [0][{i}/50] Time/b 0.42 (0.42) Loss {300 - i * 5:.4f} ({300 - i * 2:.3f}) :   {i * 2}%|"
+                     f"          | {done}/50 [00:0{i % 10}<00:30,  3.1it/s]")
+    path = tmp_path / "train.out"
+    path.write_text(text)
+    run = load_path(path)[0]
+    assert run.format == "text_log" and len(run.series["train_loss"].y) == 30
+    assert _y(run, "train_loss")[-1] == 155.0

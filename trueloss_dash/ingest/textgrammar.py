@@ -213,9 +213,17 @@ def _counter_tuples(text: str) -> str | None:
     return f"epoch {parts[0].group(2)}: " + ", ".join(f"{m.group(1)}: {m.group(3)}" for m in parts)
 
 
+# Python's warnings module prints "<file>.py:<line>: <Category>Warning: <message>", at a line's start or glued
+# after a print or a tqdm bar: the rest of the line is the warning, its line number no metric of a key named by
+# the file's path ("/.../torch/nn/modules/loss.py: 128" read as a loss)
+_PY_WARNING = re.compile(r"[\w./\\:~-]*\.pyx?:\d+: [A-Z]\w*(?:Warning|Error):")
+
+
 def parse_message(text: str) -> ParsedLine:
     """Apply the grammar to one line (prefix already removed)."""
     out = ParsedLine()
+    if ".py" in text and (warning := _PY_WARNING.search(text)):
+        text, out.simple = text[: warning.start()], False
     named = _phase_named(text)
     if named is not None:
         text, out.simple, out.phase_named = named, False, True

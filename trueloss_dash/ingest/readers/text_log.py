@@ -56,6 +56,12 @@ def sniff(sample) -> int:
         if text.isascii() and "\r" not in text and not redrawn and glued is None:  # the reader of a big mapped file carries on from here (see _read_mapped)
             sample.source.sniffed["text_log"] = (parser, len(text))
         return 60
+    if sample.source.complete_in_head and "\r" in text:
+        # the whole file: its last line is whole too (a tqdm bar redrawn with carriage returns up to the end of a
+        # file with no final line break holds every point of a file that is one line)
+        parser.flush()
+        if any(looks_like_loss(k) or perplexity_role(k) for k in parser.keys()):
+            return 60
     if redrawn and _BAR_LOSS.search(text):
         # a Keras bar redrawn with backspaces whose first epoch is longer than the head: only its running
         # updates ('- ETA: 1s - loss: 2.53') are in it, which the parser skips - the epoch lines follow
