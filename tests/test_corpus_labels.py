@@ -249,11 +249,6 @@ PENDING_READERS: dict[str, str] = {
         "'epoch;accuracy;loss;val_accuracy;val_loss' (17 epochs): refused as 'unknown log format (first line "
         "'model_history_log')' - the one-word title line before the table is not skipped"
     ),
-    "qureai__swinir-diffusionxray/train_log.out": (
-        "KAIR (SwinIR) training log '<epoch:  0, iter:     200, lr:2.000e-04> G_loss: 1.833e-02' (25 iterations, each line "
-        "printed twice): loads only two fragments ('part 2' and 'part 3': 4 and 8 of the 25 G_loss values, with lr), and G_loss - "
-        "the only loss of a PSNR-trained restoration model, no discriminator - gets no training-loss role"
-    ),
     "PNNL-CompBio__cdrp/nohup.log": (
         "nohup capture of an early-stopped regression: 'Epoch: 0, Val_rmse: 0.0666' lines (30 epochs, validation RMSE "
         "only) between 'Validation loss decreased (inf --> 0.066623).  Saving model ...' / 'EarlyStopping counter: 1 "

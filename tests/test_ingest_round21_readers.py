@@ -113,3 +113,40 @@ def test_carriage_return_redraws_without_final_newline_generated(tmp_path):
     run = load_path(path)[0]
     assert run.format == "text_log" and len(run.series["train_loss"].y) == 30
     assert _y(run, "train_loss")[-1] == 155.0
+
+
+# -- KAIR: '<epoch:  0, iter:   1,000, lr:2.000e-04> G_loss: 9.606e-03' ----------------------------------------
+def test_kair_training_log_loads_as_one_run_with_g_loss_as_training_loss():
+    # qureai/swinir-diffusionxray: 25 logged iterations 200 .. 5,000 (each line printed twice); 'iter: 1,000,' had
+    # read as 1 (the thousands comma before the field's comma) and started a new run
+    runs = load_path(CORPUS / "qureai__swinir-diffusionxray" / "train_log.out")
+    assert len(runs) == 1
+    loss = runs[0].series["train_loss"]
+    assert loss.source_column == "G_loss" and len(loss.y) == 25
+    assert [float(v) for v in loss.step[:5]] == [200.0, 400.0, 600.0, 800.0, 1000.0] and float(loss.step[-1]) == 5000.0
+    assert any("no discriminator loss" in n for n in runs[0].notes)
+
+
+def _kair(extra: str = "") -> str:
+    return "".join(f"25-01-26 18:16:17.735 : <epoch:{i // 8:3d}, iter:{i * 200:8,d}, lr:2.000e-04> "
+                   f"G_loss: {0.02 / (1 + i / 5):.3e} {extra}\n" for i in range(1, 26))
+
+
+def test_kair_lines_generated(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text(_kair())
+    run = load_path(path)[0]
+    assert len(run.series["train_loss"].y) == 25 and float(run.series["train_loss"].step[-1]) == 5000.0
+    # beside a discriminator loss, G_loss is a GAN player: role-less as every GAN log
+    path.write_text(_kair("D_loss: 7.0e-01 "))
+    run = load_path(path)[0]
+    assert "train_loss" not in run.series and {"G_loss", "D_loss"} <= set(run.series)
+
+
+def test_thousands_separated_numbers_before_a_comma():
+    from trueloss_dash.ingest.textgrammar import parse_message
+
+    got = parse_message("iter:   1,000, lr: 2.0e-04, loss: 0.5")
+    assert got.step == 1000.0 and ("loss", 0.5) in got.pairs
+    # a comma followed by more digits is a list of numbers, not a thousands group: the first number is '1'
+    assert parse_message("iter: 1,000,5 loss: 0.5").step == 1.0

@@ -322,7 +322,15 @@ def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]
         lossy = [c for c in free if c not in used and looks_like_loss(c)]
         if len(lossy) == 1 and _MEASURE_LOSS_NAME.match(str(lossy[0]).strip().lower()):
             out.append((lossy[0], TRAIN_LOSS, f"{TRAIN_LOSS} taken from '{lossy[0]}' (the log's only loss, no phase named)"))
+        elif len(lossy) == 1 and _LONE_G_LOSS.match(str(lossy[0]).strip().lower()):
+            out.append((lossy[0], TRAIN_LOSS, f"{TRAIN_LOSS} taken from '{lossy[0]}' (the log's only loss: the loss of the "
+                                              "network G with no discriminator loss beside it, so no GAN player)"))
     return out
+
+
+# ``G_loss`` as a run's only loss: the loss of the network its trainer calls G (KAIR's SwinIR / DPIR / USRNet
+# trainers log ``G_loss`` for a restoration network trained alone; a GAN logs its discriminator's loss beside it).
+_LONE_G_LOSS = re.compile(r"^(?:g|net_?g)[_ ]loss$|^loss[_ ]g$")
 
 
 # ``mse_loss``, ``recon-loss``: a loss named after a measure of the whole prediction error (what a

@@ -52,7 +52,7 @@ _UNIT = r"(?:%|/[A-Za-z]{1,8}|[A-Za-z]{1,8}(?:/[A-Za-z]{1,8})?)"
 NUMBER_END = r"(?![\w])(?!\.\d)"
 TOKEN = re.compile(
     rf"""
-    (?P<num>{NUMBER_START}(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?![\d,])|{PLAIN_NUMBER})(?P<unit>{_UNIT})?{NUMBER_END})
+    (?P<num>{NUMBER_START}(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?!\d|,\d)|{PLAIN_NUMBER})(?P<unit>{_UNIT})?{NUMBER_END})
   | (?P<special>{NUMBER_START}{SPECIAL_NUMBER}(?P<sunit>ms|s|%)?{NUMBER_END})
   | (?P<word>(?:(?<!\S)-(?=[^\W\d][\w./@-]*[ \t]*[:=]))?[^\W\d][\w./@-]*)
   | (?P<punct>[:=,;|()\[\]/])
