@@ -150,3 +150,30 @@ def test_thousands_separated_numbers_before_a_comma():
     assert got.step == 1000.0 and ("loss", 0.5) in got.pairs
     # a comma followed by more digits is a list of numbers, not a thousands group: the first number is '1'
     assert parse_message("iter: 1,000,5 loss: 0.5").step == 1.0
+
+
+# -- two step counters on a line: 'iteration:2 step:18/82, NER loss:27.87' ----------------------------------
+def test_ner_logs_with_a_running_and_a_restarting_step_counter_load_as_one_run():
+    # HuStanding/NER_IDCNN_CRF: 'iteration' counts on, 'step:a/82' restarts every epoch; the restarts had cut the
+    # log into 11 runs of 4 to 14 points
+    runs = load_path(CORPUS / "HuStanding__NER_IDCNN_CRF" / "train.log")
+    assert len(runs) == 1
+    ner = runs[0].series["NER loss"]
+    assert len(ner.y) == 82 and [float(v) for v in ner.step[:4]] == [2.0, 3.0, 4.0, 5.0]
+    assert round(float(ner.y[0]), 4) == 27.8761 and round(float(ner.y[-1]), 4) == 0.3345
+    # GaoQ1/ner-slot_filling, the same logger: 29 points, not 2 runs of 9
+    runs = load_path(CORPUS / "GaoQ1__ner-slot_filling" / "train.log")
+    assert len(runs) == 1 and len(runs[0].series["NER loss"].y) == 29
+
+
+def test_two_step_counters_generated(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"2021-04-12 23:35:32,903 - log/train.log - INFO - iteration:{i} step:{(i * 18) % 82}/82, "
+                            f"loss:{20 / i:.6f}\n" for i in range(1, 31)))
+    run = load_path(path)[0]
+    assert len(run.series["train_loss"].y) == 30
+    assert [float(v) for v in run.series["train_loss"].step[:3]] == [1.0, 2.0, 3.0]
+    # the counter with a total first, the running one after it: the running one is still the step
+    path.write_text("".join(f"step {(i * 18) % 82}/82 global_step {i * 7} loss {20 / i:.4f}\n" for i in range(1, 31)))
+    run = load_path(path)[0]
+    assert len(run.series["train_loss"].y) == 30 and float(run.series["train_loss"].step[-1]) == 210.0

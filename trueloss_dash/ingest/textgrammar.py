@@ -332,6 +332,13 @@ def parse_message(text: str) -> ParsedLine:
             out.epoch = value
             out.slots[slot_of[idx]] = "epoch"
         elif axis == STEP:
+            if out.step is not None and (out.step_total is None) != (total is None):
+                # "iteration:2 step:18/82": two step counters, one of them a count through its total (the batch
+                # within the epoch, restarting every epoch): the one that counts on is the line's step
+                out.simple = False
+                if total is not None:
+                    return
+                out.slots = [None if slot == "step" else slot for slot in out.slots]
             out.step, out.step_total = value, total
             out.slots[slot_of[idx]] = "step"
         elif lowered[0] in DROPPED_KEYS:
