@@ -177,3 +177,23 @@ def test_two_step_counters_generated(tmp_path):
     path.write_text("".join(f"step {(i * 18) % 82}/82 global_step {i * 7} loss {20 / i:.4f}\n" for i in range(1, 31)))
     run = load_path(path)[0]
     assert len(run.series["train_loss"].y) == 30 and float(run.series["train_loss"].step[-1]) == 210.0
+
+
+# -- 'best' in other languages: 'Early stopping na epoch 11 (melhor: epoch 1, val_loss=1.3323)' ----------------
+def test_best_so_far_in_portuguese_is_no_point():
+    # ronaldochiavegatti/vocal-anomaly-detection-mlp: 5 folds of 2 logged epochs each stay refused (no curve), and no
+    # fold's best value ('melhor') is read as a run of its own with one val_loss point
+    with pytest.raises(LogFormatError) as exc:
+        load_path(CORPUS / "ronaldochiavegatti__vocal-anomaly-detection-mlp" / "train_log.txt")
+    assert "fewer than 3 points" in str(exc.value) and "val_loss: 1 point" not in str(exc.value)
+
+
+def test_best_words_generated(tmp_path):
+    path = tmp_path / "train.log"
+    for word in ("melhor", "mejor", "meilleur", "best"):
+        lines = [f"[INFO] Epoch {e}: train_loss={1 / e:.4f} val_loss={0.5 + 0.01 * e:.4f}" for e in range(1, 8)]
+        lines.append(f"[INFO] Early stopping na epoch 8 ({word}: epoch 1, val_loss=0.5100)")
+        path.write_text("\n".join(lines) + "\n")
+        runs = load_path(path, require_curve=False)
+        assert [len(r.series.get("val_loss", ())) for r in runs] == [7], word
+        assert not [n for r in runs for n in r.series if "stopping" in n], word

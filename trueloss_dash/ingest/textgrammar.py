@@ -506,7 +506,8 @@ def is_phase_header(message: str) -> bool:
             and all(phase_of(w) is not None or w in HEADER_FILLER for w in words))
 
 
-_BEST = re.compile(r"(?i)(?<![a-z])best(?![a-z])|best_|_best|最优|最佳|最好")  # Chinese: best (optimal, finest, best)
+# Chinese: best (optimal, finest, best); Portuguese / Spanish / French / Italian / German: best
+_BEST = re.compile(r"(?i)(?<![a-z])(?:best|melhor|mejor|meilleure?|migliore|beste[nrs]?)(?![a-z])|best_|_best|最优|最佳|最好")
 
 
 def drop_best(message: str, parsed: ParsedLine) -> bool:
