@@ -197,3 +197,26 @@ def test_best_words_generated(tmp_path):
         runs = load_path(path, require_curve=False)
         assert [len(r.series.get("val_loss", ())) for r in runs] == [7], word
         assert not [n for r in runs for n in r.series if "stopping" in n], word
+
+
+# -- refusal: console lines whose values name no loss ------------------------------------------------------------
+@pytest.mark.parametrize("folder,key,times", [("PNNL-CompBio__cdrp", "Val_rmse", 30), ("And1210__FER_SSL", "total", 306)])
+def test_console_lines_without_a_loss_are_refused_naming_their_values(folder, key, times):
+    path = next((CORPUS / folder).iterdir())
+    with pytest.raises(LogFormatError) as exc:
+        load_path(path)
+    msg = str(exc.value)
+    assert path.name in msg and f"'{key}' {times} times" in msg and "none is named as a loss" in msg and "expected" in msg
+
+
+def test_console_lines_without_a_loss_generated(tmp_path):
+    path = tmp_path / "train.out"
+    path.write_text("Setting up\n" + "".join(f"[epoch: 1/200, iter: {i * 25}/489] total: {1.6 - i * 0.01:.6f}\n"
+                                             for i in range(8)) + "Validation accuracy: 0.440\n")
+    with pytest.raises(LogFormatError, match=r"'total' 8 times\) but none is named as a loss; expected"):
+        load_path(path)
+    # a key seen once or twice (a config line) is not listed: prose stays 'unknown log format' alone
+    path.write_text("Dear diary,\nbatch_size: 32\nthe model trained well today.\n")
+    with pytest.raises(LogFormatError) as exc:
+        load_path(path)
+    assert "unknown log format" in str(exc.value) and "none is named" not in str(exc.value)

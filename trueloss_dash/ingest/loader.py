@@ -68,9 +68,12 @@ def detect(source: Source) -> str:
         best_only = _best_so_far_only(sample.lines)
         if best_only is not None:
             raise source.error(best_only)
+        from .readers.text_log import metrics_without_loss
+
+        found = metrics_without_loss(sample.text)
         raise source.error(
-            f"unknown log format (first line {first!r}); expected a CSV/TSV table with a header, "
-            "JSON/JSON lines, a trainer_state.json, a TensorBoard event file, an MLflow metric file, "
+            f"unknown log format (first line {first!r}){'; ' + found if found else ''}; expected a CSV/TSV table "
+            "with a header, JSON/JSON lines, a trainer_state.json, a TensorBoard event file, an MLflow metric file, "
             "a file of bare numbers (one loss value per line, or one line '0.71,0.52,0.44') "
             "or console lines like 'epoch 3, loss: 0.41, val_loss: 0.52'"
         )

@@ -80,6 +80,29 @@ def has_metric_lines(text: str) -> bool:
     return any(looks_like_loss(k) or perplexity_role(k) for k in parser.keys())
 
 
+def metrics_without_loss(text: str) -> str | None:
+    """For a refusal: the keys the grammar reads at least 3 times in ``text`` when none of them is a loss
+    ("its console lines hold values ('Val_rmse' 30 times) but none is named as a loss"), else None."""
+    parser = TextLogParser()
+    parser.feed_text(text)
+    parser.flush()
+    counts: dict[str, int] = {}
+    for record in parser.take_new():
+        for key in record:
+            if key not in ("run", "line", "epoch", "step"):
+                counts[key] = counts.get(key, 0) + 1
+    if any(looks_like_loss(k) or perplexity_role(k) for k in counts):
+        return None
+    kept = sorted(((n, k) for k, n in counts.items() if n >= MIN_REPEATS), key=lambda t: -t[0])
+    if not kept:
+        return None
+    listed = ", ".join(f"'{k}' {n:,} times" for n, k in kept[:4])
+    return f"its console lines hold values ({listed}) but none is named as a loss"
+
+
+MIN_REPEATS = 3  # a key read this often is a logged series, not a config line
+
+
 def read(source: Source) -> list[Run]:
     parser = _read_mapped(source)
     if parser is None:
