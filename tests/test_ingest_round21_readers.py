@@ -13,6 +13,11 @@ from trueloss_dash.ingest import load_path
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
+def _load_written(path: Path, text: str, **kw) -> list:
+    path.write_text(text)
+    return load_path(path, **kw)
+
+
 def _y(run, name):
     return [round(float(v), 4) for v in run.series[name].y]
 
@@ -86,9 +91,7 @@ def test_python_warnings_generated(tmp_path):
             lines.append("/usr/lib/python3.8/site-packages/torch/nn/modules/loss.py:528: UserWarning: Using a target size "
                          "(torch.Size([])) that is different")
         lines.append(f"iter {i * 10} || Loss: {4 - i * 0.1:.4f} || timer: 0.2 sec.")
-    path = tmp_path / "train.log"
-    path.write_text("\n".join(lines) + "\n")
-    run = load_path(path)[0]
+    (run,) = _load_written(tmp_path / "train.log", "\n".join(lines) + "\n")
     assert set(run.series) == {"train_loss", "timer"}
     assert len(run.series["train_loss"].y) == 20 and _y(run, "train_loss")[4] == 3.5
 
