@@ -196,10 +196,6 @@ PENDING_READERS: dict[str, str] = {
         "a comma-separated 'Epoch, Loss, Accuracy' table whose accuracy cells carry a percent sign ('1, 0.2920, 64.24%', 10 "
         "rows): refused as 'row 2, column Accuracy: found 64.24%, expected a number' although the Loss column is clean"
     ),
-    "prablues04__fairseq2-backtranslator/epoch_losses.csv": (
-        "a pandas-index column ',epoch_losses' (50 per-epoch training losses, nothing else): loads as one series "
-        "'epoch_losses' with no role - the plural 'epoch_losses' is no training-loss alias (epoch_loss is)"
-    ),
     "AmirAsgary__TCRtyper/train_hist.json": (
         "dict of two lists named only 'train' and 'val' (10 per-epoch losses each) beside two scalars "
         "(exact_likelihood, num_valid_donors): refused as 'no loss series found; columns are [train, val]' - bare "
@@ -264,10 +260,6 @@ PENDING_READERS: dict[str, str] = {
         "MLflow run whose losses are named 'tr_ls' / 'val_ls' (with parts tr_ls_box_reg, tr_ls_classifier, ... and "
         "score_org_* / score_prc_* metrics), 91 values each, every one logged at step 0: refused as 'no loss series found' - "
         "'tr_ls' / 'val_ls' are no loss aliases"
-    ),
-    "JFan5__microgpt-torch/training_losses.json": (
-        "JSON object {epoch_losses: [10 training losses], elapsed_seconds: 337.6} (a plural 'epoch_losses' list, "
-        "the file name says training): loads, but 'epoch_losses' gets no loss role"
     ),
     "The-MathKing__gcpmamba/training_losses.json": (
         "JSON dict seed -> model name -> list of 50 training losses ({'42': {'BaseMamba': [...], 'GCP-Mamba': [...], ...}}, "

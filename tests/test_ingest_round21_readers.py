@@ -223,3 +223,17 @@ def test_console_lines_without_a_loss_generated(tmp_path):
     with pytest.raises(LogFormatError) as exc:
         load_path(path)
     assert "unknown log format" in str(exc.value) and "none is named" not in str(exc.value)
+
+
+# -- 'epoch_losses' (a plural history list) is the training loss like 'epoch_loss' and 'train_losses' --------------
+def test_epoch_losses_list_is_the_training_loss():
+    # JFan5/microgpt-torch: {"epoch_losses": [10 values], "elapsed_seconds": 337.6}
+    run = load_path(CORPUS / "JFan5__microgpt-torch" / "training_losses.json")[0]
+    assert run.series["train_loss"].source_column == "epoch_losses" and len(run.series["train_loss"].y) == 10
+
+
+def test_epoch_losses_generated(tmp_path):
+    (run,) = _load_written(tmp_path / "history.json", '{"epoch_losses": [2.4, 2.3, 2.2, 2.1], "seconds": 3.5}')
+    assert _y(run, "train_loss") == [2.4, 2.3, 2.2, 2.1]
+    (run,) = _load_written(tmp_path / "epoch_losses.csv", ",epoch_losses\n0,2.4\n1,2.3\n2,2.2\n")
+    assert len(run.series["train_loss"].y) == 3

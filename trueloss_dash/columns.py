@@ -86,7 +86,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "trn_loss", "tr_loss", "trl", "train_epoch_loss", "epoch_loss", "total_loss", "train/total_loss",
         "epoch_train_loss",  # the epoch-phase word order of 'train_epoch_loss' (pandas histories of per-epoch means)
         "reported_loss", "train_reported_loss", "loss/train", "Loss/train", "loss_train",
-        "train_losses", "training_losses", "losses",  # hand-written histories: {"train_losses": [...]}
+        "train_losses", "training_losses", "losses", "epoch_losses",  # hand-written histories: {"train_losses": [...]}
         "loss_total", "tot_loss", "train_tot_loss", "train/tot_loss",  # 'tot' = total (VALL-E, detection code)
         "损失", "训练损失", "训练集损失", "平均损失",  # Chinese: loss, training loss, training-set loss, average loss
         "main/loss",  # Chainer LogReport / ESPnet1 'result/log': the loss reported by the 'main' optimizer's model
