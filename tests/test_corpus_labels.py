@@ -85,7 +85,7 @@ PENDING_READERS: dict[str, str] = {
     ),
     "HuStanding__NER_IDCNN_CRF/train.log": (
         "same 'iteration:N step:a/b, NER loss:x' NER console log as ColionX__NER_New: the sole 'NER loss' curve "
-        "gets no training-loss role"
+        "gets no training-loss role (one run of 82 points since stop 24, no longer cut at every epoch's step restart)"
     ),
     "ColionX__NER_New/train.log": (
         "'iteration:N step:a/b, NER loss:x' console lines (a TF NER script's logger): the one curve loads as "
@@ -140,7 +140,9 @@ PENDING_READERS: dict[str, str] = {
     ),
     "And1210__FER_SSL/train.out": (
         "console log whose only loss lines are per-iteration '[epoch: 1/200, iter: 25/489] total: 1.55' (the loss is "
-        "named 'total', no 'loss' word) beside 'Validation accuracy: 0.44' epoch lines: refused as 'unknown log format'"
+        "named 'total', no 'loss' word) beside 'Validation accuracy: 0.44' epoch lines: refused as 'unknown log format' "
+        "('its console lines hold values ('total' 306 times) but none is named as a loss', stop 24) - kept a refusal: a "
+        "lone 'total' may be a count ('Epoch 1 Total:551')"
     ),
     "SergeiNikolenko__gat/train.out": (
         "Lightning console that prints only EarlyStopping lines 'Metric val_loss improved by 0.004 >= min_delta = 0.0. "
@@ -249,7 +251,7 @@ PENDING_READERS: dict[str, str] = {
         "nohup capture of an early-stopped regression: 'Epoch: 0, Val_rmse: 0.0666' lines (30 epochs, validation RMSE "
         "only) between 'Validation loss decreased (inf --> 0.066623).  Saving model ...' / 'EarlyStopping counter: 1 "
         "out of 30' lines, tqdm bars redrawn with carriage returns and NUL bytes: refused as 'unknown log format (first "
-        "line \"creating transformer data\")'"
+        "line \"creating transformer data\")' naming 'Val_rmse' 30 times (stop 24) - a lone validation RMSE gets no role"
     ),
     "ddrous__cavia/nohup.log": (
         "CAVIA meta-learning lines 'Iter 0    - time: 1     - [train]: 0.9425 - [valid]: 0.9509 - [adapt]: 0.9374 - "
