@@ -20,6 +20,7 @@ from ..errors import LogFormatError
 from ..provenance import SIDECAR_SUFFIX, read_sidecar
 from ..run import Run
 from .curves import require_curves
+from .placeholders import drop_placeholder_zeros
 from .limits import MAX_BYTES, MAX_DIR_FILES, MAX_NESTING, MAX_ZIP_MEMBERS, MAX_ZIP_RATIO
 from .registry import FORMATS, readers
 from .safe_read import check_size, inside, read_capped, regular_size
@@ -156,6 +157,7 @@ def finish_runs(source: Source, runs: list[Run], fmt: str) -> list[Run]:
                     run.name = run.name.replace(source.stem, source.path.parent.name, 1)
     for run in runs:
         run.format = run.format or fmt
+        drop_placeholder_zeros(run)
     if validation_file_stem(source.stem):
         for run in runs:
             _as_validation(run, source.name)
