@@ -86,3 +86,33 @@ def test_a_loss_that_never_got_lower_is_still_underfitting(tmp_path):
     p = _write(tmp_path, "log.csv", {"loss": tr, "val_loss": [v * 1.01 for v in tr], "accuracy": acc})
     rep = _diag(p)
     assert "underfitting" in rep.kinds(), rep.verdict
+
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def test_mape_is_lower_is_better():
+    # corpus21A first sight (dev): a rising val_mape was read as 'kept improving' beside a rising
+    # validation loss (a metric-disagreement WARNING)
+    from trueloss_dash.diagnose.detectors.metric_disagreement import higher_is_better
+
+    assert not higher_is_better("val_mape") and not higher_is_better("val_SMAPE") and higher_is_better("val_map50")
+    rep = _diag(CORPUS / "PanggNOTlovebean__TimeseriesTransformer" / "epoch_loss.csv")
+    assert "metric_disagreement" not in rep.kinds()
+
+
+def test_metrics_that_disagree_among_themselves_do_not_excuse_the_loss():
+    # Elon379mark (dev): validation loss +19%, RMSE and MAE worse with it, MAPE/SMAPE better - the
+    # model got worse by measures the user logs: overfitting stands (a warning), no 'over-confidence'
+    rep = _diag(CORPUS / "Elon379mark__AlphaLens" / "metrics.csv")
+    assert "metric_disagreement" not in rep.kinds()
+    assert any(f.kind == "overfitting" and f.severity == "warning" for f in rep.findings), rep.verdict
+
+
+def test_a_metric_improving_alone_beside_a_rising_loss_is_still_disagreement(tmp_path):
+    n = 20
+    val = [1.0 * np.exp(-e / 3) + 0.4 + (0.02 * (e - 8) if e > 8 else 0.0) for e in range(n)]
+    acc = [0.5 + 0.4 * (1 - np.exp(-e / 4)) for e in range(n)]
+    tr = [1.1 * np.exp(-e / 3) + 0.2 for e in range(n)]
+    rep = _diag(_write(tmp_path, "log.csv", {"train_loss": tr, "val_loss": val, "val_accuracy": acc}))
+    assert "metric_disagreement" in rep.kinds(), rep.verdict
