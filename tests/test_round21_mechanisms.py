@@ -116,3 +116,18 @@ def test_a_metric_improving_alone_beside_a_rising_loss_is_still_disagreement(tmp
     tr = [1.1 * np.exp(-e / 3) + 0.2 for e in range(n)]
     rep = _diag(_write(tmp_path, "log.csv", {"train_loss": tr, "val_loss": val, "val_accuracy": acc}))
     assert "metric_disagreement" in rep.kinds(), rep.verdict
+
+
+def test_three_points_that_explode_are_a_divergence():
+    # DanSchum (dev): Adam at lr 1.0, ln(ppl) 9.7 -> 348 -> 642 before an OverflowError; 3 points were
+    # too few for the explosion test ('No problems found')
+    rep = _diag(CORPUS / "DanSchum__NMTGMinor" / "output.log")
+    div = [f for f in rep.findings if f.kind == "divergence"]
+    assert div and div[0].severity == "critical" and "only 3 points" in div[0].summary
+
+
+def test_three_points_rising_a_little_are_not_judged(tmp_path):
+    rep = _diag(_write(tmp_path, "log.csv", {"train_loss": [0.5, 0.7, 1.1]}))
+    assert "divergence" not in rep.kinds()
+    rep = _diag(_write(tmp_path, "log2.csv", {"train_loss": [0.5, 0.2, 6.0]}))
+    assert "divergence" not in rep.kinds()  # not rising at each point: one bad value, not a trend

@@ -23,6 +23,21 @@ from . import Check, Detected
 CHECK = Check("divergence", "Divergence", "NaN/inf losses, or a training loss that explodes and stays up")
 
 
+def _short_blowup(name: str, c) -> Finding | None:
+    """A 3-point loss that rose at each point to DIVERGENCE_SHORT_FACTOR x its start (and stayed finite):
+    too few points for a trend or a noise scale, but nothing else rises like that. The evidence says how
+    few points it rests on."""
+    y = np.asarray(c.y, float)
+    if not (np.all(np.diff(y) > 0) and y[-1] >= T.DIVERGENCE_SHORT_FACTOR * y[0]):
+        return None
+    label = HUMAN_LABELS.get(name, name)
+    return Finding(kind="divergence", severity="critical", series=name, start=float(c.x[0]), end=float(c.x[-1]), x_axis=c.axis,
+                   metrics={"end_over_best": round(float(y[-1] / y[0]), 3), "best": float(y[0]), "best_x": float(c.x[0]),
+                            "final": float(y[-1]), "points": 3},
+                   summary=f"{label} exploded from {fmt.num(y[0])} to {fmt.num(y[1])} and {fmt.num(y[-1])} "
+                   f"({fmt.ratio(float(y[-1] / y[0]))} its start) over the only 3 points logged")
+
+
 def _lr_restart_after(view, axis: str, x_best: float) -> tuple[float, float] | None:
     """(x, lr) of the first point after ``x_best`` where the logged learning rate fell to at most
     DIVERGENCE_LR_RESTART_SHARE of its peak so far and then rose again (a schedule that started over),
@@ -156,6 +171,12 @@ def detect(view) -> Detected:
     explode_names = canonical or names  # a run with only other losses (GAN): each of them
     for name in explode_names:
         c = view.curve(name)
+        if c is not None and len(c) == 3 and c.positive:
+            short = _short_blowup(name, c)
+            if short is not None:
+                findings.append(short)
+                parts.append(f"{name}: 3 points, rising at each to {fmt.ratio(float(c.y[-1] / c.y[0]))} its start")
+            continue
         if c is None or len(c) < 4 or not c.positive:
             continue
         w = binned(c)
