@@ -69,6 +69,12 @@ LINE_PREFIX = re.compile(
     r"|\[?(?:INFO|DEBUG|WARNING|WARN|ERROR|CRITICAL|NOTICE)\]?(?::[\w.]+(?=:))*:?[ \t]*"
     r"|\[(?:[Rr]ank|GPU|gpu|[Ww]orker|[Pp]rocess)[ :]?\d+\][ \t]*"
     r"|\d{2}/\d{2} \d{2}:\d{2}:\d{2}[ \t]*"
+    # glog / absl (Caffe, TensorFlow, JAX): "I0305 16:59:10.118186 11114 solver.cpp:228] "
+    r"|[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+[ \t]+\d+[ \t]+[\w.-]+:\d+\][ \t]*"
+    # loguru's source field: "| yolox.core.trainer:261 - ", "| __main__:train:45 - " (a dotted name or a function)
+    r"|(?:\w+(?:\.\w+)+(?::[\w<>]+)?|[\w.]+:[\w<>]+):\d+[ \t]+-[ \t]+"
+    # a host in brackets before the timestamp, the module:line in parentheses (ESPnet: "[host] 2021-... (trainer:732) INFO:")
+    r"|\[[\w.-]+\][ \t]+(?=\d{4}[-/]\d{2}[-/]\d{2})|\([\w.]+:\d+\)[ \t]+"
     r"|\d+(?:\.\d+)?s[ \t]+\d+[ \t]+(?=\S)"  # a Kaggle notebook's output log: elapsed seconds, line number
     r"|[-|:>]+[ \t]+)*"
 )
