@@ -273,6 +273,7 @@ def parse_message(text: str) -> ParsedLine:
     i = 0
 
     pending: list[str | None] = [None]  # "loss for epoch 3: 0.36": the metric named before its epoch
+    phase_values: list[str] = []  # phases written with a bare value ("Val: 0.19")
 
     def take_pair(key: str, value: float, total: float | None, idx: int, bracket: bool = False) -> None:
         nonlocal last_key
@@ -322,11 +323,16 @@ def parse_message(text: str) -> ParsedLine:
             if out.phase in ("val", "test"):
                 return  # the evaluation loop's own batch counter, not the training step
         if phase and len(lowered) == 1:
-            out.phase = phase
             if bracket:  # "Test: [ 10/390]": progress through the test set, not an epoch
+                out.phase = phase
                 return
             if not (idx + 1 < n and toks[idx + 1].group() == "["):
-                return  # "Train=3667 | Val=786 | Test=787": a phase with a count (examples, batches), not an epoch
+                # "Train=3667 | Val=786": a phase with a count (examples, batches), not an epoch; the line's
+                # phase unless it names several ("Loss: 1.94, Train: 0.21, Val: 0.19, Test: 0.20": per-split
+                # accuracies of PyTorch Geometric's examples beside the training loss; settled at the end)
+                phase_values.append(phase)
+                return
+            out.phase = phase
             if idx + 2 < n and toks[idx + 2].group().lower() in _DURATION_WORDS:
                 return  # "evaluation: 0.0000[sec]" (Joey NMT): how long the evaluation took, not an epoch
             if toks[idx].lastgroup in ("num", "unit") and toks[idx].group("unit"):
@@ -464,6 +470,8 @@ def parse_message(text: str) -> ParsedLine:
         after_value = False
         i += 1
     drop_words()
+    if len(set(phase_values)) == 1:
+        out.phase = phase_values[-1]
     if out.unfinished and out.bar and out.in_epoch is not None:
         # "Epoch [0][12/1200] Loss 330.97 (330.98) :  1%|  | 13/1200 [...]": the bar's description is the
         # iteration the program logged, with its own counter - a point of the curve, not a redraw of the
