@@ -95,6 +95,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "train_objective", "training_objective", "train/objective",
         "total training loss",  # Joey NMT: 'Epoch 3: total training loss 813.21' (the epoch's summed batch losses)
         "Mini-batch Loss",  # MATLAB trainNetwork's progress table: the training loss of each iteration's mini-batch
+        "reduced_train_loss",  # NeMo (Megatron models): the training loss averaged over the data-parallel ranks
+        "Loss/total_loss",  # TensorFlow Object Detection API: the sum of its loss terms ('Loss/classification_loss', ...)
+        "step_loss",  # diffusers' training scripts: the loss of each optimisation step, in the progress bar's postfix
     ),
     VAL_LOSS: (
         "val_loss", "valid_loss", "validation_loss", "eval_loss", "val/loss", "val_loss_epoch",
@@ -317,6 +320,15 @@ def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]
                 roles.add(canon)
                 out.append((col, canon, f"{canon} taken from '{col}' (the only "
                                         f"{'validation' if canon == VAL_LOSS else 'training'} loss)"))
+    if VAL_LOSS in roles and TRAIN_LOSS not in roles:
+        # a text log prefixes the metrics of its validation lines with 'val/' and leaves the training lines' bare:
+        # 'lm loss' beside 'val/lm loss' (Megatron-LM) is the training twin of the validation loss
+        held = {c for c, canon, _ in out if canon == VAL_LOSS}
+        twins = [c for c in free if f"val/{c}" in held and looks_like_loss(c)]
+        if len(twins) == 1:
+            roles.add(TRAIN_LOSS)
+            out.append((twins[0], TRAIN_LOSS, f"{TRAIN_LOSS} taken from '{twins[0]}' (the training twin of the "
+                                              f"validation loss 'val/{twins[0]}')"))
     if not roles & {TRAIN_LOSS, VAL_LOSS}:
         used = {c for c, _, _ in out}
         lossy = [c for c in free if c not in used and looks_like_loss(c)]

@@ -225,6 +225,12 @@ def _counter_tuples(text: str) -> str | None:
 _PY_WARNING = re.compile(r"[\w./\\:~-]*\.pyx?:\d+: [A-Z]\w*(?:Warning|Error):")
 
 
+def _names_loss(words: list[str]) -> bool:
+    from ..columns import looks_like_loss
+
+    return looks_like_loss(" ".join(words))
+
+
 def parse_message(text: str) -> ParsedLine:
     """Apply the grammar to one line (prefix already removed)."""
     out = ParsedLine()
@@ -281,6 +287,9 @@ def parse_message(text: str) -> ParsedLine:
         lowered = [w.lower() for w in key.split()]
         if len(lowered) > 1 and lowered[-1] in _COPULAS and not any(w in STOP_WORDS for w in lowered[:-1]):
             key = " ".join(key.split()[:-1])  # "loss is: 0.49": the verb is not part of the name
+            lowered = lowered[:-1]
+        if len(lowered) > 1 and lowered[-1] == "value" and _names_loss(lowered[:-1]):
+            key = " ".join(key.split()[:-1])  # Megatron's "lm loss value: 6.1E+00": the loss is 'lm loss'
             lowered = lowered[:-1]
         if (len(lowered) == 3 and lowered[1] == "in" and phase_of(lowered[0])
                 and canonical_x(lowered[2]) in (EPOCH, STEP)):
