@@ -39,6 +39,7 @@ FORMATS: tuple[str, ...] = (
     "catboost_tsv",
     "text_log",
     "console_table",
+    "kv_table",
 )
 
 _MODULES = (
@@ -60,6 +61,7 @@ _MODULES = (
     "catboost_tsv",
     "text_log",
     "console_table",
+    "kv_box",
 )
 
 
