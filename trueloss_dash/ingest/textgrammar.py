@@ -225,6 +225,32 @@ def _counter_tuples(text: str) -> str | None:
 _PY_WARNING = re.compile(r"[\w./\\:~-]*\.pyx?:\d+: [A-Z]\w*(?:Warning|Error):")
 
 
+# Darknet: " 100: 2.415000, 2.300000 avg loss, 0.001000 rate, 3.126812 seconds, 6400 images": items that write
+# the value before its name, after the iteration counter
+_COUNTER_START = re.compile(r"^\s*(\d+):\s+(?=\S)")
+_VALUE_FIRST = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|(?i:-?nan|-?inf))[ \t]+([A-Za-z][A-Za-z_ ]*?)\s*$")
+
+
+def _value_first(text: str) -> str | None:
+    """'<n>: <v> <name>, <v> <name>, ...' (at least 3 named items, one a loss; a bare value stays unnamed)
+    spelled 'step <n>: <name>: <v>, ...', or None."""
+    start = _COUNTER_START.match(text)
+    if start is None or "," not in text:
+        return None
+    items, named, lossy = [], 0, False
+    for item in text[start.end():].split(","):
+        m = _VALUE_FIRST.match(item)
+        if m is not None:
+            items.append(f"{m.group(2)}: {m.group(1)}")
+            named += 1
+            lossy = lossy or _names_loss(m.group(2).split())
+        elif re.fullmatch(r"\s*[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?\s*", item):
+            items.append("")  # the unnamed value (Darknet's loss of this batch, beside its running 'avg loss')
+        else:
+            return None
+    return f"step {start.group(1)}: " + ", ".join(i for i in items if i) if named >= 3 and lossy else None
+
+
 def _names_loss(words: list[str]) -> bool:
     from ..columns import looks_like_loss
 
@@ -243,6 +269,10 @@ def parse_message(text: str) -> ParsedLine:
         pairs = _counter_tuples(text)
         if pairs is not None:
             text, out.simple = pairs, False
+    elif text[:8].lstrip()[:1].isdigit():
+        spelled = _value_first(text)
+        if spelled is not None:
+            text, out.simple = spelled, False
     if "it" in text and "|" in text:
         glued = None
         for glued in _GLUED_AFTER_BAR.finditer(text):
