@@ -310,6 +310,7 @@ def parse_message(text: str) -> ParsedLine:
 
     pending: list[str | None] = [None]  # "loss for epoch 3: 0.36": the metric named before its epoch
     phase_values: list[str] = []  # phases written with a bare value ("Val: 0.19")
+    section: list[str | None] = [None]  # the phase of the last '[valid]' marker inside the line (ESPnet)
 
     def take_pair(key: str, value: float, total: float | None, idx: int, bracket: bool = False) -> None:
         nonlocal last_key
@@ -397,6 +398,10 @@ def parse_message(text: str) -> ParsedLine:
         else:
             if axis == WALL_TIME:  # "time: 0.12" in a console log is seconds per iteration, not a clock
                 key = f"{key} per iter"
+            if section[0] in ("val", "test") and out.phase != section[0]:
+                # "1epoch results: [train] loss=48.3, ..., [valid] loss=47.9" (ESPnet): the pairs after a phase
+                # marker inside the line belong to that phase
+                key = f"{section[0]}/{key}"
             out.pairs.append((key, value))
             out.slots[slot_of[idx]] = "m:" + key
 
@@ -438,6 +443,12 @@ def parse_message(text: str) -> ParsedLine:
         if is_number(t):
             value = _number(t)
             total = None
+            if not words and t.lastgroup == "num" and (t.group("unit") or "").lower() == "epoch" and out.epoch is None:
+                out.epoch = value  # "1epoch results:", "1epoch:train:401-500batch:" (ESPnet): the epoch glued to its word
+                out.slots[slot_of[i]] = "epoch"
+                after_value = True
+                i += 1
+                continue
             j = i + 1
             if j + 1 < n and toks[j].group() == "/" and is_number(toks[j + 1]):
                 total = _number(toks[j + 1])
@@ -500,6 +511,8 @@ def parse_message(text: str) -> ParsedLine:
                     drop_words()  # "INFO:", "eta: 1 day" - a word before ':' that has no value
                 i += 1
                 continue
+            if c == "]" and len(words) == 1 and i >= 2 and toks[i - 2].group() == "[" and phase_of(words[0]):
+                section[0] = phase_of(words[0])  # "[valid]": a phase marker; a line may hold several
             drop_words()
             after_value = False
             i += 1
