@@ -15,7 +15,13 @@ from trueloss_dash.columns import TRAIN_LOSS, VAL_LOSS  # noqa: E402
 from trueloss_dash.ingest import load_path  # noqa: E402
 
 #: Read wrongly or refused today (strict: a sample that loads must leave this list).
-PENDING: dict[str, str] = {}
+PENDING: dict[str, str] = {
+    "diffusers training script": "one tqdm bar for the whole training: its updates before 100% are skipped as unfinished "
+                                 "redraws (Lightning's running means), so no point is left",
+    "Marian NMT": "'Ep. 1 : Up. 500 : ... : Cost 2.3' - 'Up.' (updates) is no step alias and 'Cost' no loss name in a text log",
+    "GluonTS (MXNet trainer)": "\"Evaluation metric 'validation_epoch_loss'=5.0\" is read under a three-word key, and the bar's "
+                               "1-based 'epoch=1/10' beside the 0-based 'Epoch[0]' lines splits the run",
+}
 
 
 @pytest.mark.parametrize("name", sorted(probe_formats.SAMPLES))
@@ -29,3 +35,5 @@ def test_common_console_output_loads_with_its_roles(name, tmp_path, request):
     assert len(run.get(TRAIN_LOSS)) >= 10
     if held_out:
         assert len(run.get(VAL_LOSS)) >= 10
+    else:  # nothing held out is printed: no series may claim the validation role (a wrong role is worse than none)
+        assert VAL_LOSS not in run.series
