@@ -181,3 +181,8 @@ def test_gradient_boosting_table_with_minutes_left(tmp_path):
     lines += [f"{i + 1:>10d}{v:>16.4f}{0.1:>16.4f}{f'{1.5 * (5 - i):.2f}m':>16}" for i, v in enumerate(LOSSES)]
     run = _load(tmp_path, "gbm.txt", lines)
     assert run.format == "console_table" and list(run.get(TRAIN_LOSS).y) == LOSSES
+
+
+def test_tqdm_count_of_epochs_is_no_glued_epoch():
+    assert _message("1epoch results: [train] loss=0.5").epoch == 1
+    assert _message("0epoch [00:00, ?epoch/s]").epoch is None

@@ -443,8 +443,11 @@ def parse_message(text: str) -> ParsedLine:
         if is_number(t):
             value = _number(t)
             total = None
-            if not words and t.lastgroup == "num" and (t.group("unit") or "").lower() == "epoch" and out.epoch is None:
-                out.epoch = value  # "1epoch results:", "1epoch:train:401-500batch:" (ESPnet): the epoch glued to its word
+            if (not words and t.lastgroup == "num" and (t.group("unit") or "").lower() == "epoch" and out.epoch is None
+                    and i + 1 < n and (toks[i + 1].group() == ":" or toks[i + 1].lastgroup == "word")):
+                # "1epoch results:", "1epoch:train:401-500batch:" (ESPnet): the epoch glued to its word (not tqdm's
+                # count of epochs with no total, "0epoch [00:00, ?epoch/s]")
+                out.epoch = value
                 out.slots[slot_of[i]] = "epoch"
                 after_value = True
                 i += 1
