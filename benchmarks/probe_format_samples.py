@@ -220,3 +220,20 @@ SAMPLES.update({
     # NVIDIA/NeMo (Lightning TQDMProgressBar with Megatron GPT's reduced_train_loss, val_loss)
     "NeMo (Lightning bar)": ("nemo.txt", [f"Epoch {i}: 100%|██████████| 100/100 [00:30<00:00,  3.33it/s, v_num=0, reduced_train_loss={TR[i]:.3f}, global_step={100 * (i + 1) - 1}.0, consumed_samples={800 * (i + 1)}.0, train_step_timing in s=0.300, val_loss={VA[i]:.3f}]" for i in range(N)], True),
 })
+
+
+def _allennlp(i: int) -> list[str]:
+    """allennlp/training/trainer.py (0.9: 'Epoch %d/%d', 'Training', 'Validating', tqdm descriptions
+    'loss: 3.5716 ||') and tensorboard_writer.log_metrics ('{:<n}  Training |  Validation', '{name} | {:8.3f} | {:8.3f}')."""
+    t = f"2019-10-15 12:{i:02d}:03,515 - INFO - allennlp.training"
+    return [f"{t}.trainer - Epoch {i}/{N - 1}", f"{t}.trainer - Peak CPU memory usage MB: 1919.684", f"{t}.trainer - Training",
+            f"accuracy: {ACC[i]:.4f}, loss: {TR[i]:.4f} ||: 100%|##########| 125/125 [00:37<00:00,  3.32it/s]",
+            f"{t}.trainer - Validating",
+            f"accuracy: {ACC[i]:.4f}, loss: {VA[i]:.4f} ||: 100%|##########| 31/31 [00:02<00:00, 14.47it/s]",
+            f"{t}.tensorboard_writer -                   Training |  Validation",
+            f"{t}.tensorboard_writer - cpu_memory_MB |  1919.684  |       N/A",
+            f"{t}.tensorboard_writer - accuracy      |  {ACC[i]:8.3f}  |  {ACC[i]:8.3f}",
+            f"{t}.tensorboard_writer - loss          |  {TR[i]:8.3f}  |  {VA[i]:8.3f}"]
+
+
+SAMPLES["AllenNLP 0.9 trainer"] = ("allennlp.txt", _each(_allennlp), True)

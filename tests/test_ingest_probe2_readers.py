@@ -186,3 +186,32 @@ def test_gradient_boosting_table_with_minutes_left(tmp_path):
 def test_tqdm_count_of_epochs_is_no_glued_epoch():
     assert _message("1epoch results: [train] loss=0.5").epoch == 1
     assert _message("0epoch [00:00, ?epoch/s]").epoch is None
+
+
+# -- AllenNLP: dotted logger names, 'Validating' bars, the 'Training |  Validation' summary ------------------------
+def test_allennlp_epoch_summary_and_validation_bar(tmp_path):
+    lines = []
+    for i, v in enumerate(LOSSES):
+        t = f"2019-10-15 12:{i:02d}:03,515 - INFO - allennlp.training"
+        lines += [f"{t}.trainer - Epoch {i}/4", f"{t}.trainer - Training",
+                  f"accuracy: 0.5, loss: {v:.4f} ||: 100%|##########| 125/125 [00:37<00:00,  3.32it/s]",
+                  f"{t}.trainer - Validating",
+                  f"accuracy: 0.4, loss: {v + 0.3:.4f} ||: 100%|##########| 31/31 [00:02<00:00, 14.47it/s]",
+                  f"{t}.tensorboard_writer -                   Training |  Validation",
+                  f"{t}.tensorboard_writer - cpu_memory_MB |  1919.684  |       N/A",
+                  f"{t}.tensorboard_writer - loss          |  {v:8.3f}  |  {v + 0.3:8.3f}"]
+    run = _load(tmp_path, "allennlp.log", lines)
+    assert list(run.get(TRAIN_LOSS).y) == pytest.approx(LOSSES, abs=1e-3)
+    assert list(run.get(VAL_LOSS).y) == pytest.approx([v + 0.3 for v in LOSSES], abs=1e-3)
+    assert not any("allennlp" in k for k in run.series)
+
+
+def test_phase_column_rows():
+    from trueloss_dash.ingest.textgrammar import phase_columns, phase_row
+
+    cols = phase_columns("                   Training |  Validation")
+    assert cols == ["Training", "Validation"]
+    assert phase_row("loss          |     3.572  |     3.231", cols) == "Training loss: 3.572, Validation loss: 3.231"
+    assert phase_row("gpu_0_memory_MB |    10.000  |       N/A", cols) == "Training gpu_0_memory_MB: 10.000"
+    assert phase_row("Epoch duration: 00:00:51", cols) is None
+    assert phase_columns("epoch | loss | val_loss") is None

@@ -73,6 +73,8 @@ LINE_PREFIX = re.compile(
     r"|[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+[ \t]+\d+[ \t]+[\w.-]+:\d+\][ \t]*"
     # loguru's source field: "| yolox.core.trainer:261 - ", "| __main__:train:45 - " (a dotted name or a function)
     r"|(?:\w+(?:\.\w+)+(?::[\w<>]+)?|[\w.]+:[\w<>]+):\d+[ \t]+-[ \t]+"
+    # Python logging's '%(name)s - ' with a dotted logger name: "... - INFO - allennlp.training.trainer - Epoch 0/9"
+    r"|\w+(?:\.\w+)+[ \t]+-[ \t]+"
     # a host in brackets before the timestamp, the module:line in parentheses (ESPnet: "[host] 2021-... (trainer:732) INFO:")
     r"|\[[\w.-]+\][ \t]+(?=\d{4}[-/]\d{2}[-/]\d{2})|\([\w.]+:\d+\)[ \t]+"
     r"|\d+(?:\.\d+)?s[ \t]+\d+[ \t]+(?=\S)"  # a Kaggle notebook's output log: elapsed seconds, line number
@@ -249,6 +251,37 @@ def _value_first(text: str) -> str | None:
         else:
             return None
     return f"step {start.group(1)}: " + ", ".join(i for i in items if i) if named >= 3 and lossy else None
+
+
+# AllenNLP's epoch summary: a header naming phases as columns ("Training |  Validation"), then a row per metric
+# ("loss | 3.572 | 3.231"; "N/A" where a phase has none)
+_PHASE_COLUMNS = re.compile(rf"^\s*{_PHASE_WORDS}(?:\s*\|\s*{_PHASE_WORDS})+\s*$")
+_ROW_NAME = re.compile(r"^[A-Za-z_][\w./@-]*$")
+_ROW_VALUE = re.compile(rf"^(?:{_VALUE}|[-+]?\d+)$")
+
+
+def phase_columns(message: str) -> list[str] | None:
+    """The phases of a header that names phases as columns ('Training |  Validation'), or None."""
+    if "|" not in message or not _PHASE_COLUMNS.match(message):
+        return None
+    return [w.strip() for w in message.split("|")]
+
+
+def phase_row(message: str, phases: list[str]) -> str | None:
+    """A row under :func:`phase_columns` ('loss | 3.572 | 3.231') spelled 'Training loss: 3.572, Validation loss:
+    3.231' (a phase with 'N/A' left out), or None when the line is no such row."""
+    cells = message.split("|")
+    if len(cells) != len(phases) + 1 or not _ROW_NAME.match(cells[0].strip()):
+        return None
+    out = []
+    for phase, cell in zip(phases, cells[1:]):
+        value = cell.strip()
+        if value.upper() == "N/A":
+            continue
+        if not _ROW_VALUE.match(value):
+            return None
+        out.append(f"{phase} {cells[0].strip()}: {value}")
+    return ", ".join(out) or None
 
 
 def _names_loss(words: list[str]) -> bool:

@@ -56,6 +56,8 @@ from .textgrammar import (
     is_number,
     is_phase_header,
     parse_message,
+    phase_columns,
+    phase_row,
     tokenize,
 )
 from .textstate import LineState, _names_phase
@@ -110,6 +112,7 @@ class TextLogParser(LineState, MergedBlocks):
         self._built = 0  # shapes built (each costs a self-check; capped so hostile input stays linear)
         self._recent: list[_Shape] = []  # the last shapes made hot (tried on odd lines between blocks)
         self._layouts: dict = {}  # (roles, phase) -> block layout (see _block_layout)
+        self._phase_cols: list[str] | None = None  # the phases of a 'Training |  Validation' header (AllenNLP)
         self._init_state()
 
     # -- input -------------------------------------------------------------------------------------
@@ -228,7 +231,17 @@ class TextLogParser(LineState, MergedBlocks):
         message = line[pre:]
         if message.startswith("Train on ") and _KERAS_FIT.match(message):
             self._keras_fit = True  # TF 1.x Keras' fit banner 'Train on 113600 samples[, validate on ...]'
+        if "|" in message and self._phase_columns(message):
+            self._ignore(line)
+            return
+        spelled = phase_row(message, self._phase_cols) if self._phase_cols is not None else None
+        if spelled is None:
+            self._phase_cols = None
+        else:
+            message = spelled
         parsed = parse_message(message)
+        if spelled is not None:
+            parsed = replace(parsed, simple=False)  # a row spelled anew: no shape of the raw line from it
         if (parsed.progress is not None and parsed.bar and parsed.pairs and self._epoch is None
                 and self._keras_fit):
             # Keras fit of one epoch with no 'Epoch 1/1' line: its progress updates (the running mean of the
@@ -281,6 +294,15 @@ class TextLogParser(LineState, MergedBlocks):
         self._learn_shape(message, parsed, pre, raw)
 
     # -- the fast path -------------------------------------------------------------------------------
+    def _phase_columns(self, message: str) -> bool:
+        """True for a header naming phases as columns (its phases kept for the rows below); a row under it is
+        spelled with its phases in place ('Training loss: 3.572, Validation loss: 3.231') - see _line."""
+        cols = phase_columns(message)
+        if cols is not None:
+            self._phase_cols = cols
+            return True
+        return False
+
     def _learn_shape(self, message: str, parsed: ParsedLine, pre: int, raw: str) -> None:
         """After a line read the slow way: make its shape hot when the previous slow line had the same
         key (its text without digits) - a shape is built on its first repeat, so a log of ever-new
