@@ -35,6 +35,8 @@ def probe() -> list[tuple[str, str, str]]:
                 out.append((name, "REFUSED", str(err).split(": ", 1)[-1][:90]))
                 continue
             missing = [r for r, want in ((TRAIN_LOSS, True), (VAL_LOSS, held_out)) if want and r not in run.series]
+            if not held_out and VAL_LOSS in run.series:  # a held-out loss the library does not print: a wrong role
+                missing.append(f"(wrong) val_loss from {run.series[VAL_LOSS].source_column!r}")
             out.append((name, run.format, ("MISSING " + ", ".join(missing)) if missing else
                         "train_loss" + (" + val_loss" if held_out else "")))
     return out
