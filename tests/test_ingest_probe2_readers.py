@@ -215,3 +215,16 @@ def test_phase_column_rows():
     assert phase_row("gpu_0_memory_MB |    10.000  |       N/A", cols) == "Training gpu_0_memory_MB: 10.000"
     assert phase_row("Epoch duration: 00:00:51", cols) is None
     assert phase_columns("epoch | loss | val_loss") is None
+
+
+# -- diffusers: a progress bar that counts the training's steps ------------------------------------------------
+def test_step_bar_updates_are_points_at_their_count(tmp_path):
+    text = "".join(f"\rSteps: {k * 20:3d}%|{'#' * (k * 2):<10}| {k * 200}/1000 [00:{k:02d}<09:00,  1.67it/s, lr=1e-05, "
+                   f"step_loss={LOSSES[k - 1]}]" for k in range(1, 6))
+    run = _load(tmp_path, "train.log", [text])
+    assert list(run.get(TRAIN_LOSS).y) == LOSSES and list(run.get(TRAIN_LOSS).step) == [200.0 * k for k in range(1, 6)]
+
+
+def test_an_epoch_bar_is_still_skipped_while_unfinished():
+    assert _message("Epoch 1:  45%|####5     | 425/938 [00:05<00:06, 80.1it/s, loss=0.123, v_num=0]").unfinished
+    assert not _message("Steps:  45%|####5     | 425/938 [00:05<00:06, 80.1it/s, step_loss=0.123]").unfinished

@@ -16,8 +16,6 @@ from trueloss_dash.ingest import load_path  # noqa: E402
 
 #: Read wrongly or refused today (strict: a sample that loads must leave this list).
 PENDING: dict[str, str] = {
-    "diffusers training script": "one tqdm bar for the whole training: its updates before 100% are skipped as unfinished "
-                                 "redraws (Lightning's running means), so no point is left",
     "Marian NMT": "'Ep. 1 : Up. 500 : ... : Cost 2.3' - 'Up.' (updates) is no step alias and 'Cost' no loss name in a text log",
     "GluonTS (MXNet trainer)": "\"Evaluation metric 'validation_epoch_loss'=5.0\" is read under a three-word key, and the bar's "
                                "1-based 'epoch=1/10' beside the 0-based 'Epoch[0]' lines splits the run",

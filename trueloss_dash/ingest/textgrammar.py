@@ -116,6 +116,8 @@ DROPPED_KEYS = {"eta", "v_num"}  # v_num: the Lightning logger's version number 
 _DURATION_WORDS = frozenset({"s", "sec", "secs", "second", "seconds", "ms", "min", "mins", "minute", "minutes", "h",
                              "hour", "hours"})
 MAX_KEY_WORDS = 3
+#: A progress bar's description that says it counts the training's steps (diffusers' 'Steps'): its count is the step.
+_STEP_BAR_WORDS = frozenset({"steps", "step", "training steps", "train steps", "global step"})
 
 
 @dataclass
@@ -344,6 +346,7 @@ def parse_message(text: str) -> ParsedLine:
     pending: list[str | None] = [None]  # "loss for epoch 3: 0.36": the metric named before its epoch
     phase_values: list[str] = []  # phases written with a bare value ("Val: 0.19")
     section: list[str | None] = [None]  # the phase of the last '[valid]' marker inside the line (ESPnet)
+    step_bar: list[bool] = [False]  # the line is a progress bar whose description says it counts steps
 
     def take_pair(key: str, value: float, total: float | None, idx: int, bracket: bool = False) -> None:
         nonlocal last_key
@@ -385,6 +388,12 @@ def parse_message(text: str) -> ParsedLine:
             return
         axis = canonical_x(key)
         phase = phase_of(key)
+        if (" ".join(lowered) in _STEP_BAR_WORDS and out.bar and toks[idx].group("unit") == "%"
+                and idx + 1 < n and toks[idx + 1].group() == "|"):
+            # "Steps:  10%|#  | 100/1000 [..., step_loss=0.07]" (diffusers): a bar counting the training's steps;
+            # its count (not the percentage) is the step and each update a point of the curve
+            step_bar[0] = True
+            return
         if len(lowered) == 2 and lowered[0] in _BOUNDARY_WORDS and canonical_x(lowered[1]) == EPOCH:
             axis = EPOCH  # "END epoch:1 train loss_avg: 3.94": the epoch a summary line closes
         if (len(lowered) == 2 and phase_of(lowered[0]) and axis is None
@@ -500,6 +509,9 @@ def parse_message(text: str) -> ParsedLine:
                 out.unfinished = value < total
                 out.progress = (value, total)
                 out.simple = False
+            elif total is not None and out.bar and step_bar[0] and out.step is None:
+                out.step, out.step_total = value, total  # the step bar's count
+                out.slots[slot_of[i]] = "step"
             elif total is not None and out.bar:
                 out.unfinished = out.unfinished or value < total  # tqdm "425/938"
             elif t.group("unit") == "%" and out.bar and j < n and toks[j].group() == "|":
