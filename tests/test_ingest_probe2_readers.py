@@ -228,3 +228,8 @@ def test_step_bar_updates_are_points_at_their_count(tmp_path):
 def test_an_epoch_bar_is_still_skipped_while_unfinished():
     assert _message("Epoch 1:  45%|####5     | 425/938 [00:05<00:06, 80.1it/s, loss=0.123, v_num=0]").unfinished
     assert not _message("Steps:  45%|####5     | 425/938 [00:05<00:06, 80.1it/s, step_loss=0.123]").unfinished
+
+
+def test_logger_name_prefixes_start_with_a_letter():
+    assert LINE_PREFIX.match("0.5 - loss: 0.3").end() == 0
+    assert LINE_PREFIX.match("allennlp.training.trainer - Epoch 0/9").end() == len("allennlp.training.trainer - ")

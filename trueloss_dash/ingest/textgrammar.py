@@ -72,9 +72,9 @@ LINE_PREFIX = re.compile(
     # glog / absl (Caffe, TensorFlow, JAX): "I0305 16:59:10.118186 11114 solver.cpp:228] "
     r"|[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+[ \t]+\d+[ \t]+[\w.-]+:\d+\][ \t]*"
     # loguru's source field: "| yolox.core.trainer:261 - ", "| __main__:train:45 - " (a dotted name or a function)
-    r"|(?:\w+(?:\.\w+)+(?::[\w<>]+)?|[\w.]+:[\w<>]+):\d+[ \t]+-[ \t]+"
+    r"|(?:[A-Za-z_]\w*(?:\.\w+)+(?::[\w<>]+)?|[A-Za-z_][\w.]*:[\w<>]+):\d+[ \t]+-[ \t]+"
     # Python logging's '%(name)s - ' with a dotted logger name: "... - INFO - allennlp.training.trainer - Epoch 0/9"
-    r"|\w+(?:\.\w+)+[ \t]+-[ \t]+"
+    r"|[A-Za-z_]\w*(?:\.\w+)+[ \t]+-[ \t]+"  # (a name: '0.5 - loss: 0.3' keeps its number)
     # a host in brackets before the timestamp, the module:line in parentheses (ESPnet: "[host] 2021-... (trainer:732) INFO:")
     r"|\[[\w.-]+\][ \t]+(?=\d{4}[-/]\d{2}[-/]\d{2})|\([\w.]+:\d+\)[ \t]+"
     r"|\d+(?:\.\d+)?s[ \t]+\d+[ \t]+(?=\S)"  # a Kaggle notebook's output log: elapsed seconds, line number
