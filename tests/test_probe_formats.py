@@ -17,8 +17,9 @@ from trueloss_dash.ingest import load_path  # noqa: E402
 #: Read wrongly or refused today (strict: a sample that loads must leave this list).
 PENDING: dict[str, str] = {
     "Marian NMT": "'Ep. 1 : Up. 500 : ... : Cost 2.3' - 'Up.' (updates) is no step alias and 'Cost' no loss name in a text log",
-    "GluonTS (MXNet trainer)": "\"Evaluation metric 'validation_epoch_loss'=5.0\" is read under a three-word key, and the bar's "
-                               "1-based 'epoch=1/10' beside the 0-based 'Epoch[0]' lines splits the run",
+    "GluonTS (MXNet trainer)": "\"Evaluation metric 'validation_epoch_loss'=5.0\" is read under a three-word key; read as "
+                               "'validation_epoch_loss', the bar's 1-based 'epoch=1/10' beside the 0-based 'Epoch[0]' lines still "
+                               "splits off the first epoch and shifts the bar's training loss one epoch after its validation loss",
 }
 
 
