@@ -237,3 +237,22 @@ def _allennlp(i: int) -> list[str]:
 
 
 SAMPLES["AllenNLP 0.9 trainer"] = ("allennlp.txt", _each(_allennlp), True)
+
+
+def _keras_tuner() -> list[str]:
+    """keras-tuner engine/oracle.py + tuner display (keras_tuner/engine/tuner_utils.py: 'Search: Running Trial #{}',
+    the 'Value |Best Value So Far |Hyperparameter' table, 'Trial {} Complete [{}]', '{objective}: {value}',
+    'Best {objective} So Far: {}'), each trial a Keras fit of its own."""
+    out = []
+    for trial, units in enumerate((32, 64)):
+        out += ["", f"Search: Running Trial #{trial + 1}", "", "Value             |Best Value So Far |Hyperparameter",
+                f"{units:<18}|32                |units", "0.001             |0.001             |learning_rate", ""]
+        for i in range(N):
+            out += [f"Epoch {i + 1}/{N}", f"1500/1500 ━━━━━━━━━━━━━━━━━━━━ 5s 3ms/step - accuracy: {ACC[i]:.4f} - loss: "
+                                        f"{TR[i] * (1 + trial / 10):.4f} - val_accuracy: {ACC[i]:.4f} - val_loss: {VA[i] * (1 + trial / 10):.4f}"]
+        out += [f"Trial {trial + 1} Complete [00h 01m 0{trial}s]", f"val_loss: {min(VA) * (1 + trial / 10)}", "",
+                f"Best val_loss So Far: {min(VA)}", f"Total elapsed time: 00h 0{trial + 1}m 00s"]
+    return out
+
+
+SAMPLES["Keras Tuner search"] = ("tuner.txt", _keras_tuner(), True)

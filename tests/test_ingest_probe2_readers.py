@@ -233,3 +233,15 @@ def test_an_epoch_bar_is_still_skipped_while_unfinished():
 def test_logger_name_prefixes_start_with_a_letter():
     assert LINE_PREFIX.match("0.5 - loss: 0.3").end() == 0
     assert LINE_PREFIX.match("allennlp.training.trainer - Epoch 0/9").end() == len("allennlp.training.trainer - ")
+
+
+# -- keras-tuner: the objective printed after each trial is no point ---------------------------------------------
+def test_keras_tuner_objective_line_does_not_replace_the_last_epoch(tmp_path):
+    lines = ["Search: Running Trial #1", "", "Value             |Best Value So Far |Hyperparameter",
+             "32                |32                |units", ""]
+    for i, v in enumerate(LOSSES):
+        lines += [f"Epoch {i + 1}/5", f"100/100 - 1s - loss: {v} - val_loss: {v + 0.2}"]
+    lines += ["Trial 1 Complete [00h 00m 20s]", "val_loss: 0.1", "", "Best val_loss So Far: 0.1",
+              "Total elapsed time: 00h 00m 20s"]
+    run = _load(tmp_path, "tuner.log", lines)
+    assert list(run.get(VAL_LOSS).y) == pytest.approx([v + 0.2 for v in LOSSES])

@@ -624,6 +624,10 @@ def is_phase_header(message: str) -> bool:
 _BEST = re.compile(r"(?i)(?<![a-z])(?:best|melhor|mejor|meilleure?|migliore|beste[nrs]?)(?![a-z])|best_|_best|最优|最佳|最好")
 
 
+#: keras-tuner's banner after each trial; the line after it restates the trial's objective (its best value), no point
+TRIAL_DONE = re.compile(r"^Trial \d+ Complete \[")
+
+
 def drop_best(message: str, parsed: ParsedLine) -> bool:
     """Drop the best-so-far values of a line that says 'best' about a loss: they restate an earlier
     point (or an inf sentinel printed before any evaluation), not a new measurement of the curve.

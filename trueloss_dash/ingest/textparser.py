@@ -51,6 +51,7 @@ from .textmerge import LineNumbers, MergedBlocks, _spread, _steps_only
 from .textshape import allowed_forms
 from .textgrammar import (
     LINE_PREFIX,
+    TRIAL_DONE,
     ParsedLine,
     drop_best,
     is_number,
@@ -113,6 +114,7 @@ class TextLogParser(LineState, MergedBlocks):
         self._recent: list[_Shape] = []  # the last shapes made hot (tried on odd lines between blocks)
         self._layouts: dict = {}  # (roles, phase) -> block layout (see _block_layout)
         self._phase_cols: list[str] | None = None  # the phases of a 'Training |  Validation' header (AllenNLP)
+        self._trial_done = False  # the last line was keras-tuner's 'Trial N Complete [...]'
         self._init_state()
 
     # -- input -------------------------------------------------------------------------------------
@@ -252,6 +254,12 @@ class TextLogParser(LineState, MergedBlocks):
         if parsed.unfinished:
             self.progress_skipped += 1
             return
+        if self._trial_done or TRIAL_DONE.match(message):
+            objective = self._trial_done and parsed.epoch is None and parsed.step is None
+            self._trial_done = not self._trial_done
+            if objective:  # 'val_loss: 0.0629' after 'Trial 1 Complete [...]': the trial's best, not its last epoch
+                self._ignore(line)
+                return
         if drop_best(message, parsed) and not parsed.pairs:
             self._ignore(line)  # a best-so-far summary: no point of the curve, and no x either
             return
