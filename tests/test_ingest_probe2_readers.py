@@ -245,3 +245,15 @@ def test_keras_tuner_objective_line_does_not_replace_the_last_epoch(tmp_path):
               "Total elapsed time: 00h 00m 20s"]
     run = _load(tmp_path, "tuner.log", lines)
     assert list(run.get(VAL_LOSS).y) == pytest.approx([v + 0.2 for v in LOSSES])
+
+
+# -- spaCy's training table: '#' is the step; two component losses load role-less ----------------------------------
+def test_spacy_train_table_loads_role_less(tmp_path):
+    # spacy/training/loggers.py console_logger: ['E', '#'] + 'LOSS <PIPE>' columns + score columns + 'SCORE'
+    lines = ["ℹ Pipeline: ['tok2vec', 'ner']", "E    #       LOSS TOK2VEC  LOSS NER  ENTS_F  ENTS_P  ENTS_R  SCORE ",
+             "---  ------  ------------  --------  ------  ------  ------  ------"]
+    lines += [f"{i // 2:>3}  {i * 200:>6}  {v * 30:>12.2f}  {v * 1000:>8.2f}  {50 + i:>6.2f}  {50 + i:>6.2f}  {50 + i:>6.2f}"
+              f"  {0.5 + i / 100:>6.2f}" for i, v in enumerate(LOSSES)]
+    run = _load(tmp_path, "spacy.log", lines)
+    assert run.format == "console_table" and list(run.series["LOSS NER"].step) == [200.0 * k for k in range(5)]
+    assert TRAIN_LOSS not in run.series and any("no series has a known loss role" in w for w in run.warnings)

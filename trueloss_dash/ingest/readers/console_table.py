@@ -103,9 +103,10 @@ def _header(line: str) -> _Table | None:
         if len(cells) == 1 and all(_WORD.match(w) for w in text.split()):
             cells = text.split()  # 'epoch train_loss val_loss': one word each, one space apart
     named = [c for c in cells if c] if pipes else cells
-    if not _enough(named) or not all(_NAME.match(c.rstrip(":")) for c in named):
+    if not _enough(named) or not all(_NAME.match(c.rstrip(":")) or c == "#" for c in named):
         return None
-    return _Table([c.rstrip(":") for c in cells], pipes)
+    # '#': the count of the rows' steps (spaCy's 'E  #  LOSS TOK2VEC  LOSS NER ... SCORE': epoch, step)
+    return _Table([STEP if c == "#" else c.rstrip(":") for c in cells], pipes)
 
 
 def _row(line: str, table: _Table) -> tuple[str | None, list[float], list[str]] | None:
