@@ -268,6 +268,32 @@ PENDING_READERS: dict[str, str] = {
         "15 seeds, 2-4 models each, 40 curves, no 'loss' word in any key; the file name says training losses): refused "
         "as 'no loss series found'"
     ),
+    "yihengy__CrazyExperiment/log_train.log": (
+        "blocks of three lines 'Epoch: 0' / 'Training: 4.52' / 'Validation: 4.36' (50 epochs, the value on its own "
+        "line after a bare phase word, a ReduceLROnPlateau line and a traceback at the end): refused as 'unknown log "
+        "format (first line 'Using GPU')'"
+    ),
+    "yihengy__SimDenoiser/log_train.log": (
+        "blocks 'Epoch #0' / 'Train: 0.987' / 'Validation: 51.78' (30 epochs, one value per line after a bare phase "
+        "word, as yihengy__CrazyExperiment): refused as 'unknown log format (first line 'Loading Dataset--')'"
+    ),
+    "Amelioratede__ML-proj/trainlog.txt": (
+        "per-epoch blocks 'Training at Epoch #e...' / tab-indented 'Iteration:10 | Mov Avg Loss:0.2612' lines / "
+        "'Training Loss of the epoch:0.0391' (10 epochs, then a resumed launch of 9): loads as 19 runs of 80 'Mov Avg "
+        "Loss' points (each epoch cut into a run as its iteration counter restarts), and 'Mov Avg Loss' (a moving "
+        "average of the training loss) gets no loss role; the epoch lines are not read"
+    ),
+    "KodeRikke__FailureModes/trainlog.txt": (
+        "ProtoPNet log: 'epoch: \\t0' then a stage word (warm / joint) and a phase word (train / test) on their own "
+        "tab-indented lines, each followed by 'cross ent: \\t4.84', 'cluster:', 'separation:', 'accu: \\t\\t4.66%' "
+        "lines (61 epochs): refused as 'unknown log format (first line 'start training')'; the cross entropy is the "
+        "loss and the phase word its split"
+    ),
+    "etzhao__nnhands/trainlog.txt": (
+        "headerless CSV rows '0, 12, 15.88, 10.22, 3.71, 1.95, 0' (epoch, step, total loss, three loss terms, a flag; "
+        "two appended launches of 29 and 16 steps): loads as column_1..column_7 and no series gets a loss role (as "
+        "GulzarJS__AI_Cleveland_Heart_Disease)"
+    ),
 }
 
 
