@@ -294,6 +294,12 @@ PENDING_READERS: dict[str, str] = {
         "two appended launches of 29 and 16 steps): loads as column_1..column_7 and no series gets a loss role (as "
         "GulzarJS__AI_Cleveland_Heart_Disease)"
     ),
+    "lohjine__autovc/trainlog.txt": (
+        "AutoVC lines 'Elapsed [0:00:50], Iteration [500/1000000], G/loss_id: 4.0174, G/loss_id_psnt: 4.1965, "
+        "G/loss_cd: 0.0814, mvg_avg: 0.0751' (appended launches, the later ones 'Iter [...]'): loads, but the 'G/' "
+        "prefix leaves every loss role-less - AutoVC is an autoencoder with no discriminator, so G/loss_id (the "
+        "reconstruction loss) is the training loss (as qureai__swinir-diffusionxray's G_loss)"
+    ),
 }
 
 
