@@ -300,6 +300,16 @@ PENDING_READERS: dict[str, str] = {
         "prefix leaves every loss role-less - AutoVC is an autoencoder with no discriminator, so G/loss_id (the "
         "reconstruction loss) is the training loss (as qureai__swinir-diffusionxray's G_loss)"
     ),
+    "VietAnhETE16__ASVspoof_BML_project/train_result.txt": (
+        "a prose header line 'Epoch - Loss - Training Accuracy - Validation Accuracy' over rows '0 - 0.4354 - 76.99 - "
+        "76.78' (values separated by ' - ', 100 epochs) with an indented accuracy print ('         76.97') between "
+        "rows: refused as 'unknown log format (first line 'no. of training trials 25380')'"
+    ),
+    "feather020522__iStaging-classifier-metric/train_result.txt": (
+        "per-batch lines '[1] [data:50] loss: 4.416530' (the epoch and the sample count in brackets, 250 epochs x 34 "
+        "prints): the leading '[' sends it to the JSON reader and it is refused as 'not valid JSON (Extra data at line "
+        "1, column 5)'"
+    ),
 }
 
 
