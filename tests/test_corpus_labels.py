@@ -310,6 +310,16 @@ PENDING_READERS: dict[str, str] = {
         "prints): the leading '[' sends it to the JSON reader and it is refused as 'not valid JSON (Extra data at line "
         "1, column 5)'"
     ),
+    "MasterLKH180cm__DL_ICD_SUGGEST/train_nohup.out": (
+        "'Step: 50 char-loss:  tensor(1.6949, device='cuda:0')' lines (the value printed as a torch tensor repr, 263 "
+        "points over 16 epochs) between per-epoch 'tprs:' / 'accs:' / 'coverage_errors:' lists: loads one series "
+        "'char-loss' that gets no loss role although it is the model's only (training) loss"
+    ),
+    "hjoonpark__DuoVAE/nohup.txt": (
+        "Python logging lines '2024-03-11 10:25:09 INFO epoch:0/1000 x_recon:5.3193 y_recon:0.2278 y_recon2:1.2087 "
+        "kl_div_z:4.7997 kl_div_w:1.2806 kl_div_w2:4.2358' (a VAE's loss terms with no total, every 10th epoch) under "
+        "a bash warning and a model print: refused as 'unknown log format (first line 'bash: ...libtinfo.so.6...')'"
+    ),
 }
 
 
