@@ -320,6 +320,11 @@ PENDING_READERS: dict[str, str] = {
         "kl_div_z:4.7997 kl_div_w:1.2806 kl_div_w2:4.2358' (a VAE's loss terms with no total, every 10th epoch) under "
         "a bash warning and a model print: refused as 'unknown log format (first line 'bash: ...libtinfo.so.6...')'"
     ),
+    "ASHMEET555__anyECG-chat/training_log.out": (
+        "nohup capture whose 'Epoch 0, Step 1, Loss 1.1157' logging records (530, 10 epochs) are written into tqdm "
+        "bars redrawn with carriage returns ('Iteration:   1%|...| 3/215 [...][A2026-01-12 03:49:22,169 - my_logger - "
+        "INFO - Epoch 0, Step 1, Loss ...'): refused as 'unknown log format (first line 'nohup: ignoring input')'"
+    ),
 }
 
 
