@@ -305,11 +305,6 @@ PENDING_READERS: dict[str, str] = {
         "76.78' (values separated by ' - ', 100 epochs) with an indented accuracy print ('         76.97') between "
         "rows: refused as 'unknown log format (first line 'no. of training trials 25380')'"
     ),
-    "feather020522__iStaging-classifier-metric/train_result.txt": (
-        "per-batch lines '[1] [data:50] loss: 4.416530' (the epoch and the sample count in brackets, 250 epochs x 34 "
-        "prints): the leading '[' sends it to the JSON reader and it is refused as 'not valid JSON (Extra data at line "
-        "1, column 5)'"
-    ),
     "MasterLKH180cm__DL_ICD_SUGGEST/train_nohup.out": (
         "'Step: 50 char-loss:  tensor(1.6949, device='cuda:0')' lines (the value printed as a torch tensor repr, 263 "
         "points over 16 epochs) between per-epoch 'tprs:' / 'accs:' / 'coverage_errors:' lists: loads one series "

@@ -21,6 +21,19 @@ from .source import Source
 _JSON_ARRAY_START = re.compile(r'\[\s*(?:[\[{"\]]|-?\d[\d.eE+-]*\s*(?:,|\](?!\s*[A-Za-z_]))|null\b|true\b|false\b|NaN\b|-?Infinity\b)')
 
 
+def _bracket_tag_line(head: str) -> bool:
+    """The first line opens with a bracketed counter or tag that closes on that line and is followed by more
+    text - '[1] [data:50] loss: 4.41', '[1,  2000] loss: 2.197' (PyTorch's tutorial print) -: a log line. A JSON
+    array closes at the end of its line (or goes on with ',' / ']'), or spans lines (pretty-printed)."""
+    first = head.split("\n", 1)[0].strip()
+    try:
+        _, end = json.JSONDecoder().raw_decode(first)
+    except ValueError:  # not closed on the first line (pretty-printed, cut) or no JSON at all: the pattern decides
+        return False
+    rest = first[end:].lstrip()
+    return bool(rest) and rest[0] not in ",]"
+
+
 # Python's repr of a float that JSON has no literal for: quoted, so literal_eval reads it as text ('nan').
 _PY_SPECIAL = re.compile(r"(?<=[:,\[\s])(-?(?:nan|inf))(?=\s*[,}\]])")
 
@@ -133,7 +146,7 @@ class Sample:
             return None
         if head[0] == "[":
             # "[2022-09-23 19:29:09][INFO] ..." is a log line, not a JSON array
-            return "array" if _JSON_ARRAY_START.match(head) else None
+            return "array" if _JSON_ARRAY_START.match(head) and not _bracket_tag_line(head) else None
         first = head.split("\n", 1)[0].strip()
         try:
             if isinstance(json.loads(first), dict) and (len(self.lines) > 1 or len(first) == len(head.strip())):

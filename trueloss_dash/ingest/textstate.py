@@ -36,6 +36,7 @@ class LineState:
         self._banner = False  # a "===== ... =====" line was just seen
         self._offset = 0.0
         self._epoch_max = 0.0
+        self._gap, self._gaps = 0.0, 0  # the last gap between steps, how many times in a row (see _off_grid)
         self._last_bar = False
         # "testing in eval mode..." / "Now continue training...": a line naming only a phase heads the
         # metric lines after it (see _header_phase_of); once one is seen, shapes are not made hot (the
@@ -143,10 +144,15 @@ class LineState:
             step = self._offset + raw if within else raw
             self._epoch_max = max(self._epoch_max, raw)
             if (self._step is not None and (step < self._step or banner and step == self._step)
-                    and _near_start(step, self._run_start[1], self._step)
+                    and (_near_start(step, self._run_start[1], self._step) or self._off_grid(step, epoch, within))
                     and (epoch is None or self._run_start[0] is None or epoch <= self._run_start[0])):
                 self._new_run()  # "(epoch: 1, iters: 100)" again after "(epoch: 1, iters: 1000)"
                 self._epoch = self._last_epoch = epoch
+            elif self._step is not None and step > self._step:
+                gap = step - self._step
+                self._gap, self._gaps = gap, (self._gaps + 1 if gap == self._gap else 1)
+            elif self._step is not None and step < self._step:
+                self._gaps = 0  # a resume (or two runs interleaved): the grid is seen afresh
             self._last_raw_step = raw
             self._raw_epoch = epoch if epoch is not None else self._epoch
             self._step = step
@@ -163,8 +169,19 @@ class LineState:
             record["step"] = self._step  # a validation line, or one without x, sits at the last step
         return record
 
+    def _off_grid(self, step: float, epoch: float | None, within: bool) -> bool:
+        """A bare step counter (no epoch) that falls back to a step off the run's logging grid: the run
+        logged every g steps from its start (the same gap at least GRID_SEEN times in a row) and the counter
+        now stands between two of its points ('Iteration [668000]' then 'Iteration [100001]', 100,001 - 500
+        no multiple of 500): another launch with its own logging (a fine-tune appended to the log), not a
+        resume from a checkpoint, whose steps land on the grid again."""
+        if epoch is not None or within or self._gaps < GRID_SEEN or self._run_start[1] is None or self._gap <= 1:
+            return False
+        return (step - self._run_start[1]) % self._gap != 0
+
     def _new_run(self) -> None:
         self.run += 1
+        self._gap, self._gaps = 0.0, 0
         self._epoch = self._step = None
         self._last_epoch = self._last_raw_step = self._raw_epoch = None
         self._run_start = (None, None)
@@ -172,6 +189,9 @@ class LineState:
         self._offset = self._epoch_max = 0.0
         self._hot = None
         self._per_line = False  # (the header line that started this run still heads its lines)
+
+
+GRID_SEEN = 5  # steps seen at one gap before a step off that grid counts as another launch
 
 
 def _names_phase(key: str) -> bool:

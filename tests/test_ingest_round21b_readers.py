@@ -1,0 +1,83 @@
+"""Reader fixes for round 21's first-sight dev misses (corpus21B share, stop 24, helper readers2): each
+tested on the real dev file and on generated logs of the same shape, so the rule and not the sample passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trueloss_dash.columns import TRAIN_LOSS
+from trueloss_dash.ingest import load_path
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+# -- 1. a bracketed counter or tag at a line start is no JSON array ----------------------------------------
+
+
+def test_bracketed_epoch_and_tag_lines_real_file():
+    (run,) = load_path(CORPUS / "feather020522__iStaging-classifier-metric" / "train_result.txt")
+    loss = run.series[TRAIN_LOSS]
+    assert run.format == "text_log" and len(loss) == 8500
+    assert loss.y[0] == pytest.approx(4.416530) and loss.y[-1] == pytest.approx(0.004635)
+
+
+@pytest.mark.parametrize("line", ["[{e}] [data:{i}] loss: {v:.6f}", "[{e}, {i:5d}] loss: {v:.3f}",
+                                  "[{e}][data:{i}] train loss = {v:.4f}"])
+def test_bracketed_counters_at_line_start_read_as_text(tmp_path, line):
+    path = tmp_path / "train_result.txt"
+    values = [round(3.0 / (e + i / 300), 3) for e in range(1, 6) for i in range(50, 301, 50)]
+    rows = [line.format(e=e, i=i, v=3.0 / (e + i / 300)) for e in range(1, 6) for i in range(50, 301, 50)]
+    path.write_text("\n".join(rows) + "\n")
+    (run,) = load_path(path)
+    assert run.format == "text_log"
+    assert np.allclose(run.series[TRAIN_LOSS].y, values, atol=1e-3)
+
+
+@pytest.mark.parametrize("text", ["[1, 2, 3]\n", "[0.9, 0.7,\n 0.5]\n", '[{"loss": 0.9}, {"loss": 0.7}, {"loss": 0.5}]\n',
+                                  '[\n  {"loss": 0.9},\n  {"loss": 0.7},\n  {"loss": 0.5}\n]\n'])
+def test_json_arrays_are_still_json(text):
+    from trueloss_dash.ingest.sniff import Sample
+    from trueloss_dash.ingest.source import Source
+
+    assert Sample(Source("losses.json", text.encode())).json_kind == "array"
+
+
+# -- 2. a step counter that falls back off the run's logging grid starts another launch ----------------------
+
+
+def test_fine_tune_appended_off_the_grid_real_file():
+    runs = load_path(CORPUS / "lohjine__autovc" / "trainlog.txt")
+    main, tune = runs[0].series["G/loss_id"], runs[1].series["G/loss_id"]
+    assert len(main) == 1336 and main.step[0] == 500 and main.step[-1] == 668000
+    assert (np.diff(main.step) > 0).all() and main.y.min() > 0.5  # the fine-tune's 0.02s are not among them
+    assert tune.step[0] == 100001 and tune.step[-1] == 100280 and tune.y.max() < 0.1
+    assert len(runs) == 4 and any("starts again" in w for w in runs[0].warnings)
+
+
+def _iteration_lines(steps, level):
+    return [f"Elapsed [0:00:{i % 60:02d}], Iteration [{s}/1000000], loss: {level + (i % 7) * 0.01:.4f}"
+            for i, s in enumerate(steps)]
+
+
+def test_launch_off_the_grid_is_kept_apart_resume_on_the_grid_is_not(tmp_path):
+    first = _iteration_lines(range(500, 20001, 500), 4.0)
+    resumed = _iteration_lines(range(15500, 30001, 500), 3.5)  # back to a checkpoint: on the 500-grid
+    tune = _iteration_lines(range(10001, 10041), 0.02)  # another launch logging every step from 10,001
+    path = tmp_path / "trainlog.txt"
+    path.write_text("\n".join(first + resumed + tune) + "\n")
+    runs = load_path(path)
+    assert len(runs) == 2
+    main, other = runs[0].series[TRAIN_LOSS], runs[1].series[TRAIN_LOSS]
+    assert main.step[0] == 500 and main.step[-1] == 30000 and main.y.min() > 3
+    assert other.step[0] == 10001 and len(other) == 40 and other.y.max() < 0.1
+
+
+def test_interleaved_fall_backs_do_not_set_a_grid(tmp_path):
+    steps = [100, 200, 100, 300, 200, 400, 300, 500, 400, 600, 500, 700, 600, 800]
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"Step {s}, Loss: {1 / s:.5f}\n" for s in steps))
+    (run,) = load_path(path)  # the 2-row first part is dropped; the interleaved rest stays one (no grid split)
+    assert list(run.series[TRAIN_LOSS].step) == [100, 200, 300, 400, 500, 600, 700, 800]
