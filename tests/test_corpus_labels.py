@@ -283,12 +283,6 @@ PENDING_READERS: dict[str, str] = {
         "Loss' points (each epoch cut into a run as its iteration counter restarts), and 'Mov Avg Loss' (a moving "
         "average of the training loss) gets no loss role; the epoch lines are not read"
     ),
-    "KodeRikke__FailureModes/trainlog.txt": (
-        "ProtoPNet log: 'epoch: \\t0' then a stage word (warm / joint) and a phase word (train / test) on their own "
-        "tab-indented lines, each followed by 'cross ent: \\t4.84', 'cluster:', 'separation:', 'accu: \\t\\t4.66%' "
-        "lines (61 epochs): refused as 'unknown log format (first line 'start training')'; the cross entropy is the "
-        "loss and the phase word its split"
-    ),
     "etzhao__nnhands/trainlog.txt": (
         "headerless CSV rows '0, 12, 15.88, 10.22, 3.71, 1.95, 0' (epoch, step, total loss, three loss terms, a flag; "
         "two appended launches of 29 and 16 steps): loads as column_1..column_7 and no series gets a loss role (as "

@@ -81,3 +81,35 @@ def test_interleaved_fall_backs_do_not_set_a_grid(tmp_path):
     path.write_text("".join(f"Step {s}, Loss: {1 / s:.5f}\n" for s in steps))
     (run,) = load_path(path)  # the 2-row first part is dropped; the interleaved rest stays one (no grid split)
     assert list(run.series[TRAIN_LOSS].step) == [100, 200, 300, 400, 500, 600, 700, 800]
+
+
+# -- 3. phase words on their own lines over one metric per line; 'cross ent' and a test-set measure --------
+
+
+def test_protopnet_phase_lines_real_file():
+    (run,) = load_path(CORPUS / "KodeRikke__FailureModes" / "trainlog.txt")
+    train, val = run.series[TRAIN_LOSS], run.series["val_loss"]
+    assert len(train) == len(val) == 61 and list(train.epoch[:3]) == [0, 1, 3]  # the log has no epoch 2
+    assert train.y[0] == pytest.approx(4.840144159875793) and val.y[0] == pytest.approx(4.511547744685206)
+    assert any("it may be a test set" in n for n in run.notes)
+
+
+@pytest.mark.parametrize("name", ["cross ent", "xent", "nll"])
+def test_phase_word_lines_over_loss_measure_lines(tmp_path, name):
+    rows = ["start training"]
+    for e in range(8):
+        rows += [f"epoch: \t{e}", "\ttrain", "\ttime: \t100.5", f"\t{name}: \t{2.0 - 0.1 * e:.4f}", "\taccu: \t\t50.0%",
+                 "\ttest", "\ttime: \t9.1", f"\t{name}: \t{2.2 - 0.05 * e:.4f}", "\taccu: \t\t40.0%"]
+    path = tmp_path / "trainlog.txt"
+    path.write_text("\n".join(rows) + "\n")
+    (run,) = load_path(path)
+    assert np.allclose(run.series[TRAIN_LOSS].y, [2.0 - 0.1 * e for e in range(8)])
+    assert np.allclose(run.series["val_loss"].y, [2.2 - 0.05 * e for e in range(8)])
+
+
+def test_a_validation_measure_wins_over_the_test_one(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"epoch {e}, train ce: {1 - e / 10:.2f}, val ce: {1.1 - e / 20:.3f}, test ce: {1.2:.2f}\n"
+                            for e in range(6)))
+    (run,) = load_path(path)
+    assert run.series["val_loss"].y[0] == pytest.approx(1.1)

@@ -162,7 +162,7 @@ VAL_LOSS_FALLBACKS: frozenset[str] = frozenset(fold(n) for n in (
 # optional phase before or after, optional Lightning ``_epoch``/``_step``/``_batch`` twin suffix.
 # The measure may be spelled out in words ("Mean Squared Error", "Cross Entropy", "Log Loss", "Negative Log
 # Likelihood", Keras' "categorical_crossentropy"): an error measure written out in full is the objective.
-_LOSS_MEASURE = (r"(?:(?:binary|categorical|sparsecategorical)?crossentropy(?:loss)?|xent(?:ropy)?|celoss|ce|nll(?:loss)?"
+_LOSS_MEASURE = (r"(?:(?:binary|categorical|sparsecategorical)?crossent(?:ropy)?(?:loss)?|xent(?:ropy)?|celoss|ce|nll(?:loss)?"
                  r"|negativeloglikelihood|bce(?:loss)?|logloss|energy"
                  r"|neg(?:si)?s[dn]r"  # the negated (scale-invariant) SDR / SNR a speech-separation model minimises
                  r"|(?:root)?meansquared(?:logarithmic)?error|meanabsolute(?:percentage)?error)")
@@ -251,6 +251,19 @@ def loss_measure_role(column: str) -> tuple[str, str] | None:
     return _phase_role(phase), suffix
 
 
+def test_measure_role(column: str) -> str | None:
+    """The twin suffix ("" or "epoch"/"step"/"batch") of a loss measure named for the test set
+    (``test/cross ent``, ``test_ce``, ``crossentropy_test``), else None. Such a column stands in for
+    validation only when nothing else does, flagged as ``test_loss`` is (:func:`measure_roles`)."""
+    key = fold(column)
+    for rest in (key.removeprefix("test"), key.removesuffix("test")):
+        if rest != key:
+            got = _measure_phase(_LOSS_MEASURE_NAME.match(rest))
+            if got is not None and not got[0] and rest not in _PHASED_ONLY and not rest.endswith("loss"):
+                return got[1]
+    return None
+
+
 # ``train_mlm_loss`` / ``val/mlm_loss``: a loss of one phase named after what it measures; when it is the
 # phase's only loss (one measure across the phases) and no column holds the role, it is that role.
 _PHASE_LOSS_NAME = re.compile(
@@ -311,6 +324,13 @@ def measure_roles(free: list[str], taken: set[str]) -> list[tuple[str, str, str]
             roles.add(canon)
             out.append((col, canon, f"no {HUMAN_LABELS[canon]} column named 'loss': '{col}' (a loss measure) is used as {canon}"))
     used = {c for c, _, _ in out}
+    tests = sorted((_TWIN_ORDER.index(r), c) for c in free if c not in used and (r := test_measure_role(c)) is not None)
+    if VAL_LOSS not in roles and tests:
+        col = tests[0][1]
+        roles.add(VAL_LOSS)
+        used.add(col)
+        out.append((col, VAL_LOSS, f"no validation column; '{col}' (a loss measure on the test set) is used as "
+                                   f"{VAL_LOSS} (it may be a test set)"))
     phased = {c: r for c in free if c not in used and (r := phase_loss_role(c)) is not None}
     if len({r[1] for r in phased.values()}) == 1:
         for canon in (TRAIN_LOSS, VAL_LOSS):
@@ -520,7 +540,7 @@ def looks_like_loss(column: str) -> bool:
     if _LOSS_SETTING.search(key):
         return False
     return ("loss" in key or "损失" in key or canonical_series(column) in LOSS_SERIES or loss_measure_role(column) is not None
-            or bool(_GAN_LOSS.match(str(column).strip().lower())))
+            or test_measure_role(column) is not None or bool(_GAN_LOSS.match(str(column).strip().lower())))
 
 
 # Perplexity, exp of the per-token cross-entropy loss ("ppl", "Validation perplexity", "val_ppl"): a log that

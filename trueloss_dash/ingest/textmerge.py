@@ -157,6 +157,7 @@ class MergedBlocks:
         out["run"] = np.broadcast_to(np.float64(self.run), (n,))  # one value: no array per block
         last = float(steps[-1])
         self._epoch_max = max(self._epoch_max, last)
+        self._grid_seen(steps)
         self._step = self._last_raw_step = last
         self._raw_epoch = self._epoch
         if self._run_start[0] is None or self._run_start[1] is None:

@@ -482,6 +482,7 @@ class TextLogParser(LineState, MergedBlocks):
                 self._epoch_max = float(steps[-1])
             else:
                 self._epoch_max = max(self._epoch_max, float(steps[-1]))
+            self._grid_seen(steps)
             self._step = float(steps[-1])
             self._last_raw_step = self._step
             self._raw_epoch = float(epochs[-1]) if epochs is not None else self._epoch

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from .textgrammar import BANNER, HEADER_REACH, ParsedLine, phase_of
 
 
@@ -170,14 +172,31 @@ class LineState:
         return record
 
     def _off_grid(self, step: float, epoch: float | None, within: bool) -> bool:
-        """A bare step counter (no epoch) that falls back to a step off the run's logging grid: the run
+        """A bare step counter (a run with no epoch at all) that falls back to a step off the run's logging grid: the run
         logged every g steps from its start (the same gap at least GRID_SEEN times in a row) and the counter
         now stands between two of its points ('Iteration [668000]' then 'Iteration [100001]', 100,001 - 500
         no multiple of 500): another launch with its own logging (a fine-tune appended to the log), not a
         resume from a checkpoint, whose steps land on the grid again."""
-        if epoch is not None or within or self._gaps < GRID_SEEN or self._run_start[1] is None or self._gap <= 1:
+        if (epoch is not None or self._epoch is not None or self._run_start[0] is not None or within
+                or self._gaps < GRID_SEEN or self._run_start[1] is None or self._gap <= 1):
             return False
         return (step - self._run_start[1]) % self._gap != 0
+
+    def _grid_seen(self, steps) -> None:
+        """Count the gaps of rising steps read as a block (the fast paths) as :meth:`_advance` counts
+        them line by line: the last gap and how many times in a row it came (see :meth:`_off_grid`)."""
+        x = np.asarray(steps, dtype=float)
+        if self._step is not None:
+            x = np.concatenate(([self._step], x))
+        d = np.diff(x)
+        d = d[d != 0]
+        if not len(d):
+            return
+        last = float(d[-1])
+        other = np.flatnonzero(d != last)
+        run = len(d) - (int(other[-1]) + 1 if len(other) else 0)
+        self._gaps = self._gaps + run if not len(other) and last == self._gap else run
+        self._gap = last
 
     def _new_run(self) -> None:
         self.run += 1
