@@ -294,11 +294,6 @@ PENDING_READERS: dict[str, str] = {
         "prefix leaves every loss role-less - AutoVC is an autoencoder with no discriminator, so G/loss_id (the "
         "reconstruction loss) is the training loss (as qureai__swinir-diffusionxray's G_loss)"
     ),
-    "VietAnhETE16__ASVspoof_BML_project/train_result.txt": (
-        "a prose header line 'Epoch - Loss - Training Accuracy - Validation Accuracy' over rows '0 - 0.4354 - 76.99 - "
-        "76.78' (values separated by ' - ', 100 epochs) with an indented accuracy print ('         76.97') between "
-        "rows: refused as 'unknown log format (first line 'no. of training trials 25380')'"
-    ),
     "MasterLKH180cm__DL_ICD_SUGGEST/train_nohup.out": (
         "'Step: 50 char-loss:  tensor(1.6949, device='cuda:0')' lines (the value printed as a torch tensor repr, 263 "
         "points over 16 epochs) between per-epoch 'tprs:' / 'accs:' / 'coverage_errors:' lists: loads one series "

@@ -36,7 +36,7 @@ def test_bracketed_counters_at_line_start_read_as_text(tmp_path, line):
     assert np.allclose(run.series[TRAIN_LOSS].y, values, atol=1e-3)
 
 
-@pytest.mark.parametrize("text", ["[1, 2, 3]\n", "[0.9, 0.7,\n 0.5]\n", '[{"loss": 0.9}, {"loss": 0.7}, {"loss": 0.5}]\n',
+@pytest.mark.parametrize("text", ["[1, 2, 3]\n", "[16, 0.1, [7.5, 7.4]] [64, 0.1, [9.1, 8.2]]\n", "[0.9, 0.7,\n 0.5]\n", '[{"loss": 0.9}, {"loss": 0.7}, {"loss": 0.5}]\n',
                                   '[\n  {"loss": 0.9},\n  {"loss": 0.7},\n  {"loss": 0.5}\n]\n'])
 def test_json_arrays_are_still_json(text):
     from trueloss_dash.ingest.sniff import Sample
@@ -113,3 +113,31 @@ def test_a_validation_measure_wins_over_the_test_one(tmp_path):
                             for e in range(6)))
     (run,) = load_path(path)
     assert run.series["val_loss"].y[0] == pytest.approx(1.1)
+
+
+# -- 4. a ' - '-separated table under a prose header ------------------------------------------------------
+
+
+def test_dash_separated_table_real_file():
+    (run,) = load_path(CORPUS / "VietAnhETE16__ASVspoof_BML_project" / "train_result.txt")
+    assert run.format == "console_table" and len(run.series[TRAIN_LOSS]) == 100
+    assert run.series[TRAIN_LOSS].y[0] == pytest.approx(0.4354267712555647)
+    assert list(run.series["val_acc"].epoch[:3]) == [0, 1, 2] and run.series["val_acc"].y[-1] == pytest.approx(99.63)
+
+
+def test_dash_separated_table_generated(tmp_path):
+    rows = ["no. of training trials 2538", "Epoch - Train Loss - Val Loss - Validation Accuracy"]
+    for e in range(12):
+        rows += [f"         {50 + e:.2f}", f"{e} - {1.0 / (e + 1):.6f} - {1.2 / (e + 1) + 0.1:.6f} - {50 + 3 * e:.2f}"]
+    path = tmp_path / "train_result.txt"
+    path.write_text("\n".join(rows) + "\n")
+    (run,) = load_path(path)
+    assert np.allclose(run.series["val_loss"].y, [1.2 / (e + 1) + 0.1 for e in range(12)], atol=1e-6)
+    assert list(run.series[TRAIN_LOSS].epoch) == list(range(12))
+
+
+def test_logger_dashes_make_no_table(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text("root - INFO - Training started\n" + "".join(f"epoch {e}, loss: {1 / (e + 1):.3f}\n" for e in range(5)))
+    (run,) = load_path(path)
+    assert run.format == "text_log" and len(run.series[TRAIN_LOSS]) == 5

@@ -21,17 +21,22 @@ from .source import Source
 _JSON_ARRAY_START = re.compile(r'\[\s*(?:[\[{"\]]|-?\d[\d.eE+-]*\s*(?:,|\](?!\s*[A-Za-z_]))|null\b|true\b|false\b|NaN\b|-?Infinity\b)')
 
 
+_JSON_WORDS = {"nan", "inf", "infinity", "null", "true", "false", "none"}
+
+
 def _bracket_tag_line(head: str) -> bool:
-    """The first line opens with a bracketed counter or tag that closes on that line and is followed by more
-    text - '[1] [data:50] loss: 4.41', '[1,  2000] loss: 2.197' (PyTorch's tutorial print) -: a log line. A JSON
-    array closes at the end of its line (or goes on with ',' / ']'), or spans lines (pretty-printed)."""
+    """The first line opens with a bracketed counter or tag that closes on that line and is followed by words
+    - '[1] [data:50] loss: 4.41', '[1,  2000] loss: 2.197' (PyTorch's tutorial print) -: a log line. A JSON
+    array closes at the end of its line (or goes on with numbers / another array), or spans lines (pretty-printed)."""
     first = head.split("\n", 1)[0].strip()
     try:
         _, end = json.JSONDecoder().raw_decode(first)
     except ValueError:  # not closed on the first line (pretty-printed, cut) or no JSON at all: the pattern decides
         return False
     rest = first[end:].lstrip()
-    return bool(rest) and rest[0] not in ",]"
+    # only words make it a log line: numbers or another array after it ('[16, 0.1] [7.51, 7.50]', lists printed
+    # side by side) stay JSON-like, for the JSON reader as before
+    return any(w.lower() not in _JSON_WORDS for w in re.findall(r"[A-Za-z_]{2,}", rest))
 
 
 # Python's repr of a float that JSON has no literal for: quoted, so literal_eval reads it as text ('nan').

@@ -78,8 +78,8 @@ def _pipe_cells(line: str) -> list[str] | None:
 
 
 class _Table:
-    def __init__(self, names: list[str], pipes: bool) -> None:
-        self.names, self.pipes = names, pipes
+    def __init__(self, names: list[str], pipes: bool, dashes: bool = False) -> None:
+        self.names, self.pipes, self.dashes = names, pipes, dashes
         axes = {canonical_x(n): i for i, n in reversed(list(enumerate(names))) if canonical_x(n) in (EPOCH, STEP)}
         self.x = axes.get(STEP, axes.get(EPOCH))  # the finest counter: a row per iteration when there is one
 
@@ -99,6 +99,9 @@ def _header(line: str) -> _Table | None:
         text = (line[: bar.start()] if bar else line).strip()
         if "\t" in text or "," in text:
             return None  # a tab- or comma-separated table is the CSV readers'
+        dashed = _dash_header(text)
+        if dashed is not None:
+            return dashed
         cells = re.split(r"\s{2,}", text)
         if len(cells) == 1 and all(_WORD.match(w) for w in text.split()):
             cells = text.split()  # 'epoch train_loss val_loss': one word each, one space apart
@@ -107,6 +110,16 @@ def _header(line: str) -> _Table | None:
         return None
     # '#': the count of the rows' steps (spaCy's 'E  #  LOSS TOK2VEC  LOSS NER ... SCORE': epoch, step)
     return _Table([STEP if c == "#" else c.rstrip(":") for c in cells], pipes)
+
+
+def _dash_header(text: str) -> _Table | None:
+    """'Epoch - Loss - Training Accuracy - Validation Accuracy': names apart by ' - ', one of them an epoch/step
+    or a loss (a logger's 'root - INFO - Training started' is no table header)."""
+    cells = [c.strip() for c in text.split(" - ")]
+    if (len(cells) < MIN_COLUMNS or not all(_NAME.match(c) for c in cells)
+            or not any(canonical_x(c) in (EPOCH, STEP) or looks_like_loss(c) for c in cells)):
+        return None
+    return _Table(cells, False, dashes=True)
 
 
 def _row(line: str, table: _Table) -> tuple[str | None, list[float], list[str]] | None:
@@ -118,7 +131,8 @@ def _row(line: str, table: _Table) -> tuple[str | None, list[float], list[str]] 
             return None
     else:
         bar = _BAR.search(line)
-        cells = (line[: bar.start()] if bar else line).split()
+        text = line[: bar.start()] if bar else line
+        cells = [c.strip() for c in text.split(" - ")] if table.dashes else text.split()
         if len(cells) != n:
             return None
     label = None
