@@ -268,11 +268,6 @@ PENDING_READERS: dict[str, str] = {
         "15 seeds, 2-4 models each, 40 curves, no 'loss' word in any key; the file name says training losses): refused "
         "as 'no loss series found'"
     ),
-    "yihengy__CrazyExperiment/log_train.log": (
-        "blocks of three lines 'Epoch: 0' / 'Training: 4.52' / 'Validation: 4.36' (50 epochs, the value on its own "
-        "line after a bare phase word, a ReduceLROnPlateau line and a traceback at the end): refused as 'unknown log "
-        "format (first line 'Using GPU')'"
-    ),
     "yihengy__SimDenoiser/log_train.log": (
         "blocks 'Epoch #0' / 'Train: 0.987' / 'Validation: 51.78' (30 epochs, one value per line after a bare phase "
         "word, as yihengy__CrazyExperiment): refused as 'unknown log format (first line 'Loading Dataset--')'"

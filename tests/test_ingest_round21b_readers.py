@@ -141,3 +141,30 @@ def test_logger_dashes_make_no_table(tmp_path):
     path.write_text("root - INFO - Training started\n" + "".join(f"epoch {e}, loss: {1 / (e + 1):.3f}\n" for e in range(5)))
     (run,) = load_path(path)
     assert run.format == "text_log" and len(run.series[TRAIN_LOSS]) == 5
+
+
+# -- 5. a value on a line of its own after a bare phase word; ReduceLROnPlateau's epoch moves nothing ---------
+
+
+def test_phase_word_value_lines_real_file():
+    (run,) = load_path(CORPUS / "yihengy__CrazyExperiment" / "log_train.log")
+    train, val = run.series[TRAIN_LOSS], run.series["val_loss"]
+    assert len(train) == len(val) == 50 and list(val.epoch) == list(range(50))
+    assert train.y[0] == pytest.approx(4.523986849959915) and val.y[-1] == pytest.approx(3.7780835139136535)
+
+
+@pytest.mark.parametrize("words", [("Training", "Validation"), ("Train", "Val"), ("train", "test")])
+def test_phase_word_value_lines_generated(tmp_path, words):
+    rows = ["Using GPU", "Loading...", "", "Creating new model "]
+    for e in range(10):
+        rows += [f"Epoch: {e}", f"{words[0]}: {2.0 - 0.1 * e:.6f}"]
+        if e == 6:
+            rows.append(f"Epoch     {e + 1}: reducing learning rate of group 0 to 1.0000e-04.")
+        rows.append(f"{words[1]}: {2.5 - 0.1 * e:.6f}")
+    path = tmp_path / "log_train.log"
+    path.write_text("\n".join(rows) + "\n")
+    (run,) = load_path(path)
+    assert np.allclose(run.series[TRAIN_LOSS].y, [2.0 - 0.1 * e for e in range(10)])
+    assert np.allclose(run.series["val_loss"].y, [2.5 - 0.1 * e for e in range(10)])
+    assert list(run.series["val_loss"].epoch) == list(range(10))
+

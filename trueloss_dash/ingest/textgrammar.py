@@ -181,7 +181,8 @@ _PHASE_IN_PARENS = re.compile(rf"(?<![\w.])([A-Za-z][A-Za-z_]*)\(({_PHASE_WORDS}
 def _phase_named(text: str) -> str | None:
     """The line with its losses named only by phase spelled as losses, or None when it has none.
 
-    Two families: a bare "<step> <phase> <value>" line (build-nanogpt's log.txt: "250 val 5.8727"),
+    Three families: a bare "<step> <phase> <value>" line (build-nanogpt's log.txt: "250 val 5.8727"),
+    a line that is one "<phase>: <value>" field ("Training: 4.52" below an "Epoch: 0" line),
     and '|'-separated fields that are just a phase and a value ("Epoch 1/1000 | train: 1090.19 (2.0
     bpd) | val: 1078.67 | lr: 1e-4"). Only float values: a percentage ("val: 93.1%") is an accuracy and
     a whole number ("Train=3667 | Val=786") a count; both stay as they are."""
@@ -189,6 +190,9 @@ def _phase_named(text: str) -> str | None:
         m = _STEP_PHASE_VALUE.match(text.strip())
         if m:
             return f"step {m.group(1)}: {m.group(2)} loss {m.group(3)}"
+    if "|" not in text and (m := _PHASE_FIELD.match(text)):
+        # the line is one phase field and nothing else: "Training: 4.5240" / "Validation: 4.3572" under "Epoch: 0"
+        return f"{m.group(1)}{m.group(2)} loss{m.group(3)}{m.group(4)}{m.group(5)}"
     if "|" in text:
         fields = text.split("|")
     elif "  " in text and "=" in text:
@@ -226,6 +230,9 @@ def _counter_tuples(text: str) -> str | None:
 # Python's warnings module prints "<file>.py:<line>: <Category>Warning: <message>", at a line's start or glued
 # after a print or a tqdm bar: the rest of the line is the warning, its line number no metric of a key named by
 # the file's path ("/.../torch/nn/modules/loss.py: 128" read as a loss)
+# PyTorch's ReduceLROnPlateau (verbose): "Epoch    30: reducing learning rate of group 0 to 1.0000e-04." - its
+# epoch is the scheduler's count of step() calls (one ahead of a 0-based training loop), so the line moves no epoch
+_REDUCE_LR = re.compile(r"^\s*Epoch\s+\d+: reducing learning rate of group \d+ to ")
 _PY_WARNING = re.compile(r"[\w./\\:~-]*\.pyx?:\d+: [A-Z]\w*(?:Warning|Error):")
 
 
@@ -295,6 +302,9 @@ def _names_loss(words: list[str]) -> bool:
 def parse_message(text: str) -> ParsedLine:
     """Apply the grammar to one line (prefix already removed)."""
     out = ParsedLine()
+    if _REDUCE_LR.match(text):
+        out.simple = False
+        return out  # the scheduler's own count, not the training's epoch
     if ".py" in text and (warning := _PY_WARNING.search(text)):
         text, out.simple = text[: warning.start()], False
     named = _phase_named(text)
