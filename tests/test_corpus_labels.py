@@ -268,10 +268,6 @@ PENDING_READERS: dict[str, str] = {
         "15 seeds, 2-4 models each, 40 curves, no 'loss' word in any key; the file name says training losses): refused "
         "as 'no loss series found'"
     ),
-    "yihengy__SimDenoiser/log_train.log": (
-        "blocks 'Epoch #0' / 'Train: 0.987' / 'Validation: 51.78' (30 epochs, one value per line after a bare phase "
-        "word, as yihengy__CrazyExperiment): refused as 'unknown log format (first line 'Loading Dataset--')'"
-    ),
     "Amelioratede__ML-proj/trainlog.txt": (
         "per-epoch blocks 'Training at Epoch #e...' / tab-indented 'Iteration:10 | Mov Avg Loss:0.2612' lines / "
         "'Training Loss of the epoch:0.0391' (10 epochs, then a resumed launch of 9): loads as 19 runs of 80 'Mov Avg "
