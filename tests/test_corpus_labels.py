@@ -293,7 +293,8 @@ PENDING_READERS: dict[str, str] = {
     "hjoonpark__DuoVAE/nohup.txt": (
         "Python logging lines '2024-03-11 10:25:09 INFO epoch:0/1000 x_recon:5.3193 y_recon:0.2278 y_recon2:1.2087 "
         "kl_div_z:4.7997 kl_div_w:1.2806 kl_div_w2:4.2358' (a VAE's loss terms with no total, every 10th epoch) under "
-        "a bash warning and a model print: refused as 'unknown log format (first line 'bash: ...libtinfo.so.6...')'"
+        "a bash warning and a model print: loads (stop 24) the six terms role-less, 101 points each, with the role "
+        "picker - which term (or their sum) is the training loss is the user's call; nothing is diagnosed until then"
     ),
     "ASHMEET555__anyECG-chat/training_log.out": (
         "nohup capture whose 'Epoch 0, Step 1, Loss 1.1157' logging records (530, 10 epochs) are written into tqdm "

@@ -10,6 +10,7 @@ import pytest
 
 from trueloss_dash.columns import TRAIN_LOSS
 from trueloss_dash.ingest import load_path
+from trueloss_dash.roles import ROLELESS_WARNING, roleless_losses
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
@@ -168,3 +169,30 @@ def test_phase_word_value_lines_generated(tmp_path, words):
     assert np.allclose(run.series["val_loss"].y, [2.5 - 0.1 * e for e in range(10)])
     assert list(run.series["val_loss"].epoch) == list(range(10))
 
+
+
+# -- 5b. a VAE's loss terms with no total and no 'loss' word load role-less ----------------------------------
+
+
+def test_vae_terms_load_roleless_real_file():
+    (run,) = load_path(CORPUS / "hjoonpark__DuoVAE" / "nohup.txt")
+    terms = {"x_recon", "y_recon", "y_recon2", "kl_div_z", "kl_div_w", "kl_div_w2"}
+    assert set(roleless_losses(run)) == terms and all(len(run.series[t]) == 101 for t in terms)
+    assert run.series["x_recon"].epoch[-1] == 1000 and run.series["x_recon"].y[-1] == pytest.approx(4.2849)
+    assert any(w.startswith(ROLELESS_WARNING) for w in run.warnings)
+
+
+def test_vae_terms_generated(tmp_path):
+    rows = ["bash: /opt/conda/lib/libtinfo.so.6: no version information available (required by bash)"]
+    rows += [f"2024-03-11 10:{e % 60:02d}:09 INFO epoch:{e}/50 recon:{5 - e / 20:.4f} kld:{1 + e / 100:.4f} "
+             for e in range(0, 50, 5)]
+    path = tmp_path / "nohup.txt"
+    path.write_text("\n".join(rows) + "\n")
+    (run,) = load_path(path)
+    assert set(roleless_losses(run)) == {"recon", "kld"} and len(run.series["recon"]) == 10
+
+
+def test_recon_accuracy_is_no_vae_term():
+    from trueloss_dash.columns import looks_like_loss
+
+    assert not looks_like_loss("recon_acc") and not looks_like_loss("kl") and looks_like_loss("kl_divergence")

@@ -534,13 +534,18 @@ def is_gan_loss_name(column: str) -> bool:
 _LOSS_SETTING = re.compile(r"loss_?(?:weights?|coef(?:ficient)?s?|factor|scale|type|lambda|ratio)$")
 
 
+# A VAE's loss terms logged with no total and no 'loss' word (DuoVAE's 'x_recon: 5.31 y_recon2: 1.21 kl_div_z: 4.80'):
+# a reconstruction term or a KL divergence is a loss; with no total among them they load role-less (the role picker).
+_VAE_TERM = re.compile(r"^(?:[a-z]\d?_)?recon(?:struction)?(?:_[a-z]\d?|\d)?$|^kl(?:d|_?div(?:ergence)?)(?:_[a-z]\d?|\d)?$")
+
+
 def looks_like_loss(column: str) -> bool:
     """Columns that hold a loss of some kind (used to refuse files that hold none)."""
     key = fold(column)
     if _LOSS_SETTING.search(key):
         return False
     return ("loss" in key or "损失" in key or canonical_series(column) in LOSS_SERIES or loss_measure_role(column) is not None
-            or test_measure_role(column) is not None or bool(_GAN_LOSS.match(str(column).strip().lower())))
+            or test_measure_role(column) is not None or bool(_VAE_TERM.match(str(column).strip().lower())) or bool(_GAN_LOSS.match(str(column).strip().lower())))
 
 
 # Perplexity, exp of the per-token cross-entropy loss ("ppl", "Validation perplexity", "val_ppl"): a log that
