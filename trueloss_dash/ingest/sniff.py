@@ -31,8 +31,8 @@ def _bracket_tag_line(head: str) -> bool:
     first = head.split("\n", 1)[0].strip()
     try:
         _, end = json.JSONDecoder().raw_decode(first)
-    except ValueError:  # not closed on the first line (pretty-printed, cut) or no JSON at all: the pattern decides
-        return False
+    except (ValueError, RecursionError):  # not closed on the first line (pretty-printed, cut), no JSON at all, or
+        return False  # nested past the decoder's depth (the JSON reader refuses that with its own sentence)
     rest = first[end:].lstrip()
     # only words make it a log line: numbers or another array after it ('[16, 0.1] [7.51, 7.50]', lists printed
     # side by side) stay JSON-like, for the JSON reader as before
