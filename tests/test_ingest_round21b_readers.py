@@ -196,3 +196,22 @@ def test_recon_accuracy_is_no_vae_term():
     from trueloss_dash.columns import looks_like_loss
 
     assert not looks_like_loss("recon_acc") and not looks_like_loss("kl") and looks_like_loss("kl_divergence")
+
+
+def test_a_part_without_a_loss_is_left_out_with_a_note_not_called_an_appended_run(tmp_path):
+    # DanSchum (dev): 'Validation perplexity: 16193.5' printed before training read as part 1 of the file;
+    # part 1 held no loss and was dropped, yet the run was named '(part 2)' beside a warning that the file
+    # holds 2 appended runs
+    from trueloss_dash.ingest import load_path as _load
+
+    corpus = Path(__file__).resolve().parent / "data" / "corpus"
+    run = _load(corpus / "DanSchum__NMTGMinor" / "output.log")[0]
+    assert "(part" not in run.name and "part" not in run.meta
+    assert not any(w.startswith("the log starts again") for w in run.warnings)
+    assert any("held no loss series and were left out" in n for n in run.notes)
+    # two real appended runs keep their warning and their part names
+    p = tmp_path / "train.log"
+    p.write_text("".join(f"step {s}: loss {2.0 / (s + 1):.4f}\n" for s in range(1, 20))
+                 + "".join(f"step {s}: loss {2.1 / (s + 1):.4f}\n" for s in range(1, 20)), encoding="utf-8")
+    runs = _load(p)
+    assert len(runs) == 2 and any(w.startswith("the log starts again") for w in runs[1].warnings)

@@ -603,6 +603,14 @@ class TextLogParser(LineState, MergedBlocks):
             out.extend(found)
         if not out:
             raise LogFormatError("no part of the log holds a loss series", path=source)
+        if len(parts) > 1 and len({run.meta.get("part") for run in out}) == 1:
+            # the other parts held no loss (an evaluation printed before training started, a crashed start):
+            # the file holds one run, not appended runs - say what was left out, not 'starts again'
+            for run in out:
+                run.warnings = [w for w in run.warnings if not w.startswith("the log starts again")]
+                run.name = run.name.replace(f" (part {run.meta.pop('part')})", "")
+                run.note(f"{len(parts) - 1} other part(s) of the log before or after it (the counter started again) held "
+                         "no loss series and were left out")
         return out
 
     def columns_line(self, rows: list[int]) -> list[int]:
