@@ -82,6 +82,13 @@ def level_window(n: int) -> int:
     return odd_window(n, T.SPIKE_TREND_FRACTION, 3, 21)
 
 
+def end_over_lowest_level(y: np.ndarray) -> float:
+    """Where a (positive) loss ends - the median of its last tenth - over the lowest of its level (a rolling
+    median over a tenth of the run): how far a curve that once fitted has been thrown back from it."""
+    k = max(1, len(y) // 10)
+    return float(np.median(y[-k:])) / float(rolling_median(y, max(3, k) | 1).min())
+
+
 def best_level(v: np.ndarray, b: int, ws: int) -> tuple[float, int, str] | None:
     """The level of a (log) curve ``v`` around its best point ``b``, what a rise "since the best" is
     measured from, with the number of points it is a median of and how to say it: a long run's best

@@ -15,8 +15,8 @@ from ... import fmt
 from ...columns import HUMAN_LABELS, TRAIN_ACC, TRAIN_LOSS, TRUE_TRAIN_ACC, TRUE_TRAIN_LOSS, VAL_LOSS
 from .. import thresholds as T
 from ..model import Finding
-from ..noise import point_noise, trend_t
-from ..signals import Curve, interval_means, overlap, pct, rolling_median
+from ..noise import end_over_lowest_level, point_noise, trend_t
+from ..signals import Curve, interval_means, overlap, pct
 from . import Check, Detected
 from .plateau import metric_still_improving, progress_profile
 
@@ -265,12 +265,12 @@ def detect(view) -> Detected:
     if remaining > 1.0 + T.UNDERFIT_MAX_REL_GAP:
         # the loss ended above where it started: that is divergence or a level shift, not a model too small
         return Detected([], detail + "; it rose overall, which the divergence and level-shift checks judge")
-    level = rolling_median(tr.y, max(3, len(tr) // 10) | 1)
-    if len(tr) >= T.UNDERFIT_WARNING_MIN_POINTS and t_end >= T.UNDERFIT_RELAPSE_RATIO * float(level.min()):
+    relapse = end_over_lowest_level(tr.y)
+    if len(tr) >= T.UNDERFIT_WARNING_MIN_POINTS and relapse >= T.UNDERFIT_RELAPSE_RATIO:
         # it once fitted far better than it ends (a warm-up peak or an LR too high threw it back): the
         # model can fit; what undid it is the divergence and level-shift checks' to name
-        return Detected([], detail + f"; its level once reached {fmt.num(float(level.min()))} "
-                        f"(it ends {fmt.ratio(t_end / float(level.min()))} above that): it fitted, then lost it")
+        return Detected([], detail + f"; its level once reached {fmt.num(t_end / relapse)} "
+                        f"(it ends {fmt.ratio(relapse)} above that): it fitted, then lost it")
     # a run that resumed a trained model (ingest: meta "continues") started near where it ends: its
     # progress from that start says nothing about fitting - only a low training accuracy does
     resumed = bool(view.run.meta.get("continues"))

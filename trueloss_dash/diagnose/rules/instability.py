@@ -8,7 +8,8 @@ import numpy as np
 from ... import fmt
 from ...columns import LR, TRAIN_LOSS, TRUE_TRAIN_LOSS, VAL_ACC, VAL_LOSS
 from .. import thresholds as T
-from ..signals import interval_means, overlap, rolling_median, xfmt
+from ..noise import end_over_lowest_level
+from ..signals import interval_means, overlap, xfmt
 from .base import MEASURED, PRIOR, SHAPE, Assessment, Rule, RuleInput, _lr_increase_before, _lr_rise_between, _small_lr, _train_roughness
 
 # --------------------------------------------------------------------------------------------------
@@ -88,8 +89,7 @@ def eval_mode_gap(view) -> float | None:
     reported = interval_means(tr, tt.x[idx]) if len(tr) >= 2 * len(tt) else np.interp(tt.x[idx], tr.x, tr.y)
     if not np.all(np.isfinite(reported)) or np.any(reported <= 0):
         return None
-    level = rolling_median(tr.y, max(3, len(tr) // 10) | 1)
-    if float(np.median(tr.y[-max(1, len(tr) // 10):])) > T.EVAL_MODE_TRAIN_HELD * float(level.min()):
+    if end_over_lowest_level(tr.y) > T.EVAL_MODE_TRAIN_HELD:
         return None  # the train-mode loss blew up too: the weights, not the mode
     ratio = tt.y[idx] / reported
     return float(np.median(ratio[len(ratio) // 2:]))
