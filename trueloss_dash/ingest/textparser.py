@@ -582,11 +582,6 @@ class TextLogParser(LineState, MergedBlocks):
             notes.append(f"{self.keras_progress} Keras progress updates of a fit with no 'Epoch n/N' line read as points at "
                          "their count of samples (or batches) as the step: each is the running mean over the epoch's "
                          "batches so far, not one batch's loss")
-        if len(parts) > 1:
-            starts = [int(np.flatnonzero(ids == p)[0]) for p in parts[1:]]
-            lines = self.columns_line(starts)
-            warnings.append(f"the log starts again at line {', '.join(map(str, lines[:5]))}: the file holds "
-                            f"{len(parts)} appended runs, split into separate runs")
         out = []
         for number, table in enumerate(run_tables(ids, cols, parts), start=1):
             try:
@@ -607,10 +602,14 @@ class TextLogParser(LineState, MergedBlocks):
             # the other parts held no loss (an evaluation printed before training started, a crashed start):
             # the file holds one run, not appended runs - say what was left out, not 'starts again'
             for run in out:
-                run.warnings = [w for w in run.warnings if not w.startswith("the log starts again")]
                 run.name = run.name.replace(f" (part {run.meta.pop('part')})", "")
                 run.note(f"{len(parts) - 1} other part(s) of the log before or after it (the counter started again) held "
                          "no loss series and were left out")
+        elif len(parts) > 1:
+            lines = self.columns_line([int(np.flatnonzero(ids == p)[0]) for p in parts[1:]])
+            for run in out:
+                run.warn(f"the log starts again at line {', '.join(map(str, lines[:5]))}: the file holds "
+                         f"{len(parts)} appended runs, split into separate runs")
         return out
 
     def columns_line(self, rows: list[int]) -> list[int]:
