@@ -218,7 +218,7 @@ DIVERGENCE_CREEP_RISING_SHARE = 0.7
 DIVERGENCE_CREEP_MIN_LOG_RISE = math.log(1.3)
 #: A run of 3 logged points (too few for a trend or a noise scale) diverged when it rose at each point and
 #: ends at least this factor above its start: no noise of 3 evaluations or minibatches reaches that
-#: (DanSchum: a Transformer at Adam lr 1.0, loss ln(ppl) 9.7 -> 348 -> 395 before the overflow).
+#: (DanSchum: a Transformer at Adam lr 1.0, loss ln(ppl) 9.7 -> 348 -> 642 before the overflow).
 DIVERGENCE_SHORT_FACTOR = 10.0
 
 # --- overfitting ---------------------------------------------------------------------------------
